@@ -1,0 +1,14 @@
+//! The deterministic simulation core (see `../shared/DESIGN.md`, "Rules of the core").
+//!
+//! Same seed + same commands = same trace, natively and in wasm: ordered maps wherever order can be
+//! seen, one seeded RNG ([`rng::Rng`]), logical time ([`clock::Ticks`]).
+
+pub mod api;
+pub mod apiserver;
+pub mod clock;
+pub mod cluster;
+pub mod component;
+pub mod etcd;
+pub mod kubectl;
+pub mod rng;
+pub mod trace;
