@@ -11,4 +11,5 @@ pub mod component;
 pub mod etcd;
 pub mod kubectl;
 pub mod rng;
+pub mod scheduler;
 pub mod trace;
