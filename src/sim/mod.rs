@@ -10,6 +10,8 @@ pub mod cluster;
 pub mod component;
 pub mod etcd;
 pub mod kubectl;
+pub mod network;
 pub mod rng;
+pub mod runtime;
 pub mod scheduler;
 pub mod trace;
