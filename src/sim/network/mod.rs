@@ -1,1 +1,72 @@
-//! (being written)
+//! Cluster networking as a pure library: pod IPs (CNI IPAM), Service IPs and ports, kube-proxy's
+//! iptables rules, cluster DNS, and a request routed hop by hop from a pod or VM to a pod.
+//!
+//! Mirrors: the pieces a kubeadm + flannel cluster runs for networking: the `host-local` IPAM
+//! plugin flannel's CNI delegates to ([`ipam`]), kube-apiserver's ClusterIP and NodePort
+//! allocators ([`service_ip`]), kube-proxy in iptables mode ([`proxy`], [`iptables`]), CoreDNS's
+//! `kubernetes` plugin ([`dns`]), the Linux forwarding path across the flannel VXLAN overlay
+//! ([`route`]) and `kubectl port-forward` ([`port_forward`]).
+//!
+//! Simplified: IPv4 single-stack only; nothing here talks to the apiserver. Every function takes
+//! typed `k8s_openapi` objects (Service, EndpointSlice, Pod) and returns values, so the components
+//! that later wire this in (kube-proxy per node, coredns, the kubelet's CNI call) decide when to
+//! call it and what to trace. Randomness only comes from the caller's [`crate::sim::rng::Rng`].
+
+pub mod chain_hash;
+pub mod cidr;
+pub mod dns;
+pub mod ipam;
+pub mod iptables;
+pub mod port_forward;
+pub mod proxy;
+pub mod route;
+pub mod service_ip;
+
+pub use cidr::Ipv4Cidr;
+
+use std::net::Ipv4Addr;
+
+/// The cluster-wide pod network, kubeadm's `--pod-network-cidr` for flannel.
+pub const CLUSTER_CIDR: Ipv4Cidr = Ipv4Cidr::new_unchecked(Ipv4Addr::new(10, 244, 0, 0), 16);
+
+/// kube-apiserver's default `--service-cluster-ip-range`, as kubeadm sets it.
+pub const SERVICE_CIDR: Ipv4Cidr = Ipv4Cidr::new_unchecked(Ipv4Addr::new(10, 96, 0, 0), 12);
+
+/// The cluster domain kubelet and CoreDNS are configured with.
+pub const CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// kube-dns's ClusterIP: kubeadm takes the tenth address of the service range.
+pub const CLUSTER_DNS_IP: Ipv4Addr = Ipv4Addr::new(10, 96, 0, 10);
+
+/// The `kubernetes` Service's ClusterIP: the apiserver takes the first address of the range.
+pub const KUBERNETES_SERVICE_IP: Ipv4Addr = Ipv4Addr::new(10, 96, 0, 1);
+
+/// One of the sandbox's three VMs: its name, its address on the host network and the pod CIDR the
+/// node-ipam controller gave it (`spec.podCIDR`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeNet {
+    pub name: String,
+    pub ip: Ipv4Addr,
+    pub pod_cidr: Ipv4Cidr,
+}
+
+impl NodeNet {
+    pub fn new(name: &str, ip: Ipv4Addr, pod_cidr: Ipv4Cidr) -> Self {
+        NodeNet {
+            name: name.to_string(),
+            ip,
+            pod_cidr,
+        }
+    }
+}
+
+/// The sandbox's VMs as kubeadm + flannel lay them out: node-ipam hands out /24s of 10.244.0.0/16
+/// in the order nodes register, so master (which registers first) gets 10.244.0.0/24.
+pub fn default_nodes() -> Vec<NodeNet> {
+    let cidr = |third: u8| Ipv4Cidr::new_unchecked(Ipv4Addr::new(10, 244, third, 0), 24);
+    vec![
+        NodeNet::new("master", Ipv4Addr::new(172, 16, 20, 11), cidr(0)),
+        NodeNet::new("node1", Ipv4Addr::new(172, 16, 20, 12), cidr(1)),
+        NodeNet::new("node2", Ipv4Addr::new(172, 16, 20, 13), cidr(2)),
+    ]
+}
