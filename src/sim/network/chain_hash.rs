@@ -202,6 +202,24 @@ mod tests {
     }
 
     #[test]
+    fn chain_names_match_upstreams_proxier_test_expectations() {
+        // pkg/proxy/iptables/proxier_test.go: service ns1/svc1 port p80 with endpoints
+        // 10.180.0.1:80 and 10.180.0.2:80.
+        assert_eq!(
+            service_chain("ns1/svc1:p80", "tcp"),
+            "KUBE-SVC-XPGD46QRK7WJZT7O"
+        );
+        assert_eq!(
+            endpoint_chain("ns1/svc1:p80", "tcp", "10.180.0.1:80"),
+            "KUBE-SEP-SXIVWICOYRO3J4NJ"
+        );
+        assert_eq!(
+            endpoint_chain("ns1/svc1:p80", "tcp", "10.180.0.2:80"),
+            "KUBE-SEP-LXVODXWDISEETFEF"
+        );
+    }
+
+    #[test]
     fn endpoint_chains_differ_per_endpoint_and_fit_iptables_limit() {
         let a = endpoint_chain("default/web", "tcp", "10.244.1.5:80");
         let b = endpoint_chain("default/web", "tcp", "10.244.2.5:80");

@@ -15,6 +15,7 @@
 pub mod chain_hash;
 pub mod cidr;
 pub mod dns;
+pub mod fixtures;
 pub mod ipam;
 pub mod iptables;
 pub mod port_forward;
