@@ -203,6 +203,7 @@ fn ten_thousand_seeded_requests_spread_evenly_over_three_endpoints() {
             "{endpoint}: {n} of 10000 ({counts:?})"
         );
     }
+    eprintln!("seed 2025: {counts:?}");
     assert_eq!(counts, run(2025), "the same seed routes the same way");
     assert_ne!(counts, run(7));
 }
