@@ -8,6 +8,7 @@ pub mod apiserver;
 pub mod clock;
 pub mod cluster;
 pub mod component;
+pub mod controller;
 pub mod etcd;
 pub mod kubectl;
 pub mod network;
