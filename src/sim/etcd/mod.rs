@@ -35,3 +35,6 @@ pub use revision::Revision;
 pub use snapshot::{Snapshot, SnapshotRecord};
 pub use store::Store;
 pub use watch::{WatchEvent, WatchEventKind, WatchId};
+
+#[cfg(test)]
+mod tests;
