@@ -104,7 +104,8 @@ fn ranges_at_past_revisions_see_the_store_as_it_was() {
     store.delete_range(&pod("b"), RangeEnd::Single); // 5
     store.put(&pod("c"), v("c1")); // 6
                                    // (revision read at, keys with their values)
-    let table: [(Option<Revision>, Vec<(&str, &str)>); 7] = [
+    type Row = (Option<Revision>, Vec<(&'static str, &'static str)>);
+    let table: [Row; 7] = [
         (Some(1), vec![]),
         (Some(2), vec![("a", "a1")]),
         (Some(3), vec![("a", "a1"), ("b", "b1")]),
