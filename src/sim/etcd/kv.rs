@@ -92,15 +92,25 @@ pub enum RangeEnd {
     /// Every key starting with `key` (etcdctl `--prefix`); an empty `key` means every key.
     Prefix,
     /// Keys in `[key, end)`, compared byte by byte. `To("\0")` means every key at or after
-    /// `key` (etcdctl `--from-key`), as in etcd.
+    /// `key` (etcdctl `--from-key`), and `To("")` only `key`, as in etcd.
     To(String),
 }
 
 impl RangeEnd {
+    /// True when the range is the single key (etcd: an empty `range_end`).
+    pub fn is_single(&self) -> bool {
+        match self {
+            RangeEnd::Single => true,
+            RangeEnd::To(end) => end.is_empty(),
+            RangeEnd::Prefix => false,
+        }
+    }
+
     /// Whether `candidate` falls in the range that starts at `key`.
     pub fn contains(&self, key: &str, candidate: &str) -> bool {
         match self {
             RangeEnd::Single => candidate == key,
+            RangeEnd::To(end) if end.is_empty() => candidate == key,
             RangeEnd::Prefix => candidate.starts_with(key),
             RangeEnd::To(end) if end == "\0" => candidate >= key,
             RangeEnd::To(end) => candidate >= key && candidate < end.as_str(),
@@ -112,6 +122,7 @@ impl RangeEnd {
     pub(crate) fn is_past(&self, key: &str, candidate: &str) -> bool {
         match self {
             RangeEnd::Single => candidate > key,
+            RangeEnd::To(end) if end.is_empty() => candidate > key,
             // Keys sharing a prefix are contiguous in byte order.
             RangeEnd::Prefix => !candidate.starts_with(key),
             RangeEnd::To(end) if end == "\0" => false,
@@ -323,6 +334,8 @@ mod tests {
             ("d", RangeEnd::To("b".into()), "c", false),
             ("b", RangeEnd::To("\0".into()), "zzz", true),
             ("b", RangeEnd::To("\0".into()), "a", false),
+            ("b", RangeEnd::To("".into()), "b", true),
+            ("b", RangeEnd::To("".into()), "c", false),
         ];
         for (key, end, candidate, covered) in table {
             assert_eq!(

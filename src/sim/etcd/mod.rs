@@ -32,7 +32,7 @@ pub use kv::{
     RangeEnd, RangeRequest, RangeResult, Txn, TxnOp, TxnOpResult, TxnResult,
 };
 pub use revision::Revision;
-pub use snapshot::{Snapshot, SnapshotRecord};
+pub use snapshot::{Snapshot, SnapshotRecord, MAX_SNAPSHOT_REVISION, SNAPSHOT_FORMAT};
 pub use store::Store;
 pub use watch::{WatchEvent, WatchEventKind, WatchId};
 

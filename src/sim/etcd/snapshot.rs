@@ -22,6 +22,10 @@ use super::store::{Record, Store};
 /// Version of the snapshot format, so that a later format can refuse an older one clearly.
 pub const SNAPSHOT_FORMAT: u32 = 1;
 
+/// The highest revision a restored snapshot may have: 2^53, the largest integer JavaScript
+/// shows exactly, and far from i64 overflow when the store counts on from it.
+pub const MAX_SNAPSHOT_REVISION: Revision = 1 << 53;
+
 /// The whole store at one revision: its history (what compaction left) and its revisions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -76,9 +80,9 @@ impl Store {
                 snapshot.format
             )));
         }
-        if snapshot.revision < 1 {
+        if !(1..=MAX_SNAPSHOT_REVISION).contains(&snapshot.revision) {
             return Err(invalid(format!(
-                "revision {} is below 1",
+                "revision {} is outside 1..={MAX_SNAPSHOT_REVISION}",
                 snapshot.revision
             )));
         }
@@ -163,7 +167,12 @@ fn check_put(ki: &KeyIndex, kv: &KeyValue, rev: Rev) -> Result<(), StoreError> {
             kv.key, kv.create_revision, kv.version
         )))
     };
-    if kv.version < 1 || kv.create_revision < 1 || kv.create_revision > rev.main {
+    // A key cannot have been put more often than revisions went by since its creation.
+    if kv.create_revision < 1
+        || kv.create_revision > rev.main
+        || kv.version < 1
+        || kv.version > rev.main - kv.create_revision + 1
+    {
         return fail("out of range");
     }
     if ki.is_empty() {

@@ -146,7 +146,7 @@ impl Store {
 
     /// Reads keys at the newest or at an older revision (etcd `Range`).
     pub fn range(&self, req: &RangeRequest) -> Result<RangeResult, StoreError> {
-        if req.key.is_empty() && req.range_end == RangeEnd::Single {
+        if req.key.is_empty() && req.range_end.is_single() {
             return Err(StoreError::EmptyKey);
         }
         let at = self.check_read_revision(req.revision, self.current_revision)?;
@@ -553,13 +553,13 @@ fn check_ops(ops: &[TxnOp]) -> Result<(), StoreError> {
                 }
             }
             TxnOp::DeleteRange { key, range_end } => {
-                if key.is_empty() && *range_end == RangeEnd::Single {
+                if key.is_empty() && range_end.is_single() {
                     return Err(StoreError::EmptyKey);
                 }
                 deletes.push((key, range_end));
             }
             TxnOp::Range(req) => {
-                if req.key.is_empty() && req.range_end == RangeEnd::Single {
+                if req.key.is_empty() && req.range_end.is_single() {
                     return Err(StoreError::EmptyKey);
                 }
             }

@@ -683,6 +683,15 @@ fn a_broken_snapshot_is_refused_with_a_reason() {
     s.revision = 0;
     table.push(("revision", s));
     let mut s = good.clone();
+    s.revision = i64::MAX;
+    table.push(("revision near overflow", s));
+    let mut s = good.clone();
+    s.records[0].kv.version = i64::MAX;
+    table.push(("first version near overflow", s));
+    let mut s = good.clone();
+    s.records[0].kv.create_revision = 0;
+    table.push(("create_revision 0", s));
+    let mut s = good.clone();
     s.compact_revision = s.revision + 1;
     table.push(("compact", s));
     let mut s = good.clone();
