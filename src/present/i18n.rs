@@ -59,6 +59,9 @@ pub enum Msg {
     RoleWorker,
     ControlPlaneComponents,
     NodeComponents,
+    Pods,
+    /// The pods area of a VM before anything runs there.
+    NoPods,
     /// One line on what a component does, under its name.
     ComponentSummary(Component),
     TerminalLabel,
@@ -81,6 +84,8 @@ impl Msg {
             Msg::RoleWorker,
             Msg::ControlPlaneComponents,
             Msg::NodeComponents,
+            Msg::Pods,
+            Msg::NoPods,
             Msg::TerminalLabel,
             Msg::TerminalPlaceholder,
             Msg::TerminalWelcome,
@@ -118,6 +123,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Msg::ControlPlaneComponents, En) => "Control-plane components",
         (Msg::NodeComponents, Ko) => "노드 구성 요소",
         (Msg::NodeComponents, En) => "Node components",
+        (Msg::Pods, Ko) => "파드",
+        (Msg::Pods, En) => "Pods",
+        (Msg::NoPods, Ko) => "아직 실행 중인 파드가 없습니다",
+        (Msg::NoPods, En) => "No pods running yet",
         (Msg::ComponentSummary(c), Ko) => match c {
             C::KubeApiserver => "모든 요청의 관문: 인증·검증 후 etcd에 저장",
             C::Etcd => "클러스터 상태를 담는 키-값 저장소",

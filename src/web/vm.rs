@@ -37,6 +37,10 @@ pub fn vm_card(props: &VmCardProps) -> Html {
                     { for control_plane.into_iter().map(|c| html! { <ComponentBox component={c} {lang} /> }) }
                 </ul>
             }
+            <h3 class="vm__section">{ text(lang, Msg::Pods) }</h3>
+            <div class="vm__pods" data-pods="">
+                <span class="vm__pods-empty">{ text(lang, Msg::NoPods) }</span>
+            </div>
             <div class="vm__node-part">
                 <h3 class="vm__section">{ text(lang, Msg::NodeComponents) }</h3>
                 <ul class="components components--node">

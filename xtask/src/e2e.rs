@@ -30,8 +30,16 @@ const EXPECTED_VMS: [(&str, &str, &[&str]); 3] = [
             "container-runtime",
         ],
     ),
-    ("node1", "172.16.20.12", &["kubelet", "kube-proxy", "container-runtime"]),
-    ("node2", "172.16.20.13", &["kubelet", "kube-proxy", "container-runtime"]),
+    (
+        "node1",
+        "172.16.20.12",
+        &["kubelet", "kube-proxy", "container-runtime"],
+    ),
+    (
+        "node2",
+        "172.16.20.13",
+        &["kubelet", "kube-proxy", "container-runtime"],
+    ),
 ];
 
 fn serve(dist: &Path) -> Result<String, String> {
@@ -57,9 +65,18 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
     let ok = mounted.is_ok();
     summary.record("the page loads under /sandbox/ and the app mounts", mounted);
     if ok {
-        summary.record("the three VMs are on screen with their IPs and components", check_vms(&session));
-        summary.record("the language switch turns the title Korean <-> English", check_language(&session));
-        summary.record("the terminal echoes a submitted line", check_terminal(&session));
+        summary.record(
+            "the three VMs are on screen with their IPs and components",
+            check_vms(&session),
+        );
+        summary.record(
+            "the language switch turns the title Korean <-> English",
+            check_language(&session),
+        );
+        summary.record(
+            "the terminal echoes a submitted line",
+            check_terminal(&session),
+        );
     }
     summary.record("the browser console has no errors", check_console(&session));
 }
@@ -177,7 +194,10 @@ pub fn screenshot(browser: &Browser, dist: &Path, out: &Path) -> Result<(), Stri
     check_mounts(&s)?;
     // Make the viewport exactly 1400x900 whatever the window decorations take.
     let inner = s.script("return [window.innerWidth, window.innerHeight]")?;
-    let (w, h) = (inner[0].as_i64().unwrap_or(1400), inner[1].as_i64().unwrap_or(900));
+    let (w, h) = (
+        inner[0].as_i64().unwrap_or(1400),
+        inner[1].as_i64().unwrap_or(900),
+    );
     if (w, h) != (1400, 900) {
         s.post(
             "window/rect",

@@ -94,7 +94,9 @@ fn serve(args: &[String]) -> Result<(), String> {
     let flags = Flags(args);
     flags.check_known(&["--dev", "--port", "--release"])?;
     let port: u16 = match flags.value("--port")? {
-        Some(p) => p.parse().map_err(|_| format!("--port: not a port: {p:?}"))?,
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("--port: not a port: {p:?}"))?,
         None => 8080,
     };
     toolchain::ensure_wasm_toolchain()?;
@@ -159,7 +161,9 @@ fn test() -> summary::Summary {
     };
 
     summary::section("native tests: cargo test");
-    summary.add_cargo_test(proc::run_streaming(proc::cargo().arg("test").arg("--workspace")));
+    summary.add_cargo_test(proc::run_streaming(
+        proc::cargo().arg("test").arg("--workspace"),
+    ));
 
     let Some(browser) = browser else {
         return summary;

@@ -70,8 +70,15 @@ pub fn run_streaming(cmd: &mut Command) -> Result<Streamed, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", describe(cmd)))?;
-    let stderr = child.stderr.take().map(|s| thread::spawn(move || pump(s, true)));
-    let mut lines = child.stdout.take().map(|s| pump(s, false)).unwrap_or_default();
+    let stderr = child
+        .stderr
+        .take()
+        .map(|s| thread::spawn(move || pump(s, true)));
+    let mut lines = child
+        .stdout
+        .take()
+        .map(|s| pump(s, false))
+        .unwrap_or_default();
     if let Some(Ok(err_lines)) = stderr.map(|h| h.join()) {
         lines.extend(err_lines);
     }
@@ -86,7 +93,9 @@ pub fn run_streaming(cmd: &mut Command) -> Result<Streamed, String> {
 fn pump(stream: impl Read, to_stderr: bool) -> Vec<String> {
     let mut lines = Vec::new();
     for line in BufReader::new(stream).split(b'\n').map_while(Result::ok) {
-        let line = String::from_utf8_lossy(&line).trim_end_matches('\r').to_string();
+        let line = String::from_utf8_lossy(&line)
+            .trim_end_matches('\r')
+            .to_string();
         if to_stderr {
             eprintln!("{line}");
         } else {

@@ -60,13 +60,19 @@ pub fn content_type(path: &Path) -> String {
 }
 
 impl Server {
-    pub fn bind(addr: impl ToSocketAddrs, dir: &Path, prefix: &str, log: bool) -> Result<Self, String> {
+    pub fn bind(
+        addr: impl ToSocketAddrs,
+        dir: &Path,
+        prefix: &str,
+        log: bool,
+    ) -> Result<Self, String> {
         let addr = addr
             .to_socket_addrs()
             .map_err(|e| e.to_string())?
             .next()
             .ok_or("no address to listen on")?;
-        let http = tiny_http::Server::http(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let http =
+            tiny_http::Server::http(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         Ok(Server {
             http,
             dir: dir.to_path_buf(),
@@ -109,9 +115,15 @@ impl Server {
                         }
                         (200, request.respond(r))
                     }
-                    Err(_) => (404, request.respond(Response::from_string("not found").with_status_code(404))),
+                    Err(_) => (
+                        404,
+                        request.respond(Response::from_string("not found").with_status_code(404)),
+                    ),
                 },
-                Resolved::NotFound => (404, request.respond(Response::from_string("not found").with_status_code(404))),
+                Resolved::NotFound => (
+                    404,
+                    request.respond(Response::from_string("not found").with_status_code(404)),
+                ),
             };
             if self.log {
                 println!("{status} {url}");
@@ -139,7 +151,10 @@ mod tests {
         let table = [
             ("/sandbox/", Resolved::File("index.html".into())),
             ("/sandbox/?lang=en", Resolved::File("index.html".into())),
-            ("/sandbox/pkg/kube_sandbox.js", Resolved::File("pkg/kube_sandbox.js".into())),
+            (
+                "/sandbox/pkg/kube_sandbox.js",
+                Resolved::File("pkg/kube_sandbox.js".into()),
+            ),
             ("/sandbox", Resolved::Redirect("/sandbox/".into())),
             ("/", Resolved::NotFound),
             ("/other/index.html", Resolved::NotFound),
@@ -150,7 +165,10 @@ mod tests {
             assert_eq!(resolve("/sandbox/", url), want, "{url}");
         }
         assert_eq!(resolve("/", "/"), Resolved::File("index.html".into()));
-        assert_eq!(resolve("/", "/style.css"), Resolved::File("style.css".into()));
+        assert_eq!(
+            resolve("/", "/style.css"),
+            Resolved::File("style.css".into())
+        );
     }
 
     #[test]

@@ -76,11 +76,7 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
             .arg(&wasm)
             .arg("-o")
             .arg(&wasm))?;
-        println!(
-            "wasm-opt -Oz: {} -> {} bytes",
-            before,
-            file_len(&wasm)?
-        );
+        println!("wasm-opt -Oz: {} -> {} bytes", before, file_len(&wasm)?);
     }
 
     let dist = dist_dir();
@@ -105,8 +101,19 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
 /// Refuses root-relative and absolute URLs, which break under a sub-path or another host.
 pub fn check_relative_urls(text: &str) -> Result<(), String> {
     for pattern in [
-        "src=\"/", "href=\"/", "src='/", "href='/", "url(/", "url(\"/", "url('/", "from \"/",
-        "from '/", "import(\"/", "import('/", "http://", "https://",
+        "src=\"/",
+        "href=\"/",
+        "src='/",
+        "href='/",
+        "url(/",
+        "url(\"/",
+        "url('/",
+        "from \"/",
+        "from '/",
+        "import(\"/",
+        "import('/",
+        "http://",
+        "https://",
     ] {
         if let Some(at) = text.find(pattern) {
             let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
@@ -224,7 +231,10 @@ mod tests {
     fn relative_urls_pass_and_root_relative_or_absolute_ones_fail() {
         let table = [
             (r#"<link rel="stylesheet" href="style.css">"#, true),
-            (r#"<script type="module">import init from "./pkg/kube_sandbox.js";</script>"#, true),
+            (
+                r#"<script type="module">import init from "./pkg/kube_sandbox.js";</script>"#,
+                true,
+            ),
             (r#"<link href="/style.css">"#, false),
             (r#"<script src="/pkg/kube_sandbox.js">"#, false),
             ("background: url(/img.png);", false),
@@ -247,10 +257,7 @@ mod tests {
     #[test]
     fn the_budget_counts_gzip_bytes_of_all_files() {
         let report = SizeReport {
-            files: vec![
-                ("a".into(), 2_000_000, 600_000),
-                ("b".into(), 10, 400_000),
-            ],
+            files: vec![("a".into(), 2_000_000, 600_000), ("b".into(), 10, 400_000)],
         };
         assert_eq!(check_budget(&report), Ok(()));
         let over = SizeReport {

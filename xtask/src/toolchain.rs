@@ -142,7 +142,13 @@ fn ensure_wasm_opt() -> Result<(), String> {
     ));
     std::fs::create_dir_all(tools_dir()).map_err(|e| e.to_string())?;
     run(Command::new("npm")
-        .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+        .args([
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+        ])
         .arg(tools_dir())
         .arg(format!("binaryen@{BINARYEN_NPM_VERSION}")))?;
     output(wasm_opt().arg("--version"))
@@ -226,7 +232,9 @@ fn ensure_apt(needs: &[(&str, &[&str])]) -> Result<(), String> {
     } else if which("sudo").is_some() {
         Some("sudo")
     } else {
-        return Err(format!("run as root, or install: apt-get install -y {list}"));
+        return Err(format!(
+            "run as root, or install: apt-get install -y {list}"
+        ));
     };
     let apt = |args: &[&str]| {
         let mut cmd = match sudo {

@@ -52,7 +52,12 @@ fn unwrap_value(resp: Result<ureq::Response, ureq::Error>) -> Result<Value, Stri
             return Err(format!(
                 "WebDriver error {code}: {} {}",
                 v["error"].as_str().unwrap_or("?"),
-                v["message"].as_str().unwrap_or("").lines().next().unwrap_or("")
+                v["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             ));
         }
         Err(e) => return Err(e.to_string()),
@@ -145,8 +150,7 @@ impl Session {
         let deadline = Instant::now() + timeout;
         loop {
             let v = self.script(script)?;
-            let truthy = !matches!(v, Value::Null | Value::Bool(false))
-                && v.as_u64() != Some(0);
+            let truthy = !matches!(v, Value::Null | Value::Bool(false)) && v.as_u64() != Some(0);
             if truthy {
                 return Ok(v);
             }
@@ -167,7 +171,8 @@ impl Session {
 
     pub fn click(&self, css: &str) -> Result<(), String> {
         let id = self.find(css)?;
-        self.post(&format!("element/{id}/click"), json!({})).map(|_| ())
+        self.post(&format!("element/{id}/click"), json!({}))
+            .map(|_| ())
     }
 
     pub fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
