@@ -178,20 +178,36 @@ fn check_console(s: &Session) -> Result<(), String> {
         .filter(|e| e["level"].as_str() == Some("SEVERE"))
         .map(|e| e["message"].as_str().unwrap_or("?").to_string())
         .collect();
-    if severe.is_empty() {
-        println!("    {} console entries, none SEVERE", entries.len());
-        Ok(())
-    } else {
-        Err(severe.join("\n"))
+    if !severe.is_empty() {
+        return Err(severe.join("\n"));
     }
+    // "No errors" means something only if errors would be seen: log one on purpose (after the
+    // page's own entries were read) and expect it back through the same endpoint.
+    s.script("console.error('xtask console probe')")?;
+    let probe_seen = s.browser_log()?.iter().any(|e| {
+        e["level"].as_str() == Some("SEVERE")
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("xtask console probe"))
+    });
+    if !probe_seen {
+        return Err("the console log endpoint did not report a deliberate console.error".into());
+    }
+    println!(
+        "    {} console entries, none SEVERE (probe error seen)",
+        entries.len()
+    );
+    Ok(())
 }
 
 /// A 1400x900 screenshot of the page once the app has mounted.
-pub fn screenshot(browser: &Browser, dist: &Path, out: &Path) -> Result<(), String> {
+pub fn screenshot(browser: &Browser, dist: &Path, out: &Path, lang: &str) -> Result<(), String> {
     let url = serve(dist)?;
     let s = Session::start(browser, 1400, 900)?;
     s.navigate(&url)?;
     check_mounts(&s)?;
+    s.click(&format!("button[data-lang='{lang}']"))?;
+    wait_title(&s, lang == "ko")?;
     // Make the viewport exactly 1400x900 whatever the window decorations take.
     let inner = s.script("return [window.innerWidth, window.innerHeight]")?;
     let (w, h) = (

@@ -21,7 +21,8 @@ commands:
   serve [--dev] [--port N]     build the site and serve it on http://127.0.0.1:8080
   dist [--no-wasm-opt]         build a self-contained static site in dist/ and report its size
   test                         native tests, browser tests, size budget, end-to-end test
-  screenshot [--out FILE]      a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
+  screenshot [--out FILE] [--lang ko|en]
+                               a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
   bench                        cargo bench
 ";
 
@@ -82,7 +83,7 @@ impl Flags<'_> {
             if !known.contains(&a.as_str()) {
                 return Err(format!("unknown option {a:?}\n{USAGE}"));
             }
-            if matches!(a.as_str(), "--port" | "--out") {
+            if matches!(a.as_str(), "--port" | "--out" | "--lang") {
                 args.next();
             }
         }
@@ -131,7 +132,11 @@ fn dist(args: &[String]) -> Result<(), String> {
 
 fn screenshot(args: &[String]) -> Result<(), String> {
     let flags = Flags(args);
-    flags.check_known(&["--out"])?;
+    flags.check_known(&["--out", "--lang"])?;
+    let lang = flags.value("--lang")?.unwrap_or("ko");
+    if !matches!(lang, "ko" | "en") {
+        return Err(format!("--lang: ko or en, not {lang:?}"));
+    }
     let out = match flags.value("--out")? {
         Some(p) => PathBuf::from(p),
         None => root().join("docs/screenshot.png"),
@@ -141,7 +146,7 @@ fn screenshot(args: &[String]) -> Result<(), String> {
     // Korean glyphs render as boxes without a CJK font.
     toolchain::ensure_cjk_font()?;
     let dist = site::build(site::Profile::Release, site::WasmOpt::On)?;
-    e2e::screenshot(&browser, &dist, &out)?;
+    e2e::screenshot(&browser, &dist, &out, lang)?;
     println!("wrote {}", out.display());
     Ok(())
 }
