@@ -159,9 +159,9 @@ impl Vm {
 
 /// Formats a byte count as whole GiB when it divides evenly, else whole MiB, else bytes.
 pub fn memory_label(bytes: u64) -> String {
-    if bytes >= GIB_BYTES && bytes % GIB_BYTES == 0 {
+    if bytes >= GIB_BYTES && bytes.is_multiple_of(GIB_BYTES) {
         format!("{} GiB", bytes / GIB_BYTES)
-    } else if bytes >= MIB_BYTES && bytes % MIB_BYTES == 0 {
+    } else if bytes >= MIB_BYTES && bytes.is_multiple_of(MIB_BYTES) {
         format!("{} MiB", bytes / MIB_BYTES)
     } else {
         format!("{bytes} B")
