@@ -131,6 +131,8 @@ pub struct SyntaxError(pub String);
 
 // ---------------------------------------------------------------- tokenizer
 
+// The last `end_word!` resets `in_word` for a loop that has ended.
+#[allow(unused_assignments)]
 fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxError> {
     let chars: Vec<char> = src.chars().collect();
     let mut tokens = Vec::new();
