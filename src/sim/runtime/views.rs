@@ -67,6 +67,11 @@ pub fn human_duration(ticks: Ticks) -> String {
 
 /// go-units `HumanSizeWithPrecision(size, 3)`: decimal units, three significant digits (`%.3g`).
 pub fn human_size(bytes: u64) -> String {
+    human_size_with_precision(bytes, 3)
+}
+
+/// go-units `HumanSizeWithPrecision(size, precision)` (`HumanSize` is precision 4).
+pub fn human_size_with_precision(bytes: u64, precision: usize) -> String {
     const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
     let mut size = bytes as f64;
     let mut unit = 0;
@@ -74,11 +79,12 @@ pub fn human_size(bytes: u64) -> String {
         size /= 1000.0;
         unit += 1;
     }
-    format!("{}{}", format_g3(size), UNITS[unit])
+    format!("{}{}", format_g(size, precision), UNITS[unit])
 }
 
-/// `%.3g` for 0 <= v < 1000: three significant digits, trailing zeros trimmed.
-fn format_g3(v: f64) -> String {
+/// Go's `%.{precision}g` for 0 <= v < 1000 (precision 3 or 4): significant digits, trailing
+/// zeros trimmed.
+fn format_g(v: f64, precision: usize) -> String {
     if v == 0.0 {
         return "0".into();
     }
@@ -89,10 +95,10 @@ fn format_g3(v: f64) -> String {
     } else {
         1
     };
-    let decimals = 3usize.saturating_sub(digits_before);
+    let decimals = precision.saturating_sub(digits_before);
     let s = format!("{v:.decimals$}");
-    // Rounding up to 1000 is what Go prints as 1e+03.
-    if s.starts_with("1000") {
+    // Rounding up to 1000 needs a fourth digit, which `%.3g` writes as an exponent.
+    if s.starts_with("1000") && precision <= 3 {
         return "1e+03".into();
     }
     if s.contains('.') {
@@ -357,7 +363,7 @@ pub fn docker_images(runtime: &Runtime, now: Ticks) -> String {
     tabwrite(&rows, 10, 3)
 }
 
-/// `docker pull`-style progress lines for a pull in progress.
+/// `docker pull`-style progress lines for a pull in progress (as on a terminal wider than 110).
 pub fn pull_progress_lines(runtime: &Runtime, reference: &str) -> Vec<String> {
     runtime
         .pull_progress(reference)
@@ -365,11 +371,19 @@ pub fn pull_progress_lines(runtime: &Runtime, reference: &str) -> Vec<String> {
         .map(|l| {
             let id = short(&l.digest, 12);
             match l.state {
-                super::image_store::LayerState::Downloading => format!(
-                    "{id}: Downloading  {}/{}",
-                    human_size(l.done_bytes),
-                    human_size(l.size_bytes)
-                ),
+                super::image_store::LayerState::Downloading => {
+                    // docker's jsonmessage progress bar: 50 cells, one per 2 %.
+                    let percent =
+                        (l.done_bytes as u128 * 100 / (l.size_bytes.max(1)) as u128) as usize;
+                    let cells = (percent / 2).min(50);
+                    format!(
+                        "{id}: Downloading [{}>{}] {:>8}/{}",
+                        "=".repeat(cells),
+                        " ".repeat(50 - cells),
+                        human_size_with_precision(l.done_bytes, 4),
+                        human_size_with_precision(l.size_bytes, 4)
+                    )
+                }
                 state => format!("{id}: {}", state.as_str()),
             }
         })
