@@ -274,17 +274,16 @@ impl Process {
             image_base: image.base,
         };
 
-        // Entry-point wrappers (`/docker-entrypoint.sh nginx ...`) exec their argument.
+        // Entry-point wrappers (`/docker-entrypoint.sh nginx -g ...`) end in `exec "$@"`: what
+        // runs is their arguments; alone, they start the image's program.
         let mut argv = config.argv.clone();
-        if program.ends_with("docker-entrypoint.sh")
-            && argv.len() > 1
-            && basename(&argv[1]) == image.program
-        {
+        let wrapper = program.ends_with("docker-entrypoint.sh");
+        if wrapper && argv.len() > 1 {
             argv.remove(0);
         }
         let main = basename(argv.first().map(String::as_str).unwrap_or_default()).to_string();
-        let runs_image_program = (main == image.program && image.app != AppKind::Shell)
-            || (program.ends_with("docker-entrypoint.sh") && image.app != AppKind::Shell);
+        let runs_image_program =
+            image.app != AppKind::Shell && (main == image.program || (wrapper && argv.len() == 1));
         if runs_image_program {
             process.start_app(image.app, now);
             return Ok(process);
@@ -755,7 +754,10 @@ impl Process {
 
     /// Delivers a signal. SIGKILL is the runtime's (it ends the process at once, 137).
     pub fn signal(&mut self, signal: Signal, now: Ticks) {
-        if self.exited.is_some() || self.stopping {
+        if self.exited.is_some() {
+            return;
+        }
+        if signal != Signal::Sigkill && self.stopping {
             return;
         }
         if signal == Signal::Sigkill {

@@ -130,6 +130,8 @@ pub struct PodSandbox {
     pub config: PodSandboxConfig,
     pub state: PodSandboxState,
     pub created_tick: Ticks,
+    /// When StopPodSandbox ended the pause process.
+    pub stopped_tick: Option<Ticks>,
     pause: Option<Process>,
 }
 
@@ -467,6 +469,7 @@ impl Runtime {
                 config,
                 state: PodSandboxState::SandboxReady,
                 created_tick: now,
+                stopped_tick: None,
                 pause,
             },
         );
@@ -517,6 +520,9 @@ impl Runtime {
         if let Some(sandbox) = self.sandboxes.get_mut(pod_sandbox_id) {
             if let Some(pause) = sandbox.pause.as_mut() {
                 pause.signal(Signal::Sigkill, now);
+            }
+            if sandbox.state == PodSandboxState::SandboxReady {
+                sandbox.stopped_tick = Some(now);
             }
             sandbox.state = PodSandboxState::SandboxNotReady;
         }
@@ -972,14 +978,21 @@ impl Runtime {
         }
     }
 
-    /// `kubectl top` figures for a container (zero once it exited).
+    /// `kubectl top` figures for a container (zero once it exited). CPU is capped by the
+    /// container's limit, as CFS quota throttles it.
     pub fn container_usage(&self, container_id: &str, now: Ticks) -> Usage {
-        self.containers
+        let Some(c) = self
+            .containers
             .get(container_id)
             .filter(|c| c.state == ContainerState::ContainerRunning)
-            .and_then(|c| c.process.as_ref())
-            .map(|p| p.usage(now))
-            .unwrap_or_default()
+        else {
+            return Usage::default();
+        };
+        let mut usage = c.process.as_ref().map(|p| p.usage(now)).unwrap_or_default();
+        if let Some(limit) = c.config.cpu_limit_millis {
+            usage.cpu_millis = usage.cpu_millis.min(limit);
+        }
+        usage
     }
 
     /// The overlayfs mount of a container: read-only image layers and its writable layer.

@@ -412,20 +412,22 @@ fn catalog() -> Vec<ImageSpec> {
                  tags: &'static [&'static str],
                  layers: &[(&'static str, u64)],
                  created,
-                 env| Recipe {
-        repository,
-        tags,
-        created_unix_seconds: created,
-        layers: layers.to_vec().leak(),
-        unpacked_bytes: 192_004_117,
-        entrypoint: &["/docker-entrypoint.sh"],
-        cmd: &["nginx", "-g", "daemon off;"],
-        env,
-        stop_signal: Signal::Sigquit,
-        program: "nginx",
-        app: AppKind::Nginx,
-        base: Base::Debian,
-        exposed_ports: &[80],
+                 env: &[(&str, &str)]| {
+        build(Recipe {
+            repository,
+            tags,
+            created_unix_seconds: created,
+            layers,
+            unpacked_bytes: 192_004_117,
+            entrypoint: &["/docker-entrypoint.sh"],
+            cmd: &["nginx", "-g", "daemon off;"],
+            env,
+            stop_signal: Signal::Sigquit,
+            program: "nginx",
+            app: AppKind::Nginx,
+            base: Base::Debian,
+            exposed_ports: &[80],
+        })
     };
     let kube = |component: &'static str,
                 tag: &'static str,
@@ -438,23 +440,24 @@ fn catalog() -> Vec<ImageSpec> {
         if component == "kube-proxy" {
             layers = vec![DISTROLESS_IPTABLES];
         }
-        let binary: &'static str =
-            format!("COPY {component} /usr/local/bin/{component} # {tag}").leak();
-        layers.push((binary, size));
+        let binary = format!("COPY {component} /usr/local/bin/{component} # {tag}");
+        layers.push((&binary, size));
+        let repository = format!("registry.k8s.io/{component}");
+        let entrypoint = format!("/usr/local/bin/{component}");
         build(Recipe {
-            repository: format!("registry.k8s.io/{component}").leak(),
-            tags: vec![tag].leak(),
+            repository: &repository,
+            tags: &[tag],
             created_unix_seconds: DEC_2024,
-            layers: layers.leak(),
+            layers: &layers,
             unpacked_bytes: unpacked,
-            entrypoint: vec![format!("/usr/local/bin/{component}").leak() as &str].leak(),
+            entrypoint: &[&entrypoint],
             cmd: &[],
             env: &[PATH_ENV],
             stop_signal: Signal::Sigterm,
             program: component,
             app,
             base: Base::Distroless,
-            exposed_ports: vec![port].leak(),
+            exposed_ports: &[port],
         })
     };
     let alpine_app = |repository: &'static str,
@@ -462,13 +465,14 @@ fn catalog() -> Vec<ImageSpec> {
                       binary: (&'static str, u64),
                       program: &'static str,
                       app: AppKind| {
+        let entrypoint = format!("/usr/local/bin/{program}");
         build(Recipe {
             repository,
             tags,
             created_unix_seconds: MAY_2025,
-            layers: vec![ALPINE, binary].leak(),
+            layers: &[ALPINE, binary],
             unpacked_bytes: 7_801_000 + binary.1 * 2,
-            entrypoint: vec![format!("/usr/local/bin/{program}").leak() as &str].leak(),
+            entrypoint: &[&entrypoint],
             cmd: &[],
             env: &[PATH_ENV],
             stop_signal: Signal::Sigterm,
@@ -489,7 +493,7 @@ fn catalog() -> Vec<ImageSpec> {
             },
             tags,
             created_unix_seconds: JUN_2017,
-            layers: layers.leak(),
+            layers: &layers,
             unpacked_bytes: 660_163_123,
             entrypoint: &["node", "app.js"],
             cmd: &[],
@@ -502,12 +506,12 @@ fn catalog() -> Vec<ImageSpec> {
         })
     };
 
-    let nginx_127_layers: &'static [(&'static str, u64)] = nginx_127.leak();
+    let nginx_127_layers: &[(&str, u64)] = &nginx_127;
     vec![
-        build(nginx("docker.io/library/nginx", &["1.27", "1.27.5", "latest"], nginx_127_layers, APR_2025, nginx_env)),
-        build(nginx("docker.io/library/nginx", &["1.26", "1.26.3"], &nginx_126, SEP_2024, &[PATH_ENV, ("NGINX_VERSION", "1.26.3")])),
+        nginx("docker.io/library/nginx", &["1.27", "1.27.5", "latest"], nginx_127_layers, APR_2025, nginx_env),
+        nginx("docker.io/library/nginx", &["1.26", "1.26.3"], &nginx_126, SEP_2024, &[PATH_ENV, ("NGINX_VERSION", "1.26.3")]),
         // The course notes' `docker push hub.example.com/nginx`: same layers, same image id.
-        build(nginx("hub.example.com/nginx", &["latest", "1.27"], nginx_127_layers, APR_2025, nginx_env)),
+        nginx("hub.example.com/nginx", &["latest", "1.27"], nginx_127_layers, APR_2025, nginx_env),
         build(Recipe {
             repository: "docker.io/library/httpd",
             tags: &["2.4", "2.4.63", "latest"],

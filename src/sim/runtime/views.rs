@@ -259,7 +259,11 @@ pub fn docker_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
                 if ready {
                     format!("Up {}", human_duration(now.saturating_sub(s.created_tick)))
                 } else {
-                    "Exited (0) Less than a second ago".into()
+                    let stopped = s.stopped_tick.unwrap_or(now);
+                    format!(
+                        "Exited (0) {} ago",
+                        human_duration(now.saturating_sub(stopped))
+                    )
                 },
                 String::new(),
                 format!("k8s_POD_{}_{}_{}_{}", c.name, c.namespace, c.uid, c.attempt),
