@@ -97,9 +97,12 @@ impl Node {
     }
 }
 
+/// (image, command, args, the exit code and reason within a minute, if it exits)
+type ExitCase<'a> = (&'a str, &'a [&'a str], &'a [&'a str], Option<(i32, &'a str)>);
+
 #[test]
 fn commands_exit_with_the_codes_a_real_container_leaves() {
-    let table: &[(&str, &[&str], &[&str], Option<(i32, &str)>)] = &[
+    let table: &[ExitCase] = &[
         ("busybox", &["echo", "hi"], &[], Some((0, "Completed"))),
         ("busybox", &["sh", "-c", "exit 3"], &[], Some((3, "Error"))),
         ("busybox", &["false"], &[], Some((1, "Error"))),

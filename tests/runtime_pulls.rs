@@ -70,7 +70,7 @@ fn a_pull_takes_the_missing_bytes_over_the_bandwidth_plus_the_resolve() {
     let table = [
         // (bandwidth bytes/s, image)
         (10 * MB, "nginx:1.27"),
-        (1 * MB, "alpine:3.21"),
+        (MB, "alpine:3.21"),
         (50 * MB, "mysql:8.4"),
     ];
     for (bandwidth, image) in table {
