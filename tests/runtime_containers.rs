@@ -98,7 +98,12 @@ impl Node {
 }
 
 /// (image, command, args, the exit code and reason within a minute, if it exits)
-type ExitCase<'a> = (&'a str, &'a [&'a str], &'a [&'a str], Option<(i32, &'a str)>);
+type ExitCase<'a> = (
+    &'a str,
+    &'a [&'a str],
+    &'a [&'a str],
+    Option<(i32, &'a str)>,
+);
 
 #[test]
 fn commands_exit_with_the_codes_a_real_container_leaves() {

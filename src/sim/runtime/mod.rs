@@ -1,7 +1,7 @@
 //! The container runtime of each simulated node (containerd behind the CRI), the image
 //! registries it pulls from, and the simulated programs that run in its containers.
 //!
-//! - [`reference`]: image names parsed and normalized as Docker does.
+//! - [`reference`](mod@reference): image names parsed and normalized as Docker does.
 //! - [`registry`]: Docker Hub, registry.k8s.io and hub.example.com with real-world images.
 //! - [`image_store`]: a node's content store: shared layers, pulls at a simulated bandwidth.
 //! - [`cri`]: the CRI-shaped runtime the kubelet drives, tick by tick.
@@ -10,6 +10,25 @@
 //! - [`views`]: `crictl` and `docker` text from the runtime's state.
 //!
 //! Pure and deterministic: no wall clock, ids from the cluster's seeded RNG, ordered maps.
+//!
+//! How a kubelet drives it (every call takes the simulated `now`):
+//! ```text
+//!   let registries = Registries::standard();              // one per cluster, shared by nodes
+//!   let mut rt = Runtime::new(RuntimeConfig::new("node1", 1), &registries);
+//!   rt.preload(image, &registries, 0)                      // kubeadm's pre-pulled images
+//!   let sandbox = rt.run_pod_sandbox(PodSandboxConfig { name, namespace, uid, ip, .. }, rng, now)?;
+//!   if !rt.has_image("nginx:1.27") { rt.pull_image("nginx:1.27", &registries, now)?; }
+//!   loop { for event in rt.advance(now) { /* RuntimeEvent::Pull(Completed | Failed), ContainerExited */ } }
+//!   rt.pull_progress("docker.io/library/nginx:1.27")     // per-layer bytes and docker-pull states
+//!   let id = rt.create_container(&sandbox, ContainerConfig { name, image, command, args, env, .. }, rng, now)?;
+//!   rt.start_container(&id, now)?;                         // Err + exit 128 StartError if exec fails
+//!   rt.probe_http / probe_tcp / probe_exec, rt.http_request (Service traffic)
+//!   rt.container_status(&id)?                              // state, exit_code, reason, started/finished
+//!   rt.find_container(&sandbox, "nginx", previous).log()   // kubectl logs [--previous]
+//!   rt.stop_container(&id, grace_seconds, now)?; rt.remove_container(&id, now)?;
+//!   rt.stop_pod_sandbox(&sandbox, now)?; rt.remove_pod_sandbox(&sandbox, now)?;
+//! ```
+//! Failures to inject: `stop_runtime`/`start_runtime`, `kill_container`, `exhaust_memory`.
 
 pub mod apps;
 pub mod cri;

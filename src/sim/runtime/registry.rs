@@ -150,6 +150,21 @@ pub struct Registries {
     tags: BTreeMap<(String, String), usize>,
 }
 
+/// What `kubeadm config images list --kubernetes-version v1.32.0` prints: the control-plane
+/// images a kubeadm node has before the lab starts.
+pub const KUBEADM_IMAGES: [&str; 7] = [
+    "registry.k8s.io/kube-apiserver:v1.32.0",
+    "registry.k8s.io/kube-controller-manager:v1.32.0",
+    "registry.k8s.io/kube-scheduler:v1.32.0",
+    "registry.k8s.io/kube-proxy:v1.32.0",
+    "registry.k8s.io/coredns/coredns:v1.11.3",
+    "registry.k8s.io/pause:3.10",
+    "registry.k8s.io/etcd:3.5.16-0",
+];
+
+/// The CNI agent's image (the flannel DaemonSet).
+pub const CNI_IMAGE: &str = "docker.io/flannel/flannel:v0.26.1";
+
 /// Hosts that answer; any other domain fails DNS.
 pub const KNOWN_REGISTRY_HOSTS: [&str; 3] = ["docker.io", "registry.k8s.io", "hub.example.com"];
 
@@ -756,6 +771,13 @@ mod tests {
         ];
         for (input, want) in table {
             assert_eq!(resolve(input).err().as_deref(), Some(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn every_kubeadm_image_and_the_cni_image_resolve() {
+        for image in KUBEADM_IMAGES.iter().chain([&CNI_IMAGE]) {
+            assert!(resolve(image).is_ok(), "{image}");
         }
     }
 

@@ -1227,7 +1227,14 @@ fn builtin(
                             _ => x >= y,
                         },
                         _ => {
-                            err(format!("sh: {}: bad number", if a.trim().parse::<i64>().is_err() { a } else { b }));
+                            err(format!(
+                                "sh: {}: bad number",
+                                if a.trim().parse::<i64>().is_err() {
+                                    a
+                                } else {
+                                    b
+                                }
+                            ));
                             return Step::Status(2);
                         }
                     }
