@@ -88,15 +88,15 @@ fn scenario() -> Runtime {
 }
 
 #[test]
-fn crictl_ps_lists_running_containers_newest_first_with_13_character_ids() {
+fn crictl_ps_lists_running_containers_newest_first_with_13_character_ids_and_namespaces() {
     let rt = scenario();
     assert_eq!(
         crictl_ps(&rt, 300_000, false),
         concat!(
-        "CONTAINER           IMAGE               CREATED             STATE               NAME                ATTEMPT             POD ID              POD\n",
-        "eb0354df4a45b       45b969202958f       4 minutes ago       Running             nginx               0                   225ec07a99506       web-7d4b9c8f5-x2k4q\n",
-        "73d33b666a1e2       e4a108d139375       4 minutes ago       Running             kube-proxy          0                   63cbe1e459320       kube-proxy-8xk2p\n",
-    )
+            "CONTAINER           IMAGE               CREATED             STATE               NAME                ATTEMPT             POD ID              POD                   NAMESPACE\n",
+            "eb0354df4a45b       45b969202958f       4 minutes ago       Running             nginx               0                   225ec07a99506       web-7d4b9c8f5-x2k4q   default\n",
+            "73d33b666a1e2       e4a108d139375       4 minutes ago       Running             kube-proxy          0                   63cbe1e459320       kube-proxy-8xk2p      kube-system\n",
+        )
     );
 }
 
@@ -106,11 +106,11 @@ fn crictl_ps_a_adds_exited_containers() {
     assert_eq!(
         crictl_ps(&rt, 300_000, true),
         concat!(
-        "CONTAINER           IMAGE               CREATED             STATE               NAME                ATTEMPT             POD ID              POD\n",
-        "e12e5d006cd3d       5462528164a31       4 minutes ago       Exited              sidecar             0                   225ec07a99506       web-7d4b9c8f5-x2k4q\n",
-        "eb0354df4a45b       45b969202958f       4 minutes ago       Running             nginx               0                   225ec07a99506       web-7d4b9c8f5-x2k4q\n",
-        "73d33b666a1e2       e4a108d139375       4 minutes ago       Running             kube-proxy          0                   63cbe1e459320       kube-proxy-8xk2p\n",
-    )
+            "CONTAINER           IMAGE               CREATED             STATE               NAME                ATTEMPT             POD ID              POD                   NAMESPACE\n",
+            "e12e5d006cd3d       5462528164a31       4 minutes ago       Exited              sidecar             0                   225ec07a99506       web-7d4b9c8f5-x2k4q   default\n",
+            "eb0354df4a45b       45b969202958f       4 minutes ago       Running             nginx               0                   225ec07a99506       web-7d4b9c8f5-x2k4q   default\n",
+            "73d33b666a1e2       e4a108d139375       4 minutes ago       Running             kube-proxy          0                   63cbe1e459320       kube-proxy-8xk2p      kube-system\n",
+        )
     );
 }
 
@@ -193,3 +193,24 @@ const PROGRESS: &str = concat!(
     "d1c82583b2e9: Download complete\n",
     "e894e5200f0f: Download complete\n",
 );
+
+#[test]
+fn crictl_images_lists_every_tag_of_an_image_under_its_one_id() {
+    let registries = Registries::standard();
+    let mut runtime = Runtime::new(RuntimeConfig::new("node1", 1), &registries);
+    runtime.preload("nginx:1.27", &registries, 0).unwrap();
+    runtime.preload("nginx", &registries, 0).unwrap();
+    runtime
+        .preload("hub.example.com/nginx", &registries, 0)
+        .unwrap();
+    assert_eq!(
+        crictl_images(&runtime),
+        concat!(
+            "IMAGE                     TAG                 IMAGE ID            SIZE\n",
+            "docker.io/library/nginx   1.27                45b969202958f       72.2MB\n",
+            "docker.io/library/nginx   latest              45b969202958f       72.2MB\n",
+            "hub.example.com/nginx     latest              45b969202958f       72.2MB\n",
+            "registry.k8s.io/pause     3.10                127ec9776e32d       320kB\n",
+        )
+    );
+}

@@ -1,6 +1,6 @@
 //! What `crictl` and `docker` print on a node, from the runtime's state.
 //!
-//! Mirrors: crictl's `ps`, `ps -a`, `images`, `pods` tables (Go tabwriter, min width 20,
+//! Mirrors: crictl v1.32's `ps`, `ps -a`, `images`, `pods` tables (Go tabwriter, min width 20,
 //! padding 3; ids cut to 13; newest first) and docker's `ps`/`images` (min width 10, padding 3;
 //! ids cut to 12; `k8s_<container>_<pod>_<namespace>_<uid>_<attempt>` names as dockershim made
 //! them); go-units' `HumanDuration` and `HumanSizeWithPrecision(size, 3)`.
@@ -123,6 +123,7 @@ pub fn crictl_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
         "ATTEMPT",
         "POD ID",
         "POD",
+        "NAMESPACE",
     ]
     .map(String::from)
     .to_vec()];
@@ -130,9 +131,9 @@ pub fn crictl_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
         if !all && c.state != ContainerState::ContainerRunning {
             continue;
         }
-        let pod = runtime
+        let (pod, namespace) = runtime
             .sandbox(&c.pod_sandbox_id)
-            .map(|s| s.config.name.clone())
+            .map(|s| (s.config.name.clone(), s.config.namespace.clone()))
             .unwrap_or_default();
         rows.push(vec![
             short(&c.id, 13),
@@ -143,38 +144,46 @@ pub fn crictl_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
             c.config.attempt.to_string(),
             short(&c.pod_sandbox_id, 13),
             pod,
+            namespace,
         ]);
     }
     tabwrite(&rows, 20, 3)
 }
 
-/// `crictl images`, sorted by reference; an untagged image shows `<none>`.
+/// `crictl images`: images sorted by their first tag (then digest, then id), one row per tag;
+/// an image with no tag shows its repository and `<none>`.
 pub fn crictl_images(runtime: &Runtime) -> String {
-    let mut entries: Vec<(String, String, String, u64)> = Vec::new();
-    for image in runtime.images().images() {
-        let id = short(&image.id, 13);
-        if image.repo_tags.is_empty() {
-            let repo = image.spec.repository.clone();
-            entries.push((repo, "<none>".into(), id, image.size_bytes));
-            continue;
-        }
-        for tag_ref in &image.repo_tags {
-            let (repo, tag) = match parse_image_ref(tag_ref) {
-                Ok(r) => (r.name(), r.tag.unwrap_or_else(|| "<none>".into())),
-                Err(_) => (tag_ref.clone(), "<none>".into()),
-            };
-            entries.push((repo, tag, id.clone(), image.size_bytes));
-        }
-    }
-    entries.sort();
+    let mut images: Vec<_> = runtime.images().images().collect();
+    let first = |set: &std::collections::BTreeSet<String>| set.iter().next().cloned();
+    images.sort_by(|a, b| match (first(&a.repo_tags), first(&b.repo_tags)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => match (first(&a.repo_digests), first(&b.repo_digests)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => a.id.cmp(&b.id),
+        },
+    });
     let mut rows = vec![["IMAGE", "TAG", "IMAGE ID", "SIZE"]
         .map(String::from)
         .to_vec()];
-    rows.extend(
-        entries
-            .into_iter()
-            .map(|(repo, tag, id, size)| vec![repo, tag, id, human_size(size)]),
-    );
+    for image in images {
+        let id = short(&image.id, 13);
+        let size = human_size(image.size_bytes);
+        let repo_from_digest = first(&image.repo_digests)
+            .and_then(|d| d.split('@').next().map(str::to_string))
+            .unwrap_or_else(|| "<none>".into());
+        if image.repo_tags.is_empty() {
+            rows.push(vec![repo_from_digest, "<none>".into(), id, size]);
+            continue;
+        }
+        for tag_ref in &image.repo_tags {
+            // The tag is what follows the last ':' (a registry port comes before a '/').
+            let (repo, tag) = match tag_ref.rsplit_once(':') {
+                Some((repo, tag)) => (repo.to_string(), tag.to_string()),
+                None => ("errorRepoTag".into(), "errorRepoTag".into()),
+            };
+            rows.push(vec![repo, tag, id.clone(), size.clone()]);
+        }
+    }
     tabwrite(&rows, 20, 3)
 }
 
