@@ -593,3 +593,86 @@ fn no_user_command_makes_the_runtime_panic() {
         assert!(id.is_err(), "{image:?}");
     }
 }
+
+#[test]
+fn servers_listen_on_their_real_ports_once_started() {
+    let table: &[(&str, u16, u64, bool)] = &[
+        ("nginx:1.27", 80, 1_000, true),
+        ("nginx:1.27", 8080, 1_000, false),
+        ("redis:7.4", 6379, 1_000, true),
+        ("httpd:2.4", 80, 1_000, true),
+        ("luksa/kubia", 8080, 1_000, true),
+        ("registry.k8s.io/coredns/coredns:v1.11.3", 53, 1_000, true),
+        ("busybox", 80, 1_000, false),
+    ];
+    for (image, port, at, want) in table {
+        let mut node = node();
+        let mut c = config(image, &[], &[]);
+        if *image == "busybox" {
+            c.command = vec!["sleep".into(), "3600".into()];
+        }
+        let id = node.run(c, 0, 0);
+        let got = matches!(
+            node.runtime.probe_tcp(&id, "10.244.1.5", *port, *at),
+            ProbeOutcome::Success(_)
+        );
+        assert_eq!(got, *want, "{image}:{port}");
+    }
+}
+
+#[test]
+fn an_http_probe_against_a_non_http_port_fails_as_the_kubelet_says() {
+    let mut node = node();
+    let id = node.run(config("redis:7.4", &[], &[]), 0, 0);
+    let got = node
+        .runtime
+        .probe_http(&id, "10.244.1.5", 6379, "/", "10.244.1.1", 1_000);
+    assert_eq!(
+        got,
+        ProbeOutcome::Failure("Get \"http://10.244.1.5:6379/\": net/http: HTTP/1.x transport connection broken: malformed HTTP response".into())
+    );
+}
+
+#[test]
+fn usage_rises_under_load_and_returns_to_idle() {
+    let mut node = node();
+    let id = node.run(config("luksa/kubia", &[], &[]), 0, 0);
+    let idle = node.runtime.container_usage(&id, 1_000);
+    for i in 0..100 {
+        node.runtime.http_request(
+            &id,
+            "GET",
+            8080,
+            "/",
+            "10.244.2.1",
+            "curl/8.5.0",
+            1_000 + i * 10,
+        );
+    }
+    let busy = node.runtime.container_usage(&id, 2_000);
+    let later = node.runtime.container_usage(&id, 30_000);
+    assert_eq!(idle.cpu_millis, 0);
+    assert_eq!(
+        busy.cpu_millis, 300,
+        "10 requests/s over the window at 30m each"
+    );
+    assert!(busy.memory_bytes > idle.memory_bytes);
+    assert_eq!(later, idle);
+}
+
+#[test]
+fn the_container_status_names_the_image_by_digest_as_pod_status_imageid_does() {
+    let mut node = node();
+    let id = node.run(config("nginx:1.27", &[], &[]), 0, 0);
+    let c = node.runtime.container_status(&id).unwrap();
+    assert_eq!(c.image_ref, "docker.io/library/nginx:1.27");
+    assert!(
+        c.repo_digest.starts_with("docker.io/library/nginx@sha256:"),
+        "{}",
+        c.repo_digest
+    );
+    assert_eq!(
+        c.repo_digest.len(),
+        "docker.io/library/nginx@sha256:".len() + 64
+    );
+}

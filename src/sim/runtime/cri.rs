@@ -187,6 +187,8 @@ pub struct Container {
     pub image_ref: String,
     /// `sha256:...` image id.
     pub image_id: String,
+    /// `docker.io/library/nginx@sha256:...`, what pod status calls `imageID`.
+    pub repo_digest: String,
     pub state: ContainerState,
     pub created_tick: Ticks,
     pub started_tick: Option<Ticks>,
@@ -660,6 +662,13 @@ impl Runtime {
         })?;
         let spec = record.spec.clone();
         let image_id = record.id.clone();
+        let repo_digest = record
+            .repo_digests
+            .iter()
+            .find(|d| d.starts_with(&format!("{}@", reference.name())))
+            .or_else(|| record.repo_digests.iter().next())
+            .cloned()
+            .unwrap_or_default();
         let log_path = log_path(&s.namespace, &s.name, &s.uid, &config.name, config.attempt);
         let argv = compose_argv(&spec, &config);
         let id = generate_id(rng);
@@ -672,6 +681,7 @@ impl Runtime {
                 config,
                 image_ref: normalized,
                 image_id,
+                repo_digest,
                 state: ContainerState::ContainerCreated,
                 created_tick: now,
                 started_tick: None,
