@@ -235,3 +235,23 @@ fn the_runtime_reports_pull_results_through_advance() {
         "{err}"
     );
 }
+
+#[test]
+fn a_failed_pull_reaches_the_kubelet_wrapped_in_its_grpc_status() {
+    let registries = Registries::standard();
+    let mut store = ImageStore::new(10 * MB);
+    let table = [
+        ("nginx:9.9", "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:9.9\": failed to resolve reference \"docker.io/library/nginx:9.9\": docker.io/library/nginx:9.9: not found"),
+        ("ngnix", "rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/ngnix:latest\": failed to resolve reference \"docker.io/library/ngnix:latest\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"),
+    ];
+    for (image, want) in table {
+        let event = pull_to_end(&mut store, &registries, image, 0);
+        let PullEvent::Failed { error, .. } = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(
+            kube_sandbox::sim::runtime::CriError::from(&error).to_string(),
+            want
+        );
+    }
+}

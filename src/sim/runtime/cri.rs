@@ -28,7 +28,7 @@ use super::image_store::{
 };
 use super::logs::{log_path, LogBuffer, LogLine};
 use super::reference::parse_image_ref;
-use super::registry::{ImageSpec, Registries};
+use super::registry::{ImageSpec, PullError, Registries};
 use super::shell::Files;
 use crate::sim::clock::{Ticks, DEFAULT_EPOCH_UNIX_SECONDS, TICKS_PER_SECOND};
 use crate::sim::rng::Rng;
@@ -102,6 +102,19 @@ impl CriError {
             Code::NotFound,
             format!("an error occurred when try to find sandbox \"{id}\": not found"),
         )
+    }
+}
+
+/// A failed pull as the kubelet receives it from PullImage: NotFound for a missing tag or
+/// repository on a plain registry, Unknown otherwise.
+impl From<&PullError> for CriError {
+    fn from(error: &PullError) -> Self {
+        let code = if error.is_not_found() {
+            Code::NotFound
+        } else {
+            Code::Unknown
+        };
+        CriError::new(code, error.to_string())
     }
 }
 
