@@ -174,14 +174,27 @@ fn test() -> summary::Summary {
         return summary;
     };
 
-    summary::section("browser tests: wasm-pack test --headless --chrome");
-    summary.add_cargo_test(proc::run_streaming(
-        proc::wasm_pack()
-            .args(["test", "--headless", "--chrome", "--chromedriver"])
-            .arg(&browser.chromedriver)
-            .args(["--", "--test", "web"])
-            .current_dir(root()),
-    ));
+    // What `wasm-pack test --headless --chrome` does, minus its `--tests` flag: that flag builds
+    // every integration test for wasm32, and the native-only ones (proptest, real etcd) cannot be.
+    // The same runner, wasm-bindgen-test-runner, drives headless Chromium through chromedriver.
+    summary::section("browser tests: wasm-bindgen-test in headless Chromium");
+    let mut browser_tests = proc::cargo();
+    browser_tests
+        .args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "web",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", &browser.chromedriver)
+        .current_dir(root());
+    toolchain::with_tools_path(&mut browser_tests);
+    summary.add_cargo_test(proc::run_streaming(&mut browser_tests));
 
     summary::section("dist: release build and size budget");
     let dist = match site::build(site::Profile::Release, site::WasmOpt::On) {
