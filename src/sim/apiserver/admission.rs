@@ -274,6 +274,18 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
             }
         }
         "Namespace" => {
+            // NamespaceDefaultLabelName: every namespace carries its own name as a label.
+            let name = object
+                .pointer("/metadata/name")
+                .cloned()
+                .unwrap_or(Value::Null);
+            if name.is_string() {
+                let metadata = ensure_object(object, "metadata");
+                let labels = metadata.entry("labels").or_insert_with(|| json!({}));
+                if let Value::Object(labels) = labels {
+                    labels.insert("kubernetes.io/metadata.name".into(), name);
+                }
+            }
             let spec = ensure_object(object, "spec");
             default_field(spec, "finalizers", json!(["kubernetes"]));
             let status = ensure_object(object, "status");

@@ -21,7 +21,7 @@ pub mod request;
 use serde_json::Value;
 
 pub use authn::{Authenticator, UserInfo};
-pub use registry::{decode_object, STATUS_RESOURCES};
+pub use registry::{decode_object, list_raw as registry_list, STATUS_RESOURCES};
 pub use request::{ApiClient, ApiError, ApiRequest, ApiResponse, Credentials, StatusReason, Verb};
 
 use self::backend::{Revision, Store};
@@ -156,7 +156,11 @@ impl Apiserver {
                 subresource: request.subresource.clone(),
                 namespace: request.namespace.clone(),
                 name: request.name.clone(),
-                user: None,
+                // What the client claims before authentication: a certificate's CN.
+                user: match &request.credentials {
+                    Credentials::ClientCertificate { common_name, .. } => Some(common_name.clone()),
+                    _ => None,
+                },
             },
             cause,
         );
