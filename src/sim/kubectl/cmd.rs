@@ -10,11 +10,11 @@
 use serde_json::{json, Map, Value};
 
 use super::apply::{original_of, three_way_patch, with_last_applied};
-use super::decode::decode_documents;
 use super::errors::{api_error_text, api_error_text_from};
 use super::table::{header, row, tabwrite, TableOptions};
 use super::yaml::{to_json, to_yaml};
 use super::{Backend, Output};
+use crate::sim::api::decode::{check_kind, decode_documents, DecodeErrorKind};
 use crate::sim::api::resources::{by_kind, lookup, ResourceInfo, RESOURCES};
 use crate::sim::apiserver::request::{
     ApiError, ApiRequest, Credentials, PatchType, StatusReason, Verb,
@@ -814,30 +814,33 @@ fn manifests(
         let docs = decode_documents(&text)
             .map_err(|e| Output::fail(format!("error: error parsing {source}: {e}\n")))?;
         for mut doc in docs {
-            let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-            let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
-            if api_version.is_empty() || kind.is_empty() {
-                let mut missing = Vec::new();
-                if api_version.is_empty() {
-                    missing.push("apiVersion not set");
+            let info = match check_kind(&doc) {
+                Ok(info) => info,
+                Err(e) => {
+                    let text = match &e.kind {
+                        DecodeErrorKind::MissingKind | DecodeErrorKind::MissingApiVersion => {
+                            // kubectl's schema check names what is missing before decoding.
+                            let mut missing = Vec::new();
+                            if doc.get("apiVersion").and_then(Value::as_str).is_none_or(str::is_empty) {
+                                missing.push("apiVersion not set");
+                            }
+                            if doc.get("kind").and_then(Value::as_str).is_none_or(str::is_empty) {
+                                missing.push("kind not set");
+                            }
+                            let listed = match missing.as_slice() {
+                                [one] => one.to_string(),
+                                many => format!("[{}]", many.join(", ")),
+                            };
+                            format!("error: error validating \"{source}\": error validating data: {listed}; if you choose to ignore these errors, turn validation off with --validate=false\n")
+                        }
+                        DecodeErrorKind::NoKindMatch { name, namespace, .. } => format!(
+                            "error: resource mapping not found for name: \"{name}\" namespace: \"{namespace}\" from \"{source}\": {}\nensure CRDs are installed first\n",
+                            e.message
+                        ),
+                        _ => format!("error: {e}\n"),
+                    };
+                    return Err(Output::fail(text));
                 }
-                if kind.is_empty() {
-                    missing.push("kind not set");
-                }
-                return Err(Output::fail(format!(
-                    "error: error validating \"{source}\": error validating data: [{}]; if you choose to ignore these errors, turn validation off with --validate=false\n",
-                    missing.join(", ")
-                )));
-            }
-            let Some(info) = by_kind(api_version, kind) else {
-                let ns = doc
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                return Err(Output::fail(format!(
-                    "error: resource mapping not found for name: \"{}\" namespace: \"{ns}\" from \"{source}\": no matches for kind \"{kind}\" in version \"{api_version}\"\nensure CRDs are installed first\n",
-                    name_of(&doc)
-                )));
             };
             if info.namespaced {
                 let obj_ns = doc

@@ -11,50 +11,12 @@
 use base64::Engine;
 
 use super::{Backend, Output};
+use crate::sim::etcd::{RangeEnd, RangeRequest, RangeResult};
 
 /// The ids a fresh single-member etcd named `default` reports; fixed so output is reproducible.
 pub const CLUSTER_ID: u64 = 14_841_639_068_965_178_418;
 pub const MEMBER_ID: u64 = 10_276_657_743_932_975_437;
 pub const RAFT_TERM: u64 = 2;
-
-/// Which keys a range covers (etcd's `range_end`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EtcdRangeEnd {
-    Single,
-    Prefix,
-    /// `[key, end)`; an empty end with `--from-key` means "to the last key".
-    To(String),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EtcdRangeRequest {
-    pub key: String,
-    pub range_end: EtcdRangeEnd,
-    /// `--rev`: read the store as it was at this revision.
-    pub revision: Option<i64>,
-    pub limit: Option<usize>,
-    pub keys_only: bool,
-    pub count_only: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EtcdKeyValue {
-    pub key: String,
-    pub create_revision: i64,
-    pub mod_revision: i64,
-    pub version: i64,
-    pub value: Vec<u8>,
-    pub lease: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EtcdRangeResult {
-    pub kvs: Vec<EtcdKeyValue>,
-    pub count: usize,
-    pub more: bool,
-    /// The header revision: the store's current revision.
-    pub revision: i64,
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum WriteOut {
@@ -167,12 +129,13 @@ pub fn run(args: &[String], backend: &dyn Backend) -> Output {
                 "Error: too many arguments, only accept one argument when `--prefix` is set.\n",
             );
         }
-        (Some(end), false, _) => EtcdRangeEnd::To(end.to_string()),
-        (None, true, _) => EtcdRangeEnd::Prefix,
-        (None, false, true) => EtcdRangeEnd::To(String::new()),
-        (None, false, false) => EtcdRangeEnd::Single,
+        (Some(end), false, _) => RangeEnd::To(end.to_string()),
+        (None, true, _) => RangeEnd::Prefix,
+        // etcd spells "every key from here on" as range_end "\0".
+        (None, false, true) => RangeEnd::To("\0".to_string()),
+        (None, false, false) => RangeEnd::Single,
     };
-    let request = EtcdRangeRequest {
+    let request = RangeRequest {
         key,
         range_end,
         revision,
@@ -182,7 +145,7 @@ pub fn run(args: &[String], backend: &dyn Backend) -> Output {
     };
     let result = match backend.etcd_range(&request) {
         Ok(r) => r,
-        Err(message) => return Output::fail(format!("Error: {message}\n")),
+        Err(err) => return Output::fail(format!("Error: {err}\n")),
     };
     match write_out {
         WriteOut::Json => Output::ok(json_response(&result)),
@@ -203,7 +166,7 @@ pub fn run(args: &[String], backend: &dyn Backend) -> Output {
 }
 
 /// The RangeResponse as `etcdctl -w json` prints it (one line).
-pub fn json_response(result: &EtcdRangeResult) -> String {
+pub fn json_response(result: &RangeResult) -> String {
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut out = format!(
         "{{\"header\":{{\"cluster_id\":{CLUSTER_ID},\"member_id\":{MEMBER_ID},\"revision\":{},\"raft_term\":{RAFT_TERM}}}",
@@ -246,16 +209,17 @@ pub fn json_response(result: &EtcdRangeResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::etcd::{bytes, KeyValue};
 
     #[test]
     fn the_json_response_base64s_keys_and_values_and_omits_zero_fields() {
-        let result = EtcdRangeResult {
-            kvs: vec![EtcdKeyValue {
+        let result = RangeResult {
+            kvs: vec![KeyValue {
                 key: "foo".into(),
                 create_revision: 2,
                 mod_revision: 3,
                 version: 2,
-                value: b"bar".to_vec(),
+                value: bytes(b"bar"),
                 lease: 0,
             }],
             count: 1,
@@ -266,7 +230,7 @@ mod tests {
             json_response(&result),
             "{\"header\":{\"cluster_id\":14841639068965178418,\"member_id\":10276657743932975437,\"revision\":3,\"raft_term\":2},\"kvs\":[{\"key\":\"Zm9v\",\"create_revision\":2,\"mod_revision\":3,\"version\":2,\"value\":\"YmFy\"}],\"count\":1}\n"
         );
-        let empty = EtcdRangeResult {
+        let empty = RangeResult {
             kvs: vec![],
             count: 0,
             more: false,

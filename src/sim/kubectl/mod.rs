@@ -9,8 +9,8 @@
 //! The native binary (`src/main.rs`) and the browser terminal both drive [`shell::Shell`].
 
 pub mod apply;
+pub mod backend;
 pub mod cmd;
-pub mod decode;
 pub mod errors;
 pub mod etcdctl;
 pub mod shell;
@@ -25,8 +25,8 @@ mod tests;
 
 use crate::sim::apiserver::request::ApiClient;
 use crate::sim::clock::Ticks;
+use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
 
-pub use etcdctl::{EtcdKeyValue, EtcdRangeEnd, EtcdRangeRequest, EtcdRangeResult};
 pub use shell::Shell;
 
 /// What the terminal shows for one command: standard output, standard error (the browser draws
@@ -77,7 +77,7 @@ pub trait Backend: ApiClient {
     /// The simulated wall clock, for kubectl's AGE column.
     fn unix_seconds(&self) -> i64;
     /// An etcd v3 Range, as `etcdctl get` sends it.
-    fn etcd_range(&self, request: &EtcdRangeRequest) -> Result<EtcdRangeResult, String>;
+    fn etcd_range(&self, request: &RangeRequest) -> Result<RangeResult, StoreError>;
 }
 
 /// Reads a file the virtual file system lacks (the native binary's real disk); the browser has

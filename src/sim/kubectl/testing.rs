@@ -6,19 +6,19 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::etcdctl::{EtcdKeyValue, EtcdRangeEnd, EtcdRangeRequest, EtcdRangeResult};
 use super::Backend;
 use crate::sim::api::resources::{by_plural, ResourceInfo};
 use crate::sim::apiserver::request::{
     ApiClient, ApiError, ApiRequest, ApiResponse, StatusCause, StatusReason, Verb,
 };
 use crate::sim::clock::{Clock, Ticks};
+use crate::sim::etcd::{bytes, RangeEnd, RangeRequest, RangeResult, Store, StoreError};
 
 #[derive(Default)]
 pub struct FakeCluster {
-    /// etcd key → (create_revision, mod_revision, version, object)
-    pub kvs: BTreeMap<String, (i64, i64, i64, Value)>,
-    pub revision: i64,
+    /// etcd key → object; every write also goes to `store`, which etcdctl reads.
+    pub objects: BTreeMap<String, Value>,
+    pub store: Store,
     pub clock: Clock,
     pub requests: Vec<ApiRequest>,
     pub settled_ticks: Ticks,
@@ -26,21 +26,14 @@ pub struct FakeCluster {
 
 impl FakeCluster {
     pub fn new() -> Self {
-        FakeCluster {
-            revision: 1,
-            ..FakeCluster::default()
-        }
+        FakeCluster::default()
     }
 
     fn put(&mut self, key: String, obj: &mut Value) {
-        self.revision += 1;
-        obj["metadata"]["resourceVersion"] = json!(self.revision.to_string());
-        let (create, version) = match self.kvs.get(&key) {
-            Some((c, _, v, _)) => (*c, v + 1),
-            None => (self.revision, 1),
-        };
-        self.kvs
-            .insert(key, (create, self.revision, version, obj.clone()));
+        obj["metadata"]["resourceVersion"] = json!((self.store.revision() + 1).to_string());
+        self.store
+            .put(&key, bytes(serde_json::to_vec(obj).unwrap_or_default()));
+        self.objects.insert(key, obj.clone());
     }
 }
 
@@ -126,14 +119,14 @@ impl ApiClient for FakeCluster {
                     return Err(err);
                 }
                 let key = key_of(info, ns.as_deref(), &name);
-                if self.kvs.contains_key(&key) {
+                if self.objects.contains_key(&key) {
                     return Err(ApiError::already_exists(&qualified, &name));
                 }
                 if let Some(ns) = &ns {
                     obj["metadata"]["namespace"] = json!(ns);
                 }
                 obj["metadata"]["creationTimestamp"] = json!(self.clock.rfc3339());
-                obj["metadata"]["uid"] = json!(format!("uid-{}", self.revision));
+                obj["metadata"]["uid"] = json!(format!("uid-{}", self.store.revision()));
                 if let Some(m) = obj.as_object_mut() {
                     m.remove("status");
                 }
@@ -151,8 +144,8 @@ impl ApiClient for FakeCluster {
             }
             Verb::Get => {
                 let name = req.name.clone().unwrap_or_default();
-                match self.kvs.get(&key_of(info, ns.as_deref(), &name)) {
-                    Some((_, _, _, obj)) => Ok(ApiResponse {
+                match self.objects.get(&key_of(info, ns.as_deref(), &name)) {
+                    Some(obj) => Ok(ApiResponse {
                         code: 200,
                         body: obj.clone(),
                     }),
@@ -171,10 +164,10 @@ impl ApiClient for FakeCluster {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect();
                 let items: Vec<Value> = self
-                    .kvs
+                    .objects
                     .range(prefix.clone()..)
                     .take_while(|(k, _)| k.starts_with(&prefix))
-                    .map(|(_, (_, _, _, o))| o.clone())
+                    .map(|(_, o)| o.clone())
                     .filter(|o| {
                         wanted.iter().all(|(k, v)| {
                             o.pointer("/metadata/labels")
@@ -187,13 +180,13 @@ impl ApiClient for FakeCluster {
                 Ok(ApiResponse {
                     code: 200,
                     body: json!({"apiVersion": info.api_version(), "kind": format!("{}List", info.kind),
-                        "metadata": {"resourceVersion": self.revision.to_string()}, "items": items}),
+                        "metadata": {"resourceVersion": self.store.revision().to_string()}, "items": items}),
                 })
             }
             Verb::Patch | Verb::Update => {
                 let name = req.name.clone().unwrap_or_default();
                 let key = key_of(info, ns.as_deref(), &name);
-                let Some((_, _, _, current)) = self.kvs.get(&key) else {
+                let Some(current) = self.objects.get(&key) else {
                     return Err(ApiError::not_found(&qualified, &name));
                 };
                 let mut obj = current.clone();
@@ -210,9 +203,9 @@ impl ApiClient for FakeCluster {
             Verb::Delete => {
                 let name = req.name.clone().unwrap_or_default();
                 let key = key_of(info, ns.as_deref(), &name);
-                match self.kvs.remove(&key) {
-                    Some((_, _, _, obj)) => {
-                        self.revision += 1;
+                match self.objects.remove(&key) {
+                    Some(obj) => {
+                        self.store.delete_range(&key, RangeEnd::Single);
                         Ok(ApiResponse {
                             code: 200,
                             body: obj,
@@ -242,43 +235,7 @@ impl Backend for FakeCluster {
         self.clock.unix_seconds()
     }
 
-    fn etcd_range(&self, req: &EtcdRangeRequest) -> Result<EtcdRangeResult, String> {
-        let matches = |k: &str| match &req.range_end {
-            EtcdRangeEnd::Single => k == req.key,
-            EtcdRangeEnd::Prefix => k.starts_with(&req.key),
-            EtcdRangeEnd::To(end) => k >= req.key.as_str() && (end.is_empty() || k < end.as_str()),
-        };
-        let mut kvs: Vec<EtcdKeyValue> = self
-            .kvs
-            .iter()
-            .filter(|(k, _)| matches(k))
-            .map(|(k, (c, m, v, obj))| EtcdKeyValue {
-                key: k.clone(),
-                create_revision: *c,
-                mod_revision: *m,
-                version: *v,
-                value: if req.keys_only {
-                    Vec::new()
-                } else {
-                    serde_json::to_vec(obj).unwrap_or_default()
-                },
-                lease: 0,
-            })
-            .collect();
-        let count = kvs.len();
-        if req.count_only {
-            kvs.clear();
-        }
-        let mut more = false;
-        if let Some(limit) = req.limit {
-            more = kvs.len() > limit;
-            kvs.truncate(limit);
-        }
-        Ok(EtcdRangeResult {
-            kvs,
-            count,
-            more,
-            revision: self.revision,
-        })
+    fn etcd_range(&self, req: &RangeRequest) -> Result<RangeResult, StoreError> {
+        self.store.range(req)
     }
 }

@@ -53,9 +53,9 @@ fn a_heredoc_apply_creates_then_reapplying_is_unchanged() {
     assert_eq!(again.stdout, "deployment.apps/web unchanged\n", "{again:?}");
     let stored = sh
         .backend()
-        .kvs
+        .objects
         .get("/registry/deployments/default/web")
-        .map(|(_, _, _, o)| o.clone())
+        .cloned()
         .unwrap_or_default();
     let annotation = stored
         .pointer("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration")
