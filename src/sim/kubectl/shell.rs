@@ -4,8 +4,10 @@
 //! heredocs (`kubectl apply -f - <<EOF` ... `EOF`, `cat <<EOF > web.yaml`), `>`/`>>` into files,
 //! `cat`, `ls`, `rm`, `echo`, `sleep`, `clear`, `;` and `&&`, `VAR=value` prefixes
 //! (`ETCDCTL_API=3 etcdctl ...`), and bash's `command not found` (exit 127).
+//! Pipes into `grep`, `head`, `tail` and `wc`.
 //! Simplified: files live in a small in-memory file system (path → text) in the home directory;
-//! no variables are expanded, no globs, no pipes; `sleep N` advances simulated time at once.
+//! no variables are expanded, no globs; grep matches fixed strings, not regular expressions;
+//! `sleep N` advances simulated time at once.
 
 use std::collections::BTreeMap;
 
@@ -165,7 +167,7 @@ impl<B: Backend> Shell<B> {
             if let Some(needs_success) = separator {
                 let command = tokens.get(start..i).unwrap_or(&[]);
                 if run_next && !command.is_empty() {
-                    out.append(self.simple_command(command, heredoc));
+                    out.append(self.pipeline(command, heredoc));
                 } else if command.is_empty() && i < tokens.len() {
                     let op = if needs_success { "&&" } else { ";" };
                     out.stderr.push_str(&format!(
@@ -181,10 +183,39 @@ impl<B: Backend> Shell<B> {
         out
     }
 
-    fn simple_command(&mut self, tokens: &[Token], heredoc: Option<&str>) -> Output {
+    /// `a | b | c`: each command's standard output is the next one's standard input; the
+    /// pipeline's status is the last command's, as in bash.
+    fn pipeline(&mut self, tokens: &[Token], heredoc: Option<&str>) -> Output {
+        let segments: Vec<&[Token]> = tokens.split(|t| *t == Token::Pipe).collect();
+        if segments.len() > 1 && segments.iter().any(|s| s.is_empty()) {
+            return Output {
+                stderr: "bash: syntax error near unexpected token `|'\n".to_string(),
+                exit_code: 2,
+                ..Output::default()
+            };
+        }
+        let mut carried: Option<String> = None;
+        let mut stderr = String::new();
+        let mut last = Output::default();
+        for segment in segments {
+            let out = self.simple_command(segment, heredoc, carried.take());
+            stderr.push_str(&out.stderr);
+            carried = Some(out.stdout.clone());
+            last = out;
+        }
+        last.stderr = stderr;
+        last
+    }
+
+    fn simple_command(
+        &mut self,
+        tokens: &[Token],
+        heredoc: Option<&str>,
+        piped: Option<String>,
+    ) -> Output {
         let mut words: Vec<String> = Vec::new();
         let mut redirect: Option<(String, bool)> = None;
-        let mut stdin: Option<String> = None;
+        let mut stdin: Option<String> = piped;
         let mut iter = tokens.iter();
         while let Some(token) = iter.next() {
             match token {
@@ -218,15 +249,7 @@ impl<B: Backend> Shell<B> {
                     }
                 }
                 Token::HereDoc { .. } => stdin = heredoc.map(String::from),
-                Token::Pipe => {
-                    return Output {
-                        stderr: "bash: pipes are not available in this sandbox's shell\n"
-                            .to_string(),
-                        exit_code: 2,
-                        ..Output::default()
-                    };
-                }
-                Token::Semicolon | Token::AndIf => {}
+                Token::Pipe | Token::Semicolon | Token::AndIf => {}
             }
         }
         // `ETCDCTL_API=3 etcdctl ...`: assignments before the command only set its environment.
@@ -359,6 +382,20 @@ impl<B: Backend> Shell<B> {
                     )),
                 }
             }
+            "grep" => grep(args, stdin),
+            "head" | "tail" => head_tail(name == "head", args, stdin),
+            "wc" => {
+                let text = stdin.unwrap_or("");
+                match args.first().map(String::as_str) {
+                    Some("-l") => Output::ok(format!("{}\n", text.matches('\n').count())),
+                    _ => Output::ok(format!(
+                        "{} {} {}\n",
+                        text.matches('\n').count(),
+                        text.split_whitespace().count(),
+                        text.len()
+                    )),
+                }
+            }
             "clear" => Output {
                 clear_screen: true,
                 ..Output::default()
@@ -399,6 +436,101 @@ const SHELL_HELP: &str =
   sleep N                               let N simulated seconds pass
   clear, help
 ";
+
+/// `grep [-i] [-v] [-c] [-E|-F] PATTERN`: a fixed-string match (no regular expressions here).
+fn grep(args: &[String], stdin: Option<&str>) -> Output {
+    let mut ignore_case = false;
+    let mut invert = false;
+    let mut count = false;
+    let mut pattern: Option<&str> = None;
+    for arg in args {
+        match arg.as_str() {
+            "-i" => ignore_case = true,
+            "-v" => invert = true,
+            "-c" => count = true,
+            "-E" | "-F" | "-e" => {}
+            a if a.starts_with('-') && pattern.is_none() && a.len() > 1 => {
+                return Output {
+                    stderr: format!("grep: invalid option -- '{}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\n", a.trim_start_matches('-')),
+                    exit_code: 2,
+                    ..Output::default()
+                };
+            }
+            a if pattern.is_none() => pattern = Some(a),
+            _ => {}
+        }
+    }
+    let Some(pattern) = pattern else {
+        return Output {
+            stderr: "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".to_string(),
+            exit_code: 2,
+            ..Output::default()
+        };
+    };
+    let needle = if ignore_case {
+        pattern.to_lowercase()
+    } else {
+        pattern.to_string()
+    };
+    let mut matched = Vec::new();
+    for line in stdin.unwrap_or("").lines() {
+        let hay = if ignore_case {
+            line.to_lowercase()
+        } else {
+            line.to_string()
+        };
+        if hay.contains(&needle) != invert {
+            matched.push(line);
+        }
+    }
+    let exit_code = i32::from(matched.is_empty());
+    let stdout = if count {
+        format!("{}\n", matched.len())
+    } else {
+        matched.iter().map(|l| format!("{l}\n")).collect()
+    };
+    Output {
+        stdout,
+        exit_code,
+        ..Output::default()
+    }
+}
+
+/// `head`/`tail` with `-n N` or `-N` (10 lines by default).
+fn head_tail(head: bool, args: &[String], stdin: Option<&str>) -> Output {
+    let mut n: usize = 10;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let value = if arg == "-n" {
+            iter.next().map(String::as_str)
+        } else if let Some(v) = arg.strip_prefix("-n") {
+            Some(v)
+        } else {
+            arg.strip_prefix('-')
+        };
+        match value.and_then(|v| v.parse::<usize>().ok()) {
+            Some(v) => n = v,
+            None => {
+                let cmd = if head { "head" } else { "tail" };
+                return Output::fail(format!(
+                    "{cmd}: invalid number of lines: '{}'\n",
+                    value.unwrap_or(arg)
+                ));
+            }
+        }
+    }
+    let lines: Vec<&str> = stdin.unwrap_or("").lines().collect();
+    let chosen = if head {
+        lines.iter().take(n).copied().collect::<Vec<_>>()
+    } else {
+        lines
+            .iter()
+            .skip(lines.len().saturating_sub(n))
+            .copied()
+            .collect()
+    };
+    Output::ok(chosen.iter().map(|l| format!("{l}\n")).collect::<String>())
+}
 
 fn is_assignment(word: &str) -> bool {
     match word.split_once('=') {

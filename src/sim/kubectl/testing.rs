@@ -130,6 +130,9 @@ impl ApiClient for FakeCluster {
                 if let Some(m) = obj.as_object_mut() {
                     m.remove("status");
                 }
+                if info.kind == "Namespace" {
+                    obj["status"] = json!({"phase": "Active"});
+                }
                 if req.dry_run {
                     return Ok(ApiResponse {
                         code: 201,

@@ -329,7 +329,7 @@ fn several_kinds_print_one_table_each_with_kind_qualified_names() {
     let out = sh.run_line("kubectl get deploy,ns");
     assert_eq!(
         out.stdout,
-        "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\ndeployment.apps/web   0/1     0            0           0s\n\nNAME          STATUS   AGE\nnamespace/x            0s\n"
+        "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\ndeployment.apps/web   0/1     0            0           0s\n\nNAME          STATUS   AGE\nnamespace/x   Active   0s\n"
     );
 }
 
@@ -342,7 +342,7 @@ fn sleep_advances_simulated_time_and_lines_settle_the_cluster() {
     assert_eq!(sh.run_line("sleep 90").exit_code, 0);
     assert_eq!(
         sh.run_line("kubectl get ns a --no-headers").stdout,
-        "a           90s\n"
+        "a     Active   90s\n"
     );
     assert_eq!(
         sh.run_line("sleep x").stderr,
@@ -390,4 +390,43 @@ fn etcdctl_lists_keys_and_prints_values_and_json() {
         sh.run_line("etcdctl get").stderr,
         "Error: get command needs one argument as key and an optional argument as range_end\n"
     );
+}
+
+#[test]
+fn pipes_feed_kubectl_output_to_grep_head_tail_and_wc() {
+    let mut sh = shell();
+    run(
+        &mut sh,
+        &[
+            "kubectl create namespace alpha",
+            "kubectl create namespace beta",
+        ],
+    );
+    assert_eq!(
+        sh.run_line("kubectl get ns | grep alp").stdout,
+        "alpha   Active   0s\n"
+    );
+    assert_eq!(sh.run_line("kubectl get ns | grep -c a").stdout, "2\n");
+    assert_eq!(sh.run_line("kubectl get ns | grep nothing").exit_code, 1);
+    assert_eq!(
+        sh.run_line("kubectl get ns -o yaml | head -n 2").stdout,
+        "apiVersion: v1\nitems:\n"
+    );
+    assert_eq!(
+        sh.run_line("kubectl get ns --no-headers | tail -1").stdout,
+        "beta    Active   0s\n"
+    );
+    assert_eq!(sh.run_line("kubectl get ns -o name | wc -l").stdout, "2\n");
+    assert_eq!(
+        sh.run_line("kubectl get ns -o name | grep -v alpha > left; cat left")
+            .stdout,
+        "namespace/beta\n"
+    );
+    let bad = sh.run_line("kubectl get pdos | grep x");
+    assert_eq!(
+        bad.stderr,
+        "error: the server doesn't have a resource type \"pdos\"\n"
+    );
+    assert_eq!(bad.exit_code, 1, "grep found nothing in an empty pipe");
+    assert_eq!(sh.run_line("| grep x").exit_code, 2);
 }

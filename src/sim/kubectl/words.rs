@@ -2,9 +2,8 @@
 //!
 //! Mirrors: bash's word splitting and quote removal (`'...'` literal, `"..."` with `\"` `\\` `\$`
 //! escapes, a backslash outside quotes escapes the next character), and the operators a student
-//! types in lab notes: `>` / `>>` (write a file), `<<EOF` (a heredoc), `;` and `&&`.
-//! Simplified: no variable, glob, tilde or command substitution expansion; no pipes (they are
-//! refused with a message rather than half-supported).
+//! types in lab notes: `>` / `>>` (write a file), `<<EOF` (a heredoc), `|`, `;` and `&&`.
+//! Simplified: no variable, glob, tilde or command substitution expansion.
 
 /// One piece of a command line after quote removal.
 #[derive(Clone, Debug, PartialEq, Eq)]
