@@ -528,3 +528,22 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod golden {
+    use super::*;
+
+    /// Real `kubectl create configmap tricky --from-literal=... --dry-run=client` output, as JSON
+    /// and as YAML: every quoting, block and folding rule must reproduce the YAML from the JSON.
+    #[test]
+    fn tricky_strings_print_exactly_as_real_kubectl_prints_them() {
+        let json_text = include_str!("../../../tests/fixtures/shell/tricky_configmap.json");
+        let expected = include_str!("../../../tests/fixtures/shell/tricky_configmap.yaml");
+        let value: Value = serde_json::from_str(json_text).unwrap_or(Value::Null);
+        let actual = to_yaml(&value);
+        for (i, (a, e)) in actual.lines().zip(expected.lines()).enumerate() {
+            assert_eq!(a, e, "line {}", i + 1);
+        }
+        assert_eq!(actual, expected);
+    }
+}
