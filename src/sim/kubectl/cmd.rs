@@ -663,6 +663,11 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     }
     let now = ctx.backend.unix_seconds();
     let named = groups.iter().map(|(_, n)| n.len()).sum::<usize>();
+    if named > 0 && f.all_namespaces && f.filenames.is_empty() {
+        return Output::fail(
+            "error: a resource cannot be retrieved by name across all namespaces\n",
+        );
+    }
     let with_kind = groups.len() > 1;
     let mut fetched = Vec::new();
     let mut stderr = String::new();

@@ -1113,3 +1113,121 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod every_kind {
+    use super::*;
+    use crate::sim::api::resources::lookup;
+    use serde_json::json;
+
+    const BOOT: i64 = 1_748_736_000;
+
+    #[test]
+    fn each_kind_prints_its_kubectl_columns() {
+        let ts = "2025-06-01T00:00:00Z";
+        for (kind, obj, expected_header, expected_row) in [
+            (
+                "rs",
+                json!({"metadata": {"name": "web-5d", "creationTimestamp": ts},
+                "spec": {"replicas": 3}, "status": {"replicas": 3, "readyReplicas": 2}}),
+                "NAME DESIRED CURRENT READY AGE",
+                "web-5d 3 3 2 60s",
+            ),
+            (
+                "ds",
+                json!({"metadata": {"name": "kube-proxy", "creationTimestamp": ts},
+                "spec": {"template": {"spec": {"nodeSelector": {"kubernetes.io/os": "linux"}}}},
+                "status": {"desiredNumberScheduled": 3, "currentNumberScheduled": 3, "numberReady": 3,
+                    "updatedNumberScheduled": 3, "numberAvailable": 3}}),
+                "NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE",
+                "kube-proxy 3 3 3 3 3 kubernetes.io/os=linux 60s",
+            ),
+            (
+                "jobs",
+                json!({"metadata": {"name": "pi", "creationTimestamp": ts},
+                "spec": {"completions": 1},
+                "status": {"succeeded": 1, "startTime": ts, "completionTime": "2025-06-01T00:00:12Z",
+                    "conditions": [{"type": "Complete", "status": "True"}]}}),
+                "NAME STATUS COMPLETIONS DURATION AGE",
+                "pi Complete 1/1 12s 60s",
+            ),
+            (
+                "ns",
+                json!({"metadata": {"name": "default", "creationTimestamp": ts}, "status": {"phase": "Active"}}),
+                "NAME STATUS AGE",
+                "default Active 60s",
+            ),
+            (
+                "cm",
+                json!({"metadata": {"name": "kube-root-ca.crt", "creationTimestamp": ts}, "data": {"ca.crt": "x"}}),
+                "NAME DATA AGE",
+                "kube-root-ca.crt 1 60s",
+            ),
+            (
+                "secret",
+                json!({"metadata": {"name": "s", "creationTimestamp": ts}, "type": "Opaque", "data": {"a": "", "b": ""}}),
+                "NAME TYPE DATA AGE",
+                "s Opaque 2 60s",
+            ),
+            (
+                "sa",
+                json!({"metadata": {"name": "default", "creationTimestamp": ts}}),
+                "NAME SECRETS AGE",
+                "default 0 60s",
+            ),
+            (
+                "lease",
+                json!({"metadata": {"name": "node1", "creationTimestamp": ts}, "spec": {"holderIdentity": "node1"}}),
+                "NAME HOLDER AGE",
+                "node1 node1 60s",
+            ),
+            (
+                "role",
+                json!({"metadata": {"name": "pod-reader", "creationTimestamp": ts}}),
+                "NAME CREATED AT",
+                "pod-reader 2025-06-01T00:00:00Z",
+            ),
+            (
+                "clusterrolebinding",
+                json!({"metadata": {"name": "kubeadm:cluster-admins", "creationTimestamp": ts},
+                "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}}),
+                "NAME ROLE AGE",
+                "kubeadm:cluster-admins ClusterRole/cluster-admin 60s",
+            ),
+            (
+                "endpointslices",
+                json!({"metadata": {"name": "kubernetes", "creationTimestamp": ts}, "addressType": "IPv4",
+                "ports": [{"port": 6443}], "endpoints": [{"addresses": ["172.16.20.11"]}]}),
+                "NAME ADDRESSTYPE PORTS ENDPOINTS AGE",
+                "kubernetes IPv4 6443 172.16.20.11 60s",
+            ),
+            (
+                "pc",
+                json!({"metadata": {"name": "system-node-critical", "creationTimestamp": ts}, "value": 2000001000,
+                "preemptionPolicy": "PreemptLowerPriority"}),
+                "NAME VALUE GLOBAL-DEFAULT AGE PREEMPTIONPOLICY",
+                "system-node-critical 2000001000 false 60s PreemptLowerPriority",
+            ),
+            (
+                "rc",
+                json!({"metadata": {"name": "old", "creationTimestamp": ts}, "spec": {"replicas": 1}, "status": {"replicas": 1, "readyReplicas": 1}}),
+                "NAME DESIRED CURRENT READY AGE",
+                "old 1 1 1 60s",
+            ),
+        ] {
+            let info = lookup(kind).expect("served kind");
+            let name = obj
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            // Compare cells joined by single spaces: the alignment is tabwrite's, tested above.
+            assert_eq!(header(info, false).join(" "), expected_header, "{kind}");
+            assert_eq!(
+                row(info, &obj, name, false, BOOT + 60).join(" "),
+                expected_row,
+                "{kind}"
+            );
+        }
+    }
+}
