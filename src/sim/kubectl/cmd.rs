@@ -543,9 +543,10 @@ fn targets(args: &[String]) -> Result<Vec<(&'static ResourceInfo, Vec<String>)>,
                 return Err(unknown_type(kind));
             };
             if name.is_empty() {
-                return Err(Output::fail(format!(
-                    "error: arguments in resource/name form must have a single resource and name\n"
-                )));
+                return Err(Output::fail(
+                    "error: arguments in resource/name form must have a single resource and name
+",
+                ));
             }
             match out.iter_mut().find(|(i, _)| i.plural == info.plural) {
                 Some((_, names)) => names.push(name.to_string()),

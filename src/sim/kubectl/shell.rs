@@ -43,6 +43,8 @@ pub struct Shell<B: Backend> {
     pending: Option<Pending>,
     settle_ticks: Ticks,
     file_reader: Option<FileReader>,
+    /// `$?`: the exit status of the last complete command.
+    last_exit_code: i32,
 }
 
 impl<B: Backend> Shell<B> {
@@ -53,7 +55,13 @@ impl<B: Backend> Shell<B> {
             pending: None,
             settle_ticks: DEFAULT_SETTLE_TICKS,
             file_reader: None,
+            last_exit_code: 0,
         }
+    }
+
+    /// The exit status of the last complete command (`$?`).
+    pub fn last_exit_code(&self) -> i32 {
+        self.last_exit_code
     }
 
     /// How long the cluster may run after each complete line.
@@ -94,8 +102,18 @@ impl<B: Backend> Shell<B> {
 
     /// Runs one typed line. Inside a heredoc the line is buffered and the output is empty until
     /// the terminator arrives; then the whole command runs and the cluster settles.
+    ///
+    /// Pasted text with several lines runs line by line, as a terminal would feed it; the
+    /// outputs are joined in order.
     pub fn run_line(&mut self, line: &str) -> Output {
         let line = line.strip_suffix('\n').unwrap_or(line);
+        if line.contains('\n') {
+            let mut out = Output::default();
+            for part in line.split('\n') {
+                out.append(self.run_line(part));
+            }
+            return out;
+        }
         let line = line.strip_suffix('\r').unwrap_or(line);
         if let Some(mut pending) = self.pending.take() {
             let candidate = if pending.strip_tabs {
@@ -106,6 +124,7 @@ impl<B: Backend> Shell<B> {
             if candidate == pending.delimiter {
                 let out = self.execute(&pending.tokens, Some(&pending.body));
                 self.backend.settle(self.settle_ticks);
+                self.last_exit_code = out.exit_code;
                 return out;
             }
             if pending.body.len() + candidate.len() < MAX_FILE_BYTES {
@@ -118,11 +137,12 @@ impl<B: Backend> Shell<B> {
         let tokens = match tokenize(line) {
             Ok(t) => t,
             Err(e) => {
+                self.last_exit_code = 2;
                 return Output {
                     stderr: format!("{e}\n"),
                     exit_code: 2,
                     ..Output::default()
-                }
+                };
             }
         };
         if tokens.is_empty() {
@@ -146,6 +166,7 @@ impl<B: Backend> Shell<B> {
         }
         let out = self.execute(&tokens, None);
         self.backend.settle(self.settle_ticks);
+        self.last_exit_code = out.exit_code;
         out
     }
 
@@ -168,6 +189,7 @@ impl<B: Backend> Shell<B> {
                 let command = tokens.get(start..i).unwrap_or(&[]);
                 if run_next && !command.is_empty() {
                     out.append(self.pipeline(command, heredoc));
+                    self.last_exit_code = out.exit_code;
                 } else if command.is_empty() && i < tokens.len() {
                     let op = if needs_success { "&&" } else { ";" };
                     out.stderr.push_str(&format!(
@@ -219,6 +241,9 @@ impl<B: Backend> Shell<B> {
         let mut iter = tokens.iter();
         while let Some(token) = iter.next() {
             match token {
+                // `$?` is the one parameter this shell expands: labs use `echo $?` to show
+                // kubectl's exit status.
+                Token::Word(w) if w == "$?" => words.push(self.last_exit_code.to_string()),
                 Token::Word(w) => words.push(w.clone()),
                 Token::RedirectOut | Token::RedirectAppend | Token::RedirectIn => {
                     let op = match token {

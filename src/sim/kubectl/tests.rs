@@ -430,3 +430,23 @@ fn pipes_feed_kubectl_output_to_grep_head_tail_and_wc() {
     assert_eq!(bad.exit_code, 1, "grep found nothing in an empty pipe");
     assert_eq!(sh.run_line("| grep x").exit_code, 2);
 }
+
+#[test]
+fn dollar_question_mark_is_the_last_exit_status() {
+    let mut sh = shell();
+    sh.run_line("kubectl get pods x");
+    assert_eq!(sh.last_exit_code(), 1);
+    assert_eq!(sh.run_line("echo $?").stdout, "1\n");
+    assert_eq!(sh.run_line("echo $?").stdout, "0\n");
+    assert_eq!(sh.run_line("nope; echo $?").stdout, "127\n");
+}
+
+#[test]
+fn pasted_text_with_several_lines_runs_line_by_line() {
+    let mut sh = shell();
+    let out = sh.run_line(
+        "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: pasted\nEOF\nkubectl get ns pasted -o name\n",
+    );
+    assert_eq!(out.stdout, "namespace/pasted created\nnamespace/pasted\n");
+    assert!(!sh.is_continuing());
+}
