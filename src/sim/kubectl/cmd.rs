@@ -943,8 +943,8 @@ fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
         let (_, modified) = with_last_applied(&obj);
         if name.is_empty() {
             out.stderr.push_str(&format!(
-                "error: error when retrieving current configuration of:\nResource: \"{}, Resource={}\", GroupVersionKind: \"{}, Kind={}\"\nName: \"\", Namespace: \"{}\"\nfrom server for: \"{source}\": resource name may not be empty\n",
-                info.api_version(), info.plural, info.api_version(), info.kind, ns.as_deref().unwrap_or("")
+                "error: error when retrieving current configuration of:\n{}\nfrom server for: \"{source}\": resource name may not be empty\n",
+                info_string(info, "", ns.as_deref().unwrap_or(""))
             ));
             out.exit_code = 1;
             continue;
@@ -970,10 +970,13 @@ fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
                         .map_err(|e| api_error_text_from(&e, Some(("creating", &source))))
                 }
             }
-            Err(e) => Err(api_error_text_from(
-                &e,
-                Some(("retrieving current configuration of", &source)),
-            )),
+            Err(e) => {
+                let what = format!(
+                    "retrieving current configuration of:\n{}\nfrom server for:",
+                    info_string(info, &name, ns.as_deref().unwrap_or(""))
+                );
+                Err(api_error_text_from(&e, Some((&what, &source))))
+            }
             Ok(current) => {
                 let current = current.body;
                 let original = original_of(&current);
@@ -989,6 +992,11 @@ fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
                 } else if dry == DryRun::Client {
                     Ok((current, "configured"))
                 } else {
+                    let what = format!(
+                        "applying patch:\n{}\nto:\n{}\nfor:",
+                        serde_json::to_string(&patch).unwrap_or_default(),
+                        info_string(info, &name, ns.as_deref().unwrap_or(""))
+                    );
                     let mut req = admin(Verb::Patch, info)
                         .name(name.clone())
                         .patch(PatchType::StrategicMerge, patch);
@@ -1000,7 +1008,7 @@ fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
                     ctx.backend
                         .call(req)
                         .map(|r| (r.body, "configured"))
-                        .map_err(|e| api_error_text_from(&e, Some(("patching", &source))))
+                        .map_err(|e| api_error_text_from(&e, Some((&what, &source))))
                 }
             }
         };
@@ -1016,6 +1024,18 @@ fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
         }
     }
     out
+}
+
+/// cli-runtime's `Info.String()`: the REST mapping and the object's name, as kubectl prints it
+/// inside apply errors. The core group prints as an empty group before the slash.
+fn info_string(info: &ResourceInfo, name: &str, namespace: &str) -> String {
+    format!(
+        "Resource: \"{group}/{version}, Resource={plural}\", GroupVersionKind: \"{group}/{version}, Kind={kind}\"\nName: \"{name}\", Namespace: \"{namespace}\"",
+        group = info.group,
+        version = info.version,
+        plural = info.plural,
+        kind = info.kind
+    )
 }
 
 /// One object's line after create/apply, or the object itself with `-o`.

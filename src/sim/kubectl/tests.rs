@@ -450,3 +450,23 @@ fn pasted_text_with_several_lines_runs_line_by_line() {
     assert_eq!(out.stdout, "namespace/pasted created\nnamespace/pasted\n");
     assert!(!sh.is_continuing());
 }
+
+#[test]
+fn apply_without_a_name_names_the_rest_mapping_as_kubectl_does() {
+    let mut sh = shell();
+    let out = run(
+        &mut sh,
+        &[
+            "kubectl apply -f - <<EOF",
+            "apiVersion: v1",
+            "kind: ConfigMap",
+            "metadata: {}",
+            "EOF",
+        ],
+    );
+    assert_eq!(
+        out.stderr,
+        "error: error when retrieving current configuration of:\nResource: \"/v1, Resource=configmaps\", GroupVersionKind: \"/v1, Kind=ConfigMap\"\nName: \"\", Namespace: \"default\"\nfrom server for: \"STDIN\": resource name may not be empty\n"
+    );
+    assert_eq!(out.exit_code, 1);
+}
