@@ -121,3 +121,8 @@ fn the_native_binary_refuses_bad_flags_clearly() {
     };
     assert!(String::from_utf8_lossy(&help.stdout).starts_with("Usage: kube-sandbox shell"));
 }
+
+#[test]
+fn mistakes_get_the_messages_kubectl_and_the_apiserver_give() {
+    check_golden("errors");
+}
