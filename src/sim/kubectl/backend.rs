@@ -1,4 +1,10 @@
-//! The real cluster behind the shell.
+//! The real cluster behind the shell: kubectl's requests go to `Cluster::submit` (through
+//! `ApiClient`), etcdctl reads the cluster's store directly, and each typed line lets the control
+//! loops run until idle (`run_until_idle`) or until the shell's settle limit.
+//!
+//! Mirrors: a kubeadm master, where kubectl reaches kube-apiserver and etcdctl reaches etcd on
+//! 127.0.0.1:2379.
+//! Simplified: etcdctl reads without going through the apiserver's trace, as the real one does.
 
 use super::Backend;
 use crate::sim::clock::Ticks;

@@ -6,7 +6,21 @@
 //! Simplified: kubectl talks to the apiserver only through [`ApiClient::call`], with no HTTP,
 //! kubeconfig, discovery or OpenAPI download; the shell has no variables, globs or pipes.
 //!
-//! The native binary (`src/main.rs`) and the browser terminal both drive [`shell::Shell`].
+//! The native binary (`src/main.rs`) and the browser terminal both drive [`shell::Shell`]:
+//! `Shell::new(Cluster::new(seed))`, then `run_line` per typed line ([`Output`]: stdout, stderr in
+//! red, exit code, clear screen), `prompt()` (`[root@master ~]# ` or `> ` inside a heredoc).
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `words.rs` | bash word splitting, quotes, `<<EOF`, `>`, `|`, `;`, `&&` |
+//! | `shell.rs` | the shell: heredoc buffering, virtual files, builtins, settling the cluster |
+//! | `cmd.rs` | kubectl's flags and commands |
+//! | `apply.rs` | client-side apply: last-applied annotation and the three-way patch |
+//! | `table.rs` | `kubectl get` tables, AGE, tabwriter alignment |
+//! | `yaml.rs` | `-o yaml` / `-o json` byte for byte |
+//! | `errors.rs` | kubectl's error wording |
+//! | `etcdctl.rs` | `etcdctl get` and its output formats |
+//! | `backend.rs` | the [`Backend`] the shell needs, implemented for the real `Cluster` |
 
 pub mod apply;
 pub mod backend;
