@@ -186,6 +186,7 @@ pub struct Flags {
     pub replicas: Option<String>,
     pub port: Option<String>,
     pub show_labels: bool,
+    pub watch: bool,
     pub no_headers: bool,
     pub all: bool,
     pub grace_period: Option<String>,
@@ -312,6 +313,7 @@ fn set_flag(f: &mut Flags, spec: &FlagSpec, value: String) -> Result<(), String>
         "image" => f.images.push(value),
         "replicas" => f.replicas = Some(value),
         "port" => f.port = Some(value),
+        "watch" => f.watch = boolean(&value)?,
         "show-labels" => f.show_labels = boolean(&value)?,
         "no-headers" => f.no_headers = boolean(&value)?,
         "all" => f.all = boolean(&value)?,
@@ -638,6 +640,10 @@ fn bad_output_format(format: &str) -> Output {
 }
 
 fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
+    if f.watch {
+        // A watch never ends, and the terminal runs one line at a time.
+        return Output::fail("error: --watch is a real kubectl flag this sandbox does not run yet: repeat the command (or `sleep N` first) to see changes\n");
+    }
     let format = f.output.clone().unwrap_or_default();
     if !matches!(format.as_str(), "" | "wide" | "yaml" | "json" | "name") {
         return bad_output_format(&format);
