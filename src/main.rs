@@ -1,4 +1,111 @@
+//! `kube-sandbox shell`: the browser terminal's shell on a native terminal.
+//!
+//! Reads command lines from stdin and prints exactly what the browser terminal prints; the
+//! prompt appears only when stdin is a terminal, so scripts and golden tests see bare output.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use kube_sandbox::sim::clock::TICKS_PER_SECOND;
+use kube_sandbox::sim::cluster::Cluster;
+use kube_sandbox::sim::kubectl::Shell;
+
+const USAGE: &str = "Usage: kube-sandbox shell [--seed N] [--settle SECONDS]
+
+Runs the sandbox's terminal shell (kubectl, etcdctl, cat <<EOF ...) on a fresh simulated
+cluster, reading command lines from standard input.
+
+Options:
+  --seed N            seed of the simulation's random generator (default 1)
+  --settle SECONDS    simulated seconds the cluster may run after each line (default 120)
+  -h, --help          print this help
+";
+
+struct Options {
+    seed: u64,
+    settle_seconds: u64,
+}
+
+fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        seed: 1,
+        settle_seconds: 120,
+    };
+    let mut iter = args.iter();
+    let mut command = None;
+    while let Some(arg) = iter.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        match name {
+            "-h" | "--help" => return Ok(None),
+            "--seed" | "--settle" => {
+                let value = match inline.or_else(|| iter.next().cloned()) {
+                    Some(v) => v,
+                    None => return Err(format!("flag needs an argument: {name}")),
+                };
+                let number: u64 = value.parse().map_err(|_| {
+                    format!("invalid value {value:?} for {name}: expected a whole number")
+                })?;
+                if name == "--seed" {
+                    options.seed = number;
+                } else {
+                    options.settle_seconds = number;
+                }
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown flag: {flag}")),
+            "shell" if command.is_none() => command = Some("shell"),
+            other => return Err(format!("unknown command {other:?}")),
+        }
+    }
+    match command {
+        Some(_) => Ok(Some(options)),
+        None => Err("missing command: shell".to_string()),
+    }
+}
+
 fn main() {
-    eprintln!("kube-sandbox: the native shell is being written");
-    std::process::exit(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse_args(&args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            print!("{USAGE}");
+            return;
+        }
+        Err(message) => {
+            eprintln!("kube-sandbox: {message}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let mut shell = Shell::new(Cluster::new(options.seed));
+    shell.set_settle_ticks(options.settle_seconds.saturating_mul(TICKS_PER_SECOND));
+    // The browser has no disk; natively `-f PATH` may fall back to the real file system.
+    shell.set_file_reader(Box::new(|path| std::fs::read_to_string(path).ok()));
+    let interactive = std::io::stdin().is_terminal();
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    let mut last_exit = 0;
+    let mut lines = stdin.lock().lines();
+    loop {
+        if interactive {
+            let _ = write!(stdout, "{}", shell.prompt());
+            let _ = stdout.flush();
+        }
+        let Some(Ok(line)) = lines.next() else { break };
+        if !shell.is_continuing() && matches!(line.trim(), "exit" | "logout") {
+            break;
+        }
+        let out = shell.run_line(&line);
+        if out.clear_screen && interactive {
+            let _ = write!(stdout, "\x1b[2J\x1b[H");
+        }
+        let _ = write!(stdout, "{}", out.stdout);
+        let _ = stdout.flush();
+        let _ = write!(stderr, "{}", out.stderr);
+        if !shell.is_continuing() {
+            last_exit = out.exit_code;
+        }
+    }
+    std::process::exit(if interactive { 0 } else { last_exit });
 }

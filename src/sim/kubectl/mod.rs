@@ -1,1 +1,99 @@
-//! (being written)
+//! The student's terminal: a small shell with `kubectl` and `etcdctl`, over the simulated cluster.
+//!
+//! Mirrors: kubectl (v1.32) for `get`, `apply`, `create`, `delete`, `api-resources`, `version`,
+//! with its table columns, `-o yaml|json|wide|name`, and error texts; etcdctl v3 `get`; and the
+//! parts of bash a lab sheet uses (quoting, heredocs, `>` into files, `cat`, `ls`, `echo`).
+//! Simplified: kubectl talks to the apiserver only through [`ApiClient::call`], with no HTTP,
+//! kubeconfig, discovery or OpenAPI download; the shell has no variables, globs or pipes.
+//!
+//! The native binary (`src/main.rs`) and the browser terminal both drive [`shell::Shell`]:
+//! `Shell::new(Cluster::new(seed))`, then `run_line` per typed line ([`Output`]: stdout, stderr in
+//! red, exit code, clear screen), `prompt()` (`[root@master ~]# ` or `> ` inside a heredoc).
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `words.rs` | bash word splitting, quotes, `<<EOF`, `>`, `|`, `;`, `&&` |
+//! | `shell.rs` | the shell: heredoc buffering, virtual files, builtins, settling the cluster |
+//! | `cmd.rs` | kubectl's flags and commands |
+//! | `apply.rs` | client-side apply: last-applied annotation and the three-way patch |
+//! | `table.rs` | `kubectl get` tables, AGE, tabwriter alignment |
+//! | `yaml.rs` | `-o yaml` / `-o json` byte for byte |
+//! | `errors.rs` | kubectl's error wording |
+//! | `etcdctl.rs` | `etcdctl get` and its output formats |
+//! | `backend.rs` | the [`Backend`] the shell needs, implemented for the real `Cluster` |
+
+pub mod apply;
+pub mod backend;
+pub mod cmd;
+pub mod errors;
+pub mod etcdctl;
+pub mod shell;
+pub mod table;
+pub mod words;
+pub mod yaml;
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
+
+use crate::sim::apiserver::request::ApiClient;
+use crate::sim::clock::Ticks;
+use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
+
+pub use shell::Shell;
+
+/// What the terminal shows for one command: standard output, standard error (the browser draws
+/// it in red) and the exit status (`$?`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i32,
+    /// `clear` was typed: the terminal wipes its screen before showing this output.
+    pub clear_screen: bool,
+}
+
+impl Output {
+    pub fn ok(stdout: impl Into<String>) -> Self {
+        Output {
+            stdout: stdout.into(),
+            ..Output::default()
+        }
+    }
+
+    /// A failure with exit code 1; `stderr` should end with a newline.
+    pub fn fail(stderr: impl Into<String>) -> Self {
+        Output {
+            stderr: stderr.into(),
+            exit_code: 1,
+            ..Output::default()
+        }
+    }
+
+    /// Appends another command's output (for `a; b` and heredoc bodies).
+    pub fn append(&mut self, other: Output) {
+        self.stdout.push_str(&other.stdout);
+        self.stderr.push_str(&other.stderr);
+        self.exit_code = other.exit_code;
+        self.clear_screen |= other.clear_screen;
+    }
+}
+
+/// What the shell needs from the cluster: the apiserver (for kubectl), time (for `sleep` and
+/// AGE) and a read-only view of etcd (for etcdctl, which talks to etcd directly, not the
+/// apiserver, exactly like on a kubeadm master).
+pub trait Backend: ApiClient {
+    /// Lets the control loops run until nothing is pending, or at most `limit_ticks` of time.
+    fn settle(&mut self, limit_ticks: Ticks);
+    /// Moves simulated time forward by `ticks`, running whatever falls due.
+    fn advance(&mut self, ticks: Ticks);
+    /// The simulated wall clock, for kubectl's AGE column.
+    fn unix_seconds(&self) -> i64;
+    /// An etcd v3 Range, as `etcdctl get` sends it.
+    fn etcd_range(&self, request: &RangeRequest) -> Result<RangeResult, StoreError>;
+}
+
+/// Reads a file the virtual file system lacks (the native binary's real disk); the browser has
+/// none.
+pub type FileReader = Box<dyn Fn(&str) -> Option<String>>;

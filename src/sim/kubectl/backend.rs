@@ -1,0 +1,30 @@
+//! The real cluster behind the shell: kubectl's requests go to `Cluster::submit` (through
+//! `ApiClient`), etcdctl reads the cluster's store directly, and each typed line lets the control
+//! loops run until idle (`run_until_idle`) or until the shell's settle limit.
+//!
+//! Mirrors: a kubeadm master, where kubectl reaches kube-apiserver and etcdctl reaches etcd on
+//! 127.0.0.1:2379.
+//! Simplified: etcdctl reads without going through the apiserver's trace, as the real one does.
+
+use super::Backend;
+use crate::sim::clock::Ticks;
+use crate::sim::cluster::Cluster;
+use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
+
+impl Backend for Cluster {
+    fn settle(&mut self, limit_ticks: Ticks) {
+        self.run_until_idle(limit_ticks);
+    }
+
+    fn advance(&mut self, ticks: Ticks) {
+        Cluster::advance(self, ticks);
+    }
+
+    fn unix_seconds(&self) -> i64 {
+        Cluster::unix_seconds(self)
+    }
+
+    fn etcd_range(&self, request: &RangeRequest) -> Result<RangeResult, StoreError> {
+        self.store().range(request)
+    }
+}

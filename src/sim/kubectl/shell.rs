@@ -1,0 +1,632 @@
+//! The shell of the student's terminal on `master`: one line in, what the terminal shows out.
+//!
+//! Mirrors: an interactive bash as root on a kubeadm master: `kubectl` and `etcdctl` on the PATH,
+//! heredocs (`kubectl apply -f - <<EOF` ... `EOF`, `cat <<EOF > web.yaml`), `>`/`>>` into files,
+//! `cat`, `ls`, `rm`, `echo`, `sleep`, `clear`, `;` and `&&`, `VAR=value` prefixes
+//! (`ETCDCTL_API=3 etcdctl ...`), and bash's `command not found` (exit 127).
+//! Pipes into `grep`, `head`, `tail` and `wc`.
+//! Simplified: files live in a small in-memory file system (path → text) in the home directory;
+//! no variables are expanded, no globs; grep matches fixed strings, not regular expressions;
+//! `sleep N` advances simulated time at once.
+
+use std::collections::BTreeMap;
+
+use super::cmd::{self, Ctx};
+use super::etcdctl;
+use super::words::{tokenize, Token};
+use super::{Backend, FileReader, Output};
+use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
+
+/// How long the cluster may run after each line by default: 120 simulated seconds.
+pub const DEFAULT_SETTLE_TICKS: Ticks = 120 * TICKS_PER_SECOND;
+
+/// The prompt of the master VM's root shell.
+pub const PROMPT: &str = "[root@master ~]# ";
+/// bash's `PS2`, shown while a heredoc is being typed.
+pub const CONTINUATION_PROMPT: &str = "> ";
+
+/// Limits that keep one pasted line from growing memory without bound.
+const MAX_FILE_BYTES: usize = 1 << 20;
+const MAX_FILES: usize = 256;
+
+/// A heredoc being typed: the command waits for its body.
+struct Pending {
+    tokens: Vec<Token>,
+    delimiter: String,
+    strip_tabs: bool,
+    body: String,
+}
+
+pub struct Shell<B: Backend> {
+    backend: B,
+    files: BTreeMap<String, String>,
+    pending: Option<Pending>,
+    settle_ticks: Ticks,
+    file_reader: Option<FileReader>,
+    /// `$?`: the exit status of the last complete command.
+    last_exit_code: i32,
+}
+
+impl<B: Backend> Shell<B> {
+    pub fn new(backend: B) -> Self {
+        Shell {
+            backend,
+            files: BTreeMap::new(),
+            pending: None,
+            settle_ticks: DEFAULT_SETTLE_TICKS,
+            file_reader: None,
+            last_exit_code: 0,
+        }
+    }
+
+    /// The exit status of the last complete command (`$?`).
+    pub fn last_exit_code(&self) -> i32 {
+        self.last_exit_code
+    }
+
+    /// How long the cluster may run after each complete line.
+    pub fn set_settle_ticks(&mut self, ticks: Ticks) {
+        self.settle_ticks = ticks;
+    }
+
+    /// A fallback for `-f PATH` and `cat PATH` when the virtual file system lacks the path.
+    pub fn set_file_reader(&mut self, reader: FileReader) {
+        self.file_reader = Some(reader);
+    }
+
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    pub fn backend_mut(&mut self) -> &mut B {
+        &mut self.backend
+    }
+
+    /// The virtual file system: path (relative to `/root`) → contents.
+    pub fn files(&self) -> &BTreeMap<String, String> {
+        &self.files
+    }
+
+    /// True while a heredoc body is being typed.
+    pub fn is_continuing(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    pub fn prompt(&self) -> &'static str {
+        if self.is_continuing() {
+            CONTINUATION_PROMPT
+        } else {
+            PROMPT
+        }
+    }
+
+    /// Runs one typed line. Inside a heredoc the line is buffered and the output is empty until
+    /// the terminator arrives; then the whole command runs and the cluster settles.
+    ///
+    /// Pasted text with several lines runs line by line, as a terminal would feed it; the
+    /// outputs are joined in order.
+    pub fn run_line(&mut self, line: &str) -> Output {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        if line.contains('\n') {
+            let mut out = Output::default();
+            for part in line.split('\n') {
+                out.append(self.run_line(part));
+            }
+            return out;
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(mut pending) = self.pending.take() {
+            let candidate = if pending.strip_tabs {
+                line.trim_start_matches('\t')
+            } else {
+                line
+            };
+            if candidate == pending.delimiter {
+                let out = self.execute(&pending.tokens, Some(&pending.body));
+                self.backend.settle(self.settle_ticks);
+                self.last_exit_code = out.exit_code;
+                return out;
+            }
+            if pending.body.len() + candidate.len() < MAX_FILE_BYTES {
+                pending.body.push_str(candidate);
+                pending.body.push('\n');
+            }
+            self.pending = Some(pending);
+            return Output::default();
+        }
+        let tokens = match tokenize(line) {
+            Ok(t) => t,
+            Err(e) => {
+                self.last_exit_code = 2;
+                return Output {
+                    stderr: format!("{e}\n"),
+                    exit_code: 2,
+                    ..Output::default()
+                };
+            }
+        };
+        if tokens.is_empty() {
+            return Output::default();
+        }
+        let heredoc = tokens.iter().find_map(|t| match t {
+            Token::HereDoc {
+                delimiter,
+                strip_tabs,
+            } => Some((delimiter.clone(), *strip_tabs)),
+            _ => None,
+        });
+        if let Some((delimiter, strip_tabs)) = heredoc {
+            self.pending = Some(Pending {
+                tokens,
+                delimiter,
+                strip_tabs,
+                body: String::new(),
+            });
+            return Output::default();
+        }
+        let out = self.execute(&tokens, None);
+        self.backend.settle(self.settle_ticks);
+        self.last_exit_code = out.exit_code;
+        out
+    }
+
+    /// Runs a list of commands separated by `;` and `&&`.
+    fn execute(&mut self, tokens: &[Token], heredoc: Option<&str>) -> Output {
+        let mut out = Output::default();
+        let mut run_next = true;
+        let mut start = 0;
+        for (i, token) in tokens
+            .iter()
+            .enumerate()
+            .chain(std::iter::once((tokens.len(), &Token::Semicolon)))
+        {
+            let separator = match token {
+                Token::Semicolon => Some(false),
+                Token::AndIf => Some(true),
+                _ => None,
+            };
+            if let Some(needs_success) = separator {
+                let command = tokens.get(start..i).unwrap_or(&[]);
+                if run_next && !command.is_empty() {
+                    out.append(self.pipeline(command, heredoc));
+                    self.last_exit_code = out.exit_code;
+                } else if command.is_empty() && i < tokens.len() {
+                    let op = if needs_success { "&&" } else { ";" };
+                    out.stderr.push_str(&format!(
+                        "bash: syntax error near unexpected token `{op}'\n"
+                    ));
+                    out.exit_code = 2;
+                    return out;
+                }
+                run_next = !needs_success || out.exit_code == 0;
+                start = i + 1;
+            }
+        }
+        out
+    }
+
+    /// `a | b | c`: each command's standard output is the next one's standard input; the
+    /// pipeline's status is the last command's, as in bash.
+    fn pipeline(&mut self, tokens: &[Token], heredoc: Option<&str>) -> Output {
+        let segments: Vec<&[Token]> = tokens.split(|t| *t == Token::Pipe).collect();
+        if segments.len() > 1 && segments.iter().any(|s| s.is_empty()) {
+            return Output {
+                stderr: "bash: syntax error near unexpected token `|'\n".to_string(),
+                exit_code: 2,
+                ..Output::default()
+            };
+        }
+        let mut carried: Option<String> = None;
+        let mut stderr = String::new();
+        let mut last = Output::default();
+        for segment in segments {
+            let out = self.simple_command(segment, heredoc, carried.take());
+            stderr.push_str(&out.stderr);
+            carried = Some(out.stdout.clone());
+            last = out;
+        }
+        last.stderr = stderr;
+        last
+    }
+
+    fn simple_command(
+        &mut self,
+        tokens: &[Token],
+        heredoc: Option<&str>,
+        piped: Option<String>,
+    ) -> Output {
+        let mut words: Vec<String> = Vec::new();
+        let mut redirect: Option<(String, bool)> = None;
+        let mut stdin: Option<String> = piped;
+        let mut iter = tokens.iter();
+        while let Some(token) = iter.next() {
+            match token {
+                // `$?` is the one parameter this shell expands: labs use `echo $?` to show
+                // kubectl's exit status.
+                Token::Word(w) if w == "$?" => words.push(self.last_exit_code.to_string()),
+                Token::Word(w) => words.push(w.clone()),
+                Token::RedirectOut | Token::RedirectAppend | Token::RedirectIn => {
+                    let op = match token {
+                        Token::RedirectOut => ">",
+                        Token::RedirectAppend => ">>",
+                        _ => "<",
+                    };
+                    let Some(Token::Word(target)) = iter.next() else {
+                        return Output {
+                            stderr: format!("bash: syntax error near unexpected token `{op}'\n"),
+                            exit_code: 2,
+                            ..Output::default()
+                        };
+                    };
+                    if matches!(token, Token::RedirectIn) {
+                        match self.read(target) {
+                            Some(text) => stdin = Some(text),
+                            None => {
+                                return Output {
+                                    stderr: format!("bash: {target}: No such file or directory\n"),
+                                    exit_code: 1,
+                                    ..Output::default()
+                                }
+                            }
+                        }
+                    } else {
+                        redirect = Some((target.clone(), matches!(token, Token::RedirectAppend)));
+                    }
+                }
+                Token::HereDoc { .. } => stdin = heredoc.map(String::from),
+                Token::Pipe | Token::Semicolon | Token::AndIf => {}
+            }
+        }
+        // `ETCDCTL_API=3 etcdctl ...`: assignments before the command only set its environment.
+        let first_command = words
+            .iter()
+            .position(|w| !is_assignment(w))
+            .unwrap_or(words.len());
+        let words = words.split_off(first_command);
+        let mut out = self.builtin(&words, stdin.as_deref());
+        if let Some((path, append)) = redirect {
+            let path = normalize(&path);
+            if self.files.len() >= MAX_FILES && !self.files.contains_key(&path) {
+                out.stderr
+                    .push_str(&format!("bash: {path}: No space left on device\n"));
+                out.exit_code = 1;
+                return out;
+            }
+            let text = std::mem::take(&mut out.stdout);
+            let entry = self.files.entry(path).or_default();
+            if !append {
+                entry.clear();
+            }
+            if entry.len() + text.len() <= MAX_FILE_BYTES {
+                entry.push_str(&text);
+            }
+        }
+        out
+    }
+
+    fn builtin(&mut self, words: &[String], stdin: Option<&str>) -> Output {
+        let Some((name, args)) = words.split_first() else {
+            return Output::default();
+        };
+        match name.as_str() {
+            "kubectl" | "k" => {
+                let files = &self.files;
+                let reader = &self.file_reader;
+                let read = move |path: &str| -> Option<String> {
+                    files
+                        .get(&normalize(path))
+                        .cloned()
+                        .or_else(|| reader.as_ref().and_then(|r| r(path)))
+                };
+                let mut ctx = Ctx {
+                    backend: &mut self.backend,
+                    stdin,
+                    read_file: &read,
+                };
+                cmd::run(args, &mut ctx)
+            }
+            "etcdctl" => etcdctl::run(args, &self.backend),
+            "cat" => {
+                if args.is_empty() {
+                    return Output::ok(stdin.unwrap_or(""));
+                }
+                let mut out = Output::default();
+                for path in args {
+                    match self.read(path) {
+                        Some(text) => out.stdout.push_str(&text),
+                        None => {
+                            out.stderr
+                                .push_str(&format!("cat: {path}: No such file or directory\n"));
+                            out.exit_code = 1;
+                        }
+                    }
+                }
+                out
+            }
+            "ls" => {
+                let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+                if paths.is_empty() {
+                    let names: Vec<&str> = self.files.keys().map(String::as_str).collect();
+                    return Output::ok(if names.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}\n", names.join("  "))
+                    });
+                }
+                let mut out = Output::default();
+                for path in paths {
+                    if self.files.contains_key(&normalize(path)) {
+                        out.stdout.push_str(&format!("{path}\n"));
+                    } else {
+                        out.stderr.push_str(&format!(
+                            "ls: cannot access '{path}': No such file or directory\n"
+                        ));
+                        out.exit_code = 2;
+                    }
+                }
+                out
+            }
+            "rm" => {
+                let mut out = Output::default();
+                for path in args.iter().filter(|a| !a.starts_with('-')) {
+                    if self.files.remove(&normalize(path)).is_none()
+                        && !args.contains(&"-f".to_string())
+                    {
+                        out.stderr.push_str(&format!(
+                            "rm: cannot remove '{path}': No such file or directory\n"
+                        ));
+                        out.exit_code = 1;
+                    }
+                }
+                out
+            }
+            "echo" => {
+                let (newline, rest) = match args.first().map(String::as_str) {
+                    Some("-n") => (false, args.get(1..).unwrap_or(&[])),
+                    _ => (true, args),
+                };
+                let mut text = rest.join(" ");
+                if newline {
+                    text.push('\n');
+                }
+                Output::ok(text)
+            }
+            "sleep" => {
+                let Some(arg) = args.first() else {
+                    return Output::fail(
+                        "sleep: missing operand\nTry 'sleep --help' for more information.\n",
+                    );
+                };
+                match parse_seconds(arg) {
+                    Some(ticks) => {
+                        self.backend.advance(ticks);
+                        Output::default()
+                    }
+                    None => Output::fail(format!(
+                        "sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n"
+                    )),
+                }
+            }
+            "grep" => grep(args, stdin),
+            "head" | "tail" => head_tail(name == "head", args, stdin),
+            "wc" => {
+                let text = stdin.unwrap_or("");
+                match args.first().map(String::as_str) {
+                    Some("-l") => Output::ok(format!("{}\n", text.matches('\n').count())),
+                    _ => Output::ok(format!(
+                        "{} {} {}\n",
+                        text.matches('\n').count(),
+                        text.split_whitespace().count(),
+                        text.len()
+                    )),
+                }
+            }
+            "clear" => Output {
+                clear_screen: true,
+                ..Output::default()
+            },
+            "help" => Output::ok(SHELL_HELP),
+            "pwd" => Output::ok("/root\n"),
+            "cd" | "export" | "true" | "history" => Output::default(),
+            "false" => Output {
+                exit_code: 1,
+                ..Output::default()
+            },
+            "hostname" => Output::ok("master\n"),
+            "whoami" => Output::ok("root\n"),
+            _ => Output {
+                stderr: format!("bash: {name}: command not found\n"),
+                exit_code: 127,
+                ..Output::default()
+            },
+        }
+    }
+
+    fn read(&self, path: &str) -> Option<String> {
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .or_else(|| self.file_reader.as_ref().and_then(|r| r(path)))
+    }
+}
+
+const SHELL_HELP: &str =
+    "This is the root shell on the master node of a simulated Kubernetes cluster.
+
+  kubectl get|apply|create|delete ...   talk to the kube-apiserver
+  etcdctl get KEY [--prefix] [--keys-only] [-w json] [--rev N]
+                                        read etcd directly, as the apiserver stores objects
+  cat <<EOF > web.yaml ... EOF          write a file;  kubectl apply -f - <<EOF ... EOF
+  cat FILE, ls, rm FILE, echo TEXT      files in your home directory
+  sleep N                               let N simulated seconds pass
+  clear, help
+";
+
+/// `grep [-i] [-v] [-c] [-E|-F] PATTERN`: a fixed-string match (no regular expressions here).
+fn grep(args: &[String], stdin: Option<&str>) -> Output {
+    let mut ignore_case = false;
+    let mut invert = false;
+    let mut count = false;
+    let mut pattern: Option<&str> = None;
+    for arg in args {
+        match arg.as_str() {
+            "-i" => ignore_case = true,
+            "-v" => invert = true,
+            "-c" => count = true,
+            "-E" | "-F" | "-e" => {}
+            a if a.starts_with('-') && pattern.is_none() && a.len() > 1 => {
+                return Output {
+                    stderr: format!("grep: invalid option -- '{}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\n", a.trim_start_matches('-')),
+                    exit_code: 2,
+                    ..Output::default()
+                };
+            }
+            a if pattern.is_none() => pattern = Some(a),
+            _ => {}
+        }
+    }
+    let Some(pattern) = pattern else {
+        return Output {
+            stderr: "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".to_string(),
+            exit_code: 2,
+            ..Output::default()
+        };
+    };
+    let needle = if ignore_case {
+        pattern.to_lowercase()
+    } else {
+        pattern.to_string()
+    };
+    let mut matched = Vec::new();
+    for line in stdin.unwrap_or("").lines() {
+        let hay = if ignore_case {
+            line.to_lowercase()
+        } else {
+            line.to_string()
+        };
+        if hay.contains(&needle) != invert {
+            matched.push(line);
+        }
+    }
+    let exit_code = i32::from(matched.is_empty());
+    let stdout = if count {
+        format!("{}\n", matched.len())
+    } else {
+        matched.iter().map(|l| format!("{l}\n")).collect()
+    };
+    Output {
+        stdout,
+        exit_code,
+        ..Output::default()
+    }
+}
+
+/// `head`/`tail` with `-n N` or `-N` (10 lines by default).
+fn head_tail(head: bool, args: &[String], stdin: Option<&str>) -> Output {
+    let mut n: usize = 10;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let value = if arg == "-n" {
+            iter.next().map(String::as_str)
+        } else if let Some(v) = arg.strip_prefix("-n") {
+            Some(v)
+        } else {
+            arg.strip_prefix('-')
+        };
+        match value.and_then(|v| v.parse::<usize>().ok()) {
+            Some(v) => n = v,
+            None => {
+                let cmd = if head { "head" } else { "tail" };
+                return Output::fail(format!(
+                    "{cmd}: invalid number of lines: '{}'\n",
+                    value.unwrap_or(arg)
+                ));
+            }
+        }
+    }
+    let lines: Vec<&str> = stdin.unwrap_or("").lines().collect();
+    let chosen = if head {
+        lines.iter().take(n).copied().collect::<Vec<_>>()
+    } else {
+        lines
+            .iter()
+            .skip(lines.len().saturating_sub(n))
+            .copied()
+            .collect()
+    };
+    Output::ok(chosen.iter().map(|l| format!("{l}\n")).collect::<String>())
+}
+
+fn is_assignment(word: &str) -> bool {
+    match word.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// `./web.yaml`, `~/web.yaml` and `/root/web.yaml` are the same file.
+fn normalize(path: &str) -> String {
+    let p = path
+        .strip_prefix("/root/")
+        .or_else(|| path.strip_prefix("~/"))
+        .unwrap_or(path);
+    let p = p.trim_start_matches("./");
+    p.to_string()
+}
+
+/// `5`, `0.5`, `2s`, `1m`: coreutils sleep's forms, in ticks (capped at a simulated day).
+fn parse_seconds(arg: &str) -> Option<Ticks> {
+    let (number, unit_seconds) = match arg.char_indices().last() {
+        Some((i, 's')) => (&arg[..i], 1.0),
+        Some((i, 'm')) => (&arg[..i], 60.0),
+        Some((i, 'h')) => (&arg[..i], 3600.0),
+        Some((i, 'd')) => (&arg[..i], 86_400.0),
+        _ => (arg, 1.0),
+    };
+    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let value: f64 = number.parse().ok()?;
+    let seconds = (value * unit_seconds).min(86_400.0);
+    Some((seconds * TICKS_PER_SECOND as f64).round() as Ticks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleep_accepts_coreutils_intervals() {
+        for (arg, ticks) in [
+            ("5", Some(5_000)),
+            ("0.5", Some(500)),
+            ("2s", Some(2_000)),
+            ("1m", Some(60_000)),
+            ("x", None),
+            ("-1", None),
+            ("", None),
+            ("s", None),
+        ] {
+            assert_eq!(parse_seconds(arg), ticks, "{arg}");
+        }
+    }
+
+    #[test]
+    fn file_paths_in_the_home_directory_are_one_file() {
+        for p in ["web.yaml", "./web.yaml", "~/web.yaml", "/root/web.yaml"] {
+            assert_eq!(normalize(p), "web.yaml");
+        }
+    }
+
+    #[test]
+    fn only_name_equals_value_words_are_assignments() {
+        assert!(is_assignment("ETCDCTL_API=3"));
+        assert!(!is_assignment("--image=nginx"));
+        assert!(!is_assignment("1X=2"));
+        assert!(!is_assignment("kubectl"));
+    }
+}
