@@ -130,6 +130,8 @@ pub struct ContainerRecord {
     pull: Option<PullWait>,
     /// The attempt whose image pull completed (so the start that follows does not pull again).
     pulled_for_attempt: Option<u32>,
+    /// When the PLEG saw the last pull fail.
+    pull_failed_ticks: Option<Ticks>,
     /// Stop already sent while terminating.
     stop_sent: bool,
     /// Killed because a probe failed (the restart is not a failure of the app).
@@ -253,6 +255,7 @@ impl ContainerRecord {
             pre_stop_sleep_ticks,
             pull: None,
             pulled_for_attempt: None,
+            pull_failed_ticks: None,
             stop_sent: false,
             killed_by_probe: false,
         }
@@ -402,6 +405,15 @@ impl PodWorker {
             deletion_grace_seconds: None,
             object_deleted: false,
         };
+        // With init containers to run first, the app containers wait in PodInitializing.
+        if !worker.init_containers.is_empty() {
+            for c in worker.containers.iter_mut() {
+                c.state = ContainerState::Waiting {
+                    reason: "PodInitializing".into(),
+                    message: String::new(),
+                };
+            }
+        }
         worker.update(pod);
         worker
     }
@@ -573,6 +585,7 @@ impl PodWorker {
                         reason: "ErrImagePull".into(),
                         message: message.clone(),
                     };
+                    c.pull_failed_ticks = Some(env.now);
                     env.pull_backoff
                         .next(&format!("{uid}/{}", c.image), env.now);
                 }
@@ -844,6 +857,11 @@ impl PodWorker {
             c.last_state = Some(t);
             c.restart_count += 1;
             c.killed_by_probe = false;
+            // Restarting: until the new container exists (a re-pull may come first) it waits.
+            c.state = ContainerState::Waiting {
+                reason: "ContainerCreating".into(),
+                message: String::new(),
+            };
         } else if let ContainerState::Waiting { reason, .. } = &c.state {
             if reason == "CrashLoopBackOff" {
                 let key = format!("{uid}/{}", c.name);
@@ -853,6 +871,10 @@ impl PodWorker {
                 }
                 env.crash_backoff.next(&key, finished);
                 c.restart_count += 1;
+                c.state = ContainerState::Waiting {
+                    reason: "ContainerCreating".into(),
+                    message: String::new(),
+                };
             }
         }
         self.start_container(init, index, env, effects);
@@ -904,6 +926,11 @@ impl PodWorker {
             return;
         }
         if must_pull {
+            // The sync that saw the pull fail reports ErrImagePull; the back-off shows after.
+            let failed_just_now = c.pull_failed_ticks == Some(env.now);
+            if failed_just_now {
+                return;
+            }
             if env.pull_backoff.in_backoff(&pull_key, env.now) {
                 let message = format!("Back-off pulling image \"{}\"", c.image);
                 if !matches!(&c.state, ContainerState::Waiting { reason, .. } if reason == "ImagePullBackOff")
