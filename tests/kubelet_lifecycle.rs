@@ -272,7 +272,7 @@ fn a_misspelled_image_gives_err_image_pull_then_image_pull_back_off() {
     assert_eq!(p["status"]["phase"], "Pending");
     let seen = events(&cluster, "web");
     assert_eq!(seen[0], "Pulling: Pulling image \"ngnix\"");
-    assert!(seen[1].starts_with("Failed: Failed to pull image \"ngnix\": failed to pull and unpack image \"docker.io/library/ngnix:latest\""));
+    assert!(seen[1].starts_with("Failed: Failed to pull image \"ngnix\": rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/ngnix:latest\""));
     assert_eq!(seen[2], "Failed: Error: ErrImagePull");
     assert_eq!(seen[3], "BackOff: Back-off pulling image \"ngnix\"");
     assert_eq!(seen[4], "Failed: Error: ImagePullBackOff");

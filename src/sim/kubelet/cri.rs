@@ -293,10 +293,9 @@ impl ScriptedRuntime {
                     });
                 }
                 None => {
-                    let repo = reference.rsplit_once(':').map_or("", |(r, _)| r);
                     self.pending.push(CriEvent::PullFailed {
                         message: format!(
-                            "failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed (repository {repo})"
+                            "rpc error: code = Unknown desc = failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
                         ),
                         reference,
                         finished_tick: finished,

@@ -22,6 +22,7 @@
 //! volumes, no eviction manager (but the OOM killer, see `failures.rs`).
 
 pub mod backoff;
+pub mod containerd;
 pub mod cri;
 pub mod failures;
 pub mod heartbeat;
@@ -182,6 +183,14 @@ impl Kubelet {
             }
         }
         kubelet
+    }
+
+    /// The kubelet of one of the lab's VMs (`master`, `node1`, `node2`) driving containerd as
+    /// kubeadm left it. Add it with `Cluster::add_component`; keep its [`Kubelet::handle`].
+    pub fn lab(node: &str) -> Option<Kubelet> {
+        let config = NodeConfig::lab(node)?;
+        let factory = containerd::Containerd::factory(node, config.cpus);
+        Some(Kubelet::new(config, factory))
     }
 
     /// host-local over the node's pod CIDR (a bad CIDR falls back to node1's: a config bug).
