@@ -305,7 +305,7 @@ fn a_failing_liveness_probe_restarts_the_container_with_upstreams_words() {
         .contains(&"Killing: Container web failed liveness probe, will be restarted".to_string()));
     let p = pod(&cluster, "web").unwrap();
     assert_eq!(container_status(&p)["restartCount"], 1);
-    assert_eq!(container_status(&p)["state"]["running"].is_object(), true);
+    assert!(container_status(&p)["state"]["running"].is_object());
 }
 
 #[test]

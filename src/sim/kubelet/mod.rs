@@ -758,47 +758,47 @@ impl Component for Kubelet {
                 oom_killed,
                 ..
             } = self;
-            let mut allocate = |id: &str| {
-                ipam.allocate(id)
-                    .map(|ip| ip.to_string())
-                    .map_err(|e| e.to_string())
-            };
             let mut release_list: Vec<String> = Vec::new();
-            let mut release = |id: &str| release_list.push(id.to_string());
-            let mut env = SyncEnv {
-                now,
-                rng: ctx.rng,
-                cri: cri.as_mut(),
-                node_ip: &config.ip,
-                allocate_ip: &mut allocate,
-                release_ip: &mut release,
-                crash_backoff,
-                pull_backoff,
-            };
-            for mut event in events {
-                if let CriEvent::ContainerExited {
-                    container_id,
-                    reason,
-                    ..
-                } = &mut event
-                {
-                    if oom_killed.remove(container_id.as_str()) {
-                        *reason = "OOMKilled".to_string();
+            {
+                let mut allocate = |id: &str| {
+                    ipam.allocate(id)
+                        .map(|ip| ip.to_string())
+                        .map_err(|e| e.to_string())
+                };
+                let mut release = |id: &str| release_list.push(id.to_string());
+                let mut env = SyncEnv {
+                    now,
+                    rng: ctx.rng,
+                    cri: cri.as_mut(),
+                    node_ip: &config.ip,
+                    allocate_ip: &mut allocate,
+                    release_ip: &mut release,
+                    crash_backoff,
+                    pull_backoff,
+                };
+                for mut event in events {
+                    if let CriEvent::ContainerExited {
+                        container_id,
+                        reason,
+                        ..
+                    } = &mut event
+                    {
+                        if oom_killed.remove(container_id.as_str()) {
+                            *reason = "OOMKilled".to_string();
+                        }
+                    }
+                    for (uid, w) in workers.iter_mut() {
+                        let done = w.on_runtime_event(&event, &mut env);
+                        effects.entry(uid.clone()).or_default().extend(done);
                     }
                 }
+                // Every worker syncs: the state machine moves.
                 for (uid, w) in workers.iter_mut() {
-                    let done = w.on_runtime_event(&event, &mut env);
+                    let done = w.sync(&mut env);
                     effects.entry(uid.clone()).or_default().extend(done);
                 }
             }
-            // Every worker syncs: the state machine moves.
-            for (uid, w) in workers.iter_mut() {
-                let done = w.sync(&mut env);
-                effects.entry(uid.clone()).or_default().extend(done);
-            }
-            drop(env);
-            drop(allocate);
-            drop(release);
+            // Addresses go back to host-local after the sync, so none is handed out twice in it.
             for id in release_list {
                 ipam.release(&id);
             }

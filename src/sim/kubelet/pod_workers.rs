@@ -1268,3 +1268,160 @@ impl PodWorker {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::kubelet::cri::{Behaviour, ScriptedRuntime};
+    use serde_json::json;
+
+    struct World {
+        cri: ScriptedRuntime,
+        rng: Rng,
+        crash: Backoff,
+        pull: Backoff,
+        next_ip: u8,
+    }
+
+    impl World {
+        fn new() -> Self {
+            World {
+                cri: ScriptedRuntime::new()
+                    .with_image("nginx:1.27", 14_000_000, Behaviour::default())
+                    .with_image(
+                        "busybox:1.36",
+                        1_400_000,
+                        Behaviour {
+                            exit_after: Some((1_000, 0)),
+                            ..Behaviour::default()
+                        },
+                    ),
+                rng: Rng::new(1),
+                crash: Backoff::default(),
+                pull: Backoff::default(),
+                next_ip: 2,
+            }
+        }
+
+        /// One kubelet pass at `now`: relist, then sync. Returns the effects' reasons.
+        fn pass(&mut self, w: &mut PodWorker, now: Ticks) -> Vec<String> {
+            let mut ip = self.next_ip;
+            let mut allocate = |_: &str| {
+                ip += 1;
+                Ok(format!("10.244.1.{}", ip - 1))
+            };
+            let mut release = |_: &str| {};
+            let events = self.cri.relist(now);
+            let mut env = SyncEnv {
+                now,
+                rng: &mut self.rng,
+                cri: &mut self.cri,
+                node_ip: "172.16.20.12",
+                allocate_ip: &mut allocate,
+                release_ip: &mut release,
+                crash_backoff: &mut self.crash,
+                pull_backoff: &mut self.pull,
+            };
+            let mut effects = Vec::new();
+            for e in &events {
+                effects.extend(w.on_runtime_event(e, &mut env));
+            }
+            effects.extend(w.sync(&mut env));
+            self.next_ip = ip;
+            effects.into_iter().map(|e| e.reason).collect()
+        }
+    }
+
+    fn pod(spec: serde_json::Value) -> serde_json::Value {
+        json!({"metadata": {"name": "web", "namespace": "default", "uid": "u1"}, "spec": spec})
+    }
+
+    #[test]
+    fn a_pod_moves_pending_creating_running_terminating_terminated() {
+        let mut world = World::new();
+        let mut w = PodWorker::new(&pod(
+            json!({"containers": [{"name": "web", "image": "nginx:1.27"}]}),
+        ));
+        assert_eq!(w.phase, WorkerPhase::Pending);
+        let first = world.pass(&mut w, 0);
+        assert_eq!(first, ["SandboxCreated", "Pulling"]);
+        assert_eq!(w.phase, WorkerPhase::ContainerCreating);
+        assert_eq!(
+            w.sandbox.as_ref().map(|s| s.ip.as_str()),
+            Some("10.244.1.2")
+        );
+        // 14 MB at 14 MB/s: the pull ends at 1 s.
+        assert_eq!(
+            world.pass(&mut w, 1_000),
+            ["Pulled", "Created", "Started", "PodRunning"]
+        );
+        assert_eq!(w.phase, WorkerPhase::Running);
+        assert!(w.containers[0].ready());
+        let mut deleted = pod(json!({"containers": [{"name": "web", "image": "nginx:1.27"}]}));
+        deleted["metadata"]["deletionTimestamp"] = json!("2025-06-01T00:00:32Z");
+        deleted["metadata"]["deletionGracePeriodSeconds"] = json!(30);
+        w.update(&deleted);
+        assert_eq!(world.pass(&mut w, 2_000), ["Terminating", "Killing"]);
+        assert_eq!(
+            w.phase,
+            WorkerPhase::Terminating {
+                deadline_ticks: 32_000
+            }
+        );
+        // nginx stops 100 ms after its stop signal; the next relist sees it and the sandbox goes.
+        assert_eq!(
+            world.pass(&mut w, 3_000),
+            ["ContainerDied", "PodTerminated"]
+        );
+        assert_eq!(w.phase, WorkerPhase::Terminated);
+        assert!(w.sandbox.is_none());
+    }
+
+    #[test]
+    fn an_image_already_present_is_not_pulled_with_if_not_present() {
+        let mut world = World::new();
+        world.cri = world.cri.clone().with_present("nginx:1.27");
+        let mut w = PodWorker::new(&pod(
+            json!({"containers": [{"name": "web", "image": "nginx:1.27"}]}),
+        ));
+        assert_eq!(
+            world.pass(&mut w, 0),
+            [
+                "SandboxCreated",
+                "Pulled",
+                "Created",
+                "Started",
+                "PodRunning"
+            ]
+        );
+        assert_eq!(w.containers[0].image_ref, "docker.io/library/nginx:1.27");
+    }
+
+    #[test]
+    fn a_pod_with_restart_policy_never_succeeds_when_its_container_exits_zero() {
+        let mut world = World::new();
+        let mut w = PodWorker::new(&pod(json!({"restartPolicy": "Never",
+            "containers": [{"name": "once", "image": "busybox:1.36"}]})));
+        world.pass(&mut w, 0);
+        world.pass(&mut w, 1_000);
+        assert_eq!(w.phase, WorkerPhase::Running);
+        let reasons = world.pass(&mut w, 3_000);
+        assert_eq!(reasons, ["ContainerDied", "PodSucceeded"]);
+        assert_eq!(w.phase, WorkerPhase::Succeeded);
+        assert!(
+            w.sandbox.is_none(),
+            "a finished pod gives its sandbox and IP back"
+        );
+    }
+
+    #[test]
+    fn nothing_moves_while_the_runtime_is_down() {
+        let mut world = World::new();
+        world.cri.stop_runtime(0);
+        let mut w = PodWorker::new(&pod(
+            json!({"containers": [{"name": "web", "image": "nginx"}]}),
+        ));
+        assert!(world.pass(&mut w, 0).is_empty());
+        assert_eq!(w.phase, WorkerPhase::Pending);
+    }
+}

@@ -59,14 +59,14 @@ impl NodeUsage {
             cpu_millis: cpu,
             memory_bytes: memory,
             cpu_millis_capacity: u64::from(cpus) * 1000,
-            memory_bytes_capacity: memory_bytes_capacity,
+            memory_bytes_capacity,
         }
     }
 
     /// `CPU(%)` and `MEMORY(%)` of `kubectl top nodes` (against allocatable upstream; capacity
     /// here, the difference being the eviction threshold).
     pub fn percentages(&self) -> (u64, u64) {
-        let pct = |used: u64, of: u64| if of == 0 { 0 } else { used * 100 / of };
+        let pct = |used: u64, of: u64| (used * 100).checked_div(of).unwrap_or(0);
         (
             pct(self.cpu_millis, self.cpu_millis_capacity),
             pct(self.memory_bytes, self.memory_bytes_capacity),
