@@ -392,7 +392,11 @@ impl Kubelet {
                 if uid.is_empty() {
                     return;
                 }
-                self.causes.insert(uid.clone(), event.seq);
+                // Only pods the kubelet runs (or is about to) keep a cause.
+                let known = self.workers.contains_key(&uid);
+                if known || event.event != WatchEventType::Deleted {
+                    self.causes.insert(uid.clone(), event.seq);
+                }
                 match event.event {
                     WatchEventType::Deleted => {
                         if let Some(w) = self.workers.get_mut(&uid) {
