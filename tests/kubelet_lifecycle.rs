@@ -452,3 +452,39 @@ fn a_force_delete_stops_the_containers_at_once() {
     assert!(pod(&cluster, "web").is_none());
     assert!(handle.pod_usage().is_empty());
 }
+
+/// The kubelet's decisions about one pod, in trace order: `tick reason`.
+fn kubelet_decisions(cluster: &Cluster, pod: &str) -> Vec<String> {
+    cluster
+        .trace()
+        .events()
+        .iter()
+        .filter(|e| e.actor.component == "kubelet")
+        .filter_map(|e| match &e.kind {
+            TraceKind::Decision { reason, message }
+                if message.starts_with(&format!("default/{pod}:")) =>
+            {
+                Some(format!("{:>6} {reason}", e.tick))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_kubelets_steps_for_an_nginx_pod_have_simulated_timings() {
+    let (mut cluster, _) = cluster_with_kubelet("node1");
+    run_pod(&mut cluster, simple("web", "nginx"), "node1");
+    cluster.advance(12_000);
+    let golden = [
+        "     0 SandboxCreated",
+        "     0 Pulling",
+        "     0 StatusUpdate",
+        "  6000 Pulled",
+        "  6000 Created",
+        "  6000 Started",
+        "  6000 PodRunning",
+        "  6000 StatusUpdate",
+    ];
+    assert_eq!(kubelet_decisions(&cluster, "web"), golden);
+}
