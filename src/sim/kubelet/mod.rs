@@ -1,1 +1,1020 @@
-//! The kubelet (being written).
+//! The kubelet: one per VM (master included). It watches the pods bound to its node, runs them
+//! through its node's container runtime, and reports back through the apiserver: pod status
+//! (the `status` subresource), Events, the node's Lease and the Node's status.
+//!
+//! ```text
+//!  informer (pods with spec.nodeName=<node>) ──▶ pod workers (pod_workers.rs) ──CRI──▶ runtime
+//!        ▲                                             │ effects: Decisions + Events
+//!        │                                             ▼
+//!   apiserver ◀── PATCH pods/status, POST events, DELETE pod (grace 0), PUT lease, PATCH nodes/status
+//! ```
+//!
+//! One reconcile, in order: failures from the [`failures::NodeHandle`]; the PLEG relist (what the
+//! runtime did since the last look); static pods; every pod worker's `sync`; pod statuses that
+//! changed; finished deletions; mirror pods; the Lease and the Node status; usage figures.
+//!
+//! Mirrors: `pkg/kubelet/kubelet.go` (`syncLoop`: config updates, PLEG events, housekeeping),
+//! `pkg/kubelet/status/status_manager.go` (write a pod's status only when it changed; finish a
+//! graceful delete with a grace-0 delete once everything stopped), `pkg/kubelet/pleg` (relist
+//! every second).
+//! Simplified: one informer on all pods filtered here by `spec.nodeName` (upstream asks the
+//! apiserver for the field selector); status writes are merge patches of the whole status; no
+//! volumes, no eviction manager (but the OOM killer, see `failures.rs`).
+
+pub mod backoff;
+pub mod containerd;
+pub mod cri;
+pub mod failures;
+pub mod heartbeat;
+pub mod pod_workers;
+pub mod probes;
+pub mod static_pods;
+pub mod stats;
+pub mod status;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use crate::sim::apiserver::events::{build_event, record_request, EventSpec};
+use crate::sim::apiserver::request::{DeleteOptions, PatchType};
+use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
+use crate::sim::clock::{seconds_to_ticks, Ticks, TICKS_PER_SECOND};
+use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::network::cidr::Ipv4Cidr;
+use crate::sim::network::ipam::HostLocalIpam;
+use crate::sim::trace::{Actor, Seq, WatchEventType};
+
+use self::backoff::Backoff;
+use self::cri::{Cri, CriEvent};
+use self::failures::{Failure, NodeHandle};
+use self::pod_workers::{Effect, PodWorker, SyncEnv, WorkerPhase};
+use self::stats::{ContainerUsage, NodeUsage, PodUsage};
+use self::status::{condition_json, timestamp};
+
+/// The PLEG relist period: how often the kubelet looks at its runtime while it has pods.
+pub const PLEG_RELIST_TICKS: Ticks = seconds_to_ticks(1);
+/// How long MemoryPressure stays True after the OOM killer ran.
+const MEMORY_PRESSURE_TICKS: Ticks = seconds_to_ticks(60);
+
+/// Builds a fresh runtime for the node (at start, and again after a VM reboot).
+pub type RuntimeFactory = Box<dyn Fn() -> Box<dyn Cri>>;
+
+/// What the kubelet knows about its VM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeConfig {
+    pub name: String,
+    pub ip: String,
+    pub cpus: u32,
+    pub memory_bytes: u64,
+    pub pod_cidr: String,
+    /// Run the kubeadm control-plane static pods (master only).
+    pub static_pods: bool,
+}
+
+impl NodeConfig {
+    /// The sandbox's VMs: master 2 vCPU, the nodes 1 vCPU, 1 GiB each.
+    pub fn lab(name: &str) -> Option<NodeConfig> {
+        let (ip, cpus, cidr) = match name {
+            "master" => ("172.16.20.11", 2, "10.244.0.0/24"),
+            "node1" => ("172.16.20.12", 1, "10.244.1.0/24"),
+            "node2" => ("172.16.20.13", 1, "10.244.2.0/24"),
+            _ => return None,
+        };
+        Some(NodeConfig {
+            name: name.to_string(),
+            ip: ip.to_string(),
+            cpus,
+            memory_bytes: 1024 * 1024 * 1024,
+            pod_cidr: cidr.to_string(),
+            static_pods: name == "master",
+        })
+    }
+}
+
+/// The mirror pod of one static pod.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Mirror {
+    exists: bool,
+    in_flight: bool,
+}
+
+pub struct Kubelet {
+    config: NodeConfig,
+    make_runtime: RuntimeFactory,
+    cri: Box<dyn Cri>,
+    ipam: HostLocalIpam,
+    workers: BTreeMap<String, PodWorker>,
+    /// The delivery that last touched each pod (by uid): the cause of what the worker does.
+    causes: BTreeMap<String, Seq>,
+    last_status: BTreeMap<String, Value>,
+    condition_times: BTreeMap<(String, String), (bool, Ticks)>,
+    /// Static pods by uid, with their mirror's state; and their pod objects.
+    mirrors: BTreeMap<String, Mirror>,
+    static_pods: BTreeMap<String, Value>,
+    crash_backoff: Backoff,
+    pull_backoff: Backoff,
+    node_uid: String,
+    lease_renewed_ticks: Option<Ticks>,
+    node_status_ticks: Option<Ticks>,
+    last_node_status: Option<Value>,
+    node_condition_times: BTreeMap<String, (bool, Ticks)>,
+    runtime_down_since: Option<Ticks>,
+    runtime_synced: bool,
+    network_cut: bool,
+    held: Vec<ObjectEvent>,
+    /// Grace-0 deletes sent, by uid.
+    deleting: BTreeSet<String>,
+    /// Containers the node's OOM killer took (their exit is reported as OOMKilled).
+    oom_killed: BTreeSet<String>,
+    memory_pressure_until: Option<Ticks>,
+    boots: u32,
+    handle: NodeHandle,
+}
+
+impl Kubelet {
+    /// A kubelet for `config`, driving runtimes made by `make_runtime`.
+    pub fn new(config: NodeConfig, make_runtime: RuntimeFactory) -> Self {
+        let ipam = Self::ipam_for(&config.pod_cidr);
+        let cri = make_runtime();
+        let mut kubelet = Kubelet {
+            config,
+            make_runtime,
+            cri,
+            ipam,
+            workers: BTreeMap::new(),
+            causes: BTreeMap::new(),
+            last_status: BTreeMap::new(),
+            condition_times: BTreeMap::new(),
+            mirrors: BTreeMap::new(),
+            static_pods: BTreeMap::new(),
+            crash_backoff: Backoff::default(),
+            pull_backoff: Backoff::default(),
+            node_uid: String::new(),
+            lease_renewed_ticks: None,
+            node_status_ticks: None,
+            last_node_status: None,
+            node_condition_times: BTreeMap::new(),
+            runtime_down_since: None,
+            runtime_synced: false,
+            network_cut: false,
+            held: Vec::new(),
+            deleting: BTreeSet::new(),
+            oom_killed: BTreeSet::new(),
+            memory_pressure_until: None,
+            boots: 1,
+            handle: NodeHandle::default(),
+        };
+        if kubelet.config.static_pods {
+            for (_, manifest) in static_pods::kubeadm_manifests(&kubelet.config.ip) {
+                let pod = static_pods::static_pod(
+                    &manifest,
+                    &kubelet.config.name,
+                    "2025-06-01T00:00:00Z",
+                );
+                let uid = pod
+                    .pointer("/metadata/uid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                kubelet.mirrors.insert(uid.clone(), Mirror::default());
+                kubelet.workers.insert(uid.clone(), PodWorker::new(&pod));
+                kubelet.static_pods.insert(uid, pod);
+            }
+        }
+        kubelet
+    }
+
+    /// The kubelet of one of the lab's VMs (`master`, `node1`, `node2`) driving containerd as
+    /// kubeadm left it. Add it with `Cluster::add_component`; keep its [`Kubelet::handle`].
+    pub fn lab(node: &str) -> Option<Kubelet> {
+        let config = NodeConfig::lab(node)?;
+        let factory = containerd::Containerd::factory(node, config.cpus);
+        Some(Kubelet::new(config, factory))
+    }
+
+    /// host-local over the node's pod CIDR (a bad CIDR falls back to node1's: a config bug).
+    fn ipam_for(pod_cidr: &str) -> HostLocalIpam {
+        Ipv4Cidr::parse(pod_cidr)
+            .ok()
+            .and_then(|cidr| HostLocalIpam::new(cidr).ok())
+            .unwrap_or_else(|| {
+                HostLocalIpam::new(crate::sim::network::default_nodes()[1].pod_cidr)
+                    .expect("the lab's pod CIDR is valid")
+            })
+    }
+
+    /// The handle the UI keeps: failures in, usage figures out.
+    pub fn handle(&self) -> NodeHandle {
+        self.handle.clone()
+    }
+
+    pub fn node(&self) -> &str {
+        &self.config.name
+    }
+
+    /// The workers, for tests and the UI's node panel.
+    pub fn workers(&self) -> &BTreeMap<String, PodWorker> {
+        &self.workers
+    }
+
+    pub fn runtime(&self) -> &dyn Cri {
+        self.cri.as_ref()
+    }
+
+    fn credentials_for(node: &str) -> Credentials {
+        Credentials::ClientCertificate {
+            common_name: format!("system:node:{node}"),
+            organizations: vec!["system:nodes".to_string()],
+        }
+    }
+
+    fn worker_by_name(&self, namespace: &str, pod: &str) -> Option<&PodWorker> {
+        self.workers
+            .values()
+            .find(|w| w.namespace == namespace && w.name == pod)
+    }
+
+    // ---- failures ----------------------------------------------------------------------------
+
+    fn apply_failures(&mut self, now: Ticks, out: &mut Vec<Decision>) {
+        for failure in self.handle.take_inbox() {
+            let message = match &failure {
+                Failure::StopRuntime => {
+                    self.cri.stop_runtime(now);
+                    "containerd stopped: CRI calls fail; containers keep running".to_string()
+                }
+                Failure::StartRuntime => {
+                    self.cri.start_runtime(now);
+                    "containerd started".to_string()
+                }
+                Failure::StopVm => {
+                    "the VM is powered off: kubelet, containerd and every container are gone".into()
+                }
+                Failure::StartVm => {
+                    self.reboot(now);
+                    "the VM booted: a fresh containerd; every pod's sandbox and containers will be created again".into()
+                }
+                Failure::CutNetwork => {
+                    self.network_cut = true;
+                    format!(
+                        "{} cannot reach the apiserver at 172.16.20.11:6443",
+                        self.config.name
+                    )
+                }
+                Failure::RestoreNetwork => {
+                    self.network_cut = false;
+                    for event in std::mem::take(&mut self.held) {
+                        self.observe_now(&event);
+                    }
+                    format!("{} reaches the apiserver again", self.config.name)
+                }
+                Failure::KillContainer {
+                    namespace,
+                    pod,
+                    container,
+                } => {
+                    let id = self.worker_by_name(namespace, pod).and_then(|w| {
+                        w.running_containers()
+                            .into_iter()
+                            .find(|(n, _)| n == container)
+                            .map(|(_, id)| id)
+                    });
+                    match id {
+                        Some(id) if self.cri.kill_container(&id, now) => {
+                            format!("kill -9 of container {container} in pod {namespace}/{pod}")
+                        }
+                        _ => format!("no running container {container} in pod {namespace}/{pod}"),
+                    }
+                }
+                Failure::LeakMemory {
+                    namespace,
+                    pod,
+                    container,
+                    bytes_per_second,
+                } => {
+                    let id = self.worker_by_name(namespace, pod).and_then(|w| {
+                        w.running_containers()
+                            .into_iter()
+                            .find(|(n, _)| n == container)
+                            .map(|(_, id)| id)
+                    });
+                    match id {
+                        Some(id) if self.cri.exhaust_memory(&id, *bytes_per_second, now) => format!(
+                            "container {container} in pod {namespace}/{pod} leaks {bytes_per_second} bytes/s"
+                        ),
+                        _ => format!("no running container {container} in pod {namespace}/{pod}"),
+                    }
+                }
+                Failure::ExhaustNodeMemory => {
+                    // The kernel's OOM killer picks the biggest user (highest oom_score).
+                    let mut biggest: Option<(u64, String, String)> = None;
+                    for w in self.workers.values() {
+                        for (name, id) in w.running_containers() {
+                            let (_, memory) = self.cri.usage(&id, now);
+                            let who = format!("{}/{} container {name}", w.namespace, w.name);
+                            if biggest.as_ref().is_none_or(|b| memory > b.0) {
+                                biggest = Some((memory, id, who));
+                            }
+                        }
+                    }
+                    self.memory_pressure_until = Some(now + MEMORY_PRESSURE_TICKS);
+                    match biggest {
+                        Some((memory, id, who)) if self.cri.kill_container(&id, now) => {
+                            self.oom_killed.insert(id);
+                            format!("node memory exhausted: the OOM killer killed {who} ({memory} bytes)")
+                        }
+                        _ => "node memory exhausted: no container to kill".to_string(),
+                    }
+                }
+            };
+            self.handle.0.borrow_mut().last_outcome = Some(message.clone());
+            out.push(Decision::new(
+                "NodeFailure",
+                format!("{failure:?}: {message}"),
+            ));
+        }
+    }
+
+    /// A VM boot: a new runtime, nothing running; every pod starts over.
+    fn reboot(&mut self, now: Ticks) {
+        self.cri = (self.make_runtime)();
+        self.boots += 1;
+        self.ipam = Self::ipam_for(&self.config.pod_cidr);
+        for w in self.workers.values_mut() {
+            w.node_rebooted(now);
+        }
+        self.runtime_down_since = None;
+        self.runtime_synced = false;
+    }
+
+    // ---- informer ----------------------------------------------------------------------------
+
+    fn observe_now(&mut self, event: &ObjectEvent) {
+        match event.resource {
+            "nodes" if event.name() == self.config.name => {
+                self.node_uid = event
+                    .object
+                    .pointer("/metadata/uid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+            }
+            "pods" => {
+                let node = event
+                    .object
+                    .pointer("/spec/nodeName")
+                    .and_then(Value::as_str);
+                if node != Some(self.config.name.as_str()) {
+                    return;
+                }
+                if static_pods::is_mirror(&event.object) {
+                    let hash = event
+                        .object
+                        .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    if let Some(m) = self.mirrors.get_mut(hash) {
+                        m.exists = event.event != WatchEventType::Deleted;
+                        m.in_flight = false;
+                        if !m.exists {
+                            self.last_status.remove(hash);
+                        }
+                    }
+                    return;
+                }
+                let uid = event
+                    .object
+                    .pointer("/metadata/uid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                if uid.is_empty() {
+                    return;
+                }
+                // Only pods the kubelet runs (or is about to) keep a cause.
+                let known = self.workers.contains_key(&uid);
+                if known || event.event != WatchEventType::Deleted {
+                    self.causes.insert(uid.clone(), event.seq);
+                }
+                match event.event {
+                    WatchEventType::Deleted => {
+                        if let Some(w) = self.workers.get_mut(&uid) {
+                            w.object_deleted();
+                        }
+                    }
+                    _ => match self.workers.get_mut(&uid) {
+                        Some(w) => w.update(&event.object),
+                        None => {
+                            // A finished pod seen again after a restart is not run again.
+                            let phase = event
+                                .object
+                                .pointer("/status/phase")
+                                .and_then(Value::as_str);
+                            if !matches!(phase, Some("Succeeded" | "Failed")) {
+                                self.workers.insert(uid, PodWorker::new(&event.object));
+                            }
+                        }
+                    },
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- status ------------------------------------------------------------------------------
+
+    fn transition_time(
+        times: &mut BTreeMap<(String, String), (bool, Ticks)>,
+        uid: &str,
+        kind: &str,
+        status: bool,
+        now: Ticks,
+    ) -> Ticks {
+        let key = (uid.to_string(), kind.to_string());
+        match times.get(&key) {
+            Some((s, t)) if *s == status => *t,
+            _ => {
+                times.insert(key, (status, now));
+                now
+            }
+        }
+    }
+
+    /// The status the kubelet reports for a worker (`generateAPIPodStatus`).
+    fn pod_status(
+        &mut self,
+        uid: &str,
+        existing: Option<&Value>,
+        now: Ticks,
+        epoch: i64,
+    ) -> Option<Value> {
+        let w = self.workers.get(uid)?;
+        let init: Vec<_> = w.init_containers.iter().map(|c| c.view()).collect();
+        let containers: Vec<_> = w.containers.iter().map(|c| c.view()).collect();
+        let phase = match w.phase {
+            WorkerPhase::Succeeded => "Succeeded",
+            WorkerPhase::Failed => "Failed",
+            _ => status::api_phase(&w.restart_policy, &init, &containers),
+        };
+        let sandbox_ready = w.sandbox.is_some();
+        let mut conditions = Vec::new();
+        for (kind, ok, reason, message) in
+            status::kubelet_conditions(phase, sandbox_ready, &init, &containers)
+        {
+            let t = Self::transition_time(&mut self.condition_times, uid, kind, ok, now);
+            conditions.push(condition_json(
+                kind,
+                ok,
+                reason,
+                &message,
+                &timestamp(epoch, t),
+            ));
+        }
+        let scheduled = existing
+            .and_then(|p| p.pointer("/status/conditions"))
+            .and_then(Value::as_array)
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| c.get("type").and_then(Value::as_str) == Some("PodScheduled"))
+                    .cloned()
+            });
+        conditions.push(scheduled.unwrap_or_else(|| {
+            condition_json(
+                "PodScheduled",
+                true,
+                "",
+                "",
+                &timestamp(epoch, w.start_ticks.unwrap_or(now)),
+            )
+        }));
+        let mut status = json!({
+            "phase": phase,
+            "conditions": conditions,
+            "hostIP": self.config.ip,
+            "hostIPs": [{"ip": self.config.ip}],
+            "containerStatuses": containers.iter().map(|c| status::container_status_json(c, epoch)).collect::<Vec<_>>(),
+        });
+        if let Some(sandbox) = &w.sandbox {
+            status["podIP"] = json!(sandbox.ip);
+            status["podIPs"] = json!([{"ip": sandbox.ip}]);
+        } else if let Some(last) = self.last_status.get(uid) {
+            // A finished pod keeps the IP it had.
+            if let Some(ip) = last.get("podIP") {
+                status["podIP"] = ip.clone();
+                status["podIPs"] = json!([{"ip": ip}]);
+            }
+        }
+        if let Some(start) = w.start_ticks {
+            status["startTime"] = json!(timestamp(epoch, start));
+        }
+        if !init.is_empty() {
+            status["initContainerStatuses"] = json!(init
+                .iter()
+                .map(|c| status::container_status_json(c, epoch))
+                .collect::<Vec<_>>());
+        }
+        if let Some(spec) = existing.and_then(|p| p.get("spec")) {
+            status["qosClass"] = json!(crate::sim::apiserver::admission::qos_class(spec));
+        }
+        Some(status)
+    }
+
+    fn event_request(
+        &self,
+        ctx: &mut Context,
+        involved: &Value,
+        effect: &Effect,
+    ) -> Option<ApiRequest> {
+        let (event_type, field_path) = effect.event.as_ref()?;
+        let spec = EventSpec {
+            event_type: *event_type,
+            reason: &effect.reason,
+            message: &effect.message,
+            component: "kubelet",
+            host: &self.config.name,
+        };
+        let mut event = build_event(involved, &spec, ctx.clock, ctx.rng);
+        if let Some(path) = field_path {
+            event["involvedObject"]["fieldPath"] = json!(path);
+        }
+        Some(record_request(
+            Self::credentials_for(&self.config.name),
+            event,
+        ))
+    }
+
+    // ---- heartbeats --------------------------------------------------------------------------
+
+    fn heartbeat(&mut self, ctx: &mut Context, epoch: i64, out: &mut Vec<Decision>) {
+        let now = ctx.now;
+        let node = self.config.name.clone();
+        let credentials = Self::credentials_for(&node);
+        let lease_due = self
+            .lease_renewed_ticks
+            .is_none_or(|t| now >= t + heartbeat::LEASE_RENEW_INTERVAL_TICKS);
+        if lease_due {
+            self.lease_renewed_ticks = Some(now);
+            if self.network_cut {
+                out.push(Decision::new(
+                    "FailedToUpdateLease",
+                    format!("failed to update lease, error: Put \"https://172.16.20.11:6443/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{node}?timeout=10s\": dial tcp 172.16.20.11:6443: connect: no route to host"),
+                ));
+            } else {
+                let renew = heartbeat::micro_time(epoch, now);
+                let body = heartbeat::lease(&node, &self.node_uid, &renew);
+                let exists = ctx
+                    .lister
+                    .get("leases", Some("kube-node-lease"), &node)
+                    .is_some();
+                let verb = if exists { Verb::Update } else { Verb::Create };
+                let mut request = ApiRequest::new(credentials.clone(), verb, "leases")
+                    .namespace("kube-node-lease")
+                    .body(body);
+                if exists {
+                    request = request.name(node.clone());
+                }
+                out.push(
+                    Decision::new(
+                        "RenewLease",
+                        format!("node {node} renews its Lease (renewTime {renew})"),
+                    )
+                    .action(request),
+                );
+            }
+        }
+        let status_due = self
+            .node_status_ticks
+            .is_none_or(|t| now >= t + heartbeat::NODE_STATUS_UPDATE_TICKS);
+        if !status_due {
+            return;
+        }
+        let readiness = heartbeat::readiness(
+            if self.cri.is_up() {
+                None
+            } else {
+                self.runtime_down_since
+            },
+            self.runtime_synced,
+            now,
+        );
+        let pressure = self.memory_pressure_until.is_some_and(|t| now < t);
+        let (capacity, allocatable) =
+            heartbeat::resources(self.config.cpus, self.config.memory_bytes);
+        let images = heartbeat::images_json(&self.cri.images());
+        let conditions_now = heartbeat::conditions(&readiness, pressure);
+        // Changed = any condition status/reason/message, or the images, or allocatable.
+        let summary = json!({
+            "conditions": conditions_now.iter().map(|(k, s, r, m)| json!([k, s, r, m])).collect::<Vec<_>>(),
+            "images": images, "allocatable": allocatable,
+        });
+        let report_due = self
+            .last_node_status
+            .as_ref()
+            .is_none_or(|last| last != &summary)
+            || self
+                .node_status_ticks
+                .is_none_or(|t| now >= t + heartbeat::NODE_STATUS_REPORT_TICKS);
+        // The 10 s check happens either way; the write only when due.
+        if !report_due {
+            return;
+        }
+        if self.network_cut {
+            out.push(Decision::new(
+                "FailedToUpdateNodeStatus",
+                format!("Error updating node status, will retry: error getting node \"{node}\": Get \"https://172.16.20.11:6443/api/v1/nodes/{node}?timeout=10s\": dial tcp 172.16.20.11:6443: connect: no route to host"),
+            ));
+            self.node_status_ticks = Some(now);
+            return;
+        }
+        self.node_status_ticks = Some(now);
+        self.last_node_status = Some(summary);
+        let heartbeat_time = timestamp(epoch, now);
+        let conditions: Vec<Value> = conditions_now
+            .iter()
+            .map(|(kind, status, reason, message)| {
+                let key = kind.to_string();
+                let since = match self.node_condition_times.get(&key) {
+                    Some((s, t)) if s == status => *t,
+                    _ => {
+                        self.node_condition_times.insert(key, (*status, now));
+                        now
+                    }
+                };
+                json!({
+                    "type": kind, "status": if *status { "True" } else { "False" },
+                    "reason": reason, "message": message,
+                    "lastHeartbeatTime": heartbeat_time,
+                    "lastTransitionTime": timestamp(epoch, since),
+                })
+            })
+            .collect();
+        let body = json!({"status": {
+            "capacity": capacity,
+            "allocatable": allocatable,
+            "conditions": conditions,
+            "addresses": [{"type": "InternalIP", "address": self.config.ip}, {"type": "Hostname", "address": node}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": heartbeat::node_info(&format!("{:032x}", self.boots), &format!("{:032x}", node.len())),
+            "images": images,
+        }});
+        out.push(
+            Decision::new(
+                "NodeStatusUpdate",
+                format!(
+                    "node {node}: Ready={} ({})",
+                    readiness.ready, readiness.message
+                ),
+            )
+            .action(
+                ApiRequest::new(credentials, Verb::Patch, "nodes")
+                    .name(node.clone())
+                    .subresource("status")
+                    .patch(PatchType::Merge, body),
+            ),
+        );
+    }
+
+    fn usage(&self, now: Ticks) {
+        let mut pods = BTreeMap::new();
+        for w in self.workers.values() {
+            let containers: Vec<ContainerUsage> = w
+                .running_containers()
+                .into_iter()
+                .map(|(name, id)| {
+                    let (cpu_millis, memory_bytes) = self.cri.usage(&id, now);
+                    ContainerUsage {
+                        name,
+                        cpu_millis,
+                        memory_bytes,
+                    }
+                })
+                .collect();
+            if containers.is_empty() {
+                continue;
+            }
+            pods.insert(
+                format!("{}/{}", w.namespace, w.name),
+                PodUsage {
+                    namespace: w.namespace.clone(),
+                    name: w.name.clone(),
+                    containers,
+                },
+            );
+        }
+        let node = NodeUsage::from_pods(pods.values(), self.config.cpus, self.config.memory_bytes);
+        let mut shared = self.handle.0.borrow_mut();
+        shared.pods = pods;
+        shared.node = node;
+    }
+}
+
+impl Component for Kubelet {
+    fn name(&self) -> String {
+        format!("kubelet@{}", self.config.name)
+    }
+
+    fn actor(&self) -> Actor {
+        Actor::new("kubelet", &self.config.name)
+    }
+
+    fn credentials(&self) -> Credentials {
+        Self::credentials_for(&self.config.name)
+    }
+
+    fn watches(&self) -> Vec<&'static str> {
+        vec!["nodes", "pods"]
+    }
+
+    fn observe(&mut self, event: &ObjectEvent) {
+        if self.network_cut {
+            // The watch is broken: the change is seen when the network comes back.
+            self.held.push(event.clone());
+            return;
+        }
+        self.observe_now(event);
+    }
+
+    fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
+        let now = ctx.now;
+        let epoch = ctx.clock.unix_seconds() - (now / TICKS_PER_SECOND) as i64;
+        let mut out: Vec<Decision> = Vec::new();
+        self.apply_failures(now, &mut out);
+
+        // Runtime health, as the kubelet's runtime status check sees it.
+        if self.cri.is_up() {
+            self.runtime_down_since = None;
+        } else {
+            self.runtime_down_since.get_or_insert(now);
+        }
+
+        // PLEG relist: container exits and finished pulls go to their pods.
+        let mut effects: BTreeMap<String, Vec<Effect>> = BTreeMap::new();
+        let events = self.cri.relist(now);
+        {
+            let Kubelet {
+                workers,
+                cri,
+                ipam,
+                crash_backoff,
+                pull_backoff,
+                config,
+                oom_killed,
+                ..
+            } = self;
+            let mut release_list: Vec<String> = Vec::new();
+            {
+                let mut allocate = |id: &str| {
+                    ipam.allocate(id)
+                        .map(|ip| ip.to_string())
+                        .map_err(|e| e.to_string())
+                };
+                let mut release = |id: &str| release_list.push(id.to_string());
+                let mut env = SyncEnv {
+                    now,
+                    rng: ctx.rng,
+                    cri: cri.as_mut(),
+                    node_ip: &config.ip,
+                    allocate_ip: &mut allocate,
+                    release_ip: &mut release,
+                    crash_backoff,
+                    pull_backoff,
+                };
+                for mut event in events {
+                    if let CriEvent::ContainerExited {
+                        container_id,
+                        reason,
+                        ..
+                    } = &mut event
+                    {
+                        if oom_killed.remove(container_id.as_str()) {
+                            *reason = "OOMKilled".to_string();
+                        }
+                    }
+                    for (uid, w) in workers.iter_mut() {
+                        let done = w.on_runtime_event(&event, &mut env);
+                        effects.entry(uid.clone()).or_default().extend(done);
+                    }
+                }
+                // Every worker syncs: the state machine moves.
+                for (uid, w) in workers.iter_mut() {
+                    let done = w.sync(&mut env);
+                    effects.entry(uid.clone()).or_default().extend(done);
+                }
+            }
+            // Addresses go back to host-local after the sync, so none is handed out twice in it.
+            for id in release_list {
+                ipam.release(&id);
+            }
+        }
+        self.runtime_synced = true;
+
+        // Effects become Decisions (and Events) caused by the pod's last delivery.
+        let uids: Vec<String> = self.workers.keys().cloned().collect();
+        for uid in &uids {
+            let cause = self.causes.get(uid).copied();
+            let Some(w) = self.workers.get(uid) else {
+                continue;
+            };
+            let is_static = self.static_pods.contains_key(uid);
+            let (namespace, name) = (w.namespace.clone(), w.name.clone());
+            // The object Events and statuses are about: the pod, or a static pod's mirror.
+            let involved = ctx.lister.get("pods", Some(&namespace), &name);
+            let involved_for_events = involved
+                .clone()
+                .or_else(|| self.static_pods.get(uid).cloned());
+            for effect in effects.remove(uid).unwrap_or_default() {
+                let mut decision = Decision::new(
+                    &effect.reason,
+                    format!("{namespace}/{name}: {}", effect.message),
+                );
+                decision.cause = cause;
+                if !self.network_cut {
+                    if let Some(obj) = &involved_for_events {
+                        if let Some(request) = self.event_request(ctx, obj, &effect) {
+                            decision = decision.action(request);
+                        }
+                    }
+                }
+                out.push(decision);
+            }
+            // Pod status, when it changed (the status manager's diff).
+            let object_gone = w.is_object_deleted()
+                || (is_static && !self.mirrors.get(uid).is_some_and(|m| m.exists));
+            if !object_gone && involved.is_some() && !self.network_cut {
+                if let Some(status) = self.pod_status(uid, involved.as_ref(), now, epoch) {
+                    if self.last_status.get(uid) != Some(&status) {
+                        let phase = status["phase"].as_str().unwrap_or("").to_string();
+                        self.last_status.insert(uid.clone(), status.clone());
+                        let mut decision = Decision::new(
+                            "StatusUpdate",
+                            format!(
+                                "{namespace}/{name}: phase {phase}, status sent to the apiserver"
+                            ),
+                        )
+                        .action(
+                            ApiRequest::new(self.credentials(), Verb::Patch, "pods")
+                                .namespace(namespace.clone())
+                                .name(name.clone())
+                                .subresource("status")
+                                .patch(PatchType::Merge, json!({"status": status})),
+                        );
+                        decision.cause = cause;
+                        out.push(decision);
+                    }
+                }
+            }
+        }
+
+        // Finished terminations: delete the pod object with grace 0, forget the worker.
+        let finished: Vec<String> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| w.phase == WorkerPhase::Terminated)
+            .map(|(uid, _)| uid.clone())
+            .collect();
+        for uid in finished {
+            let Some(w) = self.workers.get(&uid) else {
+                continue;
+            };
+            if w.is_object_deleted() {
+                self.forget(&uid);
+                continue;
+            }
+            if self.network_cut || self.deleting.contains(&uid) {
+                continue;
+            }
+            self.deleting.insert(uid.clone());
+            let mut request = ApiRequest::new(self.credentials(), Verb::Delete, "pods")
+                .namespace(w.namespace.clone())
+                .name(w.name.clone());
+            request.delete_options = DeleteOptions {
+                grace_period_seconds: Some(0),
+                propagation_policy: None,
+            };
+            let mut decision = Decision::new(
+                "DeletePod",
+                format!(
+                    "{}/{}: every container stopped; deleting the pod object with grace period 0",
+                    w.namespace, w.name
+                ),
+            )
+            .action(request);
+            decision.cause = self.causes.get(&uid).copied();
+            out.push(decision);
+        }
+
+        // Mirror pods for the static pods.
+        if !self.network_cut && !self.node_uid.is_empty() {
+            let node = self.config.name.clone();
+            for (uid, mirror) in self.mirrors.iter_mut() {
+                if mirror.exists || mirror.in_flight {
+                    continue;
+                }
+                let Some(pod) = self.static_pods.get(uid) else {
+                    continue;
+                };
+                mirror.in_flight = true;
+                let body = static_pods::mirror_pod(pod, &node, &self.node_uid);
+                let name = body
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                out.push(
+                    Decision::new(
+                        "CreateMirrorPod",
+                        format!(
+                            "static pod {name} from {}: creating its mirror pod",
+                            static_pods::MANIFESTS_DIR
+                        ),
+                    )
+                    .action(
+                        ApiRequest::new(Self::credentials_for(&node), Verb::Create, "pods")
+                            .namespace("kube-system")
+                            .body(body),
+                    ),
+                );
+            }
+        }
+
+        self.heartbeat(ctx, epoch, &mut out);
+        self.usage(now);
+
+        // When to look again: every PLEG period while pods exist, else at the next heartbeat.
+        let next_heartbeat =
+            heartbeat::LEASE_RENEW_INTERVAL_TICKS.min(heartbeat::NODE_STATUS_UPDATE_TICKS);
+        let requeue = if self.workers.is_empty() {
+            next_heartbeat
+        } else {
+            let soonest = self
+                .workers
+                .values()
+                .filter_map(|w| w.next_wakeup(&self.crash_backoff, &self.pull_backoff))
+                .filter(|t| *t > now)
+                .min()
+                .map_or(PLEG_RELIST_TICKS, |t| (t - now).min(PLEG_RELIST_TICKS));
+            soonest.max(1)
+        };
+        Reconcile {
+            decisions: out,
+            requeue_after: Some(requeue),
+        }
+    }
+
+    fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
+        let failed = result.is_err();
+        match (
+            request.resource.as_str(),
+            request.subresource.as_deref(),
+            request.verb,
+        ) {
+            ("pods", Some("status"), _) if failed => {
+                // Send it again on the next sync.
+                if let Some(uid) = self.uid_of(request) {
+                    self.last_status.remove(&uid);
+                }
+            }
+            ("pods", None, Verb::Delete) => {
+                if let Some(uid) = self.uid_of(request) {
+                    self.forget(&uid);
+                }
+            }
+            ("pods", None, Verb::Create) if failed => {
+                let already = result.as_ref().err().is_some_and(|e| {
+                    e.reason == crate::sim::apiserver::StatusReason::AlreadyExists
+                });
+                for m in self.mirrors.values_mut() {
+                    if m.in_flight {
+                        m.in_flight = false;
+                        m.exists = already;
+                    }
+                }
+            }
+            ("nodes", Some("status"), _) if failed => {
+                self.last_node_status = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Kubelet {
+    fn uid_of(&self, request: &ApiRequest) -> Option<String> {
+        let (ns, name) = (request.namespace.as_deref()?, request.name.as_deref()?);
+        self.workers
+            .iter()
+            .find(|(_, w)| w.namespace == ns && w.name == name)
+            .map(|(uid, _)| uid.clone())
+    }
+
+    fn forget(&mut self, uid: &str) {
+        self.workers.remove(uid);
+        self.causes.remove(uid);
+        self.last_status.remove(uid);
+        self.deleting.remove(uid);
+        self.condition_times.retain(|(u, _), _| u != uid);
+        self.crash_backoff.reset_prefix(&format!("{uid}/"));
+        self.pull_backoff.reset_prefix(&format!("{uid}/"));
+    }
+}

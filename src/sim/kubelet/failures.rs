@@ -1,0 +1,88 @@
+//! Failures a lesson or the UI injects into one node, and the handle that carries them (plus the
+//! usage figures `kubectl top` reads) between the outside and the node's kubelet.
+//!
+//! Mirrors: what an operator does on a VM: `systemctl stop kubelet` (use
+//! `Cluster::stop_component("kubelet@node1")`: the watches close and heartbeats stop),
+//! `systemctl stop containerd`, a VM power-off, `iptables -A OUTPUT -d 172.16.20.11 -j DROP`,
+//! `kill -9` of a container's process, and a memory hog that wakes the kernel's OOM killer.
+//! Simplified: the kubelet picks requests up at its next sync (at most one PLEG period, 1 s,
+//! later while it has pods; at most one heartbeat interval, 10 s, on an empty node).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::stats::{NodeUsage, PodUsage};
+
+/// One failure (or its repair) for a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// `systemctl stop containerd`: CRI calls fail, containers keep running under their shims;
+    /// after 30 s the node reports `container runtime is down`.
+    StopRuntime,
+    StartRuntime,
+    /// The VM powers off: kubelet, runtime and every container are gone. Stop the kubelet
+    /// component too (`Cluster::stop_component`) so that heartbeats stop.
+    StopVm,
+    /// The VM boots again: a fresh runtime; the kubelet re-creates every pod's sandbox and
+    /// containers (each container's restartCount goes up by one).
+    StartVm,
+    /// The node can no longer reach the apiserver: no heartbeats, no status, no watch events.
+    CutNetwork,
+    RestoreNetwork,
+    /// `kill -9` of a container's main process: exit 137, then restart per restartPolicy.
+    KillContainer {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
+    /// A process outside any pod eats the node's memory: the OOM killer kills the container
+    /// using the most memory (exit 137, reason OOMKilled) and MemoryPressure turns True.
+    ExhaustNodeMemory,
+    /// Makes one container leak memory until its own limit OOM-kills it.
+    LeakMemory {
+        namespace: String,
+        pod: String,
+        container: String,
+        bytes_per_second: u64,
+    },
+}
+
+/// What the outside and the kubelet share.
+#[derive(Clone, Debug, Default)]
+pub struct Shared {
+    pub inbox: Vec<Failure>,
+    pub pods: BTreeMap<String, PodUsage>,
+    pub node: NodeUsage,
+    /// What the kubelet noted about the last failure it handled (for the UI's toast).
+    pub last_outcome: Option<String>,
+}
+
+/// The handle the UI keeps for a node. Cloning it shares the same node.
+#[derive(Clone, Debug, Default)]
+pub struct NodeHandle(pub Rc<RefCell<Shared>>);
+
+impl NodeHandle {
+    /// Queues a failure for the kubelet's next sync.
+    pub fn inject(&self, failure: Failure) {
+        self.0.borrow_mut().inbox.push(failure);
+    }
+
+    pub(crate) fn take_inbox(&self) -> Vec<Failure> {
+        std::mem::take(&mut self.0.borrow_mut().inbox)
+    }
+
+    /// `kubectl top pods` figures, by `namespace/name`.
+    pub fn pod_usage(&self) -> BTreeMap<String, PodUsage> {
+        self.0.borrow().pods.clone()
+    }
+
+    /// `kubectl top nodes` figures.
+    pub fn node_usage(&self) -> NodeUsage {
+        self.0.borrow().node.clone()
+    }
+
+    pub fn last_outcome(&self) -> Option<String> {
+        self.0.borrow().last_outcome.clone()
+    }
+}
