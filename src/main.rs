@@ -6,7 +6,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use kube_sandbox::sim::clock::TICKS_PER_SECOND;
-use kube_sandbox::sim::cluster::Cluster;
+use kube_sandbox::sim::lab::Lab;
 use kube_sandbox::sim::kubectl::Shell;
 
 const USAGE: &str = "Usage: kube-sandbox shell [--seed N] [--settle SECONDS]
@@ -77,7 +77,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut shell = Shell::new(Cluster::new(options.seed));
+    let mut shell = Shell::new(Lab::boot(options.seed).cluster);
     shell.set_settle_ticks(options.settle_seconds.saturating_mul(TICKS_PER_SECOND));
     // The browser has no disk; natively `-f PATH` may fall back to the real file system.
     shell.set_file_reader(Box::new(|path| std::fs::read_to_string(path).ok()));

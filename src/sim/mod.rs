@@ -12,6 +12,7 @@ pub mod controller;
 pub mod etcd;
 pub mod kubectl;
 pub mod kubelet;
+pub mod lab;
 pub mod network;
 pub mod rng;
 pub mod runtime;
