@@ -122,6 +122,9 @@ pub fn controllers() -> Vec<Box<dyn Component>> {
         Box::new(deployment::DeploymentController::new()),
         Box::new(replicaset::ReplicaSetController::replica_sets()),
         Box::new(replicaset::ReplicaSetController::replication_controllers()),
+        Box::new(node_lifecycle::NodeLifecycleController::new()),
+        Box::new(node_lifecycle::TaintEvictionController::new()),
+        Box::new(garbage_collector::GarbageCollector::new()),
     ]
 }
 
