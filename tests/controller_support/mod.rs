@@ -155,7 +155,7 @@ pub fn play_kubelets(c: &mut Cluster, ready: bool) -> bool {
                 admin(Verb::Patch, "pods", Some(&ns))
                     .name(pod_name)
                     .subresource("status")
-                    .patch(PatchType::Merge, json!({"status": {"phase": "Running",
+                    .patch(PatchType::Merge, json!({"status": {"phase": "Running", "podIP": format!("10.244.{}.{}", if node == "node1" { 1 } else { 2 }, 10 + i),
                         "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": "2025-06-01T00:00:00Z"}]}})),
             );
             changed |= r.is_ok();

@@ -124,6 +124,11 @@ pub fn controllers() -> Vec<Box<dyn Component>> {
         Box::new(replicaset::ReplicaSetController::replication_controllers()),
         Box::new(node_lifecycle::NodeLifecycleController::new()),
         Box::new(node_lifecycle::TaintEvictionController::new()),
+        Box::new(daemonset::DaemonSetsController::new()),
+        Box::new(job::JobController::new()),
+        Box::new(endpoints::EndpointsController::new()),
+        Box::new(endpointslice::EndpointSliceController::new()),
+        Box::new(namespace::NamespaceController::new()),
         Box::new(garbage_collector::GarbageCollector::new()),
     ]
 }
