@@ -46,9 +46,10 @@ impl IntOrPercent {
                     .parse()
                     .map(IntOrPercent::Percent)
                     .map_err(|_| format!("invalid value for IntOrString: invalid value {s:?}")),
-                None => Err(format!(
+                None => Err(
                     "invalid value for IntOrString: invalid type: string is not a percentage"
-                )),
+                        .to_string(),
+                ),
             },
             Some(other) => Err(format!("invalid value for IntOrString: {other}")),
         }

@@ -115,7 +115,8 @@ pub fn subsets_for(svc: &Value, pods: &[Value]) -> Vec<Value> {
         .cloned()
         .unwrap_or_default();
     // port list (as JSON text, to group by) → (ports, ready, not ready)
-    let mut groups: BTreeMap<String, (Vec<Value>, Vec<Value>, Vec<Value>)> = BTreeMap::new();
+    type Subset = (Vec<Value>, Vec<Value>, Vec<Value>);
+    let mut groups: BTreeMap<String, Subset> = BTreeMap::new();
     for pod in pods {
         let ports: Vec<Value> = service_ports
             .iter()

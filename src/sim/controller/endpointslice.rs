@@ -131,16 +131,10 @@ impl EndpointSliceController {
                 "service {key}: {} endpoint(s), {ready} ready, ports {ports_key}",
                 endpoints.len()
             );
-            let found = unused.iter().position(|s| {
-                Value::Array(
-                    s.get("ports")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default(),
-                )
-                .to_string()
-                    == ports_key
-            });
+            let wanted_ports = Value::Array(ports.clone());
+            let found = unused
+                .iter()
+                .position(|s| s.get("ports").unwrap_or(&json!([])) == &wanted_ports);
             match found {
                 Some(pos) => {
                     let slice = unused.remove(pos);

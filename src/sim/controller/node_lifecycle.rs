@@ -540,7 +540,10 @@ mod tests {
         ];
         for (tolerations, want) in cases {
             assert_eq!(
-                eviction_delay_seconds(&pod(tolerations.clone()), &[unreachable.clone()]),
+                eviction_delay_seconds(
+                    &pod(tolerations.clone()),
+                    std::slice::from_ref(&unreachable)
+                ),
                 want,
                 "{tolerations}"
             );
