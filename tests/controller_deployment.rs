@@ -404,3 +404,68 @@ fn the_same_seed_gives_the_same_trace() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn scaling_in_the_middle_of_a_rollout_grows_both_replica_sets_in_proportion() {
+    let mut c = cluster();
+    create(
+        &mut c,
+        "deployments",
+        Some("default"),
+        deployment("web", 10, "nginx:1.26"),
+    );
+    settle(&mut c);
+    let old_rs = name(&list(&c, "replicasets", Some("default"))[0]);
+    patch(&mut c, "deployments", Some("default"), "web",
+          json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}}})).unwrap();
+    // No kubelet: the new pods never become ready, so the rollout stalls at its fenceposts.
+    c.run_until_idle(0);
+    let sizes = |c: &kube_sandbox::sim::cluster::Cluster| {
+        let rss = list(c, "replicasets", Some("default"));
+        let old = rss.iter().find(|r| name(r) == old_rs).unwrap()["spec"]["replicas"]
+            .as_i64()
+            .unwrap();
+        let new = rss.iter().find(|r| name(r) != old_rs).unwrap()["spec"]["replicas"]
+            .as_i64()
+            .unwrap();
+        (old, new)
+    };
+    // 10 replicas, maxSurge 3, maxUnavailable 2: old 8, new 5 (13 pods, 8 available).
+    assert_eq!(sizes(&c), (8, 5));
+    patch(
+        &mut c,
+        "deployments",
+        Some("default"),
+        "web",
+        json!({"spec": {"replicas": 20}}),
+    )
+    .unwrap();
+    c.run_until_idle(0);
+    // 20 + maxSurge 5 = 25 allowed, 12 to add: 8 × 25/13 → 15, 5 × 25/13 → 10.
+    assert_eq!(sizes(&c), (15, 10));
+}
+
+#[test]
+fn old_replica_sets_beyond_the_revision_history_limit_are_deleted() {
+    let mut c = cluster();
+    let mut d = deployment("web", 1, "nginx:1.0");
+    d["spec"]["revisionHistoryLimit"] = json!(1);
+    create(&mut c, "deployments", Some("default"), d);
+    settle(&mut c);
+    for version in ["1.1", "1.2", "1.3"] {
+        patch(&mut c, "deployments", Some("default"), "web",
+              json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": format!("nginx:{version}")}]}}}})).unwrap();
+        settle(&mut c);
+    }
+    let mut revisions: Vec<String> = list(&c, "replicasets", Some("default"))
+        .iter()
+        .map(|r| {
+            r["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    revisions.sort();
+    assert_eq!(revisions, ["3", "4"], "the current one and one old one");
+}

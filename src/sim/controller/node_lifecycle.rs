@@ -134,7 +134,13 @@ impl Component for NodeLifecycleController {
                     .unwrap_or("")
                     .to_string();
                 let probe = self.probes.entry(node.clone()).or_default();
-                if probe.renew_time != renew || probe.seen_ticks.is_none() {
+                // `Added` is a first sight (creation, or the re-list after a restart): upstream
+                // starts a node's probe timestamp then, so a restarted controller-manager gives
+                // every node a fresh grace period.
+                if probe.renew_time != renew
+                    || probe.seen_ticks.is_none()
+                    || ev.event == WatchEventType::Added
+                {
                     probe.renew_time = renew;
                     probe.fresh = true;
                 }
@@ -153,7 +159,10 @@ impl Component for NodeLifecycleController {
                     .unwrap_or("")
                     .to_string();
                 let probe = self.probes.entry(node.clone()).or_default();
-                if probe.heartbeat != heartbeat || probe.seen_ticks.is_none() {
+                if probe.heartbeat != heartbeat
+                    || probe.seen_ticks.is_none()
+                    || ev.event == WatchEventType::Added
+                {
                     probe.heartbeat = heartbeat;
                     probe.fresh = true;
                 }
