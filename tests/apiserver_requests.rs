@@ -109,7 +109,7 @@ fn an_unknown_bearer_token_is_unauthorized() {
 fn a_service_account_token_stops_working_when_its_account_is_deleted() {
     let mut c = Cluster::new(1);
     let token = c.service_account_token("default", "default");
-    let mut attempt = |c: &mut Cluster| {
+    let attempt = |c: &mut Cluster| {
         c.submit(
             ApiRequest::new(Credentials::BearerToken(token.clone()), Verb::List, "pods")
                 .namespace("default"),

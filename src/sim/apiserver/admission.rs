@@ -273,6 +273,23 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
                 }
             }
         }
+        "RoleBinding" | "ClusterRoleBinding" => {
+            // SetDefaults_Subject: users and groups are RBAC subjects; service accounts are core.
+            if let Some(Value::Array(subjects)) = object.get_mut("subjects") {
+                for s in subjects.iter_mut().filter_map(Value::as_object_mut) {
+                    let group = match s.get("kind").and_then(Value::as_str) {
+                        Some("User" | "Group") => "rbac.authorization.k8s.io",
+                        _ => "",
+                    };
+                    if s.get("apiGroup")
+                        .and_then(Value::as_str)
+                        .is_none_or(str::is_empty)
+                    {
+                        s.insert("apiGroup".into(), json!(group));
+                    }
+                }
+            }
+        }
         "Namespace" => {
             // NamespaceDefaultLabelName: every namespace carries its own name as a label.
             let name = object

@@ -266,27 +266,12 @@ impl Ctx<'_, '_> {
         request: &ApiRequest,
         namespace: Option<&str>,
     ) -> Result<ApiResponse, ApiError> {
-        let labels = match &request.list_options.label_selector {
-            Some(s) => {
-                Some(checks::parse_label_selector(s).map_err(|e| self.fail(ApiStage::Storage, e))?)
-            }
-            None => None,
-        };
-        let fields = match &request.list_options.field_selector {
-            Some(s) => {
-                let sel =
-                    checks::parse_field_selector(s).map_err(|e| self.fail(ApiStage::Storage, e))?;
-                if let Some(bad) = sel
-                    .keys()
-                    .find(|k| !checks::field_supported(self.info.kind, k))
-                {
-                    let e = ApiError::bad_request(format!("field label not supported: {bad}"));
-                    return Err(self.fail(ApiStage::Storage, e));
-                }
-                Some(sel)
-            }
-            None => None,
-        };
+        let filter = checks::ListFilter::parse(
+            self.info.kind,
+            request.list_options.label_selector.as_deref(),
+            request.list_options.field_selector.as_deref(),
+        )
+        .map_err(|e| self.fail(ApiStage::Storage, e))?;
         let prefix = self.info.prefix(namespace);
         let range = RangeRequest {
             key: prefix.clone(),
@@ -304,21 +289,7 @@ impl Ctx<'_, '_> {
             .kvs
             .iter()
             .filter_map(decode_object)
-            .filter(|o| {
-                labels.as_ref().is_none_or(|sel| {
-                    sel.matches(|k| {
-                        o.pointer("/metadata/labels")
-                            .and_then(|l| l.get(k))
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    })
-                })
-            })
-            .filter(|o| {
-                fields
-                    .as_ref()
-                    .is_none_or(|sel| sel.matches(|k| checks::field_value(o, k)))
-            })
+            .filter(|o| filter.matches(o))
             .collect();
         self.tracer.stage(
             ApiStage::Storage,
