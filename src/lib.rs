@@ -9,4 +9,4 @@ pub mod present;
 pub mod sim;
 
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;

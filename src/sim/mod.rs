@@ -11,6 +11,7 @@ pub mod component;
 pub mod controller;
 pub mod etcd;
 pub mod kubectl;
+pub mod kubelet;
 pub mod network;
 pub mod rng;
 pub mod runtime;

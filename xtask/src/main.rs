@@ -1,4 +1,211 @@
-fn main() {
-    eprintln!("xtask: not yet");
-    std::process::exit(2);
+//! Project automation: `cargo xtask serve | dist | test | screenshot | bench`.
+//!
+//! Every command first makes sure the tools it needs are installed (each step skipped when
+//! already satisfied, and saying what it installs), so a fresh clone needs nothing but Rust.
+
+mod e2e;
+mod proc;
+mod server;
+mod site;
+mod summary;
+mod toolchain;
+mod webdriver;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  serve [--dev] [--port N]     build the site and serve it on http://127.0.0.1:8080
+  dist [--no-wasm-opt]         build a self-contained static site in dist/ and report its size
+  test                         native tests, browser tests, size budget, end-to-end test
+  screenshot [--out FILE] [--lang ko|en]
+                               a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
+  bench                        cargo bench
+";
+
+/// The repository root: the parent of this crate.
+pub fn root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match command.as_str() {
+        "serve" => serve(rest),
+        "dist" => dist(rest),
+        "test" => return summary::exit_code(test()),
+        "screenshot" => screenshot(rest),
+        "bench" => proc::run(proc::cargo().arg("bench")),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Flags are few and simple: `--name` or `--name value`.
+struct Flags<'a>(&'a [String]);
+
+impl Flags<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|a| a == name)
+    }
+
+    fn value(&self, name: &str) -> Result<Option<&str>, String> {
+        match self.0.iter().position(|a| a == name) {
+            None => Ok(None),
+            Some(i) => match self.0.get(i + 1) {
+                Some(v) if !v.starts_with("--") => Ok(Some(v)),
+                _ => Err(format!("{name} needs a value")),
+            },
+        }
+    }
+
+    fn check_known(&self, known: &[&str]) -> Result<(), String> {
+        let mut args = self.0.iter();
+        while let Some(a) = args.next() {
+            if !known.contains(&a.as_str()) {
+                return Err(format!("unknown option {a:?}\n{USAGE}"));
+            }
+            if matches!(a.as_str(), "--port" | "--out" | "--lang") {
+                args.next();
+            }
+        }
+        Ok(())
+    }
+}
+
+fn serve(args: &[String]) -> Result<(), String> {
+    let flags = Flags(args);
+    flags.check_known(&["--dev", "--port", "--release"])?;
+    let port: u16 = match flags.value("--port")? {
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("--port: not a port: {p:?}"))?,
+        None => 8080,
+    };
+    toolchain::ensure_wasm_toolchain()?;
+    let profile = if flags.has("--dev") {
+        site::Profile::Dev
+    } else {
+        site::Profile::Release
+    };
+    let dist = site::build(profile, site::WasmOpt::On)?;
+    site::print_size_report(&site::size_report(&dist)?);
+    let server = server::Server::bind(("127.0.0.1", port), &dist, "/", true)?;
+    println!("\nKube Sandbox is served at {}", server.url());
+    println!("(Ctrl-C stops the server)");
+    server.run_forever();
+    Ok(())
+}
+
+fn dist(args: &[String]) -> Result<(), String> {
+    let flags = Flags(args);
+    flags.check_known(&["--no-wasm-opt", "--release"])?;
+    toolchain::ensure_wasm_toolchain()?;
+    let opt = if flags.has("--no-wasm-opt") {
+        site::WasmOpt::Off
+    } else {
+        site::WasmOpt::On
+    };
+    let dist = site::build(site::Profile::Release, opt)?;
+    site::print_size_report(&site::size_report(&dist)?);
+    println!("\n{} is ready: copy it to any static host.", dist.display());
+    Ok(())
+}
+
+fn screenshot(args: &[String]) -> Result<(), String> {
+    let flags = Flags(args);
+    flags.check_known(&["--out", "--lang"])?;
+    let lang = flags.value("--lang")?.unwrap_or("ko");
+    if !matches!(lang, "ko" | "en") {
+        return Err(format!("--lang: ko or en, not {lang:?}"));
+    }
+    let out = match flags.value("--out")? {
+        Some(p) => PathBuf::from(p),
+        None => root().join("docs/screenshot.png"),
+    };
+    toolchain::ensure_wasm_toolchain()?;
+    let browser = toolchain::ensure_browser()?;
+    // Korean glyphs render as boxes without a CJK font.
+    toolchain::ensure_cjk_font()?;
+    let dist = site::build(site::Profile::Release, site::WasmOpt::On)?;
+    e2e::screenshot(&browser, &dist, &out, lang)?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Everything, each counted into one summary. Setup failures count as failures too.
+fn test() -> summary::Summary {
+    let mut summary = summary::Summary::default();
+    let setup = toolchain::ensure_wasm_toolchain()
+        .and_then(|()| toolchain::ensure_etcd())
+        .and_then(|()| toolchain::ensure_browser());
+    let browser = match setup {
+        Ok(b) => Some(b),
+        Err(e) => {
+            summary.record("toolchain is installed", Err(e));
+            None
+        }
+    };
+
+    summary::section("native tests: cargo test");
+    summary.add_cargo_test(proc::run_streaming(
+        proc::cargo().arg("test").arg("--workspace"),
+    ));
+
+    let Some(browser) = browser else {
+        return summary;
+    };
+
+    summary::section("browser tests: wasm-pack test --headless --chrome");
+    summary.add_cargo_test(proc::run_streaming(
+        proc::wasm_pack()
+            .args(["test", "--headless", "--chrome", "--chromedriver"])
+            .arg(&browser.chromedriver)
+            .args(["--", "--test", "web"])
+            .current_dir(root()),
+    ));
+
+    summary::section("dist: release build and size budget");
+    let dist = match site::build(site::Profile::Release, site::WasmOpt::On) {
+        Ok(d) => d,
+        Err(e) => {
+            summary.record("dist builds", Err(e));
+            return summary;
+        }
+    };
+    match site::size_report(&dist) {
+        Ok(report) => {
+            site::print_size_report(&report);
+            summary.record(
+                &format!(
+                    "gzip size of dist/ is within {} bytes",
+                    site::GZIP_BUDGET_BYTES
+                ),
+                site::check_budget(&report),
+            );
+        }
+        Err(e) => summary.record("size report", Err(e)),
+    }
+
+    summary::section("end-to-end: dist/ under /sandbox/ in headless Chromium");
+    e2e::run(&browser, &dist, &mut summary);
+    summary
 }

@@ -1,0 +1,245 @@
+//! The message catalogue: every string the page shows, in Korean and English.
+//!
+//! Mirrors: the idea of a message catalogue (gettext, Project Fluent): the UI names a message,
+//! the catalogue picks the words for the reader's language.
+//! Simplified: the catalogue is Rust code, one exhaustive `match` per message. A missing
+//! translation is a compile error instead of a blank at run time, and the strings cost nothing
+//! beyond their bytes in the wasm module (Fluent or rust-i18n find a missing key only at run
+//! time and add a parser and bundle to the download).
+//!
+//! What is never translated: component and object names (`kube-apiserver`, `Pod`), and
+//! everything kubectl or etcdctl print: the terminal shows them exactly as the real tools do.
+
+use crate::present::topology::Component;
+
+/// A language the page can be read in. Korean first: most of our students read it first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lang {
+    #[default]
+    Ko,
+    En,
+}
+
+impl Lang {
+    /// In the order the language switch shows them.
+    pub const ALL: [Lang; 2] = [Lang::Ko, Lang::En];
+
+    /// The BCP 47 code, for `<html lang>` and for remembering the choice.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ko => "ko",
+            Lang::En => "en",
+        }
+    }
+
+    /// Reads back a stored code; anything else (an old or edited value) is `None`.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL
+            .into_iter()
+            .find(|lang| lang.code() == code.trim())
+    }
+
+    /// The name of this language in itself, as a language switch shows it.
+    pub fn endonym(self) -> &'static str {
+        match self {
+            Lang::Ko => "한국어",
+            Lang::En => "English",
+        }
+    }
+}
+
+/// Every fixed string of the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    AppTitle,
+    AppTagline,
+    LanguageSwitchLabel,
+    ClusterLabel,
+    RoleControlPlane,
+    RoleWorker,
+    ControlPlaneComponents,
+    NodeComponents,
+    Pods,
+    /// The pods area of a VM before anything runs there.
+    NoPods,
+    /// One line on what a component does, under its name.
+    ComponentSummary(Component),
+    TerminalLabel,
+    TerminalPlaceholder,
+    TerminalWelcome,
+    TerminalRun,
+    /// The answer to any command until the shell is wired to the simulated cluster.
+    NotConnected,
+}
+
+impl Msg {
+    /// Every message, for tests that check the whole catalogue.
+    pub fn all() -> Vec<Msg> {
+        let mut all = vec![
+            Msg::AppTitle,
+            Msg::AppTagline,
+            Msg::LanguageSwitchLabel,
+            Msg::ClusterLabel,
+            Msg::RoleControlPlane,
+            Msg::RoleWorker,
+            Msg::ControlPlaneComponents,
+            Msg::NodeComponents,
+            Msg::Pods,
+            Msg::NoPods,
+            Msg::TerminalLabel,
+            Msg::TerminalPlaceholder,
+            Msg::TerminalWelcome,
+            Msg::TerminalRun,
+            Msg::NotConnected,
+        ];
+        all.extend(
+            Component::CONTROL_PLANE
+                .into_iter()
+                .chain(Component::NODE)
+                .map(Msg::ComponentSummary),
+        );
+        all
+    }
+}
+
+/// The words for `msg` in `lang`.
+pub fn text(lang: Lang, msg: Msg) -> &'static str {
+    use Component as C;
+    use Lang::{En, Ko};
+    match (msg, lang) {
+        (Msg::AppTitle, Ko) => "쿠버네티스 샌드박스",
+        (Msg::AppTitle, En) => "Kube Sandbox",
+        (Msg::AppTagline, Ko) => "브라우저 탭 하나에서 돌아가는 쿠버네티스 클러스터",
+        (Msg::AppTagline, En) => "A Kubernetes cluster that lives in a browser tab",
+        (Msg::LanguageSwitchLabel, Ko) => "언어",
+        (Msg::LanguageSwitchLabel, En) => "Language",
+        (Msg::ClusterLabel, Ko) => "클러스터의 가상 머신",
+        (Msg::ClusterLabel, En) => "Virtual machines of the cluster",
+        (Msg::RoleControlPlane, Ko) => "컨트롤 플레인",
+        (Msg::RoleControlPlane, En) => "control plane",
+        (Msg::RoleWorker, Ko) => "워커 노드",
+        (Msg::RoleWorker, En) => "worker node",
+        (Msg::ControlPlaneComponents, Ko) => "컨트롤 플레인 구성 요소",
+        (Msg::ControlPlaneComponents, En) => "Control-plane components",
+        (Msg::NodeComponents, Ko) => "노드 구성 요소",
+        (Msg::NodeComponents, En) => "Node components",
+        (Msg::Pods, Ko) => "파드",
+        (Msg::Pods, En) => "Pods",
+        (Msg::NoPods, Ko) => "아직 실행 중인 파드가 없습니다",
+        (Msg::NoPods, En) => "No pods running yet",
+        (Msg::ComponentSummary(c), Ko) => match c {
+            C::KubeApiserver => "모든 요청의 관문: 인증·검증 후 etcd에 저장",
+            C::Etcd => "클러스터 상태를 담는 키-값 저장소",
+            C::KubeScheduler => "새 파드를 실행할 노드를 고름",
+            C::KubeControllerManager => "원하는 상태에 맞춰 ReplicaSet과 파드를 만듦",
+            C::Kubelet => "이 노드에 배정된 파드를 실행하고 상태를 보고",
+            C::KubeProxy => "Service로 오는 트래픽을 파드로 전달",
+            C::ContainerRuntime => "컨테이너 런타임: 이미지를 받아 컨테이너 실행",
+        },
+        (Msg::ComponentSummary(c), En) => match c {
+            C::KubeApiserver => "Front door: authenticates, validates, stores in etcd",
+            C::Etcd => "Key-value store that holds the cluster state",
+            C::KubeScheduler => "Picks the node each new pod runs on",
+            C::KubeControllerManager => "Creates ReplicaSets and pods to match the desired state",
+            C::Kubelet => "Runs the pods bound to this node, reports their status",
+            C::KubeProxy => "Routes Service traffic to pods",
+            C::ContainerRuntime => "Container runtime: pulls images, runs containers",
+        },
+        (Msg::TerminalLabel, Ko) => "터미널",
+        (Msg::TerminalLabel, En) => "Terminal",
+        (Msg::TerminalPlaceholder, Ko) => "kubectl get nodes",
+        (Msg::TerminalPlaceholder, En) => "kubectl get nodes",
+        (Msg::TerminalWelcome, Ko) => {
+            "master에 root로 접속했습니다. kubectl 명령을 입력해 보세요. 예: kubectl get nodes"
+        }
+        (Msg::TerminalWelcome, En) => {
+            "Logged in to master as root. Type a kubectl command, for example: kubectl get nodes"
+        }
+        (Msg::TerminalRun, Ko) => "실행",
+        (Msg::TerminalRun, En) => "Run",
+        (Msg::NotConnected, Ko) => {
+            "시뮬레이션 클러스터가 아직 연결되지 않았습니다. 곧 이 터미널에서 kubectl을 쓸 수 있습니다."
+        }
+        (Msg::NotConnected, En) => {
+            "The simulated cluster is not connected yet. Soon kubectl will run in this terminal."
+        }
+    }
+}
+
+/// The terminal's title bar: which user on which VM the shell belongs to.
+pub fn terminal_title(lang: Lang, host: &str) -> String {
+    format!("{} · root@{host}", text(lang, Msg::TerminalLabel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has_hangul(s: &str) -> bool {
+        s.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
+    }
+
+    #[test]
+    fn korean_is_the_default_language() {
+        assert_eq!(Lang::default(), Lang::Ko);
+    }
+
+    #[test]
+    fn a_stored_language_code_reads_back_and_junk_is_refused() {
+        let table = [
+            ("ko", Some(Lang::Ko)),
+            ("en", Some(Lang::En)),
+            (" en\n", Some(Lang::En)),
+            ("EN", None),
+            ("", None),
+            ("fr", None),
+        ];
+        for (code, want) in table {
+            assert_eq!(Lang::from_code(code), want, "{code:?}");
+        }
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+    }
+
+    #[test]
+    fn every_message_has_words_in_every_language() {
+        for msg in Msg::all() {
+            for lang in Lang::ALL {
+                assert!(!text(lang, msg).trim().is_empty(), "{msg:?} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn korean_prose_is_written_in_hangul() {
+        // The placeholder is a command line: the same in every language.
+        for msg in Msg::all()
+            .into_iter()
+            .filter(|m| *m != Msg::TerminalPlaceholder)
+        {
+            assert!(
+                has_hangul(text(Lang::Ko, msg)),
+                "{msg:?} has no Korean text"
+            );
+        }
+    }
+
+    #[test]
+    fn english_prose_has_no_hangul_left_in_it() {
+        for msg in Msg::all() {
+            assert!(!has_hangul(text(Lang::En, msg)), "{msg:?} has Korean text");
+        }
+    }
+
+    #[test]
+    fn the_title_differs_between_languages_so_the_switch_is_visible() {
+        assert_ne!(text(Lang::Ko, Msg::AppTitle), text(Lang::En, Msg::AppTitle));
+    }
+
+    #[test]
+    fn the_terminal_title_names_the_user_and_host() {
+        assert_eq!(terminal_title(Lang::En, "master"), "Terminal · root@master");
+        assert_eq!(terminal_title(Lang::Ko, "node1"), "터미널 · root@node1");
+    }
+}

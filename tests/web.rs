@@ -1,0 +1,141 @@
+//! Browser tests: the Yew app mounted into a real page in headless Chromium
+//! (`wasm-pack test --headless --chrome -- --test web`, run by `cargo xtask test`).
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use kube_sandbox::present::i18n::{text, Lang, Msg};
+use kube_sandbox::web::{App, AppProps};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlFormElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mounts the app into a fresh element of its own and lets Yew render.
+async fn mount(lang: Lang) -> Element {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a browser document");
+    let root = document.create_element("div").expect("create a div");
+    document
+        .body()
+        .expect("a body")
+        .append_child(&root)
+        .expect("append the root");
+    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { lang: Some(lang) }).render();
+    settle().await;
+    root
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+}
+
+fn all(root: &Element, css: &str) -> Vec<Element> {
+    let list = root.query_selector_all(css).expect("a valid selector");
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn one(root: &Element, css: &str) -> Element {
+    root.query_selector(css)
+        .expect("a valid selector")
+        .unwrap_or_else(|| panic!("no element matches {css}"))
+}
+
+fn text_of(root: &Element, css: &str) -> String {
+    one(root, css).text_content().unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn the_app_draws_three_vms_with_their_addresses() {
+    let root = mount(Lang::En).await;
+    let vms: Vec<(String, String)> = all(&root, "[data-vm]")
+        .iter()
+        .map(|vm| {
+            let ip = one(vm, "[data-ip]").text_content().unwrap_or_default();
+            (vm.get_attribute("data-vm").unwrap_or_default(), ip)
+        })
+        .collect();
+    let want = [
+        ("master", "172.16.20.11"),
+        ("node1", "172.16.20.12"),
+        ("node2", "172.16.20.13"),
+    ]
+    .map(|(n, ip)| (n.to_string(), ip.to_string()));
+    assert_eq!(vms, want);
+}
+
+#[wasm_bindgen_test]
+async fn the_control_plane_boxes_are_on_master_only() {
+    let root = mount(Lang::En).await;
+    let on = |vm: &str| {
+        all(
+            &one(&root, &format!("[data-vm='{vm}']")),
+            "[data-component]",
+        )
+        .iter()
+        .filter_map(|c| c.get_attribute("data-component"))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        on("master"),
+        [
+            "kube-apiserver",
+            "etcd",
+            "kube-scheduler",
+            "kube-controller-manager",
+            "kubelet",
+            "kube-proxy",
+            "container-runtime"
+        ]
+    );
+    assert_eq!(on("node1"), ["kubelet", "kube-proxy", "container-runtime"]);
+    assert_eq!(on("node2"), ["kubelet", "kube-proxy", "container-runtime"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_language_switch_retitles_the_page_and_is_remembered() {
+    let root = mount(Lang::Ko).await;
+    assert_eq!(text_of(&root, "#app-title"), text(Lang::Ko, Msg::AppTitle));
+
+    one(&root, "button[data-lang='en']")
+        .dyn_into::<HtmlElement>()
+        .expect("a button")
+        .click();
+    settle().await;
+    assert_eq!(text_of(&root, "#app-title"), text(Lang::En, Msg::AppTitle));
+    assert_eq!(kube_sandbox::web::stored_lang(), Some(Lang::En));
+    let pressed = one(&root, "button[data-lang='en']").get_attribute("aria-pressed");
+    assert_eq!(pressed.as_deref(), Some("true"));
+}
+
+#[wasm_bindgen_test]
+async fn a_submitted_line_is_echoed_after_the_prompt_with_a_note() {
+    let root = mount(Lang::En).await;
+    let input: HtmlInputElement = one(&root, ".terminal__input").dyn_into().expect("an input");
+    input.set_value("kubectl get pods");
+    let form: HtmlFormElement = one(&root, ".terminal__input-line")
+        .dyn_into()
+        .expect("a form");
+    form.request_submit().expect("submit the form");
+    settle().await;
+
+    let commands: Vec<String> = all(&root, ".line--command")
+        .iter()
+        .filter_map(|l| l.text_content())
+        .collect();
+    assert_eq!(commands, ["[root@master ~]# kubectl get pods"]);
+    let notes: Vec<String> = all(&root, ".line--note")
+        .iter()
+        .filter_map(|l| l.text_content())
+        .collect();
+    assert_eq!(
+        notes.last().map(String::as_str),
+        Some(text(Lang::En, Msg::NotConnected))
+    );
+    assert_eq!(input.value(), "", "the input is cleared for the next line");
+}

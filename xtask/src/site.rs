@@ -1,0 +1,274 @@
+//! Builds the static site in `dist/` and measures it.
+//!
+//! `dist/` holds `index.html`, everything in `www/`, and `pkg/` (the wasm module and its JS glue
+//! from wasm-pack `--target web`). Every URL in it is relative, so it works from any static
+//! host and under any sub-path (GitHub Pages serves a project at `/<repo>/`).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::proc::{self, run};
+use crate::toolchain;
+
+/// The size budget: gzip -9 of every file in dist/ together. Students open the page on school
+/// networks; one megabyte is about a second on a slow one.
+pub const GZIP_BUDGET_BYTES: u64 = 1_000_000;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Profile {
+    /// Unoptimised, with debug info: the fastest rebuild.
+    Dev,
+    /// The release profile of Cargo.toml (tuned for size) and wasm-opt.
+    Release,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WasmOpt {
+    On,
+    /// For measuring what wasm-opt saves.
+    Off,
+}
+
+pub fn dist_dir() -> PathBuf {
+    crate::root().join("dist")
+}
+
+/// wasm features that rustc enables by default for wasm32-unknown-unknown today; wasm-opt
+/// must be told, or it refuses the module.
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
+    let root = crate::root();
+    let pkg = root.join("target/wasm-pkg");
+    let mut wasm_pack = proc::wasm_pack();
+    wasm_pack
+        .args(["build", "--target", "web", "--no-typescript", "--no-pack"])
+        // We run wasm-opt ourselves: wasm-pack would try to download its own copy.
+        .arg("--no-opt")
+        .arg("--out-name")
+        .arg("kube_sandbox")
+        .arg("--out-dir")
+        .arg(&pkg)
+        .arg(match profile {
+            Profile::Dev => "--dev",
+            Profile::Release => "--release",
+        })
+        .arg(&root);
+    run(&mut wasm_pack)?;
+
+    let wasm = pkg.join("kube_sandbox_bg.wasm");
+    if profile == Profile::Release && opt == WasmOpt::On {
+        let before = file_len(&wasm)?;
+        run(toolchain::wasm_opt()
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&wasm))?;
+        println!("wasm-opt -Oz: {} -> {} bytes", before, file_len(&wasm)?);
+    }
+
+    let dist = dist_dir();
+    if dist.exists() {
+        fs::remove_dir_all(&dist).map_err(|e| format!("cannot clear {}: {e}", dist.display()))?;
+    }
+    fs::create_dir_all(dist.join("pkg")).map_err(|e| e.to_string())?;
+    copy(&root.join("index.html"), &dist.join("index.html"))?;
+    copy_tree(&root.join("www"), &dist)?;
+    for name in ["kube_sandbox.js", "kube_sandbox_bg.wasm"] {
+        copy(&pkg.join(name), &dist.join("pkg").join(name))?;
+    }
+    for page in ["index.html", "style.css"] {
+        let path = dist.join(page);
+        if let Ok(text) = fs::read_to_string(&path) {
+            check_relative_urls(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(dist)
+}
+
+/// Refuses root-relative and absolute URLs, which break under a sub-path or another host.
+pub fn check_relative_urls(text: &str) -> Result<(), String> {
+    for pattern in [
+        "src=\"/",
+        "href=\"/",
+        "src='/",
+        "href='/",
+        "url(/",
+        "url(\"/",
+        "url('/",
+        "from \"/",
+        "from '/",
+        "import(\"/",
+        "import('/",
+        "http://",
+        "https://",
+    ] {
+        if let Some(at) = text.find(pattern) {
+            let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            return Err(format!(
+                "a URL that is not relative: {}",
+                text[at..end].trim()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn file_len(path: &Path) -> Result<u64, String> {
+    fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    let entries = fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            fs::create_dir_all(&target).map_err(|e| e.to_string())?;
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            copy(&entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+pub struct SizeReport {
+    /// (path relative to dist/, raw bytes, gzip -9 bytes), sorted by path.
+    pub files: Vec<(String, u64, u64)>,
+}
+
+impl SizeReport {
+    pub fn raw_total(&self) -> u64 {
+        self.files.iter().map(|f| f.1).sum()
+    }
+    pub fn gzip_total(&self) -> u64 {
+        self.files.iter().map(|f| f.2).sum()
+    }
+}
+
+pub fn gzip_len(bytes: &[u8]) -> u64 {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = gz.write_all(bytes);
+    gz.finish().map(|v| v.len() as u64).unwrap_or(u64::MAX)
+}
+
+pub fn size_report(dir: &Path) -> Result<SizeReport, String> {
+    let mut files = Vec::new();
+    collect(dir, dir, &mut files)?;
+    files.sort();
+    Ok(SizeReport { files })
+}
+
+fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, u64, u64)>) -> Result<(), String> {
+    for entry in fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            collect(base, &path, out)?;
+        } else {
+            let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let name = path
+                .strip_prefix(base)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            out.push((name, bytes.len() as u64, gzip_len(&bytes)));
+        }
+    }
+    Ok(())
+}
+
+pub fn print_size_report(report: &SizeReport) {
+    println!("\n{:<32} {:>12} {:>12}", "file", "raw bytes", "gzip -9");
+    for (name, raw, gz) in &report.files {
+        println!("{name:<32} {raw:>12} {gz:>12}");
+    }
+    println!(
+        "{:<32} {:>12} {:>12}",
+        "total",
+        report.raw_total(),
+        report.gzip_total()
+    );
+}
+
+pub fn check_budget(report: &SizeReport) -> Result<(), String> {
+    let total = report.gzip_total();
+    if total <= GZIP_BUDGET_BYTES {
+        Ok(())
+    } else {
+        Err(format!(
+            "dist/ is {total} bytes gzipped, over the budget of {GZIP_BUDGET_BYTES}"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_urls_pass_and_root_relative_or_absolute_ones_fail() {
+        let table = [
+            (r#"<link rel="stylesheet" href="style.css">"#, true),
+            (
+                r#"<script type="module">import init from "./pkg/kube_sandbox.js";</script>"#,
+                true,
+            ),
+            (r#"<link href="/style.css">"#, false),
+            (r#"<script src="/pkg/kube_sandbox.js">"#, false),
+            ("background: url(/img.png);", false),
+            (r#"<a href="https://example.org">"#, false),
+        ];
+        for (text, ok) in table {
+            assert_eq!(check_relative_urls(text).is_ok(), ok, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_checked_in_page_uses_relative_urls_only() {
+        let root = crate::root();
+        for file in ["index.html", "www/style.css"] {
+            let text = fs::read_to_string(root.join(file)).expect("file exists");
+            assert_eq!(check_relative_urls(&text), Ok(()), "{file}");
+        }
+    }
+
+    #[test]
+    fn the_budget_counts_gzip_bytes_of_all_files() {
+        let report = SizeReport {
+            files: vec![("a".into(), 2_000_000, 600_000), ("b".into(), 10, 400_000)],
+        };
+        assert_eq!(check_budget(&report), Ok(()));
+        let over = SizeReport {
+            files: vec![("a".into(), 1, GZIP_BUDGET_BYTES + 1)],
+        };
+        assert!(check_budget(&over).is_err());
+    }
+
+    #[test]
+    fn gzip_shrinks_repetitive_text() {
+        let text = "kube-apiserver ".repeat(1000);
+        assert!(gzip_len(text.as_bytes()) < 200);
+    }
+}
