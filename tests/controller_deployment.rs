@@ -469,3 +469,28 @@ fn old_replica_sets_beyond_the_revision_history_limit_are_deleted() {
     revisions.sort();
     assert_eq!(revisions, ["3", "4"], "the current one and one old one");
 }
+
+#[test]
+fn a_hundred_replicas_roll_within_the_step_budget() {
+    // Also the figure for the report: trace events and steps for a 100-pod rollout.
+    let mut c = cluster();
+    let start = c.trace().len();
+    create(
+        &mut c,
+        "deployments",
+        Some("default"),
+        deployment("big", 100, "nginx:1.26"),
+    );
+    settle(&mut c);
+    let created = c.trace().len() - start;
+    patch(&mut c, "deployments", Some("default"), "big",
+          json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}}})).unwrap();
+    let mut rounds = 0;
+    settle_with(&mut c, |_| rounds += 1);
+    let pods = live_pods(&c, "default");
+    assert_eq!(pods.len(), 100);
+    assert!(pods
+        .iter()
+        .all(|p| p["spec"]["containers"][0]["image"] == json!("nginx:1.27")));
+    println!("100 replicas: {created} trace events to create; rollout settled in {rounds} kubelet rounds, trace now {}", c.trace().len());
+}
