@@ -158,3 +158,28 @@ fn a_silent_node_goes_unknown_at_40_s_gets_tainted_and_its_pods_are_evicted_at_3
     let node2 = get(&c, "nodes", None, "node2").unwrap();
     assert!(taint_keys(&node2).is_empty(), "{:?}", taint_keys(&node2));
 }
+
+#[test]
+fn a_restarted_controller_manager_gives_every_node_a_fresh_grace_period() {
+    let mut c = cluster();
+    assert!(c.stop_component("kube-controller-manager"));
+    c.advance(60_000);
+    assert!(c.start_component("kube-controller-manager"));
+    c.run_until_idle(0);
+    assert_eq!(
+        ready(&get(&c, "nodes", None, "node1").unwrap()),
+        "True",
+        "no heartbeat seen yet is not silence"
+    );
+    c.advance(35_000);
+    assert_eq!(ready(&get(&c, "nodes", None, "node1").unwrap()), "True");
+    c.advance(10_000);
+    // Nobody plays the kubelets here: every node falls silent, master too.
+    for node in ["master", "node1", "node2"] {
+        assert_eq!(
+            ready(&get(&c, "nodes", None, node).unwrap()),
+            "Unknown",
+            "{node}"
+        );
+    }
+}
