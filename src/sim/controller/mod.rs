@@ -1,1 +1,247 @@
-//! kube-controller-manager's controllers (being written).
+//! kube-controller-manager: one process, many control loops, one file per controller.
+//!
+//! Mirrors: `cmd/kube-controller-manager` (one binary that starts every controller with shared
+//! informers and one identity) and `pkg/controller/*` (each controller's sync verbs).
+//! Simplified: the controllers run as one [`Component`] named `kube-controller-manager`, so
+//! `Cluster::stop_component("kube-controller-manager")` stops all of them at once (the cluster
+//! stops components by exact name); each controller is still its own `Component` and can run
+//! alone in a test. A controller reads the apiserver's current objects through the `Lister`
+//! (our informer cache is always fresh) and uses its watch events only to know which keys to
+//! sync and why (the event's seq is each decision's cause).
+
+pub mod controller_utils;
+pub mod daemonset;
+pub mod deployment;
+pub mod deployment_util;
+pub mod endpoints;
+pub mod endpointslice;
+pub mod garbage_collector;
+pub mod job;
+pub mod namespace;
+pub mod node_lifecycle;
+pub mod recreate;
+pub mod replicaset;
+pub mod rollback;
+pub mod rolling;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde_json::Value;
+
+use crate::sim::apiserver::events::{build_event, record_request, EventSpec, EventType};
+use crate::sim::apiserver::request::PatchType;
+use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
+use crate::sim::clock::Ticks;
+use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::trace::{Actor, Seq};
+
+/// The name the whole group answers to.
+pub const CONTROLLER_MANAGER: &str = "kube-controller-manager";
+
+/// kube-controller-manager's client certificate (`/etc/kubernetes/controller-manager.conf`).
+pub fn credentials() -> Credentials {
+    Credentials::ClientCertificate {
+        common_name: "system:kube-controller-manager".to_string(),
+        organizations: Vec::new(),
+    }
+}
+
+pub fn actor() -> Actor {
+    Actor::new(CONTROLLER_MANAGER, "master")
+}
+
+/// A request as the controller-manager sends it (the cluster sets the credentials again).
+pub fn request(verb: Verb, resource: &str, namespace: Option<&str>) -> ApiRequest {
+    let mut r = ApiRequest::new(credentials(), verb, resource);
+    r.namespace = namespace.filter(|n| !n.is_empty()).map(str::to_string);
+    r
+}
+
+/// A JSON merge patch of one object (`kubectl patch --type merge`), the way controllers here
+/// write: no resourceVersion, so it applies to whatever is current.
+pub fn merge_patch(resource: &str, obj: &Value, patch: Value) -> ApiRequest {
+    let ns = crate::sim::api::namespace(obj);
+    request(Verb::Patch, resource, Some(ns))
+        .name(crate::sim::api::name(obj))
+        .patch(PatchType::Merge, patch)
+}
+
+/// A merge patch of the `status` subresource.
+pub fn status_patch(resource: &str, obj: &Value, status: Value) -> ApiRequest {
+    merge_patch(resource, obj, serde_json::json!({ "status": status })).subresource("status")
+}
+
+pub fn delete(resource: &str, obj: &Value) -> ApiRequest {
+    let ns = crate::sim::api::namespace(obj);
+    request(Verb::Delete, resource, Some(ns)).name(crate::sim::api::name(obj))
+}
+
+/// The create request of a core/v1 Event about `involved`, written by `component`.
+pub fn event(
+    ctx: &mut Context,
+    involved: &Value,
+    event_type: EventType,
+    reason: &str,
+    message: &str,
+    component: &str,
+) -> ApiRequest {
+    let spec = EventSpec {
+        event_type,
+        reason,
+        message,
+        component,
+        host: "",
+    };
+    let body = build_event(involved, &spec, ctx.clock, ctx.rng);
+    record_request(credentials(), body)
+}
+
+/// A work queue of keys, each remembering the latest delivery that asked for it.
+#[derive(Clone, Debug, Default)]
+pub struct WorkQueue {
+    keys: BTreeMap<String, Seq>,
+}
+
+impl WorkQueue {
+    pub fn add(&mut self, key: impl Into<String>, seq: Seq) {
+        self.keys.insert(key.into(), seq);
+    }
+
+    pub fn take(&mut self) -> BTreeMap<String, Seq> {
+        std::mem::take(&mut self.keys)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// Every controller of the manager, each as its own component.
+pub fn controllers() -> Vec<Box<dyn Component>> {
+    vec![
+        Box::new(deployment::DeploymentController::new()),
+        Box::new(replicaset::ReplicaSetController::replica_sets()),
+        Box::new(replicaset::ReplicaSetController::replication_controllers()),
+        Box::new(node_lifecycle::NodeLifecycleController::new()),
+        Box::new(node_lifecycle::TaintEvictionController::new()),
+        Box::new(daemonset::DaemonSetsController::new()),
+        Box::new(job::JobController::new()),
+        Box::new(endpoints::EndpointsController::new()),
+        Box::new(endpointslice::EndpointSliceController::new()),
+        Box::new(namespace::NamespaceController::new()),
+        Box::new(garbage_collector::GarbageCollector::new()),
+    ]
+}
+
+/// The controller-manager as the cluster runs it: one component named
+/// `kube-controller-manager` holding every controller (see the module doc).
+pub fn controller_manager() -> Vec<Box<dyn Component>> {
+    vec![Box::new(ControllerManager::new(controllers()))]
+}
+
+/// Many controllers behind one `Component`: events go to the controllers that watch their
+/// resource, reconcile runs the controllers with work, responses go back to whoever sent the
+/// request.
+pub struct ControllerManager {
+    controllers: Vec<Box<dyn Component>>,
+    /// Told something since its last reconcile.
+    dirty: Vec<bool>,
+    due_ticks: Vec<Option<Ticks>>,
+    /// Which controller sent each request of the last reconcile, in order: the cluster answers
+    /// them in that order through `on_response`.
+    senders: VecDeque<usize>,
+}
+
+impl ControllerManager {
+    pub fn new(controllers: Vec<Box<dyn Component>>) -> Self {
+        let n = controllers.len();
+        ControllerManager {
+            controllers,
+            dirty: vec![true; n],
+            due_ticks: vec![None; n],
+            senders: VecDeque::new(),
+        }
+    }
+
+    pub fn controller_names(&self) -> Vec<String> {
+        self.controllers.iter().map(|c| c.name()).collect()
+    }
+}
+
+impl Component for ControllerManager {
+    fn name(&self) -> String {
+        CONTROLLER_MANAGER.to_string()
+    }
+
+    fn actor(&self) -> Actor {
+        actor()
+    }
+
+    fn credentials(&self) -> Credentials {
+        credentials()
+    }
+
+    fn watches(&self) -> Vec<&'static str> {
+        let mut all: Vec<&'static str> =
+            self.controllers.iter().flat_map(|c| c.watches()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    fn observe(&mut self, event: &ObjectEvent) {
+        for (i, c) in self.controllers.iter_mut().enumerate() {
+            if c.watches().contains(&event.resource) {
+                c.observe(event);
+                self.dirty[i] = true;
+            }
+        }
+    }
+
+    fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
+        let mut out = Reconcile::default();
+        self.senders.clear();
+        for (i, c) in self.controllers.iter_mut().enumerate() {
+            let due = self.due_ticks[i].is_some_and(|d| d <= ctx.now);
+            if !self.dirty[i] && !due {
+                continue;
+            }
+            self.dirty[i] = false;
+            let result = c.reconcile(ctx);
+            self.due_ticks[i] = result.requeue_after.map(|after| ctx.now + after.max(1));
+            for decision in result.decisions {
+                let name = c.name();
+                let mut decision = decision;
+                decision.message = format!("{name}: {}", decision.message);
+                self.senders
+                    .extend(std::iter::repeat_n(i, decision.actions.len()));
+                out.decisions.push(decision);
+            }
+        }
+        out.requeue_after = self
+            .due_ticks
+            .iter()
+            .flatten()
+            .min()
+            .map(|d| d.saturating_sub(ctx.now).max(1));
+        out
+    }
+
+    fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
+        if let Some(i) = self.senders.pop_front() {
+            if let Some(c) = self.controllers.get_mut(i) {
+                c.on_response(request, result);
+                // A failed write is worth another look on the next pass.
+                if result.is_err() {
+                    self.dirty[i] = true;
+                }
+            }
+        }
+    }
+}
+
+/// One decision with no requests: the controller looked and found nothing to do. Used sparingly
+/// (only when a student would ask "why did nothing happen?").
+pub fn note(reason: &str, message: impl Into<String>, cause: Seq) -> Decision {
+    Decision::new(reason, message).caused_by(cause)
+}

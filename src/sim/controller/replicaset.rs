@@ -1,0 +1,438 @@
+//! The ReplicaSet controller, which also serves ReplicationControllers (one code, two kinds).
+//!
+//! Mirrors: `pkg/controller/replicaset/replica_set.go` (`syncReplicaSet`, `manageReplicas` with
+//! `slowStartBatch` and `BurstReplicas`, `getPodsToDelete`, `calculateStatus` in
+//! `replica_set_utils.go`, expectations) and `pkg/controller/replication` (the same controller
+//! over core/v1 ReplicationControllers), with `ClaimPods` from `controller_ref_manager.go`
+//! (adopt orphans that match the selector, release pods that no longer match).
+//! Simplified: pod names are chosen here (generateName + 5 characters from the cluster's RNG,
+//! sent as `metadata.name` beside `generateName`) so that the `SuccessfulCreate` Event can name
+//! the pod in the same pass; minReadySeconds is not modelled (available = ready); the batches of
+//! one sync are all sent in that sync, one decision per batch.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use super::controller_utils::{
+    self as cu, get_pods_to_delete, is_being_deleted, is_controlled_by, is_pod_active,
+    is_pod_ready, key_of, slow_start_batches, ControllerExpectations, BURST_REPLICAS,
+    SLOW_START_INITIAL_BATCH_SIZE,
+};
+use super::{credentials, event, merge_patch, request, status_patch, WorkQueue};
+use crate::sim::api::labels::{Operator, Requirement, Selector};
+use crate::sim::api::selector::selector_from_optional;
+use crate::sim::apiserver::events::EventType;
+use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
+use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::trace::{Actor, Seq, WatchEventType};
+
+/// Which kind this instance manages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    ReplicaSet,
+    ReplicationController,
+}
+
+impl Kind {
+    fn resource(self) -> &'static str {
+        match self {
+            Kind::ReplicaSet => "replicasets",
+            Kind::ReplicationController => "replicationcontrollers",
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Kind::ReplicaSet => "ReplicaSet",
+            Kind::ReplicationController => "ReplicationController",
+        }
+    }
+
+    /// The event source component, as upstream names it.
+    fn component(self) -> &'static str {
+        match self {
+            Kind::ReplicaSet => "replicaset-controller",
+            Kind::ReplicationController => "replication-controller",
+        }
+    }
+}
+
+pub struct ReplicaSetController {
+    kind: Kind,
+    queue: WorkQueue,
+    /// Namespaces where a pod without a controller appeared or changed: look for an adopter.
+    orphan_namespaces: std::collections::BTreeMap<String, Seq>,
+    expectations: ControllerExpectations,
+    /// Pod key → owner key of the deletes sent, to lower expectations if one fails.
+    deleting: std::collections::BTreeMap<String, String>,
+}
+
+impl ReplicaSetController {
+    pub fn replica_sets() -> Self {
+        ReplicaSetController {
+            kind: Kind::ReplicaSet,
+            queue: WorkQueue::default(),
+            orphan_namespaces: Default::default(),
+            expectations: ControllerExpectations::default(),
+            deleting: Default::default(),
+        }
+    }
+
+    pub fn replication_controllers() -> Self {
+        ReplicaSetController {
+            kind: Kind::ReplicationController,
+            ..ReplicaSetController::replica_sets()
+        }
+    }
+
+    /// The owner key of a pod's controllerRef if it is one of ours.
+    fn owner_key(&self, pod: &Value) -> Option<String> {
+        let r = cu::get_controller_of(pod)?;
+        if r.get("kind").and_then(Value::as_str) != Some(self.kind.kind()) {
+            return None;
+        }
+        let name = r.get("name").and_then(Value::as_str)?;
+        Some(format!("{}/{name}", crate::sim::api::namespace(pod)))
+    }
+}
+
+/// The selector of a ReplicaSet (`metav1.LabelSelector`) or a ReplicationController (a plain
+/// map, defaulting to the template's labels).
+pub fn selector_of(kind: Kind, obj: &Value) -> Selector {
+    match kind {
+        Kind::ReplicaSet => selector_from_optional(obj.pointer("/spec/selector"))
+            .unwrap_or_else(|_| Selector::nothing()),
+        Kind::ReplicationController => {
+            let map = obj
+                .pointer("/spec/selector")
+                .filter(|v| v.as_object().is_some_and(|m| !m.is_empty()))
+                .or_else(|| obj.pointer("/spec/template/metadata/labels"));
+            let labels = crate::sim::api::string_map(map);
+            if labels.is_empty() {
+                return Selector::nothing();
+            }
+            let mut s = Selector::everything();
+            for (k, v) in labels {
+                match Requirement::new(&k, Operator::Equals, vec![v]) {
+                    Ok(r) => s.add(r),
+                    Err(_) => return Selector::nothing(),
+                }
+            }
+            s
+        }
+    }
+}
+
+/// `calculateStatus`: counts over the active pods the controller owns.
+pub fn calculate_status(rs: &Value, kind: Kind, pods: &[&Value]) -> Value {
+    let template_labels = crate::sim::api::string_map(rs.pointer("/spec/template/metadata/labels"));
+    let fully_labeled = pods
+        .iter()
+        .filter(|p| {
+            let labels = crate::sim::api::labels(p);
+            template_labels
+                .iter()
+                .all(|(k, v)| labels.get(k) == Some(v))
+        })
+        .count();
+    let ready = pods.iter().filter(|p| is_pod_ready(p)).count();
+    let generation = rs
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let _ = kind;
+    json!({
+        "replicas": pods.len(),
+        "fullyLabeledReplicas": fully_labeled,
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+        "observedGeneration": generation,
+    })
+}
+
+fn status_differs(rs: &Value, new: &Value) -> bool {
+    let fields = [
+        "replicas",
+        "fullyLabeledReplicas",
+        "readyReplicas",
+        "availableReplicas",
+        "observedGeneration",
+    ];
+    fields.iter().any(|f| {
+        let old = rs
+            .pointer(&format!("/status/{f}"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        new.get(*f).and_then(Value::as_i64).unwrap_or(0) != old
+    })
+}
+
+impl ReplicaSetController {
+    /// `syncReplicaSet` for one key.
+    fn sync_replica_set(&mut self, ctx: &mut Context, key: &str, cause: Seq, out: &mut Reconcile) {
+        let (ns, name) = cu::split_key(key);
+        let Some(rs) = ctx.lister.get(self.kind.resource(), ns, name) else {
+            self.expectations.delete(key);
+            return;
+        };
+        let ns = ns.unwrap_or("default");
+        let selector = selector_of(self.kind, &rs);
+        let all_pods = ctx.lister.list("pods", Some(ns));
+
+        // ClaimPods: ours, plus orphans that match (unless we are going away); release ours
+        // that no longer match.
+        let mut claimed: Vec<&Value> = Vec::new();
+        let mut adopt = Decision::new("Adopt", String::new()).caused_by(cause);
+        let mut release = Decision::new("Release", String::new()).caused_by(cause);
+        for pod in &all_pods {
+            let matches = selector.matches(&crate::sim::api::labels(pod));
+            if is_controlled_by(pod, &rs) {
+                if matches {
+                    claimed.push(pod);
+                } else {
+                    let refs: Vec<Value> = cu::owner_references(pod)
+                        .iter()
+                        .filter(|r| r.get("uid").and_then(Value::as_str) != Some(cu::uid(&rs)))
+                        .cloned()
+                        .collect();
+                    release.actions.push(merge_patch(
+                        "pods",
+                        pod,
+                        json!({"metadata": {"ownerReferences": refs}}),
+                    ));
+                }
+            } else if cu::get_controller_of(pod).is_none()
+                && matches
+                && !is_being_deleted(&rs)
+                && is_pod_active(pod)
+            {
+                let mut refs = cu::owner_references(pod).to_vec();
+                refs.push(cu::new_controller_ref(&rs));
+                adopt.actions.push(merge_patch(
+                    "pods",
+                    pod,
+                    json!({"metadata": {"ownerReferences": refs}}),
+                ));
+                claimed.push(pod);
+            }
+        }
+        if !adopt.actions.is_empty() {
+            adopt.message = format!(
+                "{} {name}: adopting {} orphan pod(s) that match its selector",
+                self.kind.kind(),
+                adopt.actions.len()
+            );
+            out.decisions.push(adopt);
+        }
+        if !release.actions.is_empty() {
+            release.message = format!(
+                "{} {name}: releasing {} pod(s) that no longer match its selector",
+                self.kind.kind(),
+                release.actions.len()
+            );
+            out.decisions.push(release);
+        }
+
+        let active: Vec<&Value> = claimed
+            .iter()
+            .copied()
+            .filter(|p| is_pod_active(p))
+            .collect();
+        if self.expectations.satisfied(key) && !is_being_deleted(&rs) {
+            self.manage_replicas(ctx, &rs, key, &active, &all_pods, cause, out);
+        }
+
+        let status = calculate_status(&rs, self.kind, &active);
+        if status_differs(&rs, &status) {
+            out.decisions.push(
+                Decision::new(
+                    "UpdateStatus",
+                    format!(
+                        "{} {name}: replicas {}, ready {}, available {}",
+                        self.kind.kind(),
+                        status["replicas"],
+                        status["readyReplicas"],
+                        status["availableReplicas"]
+                    ),
+                )
+                .caused_by(cause)
+                .action(status_patch(self.kind.resource(), &rs, status)),
+            );
+        }
+    }
+
+    /// `manageReplicas`: create or delete pods until the active count is `spec.replicas`.
+    #[allow(clippy::too_many_arguments)]
+    fn manage_replicas(
+        &mut self,
+        ctx: &mut Context,
+        rs: &Value,
+        key: &str,
+        active: &[&Value],
+        all_pods: &[Value],
+        cause: Seq,
+        out: &mut Reconcile,
+    ) {
+        let name = crate::sim::api::name(rs);
+        let want = rs
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1)
+            .max(0) as usize;
+        let have = active.len();
+        let kind = self.kind.kind();
+        if have < want {
+            let diff = (want - have).min(BURST_REPLICAS);
+            self.expectations.expect_creations(key, diff);
+            let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
+            let batches = slow_start_batches(diff, SLOW_START_INITIAL_BATCH_SIZE);
+            let count = batches.len();
+            for (i, size) in batches.into_iter().enumerate() {
+                let mut d = Decision::new(
+                    "SuccessfulCreate",
+                    format!(
+                        "{kind} {name}: desired {want}, have {have}: creating {diff} (slow-start batch {} of {count}: {size})",
+                        i + 1
+                    ),
+                )
+                .caused_by(cause);
+                for _ in 0..size {
+                    let prefix = format!("{name}-");
+                    let mut pod = cu::pod_from_template(rs, &template, &prefix);
+                    let pod_name = cu::generate_name(&prefix, ctx.rng);
+                    pod["metadata"]["name"] = json!(pod_name);
+                    d.actions.push(
+                        request(Verb::Create, "pods", Some(crate::sim::api::namespace(rs)))
+                            .body(pod),
+                    );
+                    d.actions.push(event(
+                        ctx,
+                        rs,
+                        EventType::Normal,
+                        "SuccessfulCreate",
+                        &format!("Created pod: {pod_name}"),
+                        self.kind.component(),
+                    ));
+                }
+                out.decisions.push(d);
+            }
+        } else if have > want {
+            let diff = (have - want).min(BURST_REPLICAS);
+            let related: Vec<&Value> = all_pods.iter().collect();
+            let victims = get_pods_to_delete(active, &related, diff);
+            self.expectations.expect_deletions(key, victims.len());
+            let mut d = Decision::new(
+                "SuccessfulDelete",
+                format!("{kind} {name}: desired {want}, have {have}: deleting {diff}"),
+            )
+            .caused_by(cause);
+            for pod in victims {
+                self.deleting.insert(key_of(pod), key.to_string());
+                d.actions.push(super::delete("pods", pod));
+                d.actions.push(event(
+                    ctx,
+                    rs,
+                    EventType::Normal,
+                    "SuccessfulDelete",
+                    &format!("Deleted pod: {}", crate::sim::api::name(pod)),
+                    self.kind.component(),
+                ));
+            }
+            out.decisions.push(d);
+        }
+    }
+}
+
+impl Component for ReplicaSetController {
+    fn name(&self) -> String {
+        self.kind.component().to_string()
+    }
+
+    fn actor(&self) -> Actor {
+        super::actor()
+    }
+
+    fn credentials(&self) -> Credentials {
+        credentials()
+    }
+
+    fn watches(&self) -> Vec<&'static str> {
+        vec![self.kind.resource(), "pods"]
+    }
+
+    fn observe(&mut self, ev: &ObjectEvent) {
+        if ev.resource == self.kind.resource() {
+            self.queue.add(key_of(&ev.object), ev.seq);
+            return;
+        }
+        match self.owner_key(&ev.object) {
+            Some(owner) => {
+                match ev.event {
+                    WatchEventType::Added => self.expectations.creation_observed(&owner),
+                    // A graceful delete shows first as a deletionTimestamp (upstream's updatePod
+                    // counts it then); its final removal is not counted twice.
+                    WatchEventType::Deleted if !is_being_deleted(&ev.object) => {
+                        self.expectations.deletion_observed(&owner)
+                    }
+                    WatchEventType::Modified if is_being_deleted(&ev.object) => {
+                        self.expectations.deletion_observed(&owner)
+                    }
+                    _ => {}
+                }
+                self.queue.add(owner, ev.seq);
+            }
+            None if cu::get_controller_of(&ev.object).is_none()
+                && ev.event != WatchEventType::Deleted =>
+            {
+                self.orphan_namespaces
+                    .insert(crate::sim::api::namespace(&ev.object).to_string(), ev.seq);
+            }
+            None => {}
+        }
+    }
+
+    fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
+        let mut out = Reconcile::default();
+        let mut work = self.queue.take();
+        for (ns, seq) in std::mem::take(&mut self.orphan_namespaces) {
+            for rs in ctx.lister.list(self.kind.resource(), Some(&ns)) {
+                work.entry(key_of(&rs)).or_insert(seq);
+            }
+        }
+        let keys: BTreeSet<String> = work.keys().cloned().collect();
+        for key in keys {
+            let cause = work[&key];
+            self.sync_replica_set(ctx, &key, cause, &mut out);
+        }
+        out
+    }
+
+    fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
+        // A create or delete that failed will never be observed: lower the expectation, as
+        // upstream does after a failed call; the next event syncs the owner again.
+        if request.resource != "pods" {
+            return;
+        }
+        let pod_key = format!(
+            "{}/{}",
+            request.namespace.as_deref().unwrap_or(""),
+            request.name.as_deref().unwrap_or("")
+        );
+        match request.verb {
+            Verb::Create if result.is_err() => {
+                if let Some(owner) = request.body.as_ref().and_then(|b| self.owner_key(b)) {
+                    self.expectations.creation_observed(&owner);
+                }
+            }
+            Verb::Delete => {
+                if let Some(owner) = self.deleting.remove(&pod_key) {
+                    if result.is_err() {
+                        self.expectations.deletion_observed(&owner);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
