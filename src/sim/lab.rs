@@ -1,8 +1,8 @@
 //! The lab a student starts with: the course notes' kubeadm + Vagrant cluster, booted.
 //!
 //! Mirrors: `kubeadm init` on `master` (172.16.20.11) and `kubeadm join` on `node1` and `node2`:
-//! registered Nodes, RBAC, namespaces (from [`Cluster::new`]), then a kubelet on every VM, which on
-//! master runs the control plane from its static pod manifests.
+//! registered Nodes, RBAC, namespaces (from [`Cluster::new`]), then kube-controller-manager's loops and a kubelet on every
+//! VM, which on master runs the control plane from its static pod manifests.
 //! Simplified: the control-plane processes are modelled by the cluster itself; their static pods
 //! are what `kubectl get pods -n kube-system` shows of them.
 //!
@@ -11,6 +11,7 @@
 
 use super::clock::TICKS_PER_SECOND;
 use super::cluster::Cluster;
+use super::controller::controller_manager;
 use super::kubelet::failures::NodeHandle;
 use super::kubelet::Kubelet;
 
@@ -32,6 +33,9 @@ impl Lab {
     /// kubeadm cluster: nodes registered, control-plane pods Running.
     pub fn boot(seed: u64) -> Lab {
         let mut cluster = Cluster::new(seed);
+        for component in controller_manager() {
+            cluster.add_component(component);
+        }
         let mut nodes = Vec::new();
         for name in LAB_NODES {
             let kubelet = Kubelet::lab(name).expect("every lab node has a kubelet config");
