@@ -6,8 +6,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use kube_sandbox::sim::clock::TICKS_PER_SECOND;
-use kube_sandbox::sim::lab::Lab;
 use kube_sandbox::sim::kubectl::Shell;
+use kube_sandbox::sim::lab::Lab;
 
 const USAGE: &str = "Usage: kube-sandbox shell [--seed N] [--settle SECONDS]
 

@@ -114,10 +114,10 @@ async fn the_language_switch_retitles_the_page_and_is_remembered() {
 }
 
 #[wasm_bindgen_test]
-async fn a_submitted_line_is_echoed_after_the_prompt_with_a_note() {
+async fn a_submitted_kubectl_line_runs_in_the_simulated_cluster() {
     let root = mount(Lang::En).await;
     let input: HtmlInputElement = one(&root, ".terminal__input").dyn_into().expect("an input");
-    input.set_value("kubectl get pods");
+    input.set_value("kubectl get nodes");
     let form: HtmlFormElement = one(&root, ".terminal__input-line")
         .dyn_into()
         .expect("a form");
@@ -128,14 +128,67 @@ async fn a_submitted_line_is_echoed_after_the_prompt_with_a_note() {
         .iter()
         .filter_map(|l| l.text_content())
         .collect();
-    assert_eq!(commands, ["[root@master ~]# kubectl get pods"]);
-    let notes: Vec<String> = all(&root, ".line--note")
+    assert_eq!(commands, ["[root@master ~]# kubectl get nodes"]);
+    let output: Vec<String> = all(&root, ".line--output")
+        .iter()
+        .filter_map(|l| l.text_content())
+        .collect();
+    let table = output.last().expect("kubectl printed a table");
+    assert!(
+        table.starts_with("NAME     STATUS   ROLES           AGE"),
+        "{table}"
+    );
+    for node in ["master", "node1", "node2"] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with(node) && l.contains("Ready")),
+            "{table}"
+        );
+    }
+    assert_eq!(input.value(), "", "the input is cleared for the next line");
+}
+
+#[wasm_bindgen_test]
+async fn a_kubectl_error_is_shown_as_standard_error() {
+    let root = mount(Lang::En).await;
+    let input: HtmlInputElement = one(&root, ".terminal__input").dyn_into().expect("an input");
+    input.set_value("kubectl get pdos");
+    let form: HtmlFormElement = one(&root, ".terminal__input-line")
+        .dyn_into()
+        .expect("a form");
+    form.request_submit().expect("submit the form");
+    settle().await;
+    let errors: Vec<String> = all(&root, ".line--error")
         .iter()
         .filter_map(|l| l.text_content())
         .collect();
     assert_eq!(
-        notes.last().map(String::as_str),
-        Some(text(Lang::En, Msg::NotConnected))
+        errors,
+        ["error: the server doesn't have a resource type \"pdos\"\n"]
     );
-    assert_eq!(input.value(), "", "the input is cleared for the next line");
+}
+
+#[wasm_bindgen_test]
+async fn the_static_control_plane_pods_run_on_master() {
+    let root = mount(Lang::En).await;
+    let master = one(&root, "[data-vm='master']");
+    let pods: Vec<String> = master
+        .query_selector_all("[data-pod]")
+        .map(|list| {
+            (0..list.length())
+                .filter_map(|i| list.item(i))
+                .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+                .filter_map(|e| e.get_attribute("data-pod"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        pods.contains(&"kube-system/kube-apiserver-master".to_string()),
+        "{pods:?}"
+    );
+    assert!(
+        pods.contains(&"kube-system/etcd-master".to_string()),
+        "{pods:?}"
+    );
 }

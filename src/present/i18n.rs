@@ -68,8 +68,8 @@ pub enum Msg {
     TerminalPlaceholder,
     TerminalWelcome,
     TerminalRun,
-    /// The answer to any command until the shell is wired to the simulated cluster.
-    NotConnected,
+    /// The strip of pods that no node has taken yet (Pending, unscheduled).
+    Unscheduled,
 }
 
 impl Msg {
@@ -90,7 +90,7 @@ impl Msg {
             Msg::TerminalPlaceholder,
             Msg::TerminalWelcome,
             Msg::TerminalRun,
-            Msg::NotConnected,
+            Msg::Unscheduled,
         ];
         all.extend(
             Component::CONTROL_PLANE
@@ -157,12 +157,8 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         }
         (Msg::TerminalRun, Ko) => "실행",
         (Msg::TerminalRun, En) => "Run",
-        (Msg::NotConnected, Ko) => {
-            "시뮬레이션 클러스터가 아직 연결되지 않았습니다. 곧 이 터미널에서 kubectl을 쓸 수 있습니다."
-        }
-        (Msg::NotConnected, En) => {
-            "The simulated cluster is not connected yet. Soon kubectl will run in this terminal."
-        }
+        (Msg::Unscheduled, Ko) => "노드 배정을 기다리는 파드",
+        (Msg::Unscheduled, En) => "Pods waiting for a node",
     }
 }
 

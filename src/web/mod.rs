@@ -2,20 +2,24 @@
 //!
 //! Mirrors: yew's `function_todomvc` shape: one action enum and one reducer own the UI state;
 //! leaf components ([`vm::VmCard`], [`terminal::Terminal`]) take data and callbacks as props.
-//! Simplified: the cluster is the static [`Topology::initial`] and the terminal answers every
-//! line with a "not connected yet" note, until the core and the shell are wired in through
-//! [`UiState::run_line`].
+//! The terminal runs the same [`Shell`] as the native `kube-sandbox shell`, on the lab cluster
+//! booted by [`Lab::boot`]; the VM cards show the live pods of [`ClusterView`].
 
 pub mod terminal;
 pub mod vm;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
+use crate::present::cluster_view::ClusterView;
 use crate::present::i18n::{self, text, Lang, Msg};
 use crate::present::topology::Topology;
+use crate::sim::cluster::Cluster;
+use crate::sim::kubectl::Shell;
+use crate::sim::lab::Lab;
 use terminal::{Line, Terminal};
 use vm::VmCard;
 
@@ -51,12 +55,38 @@ fn remember_lang(lang: Lang) {
     }
 }
 
+/// The seed of the lab the page boots: the same as the native shell's default, so a transcript
+/// from `kube-sandbox shell` reads the same in the browser.
+pub const LAB_SEED: u64 = 1;
+
+/// The one shell (and through it the one cluster) of the page. Cloning the UI state shares it;
+/// two states are equal when they share the same shell.
+#[derive(Clone)]
+pub struct SharedShell(pub Rc<RefCell<Shell<Cluster>>>);
+
+impl PartialEq for SharedShell {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for SharedShell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedShell")
+    }
+}
+
 /// What the page shows and remembers, changed only by [`Action`]s.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UiState {
     pub lang: Lang,
     pub topology: Topology,
     pub lines: Vec<Line>,
+    pub shell: SharedShell,
+    /// The live pods, re-read from the cluster after every command.
+    pub view: ClusterView,
+    /// `[root@master ~]#`, or `>` while a heredoc is being typed.
+    pub prompt: String,
 }
 
 pub enum Action {
@@ -67,29 +97,41 @@ pub enum Action {
 
 impl UiState {
     pub fn new(lang: Lang) -> UiState {
+        let shell = Shell::new(Lab::boot(LAB_SEED).cluster);
+        let view = ClusterView::of(shell.backend());
+        let prompt = shell.prompt().trim_end().to_string();
         UiState {
             lang,
             topology: Topology::initial(),
             lines: vec![Line::Note(Msg::TerminalWelcome)],
+            shell: SharedShell(Rc::new(RefCell::new(shell))),
+            view,
+            prompt,
         }
     }
 
-    fn prompt(&self) -> String {
-        self.topology
-            .shell_host()
-            .map(|vm| vm.prompt())
-            .unwrap_or_default()
-    }
-
-    /// Echoes the line after the prompt, then its answer. The shell will take over here
-    /// (`fn(&mut State, &str) -> String`); until then every non-empty line gets the same note.
+    /// Echoes the line after the prompt it was typed at, runs it in the shell, shows what the
+    /// shell printed (stderr apart, as a terminal colours it), then re-reads the live pods.
     fn run_line(&mut self, line: &str) {
         self.lines.push(Line::Command {
-            prompt: self.prompt(),
+            prompt: self.prompt.clone(),
             text: line.to_string(),
         });
-        if !line.trim().is_empty() {
-            self.lines.push(Line::Note(Msg::NotConnected));
+        let output = {
+            let mut shell = self.shell.0.borrow_mut();
+            let output = shell.run_line(line);
+            self.prompt = shell.prompt().trim_end().to_string();
+            self.view = ClusterView::of(shell.backend());
+            output
+        };
+        if output.clear_screen {
+            self.lines.clear();
+        }
+        if !output.stdout.is_empty() {
+            self.lines.push(Line::Output(output.stdout));
+        }
+        if !output.stderr.is_empty() {
+            self.lines.push(Line::Error(output.stderr));
         }
         let overflow = self.lines.len().saturating_sub(SCROLLBACK_LINES_MAX);
         self.lines.drain(..overflow);
@@ -137,7 +179,7 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |line: String| state.dispatch(Action::Submit(line)))
     };
     let host = state.topology.shell_host();
-    let prompt = host.map(|vm| vm.prompt()).unwrap_or_default();
+    let prompt = state.prompt.clone();
     let title = i18n::terminal_title(lang, host.map(|vm| vm.name.as_str()).unwrap_or_default());
 
     html! {
@@ -157,8 +199,12 @@ pub fn app(props: &AppProps) -> Html {
             </header>
             <main class="cluster" aria-label={ text(lang, Msg::ClusterLabel) }>
                 { for state.topology.vms.iter().map(|vm| html! {
-                    <VmCard key={ vm.name.clone() } vm={ vm.clone() } {lang} />
+                    <VmCard key={ vm.name.clone() } vm={ vm.clone() }
+                        pods={ state.view.pods_on(&vm.name).to_vec() } {lang} />
                 }) }
+                if !state.view.unscheduled.is_empty() {
+                    <vm::Unscheduled pods={ state.view.unscheduled.clone() } {lang} />
+                }
             </main>
             <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit} />
         </div>

@@ -14,6 +14,8 @@ pub enum Line {
     Note(Msg),
     /// Program output, verbatim (kubectl output is never translated).
     Output(String),
+    /// What a program wrote to standard error, verbatim, drawn in red.
+    Error(String),
 }
 
 #[derive(Properties, PartialEq)]
@@ -89,5 +91,6 @@ fn render_line(lang: Lang, line: &Line) -> Html {
         },
         Line::Note(msg) => html! { <div class="line line--note">{ text(lang, *msg) }</div> },
         Line::Output(out) => html! { <pre class="line line--output">{ out }</pre> },
+        Line::Error(err) => html! { <pre class="line line--error">{ err }</pre> },
     }
 }

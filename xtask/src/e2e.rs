@@ -74,7 +74,7 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             check_language(&session),
         );
         summary.record(
-            "the terminal echoes a submitted line",
+            "kubectl get nodes in the terminal prints the three nodes",
             check_terminal(&session),
         );
     }
@@ -160,13 +160,17 @@ fn check_language(s: &Session) -> Result<(), String> {
 fn check_terminal(s: &Session) -> Result<(), String> {
     let line = "kubectl get nodes";
     s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
+    // The line runs in the simulated cluster: its answer is kubectl's table of the three nodes.
     s.wait_for(
         &format!(
             "return Array.from(document.querySelectorAll('.line--command'))
                 .some(l => l.textContent.includes('[root@master ~]#') && l.textContent.includes('{line}'))
+                && Array.from(document.querySelectorAll('.line--output'))
+                    .some(o => /^NAME +STATUS +ROLES/.test(o.textContent)
+                        && ['master', 'node1', 'node2'].every(n => o.textContent.includes('\\n' + n + ' ')))
                 && document.getElementById('terminal-input').value === ''"
         ),
-        Duration::from_secs(5),
+        Duration::from_secs(10),
     )
     .map(|_| ())
 }

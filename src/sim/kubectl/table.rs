@@ -582,7 +582,7 @@ fn push_workload_wide(cells: &mut Vec<String>, obj: &Value) {
 }
 
 /// `(ready containers, containers, restarts)`.
-fn pod_container_counts(pod: &Value) -> (usize, usize, i64) {
+pub fn pod_container_counts(pod: &Value) -> (usize, usize, i64) {
     let total = len_at(pod, &["spec", "containers"]);
     let mut ready = 0;
     let mut restarts = 0;
