@@ -99,7 +99,8 @@ pub enum TieBreak {
     /// One node had the highest total.
     HighestScore,
     /// Several nodes shared the highest total; reservoir sampling with the cluster's seeded RNG
-    /// picked one uniformly (`selectHost`). `tied_nodes` lists at most 16 of them.
+    /// picked one uniformly (`selectHost`). `tied_nodes` lists at most 16 of them, with
+    /// `RecordDetail::Full` only.
     Reservoir {
         candidates: usize,
         tied_nodes: Vec<String>,

@@ -109,34 +109,44 @@ pub(crate) fn run_pre_filter(
     Ok(skip)
 }
 
+/// The Filter plugins to run this cycle, in profile order: those with a Filter extension point
+/// whose PreFilter did not answer Skip. Computed once per cycle, not once per node.
+pub(crate) fn active_filters(profile: &Profile, skip: &[bool]) -> Vec<usize> {
+    profile
+        .plugins
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            !skip[*i]
+                && e.plugin
+                    .extension_points()
+                    .contains(&ExtensionPoint::Filter)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Runs the Filter plugins on one node in profile order, stopping at the first rejection.
 pub(crate) fn run_filter(
     profile: &Profile,
     pod: &PodInfo,
     node: &super::node_info::NodeInfo,
     state: &CycleState,
-    skip: &[bool],
+    filters: &[usize],
     mut trail: Option<&mut Vec<FilterResult>>,
 ) -> Status {
-    for (i, entry) in profile.plugins.iter().enumerate() {
-        if skip[i]
-            || !entry
-                .plugin
-                .extension_points()
-                .contains(&ExtensionPoint::Filter)
-        {
-            continue;
-        }
-        let status = entry.plugin.filter(pod, node, state);
+    for &i in filters {
+        let plugin = &profile.plugins[i].plugin;
+        let status = plugin.filter(pod, node, state);
         if let Some(t) = trail.as_deref_mut() {
             t.push(FilterResult {
-                plugin: entry.plugin.name().to_string(),
+                plugin: plugin.name().to_string(),
                 code: status.code,
                 reasons: status.reasons.clone(),
             });
         }
         if !status.is_success() {
-            return status.with_plugin(entry.plugin.name());
+            return status.with_plugin(plugin.name());
         }
     }
     Status::success()
@@ -178,7 +188,7 @@ fn schedule(
     let mut state = CycleState::default();
     // Node index → the status of the plugin that rejected it (upstream's NodeToStatus).
     let mut rejected: BTreeMap<usize, Status> = BTreeMap::new();
-    let mut feasible: Vec<usize> = Vec::new();
+    let mut feasible: Vec<usize> = Vec::with_capacity(record.num_nodes_to_find.min(n));
     let mut pre_filter_msg: Option<String> = None;
 
     match run_pre_filter(
@@ -197,6 +207,7 @@ fn schedule(
             record.evaluated_nodes = 0;
         }
         Ok(skip) => {
+            let skip = active_filters(profile, &skip);
             // A nominated node (from an earlier preemption) is tried first and alone.
             let nominated = snapshot.node_index(&pod.nominated_node_name);
             let mut nominated_fits = false;
@@ -302,7 +313,7 @@ fn schedule(
         &mut record,
         full,
     );
-    record.pick = Some(select_host(snapshot, &feasible, &totals, rng));
+    record.pick = Some(select_host(snapshot, &feasible, &totals, rng, full));
     record
 }
 
@@ -412,7 +423,13 @@ fn prioritize_nodes(
 
 /// `selectHost`: the highest total wins; ties are broken uniformly at random by reservoir
 /// sampling, in one pass: the k-th tied node replaces the current pick with probability 1/k.
-fn select_host(snapshot: &Snapshot, feasible: &[usize], totals: &[i64], rng: &mut Rng) -> Pick {
+fn select_host(
+    snapshot: &Snapshot,
+    feasible: &[usize],
+    totals: &[i64],
+    rng: &mut Rng,
+    full: bool,
+) -> Pick {
     let best = totals.iter().copied().max().unwrap_or(0);
     let mut count = 0u64;
     let mut selected = 0usize;
@@ -422,7 +439,7 @@ fn select_host(snapshot: &Snapshot, feasible: &[usize], totals: &[i64], rng: &mu
             continue;
         }
         count += 1;
-        if tied_nodes.len() < 16 {
+        if full && tied_nodes.len() < 16 {
             tied_nodes.push(snapshot.nodes()[feasible[k]].name.clone());
         }
         if count == 1 || rng.below(count) == 0 {

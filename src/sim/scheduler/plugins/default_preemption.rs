@@ -24,7 +24,7 @@ use crate::sim::scheduler::fit_error::fit_error_message;
 use crate::sim::scheduler::framework::{Code, CycleState, ExtensionPoint, Plugin, Profile, Status};
 use crate::sim::scheduler::node_info::{PodInfo, Snapshot};
 use crate::sim::scheduler::record::{CandidateRecord, PreemptionRecord};
-use crate::sim::scheduler::schedule_one::{run_filter, run_pre_filter};
+use crate::sim::scheduler::schedule_one::{active_filters, run_filter, run_pre_filter};
 
 pub const NAME: &str = "DefaultPreemption";
 pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
@@ -107,14 +107,17 @@ pub fn select_victims_on_node(
         let mut state = CycleState::default();
         match run_pre_filter(profile, pod, trial, &mut state, None) {
             Err(status) => status,
-            Ok(skip) => run_filter(
-                profile,
-                pod,
-                &trial.nodes()[node_index],
-                &state,
-                &skip,
-                None,
-            ),
+            Ok(skip) => {
+                let filters = active_filters(profile, &skip);
+                run_filter(
+                    profile,
+                    pod,
+                    &trial.nodes()[node_index],
+                    &state,
+                    &filters,
+                    None,
+                )
+            }
         }
     };
     let status = fits(&trial);

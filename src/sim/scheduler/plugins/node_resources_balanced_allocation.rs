@@ -16,13 +16,17 @@ pub struct NodeResourcesBalancedAllocation;
 /// `balancedResourceScorer`: 100 × (1 − standard deviation of the requested fractions); with two
 /// resources the deviation is half their difference. Fractions above 1 count as 1.
 pub fn balanced_score(requested: &[i64], allocatable: &[i64]) -> i64 {
-    let mut fractions = Vec::with_capacity(requested.len());
+    // At most a handful of resources: a fixed buffer keeps this allocation-free per node.
+    let mut buffer = [0.0f64; 8];
+    let mut len = 0;
     for (&r, &a) in requested.iter().zip(allocatable) {
-        if a == 0 {
+        if a == 0 || len == buffer.len() {
             continue;
         }
-        fractions.push((r as f64 / a as f64).min(1.0));
+        buffer[len] = (r as f64 / a as f64).min(1.0);
+        len += 1;
     }
+    let fractions = &buffer[..len];
     let std = match fractions.len() {
         2 => ((fractions[0] - fractions[1]) / 2.0).abs(),
         n if n > 2 => {
