@@ -237,8 +237,8 @@ fn schedule(
                 record.filter.clear();
                 let to_find = record.num_nodes_to_find;
                 let mut processed = 0;
-                for k in 0..n {
-                    let i = (record.start_node_index + k) % n;
+                let mut i = record.start_node_index;
+                for _ in 0..n {
                     let node = &snapshot.nodes()[i];
                     let mut trail = full.then(Vec::new);
                     let status = run_filter(profile, pod, node, &state, &skip, trail.as_mut());
@@ -257,6 +257,11 @@ fn schedule(
                         }
                     } else {
                         rejected.insert(i, status);
+                    }
+                    // Wrap around without a division per node.
+                    i += 1;
+                    if i == n {
+                        i = 0;
                     }
                 }
                 record.evaluated_nodes = processed;
@@ -381,11 +386,7 @@ fn prioritize_nodes(
                 continue;
             }
         }
-        scores.clear();
-        scores.extend(feasible.iter().map(|&i| NodeScore {
-            node: i,
-            score: plugin.score(pod, &snapshot.nodes()[i], snapshot, state),
-        }));
+        plugin.score_nodes(pod, snapshot, feasible, state, &mut scores);
         let raw: Vec<i64> = if full {
             scores.iter().map(|s| s.score).collect()
         } else {

@@ -107,7 +107,7 @@ impl Plugin for TaintToleration {
         _snapshot: &Snapshot,
         state: &CycleState,
     ) -> i64 {
-        if state.read::<bool>(PRE_SCORE_STATE_KEY) == Some(&false) {
+        if node.taints.is_empty() || state.read::<bool>(PRE_SCORE_STATE_KEY) == Some(&false) {
             return 0;
         }
         count_intolerable_prefer_no_schedule(pod, node)
