@@ -1,1 +1,889 @@
-//! (being written)
+//! The cluster: one world that owns the store, the apiserver, the clock, the RNG, the trace and
+//! every component, and advances them in explicit, deterministic steps.
+//!
+//! Mirrors: how a kubeadm cluster comes up (kubeadm's super-admin writes namespaces and RBAC, the
+//! kubelets register their Nodes) and how control loops talk to the apiserver (watch → reconcile
+//! → write), in the shape of turmoil's `Sim::step` / madsim's single-threaded world.
+//! Simplified: no network latency; a step is "deliver everything pending, then run every component
+//! with work"; time moves only when the loop is idle and a timer is due, or on `advance`.
+//!
+//! One step, in order:
+//! 1. take every pending watch event of every running component's informers; deliver them in
+//!    revision order (ties: registration order), each recorded as a `WatchDelivery` caused by the
+//!    `StoreCommit` that produced it;
+//! 2. run `reconcile` for each running component that was told something or whose timer is due,
+//!    in registration order;
+//! 3. record each decision (caused by its delivery) and send its requests through the apiserver
+//!    as that component (each request caused by its decision).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::sim::api::resources;
+use crate::sim::apiserver::backend::{
+    self, Bytes, RangeEnd, Revision, Store, WatchEventKind, WatchId,
+};
+use crate::sim::apiserver::{
+    decode_object, ApiClient, ApiError, ApiRequest, ApiResponse, Apiserver, Credentials, Env,
+    Handled, Verb,
+};
+use crate::sim::clock::{Clock, Ticks};
+use crate::sim::component::{Component, Context, Lister, ObjectEvent, ServiceAccountsController};
+use crate::sim::rng::Rng;
+use crate::sim::trace::{Actor, Seq, Trace, TraceKind, WatchEventType};
+
+/// A bound on the steps one `run_until_idle` may take: a loop that never settles is a bug, and
+/// the UI must stay responsive.
+pub const MAX_STEPS_PER_RUN: usize = 10_000;
+
+/// kubeadm's `super-admin.conf` identity: group `system:masters`, which bypasses RBAC. kubeadm uses
+/// it once, to create the RBAC that lets `kubernetes-admin` in.
+pub fn super_admin() -> Credentials {
+    Credentials::ClientCertificate {
+        common_name: "kubernetes-super-admin".to_string(),
+        organizations: vec!["system:masters".to_string()],
+    }
+}
+
+/// A kubelet's client certificate: `system:node:<name>` in group `system:nodes`.
+pub fn node_credentials(node: &str) -> Credentials {
+    Credentials::ClientCertificate {
+        common_name: format!("system:node:{node}"),
+        organizations: vec!["system:nodes".to_string()],
+    }
+}
+
+/// The three VMs: name, IP, CPUs, pod CIDR.
+pub const NODES: [(&str, &str, u32, &str); 3] = [
+    ("master", "172.16.20.11", 2, "10.244.0.0/24"),
+    ("node1", "172.16.20.12", 1, "10.244.1.0/24"),
+    ("node2", "172.16.20.13", 1, "10.244.2.0/24"),
+];
+
+struct Slot {
+    component: Box<dyn Component>,
+    running: bool,
+    watches: Vec<(&'static str, WatchId)>,
+    /// Told something since its last reconcile; the latest delivery's seq.
+    pending_cause: Option<Option<Seq>>,
+    due_ticks: Option<Ticks>,
+}
+
+/// The whole cluster's state that a restore needs: the store, time and the RNG.
+#[derive(Clone, Debug)]
+pub struct ClusterSnapshot {
+    pub store: backend::Snapshot,
+    pub clock: Clock,
+    pub rng: Rng,
+    /// How long the trace was; a restored cluster starts a new trace.
+    pub trace_len: usize,
+}
+
+/// What `run_until_idle` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunOutcome {
+    pub steps: usize,
+    /// False when it stopped at `MAX_STEPS_PER_RUN` with work still pending.
+    pub idle: bool,
+}
+
+pub struct Cluster {
+    store: Store,
+    apiserver: Apiserver,
+    clock: Clock,
+    rng: Rng,
+    trace: Trace,
+    slots: Vec<Slot>,
+    /// The `StoreCommit` event of each revision, for deliveries to name as their cause.
+    commit_seqs: BTreeMap<Revision, Seq>,
+}
+
+impl Cluster {
+    /// A fresh kubeadm-style cluster: namespaces, RBAC, the `kubernetes` Service and three
+    /// registered Nodes, all written through the apiserver and traced; then the loop settles
+    /// (the ServiceAccount controller creates each namespace's `default` account).
+    pub fn new(seed: u64) -> Cluster {
+        let mut cluster = Cluster::empty(seed, Store::new(), Clock::default());
+        cluster.add_default_components();
+        cluster.boot();
+        cluster.run_until_idle(0);
+        cluster
+    }
+
+    fn empty(seed: u64, store: Store, clock: Clock) -> Cluster {
+        Cluster {
+            store,
+            apiserver: Apiserver::new(),
+            clock,
+            rng: Rng::new(seed),
+            trace: Trace::new(),
+            slots: Vec::new(),
+            commit_seqs: BTreeMap::new(),
+        }
+    }
+
+    fn add_default_components(&mut self) {
+        self.add_component(Box::new(ServiceAccountsController::new()));
+    }
+
+    /// Rebuilds a cluster from a snapshot: the same store, time and RNG, so the same next
+    /// requests give the same revisions, uids and timestamps. Components start again and re-list.
+    pub fn restore(snapshot: ClusterSnapshot) -> Result<Cluster, String> {
+        let store = Store::restore(snapshot.store).map_err(|e| e.to_string())?;
+        let mut cluster = Cluster::empty(0, store, snapshot.clock);
+        cluster.rng = snapshot.rng;
+        cluster.add_default_components();
+        Ok(cluster)
+    }
+
+    /// Rebuilds a cluster from an etcd snapshot alone (`etcdctl snapshot restore`): the objects
+    /// and revisions come back; time restarts at boot and the RNG from `seed`.
+    pub fn from_etcd_snapshot(seed: u64, snapshot: backend::Snapshot) -> Result<Cluster, String> {
+        let store = Store::restore(snapshot).map_err(|e| e.to_string())?;
+        let mut cluster = Cluster::empty(seed, store, Clock::default());
+        cluster.add_default_components();
+        Ok(cluster)
+    }
+
+    pub fn snapshot(&self) -> ClusterSnapshot {
+        ClusterSnapshot {
+            store: self.store.snapshot(),
+            clock: self.clock.clone(),
+            rng: self.rng.clone(),
+            trace_len: self.trace.len(),
+        }
+    }
+
+    // ---- read access -------------------------------------------------------------------------
+
+    /// The store, for `etcdctl get` and the UI's etcd panel.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub fn now(&self) -> Ticks {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Seconds of the simulated wall clock, for kubectl's AGE column.
+    pub fn unix_seconds(&self) -> i64 {
+        self.clock.unix_seconds()
+    }
+
+    pub fn apiserver_mut(&mut self) -> &mut Apiserver {
+        &mut self.apiserver
+    }
+
+    /// The names of the components, in registration order, with whether each runs.
+    pub fn components(&self) -> Vec<(String, bool)> {
+        self.slots
+            .iter()
+            .map(|s| (s.component.name(), s.running))
+            .collect()
+    }
+
+    // ---- identities --------------------------------------------------------------------------
+
+    /// A static token (`--token-auth-file`) for a user such as `student`.
+    pub fn add_user_token(&mut self, token: &str, user: &str, groups: &[&str]) {
+        self.apiserver
+            .authenticator
+            .add_static_token(token, user, groups);
+    }
+
+    /// Issues a token for a service account (it must exist when the token is used).
+    pub fn service_account_token(&mut self, namespace: &str, name: &str) -> String {
+        let token = format!("sa.{}", self.rng.name_suffix(32));
+        self.apiserver
+            .authenticator
+            .add_service_account_token(&token, namespace, name);
+        token
+    }
+
+    // ---- requests ----------------------------------------------------------------------------
+
+    /// What kubectl calls: one request as the `kubectl` actor, traced from the Request event on.
+    pub fn submit(&mut self, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+        self.submit_as(&Actor::kubectl(), None, request).result
+    }
+
+    /// One request from any actor, with the event that caused it.
+    pub fn submit_as(&mut self, actor: &Actor, cause: Option<Seq>, request: ApiRequest) -> Handled {
+        let handled = self.apiserver.handle(
+            Env {
+                store: &mut self.store,
+                trace: &mut self.trace,
+                clock: &self.clock,
+                rng: &mut self.rng,
+            },
+            actor,
+            cause,
+            request,
+        );
+        for commit in &handled.commits {
+            self.commit_seqs.insert(commit.revision, commit.seq);
+        }
+        handled
+    }
+
+    /// `etcdctl put`: a write straight into etcd, behind the apiserver's back (traced, watched).
+    pub fn etcd_put(&mut self, key: &str, value: Bytes) -> Revision {
+        let revision = self.store.put(key, value).revision;
+        self.record_direct_commit(key, revision, false);
+        revision
+    }
+
+    /// `etcdctl del`: returns how many keys were deleted.
+    pub fn etcd_delete(&mut self, key: &str, range_end: RangeEnd) -> usize {
+        let result = self.store.delete_range(key, range_end);
+        if result.deleted > 0 {
+            self.record_direct_commit(key, result.revision, true);
+        }
+        result.deleted
+    }
+
+    fn record_direct_commit(&mut self, key: &str, revision: Revision, deleted: bool) {
+        let seq = self.trace.record(
+            self.clock.now(),
+            Actor::etcd(),
+            TraceKind::StoreCommit {
+                key: key.to_string(),
+                revision,
+                deleted,
+            },
+            None,
+        );
+        self.commit_seqs.insert(revision, seq);
+        // The apiserver's parsed RBAC may be stale now.
+        self.apiserver.invalidate_rbac();
+    }
+
+    // ---- components --------------------------------------------------------------------------
+
+    /// Registers a component and starts it (its informers list, then watch).
+    pub fn add_component(&mut self, component: Box<dyn Component>) {
+        self.slots.push(Slot {
+            component,
+            running: false,
+            watches: Vec::new(),
+            pending_cause: None,
+            due_ticks: None,
+        });
+        let index = self.slots.len() - 1;
+        self.start_slot(index);
+    }
+
+    /// Stops a component by name: its watches close and it does nothing until started again.
+    /// Returns false if no component has that name.
+    pub fn stop_component(&mut self, name: &str) -> bool {
+        let Some(index) = self.slots.iter().position(|s| s.component.name() == name) else {
+            return false;
+        };
+        let watches = std::mem::take(&mut self.slots[index].watches);
+        for (_, id) in watches {
+            self.store.cancel_watch(id);
+        }
+        let slot = &mut self.slots[index];
+        slot.running = false;
+        slot.pending_cause = None;
+        slot.due_ticks = None;
+        self.trace.record(
+            self.clock.now(),
+            slot.component.actor(),
+            TraceKind::Decision {
+                reason: "Stopped".into(),
+                message: format!("{name} stopped"),
+            },
+            None,
+        );
+        true
+    }
+
+    /// Starts a stopped component: like a restarted process, its informers list everything
+    /// again (as `Added`) and then watch from there.
+    pub fn start_component(&mut self, name: &str) -> bool {
+        let Some(index) = self.slots.iter().position(|s| s.component.name() == name) else {
+            return false;
+        };
+        if !self.slots[index].running {
+            self.start_slot(index);
+        }
+        true
+    }
+
+    fn start_slot(&mut self, index: usize) {
+        let revision = self.store.revision();
+        let resources = self.slots[index].component.watches();
+        let mut initial: Vec<(&'static str, Value, Revision, String)> = Vec::new();
+        let mut watches = Vec::new();
+        for resource in resources {
+            let Some(info) = resources::by_plural(resource) else {
+                continue;
+            };
+            let prefix = info.prefix(None);
+            for object in crate::sim::apiserver::registry_list(&self.store, info, None) {
+                let rv = object
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<Revision>().ok())
+                    .unwrap_or(0);
+                let key = info.key(
+                    object
+                        .pointer("/metadata/namespace")
+                        .and_then(Value::as_str),
+                    object
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
+                );
+                initial.push((resource, object, rv, key));
+            }
+            if let Ok(id) = self
+                .store
+                .watch(&prefix, RangeEnd::Prefix, Some(revision + 1), true)
+            {
+                watches.push((resource, id));
+            }
+        }
+        initial.sort_by(|a, b| (a.2, &a.3).cmp(&(b.2, &b.3)));
+        let slot = &mut self.slots[index];
+        slot.running = true;
+        slot.watches = watches;
+        slot.pending_cause = Some(None);
+        for (resource, object, revision, key) in initial {
+            let cause = self.commit_seqs.get(&revision).copied();
+            let seq = self.trace.record(
+                self.clock.now(),
+                slot.component.actor(),
+                TraceKind::WatchDelivery {
+                    watcher: slot.component.name(),
+                    key: key.clone(),
+                    revision,
+                    event: WatchEventType::Added,
+                },
+                cause,
+            );
+            slot.component.observe(&ObjectEvent {
+                event: WatchEventType::Added,
+                resource,
+                key,
+                revision,
+                object,
+                seq,
+            });
+            slot.pending_cause = Some(Some(seq));
+        }
+    }
+
+    // ---- the loop ----------------------------------------------------------------------------
+
+    /// Is there a watch event waiting, or a component with work now?
+    pub fn has_pending_work(&self) -> bool {
+        let now = self.clock.now();
+        self.store.has_pending_events()
+            || self.slots.iter().any(|s| {
+                s.running && (s.pending_cause.is_some() || s.due_ticks.is_some_and(|d| d <= now))
+            })
+    }
+
+    /// The earliest timer of a running component.
+    pub fn next_timer(&self) -> Option<Ticks> {
+        self.slots
+            .iter()
+            .filter(|s| s.running)
+            .filter_map(|s| s.due_ticks)
+            .min()
+    }
+
+    /// One deterministic step (see the module doc). Returns whether anything happened.
+    pub fn step(&mut self) -> bool {
+        let delivered = self.deliver_watch_events();
+        let reconciled = self.run_reconciles();
+        delivered || reconciled
+    }
+
+    fn deliver_watch_events(&mut self) -> bool {
+        let mut pending: Vec<(Revision, usize, &'static str, backend::WatchEvent)> = Vec::new();
+        for (index, slot) in self.slots.iter().enumerate() {
+            if !slot.running {
+                continue;
+            }
+            for (resource, id) in &slot.watches {
+                for event in self.store.take_events(*id) {
+                    pending.push((event.kv.mod_revision, index, resource, event));
+                }
+            }
+        }
+        // Ordered by revision, then component, then key: the same on every run.
+        pending.sort_by(|a, b| (a.0, a.1, &a.3.kv.key).cmp(&(b.0, b.1, &b.3.kv.key)));
+        let delivered = !pending.is_empty();
+        let now = self.clock.now();
+        for (revision, index, resource, event) in pending {
+            let (kind, object) = match event.kind {
+                WatchEventKind::Put => {
+                    let kind = if event.kv.create_revision == event.kv.mod_revision {
+                        WatchEventType::Added
+                    } else {
+                        WatchEventType::Modified
+                    };
+                    (kind, decode_object(&event.kv))
+                }
+                WatchEventKind::Delete => (
+                    WatchEventType::Deleted,
+                    event.prev_kv.as_ref().and_then(decode_object),
+                ),
+            };
+            let Some(object) = object else { continue };
+            let cause = self.commit_seqs.get(&revision).copied();
+            let slot = &mut self.slots[index];
+            let seq = self.trace.record(
+                now,
+                slot.component.actor(),
+                TraceKind::WatchDelivery {
+                    watcher: slot.component.name(),
+                    key: event.kv.key.clone(),
+                    revision,
+                    event: kind,
+                },
+                cause,
+            );
+            slot.component.observe(&ObjectEvent {
+                event: kind,
+                resource,
+                key: event.kv.key,
+                revision,
+                object,
+                seq,
+            });
+            slot.pending_cause = Some(Some(seq));
+        }
+        delivered
+    }
+
+    fn run_reconciles(&mut self) -> bool {
+        let now = self.clock.now();
+        let mut ran = false;
+        for index in 0..self.slots.len() {
+            let slot = &mut self.slots[index];
+            let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
+            if !slot.running || (slot.pending_cause.is_none() && !timer_due) {
+                continue;
+            }
+            ran = true;
+            let cause = slot.pending_cause.take().flatten();
+            let mut ctx = Context {
+                now,
+                clock: &self.clock,
+                rng: &mut self.rng,
+                cause,
+                lister: Lister::new(&self.store),
+            };
+            let result = slot.component.reconcile(&mut ctx);
+            slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
+            let actor = slot.component.actor();
+            let credentials = slot.component.credentials();
+            for decision in result.decisions {
+                let decision_seq = self.trace.record(
+                    now,
+                    actor.clone(),
+                    TraceKind::Decision {
+                        reason: decision.reason,
+                        message: decision.message,
+                    },
+                    decision.cause.or(cause),
+                );
+                for mut request in decision.actions {
+                    request.credentials = credentials.clone();
+                    let handled = self.submit_as(&actor, Some(decision_seq), request.clone());
+                    self.slots[index]
+                        .component
+                        .on_response(&request, &handled.result);
+                }
+            }
+        }
+        ran
+    }
+
+    /// Steps until nothing is pending and no timer falls within `limit_ticks` from now; when idle
+    /// with a timer inside the limit, moves the clock to it.
+    pub fn run_until_idle(&mut self, limit_ticks: Ticks) -> RunOutcome {
+        let deadline = self.clock.now().saturating_add(limit_ticks);
+        let mut steps = 0;
+        while steps < MAX_STEPS_PER_RUN {
+            if self.has_pending_work() {
+                self.step();
+                steps += 1;
+                continue;
+            }
+            match self.next_timer() {
+                Some(due) if due <= deadline => self.move_clock_to(due),
+                _ => return RunOutcome { steps, idle: true },
+            }
+        }
+        RunOutcome {
+            steps,
+            idle: !self.has_pending_work(),
+        }
+    }
+
+    /// `sleep N`: lets `ticks` of simulated time pass, firing every timer on the way.
+    pub fn advance(&mut self, ticks: Ticks) -> RunOutcome {
+        let target = self.clock.now().saturating_add(ticks);
+        let outcome = self.run_until_idle(ticks);
+        if self.clock.now() < target {
+            self.move_clock_to(target);
+        }
+        outcome
+    }
+
+    fn move_clock_to(&mut self, ticks: Ticks) {
+        if ticks <= self.clock.now() {
+            return;
+        }
+        self.clock.advance_to(ticks);
+        self.trace.record(
+            ticks,
+            Actor::new("clock", "master"),
+            TraceKind::TimePassed { to_ticks: ticks },
+            None,
+        );
+    }
+
+    // ---- boot --------------------------------------------------------------------------------
+
+    fn boot(&mut self) {
+        let kubeadm = Actor::new("kubeadm", "master");
+        let send = |cluster: &mut Cluster,
+                    actor: &Actor,
+                    credentials: Credentials,
+                    resource: &str,
+                    body: Value| {
+            let namespace = body
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let mut request = ApiRequest::new(credentials, Verb::Create, resource).body(body);
+            request.namespace = namespace;
+            let handled = cluster.submit_as(actor, None, request);
+            assert!(
+                handled.result.is_ok(),
+                "boot object refused: {:?}",
+                handled.result
+            );
+        };
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            send(
+                self,
+                &kubeadm,
+                super_admin(),
+                "namespaces",
+                json!({
+                    "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}
+                }),
+            );
+        }
+        for (resource, body) in boot_rbac() {
+            send(self, &kubeadm, super_admin(), resource, body);
+        }
+        send(
+            self,
+            &kubeadm,
+            super_admin(),
+            "services",
+            json!({
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "kubernetes", "namespace": "default",
+                             "labels": {"component": "apiserver", "provider": "kubernetes"}},
+                "spec": {"clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"],
+                         "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+                         "internalTrafficPolicy": "Cluster",
+                         "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}
+            }),
+        );
+        for (name, ip, cpus, cidr) in NODES {
+            let kubelet = Actor::new("kubelet", name);
+            send(
+                self,
+                &kubelet,
+                node_credentials(name),
+                "nodes",
+                node_object(name, ip, cpus, cidr),
+            );
+        }
+    }
+}
+
+impl ApiClient for Cluster {
+    fn call(&mut self, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+        self.submit(request)
+    }
+}
+
+/// One Node as its kubelet registers it.
+pub fn node_object(name: &str, ip: &str, cpus: u32, pod_cidr: &str) -> Value {
+    let control_plane = name == "master";
+    let mut labels = json!({
+        "beta.kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+    });
+    let mut spec = json!({"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]});
+    if control_plane {
+        labels["node-role.kubernetes.io/control-plane"] = json!("");
+        labels["node.kubernetes.io/exclude-from-external-load-balancers"] = json!("");
+        spec["taints"] =
+            json!([{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]);
+    }
+    // 1 GiB of RAM; the kubelet keeps the 100Mi hard-eviction threshold out of allocatable.
+    let resources = |memory: &str| {
+        json!({
+            "cpu": cpus.to_string(), "ephemeral-storage": "19475Mi", "hugepages-2Mi": "0",
+            "memory": memory, "pods": "110"
+        })
+    };
+    let condition = |kind: &str, status: &str, reason: &str, message: &str| {
+        json!({
+            "type": kind, "status": status, "reason": reason, "message": message,
+            "lastHeartbeatTime": crate::sim::clock::Clock::default().rfc3339(),
+            "lastTransitionTime": crate::sim::clock::Clock::default().rfc3339(),
+        })
+    };
+    json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": labels, "annotations": {
+            "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
+            "node.alpha.kubernetes.io/ttl": "0",
+            "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+        "spec": spec,
+        "status": {
+            "capacity": resources("1048576Ki"),
+            "allocatable": resources("946176Ki"),
+            "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
+            "conditions": [
+                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "architecture": "amd64", "bootID": "", "containerRuntimeVersion": "containerd://1.7.24",
+                "kernelVersion": "6.8.0-51-generic", "kubeProxyVersion": "v1.32.0",
+                "kubeletVersion": "v1.32.0", "machineID": "", "operatingSystem": "linux",
+                "osImage": "Ubuntu 24.04.1 LTS", "systemUUID": ""
+            }
+        }
+    })
+}
+
+fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Value {
+    json!({"apiGroups": groups, "resources": resources, "verbs": verbs})
+}
+
+fn cluster_role(name: &str, rules: Vec<Value>) -> (&'static str, Value) {
+    (
+        "clusterroles",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+               "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+               "rules": rules}),
+    )
+}
+
+fn cluster_role_binding(
+    name: &str,
+    role: &str,
+    kind: &str,
+    subject: &str,
+) -> (&'static str, Value) {
+    (
+        "clusterrolebindings",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+               "metadata": {"name": name},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+               "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": subject}]}),
+    )
+}
+
+/// The RBAC a kubeadm cluster starts with, trimmed to what the sandbox's users and components use.
+/// Simplified: the component roles are broader than upstream's bootstrap policy.
+pub fn boot_rbac() -> Vec<(&'static str, Value)> {
+    const READ: &[&str] = &["get", "list", "watch"];
+    const WRITE: &[&str] = &[
+        "create",
+        "delete",
+        "deletecollection",
+        "get",
+        "list",
+        "patch",
+        "update",
+        "watch",
+    ];
+    let workloads: &[&str] = &[
+        "pods",
+        "pods/log",
+        "pods/status",
+        "services",
+        "endpoints",
+        "configmaps",
+        "secrets",
+        "serviceaccounts",
+        "events",
+        "replicationcontrollers",
+        "persistentvolumeclaims",
+    ];
+    let apps: &[&str] = &[
+        "deployments",
+        "deployments/scale",
+        "replicasets",
+        "replicasets/scale",
+        "daemonsets",
+        "statefulsets",
+    ];
+    vec![
+        cluster_role("cluster-admin", vec![rule(&["*"], &["*"], &["*"])]),
+        cluster_role(
+            "admin",
+            vec![
+                rule(&[""], workloads, WRITE),
+                rule(&["apps"], apps, WRITE),
+                rule(&["batch"], &["jobs", "cronjobs"], WRITE),
+                rule(
+                    &["rbac.authorization.k8s.io"],
+                    &["roles", "rolebindings"],
+                    WRITE,
+                ),
+            ],
+        ),
+        cluster_role(
+            "edit",
+            vec![
+                rule(&[""], workloads, WRITE),
+                rule(&["apps"], apps, WRITE),
+                rule(&["batch"], &["jobs", "cronjobs"], WRITE),
+            ],
+        ),
+        cluster_role(
+            "view",
+            vec![
+                rule(
+                    &[""],
+                    &[
+                        "pods",
+                        "pods/log",
+                        "pods/status",
+                        "services",
+                        "endpoints",
+                        "configmaps",
+                        "serviceaccounts",
+                        "events",
+                        "replicationcontrollers",
+                        "namespaces",
+                    ],
+                    READ,
+                ),
+                rule(&["apps"], apps, READ),
+                rule(&["batch"], &["jobs", "cronjobs"], READ),
+            ],
+        ),
+        cluster_role(
+            "system:kube-scheduler",
+            vec![
+                rule(
+                    &[""],
+                    &[
+                        "pods",
+                        "nodes",
+                        "namespaces",
+                        "services",
+                        "persistentvolumeclaims",
+                    ],
+                    READ,
+                ),
+                rule(&[""], &["pods"], &["delete"]),
+                rule(&[""], &["pods/binding", "bindings"], &["create"]),
+                rule(&[""], &["pods/status"], &["patch", "update"]),
+                rule(
+                    &["", "events.k8s.io"],
+                    &["events"],
+                    &["create", "patch", "update"],
+                ),
+                rule(
+                    &["coordination.k8s.io"],
+                    &["leases"],
+                    &["create", "get", "update"],
+                ),
+                rule(&["apps"], &["replicasets", "statefulsets"], READ),
+            ],
+        ),
+        cluster_role(
+            "system:kube-controller-manager",
+            vec![rule(&["*"], &["*"], &["*"])],
+        ),
+        cluster_role(
+            "system:node",
+            vec![
+                rule(
+                    &[""],
+                    &[
+                        "pods",
+                        "nodes",
+                        "services",
+                        "endpoints",
+                        "configmaps",
+                        "secrets",
+                        "namespaces",
+                    ],
+                    READ,
+                ),
+                rule(&[""], &["pods"], &["create", "delete"]),
+                rule(
+                    &[""],
+                    &["pods/status", "nodes/status"],
+                    &["patch", "update"],
+                ),
+                rule(&[""], &["nodes"], &["create", "delete", "patch", "update"]),
+                rule(
+                    &["", "events.k8s.io"],
+                    &["events"],
+                    &["create", "patch", "update"],
+                ),
+                rule(
+                    &["coordination.k8s.io"],
+                    &["leases"],
+                    &["create", "delete", "get", "patch", "update"],
+                ),
+            ],
+        ),
+        cluster_role_binding("cluster-admin", "cluster-admin", "Group", "system:masters"),
+        cluster_role_binding(
+            "kubeadm:cluster-admins",
+            "cluster-admin",
+            "Group",
+            "kubeadm:cluster-admins",
+        ),
+        cluster_role_binding(
+            "system:kube-scheduler",
+            "system:kube-scheduler",
+            "User",
+            "system:kube-scheduler",
+        ),
+        cluster_role_binding(
+            "system:kube-controller-manager",
+            "system:kube-controller-manager",
+            "User",
+            "system:kube-controller-manager",
+        ),
+        cluster_role_binding("system:node", "system:node", "Group", "system:nodes"),
+    ]
+}

@@ -1,1 +1,253 @@
-//! (being written)
+//! Components: the control loops that watch the cluster and return what they want done.
+//!
+//! Mirrors: client-go's informer + work-queue + reconcile shape (kube-rs `watcher` → `reflector`
+//! → `Controller`): a component is told about changes (`observe`, its informer cache), then asked
+//! to `reconcile`, and answers with intents. It never calls another component and never touches
+//! the store; the cluster applies its intents through the apiserver under its own identity, so
+//! every write it makes is authenticated, authorized, admitted, validated, stored and traced.
+//! Simplified: one informer per resource per component (no shared informer factory); a
+//! component's work queue is its own business (it sees every event, in revision order).
+
+use serde_json::Value;
+
+use crate::sim::api::resources;
+use crate::sim::apiserver::backend::Store;
+use crate::sim::apiserver::{decode_object, ApiError, ApiRequest, ApiResponse, Credentials, Verb};
+use crate::sim::clock::{Clock, Ticks};
+use crate::sim::rng::Rng;
+use crate::sim::trace::{Actor, Seq, WatchEventType};
+
+/// One change an informer hands to its component: `Added` (first seen, including the initial
+/// list), `Modified` (a later write), `Deleted` (the key is gone; `object` is its last state).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectEvent {
+    pub event: WatchEventType,
+    /// The plural resource the watch is on: `pods`, `nodes`.
+    pub resource: &'static str,
+    pub key: String,
+    /// The store revision of the change (the object's resourceVersion, or the delete's revision).
+    pub revision: i64,
+    pub object: Value,
+    /// The `WatchDelivery` trace event: name it as the cause of what this event leads to.
+    pub seq: Seq,
+}
+
+impl ObjectEvent {
+    pub fn name(&self) -> &str {
+        self.object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        self.object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+    }
+}
+
+/// Read-only access to the objects as the apiserver would return them: the informers' caches.
+/// Components read through this; they never write through it.
+pub struct Lister<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Lister<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Lister { store }
+    }
+
+    pub fn get(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let info = resources::by_plural(resource)?;
+        decode_object(&self.store.get(&info.key(namespace, name))?)
+    }
+
+    /// All objects of a resource, in one namespace or all, in key order.
+    pub fn list(&self, resource: &str, namespace: Option<&str>) -> Vec<Value> {
+        match resources::by_plural(resource) {
+            Some(info) => crate::sim::apiserver::registry_list(self.store, info, namespace),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// What a reconcile may use: the time, the cluster's one RNG, and read access to the objects.
+pub struct Context<'a> {
+    pub now: Ticks,
+    pub clock: &'a Clock,
+    pub rng: &'a mut Rng,
+    /// The latest delivery that made this component run (None when a timer fired).
+    pub cause: Option<Seq>,
+    pub lister: Lister<'a>,
+}
+
+/// A decision a component took, with the requests that carry it out. The cluster records it as a
+/// `Decision` trace event caused by `cause` (or the context's cause), then each request caused by
+/// the decision: delivery → decision → request → commit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decision {
+    /// A short upstream-style word: `Scheduled`, `SuccessfulCreate`, `FailedScheduling`.
+    pub reason: String,
+    pub message: String,
+    pub cause: Option<Seq>,
+    pub actions: Vec<ApiRequest>,
+}
+
+impl Decision {
+    pub fn new(reason: &str, message: impl Into<String>) -> Self {
+        Decision {
+            reason: reason.to_string(),
+            message: message.into(),
+            cause: None,
+            actions: Vec::new(),
+        }
+    }
+
+    pub fn caused_by(mut self, seq: Seq) -> Self {
+        self.cause = Some(seq);
+        self
+    }
+
+    pub fn action(mut self, request: ApiRequest) -> Self {
+        self.actions.push(request);
+        self
+    }
+}
+
+/// A reconcile's answer: its decisions (with their requests) and when to run again.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reconcile {
+    pub decisions: Vec<Decision>,
+    /// Run again after this many ticks even if nothing changes (resync, back-off, heartbeat).
+    pub requeue_after: Option<Ticks>,
+}
+
+/// A control loop. See the module doc.
+pub trait Component {
+    /// The name `stop`/`start` use: `serviceaccount-controller`, `kube-scheduler`, `kubelet@node1`.
+    fn name(&self) -> String;
+    /// Who it is in the trace: component and VM.
+    fn actor(&self) -> Actor;
+    /// Its identity at the apiserver; the cluster sets it on every request it returns.
+    fn credentials(&self) -> Credentials;
+    /// The resources it informs on.
+    fn watches(&self) -> Vec<&'static str>;
+    /// Informer cache update; mark work to do here.
+    fn observe(&mut self, event: &ObjectEvent);
+    /// Do the work marked so far.
+    fn reconcile(&mut self, ctx: &mut Context) -> Reconcile;
+    /// The apiserver's answer to one of its requests (a component may requeue on failure).
+    fn on_response(&mut self, _request: &ApiRequest, _result: &Result<ApiResponse, ApiError>) {}
+}
+
+/// Mirrors: `pkg/controller/serviceaccount/serviceaccounts_controller.go` — every active namespace
+/// gets a ServiceAccount named `default`, recreated if someone deletes it.
+/// Simplified: runs as `system:kube-controller-manager` rather than its own service account.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceAccountsController {
+    /// Namespaces to sync, each with the delivery that asked for it.
+    queue: std::collections::BTreeMap<String, Seq>,
+    /// Creates sent and not yet seen in the informer (upstream's expectations).
+    in_flight: std::collections::BTreeSet<String>,
+}
+
+pub const DEFAULT_SERVICE_ACCOUNT: &str = "default";
+
+impl ServiceAccountsController {
+    pub fn new() -> Self {
+        ServiceAccountsController::default()
+    }
+}
+
+impl Component for ServiceAccountsController {
+    fn name(&self) -> String {
+        "serviceaccount-controller".to_string()
+    }
+
+    fn actor(&self) -> Actor {
+        Actor::new("kube-controller-manager", "master")
+    }
+
+    fn credentials(&self) -> Credentials {
+        Credentials::ClientCertificate {
+            common_name: "system:kube-controller-manager".to_string(),
+            organizations: Vec::new(),
+        }
+    }
+
+    fn watches(&self) -> Vec<&'static str> {
+        vec!["namespaces", "serviceaccounts"]
+    }
+
+    fn observe(&mut self, event: &ObjectEvent) {
+        match (event.resource, event.event) {
+            ("namespaces", WatchEventType::Added | WatchEventType::Modified) => {
+                self.queue.insert(event.name().to_string(), event.seq);
+            }
+            ("namespaces", WatchEventType::Deleted) => {
+                self.queue.remove(event.name());
+            }
+            ("serviceaccounts", WatchEventType::Added)
+                if event.name() == DEFAULT_SERVICE_ACCOUNT =>
+            {
+                if let Some(ns) = event.namespace() {
+                    self.in_flight.remove(ns);
+                }
+            }
+            ("serviceaccounts", WatchEventType::Deleted)
+                if event.name() == DEFAULT_SERVICE_ACCOUNT =>
+            {
+                if let Some(ns) = event.namespace() {
+                    self.queue.insert(ns.to_string(), event.seq);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
+        let mut out = Reconcile::default();
+        for (namespace, seq) in std::mem::take(&mut self.queue) {
+            let Some(ns) = ctx.lister.get("namespaces", None, &namespace) else {
+                continue;
+            };
+            let terminating = ns.pointer("/metadata/deletionTimestamp").is_some();
+            let exists = ctx
+                .lister
+                .get("serviceaccounts", Some(&namespace), DEFAULT_SERVICE_ACCOUNT)
+                .is_some();
+            if terminating || exists || self.in_flight.contains(&namespace) {
+                continue;
+            }
+            self.in_flight.insert(namespace.clone());
+            let body = serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": namespace},
+            });
+            out.decisions.push(
+                Decision::new(
+                    "EnsureServiceAccount",
+                    format!("namespace {namespace} has no ServiceAccount \"default\": creating it"),
+                )
+                .caused_by(seq)
+                .action(
+                    ApiRequest::new(self.credentials(), Verb::Create, "serviceaccounts")
+                        .namespace(namespace.clone())
+                        .body(body),
+                ),
+            );
+        }
+        out
+    }
+
+    fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
+        // A failed create (other than AlreadyExists) is retried on the namespace's next change.
+        if let (Err(e), Some(ns)) = (result, &request.namespace) {
+            if e.reason != crate::sim::apiserver::StatusReason::AlreadyExists {
+                self.in_flight.remove(ns);
+            }
+        }
+    }
+}

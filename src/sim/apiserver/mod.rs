@@ -1,6 +1,284 @@
 //! kube-apiserver: the request path (authentication → authorization → mutating admission →
 //! validation → validating admission → storage) over the etcd-like store.
+//!
+//! Mirrors: the handler chain of `k8s.io/apiserver` (filters for authn/authz, then the REST
+//! handlers of `endpoints/handlers` and the generic registry `registry/generic/registry/store.go`),
+//! with each stage recorded as one `TraceKind::ApiStage` so the UI can animate a request.
+//! Simplified: one request is handled in one call (no HTTP, no concurrency); a watch is served by
+//! the cluster loop's informers rather than by a `Verb::Watch` stream (a `Watch` request answers
+//! with the current list, the informer's initial list).
 
+pub mod admission;
+pub mod authn;
+pub mod backend;
+pub mod checks;
+pub mod events;
+pub mod patch;
+pub mod rbac;
+mod registry;
 pub mod request;
 
+use serde_json::Value;
+
+pub use authn::{Authenticator, UserInfo};
+pub use registry::{decode_object, list_raw as registry_list, STATUS_RESOURCES};
 pub use request::{ApiClient, ApiError, ApiRequest, ApiResponse, Credentials, StatusReason, Verb};
+
+use self::backend::{Revision, Store};
+use self::rbac::{Attributes, RbacIndex};
+use super::api::resources::{self, ResourceInfo};
+use super::clock::Clock;
+use super::rng::Rng;
+use super::trace::{Actor, ApiStage, Seq, Trace, TraceKind};
+
+/// What the apiserver works with but does not own: the cluster's store, trace, clock and RNG.
+pub struct Env<'a> {
+    pub store: &'a mut Store,
+    pub trace: &'a mut Trace,
+    pub clock: &'a Clock,
+    pub rng: &'a mut Rng,
+}
+
+/// One store write the request made: the revision and the `StoreCommit` event that recorded it,
+/// so that the watch deliveries it causes can point back at it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commit {
+    pub key: String,
+    pub revision: Revision,
+    pub seq: Seq,
+}
+
+/// The outcome of one request, with the trace positions the cluster loop needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handled {
+    pub result: Result<ApiResponse, ApiError>,
+    pub request_seq: Seq,
+    pub response_seq: Seq,
+    pub commits: Vec<Commit>,
+}
+
+/// The apiserver's own state: the token authenticator and the parsed RBAC policy.
+#[derive(Clone, Debug, Default)]
+pub struct Apiserver {
+    pub authenticator: Authenticator,
+    /// Parsed RBAC objects; None after any RBAC write, rebuilt on the next authorization.
+    rbac: Option<RbacIndex>,
+}
+
+/// Records the stages of one request, each caused by the one before it.
+pub(crate) struct Tracer<'t> {
+    trace: &'t mut Trace,
+    tick: u64,
+    last: Seq,
+}
+
+impl Tracer<'_> {
+    pub(crate) fn stage(&mut self, stage: ApiStage, passed: bool, detail: impl Into<String>) {
+        self.last = self.trace.record(
+            self.tick,
+            Actor::apiserver(),
+            TraceKind::ApiStage {
+                stage,
+                passed,
+                detail: detail.into(),
+            },
+            Some(self.last),
+        );
+    }
+
+    pub(crate) fn commit(&mut self, key: &str, revision: Revision, deleted: bool) -> Seq {
+        self.trace.record(
+            self.tick,
+            Actor::etcd(),
+            TraceKind::StoreCommit {
+                key: key.to_string(),
+                revision,
+                deleted,
+            },
+            Some(self.last),
+        )
+    }
+}
+
+fn verb_name(request: &ApiRequest) -> &'static str {
+    request.verb.as_str()
+}
+
+impl Apiserver {
+    pub fn new() -> Self {
+        Apiserver::default()
+    }
+
+    /// Forgets the parsed RBAC policy (after a restore, or any RBAC write).
+    pub fn invalidate_rbac(&mut self) {
+        self.rbac = None;
+    }
+
+    fn rbac_index(&mut self, store: &Store) -> &RbacIndex {
+        if self.rbac.is_none() {
+            let load = |plural: &str| -> Vec<Value> {
+                resources::by_plural(plural)
+                    .map(|info| registry::list_raw(store, info, None))
+                    .unwrap_or_default()
+            };
+            let (cr, crb, r, rb) = (
+                load("clusterroles"),
+                load("clusterrolebindings"),
+                load("roles"),
+                load("rolebindings"),
+            );
+            self.rbac = Some(RbacIndex::build(cr.iter(), crb.iter(), r.iter(), rb.iter()));
+        }
+        self.rbac.get_or_insert_with(RbacIndex::default)
+    }
+
+    /// Authenticates without tracing: who these credentials are, for a component that asks.
+    pub fn whoami(&self, store: &Store, credentials: &Credentials) -> Result<UserInfo, ApiError> {
+        self.authenticator
+            .authenticate(credentials, |ns, name| sa_exists(store, ns, name))
+    }
+
+    /// Handles one request from `caller`, recording every stage in the trace.
+    pub fn handle(
+        &mut self,
+        env: Env,
+        caller: &Actor,
+        cause: Option<Seq>,
+        request: ApiRequest,
+    ) -> Handled {
+        let tick = env.clock.now();
+        let request_seq = env.trace.record(
+            tick,
+            caller.clone(),
+            TraceKind::Request {
+                verb: request.verb,
+                resource: request.resource.clone(),
+                subresource: request.subresource.clone(),
+                namespace: request.namespace.clone(),
+                name: request.name.clone(),
+                // What the client claims before authentication: a certificate's CN.
+                user: match &request.credentials {
+                    Credentials::ClientCertificate { common_name, .. } => Some(common_name.clone()),
+                    _ => None,
+                },
+            },
+            cause,
+        );
+        let mut tracer = Tracer {
+            trace: env.trace,
+            tick,
+            last: request_seq,
+        };
+        let mut commits = Vec::new();
+        let result = self.serve(
+            env.store,
+            env.clock,
+            env.rng,
+            &mut tracer,
+            &mut commits,
+            request,
+        );
+        let (code, message) = match &result {
+            Ok(r) => (r.code, String::new()),
+            Err(e) => (e.code, e.message.clone()),
+        };
+        let response_seq = tracer.trace.record(
+            tick,
+            Actor::apiserver(),
+            TraceKind::Response { code, message },
+            Some(tracer.last),
+        );
+        Handled {
+            result,
+            request_seq,
+            response_seq,
+            commits,
+        }
+    }
+
+    fn serve(
+        &mut self,
+        store: &mut Store,
+        clock: &Clock,
+        rng: &mut Rng,
+        tracer: &mut Tracer,
+        commits: &mut Vec<Commit>,
+        request: ApiRequest,
+    ) -> Result<ApiResponse, ApiError> {
+        // Authentication.
+        let user = match self.whoami(store, &request.credentials) {
+            Ok(user) => {
+                tracer.stage(
+                    ApiStage::Authentication,
+                    true,
+                    format!("user \"{}\" groups {:?}", user.name, user.groups),
+                );
+                user
+            }
+            Err(e) => {
+                tracer.stage(ApiStage::Authentication, false, e.message.clone());
+                return Err(e);
+            }
+        };
+        let Some(info) = resources::by_plural(&request.resource) else {
+            let e = ApiError::new(
+                StatusReason::NotFound,
+                "the server could not find the requested resource",
+            );
+            tracer.stage(ApiStage::Authorization, false, e.message.clone());
+            return Err(e);
+        };
+        let namespace = if info.namespaced {
+            request.namespace.as_deref().filter(|ns| !ns.is_empty())
+        } else {
+            None
+        };
+
+        // Authorization.
+        let attributes = Attributes {
+            user: &user,
+            verb: verb_name(&request),
+            api_group: info.group,
+            resource: info.plural,
+            subresource: request.subresource.as_deref(),
+            namespace,
+            name: request.name.as_deref(),
+        };
+        match self.rbac_index(store).authorize(&attributes) {
+            Ok(why) => tracer.stage(ApiStage::Authorization, true, why),
+            Err(why) => {
+                let e = admission::forbidden(
+                    &info.qualified_plural(),
+                    request.name.as_deref().unwrap_or(""),
+                    &why,
+                );
+                tracer.stage(ApiStage::Authorization, false, e.message.clone());
+                return Err(e);
+            }
+        }
+
+        let mut ctx = registry::Ctx {
+            store,
+            clock,
+            rng,
+            tracer,
+            commits,
+            info,
+        };
+        let result = ctx.dispatch(&request, namespace);
+        if info.group == "rbac.authorization.k8s.io" && !commits.is_empty() {
+            self.invalidate_rbac();
+        }
+        result
+    }
+}
+
+fn sa_exists(store: &Store, namespace: &str, name: &str) -> bool {
+    resources::by_plural("serviceaccounts")
+        .is_some_and(|info| store.get(&info.key(Some(namespace), name)).is_some())
+}
+
+/// The resource a request names, for callers that need its kind (kubectl's printers).
+pub fn resource_info(plural: &str) -> Option<&'static ResourceInfo> {
+    resources::by_plural(plural)
+}

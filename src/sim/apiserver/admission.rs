@@ -1,0 +1,395 @@
+//! Admission: the plugins that change (mutating) or refuse (validating) a write after it is
+//! authorized, and the defaulting the registry does before it.
+//!
+//! Mirrors: `plugin/pkg/admission/serviceaccount` (ServiceAccount: `default` account, refused when
+//! the account does not exist), `plugin/pkg/admission/defaulttolerationseconds`,
+//! `k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle` (NamespaceLifecycle), the registry's
+//! `BeforeCreate` (namespace, uid, creationTimestamp, generation, generateName) and the scheme
+//! defaults of `pkg/apis/core/v1/defaults.go` / `pkg/apis/apps/v1/defaults.go` for pods and the
+//! workload templates.
+//! Simplified: the ServiceAccount plugin does not add the projected `kube-api-access-*` token
+//! volume; defaults cover the fields `kubectl get -o yaml` shows most often, not every field.
+
+use serde_json::{json, Map, Value};
+
+use super::request::{ApiError, StatusReason};
+
+/// Namespaces the NamespaceLifecycle plugin never lets anyone delete.
+pub const IMMORTAL_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
+
+pub const NOT_READY_TAINT: &str = "node.kubernetes.io/not-ready";
+pub const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
+/// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds`.
+pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
+
+/// `admission.NewForbidden`: `pods "web" is forbidden: <why>` (no name: `pods is forbidden: ...`).
+pub fn forbidden(qualified_plural: &str, name: &str, why: &str) -> ApiError {
+    let message = if name.is_empty() {
+        format!("{qualified_plural} is forbidden: {why}")
+    } else {
+        format!("{qualified_plural} \"{name}\" is forbidden: {why}")
+    };
+    ApiError::new(StatusReason::Forbidden, message)
+}
+
+fn ensure_object<'a>(parent: &'a mut Value, field: &str) -> &'a mut Map<String, Value> {
+    if !parent.get(field).is_some_and(Value::is_object) {
+        parent[field] = json!({});
+    }
+    match parent.get_mut(field) {
+        Some(Value::Object(m)) => m,
+        _ => unreachable!("just set to an object"),
+    }
+}
+
+fn default_field(map: &mut Map<String, Value>, field: &str, value: Value) {
+    if map.get(field).is_none_or(Value::is_null) {
+        map.insert(field.to_string(), value);
+    }
+}
+
+/// The ServiceAccount plugin's mutation: pods run as `default` unless they name an account.
+/// Returns the account name to look up (None for mirror pods, which the plugin skips).
+pub fn service_account_default(pod: &mut Value) -> Option<String> {
+    let mirror = pod
+        .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+        .is_some();
+    let spec = ensure_object(pod, "spec");
+    let name = spec
+        .get("serviceAccountName")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            spec.get("serviceAccount")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or("default")
+        .to_string();
+    spec.insert("serviceAccountName".into(), json!(name));
+    spec.insert("serviceAccount".into(), json!(name));
+    (!mirror).then_some(name)
+}
+
+/// The ServiceAccount plugin's refusal when the account is missing.
+pub fn service_account_missing(pod_name: &str, namespace: &str, account: &str) -> ApiError {
+    forbidden(
+        "pods",
+        pod_name,
+        &format!(
+            "error looking up service account {namespace}/{account}: serviceaccount \"{account}\" not found"
+        ),
+    )
+}
+
+/// DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for 300 s before eviction,
+/// unless the pod already tolerates those taints.
+pub fn default_toleration_seconds(pod: &mut Value) -> bool {
+    let spec = ensure_object(pod, "spec");
+    let tolerations = spec
+        .entry("tolerations")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    let Value::Array(list) = tolerations else {
+        return false;
+    };
+    let tolerates = |list: &Vec<Value>, key: &str| {
+        list.iter().any(|t| {
+            let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
+            let t_key = t.get("key").and_then(Value::as_str).unwrap_or("");
+            let op = t.get("operator").and_then(Value::as_str).unwrap_or("Equal");
+            (effect.is_empty() || effect == "NoExecute")
+                && (t_key == key || (t_key.is_empty() && op == "Exists"))
+        })
+    };
+    let mut added = false;
+    for key in [NOT_READY_TAINT, UNREACHABLE_TAINT] {
+        if !tolerates(list, key) {
+            list.push(json!({
+                "effect": "NoExecute",
+                "key": key,
+                "operator": "Exists",
+                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS
+            }));
+            added = true;
+        }
+    }
+    added
+}
+
+/// `imagePullPolicy` defaults to Always for `:latest` or untagged images, else IfNotPresent.
+fn pull_policy(image: &str) -> &'static str {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    match last.split_once(':') {
+        Some((_, "latest")) | None if !image.contains('@') => "Always",
+        _ => "IfNotPresent",
+    }
+}
+
+fn default_container(container: &mut Value) {
+    let image = container
+        .get("image")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let Value::Object(c) = container else { return };
+    default_field(c, "imagePullPolicy", json!(pull_policy(&image)));
+    default_field(c, "terminationMessagePath", json!("/dev/termination-log"));
+    default_field(c, "terminationMessagePolicy", json!("File"));
+    default_field(c, "resources", json!({}));
+    // Limits without requests: requests default to the limits.
+    if let Some(limits) = c.get("resources").and_then(|r| r.get("limits")).cloned() {
+        if let Some(Value::Object(res)) = c.get_mut("resources") {
+            let requests = res.entry("requests").or_insert_with(|| json!({}));
+            if let (Value::Object(req), Value::Object(lim)) = (requests, limits) {
+                for (k, v) in lim {
+                    req.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(ports)) = c.get_mut("ports") {
+        for p in ports.iter_mut().filter_map(Value::as_object_mut) {
+            default_field(p, "protocol", json!("TCP"));
+        }
+    }
+}
+
+/// `SetDefaults_PodSpec` and its containers.
+pub fn default_pod_spec(spec: &mut Map<String, Value>) {
+    default_field(spec, "restartPolicy", json!("Always"));
+    default_field(spec, "terminationGracePeriodSeconds", json!(30));
+    default_field(spec, "dnsPolicy", json!("ClusterFirst"));
+    default_field(spec, "securityContext", json!({}));
+    default_field(spec, "schedulerName", json!("default-scheduler"));
+    for field in ["containers", "initContainers"] {
+        if let Some(Value::Array(containers)) = spec.get_mut(field) {
+            containers.iter_mut().for_each(default_container);
+        }
+    }
+}
+
+/// The QoS class kubelet and `kubectl describe` show, from the containers' requests and limits.
+pub fn qos_class(spec: &Value) -> &'static str {
+    let containers = spec
+        .get("containers")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let mut any = false;
+    let mut guaranteed = !containers.is_empty();
+    for c in containers {
+        let req = c.pointer("/resources/requests");
+        let lim = c.pointer("/resources/limits");
+        any |= req.is_some_and(|r| r.as_object().is_some_and(|m| !m.is_empty()))
+            || lim.is_some_and(|l| l.as_object().is_some_and(|m| !m.is_empty()));
+        for r in ["cpu", "memory"] {
+            let l = lim.and_then(|l| l.get(r));
+            if l.is_none() || req.and_then(|q| q.get(r)) != l {
+                guaranteed = false;
+            }
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}
+
+/// Scheme defaults for the kinds whose objects users write most. Returns what was defaulted,
+/// for the trace.
+pub fn apply_defaults(kind: &str, object: &mut Value) {
+    match kind {
+        "Pod" => {
+            let spec = ensure_object(object, "spec");
+            default_pod_spec(spec);
+            let spec_copy = object.get("spec").cloned().unwrap_or(Value::Null);
+            let status = ensure_object(object, "status");
+            default_field(status, "phase", json!("Pending"));
+            default_field(status, "qosClass", json!(qos_class(&spec_copy)));
+            if let Some(Value::Object(spec)) = object.get_mut("spec") {
+                default_field(spec, "enableServiceLinks", json!(true));
+                default_field(spec, "priority", json!(0));
+                default_field(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
+            }
+        }
+        "Deployment" | "ReplicaSet" | "DaemonSet" | "Job" => {
+            let spec = ensure_object(object, "spec");
+            if kind == "Deployment" || kind == "ReplicaSet" {
+                default_field(spec, "replicas", json!(1));
+            }
+            if kind == "Deployment" {
+                default_field(
+                    spec,
+                    "strategy",
+                    json!({"type": "RollingUpdate",
+                           "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}),
+                );
+                default_field(spec, "revisionHistoryLimit", json!(10));
+                default_field(spec, "progressDeadlineSeconds", json!(600));
+            }
+            if kind == "DaemonSet" {
+                default_field(
+                    spec,
+                    "updateStrategy",
+                    json!({"type": "RollingUpdate",
+                           "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}),
+                );
+                default_field(spec, "revisionHistoryLimit", json!(10));
+            }
+            if kind == "Job" {
+                default_field(spec, "backoffLimit", json!(6));
+                default_field(spec, "completions", json!(1));
+                default_field(spec, "parallelism", json!(1));
+            }
+            if let Some(template_spec) = spec
+                .get_mut("template")
+                .and_then(|t| t.get_mut("spec"))
+                .and_then(Value::as_object_mut)
+            {
+                default_pod_spec(template_spec);
+                if kind == "Job" {
+                    // A Job's pods must not restart forever; the API requires Never or OnFailure.
+                    if template_spec.get("restartPolicy") == Some(&json!("Always")) {
+                        template_spec.insert("restartPolicy".into(), json!("Never"));
+                    }
+                }
+            }
+            if let Some(template_meta) = spec.get_mut("template").and_then(Value::as_object_mut) {
+                default_field(template_meta, "metadata", json!({}));
+            }
+        }
+        "Service" => {
+            let spec = ensure_object(object, "spec");
+            default_field(spec, "type", json!("ClusterIP"));
+            default_field(spec, "sessionAffinity", json!("None"));
+            if let Some(Value::Array(ports)) = spec.get_mut("ports") {
+                for p in ports.iter_mut().filter_map(Value::as_object_mut) {
+                    default_field(p, "protocol", json!("TCP"));
+                    if let Some(port) = p.get("port").cloned() {
+                        default_field(p, "targetPort", port);
+                    }
+                }
+            }
+        }
+        "RoleBinding" | "ClusterRoleBinding" => {
+            // SetDefaults_Subject: users and groups are RBAC subjects; service accounts are core.
+            if let Some(Value::Array(subjects)) = object.get_mut("subjects") {
+                for s in subjects.iter_mut().filter_map(Value::as_object_mut) {
+                    let group = match s.get("kind").and_then(Value::as_str) {
+                        Some("User" | "Group") => "rbac.authorization.k8s.io",
+                        _ => "",
+                    };
+                    if s.get("apiGroup")
+                        .and_then(Value::as_str)
+                        .is_none_or(str::is_empty)
+                    {
+                        s.insert("apiGroup".into(), json!(group));
+                    }
+                }
+            }
+        }
+        "Namespace" => {
+            // NamespaceDefaultLabelName: every namespace carries its own name as a label.
+            let name = object
+                .pointer("/metadata/name")
+                .cloned()
+                .unwrap_or(Value::Null);
+            if name.is_string() {
+                let metadata = ensure_object(object, "metadata");
+                let labels = metadata.entry("labels").or_insert_with(|| json!({}));
+                if let Value::Object(labels) = labels {
+                    labels.insert("kubernetes.io/metadata.name".into(), name);
+                }
+            }
+            let spec = ensure_object(object, "spec");
+            default_field(spec, "finalizers", json!(["kubernetes"]));
+            let status = ensure_object(object, "status");
+            default_field(status, "phase", json!("Active"));
+        }
+        _ => {}
+    }
+}
+
+/// What NamespaceLifecycle needs to know about the request's namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamespaceState {
+    Missing,
+    Active,
+    Terminating,
+}
+
+/// NamespaceLifecycle on create: no new content in a missing or terminating namespace.
+pub fn namespace_lifecycle_create(
+    qualified_plural: &str,
+    name: &str,
+    namespace: &str,
+    state: NamespaceState,
+) -> Result<(), ApiError> {
+    match state {
+        NamespaceState::Active => Ok(()),
+        NamespaceState::Missing => Err(ApiError::not_found("namespaces", namespace)),
+        NamespaceState::Terminating => Err(forbidden(
+            qualified_plural,
+            name,
+            &format!(
+                "unable to create new content in namespace {namespace} because it is being terminated"
+            ),
+        )),
+    }
+}
+
+/// NamespaceLifecycle on delete: `default`, `kube-system` and `kube-public` stay.
+pub fn namespace_lifecycle_delete(name: &str) -> Result<(), ApiError> {
+    if IMMORTAL_NAMESPACES.contains(&name) {
+        return Err(forbidden(
+            "namespaces",
+            name,
+            "this namespace may not be deleted",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_without_a_tag_or_with_latest_are_always_pulled() {
+        for (image, policy) in [
+            ("nginx", "Always"),
+            ("nginx:latest", "Always"),
+            ("nginx:1.27", "IfNotPresent"),
+            ("registry:5000/app", "Always"),
+            ("registry:5000/app:v2", "IfNotPresent"),
+            ("nginx@sha256:abcd", "IfNotPresent"),
+        ] {
+            assert_eq!(pull_policy(image), policy, "{image}");
+        }
+    }
+
+    #[test]
+    fn default_toleration_seconds_respects_an_existing_toleration() {
+        let mut pod = json!({"spec": {"tolerations": [
+            {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 10}
+        ]}});
+        assert!(default_toleration_seconds(&mut pod));
+        let list = pod["spec"]["tolerations"].as_array().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1]["key"], NOT_READY_TAINT);
+        assert_eq!(list[1]["tolerationSeconds"], 300);
+    }
+
+    #[test]
+    fn qos_follows_requests_and_limits() {
+        let best = json!({"containers": [{"name": "a"}]});
+        let guaranteed = json!({"containers": [{"resources": {
+            "requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}}]});
+        let burstable = json!({"containers": [{"resources": {"requests": {"cpu": "100m"}}}]});
+        assert_eq!(qos_class(&best), "BestEffort");
+        assert_eq!(qos_class(&guaranteed), "Guaranteed");
+        assert_eq!(qos_class(&burstable), "Burstable");
+    }
+}
