@@ -17,6 +17,7 @@
 //! Simplified: one profile; no volume, DRA or scheduling-gate plugins; QueueingHints reduced to
 //! "requeue on the events the rejecting plugins registered"; see each file's `Simplified:`.
 
+pub mod component;
 pub mod fit_error;
 pub mod framework;
 pub mod intents;
@@ -29,6 +30,7 @@ pub mod record;
 pub mod schedule_one;
 pub mod testing;
 
+pub use component::Scheduler;
 pub use framework::{Profile, RecordDetail};
 pub use node_info::{NodeInfo, PodInfo, Snapshot};
 pub use record::CycleRecord;
