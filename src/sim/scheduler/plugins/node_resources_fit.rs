@@ -207,7 +207,13 @@ mod tests {
     #[test]
     fn filter_follows_upstream_enough_requests_cases() {
         // Node: 10 milli-CPU, 20 bytes of memory, 32 pods, as upstream's makeAllocatableResources(10, 20, 32).
-        let cases: Vec<(&str, k8s_openapi::api::core::v1::Pod, (i64, i64), Vec<&str>)> = vec![
+        type Case<'a> = (
+            &'a str,
+            k8s_openapi::api::core::v1::Pod,
+            (i64, i64),
+            Vec<&'a str>,
+        );
+        let cases: Vec<Case> = vec![
             ("no resources requested always fits", pod("p").build(), (10, 20), vec![]),
             (
                 "too many resources fails",
