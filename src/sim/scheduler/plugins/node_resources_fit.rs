@@ -147,6 +147,16 @@ impl Plugin for NodeResourcesFit {
         Status::success()
     }
     fn filter(&self, pod: &PodInfo, node: &NodeInfo, _state: &CycleState) -> Status {
+        // The common case, a node with room, answered without building the list of shortfalls.
+        let (want, used, cap) = (&pod.requests, &node.requested, &node.allocatable);
+        if (node.pods.len() as i64) < cap.pods
+            && want.cpu_millis <= cap.cpu_millis - used.cpu_millis
+            && want.memory_bytes <= cap.memory_bytes - used.memory_bytes
+            && want.ephemeral_storage_bytes
+                <= cap.ephemeral_storage_bytes - used.ephemeral_storage_bytes
+        {
+            return Status::success();
+        }
         let insufficient = fits(pod, node);
         if insufficient.is_empty() {
             return Status::success();
