@@ -243,3 +243,125 @@ pub fn preempt(
     }
     record
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scheduler::testing::{node, pod};
+
+    fn snapshot(existing: Vec<k8s_openapi::api::core::v1::Pod>) -> Snapshot {
+        Snapshot::from_objects(vec![node("node1").cpu("1").memory("1Gi").build()], existing)
+    }
+
+    #[test]
+    fn only_as_many_low_priority_pods_as_needed_become_victims_the_rest_are_reprieved() {
+        let s = snapshot(vec![
+            pod("low-a")
+                .priority(1)
+                .request_cpu("400m")
+                .node_name("node1")
+                .build(),
+            pod("low-b")
+                .priority(2)
+                .request_cpu("400m")
+                .node_name("node1")
+                .build(),
+        ]);
+        let preemptor = s.pod_info(&pod("p").priority(100).request_cpu("500m").build());
+        let victims = select_victims_on_node(&Profile::default_profile(), &preemptor, &s, 0);
+        // Reprieve goes most important first: low-b (priority 2) is kept, low-a must go.
+        let names: Vec<String> = victims
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v.name.clone())
+            .collect();
+        assert_eq!(names, ["low-a"]);
+    }
+
+    #[test]
+    fn pods_of_equal_or_higher_priority_are_never_victims() {
+        let s = snapshot(vec![pod("peer")
+            .priority(100)
+            .request_cpu("800m")
+            .node_name("node1")
+            .build()]);
+        let preemptor = s.pod_info(&pod("p").priority(100).request_cpu("500m").build());
+        let status = select_victims_on_node(&Profile::default_profile(), &preemptor, &s, 0);
+        assert_eq!(
+            status.err().map(|s| s.reasons),
+            Some(vec![NO_VICTIMS.to_string()])
+        );
+    }
+
+    #[test]
+    fn when_removing_every_lower_priority_pod_is_not_enough_the_filter_reason_is_kept() {
+        let s = snapshot(vec![
+            pod("low")
+                .priority(0)
+                .request_cpu("200m")
+                .node_name("node1")
+                .build(),
+            pod("high")
+                .priority(1000)
+                .request_cpu("700m")
+                .node_name("node1")
+                .build(),
+        ]);
+        let preemptor = s.pod_info(&pod("p").priority(100).request_cpu("500m").build());
+        let status = select_victims_on_node(&Profile::default_profile(), &preemptor, &s, 0);
+        assert_eq!(
+            status.err().map(|s| s.reasons),
+            Some(vec!["Insufficient cpu".to_string()])
+        );
+    }
+
+    #[test]
+    fn the_candidate_whose_most_important_victim_matters_least_is_picked() {
+        let s = Snapshot::from_objects(
+            vec![node("a").cpu("1").build(), node("b").cpu("1").build()],
+            vec![
+                pod("a-victim")
+                    .priority(50)
+                    .request_cpu("1")
+                    .node_name("a")
+                    .build(),
+                pod("b-victim")
+                    .priority(10)
+                    .request_cpu("1")
+                    .node_name("b")
+                    .build(),
+            ],
+        );
+        let preemptor = s.pod_info(&pod("p").priority(100).request_cpu("1").build());
+        let rejected: BTreeMap<usize, Status> = (0..2)
+            .map(|i| (i, Status::unschedulable("Insufficient cpu")))
+            .collect();
+        let record = preempt(
+            &Profile::default_profile(),
+            &preemptor,
+            &s,
+            &rejected,
+            &mut Rng::new(1),
+        );
+        assert_eq!(record.nominated_node.as_deref(), Some("b"));
+        assert_eq!(record.victims, ["default/b-victim"]);
+        assert_eq!(record.message, "");
+    }
+
+    #[test]
+    fn a_pod_that_never_preempts_says_so() {
+        let s = snapshot(vec![]);
+        let preemptor = s.pod_info(&pod("p").priority(100).preemption_policy("Never").build());
+        let record = preempt(
+            &Profile::default_profile(),
+            &preemptor,
+            &s,
+            &BTreeMap::new(),
+            &mut Rng::new(1),
+        );
+        assert_eq!(
+            record.message,
+            "preemption: not eligible due to preemptionPolicy=Never."
+        );
+    }
+}
