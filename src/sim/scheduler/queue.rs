@@ -1,0 +1,485 @@
+//! The scheduling queue: which pending pod the scheduler tries next, and when a pod that did
+//! not fit is tried again.
+//!
+//! Mirrors: `pkg/scheduler/internal/queue/scheduling_queue.go` (`PriorityQueue`).
+//!
+//! ```text
+//!   new pod ──▶ activeQ ──pop──▶ cycle ──fits──▶ bind (leaves the queue)
+//!                 ▲  ▲                  └─no──▶ unschedulablePods ──cluster event that can help──┐
+//!                 │  └──── backoff expired ◀── backoffQ ◀── still backing off ◀─────────────────┤
+//!                 └──────────────── backoff over ◀──────────────────────────────────────────────┘
+//!   unschedulablePods ──stayed 5 min (flush)──▶ activeQ / backoffQ
+//! ```
+//! activeQ is ordered by PrioritySort: higher `spec.priority` first, then the earlier queue
+//! timestamp. A pod's back-off is 1 s after its first failed attempt, doubling per attempt, at
+//! most 10 s (`podInitialBackoffSeconds`, `podMaxBackoffSeconds`).
+//!
+//! Simplified: QueueingHints are reduced to the event registrations they refine: a cluster event
+//! moves a pod only if one of the plugins that rejected it registered that event (upstream's
+//! behaviour with the `SchedulerQueueingHints` gate off). The 30 s flush loop is exact: a pod
+//! leaves unschedulablePods as soon as it has waited 5 minutes, not at the next 30 s tick.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Pod;
+use serde::{Deserialize, Serialize};
+
+use super::framework::ClusterEvent;
+use crate::sim::clock::{seconds_to_ticks, Ticks};
+
+pub const POD_INITIAL_BACKOFF_TICKS: Ticks = seconds_to_ticks(1);
+pub const POD_MAX_BACKOFF_TICKS: Ticks = seconds_to_ticks(10);
+/// `podMaxInUnschedulablePodsDuration`.
+pub const POD_MAX_IN_UNSCHEDULABLE_PODS_TICKS: Ticks = seconds_to_ticks(5 * 60);
+
+/// A pod waiting in the queue, with what the queue remembers about its attempts.
+#[derive(Clone, Debug)]
+pub struct QueuedPodInfo {
+    pub pod: Arc<Pod>,
+    /// `namespace/name`.
+    pub key: String,
+    pub priority: i32,
+    /// When the pod last entered a sub-queue (ordering in activeQ, back-off start).
+    pub timestamp_ticks: Ticks,
+    pub initial_attempt_ticks: Option<Ticks>,
+    pub attempts: u32,
+    /// Plugins that rejected it last time; only their events requeue it.
+    pub unschedulable_plugins: BTreeSet<String>,
+    /// The scheduling cycle that popped it last.
+    pub scheduling_cycle: u64,
+}
+
+/// Where a pod is, for the UI's queue panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QueueName {
+    /// Ready to be scheduled, in PrioritySort order.
+    Active,
+    /// Failed recently; waits out its back-off, then returns to activeQ.
+    Backoff,
+    /// Did not fit; waits for a cluster event that might help, or 5 minutes.
+    Unschedulable,
+    /// Popped and being scheduled.
+    InFlight,
+}
+
+/// One move between sub-queues, returned so the scheduler can trace it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMove {
+    pub pod: String,
+    pub to: QueueName,
+    /// `PodAdd`, `NodeAdd`, `BackoffComplete`, `UnschedulableTimeout`, `ScheduleAttemptFailure`...
+    pub event: String,
+}
+
+pub struct SchedulingQueue {
+    /// Ordered by (higher priority, earlier timestamp, arrival sequence).
+    active: BTreeMap<(Reverse<i32>, Ticks, u64), String>,
+    /// Ordered by (back-off expiry, arrival sequence).
+    backoff: BTreeMap<(Ticks, u64), String>,
+    unschedulable: BTreeSet<String>,
+    pods: BTreeMap<String, (QueueName, QueuedPodInfo, u64)>,
+    events_by_plugin: BTreeMap<String, Vec<ClusterEvent>>,
+    scheduling_cycle: u64,
+    /// The cycle during which the last cluster event moved pods: a pod failing in a cycle that
+    /// began before it goes to backoffQ, not unschedulablePods, since that event may help it.
+    move_request_cycle: u64,
+    seq: u64,
+}
+
+impl SchedulingQueue {
+    /// `events_by_plugin` is `Profile::events_by_plugin()`.
+    pub fn new(events_by_plugin: BTreeMap<String, Vec<ClusterEvent>>) -> SchedulingQueue {
+        SchedulingQueue {
+            active: BTreeMap::new(),
+            backoff: BTreeMap::new(),
+            unschedulable: BTreeSet::new(),
+            pods: BTreeMap::new(),
+            events_by_plugin,
+            scheduling_cycle: 0,
+            move_request_cycle: 0,
+            seq: 0,
+        }
+    }
+
+    pub fn scheduling_cycle(&self) -> u64 {
+        self.scheduling_cycle
+    }
+
+    pub fn len(&self) -> usize {
+        self.pods.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pods.is_empty()
+    }
+
+    pub fn where_is(&self, key: &str) -> Option<QueueName> {
+        self.pods.get(key).map(|(q, _, _)| *q)
+    }
+
+    /// Pods per sub-queue, in queue order (for the UI).
+    pub fn active_keys(&self) -> Vec<String> {
+        self.active.values().cloned().collect()
+    }
+
+    pub fn backoff_keys(&self) -> Vec<String> {
+        self.backoff.values().cloned().collect()
+    }
+
+    pub fn unschedulable_keys(&self) -> Vec<String> {
+        self.unschedulable.iter().cloned().collect()
+    }
+
+    fn key_of(pod: &Pod) -> String {
+        format!(
+            "{}/{}",
+            pod.metadata.namespace.as_deref().unwrap_or("default"),
+            pod.metadata.name.as_deref().unwrap_or("")
+        )
+    }
+
+    fn priority_of(pod: &Pod) -> i32 {
+        pod.spec.as_ref().and_then(|s| s.priority).unwrap_or(0)
+    }
+
+    /// `calculateBackoffDuration`: 1 s, 2 s, 4 s, 8 s, then 10 s.
+    pub fn backoff_duration(attempts: u32) -> Ticks {
+        let mut duration = POD_INITIAL_BACKOFF_TICKS;
+        for _ in 1..attempts {
+            if duration > POD_MAX_BACKOFF_TICKS - duration {
+                return POD_MAX_BACKOFF_TICKS;
+            }
+            duration += duration;
+        }
+        duration.min(POD_MAX_BACKOFF_TICKS)
+    }
+
+    fn backoff_expiry(info: &QueuedPodInfo) -> Ticks {
+        info.timestamp_ticks + Self::backoff_duration(info.attempts)
+    }
+
+    fn detach(&mut self, key: &str) -> Option<QueuedPodInfo> {
+        let (queue, info, seq) = self.pods.remove(key)?;
+        match queue {
+            QueueName::Active => {
+                self.active
+                    .remove(&(Reverse(info.priority), info.timestamp_ticks, seq));
+            }
+            QueueName::Backoff => {
+                self.backoff.remove(&(Self::backoff_expiry(&info), seq));
+            }
+            QueueName::Unschedulable => {
+                self.unschedulable.remove(key);
+            }
+            QueueName::InFlight => {}
+        }
+        Some(info)
+    }
+
+    fn place(&mut self, info: QueuedPodInfo, queue: QueueName) {
+        self.seq += 1;
+        let seq = self.seq;
+        let key = info.key.clone();
+        match queue {
+            QueueName::Active => {
+                self.active.insert(
+                    (Reverse(info.priority), info.timestamp_ticks, seq),
+                    key.clone(),
+                );
+            }
+            QueueName::Backoff => {
+                self.backoff
+                    .insert((Self::backoff_expiry(&info), seq), key.clone());
+            }
+            QueueName::Unschedulable => {
+                self.unschedulable.insert(key.clone());
+            }
+            QueueName::InFlight => {}
+        }
+        self.pods.insert(key, (queue, info, seq));
+    }
+
+    /// A new pending pod (informer Add): straight to activeQ.
+    pub fn add(&mut self, pod: Arc<Pod>, now: Ticks) -> QueueMove {
+        let key = Self::key_of(&pod);
+        let previous = self.detach(&key);
+        let info = QueuedPodInfo {
+            priority: Self::priority_of(&pod),
+            key: key.clone(),
+            timestamp_ticks: now,
+            initial_attempt_ticks: previous.as_ref().and_then(|p| p.initial_attempt_ticks),
+            attempts: previous.as_ref().map_or(0, |p| p.attempts),
+            unschedulable_plugins: BTreeSet::new(),
+            scheduling_cycle: 0,
+            pod,
+        };
+        self.place(info, QueueName::Active);
+        QueueMove {
+            pod: key,
+            to: QueueName::Active,
+            event: "PodAdd".into(),
+        }
+    }
+
+    /// The pending pod changed (labels, tolerations...): it may fit now, so it leaves
+    /// unschedulablePods for backoffQ or activeQ; elsewhere it just takes the new object.
+    pub fn update(&mut self, pod: Arc<Pod>, now: Ticks) -> Option<QueueMove> {
+        let key = Self::key_of(&pod);
+        let (queue, _, _) = self.pods.get(&key)?;
+        let queue = *queue;
+        let mut info = self.detach(&key)?;
+        info.pod = pod;
+        if queue == QueueName::Unschedulable {
+            let to = if Self::backoff_expiry(&info) > now {
+                QueueName::Backoff
+            } else {
+                QueueName::Active
+            };
+            self.place(info, to);
+            return Some(QueueMove {
+                pod: key,
+                to,
+                event: "PodUpdate".into(),
+            });
+        }
+        self.place(info, queue);
+        None
+    }
+
+    /// The pod was deleted or bound by someone else.
+    pub fn delete(&mut self, key: &str) -> bool {
+        self.detach(key).is_some()
+    }
+
+    /// Pops the next pod from activeQ and starts a scheduling cycle for it.
+    pub fn pop(&mut self) -> Option<QueuedPodInfo> {
+        let (_, key) = self.active.pop_first()?;
+        let (_, mut info, _) = self.pods.remove(&key)?;
+        self.scheduling_cycle += 1;
+        info.attempts += 1;
+        info.scheduling_cycle = self.scheduling_cycle;
+        if info.initial_attempt_ticks.is_none() {
+            info.initial_attempt_ticks = Some(info.timestamp_ticks);
+        }
+        self.place(info.clone(), QueueName::InFlight);
+        Some(info)
+    }
+
+    /// The pod was bound (or assumed): it leaves the queue.
+    pub fn done(&mut self, key: &str) {
+        self.detach(key);
+    }
+
+    /// `AddUnschedulableIfNotPresent`: the cycle failed. With rejecting plugins the pod waits in
+    /// unschedulablePods for an event, unless an event arrived during its cycle (then backoffQ);
+    /// with none (an error) it goes to backoffQ.
+    pub fn add_unschedulable(
+        &mut self,
+        mut info: QueuedPodInfo,
+        plugins: BTreeSet<String>,
+        now: Ticks,
+    ) -> QueueMove {
+        self.detach(&info.key);
+        info.timestamp_ticks = now;
+        info.unschedulable_plugins = plugins;
+        let to = if info.unschedulable_plugins.is_empty()
+            || self.move_request_cycle >= info.scheduling_cycle
+        {
+            QueueName::Backoff
+        } else {
+            QueueName::Unschedulable
+        };
+        let key = info.key.clone();
+        self.place(info, to);
+        QueueMove {
+            pod: key,
+            to,
+            event: "ScheduleAttemptFailure".into(),
+        }
+    }
+
+    /// `MoveAllToActiveOrBackoffQueue`: a cluster event happened; every unschedulable pod that a
+    /// plugin registered for this event rejected moves on (to backoffQ if still backing off).
+    pub fn on_event(&mut self, event: ClusterEvent, now: Ticks) -> Vec<QueueMove> {
+        self.move_request_cycle = self.scheduling_cycle;
+        let keys: Vec<String> = self.unschedulable.iter().cloned().collect();
+        let mut moves = Vec::new();
+        for key in keys {
+            let interested = match self.pods.get(&key) {
+                Some((_, info, _)) => {
+                    event == ClusterEvent::UnschedulableTimeout
+                        || info.unschedulable_plugins.is_empty()
+                        || info.unschedulable_plugins.iter().any(|p| {
+                            self.events_by_plugin
+                                .get(p)
+                                .is_some_and(|events| events.contains(&event))
+                        })
+                }
+                None => false,
+            };
+            if interested {
+                moves.push(self.requeue(&key, now, &format!("{event:?}")));
+            }
+        }
+        moves.into_iter().flatten().collect()
+    }
+
+    fn requeue(&mut self, key: &str, now: Ticks, event: &str) -> Option<QueueMove> {
+        let info = self.detach(key)?;
+        let to = if Self::backoff_expiry(&info) > now {
+            QueueName::Backoff
+        } else {
+            QueueName::Active
+        };
+        let mut info = info;
+        if to == QueueName::Active {
+            info.timestamp_ticks = now;
+        }
+        self.place(info, to);
+        Some(QueueMove {
+            pod: key.to_string(),
+            to,
+            event: event.to_string(),
+        })
+    }
+
+    /// `flushBackoffQCompleted` and `flushUnschedulablePodsLeftover`, at time `now`.
+    pub fn flush(&mut self, now: Ticks) -> Vec<QueueMove> {
+        let mut moves = Vec::new();
+        while let Some((&(expiry, seq), _)) = self.backoff.first_key_value() {
+            if expiry > now {
+                break;
+            }
+            let Some(key) = self.backoff.remove(&(expiry, seq)) else {
+                break;
+            };
+            if let Some((_, mut info, _)) = self.pods.remove(&key) {
+                info.timestamp_ticks = now;
+                self.place(info, QueueName::Active);
+                moves.push(QueueMove {
+                    pod: key,
+                    to: QueueName::Active,
+                    event: "BackoffComplete".into(),
+                });
+            }
+        }
+        let stale: Vec<String> = self
+            .unschedulable
+            .iter()
+            .filter(|k| {
+                self.pods.get(*k).is_some_and(|(_, info, _)| {
+                    now.saturating_sub(info.timestamp_ticks) >= POD_MAX_IN_UNSCHEDULABLE_PODS_TICKS
+                })
+            })
+            .cloned()
+            .collect();
+        for key in stale {
+            moves.extend(self.requeue(&key, now, "UnschedulableTimeout"));
+        }
+        moves
+    }
+
+    /// When `flush` next has something to do: a back-off ending or a 5-minute wait running out.
+    pub fn next_wake_ticks(&self) -> Option<Ticks> {
+        let backoff = self.backoff.keys().next().map(|(expiry, _)| *expiry);
+        let leftover = self
+            .unschedulable
+            .iter()
+            .filter_map(|k| self.pods.get(k))
+            .map(|(_, info, _)| info.timestamp_ticks + POD_MAX_IN_UNSCHEDULABLE_PODS_TICKS)
+            .min();
+        match (backoff, leftover) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scheduler::framework::Profile;
+    use crate::sim::scheduler::testing::pod;
+
+    fn queue() -> SchedulingQueue {
+        SchedulingQueue::new(Profile::default_profile().events_by_plugin())
+    }
+
+    fn plugins(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn active_q_pops_higher_priority_first_then_earlier_arrivals() {
+        let mut q = queue();
+        q.add(Arc::new(pod("low-early").priority(0).build()), 0);
+        q.add(Arc::new(pod("high-late").priority(1000).build()), 5);
+        q.add(Arc::new(pod("low-late").priority(0).build()), 7);
+        let order: Vec<String> = std::iter::from_fn(|| q.pop().map(|p| p.key)).collect();
+        assert_eq!(
+            order,
+            ["default/high-late", "default/low-early", "default/low-late"]
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_from_one_second_up_to_ten() {
+        let got: Vec<Ticks> = (1..=6).map(SchedulingQueue::backoff_duration).collect();
+        assert_eq!(got, [1000, 2000, 4000, 8000, 10000, 10000]);
+    }
+
+    #[test]
+    fn an_unschedulable_pod_waits_for_an_event_its_plugin_registered() {
+        let mut q = queue();
+        q.add(Arc::new(pod("big").build()), 0);
+        let info = q.pop().unwrap_or_else(|| panic!("queued"));
+        q.add_unschedulable(info, plugins(&["NodeResourcesFit"]), 100);
+        assert_eq!(q.where_is("default/big"), Some(QueueName::Unschedulable));
+        // A pod being added to some node cannot free resources: no move.
+        assert!(q.on_event(ClusterEvent::AssignedPodAdd, 200).is_empty());
+        assert_eq!(q.where_is("default/big"), Some(QueueName::Unschedulable));
+        // A pod deleted may: the pod moves, to backoffQ while its 1 s back-off lasts.
+        let moves = q.on_event(ClusterEvent::AssignedPodDelete, 600);
+        assert_eq!(moves[0].to, QueueName::Backoff);
+        assert!(q.flush(1099).is_empty());
+        assert_eq!(q.flush(1100)[0].to, QueueName::Active);
+        assert_eq!(q.pop().map(|p| p.attempts), Some(2));
+    }
+
+    #[test]
+    fn an_event_during_the_cycle_sends_the_failed_pod_to_backoff_instead() {
+        let mut q = queue();
+        q.add(Arc::new(pod("p").build()), 0);
+        let info = q.pop().unwrap_or_else(|| panic!("queued"));
+        q.on_event(ClusterEvent::NodeAdd, 10);
+        let mv = q.add_unschedulable(info, plugins(&["TaintToleration"]), 20);
+        assert_eq!(mv.to, QueueName::Backoff);
+    }
+
+    #[test]
+    fn unschedulable_pods_are_flushed_after_five_minutes() {
+        let mut q = queue();
+        q.add(Arc::new(pod("p").build()), 0);
+        let info = q.pop().unwrap_or_else(|| panic!("queued"));
+        q.add_unschedulable(info, plugins(&["NodeAffinity"]), 1_000);
+        assert_eq!(q.next_wake_ticks(), Some(301_000));
+        assert!(q.flush(300_999).is_empty());
+        let moves = q.flush(301_000);
+        assert_eq!(
+            (moves[0].to, moves[0].event.as_str()),
+            (QueueName::Active, "UnschedulableTimeout")
+        );
+    }
+
+    #[test]
+    fn updating_an_unschedulable_pod_moves_it() {
+        let mut q = queue();
+        q.add(Arc::new(pod("p").build()), 0);
+        let info = q.pop().unwrap_or_else(|| panic!("queued"));
+        q.add_unschedulable(info, plugins(&["NodeAffinity"]), 0);
+        let mv = q.update(Arc::new(pod("p").label("x", "y").build()), 5_000);
+        assert_eq!(mv.map(|m| m.to), Some(QueueName::Active));
+    }
+}
