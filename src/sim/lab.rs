@@ -1,7 +1,7 @@
 //! The lab a student starts with: the course notes' kubeadm + Vagrant cluster, booted.
 //!
 //! Mirrors: `kubeadm init` on `master` (172.16.20.11) and `kubeadm join` on `node1` and `node2`:
-//! registered Nodes, RBAC, namespaces (from [`Cluster::new`]), then kube-controller-manager's loops and a kubelet on every
+//! registered Nodes, RBAC, namespaces (from [`Cluster::new`]), then kube-scheduler, kube-controller-manager's loops and a kubelet on every
 //! VM, which on master runs the control plane from its static pod manifests.
 //! Simplified: the control-plane processes are modelled by the cluster itself; their static pods
 //! are what `kubectl get pods -n kube-system` shows of them.
@@ -14,6 +14,7 @@ use super::cluster::Cluster;
 use super::controller::controller_manager;
 use super::kubelet::failures::NodeHandle;
 use super::kubelet::Kubelet;
+use super::scheduler::component::Scheduler;
 
 /// The lab's VMs, in the order the page draws them.
 pub const LAB_NODES: [&str; 3] = ["master", "node1", "node2"];
@@ -33,6 +34,7 @@ impl Lab {
     /// kubeadm cluster: nodes registered, control-plane pods Running.
     pub fn boot(seed: u64) -> Lab {
         let mut cluster = Cluster::new(seed);
+        cluster.add_component(Box::new(Scheduler::default()));
         for component in controller_manager() {
             cluster.add_component(component);
         }
