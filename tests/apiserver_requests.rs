@@ -808,3 +808,46 @@ fn a_list_across_namespaces_and_a_cluster_scoped_list() {
         (Some("apps/v1"), Some("DeploymentList"))
     );
 }
+
+#[test]
+fn a_body_of_the_wrong_shape_is_a_bad_request_not_a_panic() {
+    let mut c = Cluster::new(1);
+    for body in [
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}, "spec": "nope"}),
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": "x", "spec": {}}),
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}, "spec": {"containers": [1]}}),
+    ] {
+        let err = c
+            .submit(
+                admin(Verb::Create, "pods")
+                    .namespace("default")
+                    .body(body.clone()),
+            )
+            .unwrap_err();
+        assert!(matches!(err.code, 400 | 422), "{body}: {err:?}");
+    }
+    let err = c
+        .submit(
+            admin(Verb::Create, "pods")
+                .namespace("default")
+                .body(json!([1, 2])),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, 400);
+    for patch in [
+        json!("x"),
+        json!([1]),
+        json!({"spec": {"containers": [{"image": "x"}]}}),
+    ] {
+        create_pod(&mut c, "default", "p");
+        let r = c.submit(
+            admin(Verb::Patch, "pods")
+                .namespace("default")
+                .name("p")
+                .patch(PatchType::StrategicMerge, patch.clone()),
+        );
+        assert!(r.is_err(), "{patch}");
+        c.submit(admin(Verb::Delete, "pods").namespace("default").name("p"))
+            .unwrap();
+    }
+}

@@ -24,6 +24,7 @@ use crate::sim::api::resources;
 use crate::sim::apiserver::backend::{
     self, Bytes, RangeEnd, Revision, Store, WatchEventKind, WatchId,
 };
+use crate::sim::apiserver::checks::ListFilter;
 use crate::sim::apiserver::{
     decode_object, ApiClient, ApiError, ApiRequest, ApiResponse, Apiserver, Credentials, Env,
     Handled, Verb,
@@ -80,6 +81,15 @@ pub struct ClusterSnapshot {
     pub trace_len: usize,
 }
 
+/// A watch a client opened (`kubectl get -w`); poll it with [`Cluster::poll_watch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WatchHandle(u64);
+
+struct ClientWatch {
+    id: WatchId,
+    filter: ListFilter,
+}
+
 /// What `run_until_idle` did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunOutcome {
@@ -97,6 +107,8 @@ pub struct Cluster {
     slots: Vec<Slot>,
     /// The `StoreCommit` event of each revision, for deliveries to name as their cause.
     commit_seqs: BTreeMap<Revision, Seq>,
+    client_watches: BTreeMap<WatchHandle, ClientWatch>,
+    next_client_watch: u64,
 }
 
 impl Cluster {
@@ -120,6 +132,8 @@ impl Cluster {
             trace: Trace::new(),
             slots: Vec::new(),
             commit_seqs: BTreeMap::new(),
+            client_watches: BTreeMap::new(),
+            next_client_watch: 0,
         }
     }
 
@@ -233,6 +247,70 @@ impl Cluster {
             self.commit_seqs.insert(commit.revision, commit.seq);
         }
         handled
+    }
+
+    /// `kubectl get -w`: a `watch` request (authenticated, authorized for the verb `watch`,
+    /// traced) that answers with the current list, then reports later changes through
+    /// [`Cluster::poll_watch`].
+    pub fn open_watch(
+        &mut self,
+        mut request: ApiRequest,
+    ) -> Result<(WatchHandle, ApiResponse), ApiError> {
+        request.verb = Verb::Watch;
+        let filter = ListFilter::parse(
+            resources::by_plural(&request.resource).map_or("", |r| r.kind),
+            request.list_options.label_selector.as_deref(),
+            request.list_options.field_selector.as_deref(),
+        );
+        let info = resources::by_plural(&request.resource);
+        let namespace = request.namespace.clone().filter(|ns| !ns.is_empty());
+        let listed = self.submit(request)?;
+        let (Some(info), Ok(filter)) = (info, filter) else {
+            return Err(ApiError::bad_request("watch could not be opened"));
+        };
+        let revision = listed
+            .body
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<Revision>().ok())
+            .unwrap_or_else(|| self.store.revision());
+        let prefix = info.prefix(namespace.as_deref().filter(|_| info.namespaced));
+        let id = self
+            .store
+            .watch(&prefix, RangeEnd::Prefix, Some(revision + 1), true)
+            .map_err(|e| {
+                ApiError::new(crate::sim::apiserver::StatusReason::Expired, e.to_string())
+            })?;
+        let handle = WatchHandle(self.next_client_watch);
+        self.next_client_watch += 1;
+        self.client_watches
+            .insert(handle, ClientWatch { id, filter });
+        Ok((handle, listed))
+    }
+
+    /// The changes since the last poll, oldest first, as a watch stream reports them.
+    /// Simplified: with a selector, a change is reported when the new object (for a delete, the
+    /// last state) matches; upstream also turns "stopped matching" into a Deleted.
+    pub fn poll_watch(&mut self, handle: WatchHandle) -> Vec<(WatchEventType, Value)> {
+        let Some(watch) = self.client_watches.get(&handle) else {
+            return Vec::new();
+        };
+        self.store
+            .take_events(watch.id)
+            .iter()
+            .filter_map(|event| {
+                let (kind, object) = watch_event(event)?;
+                watch.filter.matches(&object).then_some((kind, object))
+            })
+            .collect()
+    }
+
+    /// Stops a client watch (kubectl exits). False if it was not open.
+    pub fn close_watch(&mut self, handle: WatchHandle) -> bool {
+        match self.client_watches.remove(&handle) {
+            Some(watch) => self.store.cancel_watch(watch.id),
+            None => false,
+        }
     }
 
     /// `etcdctl put`: a write straight into etcd, behind the apiserver's back (traced, watched).
@@ -386,13 +464,13 @@ impl Cluster {
 
     // ---- the loop ----------------------------------------------------------------------------
 
-    /// Is there a watch event waiting, or a component with work now?
+    /// Does a component have work now (told something, or a timer due)? Watch events not yet
+    /// delivered are not counted: `step()` reports whether it delivered any.
     pub fn has_pending_work(&self) -> bool {
         let now = self.clock.now();
-        self.store.has_pending_events()
-            || self.slots.iter().any(|s| {
-                s.running && (s.pending_cause.is_some() || s.due_ticks.is_some_and(|d| d <= now))
-            })
+        self.slots.iter().any(|s| {
+            s.running && (s.pending_cause.is_some() || s.due_ticks.is_some_and(|d| d <= now))
+        })
     }
 
     /// The earliest timer of a running component.
@@ -428,21 +506,9 @@ impl Cluster {
         let delivered = !pending.is_empty();
         let now = self.clock.now();
         for (revision, index, resource, event) in pending {
-            let (kind, object) = match event.kind {
-                WatchEventKind::Put => {
-                    let kind = if event.kv.create_revision == event.kv.mod_revision {
-                        WatchEventType::Added
-                    } else {
-                        WatchEventType::Modified
-                    };
-                    (kind, decode_object(&event.kv))
-                }
-                WatchEventKind::Delete => (
-                    WatchEventType::Deleted,
-                    event.prev_kv.as_ref().and_then(decode_object),
-                ),
+            let Some((kind, object)) = watch_event(&event) else {
+                continue;
             };
-            let Some(object) = object else { continue };
             let cause = self.commit_seqs.get(&revision).copied();
             let slot = &mut self.slots[index];
             let seq = self.trace.record(
@@ -519,8 +585,9 @@ impl Cluster {
         let deadline = self.clock.now().saturating_add(limit_ticks);
         let mut steps = 0;
         while steps < MAX_STEPS_PER_RUN {
-            if self.has_pending_work() {
-                self.step();
+            // A step that delivered or ran nothing means every component is caught up (watches
+            // opened by kubectl are not components' work, so they cannot keep this spinning).
+            if self.step() {
                 steps += 1;
                 continue;
             }
@@ -529,10 +596,7 @@ impl Cluster {
                 _ => return RunOutcome { steps, idle: true },
             }
         }
-        RunOutcome {
-            steps,
-            idle: !self.has_pending_work(),
-        }
+        RunOutcome { steps, idle: false }
     }
 
     /// `sleep N`: lets `ticks` of simulated time pass, firing every timer on the way.
@@ -619,6 +683,25 @@ impl Cluster {
                 node_object(name, ip, cpus, cidr),
             );
         }
+    }
+}
+
+/// An etcd watch event as a Kubernetes watch event: a put of a new key is `Added`, of an existing
+/// key `Modified`; a delete is `Deleted` with the object's last state (from `prev_kv`).
+fn watch_event(event: &backend::WatchEvent) -> Option<(WatchEventType, Value)> {
+    match event.kind {
+        WatchEventKind::Put => {
+            let kind = if event.kv.create_revision == event.kv.mod_revision {
+                WatchEventType::Added
+            } else {
+                WatchEventType::Modified
+            };
+            Some((kind, decode_object(&event.kv)?))
+        }
+        WatchEventKind::Delete => Some((
+            WatchEventType::Deleted,
+            decode_object(event.prev_kv.as_ref()?)?,
+        )),
     }
 }
 

@@ -93,7 +93,7 @@ impl Binding {
         self.subjects.iter().find_map(|s| {
             let hit = match s.kind.as_str() {
                 "User" => s.name == user.name,
-                "Group" => user.groups.iter().any(|g| *g == s.name),
+                "Group" => user.groups.contains(&s.name),
                 "ServiceAccount" => {
                     let ns = if s.namespace.is_empty() {
                         binding_namespace

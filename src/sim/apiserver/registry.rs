@@ -363,6 +363,11 @@ impl Ctx<'_, '_> {
         }
         object["apiVersion"] = json!(api_version);
         object["kind"] = json!(info.kind);
+        // Strict decoding comes before admission upstream: a body of the wrong shape never
+        // reaches the defaulting below.
+        if let Err(e) = checks::strict_check(info, &object) {
+            return Err(self.fail(ApiStage::Validation, e));
+        }
         let body_namespace = meta_str(&object, "namespace").map(str::to_string);
         let namespace = if info.namespaced {
             let ns = namespace
