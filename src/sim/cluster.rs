@@ -38,6 +38,13 @@ use crate::sim::trace::{Actor, Seq, Trace, TraceKind, WatchEventType};
 /// the UI must stay responsive.
 pub const MAX_STEPS_PER_RUN: usize = 10_000;
 
+/// How long only heartbeats must have been written before [`Cluster::run_until_settled`] calls
+/// the cluster settled: one kubelet Lease renewal period (10 s).
+pub const QUIET_WINDOW_TICKS: Ticks = 10 * crate::sim::clock::TICKS_PER_SECOND;
+
+/// Node heartbeats: what a settled cluster keeps writing.
+pub const HEARTBEAT_KEY_PREFIX: &str = "/registry/leases/kube-node-lease/";
+
 /// kubeadm's `super-admin.conf` identity: group `system:masters`, which bypasses RBAC. kubeadm uses
 /// it once, to create the RBAC that lets `kubernetes-admin` in.
 pub fn super_admin() -> Credentials {
@@ -474,6 +481,48 @@ impl Cluster {
     }
 
     /// The earliest timer of a running component.
+    /// Runs until the cluster has settled: nothing is pending and, for a whole
+    /// [`QUIET_WINDOW_TICKS`], nothing was written but node heartbeats (Leases in
+    /// `kube-node-lease`); or until `limit_ticks` of simulated time have passed.
+    ///
+    /// [`Cluster::run_until_idle`] never returns early on a booted lab: kubelets renew their
+    /// Leases every 10 s forever. This is what a student waits for after typing a command: the
+    /// work it caused is done (pods pulled, started, ready), and the clock stops there rather
+    /// than racing on through heartbeats.
+    pub fn run_until_settled(&mut self, limit_ticks: Ticks) -> RunOutcome {
+        let deadline = self.clock.now().saturating_add(limit_ticks);
+        // Before this run the cluster counts as quiet: a command that changed nothing (a read)
+        // returns at once instead of waiting out a window.
+        let mut last_change_ticks = self.clock.now().saturating_sub(QUIET_WINDOW_TICKS);
+        let mut seen = self.trace.len() as Seq;
+        let mut steps = 0;
+        while steps < MAX_STEPS_PER_RUN {
+            let stepped = self.step();
+            for event in self.trace.since(seen) {
+                if let TraceKind::StoreCommit { key, .. } = &event.kind {
+                    if !key.starts_with(HEARTBEAT_KEY_PREFIX) {
+                        last_change_ticks = event.tick;
+                    }
+                }
+            }
+            seen = self.trace.len() as Seq;
+            if stepped {
+                steps += 1;
+                continue;
+            }
+            match self.next_timer() {
+                Some(due) if due <= deadline => {
+                    if due > last_change_ticks.saturating_add(QUIET_WINDOW_TICKS) {
+                        return RunOutcome { steps, idle: true };
+                    }
+                    self.move_clock_to(due);
+                }
+                _ => return RunOutcome { steps, idle: true },
+            }
+        }
+        RunOutcome { steps, idle: false }
+    }
+
     pub fn next_timer(&self) -> Option<Ticks> {
         self.slots
             .iter()

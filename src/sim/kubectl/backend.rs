@@ -13,7 +13,7 @@ use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
 
 impl Backend for Cluster {
     fn settle(&mut self, limit_ticks: Ticks) {
-        self.run_until_idle(limit_ticks);
+        self.run_until_settled(limit_ticks);
     }
 
     fn advance(&mut self, ticks: Ticks) {
