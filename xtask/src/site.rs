@@ -70,13 +70,18 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
     let wasm = pkg.join("kube_sandbox_bg.wasm");
     if profile == Profile::Release && opt == WasmOpt::On {
         let before = file_len(&wasm)?;
+        // --converge repeats -Oz until the module stops shrinking: about 1% more, measured.
         run(toolchain::wasm_opt()
-            .arg("-Oz")
+            .args(["-Oz", "--converge"])
             .args(WASM_FEATURES)
             .arg(&wasm)
             .arg("-o")
             .arg(&wasm))?;
-        println!("wasm-opt -Oz: {} -> {} bytes", before, file_len(&wasm)?);
+        println!(
+            "wasm-opt -Oz --converge: {} -> {} bytes",
+            before,
+            file_len(&wasm)?
+        );
     }
 
     let dist = dist_dir();

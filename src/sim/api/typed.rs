@@ -59,16 +59,95 @@ pub fn typed<T: DeserializeOwned>(obj: &Value) -> Option<T> {
 }
 
 fn via<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, String> {
-    let typed: T = serde_path_to_error::deserialize(obj).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        if path == "." {
-            inner
-        } else {
-            format!("{path}: {inner}")
+    match serde_json::from_value::<T>(obj.clone()) {
+        Ok(typed) => serde_json::to_value(&typed).map_err(|e| e.to_string()),
+        Err(e) => {
+            let message = e.to_string();
+            let path = blame::<T>(obj, &message);
+            Err(if path.is_empty() {
+                message
+            } else {
+                format!("{path}: {message}")
+            })
         }
-    })?;
-    serde_json::to_value(&typed).map_err(|e| e.to_string())
+    }
+}
+
+/// Finds the field a decoding error is about, without a path-tracking deserializer: descend from
+/// the root, at each level into the first child whose removal makes the error go away (or change).
+///
+/// Why not `serde_path_to_error`: it wraps the deserializer, so every k8s-openapi type's
+/// `Deserialize` is compiled a second time; that was an eighth of the wasm bundle. This search
+/// costs a few dozen decodes of one object, and only when decoding already failed.
+fn blame<T: DeserializeOwned>(obj: &Value, message: &str) -> String {
+    let still_fails_the_same =
+        |candidate: &Value| match serde_json::from_value::<T>(candidate.clone()) {
+            Ok(_) => false,
+            Err(e) => e.to_string() == message,
+        };
+    let mut path: Vec<Segment> = Vec::new();
+    let mut node = obj;
+    'descend: for _ in 0..=MAX_NESTING_DEPTH {
+        let children: Vec<Segment> = match node {
+            Value::Object(map) => map.keys().cloned().map(Segment::Key).collect(),
+            Value::Array(items) => (0..items.len()).map(Segment::Index).collect(),
+            _ => break,
+        };
+        for child in children {
+            let mut trial = obj.clone();
+            if let Some(parent) = pointer_mut(&mut trial, &path) {
+                match (&child, parent) {
+                    (Segment::Key(k), Value::Object(map)) => {
+                        map.remove(k);
+                    }
+                    (Segment::Index(i), Value::Array(items)) => {
+                        items.remove(*i);
+                    }
+                    _ => continue,
+                }
+            }
+            if !still_fails_the_same(&trial) {
+                node = match (&child, node) {
+                    (Segment::Key(k), Value::Object(map)) => &map[k],
+                    (Segment::Index(i), Value::Array(items)) => &items[*i],
+                    _ => break 'descend,
+                };
+                path.push(child);
+                continue 'descend;
+            }
+        }
+        break;
+    }
+    let mut out = String::new();
+    for segment in &path {
+        match segment {
+            Segment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+fn pointer_mut<'a>(value: &'a mut Value, path: &[Segment]) -> Option<&'a mut Value> {
+    let mut node = value;
+    for segment in path {
+        node = match (segment, node) {
+            (Segment::Key(k), Value::Object(map)) => map.get_mut(k)?,
+            (Segment::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
 }
 
 /// The apiserver's strict decoding of a create/update body: every field must exist in the schema
