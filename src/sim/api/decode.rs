@@ -4,9 +4,10 @@
 //! YAML document of a stream to JSON (`k8s.io/apimachinery/pkg/util/yaml`), the resource builder
 //! flattening `kind: List` into its items (`FlattenListVisitor`), and the REST mapper refusing a kind
 //! it does not know (`no matches for kind ...`).
-//! Simplified: YAML goes through serde-saphyr instead of go-yaml, so a syntax error's wording is
-//! saphyr's (the line and column are real); nesting deeper than [`MAX_NESTING_DEPTH`] is refused
-//! instead of being parsed, so no input can exhaust the stack.
+//! Simplified: YAML goes through saphyr-parser's events and our own builder ([`super::yaml`])
+//! instead of go-yaml, so a syntax error's wording is saphyr's (the line and column are real);
+//! nesting deeper than [`MAX_NESTING_DEPTH`] is refused while parsing, so no input can exhaust
+//! the stack.
 
 use std::fmt;
 
@@ -195,56 +196,7 @@ fn json_too_deep_at(text: &str) -> Option<(u64, u64)> {
 }
 
 fn decode_yaml(text: &str) -> Result<Vec<Value>, DecodeError> {
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = MAX_NESTING_DEPTH;
-    budget.flow_nesting_limit = MAX_NESTING_DEPTH;
-    budget.max_documents = MAX_DOCUMENTS;
-    let options = serde_saphyr::options! {
-        with_snippet: false,
-        budget: Some(budget),
-    };
-    let docs: Vec<Value> =
-        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| yaml_error(&e))?;
-    // saphyr skips empty documents already; a document that is only `null` is empty too.
-    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
-}
-
-fn yaml_error(e: &serde_saphyr::Error) -> DecodeError {
-    let location = e.location().map(|l| (l.line(), l.column()));
-    let full = e.to_string();
-    let mut message = match location {
-        Some((line, column)) => full
-            .strip_suffix(&format!(" at line {line}, column {column}"))
-            .unwrap_or(&full)
-            .to_string(),
-        None => full.clone(),
-    };
-    let column = location.map(|l| l.1);
-    // go-yaml's wording for a repeated key, which is what kubectl users search for.
-    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
-        let key = rest
-            .split(", set DuplicateKeyPolicy")
-            .next()
-            .unwrap_or(rest);
-        let line = location.map(|l| l.0).unwrap_or(0);
-        message = format!("unmarshal errors:\n  line {line}: key {key:?} already set in map");
-        return DecodeError {
-            kind: DecodeErrorKind::Yaml,
-            message,
-            line: None,
-            column: None,
-        };
-    }
-    // A budget breach (nesting, documents) is still reported where the parser stopped.
-    if message.contains("budget") || message.contains("depth") {
-        message = format!("{message} (nesting is limited to {MAX_NESTING_DEPTH} levels)");
-    }
-    DecodeError {
-        kind: DecodeErrorKind::Yaml,
-        message,
-        line: location.map(|l| l.0),
-        column,
-    }
+    super::yaml::documents(text)
 }
 
 fn flatten_into(doc: Value, out: &mut Vec<Value>, depth: usize) -> Result<(), DecodeError> {

@@ -4,7 +4,7 @@
 //! Objects travel through the core as `serde_json::Value` (the shape the apiserver stores in etcd)
 //! and are read as typed `k8s_openapi` structs where a component needs their fields
 //! ([`typed::typed`]). Text becomes objects in two steps: YAML (or JSON) → one `serde_json::Value`
-//! per document ([`decode_documents`], serde-saphyr), then Value → typed with
+//! per document ([`decode_documents`], saphyr-parser events), then Value → typed with
 //! `serde_json::from_value`. Why not YAML straight into `k8s_openapi` types: the YAML deserializer
 //! would be monomorphised once per API type, which measured 2.6 MB of wasm against 1.4 MB for the
 //! one-Value route (`shared/TOOLCHAIN.md`); the Value route also gives one place to refuse deep
@@ -25,6 +25,7 @@ pub mod resources;
 pub mod selector;
 pub mod typed;
 pub mod validation;
+mod yaml;
 
 use std::collections::BTreeMap;
 
