@@ -407,7 +407,12 @@ fn binary(text: &str, span: Span) -> Result<String, DecodeError> {
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|_| at_span(format!("!!binary value contains invalid base64 data"), span))
+        .map_err(|_| {
+            at_span(
+                "!!binary value contains invalid base64 data".to_string(),
+                span,
+            )
+        })
 }
 
 /// The YAML 1.2 core schema for an untagged plain scalar.
