@@ -84,6 +84,11 @@ impl Schema {
         self.kinds.get(kind).and_then(|&i| self.structs.get(i))
     }
 
+    /// The root struct of a served kind, as the type a body is walked against.
+    pub fn kind_type(&self, kind: &str) -> Option<FieldType> {
+        self.kinds.get(kind).map(|&i| FieldType::Struct(i))
+    }
+
     /// The struct a [`FieldType::Struct`] points at.
     pub fn get(&self, index: usize) -> Option<&StructDef> {
         self.structs.get(index)

@@ -53,7 +53,7 @@ pub fn strict_check(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
         ));
     };
     let schema = schema();
-    let Some(root) = schema.kind(info.kind) else {
+    let Some(root) = schema.kind_type(info.kind) else {
         return Err(refuse(format!("no schema for kind {:?}", info.kind)));
     };
     // The typed decoders of k8s-openapi refuse a body whose apiVersion or kind is not theirs.
@@ -75,8 +75,7 @@ pub fn strict_check(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
         unknown: Vec::new(),
         bad_quantity: None,
     };
-    walk.value(obj, &FieldType::Struct(index_of(schema, root.definition)))
-        .map_err(refuse)?;
+    walk.value(obj, &root).map_err(refuse)?;
     if !walk.unknown.is_empty() {
         let list: Vec<String> = walk
             .unknown
@@ -92,14 +91,6 @@ pub fn strict_check(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
         return Err(refuse(message));
     }
     Ok(())
-}
-
-fn index_of(schema: &Schema, definition: &str) -> usize {
-    schema
-        .structs
-        .iter()
-        .position(|d| d.definition == definition)
-        .unwrap_or_default()
 }
 
 /// One walk of a body against the schema. Keys are visited in the order serde visits them, so the
