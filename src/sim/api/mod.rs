@@ -22,6 +22,7 @@ pub mod decode;
 pub mod labels;
 pub mod quantity;
 pub mod resources;
+pub mod schema;
 pub mod selector;
 pub mod typed;
 pub mod validation;

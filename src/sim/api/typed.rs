@@ -3,54 +3,27 @@
 //! Mirrors: the apiserver's `serializer.WithStrictDecoding` path
 //! (`k8s.io/apimachinery/pkg/runtime/serializer/json`): a body with a field the schema does not
 //! have is refused with `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding
-//! error: unknown field "<path>"`, a BadRequest.
-//! Simplified: unknown fields are found by decoding into the `k8s-openapi` type, serializing it
-//! back, and walking the input against the result: a non-null input key missing from the round
-//! trip is unknown. Maps with free keys (labels, data, selectors) survive the round trip whole, so
-//! they need no special case. A field of the wrong type is reported with serde's wording and the
-//! field path, not Go's `json: cannot unmarshal ...` wording.
+//! error: unknown field "<path>"`, a BadRequest; so is a field of the wrong JSON type and a
+//! quantity that does not parse.
+//! Simplified: the body is walked against the compact schema of [`super::schema`] (generated from
+//! `k8s-openapi`), not decoded into typed structs. A field of the wrong type is reported with
+//! serde's wording and the field path (`spec.replicas: invalid type: string "three", expected
+//! i32`), not Go's `json: cannot unmarshal ...` wording. Leaves with their own decoders (quantity,
+//! int-or-string, time, base64 bytes) are checked by those decoders, so their errors are theirs.
 
-use serde::{de::DeserializeOwned, Serialize};
+use serde::de::{DeserializeOwned, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::decode::{nesting_depth, MAX_NESTING_DEPTH};
 use super::quantity::Quantity;
 use super::resources::ResourceInfo;
+use super::schema::{schema, FieldType, Schema};
 use crate::sim::apiserver::request::ApiError;
 
-use k8s_openapi::api::{
-    apps::v1 as apps, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,
-    discovery::v1 as discovery, rbac::v1 as rbac, scheduling::v1 as scheduling,
-};
-
-/// Decodes `obj` as the typed object of `info.kind` and serializes it back: the shape the
-/// apiserver would store. Errors carry the field path (`spec.replicas: invalid type: ...`).
-pub fn round_trip(info: &ResourceInfo, obj: &Value) -> Result<Value, String> {
-    match info.kind {
-        "ConfigMap" => via::<core::ConfigMap>(obj),
-        "Endpoints" => via::<core::Endpoints>(obj),
-        "Event" => via::<core::Event>(obj),
-        "Namespace" => via::<core::Namespace>(obj),
-        "Node" => via::<core::Node>(obj),
-        "Pod" => via::<core::Pod>(obj),
-        "ReplicationController" => via::<core::ReplicationController>(obj),
-        "Secret" => via::<core::Secret>(obj),
-        "ServiceAccount" => via::<core::ServiceAccount>(obj),
-        "Service" => via::<core::Service>(obj),
-        "DaemonSet" => via::<apps::DaemonSet>(obj),
-        "Deployment" => via::<apps::Deployment>(obj),
-        "ReplicaSet" => via::<apps::ReplicaSet>(obj),
-        "Job" => via::<batch::Job>(obj),
-        "Lease" => via::<coordination::Lease>(obj),
-        "EndpointSlice" => via::<discovery::EndpointSlice>(obj),
-        "ClusterRoleBinding" => via::<rbac::ClusterRoleBinding>(obj),
-        "ClusterRole" => via::<rbac::ClusterRole>(obj),
-        "RoleBinding" => via::<rbac::RoleBinding>(obj),
-        "Role" => via::<rbac::Role>(obj),
-        "PriorityClass" => via::<scheduling::PriorityClass>(obj),
-        other => Err(format!("no typed form for kind {other:?}")),
-    }
-}
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::ByteString;
 
 /// Reads a stored object as its `k8s-openapi` type (`typed::<Pod>(&value)`); `None` if it does not
 /// fit, which for an object that went through [`strict_check`] only happens on a bug.
@@ -58,100 +31,9 @@ pub fn typed<T: DeserializeOwned>(obj: &Value) -> Option<T> {
     serde_json::from_value(obj.clone()).ok()
 }
 
-fn via<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, String> {
-    match serde_json::from_value::<T>(obj.clone()) {
-        Ok(typed) => serde_json::to_value(&typed).map_err(|e| e.to_string()),
-        Err(e) => {
-            let message = e.to_string();
-            let path = blame::<T>(obj, &message);
-            Err(if path.is_empty() {
-                message
-            } else {
-                format!("{path}: {message}")
-            })
-        }
-    }
-}
-
-/// Finds the field a decoding error is about, without a path-tracking deserializer: descend from
-/// the root, at each level into the first child whose removal makes the error go away (or change).
-///
-/// Why not `serde_path_to_error`: it wraps the deserializer, so every k8s-openapi type's
-/// `Deserialize` is compiled a second time; that was an eighth of the wasm bundle. This search
-/// costs a few dozen decodes of one object, and only when decoding already failed.
-fn blame<T: DeserializeOwned>(obj: &Value, message: &str) -> String {
-    let still_fails_the_same =
-        |candidate: &Value| match serde_json::from_value::<T>(candidate.clone()) {
-            Ok(_) => false,
-            Err(e) => e.to_string() == message,
-        };
-    let mut path: Vec<Segment> = Vec::new();
-    let mut node = obj;
-    'descend: for _ in 0..=MAX_NESTING_DEPTH {
-        let children: Vec<Segment> = match node {
-            Value::Object(map) => map.keys().cloned().map(Segment::Key).collect(),
-            Value::Array(items) => (0..items.len()).map(Segment::Index).collect(),
-            _ => break,
-        };
-        for child in children {
-            let mut trial = obj.clone();
-            if let Some(parent) = pointer_mut(&mut trial, &path) {
-                match (&child, parent) {
-                    (Segment::Key(k), Value::Object(map)) => {
-                        map.remove(k);
-                    }
-                    (Segment::Index(i), Value::Array(items)) => {
-                        items.remove(*i);
-                    }
-                    _ => continue,
-                }
-            }
-            if !still_fails_the_same(&trial) {
-                node = match (&child, node) {
-                    (Segment::Key(k), Value::Object(map)) => &map[k],
-                    (Segment::Index(i), Value::Array(items)) => &items[*i],
-                    _ => break 'descend,
-                };
-                path.push(child);
-                continue 'descend;
-            }
-        }
-        break;
-    }
-    let mut out = String::new();
-    for segment in &path {
-        match segment {
-            Segment::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            Segment::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
-}
-
-enum Segment {
-    Key(String),
-    Index(usize),
-}
-
-fn pointer_mut<'a>(value: &'a mut Value, path: &[Segment]) -> Option<&'a mut Value> {
-    let mut node = value;
-    for segment in path {
-        node = match (segment, node) {
-            (Segment::Key(k), Value::Object(map)) => map.get_mut(k)?,
-            (Segment::Index(i), Value::Array(items)) => items.get_mut(*i)?,
-            _ => return None,
-        };
-    }
-    Some(node)
-}
-
-/// The apiserver's strict decoding of a create/update body: every field must exist in the schema
-/// and every quantity must parse. A BadRequest names each unknown field by its upstream path.
+/// The apiserver's strict decoding of a create/update body: every field must exist in the schema,
+/// have the right JSON type, and every quantity must parse. A BadRequest names each unknown field
+/// by its upstream path. The body is not changed: the apiserver stores what it was sent.
 pub fn strict_check(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
     let refuse = |detail: String| {
         let mut err = ApiError::bad_request(format!(
@@ -165,16 +47,38 @@ pub fn strict_check(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
     if nesting_depth(obj) > MAX_NESTING_DEPTH {
         return Err(refuse(format!("exceeded max depth of {MAX_NESTING_DEPTH}")));
     }
-    if !obj.is_object() {
+    let Value::Object(map) = obj else {
         return Err(refuse(
             "json: cannot unmarshal into an object: not a map".to_string(),
         ));
+    };
+    let schema = schema();
+    let Some(root) = schema.kind_type(info.kind) else {
+        return Err(refuse(format!("no schema for kind {:?}", info.kind)));
+    };
+    // The typed decoders of k8s-openapi refuse a body whose apiVersion or kind is not theirs.
+    for (key, want) in [
+        ("apiVersion", info.api_version()),
+        ("kind", info.kind.to_string()),
+    ] {
+        if let Some(Value::String(got)) = map.get(key) {
+            if *got != want {
+                return Err(refuse(format!(
+                    "{key}: invalid value: string {got:?}, expected {want}"
+                )));
+            }
+        }
     }
-    let stored = round_trip(info, obj).map_err(refuse)?;
-    let mut unknown = Vec::new();
-    unknown_fields(obj, &stored, &mut String::new(), &mut unknown);
-    if !unknown.is_empty() {
-        let list: Vec<String> = unknown
+    let mut walk = Walk {
+        schema,
+        path: String::new(),
+        unknown: Vec::new(),
+        bad_quantity: None,
+    };
+    walk.value(obj, &root).map_err(refuse)?;
+    if !walk.unknown.is_empty() {
+        let list: Vec<String> = walk
+            .unknown
             .iter()
             .map(|p| format!("unknown field {p:?}"))
             .collect();
@@ -183,89 +87,131 @@ pub fn strict_check(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
             list.join(", ")
         )));
     }
-    if let Some(message) = first_bad_quantity(&stored) {
+    if let Some(message) = walk.bad_quantity {
         return Err(refuse(message));
     }
     Ok(())
 }
 
-/// Collects the upstream paths (`spec.template.spec.containers[0].imagee`) of input keys the typed
-/// round trip dropped. Recursion depth is bounded by the caller's nesting check.
-fn unknown_fields(input: &Value, stored: &Value, path: &mut String, out: &mut Vec<String>) {
-    match (input, stored) {
-        (Value::Object(in_map), Value::Object(out_map)) => {
-            for (key, value) in in_map {
-                if value.is_null() {
-                    continue;
-                }
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                match out_map.get(key) {
-                    None => out.push(path.clone()),
-                    Some(o) => unknown_fields(value, o, path, out),
-                }
-                path.truncate(len);
+/// One walk of a body against the schema. Keys are visited in the order serde visits them, so the
+/// first type error found is the one a typed decode would have reported.
+struct Walk<'s> {
+    schema: &'s Schema,
+    /// The upstream path of the value being walked: `spec.template.spec.containers[0]`.
+    path: String,
+    /// Paths of non-null keys the schema does not have.
+    unknown: Vec<String>,
+    /// The first quantity that does not parse: a decoding error in Kubernetes too, reported after
+    /// unknown fields as before.
+    bad_quantity: Option<String>,
+}
+
+impl Walk<'_> {
+    /// Checks one value against its type. `Err` is the first type error, with its path. Recursion
+    /// depth is bounded by the caller's nesting check.
+    fn value(&mut self, v: &Value, ty: &FieldType) -> Result<(), String> {
+        let checked = match ty {
+            FieldType::String => String::deserialize(v).map(drop),
+            FieldType::Int32 => i32::deserialize(v).map(drop),
+            FieldType::Int64 => i64::deserialize(v).map(drop),
+            FieldType::Number => f64::deserialize(v).map(drop),
+            FieldType::Boolean => bool::deserialize(v).map(drop),
+            FieldType::IntOrString => IntOrString::deserialize(v).map(drop),
+            FieldType::Time => Time::deserialize(v).map(drop),
+            FieldType::MicroTime => MicroTime::deserialize(v).map(drop),
+            FieldType::Bytes => ByteString::deserialize(v).map(drop),
+            FieldType::Json => Ok(()),
+            FieldType::Quantity => {
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity::deserialize(v).map(|q| {
+                    if self.bad_quantity.is_none() {
+                        if let Err(e) = Quantity::parse(&q.0) {
+                            self.bad_quantity = Some(e.to_string());
+                        }
+                    }
+                })
             }
-        }
-        (Value::Array(in_items), Value::Array(out_items)) => {
-            for (i, (a, b)) in in_items.iter().zip(out_items).enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                unknown_fields(a, b, path, out);
-                path.truncate(len);
+            FieldType::Array(item) => match v {
+                Value::Array(items) => {
+                    for (i, child) in items.iter().enumerate() {
+                        let len = self.path.len();
+                        self.path.push_str(&format!("[{i}]"));
+                        self.value(child, item)?;
+                        self.path.truncate(len);
+                    }
+                    Ok(())
+                }
+                other => Err(mismatch(other, "a sequence")),
+            },
+            FieldType::Map(value_type) => match v {
+                Value::Object(map) => {
+                    for (key, child) in map {
+                        let len = self.push_key(key);
+                        self.value(child, value_type)?;
+                        self.path.truncate(len);
+                    }
+                    Ok(())
+                }
+                other => Err(mismatch(other, "a map")),
+            },
+            FieldType::Struct(i) => {
+                let Some(def) = self.schema.get(*i) else {
+                    return Ok(());
+                };
+                match v {
+                    Value::Object(map) => {
+                        for (key, child) in map {
+                            // A null field decodes as absent, known or not.
+                            if child.is_null() {
+                                continue;
+                            }
+                            let len = self.push_key(key);
+                            match def.fields.get(key.as_str()) {
+                                Some(field_type) => self.value(child, field_type)?,
+                                None => self.unknown.push(self.path.clone()),
+                            }
+                            self.path.truncate(len);
+                        }
+                        Ok(())
+                    }
+                    other => Err(mismatch(other, def.go_name())),
+                }
             }
+        };
+        checked.map_err(|e| {
+            let message = e.to_string();
+            if self.path.is_empty() {
+                message
+            } else {
+                format!("{}: {message}", self.path)
+            }
+        })
+    }
+
+    /// Appends `.key` (or `key` at the root) to the path; returns the length to truncate back to.
+    fn push_key(&mut self, key: &str) -> usize {
+        let len = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('.');
         }
-        _ => {}
+        self.path.push_str(key);
+        len
     }
 }
 
-/// Keys whose values are maps of resource name → quantity.
-const QUANTITY_MAPS: &[&str] = &[
-    "limits",
-    "requests",
-    "capacity",
-    "allocatable",
-    "overhead",
-    "hard",
-    "used",
-];
-
-/// The first quantity that does not parse, as `resource.Quantity`'s UnmarshalJSON words it. In
-/// Kubernetes this is a decoding error (BadRequest), not a validation error, and kubectl shows it so.
-fn first_bad_quantity(v: &Value) -> Option<String> {
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Object(map) => {
-                for (key, child) in map {
-                    let is_quantity_map = QUANTITY_MAPS.contains(&key.as_str());
-                    match child {
-                        Value::Object(q) if is_quantity_map => {
-                            for value in q.values() {
-                                if let Some(s) = value.as_str() {
-                                    if let Err(e) = Quantity::parse(s) {
-                                        return Some(e.to_string());
-                                    }
-                                }
-                            }
-                        }
-                        Value::String(s) if key == "sizeLimit" => {
-                            if let Err(e) = Quantity::parse(s) {
-                                return Some(e.to_string());
-                            }
-                        }
-                        _ => stack.push(child),
-                    }
-                }
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
+/// serde's own `invalid type: <what v is>, expected <expected>` error for a value of the wrong
+/// JSON type, from a visitor that accepts nothing.
+fn mismatch(v: &Value, expected: &str) -> serde_json::Error {
+    struct Refuse<'a>(&'a str);
+    impl Visitor<'_> for Refuse<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(self.0)
         }
     }
-    None
+    match serde::Deserializer::deserialize_any(v, Refuse(expected)) {
+        Ok(()) => serde::de::Error::custom(format!("invalid type, expected {expected}")),
+        Err(e) => e,
+    }
 }
 
 #[cfg(test)]
@@ -364,15 +310,102 @@ mod tests {
     }
 
     #[test]
-    fn every_served_kind_has_a_typed_form() {
+    fn every_served_kind_passes_with_only_its_name() {
         for r in crate::sim::api::resources::RESOURCES {
             let obj =
                 json!({"apiVersion": r.api_version(), "kind": r.kind, "metadata": {"name": "x"}});
-            // RBAC bindings require roleRef, EndpointSlice requires addressType/endpoints and
-            // Event requires involvedObject: those fail as missing fields, never as unknown kinds.
-            if let Err(e) = round_trip(r, &obj) {
-                assert!(e.contains("missing field"), "{}: {e}", r.kind);
-            }
+            strict_check(r, &obj).unwrap_or_else(|e| panic!("{}: {e}", r.kind));
         }
+    }
+
+    fn refusal(kind: &str, obj: &Value) -> String {
+        let info = crate::sim::api::resources::RESOURCES
+            .iter()
+            .find(|r| r.kind == kind)
+            .unwrap();
+        let message = strict_check(info, obj).unwrap_err().message;
+        let prefix = format!(
+            "{kind} in version \"{}\" cannot be handled as a {kind}: ",
+            info.version
+        );
+        message
+            .strip_prefix(&prefix)
+            .unwrap_or(&message)
+            .to_string()
+    }
+
+    #[test]
+    fn wrong_types_are_refused_with_serde_wording_and_the_field_path() {
+        let cases: &[(&str, Value, &str)] = &[
+            ("Deployment", json!({"spec": {"replicas": "three"}}),
+             "spec.replicas: invalid type: string \"three\", expected i32"),
+            ("Deployment", json!({"spec": {"replicas": 2.5}}),
+             "spec.replicas: invalid type: floating point `2.5`, expected i32"),
+            ("Deployment", json!({"spec": {"replicas": 3000000000u64}}),
+             "spec.replicas: invalid value: integer `3000000000`, expected i32"),
+            ("Pod", json!({"spec": {"containers": {"name": "x"}}}),
+             "spec.containers: invalid type: map, expected a sequence"),
+            ("Pod", json!({"spec": {"containers": [{"name": "a"}, "b"]}}),
+             "spec.containers[1]: invalid type: string \"b\", expected Container"),
+            ("Pod", json!({"spec": {"containers": [{"name": "a", "args": [null]}]}}),
+             "spec.containers[0].args[0]: invalid type: null, expected a string"),
+            ("Pod", json!({"metadata": {"labels": {"app": 1}}}),
+             "metadata.labels.app: invalid type: integer `1`, expected a string"),
+            ("Pod", json!({"metadata": {"labels": ["app"]}}),
+             "metadata.labels: invalid type: sequence, expected a map"),
+            ("Pod", json!({"spec": {"hostNetwork": "yes"}}),
+             "spec.hostNetwork: invalid type: string \"yes\", expected a boolean"),
+            ("Pod", json!({"spec": "none"}),
+             "spec: invalid type: string \"none\", expected PodSpec"),
+            ("Deployment", json!({"spec": {"strategy": {"rollingUpdate": {"maxSurge": 1.5}}}}),
+             "spec.strategy.rollingUpdate.maxSurge: invalid type: floating point `1.5`, expected IntOrString"),
+            ("Deployment", json!({"apiVersion": "apps/v2"}),
+             "apiVersion: invalid value: string \"apps/v2\", expected apps/v1"),
+        ];
+        for (kind, obj, want) in cases {
+            assert_eq!(refusal(kind, obj), *want, "{obj}");
+        }
+    }
+
+    #[test]
+    fn leaves_with_their_own_decoders_refuse_what_those_decoders_refuse() {
+        let bad_time = refusal(
+            "Pod",
+            &json!({"metadata": {"creationTimestamp": "yesterday"}}),
+        );
+        assert!(
+            bad_time.starts_with("metadata.creationTimestamp: "),
+            "{bad_time}"
+        );
+        let bad_base64 = refusal("Secret", &json!({"data": {"k": "not base64!"}}));
+        assert!(bad_base64.starts_with("data.k: "), "{bad_base64}");
+        let good = json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s", "creationTimestamp": "2024-01-02T03:04:05Z"},
+            "data": {"k": "aGVsbG8="}
+        });
+        strict_check(info("v1", "Secret"), &good).unwrap();
+    }
+
+    #[test]
+    fn quantities_may_be_written_as_numbers_and_the_body_is_kept_as_sent() {
+        let mut d = deployment();
+        d["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"] =
+            json!({"cpu": 1, "memory": 0.5});
+        strict_check(info("apps/v1", "Deployment"), &d).unwrap();
+        d["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] =
+            json!(true);
+        assert_eq!(
+            refusal("Deployment", &d),
+            "spec.template.spec.containers[0].resources.requests.cpu: invalid type: boolean `true`, expected Quantity"
+        );
+    }
+
+    #[test]
+    fn the_first_type_error_wins_over_unknown_fields() {
+        let mut d = deployment();
+        d["spec"]["replica"] = json!(3);
+        d["spec"]["replicas"] = json!("three");
+        assert!(refusal("Deployment", &d).starts_with("spec.replicas: invalid type"));
     }
 }
