@@ -242,6 +242,18 @@ fn the_add_on_objects_read_back_as_kubeadm_and_kube_flannel_yml_write_them() {
         "{}",
         dns_pods.stdout
     );
+    // The Priority admission plugin turned the class name into its value.
+    assert!(
+        dns_pods.stdout.contains("priority: 2000000000"),
+        "{}",
+        dns_pods.stdout
+    );
+    let proxy = shell.run_line("kubectl get pods -n kube-system -l k8s-app=kube-proxy -o yaml");
+    assert!(
+        proxy.stdout.contains("priority: 2000001000"),
+        "{}",
+        proxy.stdout
+    );
 }
 
 #[test]
