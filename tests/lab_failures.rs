@@ -10,6 +10,7 @@ use kube_sandbox::sim::apiserver::decode_object;
 use kube_sandbox::sim::clock::TICKS_PER_SECOND;
 use kube_sandbox::sim::cluster::Cluster;
 use kube_sandbox::sim::kubectl::Shell;
+use kube_sandbox::sim::kubelet::failures::Failure;
 use kube_sandbox::sim::lab::Lab;
 use kube_sandbox::sim::trace::TraceKind;
 use serde_json::Value;
@@ -217,6 +218,32 @@ fn a_silent_node_goes_not_ready_is_tainted_and_its_pods_move_after_five_minutes(
     }
     let events = run(&mut sh, "kubectl get events");
     assert!(events.contains("TaintManagerEviction"), "{events}");
+}
+
+#[test]
+fn a_node_cut_off_the_network_goes_not_ready_the_same_way() {
+    let Lab { cluster, nodes } = Lab::boot(17);
+    let mut sh = Shell::new(cluster);
+    let node2 = nodes
+        .iter()
+        .find(|(name, _)| name == "node2")
+        .map(|(_, handle)| handle)
+        .expect("the lab has node2");
+    node2.inject(Failure::CutNetwork);
+    run(&mut sh, "sleep 25");
+    assert_eq!(node_status(&mut sh, "node2"), "Ready");
+    run(&mut sh, "sleep 25");
+    assert_eq!(node_status(&mut sh, "node2"), "NotReady");
+    assert_eq!(
+        node_status(&mut sh, "node1"),
+        "Ready",
+        "only node2 went silent"
+    );
+    let node = run(&mut sh, "kubectl get node node2 -o yaml");
+    assert!(
+        node.contains("key: node.kubernetes.io/unreachable"),
+        "{node}"
+    );
 }
 
 // ---- 4. not enough CPU ---------------------------------------------------------------------
