@@ -3,6 +3,7 @@
 //! Same seed + same commands = same trace, natively and in wasm: ordered maps wherever order can be
 //! seen, one seeded RNG ([`rng::Rng`]), logical time ([`clock::Ticks`]).
 
+pub mod addons;
 pub mod api;
 pub mod apiserver;
 pub mod clock;

@@ -3,7 +3,8 @@
 //!
 //! Mirrors: `plugin/pkg/admission/serviceaccount` (ServiceAccount: `default` account, refused when
 //! the account does not exist), `plugin/pkg/admission/defaulttolerationseconds`,
-//! `k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle` (NamespaceLifecycle), the registry's
+//! `k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle` (NamespaceLifecycle),
+//! `plugin/pkg/admission/priority` (Priority: `spec.priority` from the named PriorityClass), the registry's
 //! `BeforeCreate` (namespace, uid, creationTimestamp, generation, generateName) and the scheme
 //! defaults of `pkg/apis/core/v1/defaults.go` / `pkg/apis/apps/v1/defaults.go` for pods and the
 //! workload templates.
@@ -153,6 +154,59 @@ fn default_container(container: &mut Value) {
             default_field(p, "protocol", json!("TCP"));
         }
     }
+}
+
+/// The two classes kube-apiserver always has (its `bootstrap-system-priority-classes` hook):
+/// (name, value).
+pub const SYSTEM_PRIORITY_CLASSES: [(&str, i64); 2] = [
+    ("system-node-critical", 2_000_001_000),
+    ("system-cluster-critical", 2_000_000_000),
+];
+
+/// The Priority plugin: a pod naming a PriorityClass gets that class's value (and preemption
+/// policy) in `spec.priority`. `class` is the stored PriorityClass, if any; the system classes
+/// resolve even before their objects are written, as the apiserver creates them at start.
+/// Returns the note for the trace, or the Forbidden upstream answers for an unknown class.
+/// Simplified: no globalDefault class for pods that name none.
+pub fn resolve_priority(
+    pod: &mut Value,
+    pod_name: &str,
+    class: Option<&Value>,
+) -> Result<Option<String>, ApiError> {
+    let Some(name) = pod
+        .pointer("/spec/priorityClassName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+    else {
+        return Ok(None);
+    };
+    let system = SYSTEM_PRIORITY_CLASSES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v);
+    let (value, policy) = match (class, system) {
+        (Some(c), _) => (
+            c.get("value").and_then(Value::as_i64).unwrap_or(0),
+            c.get("preemptionPolicy")
+                .and_then(Value::as_str)
+                .unwrap_or("PreemptLowerPriority")
+                .to_string(),
+        ),
+        (None, Some(v)) => (v, "PreemptLowerPriority".to_string()),
+        (None, None) => {
+            return Err(forbidden(
+                "pods",
+                pod_name,
+                &format!("no PriorityClass with name {name} was found"),
+            ))
+        }
+    };
+    if let Some(Value::Object(spec)) = pod.get_mut("spec") {
+        spec.insert("priority".into(), json!(value));
+        spec.insert("preemptionPolicy".into(), json!(policy));
+    }
+    Ok(Some(format!("Priority: {name} = {value}")))
 }
 
 /// `SetDefaults_PodSpec` and its containers.
@@ -355,6 +409,35 @@ pub fn namespace_lifecycle_delete(name: &str) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pod_naming_a_priority_class_gets_its_value_and_an_unknown_class_is_forbidden() {
+        let pod = |class: &str| json!({"spec": {"priorityClassName": class, "priority": 0}});
+        let high = json!({"value": 1000, "preemptionPolicy": "Never"});
+        let cases: [(&str, Option<&Value>, Result<i64, &str>); 4] = [
+            ("high", Some(&high), Ok(1000)),
+            ("system-cluster-critical", None, Ok(2_000_000_000)),
+            ("system-node-critical", None, Ok(2_000_001_000)),
+            (
+                "nope",
+                None,
+                Err("pods \"p\" is forbidden: no PriorityClass with name nope was found"),
+            ),
+        ];
+        for (class, stored, want) in cases {
+            let mut p = pod(class);
+            match (resolve_priority(&mut p, "p", stored), want) {
+                (Ok(Some(_)), Ok(v)) => assert_eq!(p["spec"]["priority"], json!(v), "{class}"),
+                (Err(e), Err(msg)) => assert_eq!(e.message, msg),
+                (got, want) => panic!("{class}: got {got:?}, want {want:?}"),
+            }
+        }
+        let mut none = json!({"spec": {}});
+        assert_eq!(resolve_priority(&mut none, "p", None).ok(), Some(None));
+        let mut never = pod("high");
+        let _ = resolve_priority(&mut never, "p", Some(&high));
+        assert_eq!(never["spec"]["preemptionPolicy"], "Never");
+    }
 
     #[test]
     fn images_without_a_tag_or_with_latest_are_always_pulled() {

@@ -452,6 +452,17 @@ impl Ctx<'_, '_> {
                 }
                 notes.push(format!("ServiceAccount: {account}"));
             }
+            let class = object
+                .pointer("/spec/priorityClassName")
+                .and_then(Value::as_str)
+                .zip(resources::by_plural("priorityclasses"))
+                .and_then(|(n, pc)| self.store.get(&pc.key(None, n)))
+                .and_then(|kv| decode_object(&kv));
+            match admission::resolve_priority(&mut object, &name, class.as_ref()) {
+                Ok(Some(note)) => notes.push(note),
+                Ok(None) => {}
+                Err(e) => return Err(self.fail(ApiStage::MutatingAdmission, e)),
+            }
             if admission::default_toleration_seconds(&mut object) {
                 notes.push("DefaultTolerationSeconds: not-ready, unreachable 300s".into());
             }
