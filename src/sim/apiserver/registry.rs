@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 use super::admission::{self, NamespaceState};
+use super::service_alloc;
 use super::backend::{
     Bytes, Compare, CompareResult, CompareTarget, KeyValue, RangeEnd, RangeRequest, Revision,
     Store, Txn, TxnOp,
@@ -477,6 +478,11 @@ impl Ctx<'_, '_> {
         {
             return Err(self.fail(ApiStage::Validation, e));
         }
+        if info.plural == "services" {
+            if let Err(e) = service_alloc::allocate(self.store, self.rng, None, &mut object) {
+                return Err(self.fail(ApiStage::Validation, e));
+            }
+        }
         self.tracer.stage(ApiStage::Validation, true, "valid");
 
         // Validating admission.
@@ -653,6 +659,11 @@ impl Ctx<'_, '_> {
             checks::strict_check(info, &new).and_then(|_| checks::validate_update(info, &old, &new))
         {
             return Err(self.fail(ApiStage::Validation, e));
+        }
+        if info.plural == "services" && subresource.is_none() {
+            if let Err(e) = service_alloc::allocate(self.store, self.rng, Some(&old), &mut new) {
+                return Err(self.fail(ApiStage::Validation, e));
+            }
         }
         self.tracer.stage(ApiStage::Validation, true, "valid");
         self.tracer
