@@ -13,7 +13,6 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 use super::admission::{self, NamespaceState};
-use super::service_alloc;
 use super::backend::{
     Bytes, Compare, CompareResult, CompareTarget, KeyValue, RangeEnd, RangeRequest, Revision,
     Store, Txn, TxnOp,
@@ -24,6 +23,7 @@ use super::request::{
     ApiError, ApiRequest, ApiResponse, PatchType, PropagationPolicy, StatusCause, StatusReason,
     Verb,
 };
+use super::service_alloc;
 use super::{Commit, Tracer};
 use crate::sim::api::resources::{self, ResourceInfo};
 use crate::sim::clock::{rfc3339_from_unix, Clock};

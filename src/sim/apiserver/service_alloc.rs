@@ -159,8 +159,7 @@ pub fn allocate(
                 let e = AllocError::Invalid {
                     field: "spec.clusterIPs[0]".into(),
                     value: format!("\"{requested}\""),
-                    detail: "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
-                        .into(),
+                    detail: "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)".into(),
                 };
                 return Err(to_api_error(&name, e));
             };
