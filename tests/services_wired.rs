@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use kube_sandbox::sim::clock::TICKS_PER_SECOND;
 use kube_sandbox::sim::cluster::Cluster;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
@@ -218,22 +219,29 @@ fn names_resolve_inside_pods_but_not_on_the_vm() {
 #[test]
 fn a_load_balancer_is_pending_then_gets_an_address_from_the_pool() {
     let mut shell = lab_with_kubia(6);
+    // Settle for one simulated second only, so the provider's delay is visible.
+    shell.set_settle_ticks(TICKS_PER_SECOND);
     run_ok(
         &mut shell,
         &service("kubia-lb", "kubia", "  type: LoadBalancer\n", ""),
     );
-    // The shell settles after each line, so look at the store right after the create instead.
-    let mut fresh = boot(6);
-    run_ok(
-        &mut fresh,
-        &service("lb", "none", "  type: LoadBalancer\n", ""),
-    );
-    let _ = fresh;
+    assert_eq!(svc_column(&mut shell, "kubia-lb", 3), "<pending>");
+    shell.run_line("sleep 5");
     assert_eq!(svc_column(&mut shell, "kubia-lb", 3), "172.16.20.200");
     let ports = svc_column(&mut shell, "kubia-lb", 4);
     assert!(ports.starts_with("80:3"), "{ports}");
     let out = run_ok(&mut shell, "curl -s 172.16.20.200");
     assert!(out.starts_with("You've hit kubia-"), "{out}");
+    // The next one gets the next address; a deleted one gives its address back.
+    run_ok(&mut shell, &service("lb2", "kubia", "  type: LoadBalancer\n", ""));
+    shell.run_line("sleep 5");
+    assert_eq!(svc_column(&mut shell, "lb2", 3), "172.16.20.201");
+    run_ok(&mut shell, "kubectl delete svc kubia-lb");
+    run_ok(&mut shell, &service("lb3", "kubia", "  type: LoadBalancer\n", ""));
+    shell.run_line("sleep 5");
+    assert_eq!(svc_column(&mut shell, "lb3", 3), "172.16.20.200");
+    let events = run_ok(&mut shell, "kubectl get events --no-headers");
+    assert!(events.contains("EnsuredLoadBalancer"), "{events}");
 }
 
 #[test]
