@@ -233,11 +233,17 @@ fn a_load_balancer_is_pending_then_gets_an_address_from_the_pool() {
     let out = run_ok(&mut shell, "curl -s 172.16.20.200");
     assert!(out.starts_with("You've hit kubia-"), "{out}");
     // The next one gets the next address; a deleted one gives its address back.
-    run_ok(&mut shell, &service("lb2", "kubia", "  type: LoadBalancer\n", ""));
+    run_ok(
+        &mut shell,
+        &service("lb2", "kubia", "  type: LoadBalancer\n", ""),
+    );
     shell.run_line("sleep 5");
     assert_eq!(svc_column(&mut shell, "lb2", 3), "172.16.20.201");
     run_ok(&mut shell, "kubectl delete svc kubia-lb");
-    run_ok(&mut shell, &service("lb3", "kubia", "  type: LoadBalancer\n", ""));
+    run_ok(
+        &mut shell,
+        &service("lb3", "kubia", "  type: LoadBalancer\n", ""),
+    );
     shell.run_line("sleep 5");
     assert_eq!(svc_column(&mut shell, "lb3", 3), "172.16.20.200");
     let events = run_ok(&mut shell, "kubectl get events --no-headers");
