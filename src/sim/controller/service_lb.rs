@@ -38,22 +38,12 @@ fn has_ingress(svc: &Value) -> bool {
         .is_some_and(|a| !a.is_empty())
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ServiceLbController {
     pool: LoadBalancerPool,
     queue: WorkQueue,
     /// `namespace/name` → (the tick the provider is done, the delivery that asked).
     provisioning: BTreeMap<String, (Ticks, Seq)>,
-}
-
-impl Default for ServiceLbController {
-    fn default() -> Self {
-        ServiceLbController {
-            pool: LoadBalancerPool::default(),
-            queue: WorkQueue::default(),
-            provisioning: BTreeMap::new(),
-        }
-    }
 }
 
 impl ServiceLbController {
