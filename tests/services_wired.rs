@@ -258,6 +258,14 @@ fn a_cluster_ip_is_allocated_honoured_refused_and_immutable() {
         &service("a", "a", "  clusterIP: 10.96.100.100\n", ""),
     );
     assert_eq!(svc_column(&mut shell, "a", 2), "10.96.100.100");
+    let noted = shell.backend().trace().events().iter().any(|e| {
+        matches!(&e.kind, TraceKind::ApiStage { detail, passed: true, .. }
+            if detail == "valid; allocated clusterIP 10.96.100.100")
+    });
+    assert!(
+        noted,
+        "the allocation is visible in the apiserver's Validation stage"
+    );
     let out = shell.run_line(&service("b", "b", "  clusterIP: 10.96.100.100\n", ""));
     assert_eq!(
         out.stderr,

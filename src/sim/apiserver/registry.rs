@@ -478,12 +478,15 @@ impl Ctx<'_, '_> {
         {
             return Err(self.fail(ApiStage::Validation, e));
         }
+        let mut valid = "valid".to_string();
         if info.plural == "services" {
-            if let Err(e) = service_alloc::allocate(self.store, self.rng, None, &mut object) {
-                return Err(self.fail(ApiStage::Validation, e));
+            match service_alloc::allocate(self.store, self.rng, None, &mut object) {
+                Ok(note) if !note.is_empty() => valid = format!("valid; allocated {note}"),
+                Ok(_) => {}
+                Err(e) => return Err(self.fail(ApiStage::Validation, e)),
             }
         }
-        self.tracer.stage(ApiStage::Validation, true, "valid");
+        self.tracer.stage(ApiStage::Validation, true, valid);
 
         // Validating admission.
         if let Some(ns) = &namespace {
@@ -660,12 +663,15 @@ impl Ctx<'_, '_> {
         {
             return Err(self.fail(ApiStage::Validation, e));
         }
+        let mut valid = "valid".to_string();
         if info.plural == "services" && subresource.is_none() {
-            if let Err(e) = service_alloc::allocate(self.store, self.rng, Some(&old), &mut new) {
-                return Err(self.fail(ApiStage::Validation, e));
+            match service_alloc::allocate(self.store, self.rng, Some(&old), &mut new) {
+                Ok(note) if !note.is_empty() => valid = format!("valid; {note}"),
+                Ok(_) => {}
+                Err(e) => return Err(self.fail(ApiStage::Validation, e)),
             }
         }
-        self.tracer.stage(ApiStage::Validation, true, "valid");
+        self.tracer.stage(ApiStage::Validation, true, valid);
         self.tracer
             .stage(ApiStage::ValidatingAdmission, true, "NamespaceLifecycle");
         if request.dry_run {
