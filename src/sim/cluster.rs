@@ -78,6 +78,15 @@ struct Slot {
     due_ticks: Option<Ticks>,
 }
 
+/// See [`Cluster::network_parts`].
+pub struct NetworkParts<'a> {
+    pub store: &'a Store,
+    pub trace: &'a mut Trace,
+    pub rng: &'a mut Rng,
+    pub now: Ticks,
+    pub components: Vec<&'a mut (dyn Component + 'static)>,
+}
+
 /// The whole cluster's state that a restore needs: the store, time and the RNG.
 #[derive(Clone, Debug)]
 pub struct ClusterSnapshot {
@@ -353,6 +362,24 @@ impl Cluster {
     }
 
     // ---- components --------------------------------------------------------------------------
+
+    /// What a request across the simulated network (curl, nslookup) needs at once: the objects,
+    /// the trace its hops go to, the cluster's RNG (kube-proxy's random endpoint choice) and the
+    /// running components (kube-proxy's rules, the kubelets that reach the pods' apps).
+    pub fn network_parts(&mut self) -> NetworkParts<'_> {
+        NetworkParts {
+            store: &self.store,
+            trace: &mut self.trace,
+            rng: &mut self.rng,
+            now: self.clock.now(),
+            components: self
+                .slots
+                .iter_mut()
+                .filter(|s| s.running)
+                .map(|s| s.component.as_mut())
+                .collect(),
+        }
+    }
 
     /// Registers a component and starts it (its informers list, then watch).
     pub fn add_component(&mut self, component: Box<dyn Component>) {

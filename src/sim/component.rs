@@ -139,6 +139,14 @@ pub trait Component {
     fn reconcile(&mut self, ctx: &mut Context) -> Reconcile;
     /// The apiserver's answer to one of its requests (a component may requeue on failure).
     fn on_response(&mut self, _request: &ApiRequest, _result: &Result<ApiResponse, ApiError>) {}
+    /// The component as itself, for the simulated network (curl reads kube-proxy's rules and
+    /// reaches a pod's app through its kubelet). None for components nothing needs to reach.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
+    }
 }
 
 /// Mirrors: `pkg/controller/serviceaccount/serviceaccounts_controller.go` — every active namespace

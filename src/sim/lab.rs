@@ -57,6 +57,9 @@ impl Lab {
         for component in controller_manager() {
             cluster.add_component(component);
         }
+        super::network::components::lab_components()
+            .into_iter()
+            .for_each(|c| cluster.add_component(c));
         let mut nodes = Vec::new();
         for name in LAB_NODES {
             let kubelet = Kubelet::lab(name).expect("every lab node has a kubelet config");

@@ -17,6 +17,7 @@ pub mod patch;
 pub mod rbac;
 mod registry;
 pub mod request;
+pub mod service_alloc;
 
 use serde_json::Value;
 

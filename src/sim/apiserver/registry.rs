@@ -23,6 +23,7 @@ use super::request::{
     ApiError, ApiRequest, ApiResponse, PatchType, PropagationPolicy, StatusCause, StatusReason,
     Verb,
 };
+use super::service_alloc;
 use super::{Commit, Tracer};
 use crate::sim::api::resources::{self, ResourceInfo};
 use crate::sim::clock::{rfc3339_from_unix, Clock};
@@ -488,7 +489,15 @@ impl Ctx<'_, '_> {
         {
             return Err(self.fail(ApiStage::Validation, e));
         }
-        self.tracer.stage(ApiStage::Validation, true, "valid");
+        let mut valid = "valid".to_string();
+        if info.plural == "services" {
+            match service_alloc::allocate(self.store, self.rng, None, &mut object) {
+                Ok(note) if !note.is_empty() => valid = format!("valid; allocated {note}"),
+                Ok(_) => {}
+                Err(e) => return Err(self.fail(ApiStage::Validation, e)),
+            }
+        }
+        self.tracer.stage(ApiStage::Validation, true, valid);
 
         // Validating admission.
         if let Some(ns) = &namespace {
@@ -665,7 +674,15 @@ impl Ctx<'_, '_> {
         {
             return Err(self.fail(ApiStage::Validation, e));
         }
-        self.tracer.stage(ApiStage::Validation, true, "valid");
+        let mut valid = "valid".to_string();
+        if info.plural == "services" && subresource.is_none() {
+            match service_alloc::allocate(self.store, self.rng, Some(&old), &mut new) {
+                Ok(note) if !note.is_empty() => valid = format!("valid; {note}"),
+                Ok(_) => {}
+                Err(e) => return Err(self.fail(ApiStage::Validation, e)),
+            }
+        }
+        self.tracer.stage(ApiStage::Validation, true, valid);
         self.tracer
             .stage(ApiStage::ValidatingAdmission, true, "NamespaceLifecycle");
         if request.dry_run {

@@ -23,6 +23,7 @@ pub mod recreate;
 pub mod replicaset;
 pub mod rollback;
 pub mod rolling;
+pub mod service_lb;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -130,6 +131,7 @@ pub fn controllers() -> Vec<Box<dyn Component>> {
         Box::new(endpointslice::EndpointSliceController::new()),
         Box::new(namespace::NamespaceController::new()),
         Box::new(garbage_collector::GarbageCollector::new()),
+        Box::new(service_lb::ServiceLbController::new()),
     ]
 }
 

@@ -27,4 +27,8 @@ impl Backend for Cluster {
     fn etcd_range(&self, request: &RangeRequest) -> Result<RangeResult, StoreError> {
         self.store().range(request)
     }
+
+    fn cluster_mut(&mut self) -> Option<&mut Cluster> {
+        Some(self)
+    }
 }

@@ -27,6 +27,7 @@ pub mod backend;
 pub mod cmd;
 pub mod errors;
 pub mod etcdctl;
+pub mod net_cmds;
 pub mod shell;
 pub mod table;
 pub mod words;
@@ -92,6 +93,11 @@ pub trait Backend: ApiClient {
     fn unix_seconds(&self) -> i64;
     /// An etcd v3 Range, as `etcdctl get` sends it.
     fn etcd_range(&self, request: &RangeRequest) -> Result<RangeResult, StoreError>;
+    /// The whole cluster, for requests across its network (`curl`, `nslookup`,
+    /// `iptables-save`); None for a backend that has no network.
+    fn cluster_mut(&mut self) -> Option<&mut crate::sim::cluster::Cluster> {
+        None
+    }
 }
 
 /// Reads a file the virtual file system lacks (the native binary's real disk); the browser has

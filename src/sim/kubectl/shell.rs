@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use super::cmd::{self, Ctx};
 use super::etcdctl;
+use super::net_cmds;
 use super::words::{tokenize, Token};
 use super::{Backend, FileReader, Output};
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
@@ -310,6 +311,13 @@ impl<B: Backend> Shell<B> {
         };
         match name.as_str() {
             "kubectl" | "k" => {
+                if let Some(out) = self
+                    .backend
+                    .cluster_mut()
+                    .and_then(|c| net_cmds::kubectl_exec(args, c))
+                {
+                    return out;
+                }
                 let files = &self.files;
                 let reader = &self.file_reader;
                 let read = move |path: &str| -> Option<String> {
@@ -326,6 +334,12 @@ impl<B: Backend> Shell<B> {
                 cmd::run(args, &mut ctx)
             }
             "etcdctl" => etcdctl::run(args, &self.backend),
+            n if net_cmds::VM_COMMANDS.contains(&n) && self.backend.cluster_mut().is_some() => {
+                match self.backend.cluster_mut() {
+                    Some(cluster) => net_cmds::run_on_vm("master", n, args, cluster),
+                    None => Output::default(),
+                }
+            }
             "cat" => {
                 if args.is_empty() {
                     return Output::ok(stdin.unwrap_or(""));

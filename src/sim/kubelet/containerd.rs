@@ -280,4 +280,17 @@ impl Cri for Containerd {
         self.runtime
             .exhaust_memory(container_id, bytes_per_second, now)
     }
+
+    fn http_request(
+        &mut self,
+        container_id: &str,
+        port: u16,
+        path: &str,
+        client_ip: &str,
+        user_agent: &str,
+        now: Ticks,
+    ) -> crate::sim::runtime::apps::HttpOutcome {
+        self.runtime
+            .http_request(container_id, "GET", port, path, client_ip, user_agent, now)
+    }
 }

@@ -149,6 +149,18 @@ pub trait Cri {
     fn kill_container(&mut self, container_id: &str, now: Ticks) -> bool;
     /// Makes the container leak memory until it is OOM-killed.
     fn exhaust_memory(&mut self, container_id: &str, bytes_per_second: u64, now: Ticks) -> bool;
+    /// Service traffic reaching the container's port; a runtime without apps refuses it.
+    fn http_request(
+        &mut self,
+        _container_id: &str,
+        _port: u16,
+        _path: &str,
+        _client_ip: &str,
+        _user_agent: &str,
+        _now: Ticks,
+    ) -> crate::sim::runtime::apps::HttpOutcome {
+        crate::sim::runtime::apps::HttpOutcome::Refused
+    }
 }
 
 /// How a scripted image's process behaves once started.

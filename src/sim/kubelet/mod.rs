@@ -222,6 +222,40 @@ impl Kubelet {
         self.cri.as_ref()
     }
 
+    /// A connection reaching `pod_ip:port` on this node: the pod's containers share one network
+    /// namespace, so the first whose process listens on the port answers. None: no pod here
+    /// has that IP (the packet has nowhere to go).
+    pub fn serve_http(
+        &mut self,
+        pod_ip: &str,
+        port: u16,
+        path: &str,
+        client_ip: &str,
+        user_agent: &str,
+        now: Ticks,
+    ) -> Option<crate::sim::runtime::apps::HttpOutcome> {
+        use crate::sim::runtime::apps::HttpOutcome;
+        let worker = self
+            .workers
+            .values()
+            .find(|w| !w.host_network && w.sandbox.as_ref().is_some_and(|s| s.ip == pod_ip))?;
+        let ids: Vec<String> = worker
+            .containers
+            .iter()
+            .filter_map(|c| c.container_id.clone())
+            .collect();
+        let mut outcome = HttpOutcome::Refused;
+        for id in ids {
+            outcome = self
+                .cri
+                .http_request(&id, port, path, client_ip, user_agent, now);
+            if outcome != HttpOutcome::Refused {
+                break;
+            }
+        }
+        Some(outcome)
+    }
+
     fn credentials_for(node: &str) -> Credentials {
         Credentials::ClientCertificate {
             common_name: format!("system:node:{node}"),
@@ -712,6 +746,10 @@ impl Kubelet {
 impl Component for Kubelet {
     fn name(&self) -> String {
         format!("kubelet@{}", self.config.name)
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
     }
 
     fn actor(&self) -> Actor {

@@ -14,6 +14,7 @@
 
 pub mod chain_hash;
 pub mod cidr;
+pub mod components;
 pub mod dns;
 pub mod fixtures;
 pub mod ipam;
