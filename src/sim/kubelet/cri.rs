@@ -149,6 +149,13 @@ pub trait Cri {
     fn kill_container(&mut self, container_id: &str, now: Ticks) -> bool;
     /// Makes the container leak memory until it is OOM-killed.
     fn exhaust_memory(&mut self, container_id: &str, bytes_per_second: u64, now: Ticks) -> bool;
+    /// The real runtime behind this CRI, shared for read-mostly views (`crictl`, `kubectl
+    /// logs`/`exec`); None for scripted runtimes in tests.
+    fn shared_runtime(
+        &self,
+    ) -> Option<std::rc::Rc<std::cell::RefCell<crate::sim::runtime::Runtime>>> {
+        None
+    }
 }
 
 /// How a scripted image's process behaves once started.

@@ -165,6 +165,7 @@ impl Kubelet {
             boots: 1,
             handle: NodeHandle::default(),
         };
+        kubelet.handle.0.borrow_mut().runtime = kubelet.cri.shared_runtime();
         if kubelet.config.static_pods {
             for (_, manifest) in static_pods::kubeadm_manifests(&kubelet.config.ip) {
                 let pod = static_pods::static_pod(
@@ -339,6 +340,7 @@ impl Kubelet {
     /// A VM boot: a new runtime, nothing running; every pod starts over.
     fn reboot(&mut self, now: Ticks) {
         self.cri = (self.make_runtime)();
+        self.handle.0.borrow_mut().runtime = self.cri.shared_runtime();
         self.boots += 1;
         self.ipam = Self::ipam_for(&self.config.pod_cidr);
         for w in self.workers.values_mut() {
