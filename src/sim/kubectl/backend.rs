@@ -27,4 +27,23 @@ impl Backend for Cluster {
     fn etcd_range(&self, request: &RangeRequest) -> Result<RangeResult, StoreError> {
         self.store().range(request)
     }
+
+    fn now_ticks(&self) -> Ticks {
+        self.now()
+    }
+
+    fn component_running(&self, name: &str) -> Option<bool> {
+        self.components()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, running)| running)
+    }
+
+    fn set_component_running(&mut self, name: &str, running: bool) -> bool {
+        if running {
+            self.start_component(name)
+        } else {
+            self.stop_component(name)
+        }
+    }
 }

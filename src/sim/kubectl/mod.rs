@@ -21,14 +21,23 @@
 //! | `errors.rs` | kubectl's error wording |
 //! | `etcdctl.rs` | `etcdctl get` and its output formats |
 //! | `backend.rs` | the [`Backend`] the shell needs, implemented for the real `Cluster` |
+//! | `lab_backend.rs` | the same for the booted `Lab`: the cluster plus its VMs' handles |
+//! | `logs.rs`, `top.rs`, `describe.rs`, `exec.rs` | kubectl's node-side commands |
+//! | `node_cmds.rs` | the VMs: `ssh`, `crictl`, `docker`, `systemctl`, `vagrant halt/up` |
 
 pub mod apply;
 pub mod backend;
 pub mod cmd;
+pub mod describe;
 pub mod errors;
 pub mod etcdctl;
+pub mod exec;
+pub mod lab_backend;
+pub mod logs;
+pub mod node_cmds;
 pub mod shell;
 pub mod table;
+pub mod top;
 pub mod words;
 pub mod yaml;
 
@@ -40,6 +49,7 @@ mod tests;
 use crate::sim::apiserver::request::ApiClient;
 use crate::sim::clock::Ticks;
 use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
+use crate::sim::kubelet::failures::NodeHandle;
 
 pub use shell::Shell;
 
@@ -92,6 +102,30 @@ pub trait Backend: ApiClient {
     fn unix_seconds(&self) -> i64;
     /// An etcd v3 Range, as `etcdctl get` sends it.
     fn etcd_range(&self, request: &RangeRequest) -> Result<RangeResult, StoreError>;
+
+    // The node side (`kubectl logs/top/exec`, `crictl`, `systemctl`, `ssh`): defaults for a
+    // backend without VMs, where those commands answer as on a cluster with no reachable node.
+
+    /// Simulated time in ticks (crictl's CREATED column, log reads, exec).
+    fn now_ticks(&self) -> Ticks {
+        0
+    }
+    /// The VMs, in the order the page draws them.
+    fn node_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// The handle of VM `node`: failures in; usage figures and its containerd out.
+    fn node(&self, _node: &str) -> Option<NodeHandle> {
+        None
+    }
+    /// Is the component (`kubelet@node1`) running? None when there is no such component.
+    fn component_running(&self, _name: &str) -> Option<bool> {
+        None
+    }
+    /// `systemctl stop|start`: stops or starts a component; false when there is none.
+    fn set_component_running(&mut self, _name: &str, _running: bool) -> bool {
+        false
+    }
 }
 
 /// Reads a file the virtual file system lacks (the native binary's real disk); the browser has

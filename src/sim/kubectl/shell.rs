@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use super::cmd::{self, Ctx};
 use super::etcdctl;
+use super::node_cmds;
 use super::words::{tokenize, Token};
 use super::{Backend, FileReader, Output};
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
@@ -45,6 +46,8 @@ pub struct Shell<B: Backend> {
     file_reader: Option<FileReader>,
     /// `$?`: the exit status of the last complete command.
     last_exit_code: i32,
+    /// The VM the terminal is on (`ssh node1`) and the VMs powered off.
+    node: node_cmds::NodeState,
 }
 
 impl<B: Backend> Shell<B> {
@@ -56,7 +59,13 @@ impl<B: Backend> Shell<B> {
             settle_ticks: DEFAULT_SETTLE_TICKS,
             file_reader: None,
             last_exit_code: 0,
+            node: node_cmds::NodeState::default(),
         }
+    }
+
+    /// The VM the terminal is on: `master`, or a worker after `ssh node1`.
+    pub fn host(&self) -> &str {
+        &self.node.host
     }
 
     /// The exit status of the last complete command (`$?`).
@@ -96,7 +105,7 @@ impl<B: Backend> Shell<B> {
         if self.is_continuing() {
             CONTINUATION_PROMPT
         } else {
-            PROMPT
+            node_cmds::prompt(&self.node.host)
         }
     }
 
@@ -308,7 +317,11 @@ impl<B: Backend> Shell<B> {
         let Some((name, args)) = words.split_first() else {
             return Output::default();
         };
+        if let Some(out) = node_cmds::run(name, args, &mut self.node, &mut self.backend) {
+            return out;
+        }
         match name.as_str() {
+            "kubectl" | "k" if self.node.host != "master" => Output::fail(node_cmds::NO_KUBECONFIG),
             "kubectl" | "k" => {
                 let files = &self.files;
                 let reader = &self.file_reader;
@@ -432,7 +445,6 @@ impl<B: Backend> Shell<B> {
                 exit_code: 1,
                 ..Output::default()
             },
-            "hostname" => Output::ok("master\n"),
             "whoami" => Output::ok("root\n"),
             _ => Output {
                 stderr: format!("bash: {name}: command not found\n"),
@@ -458,6 +470,11 @@ const SHELL_HELP: &str =
                                         read etcd directly, as the apiserver stores objects
   cat <<EOF > web.yaml ... EOF          write a file;  kubectl apply -f - <<EOF ... EOF
   cat FILE, ls, rm FILE, echo TEXT      files in your home directory
+  kubectl logs|describe|top|exec ...    the node side: logs, events, usage, commands in a container
+  ssh node1, exit                       move to another VM; crictl ps|images|pods, docker ps|images
+  systemctl stop|start kubelet|containerd, crictl stop ID, docker kill ID
+                                        break things on the VM you are on
+  vagrant halt node2, vagrant up node2  power a VM off and on (as on the host of the Vagrant lab)
   sleep N                               let N simulated seconds pass
   clear, help
 ";
