@@ -93,7 +93,10 @@ fn main() {
             let _ = stdout.flush();
         }
         let Some(Ok(line)) = lines.next() else { break };
-        if !shell.is_continuing() && matches!(line.trim(), "exit" | "logout") {
+        if !shell.is_continuing()
+            && shell.host() == "master"
+            && matches!(line.trim(), "exit" | "logout")
+        {
             break;
         }
         let out = shell.run_line(&line);

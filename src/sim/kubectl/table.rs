@@ -791,19 +791,19 @@ fn service_ports(svc: &Value) -> String {
 }
 
 fn node_status(node: &Value) -> String {
-    let ready =
-        match s(node, &["status", "conditions"]) {
-            Some(Value::Array(conds)) => conds
-                .iter()
-                .find(|c| str_at(c, &["type"]) == "Ready")
-                .map(|c| match str_at(c, &["status"]) {
-                    "True" => "Ready",
-                    "False" => "NotReady",
-                    _ => "Unknown",
-                }),
-            _ => None,
-        }
-        .unwrap_or("Unknown");
+    let ready = match s(node, &["status", "conditions"]) {
+        Some(Value::Array(conds)) => conds
+            .iter()
+            .find(|c| str_at(c, &["type"]) == "Ready")
+            // printNode: any Ready status but True is `NotReady` (a silent node's
+            // Unknown too); `Unknown` only when there is no Ready condition at all.
+            .map(|c| match str_at(c, &["status"]) {
+                "True" => "Ready",
+                _ => "NotReady",
+            }),
+        _ => None,
+    }
+    .unwrap_or("Unknown");
     let mut status = ready.to_string();
     if s(node, &["spec", "unschedulable"]).and_then(Value::as_bool) == Some(true) {
         status.push_str(",SchedulingDisabled");

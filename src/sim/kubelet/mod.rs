@@ -361,6 +361,35 @@ impl Kubelet {
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
+                // Like tryUpdateNodeStatus, which compares against the Node it reads back: when
+                // the node controller has set Ready to Unknown (we were stopped or cut off),
+                // our last report is stale, so the next status check writes again.
+                let ready_in_api = event
+                    .object
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .and_then(|cs| {
+                        cs.iter()
+                            .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+                    })
+                    .and_then(|c| c.get("status").and_then(Value::as_str))
+                    .map(str::to_string);
+                let ready_reported = self.last_node_status.as_ref().and_then(|s| {
+                    s.pointer("/conditions")
+                        .and_then(Value::as_array)
+                        .and_then(|cs| {
+                            cs.iter()
+                                .find(|c| c.get(0).and_then(Value::as_str) == Some("Ready"))
+                        })
+                        .and_then(|c| c.get(1).and_then(Value::as_bool))
+                        .map(|up| if up { "True" } else { "False" }.to_string())
+                });
+                if ready_in_api.is_some()
+                    && ready_reported.is_some()
+                    && ready_in_api != ready_reported
+                {
+                    self.last_node_status = None;
+                }
             }
             "pods" => {
                 let node = event
