@@ -291,3 +291,79 @@ fn random_node_lines_never_panic() {
         let _ = sh.run_line(&line.join(" "));
     }
 }
+
+#[test]
+fn a_failing_image_pull_shows_in_describe_events_and_logs_refuses() {
+    let mut sh = Shell::new(Lab::boot(1));
+    sh.run_line("kubectl create deployment bad --image=nginx:nope");
+    sh.run_line("sleep 20");
+    let out = sh.run_line("kubectl describe pod -l app=bad");
+    assert!(
+        out.stdout
+            .contains("    State:          Waiting\n      Reason:       ImagePullBackOff\n")
+            || out.stdout.contains("      Reason:       ErrImagePull\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("  Warning  Failed "), "{}", out.stdout);
+    assert!(out
+        .stdout
+        .contains("Failed to pull image \"nginx:nope\": rpc error: code = NotFound"));
+    let logs = sh.run_line("kubectl logs deploy/bad");
+    assert!(logs
+        .stderr
+        .starts_with("Error from server (BadRequest): container \"nginx\" in pod \"bad-"));
+    assert!(
+        logs.stderr
+            .ends_with("is waiting to start: trying and failing to pull image\n"),
+        "{}",
+        logs.stderr
+    );
+    let none = sh.run_line("kubectl describe pod -l app=zzz");
+    assert_eq!(none.stderr, "No resources found in default namespace.\n");
+}
+
+#[test]
+fn a_stopped_containerd_refuses_crictl_and_docker_until_started() {
+    let mut sh = lab_with_web();
+    sh.run_line("ssh node1");
+    sh.run_line("systemctl stop containerd");
+    sh.run_line("sleep 2");
+    let ps = sh.run_line("crictl ps");
+    assert!(ps.stderr.starts_with("time=\"2025-06-01T"), "{}", ps.stderr);
+    assert!(ps
+        .stderr
+        .contains("level=fatal msg=\"validate service connection"));
+    assert_eq!(
+        sh.run_line("docker ps").stderr,
+        "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"
+    );
+    assert_eq!(
+        sh.run_line("systemctl is-active containerd").stdout,
+        "inactive\n"
+    );
+    sh.run_line("systemctl start containerd");
+    sh.run_line("sleep 2");
+    assert!(sh.run_line("crictl pods").stdout.starts_with("POD ID "));
+    assert!(sh
+        .run_line("docker images")
+        .stdout
+        .starts_with("REPOSITORY "));
+}
+
+#[test]
+fn poweroff_on_a_worker_closes_the_session_and_the_vm_stays_off() {
+    let mut sh = lab_with_web();
+    sh.run_line("ssh node1");
+    let off = sh.run_line("poweroff");
+    assert_eq!(
+        off.stdout,
+        "Connection to node1 closed by remote host.\nConnection to node1 closed.\n"
+    );
+    assert_eq!(sh.prompt(), "[root@master ~]# ");
+    let status = sh.run_line("vagrant status");
+    assert!(status
+        .stdout
+        .contains("node1                     poweroff (virtualbox)\n"));
+    assert!(sh.run_line("poweroff").exit_code != 0, "master stays up");
+}

@@ -204,7 +204,13 @@ fn events(ctx: &mut Ctx, kind: &str, namespace: Option<&str>, name: &str) -> Str
 
 /// `kubectl describe ARGS...` (without `describe`).
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
-    let a = match parse_args(args, &[("all-namespaces", Some('A'), false)]) {
+    let a = match parse_args(
+        args,
+        &[
+            ("all-namespaces", Some('A'), false),
+            ("selector", Some('l'), true),
+        ],
+    ) {
         Ok(a) => a,
         Err(e) => return usage_error("describe", &e),
     };
@@ -237,7 +243,28 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         }
     };
     let names = if names.is_empty() {
-        list(ctx, resource, namespaced.then_some(ns.as_str()))
+        let mut req = ApiRequest::new(Credentials::admin(), Verb::List, resource);
+        if namespaced {
+            req = req.namespace(ns.clone());
+        }
+        req.list_options.label_selector = a.value("selector").map(String::from);
+        let found: Vec<Value> = match ctx.backend.call(req) {
+            Ok(r) => r
+                .body
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            Err(e) => return Output::fail(api_error_text(&e)),
+        };
+        if found.is_empty() {
+            return Output::fail(if namespaced {
+                format!("No resources found in {ns} namespace.\n")
+            } else {
+                "No resources found\n".to_string()
+            });
+        }
+        found
             .iter()
             .map(|o| str_at(o, "/metadata/name").to_string())
             .collect()
@@ -263,7 +290,8 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         };
         blocks.push(tabwrite(&text));
     }
-    out.stdout = blocks.join("\n\n\n");
+    // describe.go separates objects with one blank line pair.
+    out.stdout = blocks.join("\n\n");
     out
 }
 

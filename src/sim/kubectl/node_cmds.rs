@@ -47,7 +47,8 @@ pub fn prompt(host: &str) -> &'static str {
 pub const NO_KUBECONFIG: &str =
     "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n";
 
-const CRICTL_DOWN: &str = "time=\"2025-06-01T00:00:00Z\" level=fatal msg=\"validate service connection: validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused\\\"\"\n";
+/// crictl's fatal line when containerd does not answer (logrus text format; the time is added).
+const CRICTL_DOWN: &str = "level=fatal msg=\"validate service connection: validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused\\\"\"\n";
 const DOCKER_DOWN: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n";
 
 /// Runs `name args` if it is a node command; None lets the shell try its other builtins.
@@ -123,13 +124,21 @@ fn ssh(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> Out
     Output::ok(format!("Last login: from 172.16.20.1\n"))
 }
 
+/// crictl's logrus prefix: `time="2025-06-01T00:02:08Z" `.
+fn crictl_fatal(backend: &dyn Backend, text: &str) -> Output {
+    Output::fail(format!(
+        "time=\"{}\" {text}",
+        crate::sim::clock::rfc3339_from_unix(backend.unix_seconds())
+    ))
+}
+
 fn not_running_id(tool: &str, id: &str) -> Output {
     match tool {
         "docker" => Output::fail(format!(
             "Error response from daemon: No such container: {id}\n"
         )),
         _ => Output::fail(format!(
-            "time=\"2025-06-01T00:00:00Z\" level=fatal msg=\"stopping the container \\\"{id}\\\": rpc error: code = NotFound desc = an error occurred when try to find container \\\"{id}\\\": not found\"\n"
+            "level=fatal msg=\"stopping the container \\\"{id}\\\": rpc error: code = NotFound desc = an error occurred when try to find container \\\"{id}\\\": not found\"\n"
         )),
     }
 }
@@ -178,8 +187,10 @@ fn stop_container(
         };
         if done {
             out.stdout.push_str(&format!("{id}\n"));
-        } else {
+        } else if tool == "docker" {
             out.append(not_running_id(tool, id));
+        } else {
+            out.append(crictl_fatal(backend, &not_running_id(tool, id).stderr));
         }
     }
     out
@@ -192,12 +203,12 @@ fn crictl(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
         return stop_container("crictl", rest, state, backend, false);
     }
     let Some(runtime) = backend.node(&state.host).and_then(|h| h.runtime()) else {
-        return Output::fail(CRICTL_DOWN);
+        return crictl_fatal(backend, CRICTL_DOWN);
     };
     let now = backend.now_ticks();
     let runtime = runtime.borrow();
     if !runtime.is_up() && !sub.is_empty() {
-        return Output::fail(CRICTL_DOWN);
+        return crictl_fatal(backend, CRICTL_DOWN);
     }
     let all = rest.iter().any(|a| a == "-a" || a == "--all");
     match sub {
@@ -207,9 +218,10 @@ fn crictl(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
         "" | "help" | "-h" | "--help" => Output::ok(
             "NAME:\n   crictl - client for CRI\n\nCOMMANDS:\n   images   List images\n   pods     List pods\n   ps       List containers\n   stop     Stop one or more running containers\n",
         ),
-        other => Output::fail(format!(
-            "time=\"2025-06-01T00:00:00Z\" level=fatal msg=\"no help topic for '{other}'\"\n"
-        )),
+        other => crictl_fatal(
+            backend,
+            &format!("level=fatal msg=\"no help topic for '{other}'\"\n"),
+        ),
     }
 }
 
