@@ -191,9 +191,8 @@ pub(super) fn resolve_pod(
             }
             Ok((*pod).clone())
         }
-        None => Err(Output::fail(format!(
-            "error: timed out waiting for the condition\n"
-        ))),
+        // kubectl waits --pod-running-timeout (20 s) for a pod, then gives up.
+        None => Err(Output::fail("error: timed out waiting for the condition\n")),
     }
 }
 
@@ -351,8 +350,10 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         }
     };
     let node = str_at(&pod, "/spec/nodeName");
-    let mut out = Output::default();
-    out.stderr = notes;
+    let mut out = Output {
+        stderr: notes,
+        ..Output::default()
+    };
     let runtime = ctx.backend.node(node).and_then(|h| h.runtime());
     if let Some(runtime) = runtime {
         let runtime = runtime.borrow();
@@ -426,20 +427,16 @@ mod tests {
         let pod = json!({"metadata": {"name": "web"}, "spec": {"nodeName": "node1",
             "containers": [{"name": "nginx"}]}, "status": {"containerStatuses": [
             {"name": "nginx", "state": {"waiting": {"reason": "ContainerCreating"}}}]}});
-        let err = log_container_id(&pod, "nginx", false)
-            .err()
-            .expect("refused");
+        let err = log_container_id(&pod, "nginx", false).expect_err("refused");
         assert_eq!(
             err.stderr,
             "Error from server (BadRequest): container \"nginx\" in pod \"web\" is waiting to start: ContainerCreating\n"
         );
-        let err = log_container_id(&pod, "nginx", true)
-            .err()
-            .expect("refused");
+        let err = log_container_id(&pod, "nginx", true).expect_err("refused");
         assert!(err
             .stderr
             .contains("previous terminated container \"nginx\" in pod \"web\" not found"));
-        let err = log_container_id(&pod, "x", false).err().expect("refused");
+        let err = log_container_id(&pod, "x", false).expect_err("refused");
         assert!(err.stderr.contains("container x is not valid for pod web"));
     }
 }

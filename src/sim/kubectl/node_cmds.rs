@@ -121,7 +121,7 @@ fn ssh(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> Out
         };
     }
     state.host = host.to_string();
-    Output::ok(format!("Last login: from 172.16.20.1\n"))
+    Output::ok("Last login: from 172.16.20.1\n")
 }
 
 /// crictl's logrus prefix: `time="2025-06-01T00:02:08Z" `.
