@@ -7,8 +7,9 @@
 //! kubeconfig, discovery or OpenAPI download; the shell has no variables, globs or pipes.
 //!
 //! The native binary (`src/main.rs`) and the browser terminal both drive [`shell::Shell`]:
-//! `Shell::new(Cluster::new(seed))`, then `run_line` per typed line ([`Output`]: stdout, stderr in
-//! red, exit code, clear screen), `prompt()` (`[root@master ~]# ` or `> ` inside a heredoc).
+//! `Shell::new(Lab::boot(seed))` (or `Shell::new(Cluster::new(seed))` without VMs), then `run_line` per typed line ([`Output`]: stdout, stderr in
+//! red, exit code, clear screen), `prompt()` (`[root@master ~]# `, `[root@node1 ~]# ` after
+//! `ssh node1`, or `> ` inside a heredoc).
 //!
 //! | file | what |
 //! | --- | --- |

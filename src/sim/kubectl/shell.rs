@@ -4,7 +4,9 @@
 //! heredocs (`kubectl apply -f - <<EOF` ... `EOF`, `cat <<EOF > web.yaml`), `>`/`>>` into files,
 //! `cat`, `ls`, `rm`, `echo`, `sleep`, `clear`, `;` and `&&`, `VAR=value` prefixes
 //! (`ETCDCTL_API=3 etcdctl ...`), and bash's `command not found` (exit 127).
-//! Pipes into `grep`, `head`, `tail` and `wc`.
+//! Pipes into `grep`, `head`, `tail` and `wc`. `ssh node1` moves the shell to a worker VM
+//! (`node_cmds.rs`: `crictl`, `docker`, `systemctl`, `poweroff`, `exit`), where kubectl has no
+//! kubeconfig.
 //! Simplified: files live in a small in-memory file system (path → text) in the home directory;
 //! no variables are expanded, no globs; grep matches fixed strings, not regular expressions;
 //! `sleep N` advances simulated time at once.
