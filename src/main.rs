@@ -77,7 +77,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut shell = Shell::new(Lab::boot(options.seed).cluster);
+    let mut shell = Shell::new(Lab::boot(options.seed));
     shell.set_settle_ticks(options.settle_seconds.saturating_mul(TICKS_PER_SECOND));
     // The browser has no disk; natively `-f PATH` may fall back to the real file system.
     shell.set_file_reader(Box::new(|path| std::fs::read_to_string(path).ok()));
@@ -93,7 +93,10 @@ fn main() {
             let _ = stdout.flush();
         }
         let Some(Ok(line)) = lines.next() else { break };
-        if !shell.is_continuing() && matches!(line.trim(), "exit" | "logout") {
+        if !shell.is_continuing()
+            && shell.host() == "master"
+            && matches!(line.trim(), "exit" | "logout")
+        {
             break;
         }
         let out = shell.run_line(&line);

@@ -17,7 +17,6 @@ use yew::prelude::*;
 use crate::present::cluster_view::ClusterView;
 use crate::present::i18n::{self, text, Lang, Msg};
 use crate::present::topology::Topology;
-use crate::sim::cluster::Cluster;
 use crate::sim::kubectl::Shell;
 use crate::sim::lab::Lab;
 use terminal::{Line, Terminal};
@@ -62,7 +61,7 @@ pub const LAB_SEED: u64 = 1;
 /// The one shell (and through it the one cluster) of the page. Cloning the UI state shares it;
 /// two states are equal when they share the same shell.
 #[derive(Clone)]
-pub struct SharedShell(pub Rc<RefCell<Shell<Cluster>>>);
+pub struct SharedShell(pub Rc<RefCell<Shell<Lab>>>);
 
 impl PartialEq for SharedShell {
     fn eq(&self, other: &Self) -> bool {
@@ -97,7 +96,7 @@ pub enum Action {
 
 impl UiState {
     pub fn new(lang: Lang) -> UiState {
-        let shell = Shell::new(Lab::boot(LAB_SEED).cluster);
+        let shell = Shell::new(Lab::boot(LAB_SEED));
         let view = ClusterView::of(shell.backend());
         let prompt = shell.prompt().trim_end().to_string();
         UiState {

@@ -31,4 +31,23 @@ impl Backend for Cluster {
     fn cluster_mut(&mut self) -> Option<&mut Cluster> {
         Some(self)
     }
+
+    fn now_ticks(&self) -> Ticks {
+        self.now()
+    }
+
+    fn component_running(&self, name: &str) -> Option<bool> {
+        self.components()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, running)| running)
+    }
+
+    fn set_component_running(&mut self, name: &str, running: bool) -> bool {
+        if running {
+            self.start_component(name)
+        } else {
+            self.stop_component(name)
+        }
+    }
 }

@@ -335,13 +335,14 @@ const KNOWN_COMMANDS: &[&str] = &[
     "api-resources",
     "version",
     "help",
+    "describe",
+    "logs",
+    "exec",
+    "top",
 ];
 
 /// Real kubectl commands this sandbox does not run yet: named so the message is honest.
 const LATER_COMMANDS: &[&str] = &[
-    "describe",
-    "logs",
-    "exec",
     "edit",
     "patch",
     "replace",
@@ -353,7 +354,6 @@ const LATER_COMMANDS: &[&str] = &[
     "run",
     "set",
     "explain",
-    "top",
     "cordon",
     "uncordon",
     "drain",
@@ -384,8 +384,35 @@ fn usage_error(command_path: &str, message: &str) -> Output {
     ))
 }
 
+/// The node-side commands (`logs`, `top`, `describe`, `exec`) parse their own flags: finds the
+/// command word (skipping `-n NS`) and its index.
+fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        match arg.as_str() {
+            "--" => return None,
+            "-n" | "--namespace" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            a => {
+                return matches!(a, "logs" | "top" | "describe" | "exec").then_some((i, a));
+            }
+        }
+    }
+    None
+}
+
 /// Runs `kubectl ARGS...` (without the leading `kubectl`).
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
+    if let Some((index, command)) = node_side_command(args) {
+        let mut rest = args.to_vec();
+        rest.remove(index);
+        return match command {
+            "logs" => super::logs::run(&rest, ctx),
+            "top" => super::top::run(&rest, ctx),
+            "describe" => super::describe::run(&rest, ctx),
+            _ => super::exec::run(&rest, ctx),
+        };
+    }
     let parsed = parse(args);
     let command = parsed.positional.first().cloned().unwrap_or_default();
     let path = match (command.as_str(), parsed.positional.get(1)) {
@@ -464,6 +491,10 @@ Commands in this sandbox:
   apply           Apply a configuration to a resource by file name or stdin
   create          Create a resource from a file or from stdin (also: namespace, deployment)
   delete          Delete resources by file names, stdin, resources and names, or by resources and label selector
+  describe        Show details of a pod, node, deployment or service, with its events
+  logs            Print the logs for a container in a pod
+  exec            Execute a command in a container
+  top             Display resource (CPU/memory) usage of nodes or pods
   api-resources   Print the supported API resources on the server
   version         Print the client and server version information
 

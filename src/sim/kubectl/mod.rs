@@ -7,8 +7,9 @@
 //! kubeconfig, discovery or OpenAPI download; the shell has no variables, globs or pipes.
 //!
 //! The native binary (`src/main.rs`) and the browser terminal both drive [`shell::Shell`]:
-//! `Shell::new(Cluster::new(seed))`, then `run_line` per typed line ([`Output`]: stdout, stderr in
-//! red, exit code, clear screen), `prompt()` (`[root@master ~]# ` or `> ` inside a heredoc).
+//! `Shell::new(Lab::boot(seed))` (or `Shell::new(Cluster::new(seed))` without VMs), then `run_line` per typed line ([`Output`]: stdout, stderr in
+//! red, exit code, clear screen), `prompt()` (`[root@master ~]# `, `[root@node1 ~]# ` after
+//! `ssh node1`, or `> ` inside a heredoc).
 //!
 //! | file | what |
 //! | --- | --- |
@@ -21,15 +22,24 @@
 //! | `errors.rs` | kubectl's error wording |
 //! | `etcdctl.rs` | `etcdctl get` and its output formats |
 //! | `backend.rs` | the [`Backend`] the shell needs, implemented for the real `Cluster` |
+//! | `lab_backend.rs` | the same for the booted `Lab`: the cluster plus its VMs' handles |
+//! | `logs.rs`, `top.rs`, `describe.rs`, `exec.rs` | kubectl's node-side commands |
+//! | `node_cmds.rs` | the VMs: `ssh`, `crictl`, `docker`, `systemctl`, `vagrant halt/up` |
 
 pub mod apply;
 pub mod backend;
 pub mod cmd;
+pub mod describe;
 pub mod errors;
 pub mod etcdctl;
 pub mod net_cmds;
+pub mod exec;
+pub mod lab_backend;
+pub mod logs;
+pub mod node_cmds;
 pub mod shell;
 pub mod table;
+pub mod top;
 pub mod words;
 pub mod yaml;
 
@@ -41,6 +51,7 @@ mod tests;
 use crate::sim::apiserver::request::ApiClient;
 use crate::sim::clock::Ticks;
 use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
+use crate::sim::kubelet::failures::NodeHandle;
 
 pub use shell::Shell;
 
@@ -97,6 +108,30 @@ pub trait Backend: ApiClient {
     /// `iptables-save`); None for a backend that has no network.
     fn cluster_mut(&mut self) -> Option<&mut crate::sim::cluster::Cluster> {
         None
+    }
+
+    // The node side (`kubectl logs/top/exec`, `crictl`, `systemctl`, `ssh`): defaults for a
+    // backend without VMs, where those commands answer as on a cluster with no reachable node.
+
+    /// Simulated time in ticks (crictl's CREATED column, log reads, exec).
+    fn now_ticks(&self) -> Ticks {
+        0
+    }
+    /// The VMs, in the order the page draws them.
+    fn node_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// The handle of VM `node`: failures in; usage figures and its containerd out.
+    fn node(&self, _node: &str) -> Option<NodeHandle> {
+        None
+    }
+    /// Is the component (`kubelet@node1`) running? None when there is no such component.
+    fn component_running(&self, _name: &str) -> Option<bool> {
+        None
+    }
+    /// `systemctl stop|start`: stops or starts a component; false when there is none.
+    fn set_component_running(&mut self, _name: &str, _running: bool) -> bool {
+        false
     }
 }
 

@@ -4,7 +4,9 @@
 //! heredocs (`kubectl apply -f - <<EOF` ... `EOF`, `cat <<EOF > web.yaml`), `>`/`>>` into files,
 //! `cat`, `ls`, `rm`, `echo`, `sleep`, `clear`, `;` and `&&`, `VAR=value` prefixes
 //! (`ETCDCTL_API=3 etcdctl ...`), and bash's `command not found` (exit 127).
-//! Pipes into `grep`, `head`, `tail` and `wc`.
+//! Pipes into `grep`, `head`, `tail` and `wc`. `ssh node1` moves the shell to a worker VM
+//! (`node_cmds.rs`: `crictl`, `docker`, `systemctl`, `poweroff`, `exit`), where kubectl has no
+//! kubeconfig.
 //! Simplified: files live in a small in-memory file system (path → text) in the home directory;
 //! no variables are expanded, no globs; grep matches fixed strings, not regular expressions;
 //! `sleep N` advances simulated time at once.
@@ -14,6 +16,7 @@ use std::collections::BTreeMap;
 use super::cmd::{self, Ctx};
 use super::etcdctl;
 use super::net_cmds;
+use super::node_cmds;
 use super::words::{tokenize, Token};
 use super::{Backend, FileReader, Output};
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
@@ -46,6 +49,8 @@ pub struct Shell<B: Backend> {
     file_reader: Option<FileReader>,
     /// `$?`: the exit status of the last complete command.
     last_exit_code: i32,
+    /// The VM the terminal is on (`ssh node1`) and the VMs powered off.
+    node: node_cmds::NodeState,
 }
 
 impl<B: Backend> Shell<B> {
@@ -57,7 +62,13 @@ impl<B: Backend> Shell<B> {
             settle_ticks: DEFAULT_SETTLE_TICKS,
             file_reader: None,
             last_exit_code: 0,
+            node: node_cmds::NodeState::default(),
         }
+    }
+
+    /// The VM the terminal is on: `master`, or a worker after `ssh node1`.
+    pub fn host(&self) -> &str {
+        &self.node.host
     }
 
     /// The exit status of the last complete command (`$?`).
@@ -97,7 +108,7 @@ impl<B: Backend> Shell<B> {
         if self.is_continuing() {
             CONTINUATION_PROMPT
         } else {
-            PROMPT
+            node_cmds::prompt(&self.node.host)
         }
     }
 
@@ -309,7 +320,11 @@ impl<B: Backend> Shell<B> {
         let Some((name, args)) = words.split_first() else {
             return Output::default();
         };
+        if let Some(out) = node_cmds::run(name, args, &mut self.node, &mut self.backend) {
+            return out;
+        }
         match name.as_str() {
+            "kubectl" | "k" if self.node.host != "master" => Output::fail(node_cmds::NO_KUBECONFIG),
             "kubectl" | "k" => {
                 if let Some(out) = self
                     .backend
@@ -336,7 +351,7 @@ impl<B: Backend> Shell<B> {
             "etcdctl" => etcdctl::run(args, &self.backend),
             n if net_cmds::VM_COMMANDS.contains(&n) && self.backend.cluster_mut().is_some() => {
                 match self.backend.cluster_mut() {
-                    Some(cluster) => net_cmds::run_on_vm("master", n, args, cluster),
+                    Some(cluster) => net_cmds::run_on_vm(&self.node.host, n, args, cluster),
                     None => Output::default(),
                 }
             }
@@ -446,7 +461,6 @@ impl<B: Backend> Shell<B> {
                 exit_code: 1,
                 ..Output::default()
             },
-            "hostname" => Output::ok("master\n"),
             "whoami" => Output::ok("root\n"),
             _ => Output {
                 stderr: format!("bash: {name}: command not found\n"),
@@ -472,6 +486,11 @@ const SHELL_HELP: &str =
                                         read etcd directly, as the apiserver stores objects
   cat <<EOF > web.yaml ... EOF          write a file;  kubectl apply -f - <<EOF ... EOF
   cat FILE, ls, rm FILE, echo TEXT      files in your home directory
+  kubectl logs|describe|top|exec ...    the node side: logs, events, usage, commands in a container
+  ssh node1, exit                       move to another VM; crictl ps|images|pods, docker ps|images
+  systemctl stop|start kubelet|containerd, crictl stop ID, docker kill ID
+                                        break things on the VM you are on
+  vagrant halt node2, vagrant up node2  power a VM off and on (as on the host of the Vagrant lab)
   sleep N                               let N simulated seconds pass
   clear, help
 ";

@@ -795,8 +795,8 @@ fn node_status(node: &Value) -> String {
         Some(Value::Array(conds)) => conds
             .iter()
             .find(|c| str_at(c, &["type"]) == "Ready")
-            // As upstream's printNode: any status but True (False, or the Unknown the
-            // node lifecycle controller sets when heartbeats stop) prints NotReady.
+            // printNode: any Ready status but True is `NotReady` (a silent node's
+            // Unknown too); `Unknown` only when there is no Ready condition at all.
             .map(|c| match str_at(c, &["status"]) {
                 "True" => "Ready",
                 _ => "NotReady",

@@ -5,6 +5,9 @@
 //! (`rpc error: code = NotFound desc = ...`).
 //! Simplified: the node's registries are a copy of the standard ones made at boot.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::sim::clock::Ticks;
 use crate::sim::rng::Rng;
 use crate::sim::runtime::cri::ProbeOutcome;
@@ -22,7 +25,9 @@ use super::RuntimeFactory;
 
 /// containerd on one node, with the registries it pulls from.
 pub struct Containerd {
-    runtime: Runtime,
+    /// Shared with the node's [`crate::sim::kubelet::failures::NodeHandle`] so the terminal
+    /// (`crictl`, `kubectl logs`, `kubectl exec`) reads the same containerd the kubelet drives.
+    runtime: Rc<RefCell<Runtime>>,
     registries: Registries,
 }
 
@@ -37,7 +42,7 @@ impl Containerd {
             let _ = runtime.preload(image, &registries, 0);
         }
         Containerd {
-            runtime,
+            runtime: Rc::new(RefCell::new(runtime)),
             registries,
         }
     }
@@ -50,8 +55,8 @@ impl Containerd {
     }
 
     /// The runtime itself, for `crictl`, `kubectl logs` and the UI's node panel.
-    pub fn runtime(&self) -> &Runtime {
-        &self.runtime
+    pub fn runtime(&self) -> std::cell::Ref<'_, Runtime> {
+        self.runtime.borrow()
     }
 }
 
@@ -60,12 +65,17 @@ fn text(e: CriError) -> String {
 }
 
 impl Cri for Containerd {
+    fn shared_runtime(&self) -> Option<Rc<RefCell<Runtime>>> {
+        Some(Rc::clone(&self.runtime))
+    }
+
     fn is_up(&self) -> bool {
-        self.runtime.is_up()
+        self.runtime.borrow().is_up()
     }
 
     fn relist(&mut self, now: Ticks) -> Vec<CriEvent> {
         self.runtime
+            .borrow_mut()
             .advance(now)
             .into_iter()
             .map(|event| match event {
@@ -121,21 +131,29 @@ impl Cri for Containerd {
             ip: spec.ip,
             labels: Default::default(),
         };
-        self.runtime.run_pod_sandbox(config, rng, now).map_err(text)
+        self.runtime
+            .borrow_mut()
+            .run_pod_sandbox(config, rng, now)
+            .map_err(text)
     }
 
     fn stop_pod_sandbox(&mut self, sandbox_id: &str, now: Ticks) -> Result<(), String> {
-        self.runtime.stop_pod_sandbox(sandbox_id, now).map_err(text)
+        self.runtime
+            .borrow_mut()
+            .stop_pod_sandbox(sandbox_id, now)
+            .map_err(text)
     }
 
     fn remove_pod_sandbox(&mut self, sandbox_id: &str, now: Ticks) -> Result<(), String> {
         self.runtime
+            .borrow_mut()
             .remove_pod_sandbox(sandbox_id, now)
             .map_err(text)
     }
 
     fn image(&self, image: &str) -> Option<ImageInfo> {
-        let record = self.runtime.image_status(image).ok()??;
+        let runtime = self.runtime.borrow();
+        let record = runtime.image_status(image).ok()??;
         Some(ImageInfo {
             repo_digest: record
                 .repo_digests
@@ -150,6 +168,7 @@ impl Cri for Containerd {
 
     fn images(&self) -> Vec<ImageInfo> {
         self.runtime
+            .borrow_mut()
             .list_images()
             .map(|list| {
                 list.into_iter()
@@ -170,6 +189,7 @@ impl Cri for Containerd {
 
     fn pull_image(&mut self, image: &str, now: Ticks) -> Result<String, String> {
         self.runtime
+            .borrow_mut()
             .pull_image(image, &self.registries, now)
             .map_err(text)
     }
@@ -194,12 +214,14 @@ impl Cri for Containerd {
             labels: Default::default(),
         };
         self.runtime
+            .borrow_mut()
             .create_container(sandbox_id, config, rng, now)
             .map_err(text)
     }
 
     fn start_container(&mut self, container_id: &str, now: Ticks) -> Result<(), String> {
         self.runtime
+            .borrow_mut()
             .start_container(container_id, now)
             .map_err(text)
     }
@@ -211,18 +233,21 @@ impl Cri for Containerd {
         now: Ticks,
     ) -> Result<(), String> {
         self.runtime
+            .borrow_mut()
             .stop_container(container_id, timeout_seconds, now)
             .map_err(text)
     }
 
     fn remove_container(&mut self, container_id: &str, now: Ticks) -> Result<(), String> {
         self.runtime
+            .borrow_mut()
             .remove_container(container_id, now)
             .map_err(text)
     }
 
     fn container(&self, container_id: &str) -> Option<ContainerInfo> {
-        let c = self.runtime.container_status(container_id).ok()?;
+        let runtime = self.runtime.borrow();
+        let c = runtime.container_status(container_id).ok()?;
         Some(ContainerInfo {
             id: c.id.clone(),
             running: c.state == ContainerState::ContainerRunning,
@@ -244,14 +269,24 @@ impl Cri for Containerd {
         now: Ticks,
     ) -> Result<(), String> {
         let outcome = match action {
-            ProbeAction::HttpGet { port, path } => {
-                self.runtime
-                    .probe_http(container_id, pod_ip, *port, path, node_ip, now)
-            }
+            ProbeAction::HttpGet { port, path } => self.runtime.borrow_mut().probe_http(
+                container_id,
+                pod_ip,
+                *port,
+                path,
+                node_ip,
+                now,
+            ),
             ProbeAction::TcpSocket { port } => {
-                self.runtime.probe_tcp(container_id, pod_ip, *port, now)
+                self.runtime
+                    .borrow_mut()
+                    .probe_tcp(container_id, pod_ip, *port, now)
             }
-            ProbeAction::Exec { command } => self.runtime.probe_exec(container_id, command, now),
+            ProbeAction::Exec { command } => {
+                self.runtime
+                    .borrow_mut()
+                    .probe_exec(container_id, command, now)
+            }
         };
         match outcome {
             ProbeOutcome::Success(_) => Ok(()),
@@ -260,24 +295,25 @@ impl Cri for Containerd {
     }
 
     fn usage(&self, container_id: &str, now: Ticks) -> (u64, u64) {
-        let u = self.runtime.container_usage(container_id, now);
+        let u = self.runtime.borrow_mut().container_usage(container_id, now);
         (u.cpu_millis, u.memory_bytes)
     }
 
     fn stop_runtime(&mut self, now: Ticks) {
-        self.runtime.stop_runtime(now);
+        self.runtime.borrow_mut().stop_runtime(now);
     }
 
     fn start_runtime(&mut self, now: Ticks) {
-        self.runtime.start_runtime(now);
+        self.runtime.borrow_mut().start_runtime(now);
     }
 
     fn kill_container(&mut self, container_id: &str, now: Ticks) -> bool {
-        self.runtime.kill_container(container_id, now)
+        self.runtime.borrow_mut().kill_container(container_id, now)
     }
 
     fn exhaust_memory(&mut self, container_id: &str, bytes_per_second: u64, now: Ticks) -> bool {
         self.runtime
+            .borrow_mut()
             .exhaust_memory(container_id, bytes_per_second, now)
     }
 
@@ -291,6 +327,7 @@ impl Cri for Containerd {
         now: Ticks,
     ) -> crate::sim::runtime::apps::HttpOutcome {
         self.runtime
+            .borrow_mut()
             .http_request(container_id, "GET", port, path, client_ip, user_agent, now)
     }
 }

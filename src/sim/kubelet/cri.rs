@@ -161,6 +161,13 @@ pub trait Cri {
     ) -> crate::sim::runtime::apps::HttpOutcome {
         crate::sim::runtime::apps::HttpOutcome::Refused
     }
+    /// The real runtime behind this CRI, shared for read-mostly views (`crictl`, `kubectl
+    /// logs`/`exec`); None for scripted runtimes in tests.
+    fn shared_runtime(
+        &self,
+    ) -> Option<std::rc::Rc<std::cell::RefCell<crate::sim::runtime::Runtime>>> {
+        None
+    }
 }
 
 /// How a scripted image's process behaves once started.

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::stats::{NodeUsage, PodUsage};
+use crate::sim::runtime::Runtime;
 
 /// One failure (or its repair) for a node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +57,9 @@ pub struct Shared {
     pub node: NodeUsage,
     /// What the kubelet noted about the last failure it handled (for the UI's toast).
     pub last_outcome: Option<String>,
+    /// The node's containerd, shared with the kubelet (None for scripted runtimes); replaced
+    /// at each VM boot.
+    pub runtime: Option<Rc<RefCell<Runtime>>>,
 }
 
 /// The handle the UI keeps for a node. Cloning it shares the same node.
@@ -80,6 +84,11 @@ impl NodeHandle {
     /// `kubectl top nodes` figures.
     pub fn node_usage(&self) -> NodeUsage {
         self.0.borrow().node.clone()
+    }
+
+    /// The node's containerd as the terminal reads it (`crictl`, `kubectl logs`/`exec`).
+    pub fn runtime(&self) -> Option<Rc<RefCell<Runtime>>> {
+        self.0.borrow().runtime.clone()
     }
 
     pub fn last_outcome(&self) -> Option<String> {

@@ -165,6 +165,7 @@ impl Kubelet {
             boots: 1,
             handle: NodeHandle::default(),
         };
+        kubelet.handle.0.borrow_mut().runtime = kubelet.cri.shared_runtime();
         if kubelet.config.static_pods {
             for (_, manifest) in static_pods::kubeadm_manifests(&kubelet.config.ip) {
                 let pod = static_pods::static_pod(
@@ -373,6 +374,7 @@ impl Kubelet {
     /// A VM boot: a new runtime, nothing running; every pod starts over.
     fn reboot(&mut self, now: Ticks) {
         self.cri = (self.make_runtime)();
+        self.handle.0.borrow_mut().runtime = self.cri.shared_runtime();
         self.boots += 1;
         self.ipam = Self::ipam_for(&self.config.pod_cidr);
         for w in self.workers.values_mut() {
@@ -393,6 +395,35 @@ impl Kubelet {
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
+                // Like tryUpdateNodeStatus, which compares against the Node it reads back: when
+                // the node controller has set Ready to Unknown (we were stopped or cut off),
+                // our last report is stale, so the next status check writes again.
+                let ready_in_api = event
+                    .object
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .and_then(|cs| {
+                        cs.iter()
+                            .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+                    })
+                    .and_then(|c| c.get("status").and_then(Value::as_str))
+                    .map(str::to_string);
+                let ready_reported = self.last_node_status.as_ref().and_then(|s| {
+                    s.pointer("/conditions")
+                        .and_then(Value::as_array)
+                        .and_then(|cs| {
+                            cs.iter()
+                                .find(|c| c.get(0).and_then(Value::as_str) == Some("Ready"))
+                        })
+                        .and_then(|c| c.get(1).and_then(Value::as_bool))
+                        .map(|up| if up { "True" } else { "False" }.to_string())
+                });
+                if ready_in_api.is_some()
+                    && ready_reported.is_some()
+                    && ready_in_api != ready_reported
+                {
+                    self.last_node_status = None;
+                }
             }
             "pods" => {
                 let node = event

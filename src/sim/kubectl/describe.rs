@@ -1,0 +1,867 @@
+//! `kubectl describe pod|node|deployment|service NAME`: the object and its Events.
+//!
+//! Mirrors: kubectl v1.32 `describe` (`pkg/describe/describe.go`): the `Name:`/`Namespace:`/...
+//! layout through a tabwriter with padding 2, container `State:`/`Ready:`/`Restart Count:`,
+//! `Conditions:`, `QoS Class:`, `Tolerations:`, and the `Events:` table (`Type Reason Age From
+//! Message`, `AGE (xN over AGE)` for repeated events).
+//! Simplified: fewer fields (no volumes' details, no System Info on nodes, no Allocated
+//! resources); events are matched by the involved object's kind and name.
+
+use serde_json::Value;
+
+use super::cmd::Ctx;
+use super::errors::api_error_text;
+use super::logs::{parse_args, str_at, usage_error};
+use super::table::{human_duration, parse_rfc3339};
+use super::Output;
+use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
+
+/// Go's text/tabwriter (minwidth 0, padding 2), as describe's `tabbedString` uses it: a cell
+/// is text ended by a tab; a column's width is set per block of consecutive lines having it.
+pub fn tabwrite(text: &str) -> String {
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    let mut widths: Vec<Vec<usize>> = lines.iter().map(|c| vec![0; c.len()]).collect();
+    fn block(lines: &[Vec<&str>], widths: &mut [Vec<usize>], start: usize, end: usize, col: usize) {
+        let mut i = start;
+        while i < end {
+            if lines[i].len() <= col + 1 {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            let mut w = 0;
+            while j < end && lines[j].len() > col + 1 {
+                w = w.max(lines[j][col].chars().count() + 2);
+                j += 1;
+            }
+            for row in widths.iter_mut().take(j).skip(i) {
+                row[col] = w;
+            }
+            block(lines, widths, i, j, col + 1);
+            i = j;
+        }
+    }
+    block(&lines, &mut widths, 0, lines.len(), 0);
+    let mut out = String::new();
+    for (cells, w) in lines.iter().zip(&widths) {
+        let mut line = String::new();
+        for (k, cell) in cells.iter().enumerate() {
+            line.push_str(cell);
+            if k + 1 < cells.len() {
+                let pad = w[k].saturating_sub(cell.chars().count());
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end_matches(' '));
+        out.push('\n');
+    }
+    out
+}
+
+/// Days since 1970-01-01 to (year, month, day), Howard Hinnant's civil_from_days.
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `Sun, 01 Jun 2025 00:00:05 +0000`: Go's RFC1123Z, as describe prints times.
+pub fn rfc1123z(timestamp: &str) -> String {
+    let Some(t) = parse_rfc3339(timestamp) else {
+        return "<unknown>".to_string();
+    };
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let (y, m, d) = civil(days);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {d:02} {} {y} {:02}:{:02}:{:02} +0000",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        MONTHS.get(m as usize - 1).copied().unwrap_or("Jan"),
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// `Labels:` / `Annotations:` values: one `k=v` a line, continuation lines indented by a tab.
+fn map_lines(v: Option<&Value>, key: &str, indent: &str) -> String {
+    let entries: Vec<String> = v
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| *k != "kubectl.kubernetes.io/last-applied-configuration")
+                .map(|(k, v)| match v.as_str() {
+                    Some(s) if key == "Annotations:" => format!("{k}: {s}"),
+                    Some(s) => format!("{k}={s}"),
+                    None => format!("{k}={v}"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if entries.is_empty() {
+        return format!("{indent}{key}\t<none>\n");
+    }
+    let mut s = String::new();
+    for (i, e) in entries.iter().enumerate() {
+        if i == 0 {
+            s.push_str(&format!("{indent}{key}\t{e}\n"));
+        } else {
+            s.push_str(&format!("{indent}\t{e}\n"));
+        }
+    }
+    s
+}
+
+fn get(
+    ctx: &mut Ctx,
+    resource: &str,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<Value, Output> {
+    let mut req = ApiRequest::new(Credentials::admin(), Verb::Get, resource).name(name.to_string());
+    if let Some(ns) = namespace {
+        req = req.namespace(ns.to_string());
+    }
+    ctx.backend
+        .call(req)
+        .map(|r| r.body)
+        .map_err(|e| Output::fail(api_error_text(&e)))
+}
+
+fn list(ctx: &mut Ctx, resource: &str, namespace: Option<&str>) -> Vec<Value> {
+    let mut req = ApiRequest::new(Credentials::admin(), Verb::List, resource);
+    if let Some(ns) = namespace {
+        req = req.namespace(ns.to_string());
+    }
+    ctx.backend
+        .call(req)
+        .ok()
+        .and_then(|r| r.body.get("items").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+}
+
+/// The `Events:` section for the object `kind`/`name`.
+fn events(ctx: &mut Ctx, kind: &str, namespace: Option<&str>, name: &str) -> String {
+    let now = ctx.backend.unix_seconds();
+    let ns = namespace.unwrap_or("default");
+    let mut evs: Vec<Value> = list(ctx, "events", Some(ns))
+        .into_iter()
+        .filter(|e| {
+            str_at(e, "/involvedObject/kind") == kind && str_at(e, "/involvedObject/name") == name
+        })
+        .collect();
+    evs.sort_by_key(|e| {
+        (
+            parse_rfc3339(str_at(e, "/lastTimestamp")).unwrap_or(0),
+            str_at(e, "/metadata/name").to_string(),
+        )
+    });
+    if evs.is_empty() {
+        return "Events:\t<none>\n".to_string();
+    }
+    let mut s = String::from(
+        "Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------\n",
+    );
+    for e in &evs {
+        let since = |p: &str| {
+            parse_rfc3339(str_at(e, p))
+                .map(|t| human_duration(now - t))
+                .unwrap_or_else(|| "<unknown>".into())
+        };
+        let count = e.get("count").and_then(Value::as_i64).unwrap_or(1);
+        let age = if count > 1 {
+            format!(
+                "{} (x{count} over {})",
+                since("/lastTimestamp"),
+                since("/firstTimestamp")
+            )
+        } else {
+            since("/firstTimestamp")
+        };
+        let from = match str_at(e, "/source/component") {
+            "" => str_at(e, "/reportingComponent"),
+            c => c,
+        };
+        s.push_str(&format!(
+            "  {}\t{}\t{age}\t{from}\t{}\n",
+            str_at(e, "/type"),
+            str_at(e, "/reason"),
+            str_at(e, "/message").trim_end()
+        ));
+    }
+    s
+}
+
+/// `kubectl describe ARGS...` (without `describe`).
+pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
+    let a = match parse_args(
+        args,
+        &[
+            ("all-namespaces", Some('A'), false),
+            ("selector", Some('l'), true),
+        ],
+    ) {
+        Ok(a) => a,
+        Err(e) => return usage_error("describe", &e),
+    };
+    let mut positional: Vec<String> = Vec::new();
+    for p in &a.positional {
+        match p.split_once('/') {
+            Some((k, n)) => {
+                positional.push(k.to_string());
+                positional.push(n.to_string());
+            }
+            None => positional.push(p.clone()),
+        }
+    }
+    let Some(kind) = positional.first() else {
+        return Output::fail(
+            "You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl describe -h' for help and examples\n",
+        );
+    };
+    let ns = a.namespace();
+    let names: Vec<String> = positional.get(1..).unwrap_or(&[]).to_vec();
+    let (resource, namespaced) = match kind.to_ascii_lowercase().as_str() {
+        "pod" | "pods" | "po" => ("pods", true),
+        "node" | "nodes" | "no" => ("nodes", false),
+        "deployment" | "deployments" | "deploy" | "deployment.apps" => ("deployments", true),
+        "service" | "services" | "svc" => ("services", true),
+        other => {
+            return Output::fail(format!(
+                "error: the server doesn't have a resource type \"{other}\"\n"
+            ))
+        }
+    };
+    let names = if names.is_empty() {
+        let mut req = ApiRequest::new(Credentials::admin(), Verb::List, resource);
+        if namespaced {
+            req = req.namespace(ns.clone());
+        }
+        req.list_options.label_selector = a.value("selector").map(String::from);
+        let found: Vec<Value> = match ctx.backend.call(req) {
+            Ok(r) => r
+                .body
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            Err(e) => return Output::fail(api_error_text(&e)),
+        };
+        if found.is_empty() {
+            return Output::fail(if namespaced {
+                format!("No resources found in {ns} namespace.\n")
+            } else {
+                "No resources found\n".to_string()
+            });
+        }
+        found
+            .iter()
+            .map(|o| str_at(o, "/metadata/name").to_string())
+            .collect()
+    } else {
+        names
+    };
+    let mut out = Output::default();
+    let mut blocks = Vec::new();
+    for name in &names {
+        let obj = match get(ctx, resource, namespaced.then_some(ns.as_str()), name) {
+            Ok(o) => o,
+            Err(e) => {
+                out.stderr.push_str(&e.stderr);
+                out.exit_code = 1;
+                continue;
+            }
+        };
+        let text = match resource {
+            "pods" => pod(ctx, &obj),
+            "nodes" => node(ctx, &obj),
+            "deployments" => deployment(ctx, &obj),
+            _ => service(ctx, &obj),
+        };
+        blocks.push(tabwrite(&text));
+    }
+    // describe.go separates objects with one blank line pair.
+    out.stdout = blocks.join("\n\n");
+    out
+}
+
+fn container_state(state: Option<&Value>, label: &str) -> String {
+    let Some(state) = state
+        .and_then(Value::as_object)
+        .and_then(|m| m.iter().next())
+    else {
+        return String::new();
+    };
+    let (which, v) = state;
+    let mut s = String::new();
+    match which.as_str() {
+        "running" => {
+            s.push_str(&format!("    {label}\tRunning\n"));
+            s.push_str(&format!(
+                "      Started:\t{}\n",
+                rfc1123z(str_at(v, "/startedAt"))
+            ));
+        }
+        "waiting" => {
+            s.push_str(&format!("    {label}\tWaiting\n"));
+            s.push_str(&format!("      Reason:\t{}\n", str_at(v, "/reason")));
+        }
+        _ => {
+            s.push_str(&format!("    {label}\tTerminated\n"));
+            s.push_str(&format!("      Reason:\t{}\n", str_at(v, "/reason")));
+            s.push_str(&format!(
+                "      Exit Code:\t{}\n",
+                v.get("exitCode").and_then(Value::as_i64).unwrap_or(0)
+            ));
+            s.push_str(&format!(
+                "      Started:\t{}\n",
+                rfc1123z(str_at(v, "/startedAt"))
+            ));
+            s.push_str(&format!(
+                "      Finished:\t{}\n",
+                rfc1123z(str_at(v, "/finishedAt"))
+            ));
+        }
+    }
+    s
+}
+
+fn pod(ctx: &mut Ctx, p: &Value) -> String {
+    let name = str_at(p, "/metadata/name");
+    let ns = str_at(p, "/metadata/namespace");
+    let node = str_at(p, "/spec/nodeName");
+    let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
+    s.push_str(&format!(
+        "Priority:\t{}\n",
+        p.pointer("/spec/priority")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    ));
+    let pc = str_at(p, "/spec/priorityClassName");
+    if !pc.is_empty() {
+        s.push_str(&format!("Priority Class Name:\t{pc}\n"));
+    }
+    let sa = match str_at(p, "/spec/serviceAccountName") {
+        "" => "default",
+        sa => sa,
+    };
+    s.push_str(&format!("Service Account:\t{sa}\n"));
+    if node.is_empty() {
+        s.push_str("Node:\t<none>\n");
+    } else {
+        s.push_str(&format!("Node:\t{node}/{}\n", str_at(p, "/status/hostIP")));
+    }
+    if let Some(start) = p.pointer("/status/startTime").and_then(Value::as_str) {
+        s.push_str(&format!("Start Time:\t{}\n", rfc1123z(start)));
+    }
+    s.push_str(&map_lines(p.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(
+        p.pointer("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    let status = if p.pointer("/metadata/deletionTimestamp").is_some() {
+        "Terminating".to_string()
+    } else {
+        str_at(p, "/status/phase").to_string()
+    };
+    s.push_str(&format!("Status:\t{status}\n"));
+    let ip = str_at(p, "/status/podIP");
+    s.push_str(&format!("IP:\t{ip}\n"));
+    if ip.is_empty() {
+        s.push_str("IPs:\t<none>\n");
+    } else {
+        s.push_str(&format!("IPs:\n  IP:\t{ip}\n"));
+    }
+    if let Some(owner) = p
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .and_then(|o| {
+            o.iter()
+                .find(|r| r.get("controller") == Some(&Value::Bool(true)))
+        })
+    {
+        s.push_str(&format!(
+            "Controlled By:\t{}/{}\n",
+            str_at(owner, "/kind"),
+            str_at(owner, "/name")
+        ));
+    }
+    s.push_str("Containers:\n");
+    let statuses: Vec<Value> = p
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for c in p
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let cname = str_at(c, "/name");
+        let st = statuses.iter().find(|x| str_at(x, "/name") == cname);
+        s.push_str(&format!("  {cname}:\n"));
+        if let Some(st) = st {
+            let id = str_at(st, "/containerID");
+            if !id.is_empty() {
+                s.push_str(&format!("    Container ID:\t{id}\n"));
+            }
+        }
+        s.push_str(&format!("    Image:\t{}\n", str_at(c, "/image")));
+        s.push_str(&format!(
+            "    Image ID:\t{}\n",
+            st.map(|x| str_at(x, "/imageID")).unwrap_or("")
+        ));
+        let ports: Vec<String> = c
+            .get("ports")
+            .and_then(Value::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| {
+                        let proto = match str_at(p, "/protocol") {
+                            "" => "TCP",
+                            x => x,
+                        };
+                        format!(
+                            "{}/{proto}",
+                            p.get("containerPort").and_then(Value::as_i64).unwrap_or(0)
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if ports.is_empty() {
+            s.push_str("    Port:\t<none>\n    Host Port:\t<none>\n");
+        } else {
+            s.push_str(&format!(
+                "    Port:\t{}\n    Host Port:\t0/TCP\n",
+                ports.join(", ")
+            ));
+        }
+        if let Some(st) = st {
+            s.push_str(&container_state(st.get("state"), "State:"));
+            if st
+                .pointer("/lastState")
+                .and_then(Value::as_object)
+                .is_some_and(|m| !m.is_empty())
+            {
+                s.push_str(&container_state(st.get("lastState"), "Last State:"));
+            }
+            s.push_str(&format!(
+                "    Ready:\t{}\n",
+                if st.get("ready") == Some(&Value::Bool(true)) {
+                    "True"
+                } else {
+                    "False"
+                }
+            ));
+            s.push_str(&format!(
+                "    Restart Count:\t{}\n",
+                st.get("restartCount").and_then(Value::as_i64).unwrap_or(0)
+            ));
+        } else {
+            s.push_str("    State:\tWaiting\n      Reason:\tContainerCreating\n    Ready:\tFalse\n    Restart Count:\t0\n");
+        }
+        for (key, label) in [("limits", "Limits:"), ("requests", "Requests:")] {
+            if let Some(m) = c
+                .pointer(&format!("/resources/{key}"))
+                .and_then(Value::as_object)
+                .filter(|m| !m.is_empty())
+            {
+                s.push_str(&format!("    {label}\n"));
+                for (k, v) in m {
+                    s.push_str(&format!("      {k}:\t{}\n", v.as_str().unwrap_or("")));
+                }
+            }
+        }
+        let env: Vec<String> = c
+            .get("env")
+            .and_then(Value::as_array)
+            .map(|es| {
+                es.iter()
+                    .map(|e| format!("      {}:\t{}", str_at(e, "/name"), str_at(e, "/value")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if env.is_empty() {
+            s.push_str("    Environment:\t<none>\n");
+        } else {
+            s.push_str("    Environment:\n");
+            for e in env {
+                s.push_str(&e);
+                s.push('\n');
+            }
+        }
+        s.push_str("    Mounts:\t<none>\n");
+    }
+    let conditions: Vec<&Value> = p
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    if !conditions.is_empty() {
+        s.push_str("Conditions:\n  Type\tStatus\n");
+        for c in conditions {
+            s.push_str(&format!(
+                "  {}\t{}\n",
+                str_at(c, "/type"),
+                str_at(c, "/status")
+            ));
+        }
+    }
+    let volumes: Vec<String> = p
+        .pointer("/spec/volumes")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().map(|x| str_at(x, "/name").to_string()).collect())
+        .unwrap_or_default();
+    if volumes.is_empty() {
+        s.push_str("Volumes:\t<none>\n");
+    } else {
+        s.push_str("Volumes:\n");
+        for v in volumes {
+            s.push_str(&format!("  {v}:\n"));
+        }
+    }
+    s.push_str(&format!("QoS Class:\t{}\n", str_at(p, "/status/qosClass")));
+    s.push_str(&map_lines(
+        p.pointer("/spec/nodeSelector"),
+        "Node-Selectors:",
+        "",
+    ));
+    let tolerations: Vec<String> = p
+        .pointer("/spec/tolerations")
+        .and_then(Value::as_array)
+        .map(|ts| {
+            ts.iter()
+                .map(|t| {
+                    let mut x = str_at(t, "/key").to_string();
+                    let value = str_at(t, "/value");
+                    if !value.is_empty() {
+                        x.push_str(&format!("={value}"));
+                    }
+                    let effect = str_at(t, "/effect");
+                    if !effect.is_empty() {
+                        x.push_str(&format!(":{effect}"));
+                    }
+                    if str_at(t, "/operator") == "Exists" {
+                        x.push_str(" op=Exists");
+                    }
+                    if let Some(secs) = t.get("tolerationSeconds").and_then(Value::as_i64) {
+                        x.push_str(&format!(" for {secs}s"));
+                    }
+                    x
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if tolerations.is_empty() {
+        s.push_str("Tolerations:\t<none>\n");
+    } else {
+        for (i, t) in tolerations.iter().enumerate() {
+            let key = if i == 0 { "Tolerations:" } else { "" };
+            s.push_str(&format!("{key}\t{t}\n"));
+        }
+    }
+    s.push_str(&events(ctx, "Pod", Some(ns), name));
+    s
+}
+
+fn node(ctx: &mut Ctx, n: &Value) -> String {
+    let name = str_at(n, "/metadata/name");
+    let labels = n.pointer("/metadata/labels").and_then(Value::as_object);
+    let roles: Vec<String> = labels
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut s = format!(
+        "Name:\t{name}\nRoles:\t{}\n",
+        if roles.is_empty() {
+            "<none>".to_string()
+        } else {
+            roles.join(",")
+        }
+    );
+    s.push_str(&map_lines(n.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(
+        n.pointer("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    s.push_str(&format!(
+        "CreationTimestamp:\t{}\n",
+        rfc1123z(str_at(n, "/metadata/creationTimestamp"))
+    ));
+    let taints: Vec<String> = n
+        .pointer("/spec/taints")
+        .and_then(Value::as_array)
+        .map(|ts| {
+            ts.iter()
+                .map(|t| {
+                    let v = str_at(t, "/value");
+                    let v = if v.is_empty() {
+                        String::new()
+                    } else {
+                        format!("={v}")
+                    };
+                    format!("{}{v}:{}", str_at(t, "/key"), str_at(t, "/effect"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if taints.is_empty() {
+        s.push_str("Taints:\t<none>\n");
+    } else {
+        for (i, t) in taints.iter().enumerate() {
+            s.push_str(&format!("{}\t{t}\n", if i == 0 { "Taints:" } else { "" }));
+        }
+    }
+    s.push_str(&format!(
+        "Unschedulable:\t{}\n",
+        n.pointer("/spec/unschedulable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    ));
+    s.push_str("Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n  ----\t------\t-----------------\t------------------\t------\t-------\n");
+    for c in n
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        s.push_str(&format!(
+            "  {}\t{}\t{}\t{}\t{}\t{}\n",
+            str_at(c, "/type"),
+            str_at(c, "/status"),
+            rfc1123z(str_at(c, "/lastHeartbeatTime")),
+            rfc1123z(str_at(c, "/lastTransitionTime")),
+            str_at(c, "/reason"),
+            str_at(c, "/message")
+        ));
+    }
+    s.push_str("Addresses:\n");
+    for addr in n
+        .pointer("/status/addresses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        s.push_str(&format!(
+            "  {}:\t{}\n",
+            str_at(addr, "/type"),
+            str_at(addr, "/address")
+        ));
+    }
+    for (key, label) in [("capacity", "Capacity:"), ("allocatable", "Allocatable:")] {
+        s.push_str(&format!("{label}\n"));
+        for (k, v) in n
+            .pointer(&format!("/status/{key}"))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            s.push_str(&format!("  {k}:\t{}\n", v.as_str().unwrap_or("")));
+        }
+    }
+    let cidr = str_at(n, "/spec/podCIDR");
+    s.push_str(&format!("PodCIDR:\t{cidr}\nPodCIDRs:\t{cidr}\n"));
+    let now = ctx.backend.unix_seconds();
+    let pods: Vec<Value> = list(ctx, "pods", None)
+        .into_iter()
+        .filter(|p| {
+            str_at(p, "/spec/nodeName") == name
+                && !matches!(str_at(p, "/status/phase"), "Succeeded" | "Failed")
+        })
+        .collect();
+    s.push_str(&format!(
+        "Non-terminated Pods:\t({} in total)\n",
+        pods.len()
+    ));
+    s.push_str("  Namespace\tName\tCPU Requests\tMemory Requests\tAge\n  ---------\t----\t------------\t---------------\t---\n");
+    for p in &pods {
+        let sum = |what: &str| -> String {
+            let v: Vec<String> = p
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.pointer(&format!("/resources/requests/{what}")))
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect();
+            if v.is_empty() {
+                "0 (0%)".to_string()
+            } else {
+                v.join("+")
+            }
+        };
+        let age = parse_rfc3339(str_at(p, "/metadata/creationTimestamp"))
+            .map(|t| human_duration(now - t))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "  {}\t{}\t{}\t{}\t{age}\n",
+            str_at(p, "/metadata/namespace"),
+            str_at(p, "/metadata/name"),
+            sum("cpu"),
+            sum("memory")
+        ));
+    }
+    s.push_str(&events(ctx, "Node", None, name));
+    s
+}
+
+fn deployment(ctx: &mut Ctx, d: &Value) -> String {
+    let name = str_at(d, "/metadata/name");
+    let ns = str_at(d, "/metadata/namespace");
+    let int = |p: &str| d.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
+    s.push_str(&format!(
+        "CreationTimestamp:\t{}\n",
+        rfc1123z(str_at(d, "/metadata/creationTimestamp"))
+    ));
+    s.push_str(&map_lines(d.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(
+        d.pointer("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    let selector: Vec<String> = d
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default();
+    s.push_str(&format!("Selector:\t{}\n", selector.join(",")));
+    s.push_str(&format!(
+        "Replicas:\t{} desired | {} updated | {} total | {} available | {} unavailable\n",
+        int("/spec/replicas"),
+        int("/status/updatedReplicas"),
+        int("/status/replicas"),
+        int("/status/availableReplicas"),
+        int("/status/unavailableReplicas")
+    ));
+    let strategy = match str_at(d, "/spec/strategy/type") {
+        "" => "RollingUpdate",
+        t => t,
+    };
+    s.push_str(&format!("StrategyType:\t{strategy}\n"));
+    s.push_str(&format!(
+        "MinReadySeconds:\t{}\n",
+        int("/spec/minReadySeconds")
+    ));
+    s.push_str("Pod Template:\n");
+    s.push_str(&map_lines(
+        d.pointer("/spec/template/metadata/labels"),
+        "Labels:",
+        "  ",
+    ));
+    s.push_str("  Containers:\n");
+    for c in d
+        .pointer("/spec/template/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        s.push_str(&format!(
+            "   {}:\n    Image:\t{}\n",
+            str_at(c, "/name"),
+            str_at(c, "/image")
+        ));
+    }
+    s.push_str(&events(ctx, "Deployment", Some(ns), name));
+    s
+}
+
+fn service(ctx: &mut Ctx, svc: &Value) -> String {
+    let name = str_at(svc, "/metadata/name");
+    let ns = str_at(svc, "/metadata/namespace");
+    let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
+    s.push_str(&map_lines(svc.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(
+        svc.pointer("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    s.push_str(&map_lines(svc.pointer("/spec/selector"), "Selector:", ""));
+    let t = match str_at(svc, "/spec/type") {
+        "" => "ClusterIP",
+        t => t,
+    };
+    s.push_str(&format!("Type:\t{t}\n"));
+    s.push_str(&format!("IP:\t{}\n", str_at(svc, "/spec/clusterIP")));
+    for p in svc
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let pname = match str_at(p, "/name") {
+            "" => "<unset>",
+            n => n,
+        };
+        let proto = match str_at(p, "/protocol") {
+            "" => "TCP",
+            x => x,
+        };
+        s.push_str(&format!(
+            "Port:\t{pname}\t{}/{proto}\n",
+            p.get("port").and_then(Value::as_i64).unwrap_or(0)
+        ));
+        let target = p
+            .get("targetPort")
+            .map(|v| {
+                v.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_default();
+        s.push_str(&format!("TargetPort:\t{target}/{proto}\n"));
+    }
+    s.push_str(&events(ctx, "Service", Some(ns), name));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_print_as_go_rfc1123z() {
+        assert_eq!(
+            rfc1123z("2025-06-01T00:00:05Z"),
+            "Sun, 01 Jun 2025 00:00:05 +0000"
+        );
+        assert_eq!(
+            rfc1123z("1970-01-01T00:00:00Z"),
+            "Thu, 01 Jan 1970 00:00:00 +0000"
+        );
+        assert_eq!(rfc1123z("garbage"), "<unknown>");
+    }
+
+    #[test]
+    fn a_column_is_as_wide_as_its_block_plus_two() {
+        let text =
+            "Name:\tweb\nService Account:\tdefault\nContainers:\n  nginx:\n    Image:\tnginx\n";
+        assert_eq!(
+            tabwrite(text),
+            "Name:             web\nService Account:  default\nContainers:\n  nginx:\n    Image:  nginx\n"
+        );
+    }
+}
