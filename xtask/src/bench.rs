@@ -188,9 +188,9 @@ fn run_wasm(profile: WasmProfile, chromedriver: &Path) -> Result<Vec<f64>, Strin
     // Integration tests also build the `kube-sandbox` binary, which keeps the profile's
     // panic = "abort" while the test takes "unwind": the library is then built twice into the
     // same file names and LTO can read a half-written copy. One strategy, one build. On
-    // wasm32-unknown-unknown a panic aborts either way.
+    // wasm32-unknown-unknown a panic aborts either way. (Cargo already ignores `panic` in the
+    // bench profile.)
     .env("CARGO_PROFILE_RELEASE_PANIC", "unwind")
-    .env("CARGO_PROFILE_BENCH_PANIC", "unwind")
     .env("CHROMEDRIVER", chromedriver)
     .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECONDS);
     toolchain::with_tools_path(&mut cmd);
