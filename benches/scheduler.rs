@@ -2,8 +2,8 @@
 //! bound, then 10,000 pods scheduled one after another (each assumed before the next), all
 //! default plugins on, `RecordDetail::Summary` (no per-node table).
 //!
-//! Mirrors: kube-scheduler's `test/integration/scheduler_perf` `SchedulingBasic/5000Nodes_10000Pods`
-//! (node-default.yaml: 4 CPU, 32Gi, 110 pods; pod-default.yaml: 100m CPU, 500Mi, pause image).
+//! The workload itself lives in `kube_sandbox::sim::scheduler::bench_workload`, shared with the
+//! wasm run in headless Chromium (`tests/wasm_bench.rs`), so both time the same work.
 //! Upstream's CI threshold for that case is 680 pods/s; this prints pods/s and the ratio.
 
 use std::hint::black_box;
@@ -13,58 +13,9 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use k8s_openapi::api::core::v1::Pod;
 
-use kube_sandbox::sim::rng::Rng;
-use kube_sandbox::sim::scheduler::testing::{node, pod};
-use kube_sandbox::sim::scheduler::{Algorithm, Profile, RecordDetail, Snapshot};
-
-const NODES: usize = 5_000;
-const INIT_PODS: usize = 1_000;
-const PODS: usize = 10_000;
-const UPSTREAM_THRESHOLD_PODS_PER_SECOND: f64 = 680.0;
-
-fn sample_pod(name: &str) -> Pod {
-    pod(name)
-        .image("registry.k8s.io/pause:3.10")
-        .request_cpu("100m")
-        .request_memory("500Mi")
-        .build()
-}
-
-fn cluster() -> Snapshot {
-    let nodes = (0..NODES).map(|i| {
-        node(&format!("scheduler-perf-{i:05}"))
-            .cpu("4")
-            .memory("32Gi")
-            .pods(110)
-            .build()
-    });
-    let init = (0..INIT_PODS).map(|i| {
-        let mut p = sample_pod(&format!("init-{i}"));
-        if let Some(spec) = p.spec.as_mut() {
-            spec.node_name = Some(format!("scheduler-perf-{:05}", i % NODES));
-        }
-        p
-    });
-    Snapshot::from_objects(nodes, init)
-}
-
-/// Schedules every pod, assuming each on its node; returns how many were placed.
-fn run(mut snapshot: Snapshot, pods: &[Arc<Pod>], seed: u64) -> usize {
-    let mut algorithm =
-        Algorithm::new(Profile::default_profile().with_record_detail(RecordDetail::Summary));
-    let mut rng = Rng::new(seed);
-    let mut placed = 0;
-    for p in pods {
-        let info = snapshot.pod_info_arc(Arc::clone(p));
-        let record = algorithm.schedule_pod_info(&info, &snapshot, &mut rng);
-        if let Some(node) = record.selected_node() {
-            let node = node.to_string();
-            snapshot.assume(&info, &node);
-            placed += 1;
-        }
-    }
-    placed
-}
+use kube_sandbox::sim::scheduler::bench_workload::{
+    cluster, pods, run, PODS, SEED, UPSTREAM_THRESHOLD_PODS_PER_SECOND,
+};
 
 /// This thread's time on a CPU, in nanoseconds (Linux `/proc/thread-self/schedstat`).
 fn thread_cpu_ns() -> Option<u64> {
@@ -74,9 +25,7 @@ fn thread_cpu_ns() -> Option<u64> {
 
 fn scheduling_basic(c: &mut Criterion) {
     let base = cluster();
-    let pods: Vec<Arc<Pod>> = (0..PODS)
-        .map(|i| Arc::new(sample_pod(&format!("pod-{i}"))))
-        .collect();
+    let pods: Vec<Arc<Pod>> = pods();
 
     // A few plain timed runs first, for the headline figure. The machine may be shared, so the
     // thread's own on-CPU time is reported beside wall time.
@@ -84,7 +33,7 @@ fn scheduling_basic(c: &mut Criterion) {
         let snapshot = base.clone();
         let cpu_start = thread_cpu_ns();
         let start = Instant::now();
-        let placed = run(snapshot, &pods, 1);
+        let placed = run(snapshot, &pods, SEED);
         let seconds = start.elapsed().as_secs_f64();
         let cpu_seconds = thread_cpu_ns()
             .zip(cpu_start)
@@ -113,7 +62,7 @@ fn scheduling_basic(c: &mut Criterion) {
     group.bench_function("SchedulingBasic/5000Nodes_10000Pods", |b| {
         b.iter_batched(
             || base.clone(),
-            |snapshot| black_box(run(snapshot, &pods, 1)),
+            |snapshot| black_box(run(snapshot, &pods, SEED)),
             BatchSize::LargeInput,
         )
     });

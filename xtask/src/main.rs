@@ -3,6 +3,7 @@
 //! Every command first makes sure the tools it needs are installed (each step skipped when
 //! already satisfied, and saying what it installs), so a fresh clone needs nothing but Rust.
 
+mod bench;
 mod e2e;
 mod proc;
 mod server;
@@ -23,7 +24,9 @@ commands:
   test                         native tests, browser tests, size budget, end-to-end test
   screenshot [--out FILE] [--lang ko|en]
                                a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
-  bench                        cargo bench
+  bench [--opt-level-3] [--no-native] [--no-wasm]
+                               native criterion benches (store, apiserver, scheduler), then
+                               the scheduler workload as wasm in headless Chromium; one report
 ";
 
 /// The repository root: the parent of this crate.
@@ -43,7 +46,7 @@ fn main() -> ExitCode {
         "dist" => dist(rest),
         "test" => return summary::exit_code(test()),
         "screenshot" => screenshot(rest),
-        "bench" => proc::run(proc::cargo().arg("bench")),
+        "bench" => bench::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

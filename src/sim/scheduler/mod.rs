@@ -17,6 +17,7 @@
 //! Simplified: one profile; no volume, DRA or scheduling-gate plugins; QueueingHints reduced to
 //! "requeue on the events the rejecting plugins registered"; see each file's `Simplified:`.
 
+pub mod bench_workload;
 pub mod component;
 pub mod fit_error;
 pub mod framework;
