@@ -332,8 +332,5 @@ fn kube_proxy_traces_each_sync_with_its_counts() {
         .collect();
     assert_eq!(counts.len(), syncs.len(), "{syncs:#?}");
     let &(ports, endpoints) = counts.last().expect("kube-proxy synced");
-    assert!(
-        counts.contains(&(ports - 1, endpoints - 3)),
-        "{syncs:#?}"
-    );
+    assert!(counts.contains(&(ports - 1, endpoints - 3)), "{syncs:#?}");
 }

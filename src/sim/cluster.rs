@@ -749,6 +749,37 @@ impl Cluster {
                          "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}
             }),
         );
+        // The apiserver's endpoint reconciler: the `kubernetes` Service has no selector, so its
+        // Endpoints and EndpointSlice name the apiserver's own address, not pods.
+        let apiserver = Actor::new("kube-apiserver", "master");
+        let master_ip = NODES[0].1;
+        send(
+            self,
+            &apiserver,
+            super_admin(),
+            "endpoints",
+            json!({
+                "apiVersion": "v1", "kind": "Endpoints",
+                "metadata": {"name": "kubernetes", "namespace": "default",
+                             "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+                "subsets": [{"addresses": [{"ip": master_ip}],
+                             "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]
+            }),
+        );
+        send(
+            self,
+            &apiserver,
+            super_admin(),
+            "endpointslices",
+            json!({
+                "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": {"name": "kubernetes", "namespace": "default",
+                             "labels": {"kubernetes.io/service-name": "kubernetes"}},
+                "addressType": "IPv4",
+                "endpoints": [{"addresses": [master_ip], "conditions": {"ready": true}}],
+                "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]
+            }),
+        );
         for (name, ip, cpus, cidr) in NODES {
             let kubelet = Actor::new("kubelet", name);
             send(

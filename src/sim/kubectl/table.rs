@@ -840,30 +840,33 @@ fn node_address(node: &Value, kind: &str) -> String {
     }
 }
 
-/// Endpoints as `ip:port,ip:port + 2 more...`, three at most, as kubectl's `formatEndpoints`.
+/// Endpoints as `ip:port,ip:port + 2 more...`, three at most, as kubectl's `formatEndpoints`:
+/// per subset, port by port, each port with every address (a subset without ports lists bare IPs).
 fn endpoints_string(ep: &Value) -> String {
     let mut list = Vec::new();
-    if let Some(Value::Array(subsets)) = ep.get("subsets") {
-        for subset in subsets {
-            let ports: Vec<i64> = match subset.get("ports") {
-                Some(Value::Array(ps)) => ps.iter().map(|p| int_at(p, &["port"])).collect(),
-                _ => Vec::new(),
-            };
-            if let Some(Value::Array(addrs)) = subset.get("addresses") {
-                for a in addrs {
-                    let ip = str_at(a, &["ip"]);
-                    if ports.is_empty() {
-                        list.push(ip.to_string());
-                    }
-                    for p in &ports {
-                        list.push(format!("{ip}:{p}"));
-                    }
-                }
-            }
+    for subset in array_at(ep, "subsets") {
+        let addrs: Vec<&str> = array_at(subset, "addresses")
+            .iter()
+            .map(|a| str_at(a, &["ip"]))
+            .collect();
+        let ports = array_at(subset, "ports");
+        if ports.is_empty() {
+            list.extend(addrs.iter().map(|ip| ip.to_string()));
+        }
+        for p in ports {
+            let port = int_at(p, &["port"]);
+            list.extend(addrs.iter().map(|ip| format!("{ip}:{port}")));
         }
     }
     let refs: Vec<&str> = list.iter().map(String::as_str).collect();
     more_list(&refs, "<none>")
+}
+
+fn array_at<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    match v.get(key) {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    }
 }
 
 fn more_list(items: &[&str], empty: &str) -> String {
@@ -1089,6 +1092,19 @@ mod tests {
             "10.0.0.1:80,10.0.0.2:80,10.0.0.3:80 + 1 more..."
         );
         assert_eq!(endpoints_string(&json!({})), "<none>");
+    }
+
+    #[test]
+    fn endpoints_go_port_by_port_each_with_every_address_as_kube_dns_prints() {
+        let ep = json!({"subsets": [{"addresses": [{"ip": "10.244.1.2"}, {"ip": "10.244.2.2"}],
+            "ports": [{"name": "dns", "port": 53}, {"name": "dns-tcp", "port": 53},
+                      {"name": "metrics", "port": 9153}]}]});
+        assert_eq!(
+            endpoints_string(&ep),
+            "10.244.1.2:53,10.244.2.2:53,10.244.1.2:53 + 3 more..."
+        );
+        let headless = json!({"subsets": [{"addresses": [{"ip": "10.244.1.9"}]}]});
+        assert_eq!(endpoints_string(&headless), "10.244.1.9");
     }
 
     #[test]

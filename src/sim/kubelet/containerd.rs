@@ -326,8 +326,14 @@ impl Cri for Containerd {
         user_agent: &str,
         now: Ticks,
     ) -> crate::sim::runtime::apps::HttpOutcome {
-        self.runtime
-            .borrow_mut()
-            .http_request(container_id, "GET", port, path, client_ip, user_agent, now)
+        self.runtime.borrow_mut().http_request(
+            container_id,
+            "GET",
+            port,
+            path,
+            client_ip,
+            user_agent,
+            now,
+        )
     }
 }
