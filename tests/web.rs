@@ -192,3 +192,18 @@ async fn the_static_control_plane_pods_run_on_master() {
         "{pods:?}"
     );
 }
+
+#[path = "support/fingerprint_session.rs"]
+mod session;
+
+/// Determinism across targets: the session the native `tests/trace_fingerprint.rs` runs gives
+/// the same trace here, compiled to wasm, with the seed the page boots with.
+#[wasm_bindgen_test]
+fn the_native_session_gives_the_same_trace_fingerprint_in_wasm() {
+    use kube_sandbox::sim::kubectl::Shell;
+    use kube_sandbox::sim::lab::Lab;
+    assert_eq!(session::SEED, kube_sandbox::web::LAB_SEED);
+    let fingerprint = session::run(|seed| Shell::new(Lab::boot(seed)));
+    let expected = include_str!("fixtures/trace_fingerprint.txt");
+    assert_eq!(fingerprint, expected.trim());
+}

@@ -168,6 +168,20 @@ impl Trace {
         self.events.is_empty()
     }
 
+    /// A short digest of the whole trace (`<events>:<FNV-1a 64 of its JSON>`), so a native run
+    /// and a browser run of the same seed and commands can be compared through one line.
+    /// FNV-1a rather than a hasher from std: std's hash algorithms may change between releases,
+    /// and this value is kept in a fixture.
+    pub fn fingerprint(&self) -> String {
+        const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        let json = serde_json::to_vec(&self.events).unwrap_or_default();
+        let hash = json
+            .iter()
+            .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME));
+        format!("{}:{hash:016x}", self.events.len())
+    }
+
     pub fn get(&self, seq: Seq) -> Option<&TraceEvent> {
         self.events.get(seq as usize)
     }
