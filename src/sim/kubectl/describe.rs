@@ -58,19 +58,6 @@ pub fn tabwrite(text: &str) -> String {
     out
 }
 
-/// Days since 1970-01-01 to (year, month, day), Howard Hinnant's civil_from_days.
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// `Sun, 01 Jun 2025 00:00:05 +0000`: Go's RFC1123Z, as describe prints times.
 pub fn rfc1123z(timestamp: &str) -> String {
     let Some(t) = parse_rfc3339(timestamp) else {
@@ -78,7 +65,7 @@ pub fn rfc1123z(timestamp: &str) -> String {
     };
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil(days);
+    let (y, m, d) = crate::sim::clock::civil_from_days(days);
     const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -739,16 +726,8 @@ fn deployment(ctx: &mut Ctx, d: &Value) -> String {
         "Annotations:",
         "",
     ));
-    let selector: Vec<String> = d
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default();
-    s.push_str(&format!("Selector:\t{}\n", selector.join(",")));
+    let selector = super::table::selector_string(d.pointer("/spec/selector"));
+    s.push_str(&format!("Selector:\t{selector}\n"));
     s.push_str(&format!(
         "Replicas:\t{} desired | {} updated | {} total | {} available | {} unavailable\n",
         int("/spec/replicas"),

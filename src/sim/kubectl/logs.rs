@@ -154,18 +154,10 @@ pub(super) fn resolve_pod(
     if resource == "pods" {
         return Ok(object);
     }
-    let selector: Vec<String> = object
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default();
+    let selector = super::table::labels_string(object.pointer("/spec/selector/matchLabels"));
     let mut list =
         ApiRequest::new(Credentials::admin(), Verb::List, "pods").namespace(namespace.to_string());
-    list.list_options.label_selector = Some(selector.join(","));
+    list.list_options.label_selector = Some(selector);
     let pods: Vec<Value> = ctx
         .backend
         .call(list)

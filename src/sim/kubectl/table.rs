@@ -275,7 +275,7 @@ fn or_none(text: String) -> String {
 }
 
 /// `app=web,tier=front` from a map of labels (sorted, as Go's labels.Set.String()).
-fn labels_string(map: Option<&Value>) -> String {
+pub(crate) fn labels_string(map: Option<&Value>) -> String {
     match map {
         Some(Value::Object(m)) => m
             .iter()
@@ -287,7 +287,7 @@ fn labels_string(map: Option<&Value>) -> String {
 }
 
 /// metav1.LabelSelector as kubectl prints it: matchLabels, then matchExpressions.
-fn selector_string(selector: Option<&Value>) -> String {
+pub(crate) fn selector_string(selector: Option<&Value>) -> String {
     let Some(selector) = selector else {
         return "<none>".to_string();
     };
