@@ -297,6 +297,7 @@ fn an_event_recorded_through_the_apiserver_is_listed_by_involved_object() {
         },
         &clock,
         &mut rng,
+        &mut Default::default(),
     );
     let created = c
         .submit(record_request(Credentials::admin(), event))

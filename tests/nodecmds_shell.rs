@@ -372,3 +372,27 @@ fn poweroff_on_a_worker_closes_the_session_and_the_vm_stays_off() {
         .contains("node1                     poweroff (virtualbox)\n"));
     assert!(sh.run_line("poweroff").exit_code != 0, "master stays up");
 }
+
+#[test]
+fn get_events_lists_a_pods_events_in_the_order_they_happened() {
+    // Pulled, Created and Started fall in one simulated millisecond; upstream's event names end
+    // in the nanosecond they were made, so they list in that order, and so do ours.
+    for seed in 1..=4 {
+        let mut sh = Shell::new(Lab::boot(seed));
+        sh.run_line("kubectl create deployment web --image=nginx");
+        let pod = web_pod(&mut sh);
+        let events = sh.run_line("kubectl get events");
+        let reasons: Vec<&str> = events
+            .stdout
+            .lines()
+            .filter(|l| l.contains(&format!("pod/{pod} ")))
+            .filter_map(|l| l.split_whitespace().nth(2))
+            .collect();
+        assert_eq!(
+            reasons,
+            ["Scheduled", "Pulling", "Pulled", "Created", "Started"],
+            "seed {seed}:\n{}",
+            events.stdout
+        );
+    }
+}

@@ -30,7 +30,9 @@ use crate::sim::apiserver::{
     Handled, Verb,
 };
 use crate::sim::clock::{Clock, Ticks};
-use crate::sim::component::{Component, Context, Lister, ObjectEvent, ServiceAccountsController};
+use crate::sim::component::{
+    Component, Context, EventsNamed, Lister, ObjectEvent, ServiceAccountsController,
+};
 use crate::sim::rng::Rng;
 use crate::sim::trace::{Actor, Seq, Trace, TraceKind, WatchEventType};
 
@@ -95,6 +97,8 @@ pub struct ClusterSnapshot {
     pub rng: Rng,
     /// How long the trace was; a restored cluster starts a new trace.
     pub trace_len: usize,
+    /// Events named so far in the current millisecond (see [`Context::events_named`]).
+    pub events_named: EventsNamed,
 }
 
 /// A watch a client opened (`kubectl get -w`); poll it with [`Cluster::poll_watch`].
@@ -120,6 +124,7 @@ pub struct Cluster {
     clock: Clock,
     rng: Rng,
     trace: Trace,
+    events_named: EventsNamed,
     slots: Vec<Slot>,
     /// The `StoreCommit` event of each revision, for deliveries to name as their cause.
     commit_seqs: BTreeMap<Revision, Seq>,
@@ -146,6 +151,7 @@ impl Cluster {
             clock,
             rng: Rng::new(seed),
             trace: Trace::new(),
+            events_named: EventsNamed::default(),
             slots: Vec::new(),
             commit_seqs: BTreeMap::new(),
             client_watches: BTreeMap::new(),
@@ -163,6 +169,7 @@ impl Cluster {
         let store = Store::restore(snapshot.store).map_err(|e| e.to_string())?;
         let mut cluster = Cluster::empty(0, store, snapshot.clock);
         cluster.rng = snapshot.rng;
+        cluster.events_named = snapshot.events_named;
         cluster.add_default_components();
         Ok(cluster)
     }
@@ -182,6 +189,7 @@ impl Cluster {
             clock: self.clock.clone(),
             rng: self.rng.clone(),
             trace_len: self.trace.len(),
+            events_named: self.events_named,
         }
     }
 
@@ -626,6 +634,7 @@ impl Cluster {
                 now,
                 clock: &self.clock,
                 rng: &mut self.rng,
+                events_named: &mut self.events_named,
                 cause,
                 lister: Lister::new(&self.store),
             };

@@ -77,9 +77,31 @@ pub struct Context<'a> {
     pub now: Ticks,
     pub clock: &'a Clock,
     pub rng: &'a mut Rng,
+    /// How many Events were named in this millisecond, across components: upstream names an
+    /// Event `<object>.<UnixNano in hex>`, so events list in the order they happened; our clock
+    /// has milliseconds, and this count orders the events of one millisecond.
+    pub events_named: &'a mut EventsNamed,
     /// The latest delivery that made this component run (None when a timer fired).
     pub cause: Option<Seq>,
     pub lister: Lister<'a>,
+}
+
+/// The millisecond of the last Event named, and how many were named in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EventsNamed {
+    pub tick: Ticks,
+    pub count: u64,
+}
+
+impl EventsNamed {
+    /// The next Event's place within millisecond `tick`: 0, 1, 2, ...
+    pub fn next(&mut self, tick: Ticks) -> u64 {
+        if self.tick != tick {
+            *self = EventsNamed { tick, count: 0 };
+        }
+        self.count += 1;
+        self.count - 1
+    }
 }
 
 /// A decision a component took, with the requests that carry it out. The cluster records it as a

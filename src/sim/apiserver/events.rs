@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::request::{ApiRequest, Credentials, Verb};
 use crate::sim::clock::{Clock, TICKS_PER_SECOND};
+use crate::sim::component::EventsNamed;
 use crate::sim::rng::Rng;
 
 /// `Normal` or `Warning`, as `kubectl get events` shows in its TYPE column.
@@ -41,7 +42,13 @@ pub struct EventSpec<'a> {
 }
 
 /// Builds an Event about `involved` (a stored object with apiVersion, kind and metadata).
-pub fn build_event(involved: &Value, spec: &EventSpec, clock: &Clock, rng: &mut Rng) -> Value {
+pub fn build_event(
+    involved: &Value,
+    spec: &EventSpec,
+    clock: &Clock,
+    rng: &mut Rng,
+    named: &mut EventsNamed,
+) -> Value {
     let text = |pointer: &str| {
         involved
             .pointer(pointer)
@@ -55,9 +62,11 @@ pub fn build_event(involved: &Value, spec: &EventSpec, clock: &Clock, rng: &mut 
         ns => ns,
     };
     // Upstream names events `<object>.<UnixNano in hex>`; our clock has milliseconds, so the
-    // last digits come from the RNG to keep two events in one tick apart.
+    // sub-millisecond digits are the event's place in its millisecond (events list in the order
+    // they happened, as upstream's do), then a few from the RNG (names look like upstream's).
     let millis = clock.unix_seconds() as u64 * TICKS_PER_SECOND + clock.now() % TICKS_PER_SECOND;
-    let nanos = millis * 1_000_000 + rng.below(1_000_000);
+    let place = named.next(clock.now()).min(999);
+    let nanos = millis * 1_000_000 + place * 1_000 + rng.below(1_000);
     let now = clock.rfc3339();
     json!({
         "apiVersion": "v1",

@@ -93,7 +93,7 @@ pub fn event(
         component,
         host: "",
     };
-    let body = build_event(involved, &spec, ctx.clock, ctx.rng);
+    let body = build_event(involved, &spec, ctx.clock, ctx.rng, ctx.events_named);
     record_request(credentials(), body)
 }
 

@@ -599,7 +599,7 @@ impl Kubelet {
             component: "kubelet",
             host: &self.config.name,
         };
-        let mut event = build_event(involved, &spec, ctx.clock, ctx.rng);
+        let mut event = build_event(involved, &spec, ctx.clock, ctx.rng, ctx.events_named);
         if let Some(path) = field_path {
             event["involvedObject"]["fieldPath"] = json!(path);
         }
