@@ -92,26 +92,28 @@ fn pod(cluster: &Cluster, name: &str) -> Option<Value> {
 
 /// The Events about a pod, in the order they were recorded: `reason: message`.
 fn events(cluster: &Cluster, name: &str) -> Vec<String> {
-    let mut list: Vec<(String, String)> = Lister::new(cluster.store())
+    // Event names end in the time they were first made, so name order is first-seen order; a
+    // repeat is the same Event with its count up (client-go's correlator): listed count times.
+    let mut list: Vec<(String, String, usize)> = Lister::new(cluster.store())
         .list("events", Some("default"))
         .into_iter()
         .filter(|e| e["involvedObject"]["name"] == name)
         .map(|e| {
             (
-                e["metadata"]["resourceVersion"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string(),
+                e["metadata"]["name"].as_str().unwrap_or("").to_string(),
                 format!(
                     "{}: {}",
                     e["reason"].as_str().unwrap_or(""),
                     e["message"].as_str().unwrap_or("")
                 ),
+                e["count"].as_u64().unwrap_or(1) as usize,
             )
         })
         .collect();
-    list.sort_by_key(|(rv, _)| rv.parse::<i64>().unwrap_or(0));
-    list.into_iter().map(|(_, text)| text).collect()
+    list.sort();
+    list.into_iter()
+        .flat_map(|(_, text, count)| std::iter::repeat_n(text, count))
+        .collect()
 }
 
 fn simple(name: &str, image: &str) -> Value {

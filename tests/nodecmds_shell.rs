@@ -396,3 +396,27 @@ fn get_events_lists_a_pods_events_in_the_order_they_happened() {
         );
     }
 }
+
+#[test]
+fn describe_counts_a_repeated_event_once_as_client_go_correlates_it() {
+    let mut sh = Shell::new(Lab::boot(1));
+    let created = sh.run_line(
+        "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata:\n  name: typo\nspec:\n  containers:\n  - name: app\n    image: ngnix\nEOF",
+    );
+    assert_eq!(created.stdout, "pod/typo created\n", "{}", created.stderr);
+    sh.run_line("sleep 60");
+    let text = sh.run_line("kubectl describe pod typo").stdout;
+    let pulling: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(" Pulling ") && l.contains("kubelet"))
+        .collect();
+    assert_eq!(pulling.len(), 1, "{text}");
+    assert!(pulling[0].contains(" (x4 over 83s)"), "{text}");
+    let events = sh.run_line("kubectl get events --field-selector involvedObject.name=typo");
+    let rows = events
+        .stdout
+        .lines()
+        .filter(|l| l.contains("Pulling"))
+        .count();
+    assert_eq!(rows, 1, "{}", events.stdout);
+}

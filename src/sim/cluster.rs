@@ -25,6 +25,7 @@ use crate::sim::apiserver::backend::{
     self, Bytes, RangeEnd, Revision, Store, WatchEventKind, WatchId,
 };
 use crate::sim::apiserver::checks::ListFilter;
+use crate::sim::apiserver::events::EventCorrelator;
 use crate::sim::apiserver::{
     decode_object, ApiClient, ApiError, ApiRequest, ApiResponse, Apiserver, Credentials, Env,
     Handled, Verb,
@@ -78,6 +79,8 @@ struct Slot {
     /// Told something since its last reconcile; the latest delivery's seq.
     pending_cause: Option<Option<Seq>>,
     due_ticks: Option<Ticks>,
+    /// The component's event recorder: repeats of an event become patches of its count.
+    events: EventCorrelator,
 }
 
 /// See [`Cluster::network_parts`].
@@ -397,6 +400,7 @@ impl Cluster {
             watches: Vec::new(),
             pending_cause: None,
             due_ticks: None,
+            events: EventCorrelator::default(),
         });
         let index = self.slots.len() - 1;
         self.start_slot(index);
@@ -654,7 +658,11 @@ impl Cluster {
                 );
                 for mut request in decision.actions {
                     request.credentials = credentials.clone();
-                    let handled = self.submit_as(&actor, Some(decision_seq), request.clone());
+                    let sent = self.slots[index].events.correlate(request.clone());
+                    let handled = self.submit_as(&actor, Some(decision_seq), sent.clone());
+                    if handled.result.is_err() {
+                        self.slots[index].events.refused(&sent);
+                    }
                     self.slots[index]
                         .component
                         .on_response(&request, &handled.result);

@@ -5,7 +5,7 @@
 //! kubectl prints through (`minwidth 6, padding 3`, cells measured in runes, the last column
 //! never padded) and `duration.HumanDuration` from apimachinery for AGE.
 //! Simplified: the columns are computed here from the object, as kubectl's client-side fallback
-//! does, instead of asking the apiserver for a `Table`; RESTARTS omits the `(5m ago)` suffix.
+//! does, instead of asking the apiserver for a `Table`.
 
 use serde_json::Value;
 
@@ -337,7 +337,13 @@ pub fn row(info: &ResourceInfo, obj: &Value, name: String, wide: bool, now: i64)
             let (ready, total, restarts) = pod_container_counts(obj);
             cells.push(format!("{ready}/{total}"));
             cells.push(pod_status(obj));
-            cells.push(restarts.to_string());
+            cells.push(match last_restart(obj) {
+                // printPod: `4 (38s ago)`, since the latest container termination.
+                Some(finished) if restarts != 0 => {
+                    format!("{restarts} ({} ago)", age(Some(finished), now))
+                }
+                _ => restarts.to_string(),
+            });
             cells.push(age_cell());
             if wide {
                 cells.push(or_none(str_at(obj, &["status", "podIP"]).to_string()));
@@ -579,6 +585,16 @@ fn push_workload_wide(cells: &mut Vec<String>, obj: &Value) {
         selector_string(s(obj, &["spec", "selector"]))
     };
     cells.push(selector);
+}
+
+/// When a container of the pod last terminated (`lastState.terminated.finishedAt`, the latest).
+fn last_restart(pod: &Value) -> Option<&Value> {
+    let statuses = s(pod, &["status", "containerStatuses"])?.as_array()?;
+    statuses
+        .iter()
+        .filter_map(|st| st.pointer("/lastState/terminated/finishedAt"))
+        .filter(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+        .max_by(|a, b| a.as_str().cmp(&b.as_str()))
 }
 
 /// `(ready containers, containers, restarts)`.
@@ -983,6 +999,25 @@ mod tests {
                 "<none>"
             ]
         );
+    }
+
+    #[test]
+    fn restarts_say_how_long_ago_the_latest_container_terminated() {
+        let pod = json!({
+            "metadata": {"name": "crash", "creationTimestamp": "2025-06-01T00:00:00Z"},
+            "spec": {"containers": [{"name": "a"}, {"name": "b"}]},
+            "status": {"phase": "Running", "containerStatuses": [
+                {"name": "a", "restartCount": 1, "state": {"running": {}},
+                 "lastState": {"terminated": {"finishedAt": "2025-06-01T00:01:00Z"}}},
+                {"name": "b", "restartCount": 3, "state": {"running": {}},
+                 "lastState": {"terminated": {"finishedAt": "2025-06-01T00:01:47Z"}}}]}
+        });
+        let info = lookup("pods").expect("pods");
+        let cells = row(info, &pod, "crash".into(), false, 1_748_736_000 + 125);
+        assert_eq!(cells[3], "4 (18s ago)");
+        let fresh =
+            json!({"status": {"containerStatuses": [{"restartCount": 0, "lastState": {}}]}});
+        assert_eq!(row(info, &fresh, "p".into(), false, 0)[3], "0");
     }
 
     #[test]
