@@ -204,14 +204,33 @@ fn check_console(s: &Session) -> Result<(), String> {
     Ok(())
 }
 
-/// A 1400x900 screenshot of the page once the app has mounted.
-pub fn screenshot(browser: &Browser, dist: &Path, out: &Path, lang: &str) -> Result<(), String> {
+/// A 1400x900 screenshot of the page once the app has mounted and has run `lines` in its
+/// terminal, one after the other, as a student would type them.
+pub fn screenshot(
+    browser: &Browser,
+    dist: &Path,
+    out: &Path,
+    lang: &str,
+    lines: &[&str],
+) -> Result<(), String> {
     let url = serve(dist)?;
     let s = Session::start(browser, 1400, 900)?;
     s.navigate(&url)?;
     check_mounts(&s)?;
     s.click(&format!("button[data-lang='{lang}']"))?;
     wait_title(&s, lang == "ko")?;
+    for (done, line) in lines.iter().enumerate() {
+        s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
+        s.wait_for(
+            &format!(
+                "return document.querySelectorAll('.line--command').length > {done}
+                    && document.getElementById('terminal-input').value === ''"
+            ),
+            Duration::from_secs(30),
+        )?;
+    }
+    // The page scrolled to the terminal; the picture starts at the top.
+    s.script("window.scrollTo(0, 0); return null")?;
     // Make the viewport exactly 1400x900 whatever the window decorations take.
     let inner = s.script("return [window.innerWidth, window.innerHeight]")?;
     let (w, h) = (

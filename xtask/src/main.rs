@@ -22,7 +22,7 @@ commands:
   serve [--dev] [--port N]     build the site and serve it on http://127.0.0.1:8080
   dist [--no-wasm-opt]         build a self-contained static site in dist/ and report its size
   test                         native tests, browser tests, size budget, end-to-end test
-  screenshot [--out FILE] [--lang ko|en]
+  screenshot [--out FILE] [--lang ko|en] [--run LINE]...
                                a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
   bench [--opt-level-3] [--no-native] [--no-wasm]
                                native criterion benches (store, apiserver, scheduler), then
@@ -80,13 +80,28 @@ impl Flags<'_> {
         }
     }
 
+    /// Every value of a flag that may repeat (`--run A --run B`).
+    fn values(&self, name: &str) -> Result<Vec<&str>, String> {
+        let mut found = Vec::new();
+        let mut args = self.0.iter();
+        while let Some(a) = args.next() {
+            if a == name {
+                match args.next() {
+                    Some(v) if !v.starts_with("--") => found.push(v.as_str()),
+                    _ => return Err(format!("{name} needs a value")),
+                }
+            }
+        }
+        Ok(found)
+    }
+
     fn check_known(&self, known: &[&str]) -> Result<(), String> {
         let mut args = self.0.iter();
         while let Some(a) = args.next() {
             if !known.contains(&a.as_str()) {
                 return Err(format!("unknown option {a:?}\n{USAGE}"));
             }
-            if matches!(a.as_str(), "--port" | "--out" | "--lang") {
+            if matches!(a.as_str(), "--port" | "--out" | "--lang" | "--run") {
                 args.next();
             }
         }
@@ -135,7 +150,8 @@ fn dist(args: &[String]) -> Result<(), String> {
 
 fn screenshot(args: &[String]) -> Result<(), String> {
     let flags = Flags(args);
-    flags.check_known(&["--out", "--lang"])?;
+    flags.check_known(&["--out", "--lang", "--run"])?;
+    let lines = flags.values("--run")?;
     let lang = flags.value("--lang")?.unwrap_or("ko");
     if !matches!(lang, "ko" | "en") {
         return Err(format!("--lang: ko or en, not {lang:?}"));
@@ -149,7 +165,7 @@ fn screenshot(args: &[String]) -> Result<(), String> {
     // Korean glyphs render as boxes without a CJK font.
     toolchain::ensure_cjk_font()?;
     let dist = site::build(site::Profile::Release, site::WasmOpt::On)?;
-    e2e::screenshot(&browser, &dist, &out, lang)?;
+    e2e::screenshot(&browser, &dist, &out, lang, &lines)?;
     println!("wrote {}", out.display());
     Ok(())
 }
