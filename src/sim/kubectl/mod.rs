@@ -27,6 +27,7 @@
 //! | `node_cmds.rs` | the VMs: `ssh`, `crictl`, `docker`, `systemctl`, `vagrant halt/up` |
 
 pub mod apply;
+pub mod auth_cmd;
 pub mod backend;
 pub mod cmd;
 pub mod describe;
@@ -37,6 +38,8 @@ pub mod lab_backend;
 pub mod logs;
 pub mod net_cmds;
 pub mod node_cmds;
+pub mod node_verbs;
+pub mod port_forward_cmd;
 pub mod shell;
 pub mod table;
 pub mod top;

@@ -51,6 +51,8 @@ pub struct Shell<B: Backend> {
     last_exit_code: i32,
     /// The VM the terminal is on (`ssh node1`) and the VMs powered off.
     node: node_cmds::NodeState,
+    /// `kubectl port-forward`s left running, as if started with `&`.
+    forwards: Vec<super::port_forward_cmd::ActiveForward>,
 }
 
 impl<B: Backend> Shell<B> {
@@ -63,6 +65,7 @@ impl<B: Backend> Shell<B> {
             file_reader: None,
             last_exit_code: 0,
             node: node_cmds::NodeState::default(),
+            forwards: Vec::new(),
         }
     }
 
@@ -346,12 +349,20 @@ impl<B: Backend> Shell<B> {
                     stdin,
                     read_file: &read,
                 };
-                cmd::run(args, &mut ctx)
+                let host = &self.node.host;
+                super::port_forward_cmd::run_in_shell(args, &mut ctx, host, &mut self.forwards)
+                    .unwrap_or_else(|| cmd::run(args, &mut ctx))
             }
             "etcdctl" => etcdctl::run(args, &self.backend),
             n if net_cmds::VM_COMMANDS.contains(&n) && self.backend.cluster_mut().is_some() => {
                 match self.backend.cluster_mut() {
-                    Some(cluster) => net_cmds::run_on_vm(&self.node.host, n, args, cluster),
+                    Some(cluster) => (n == "curl")
+                        .then(|| {
+                            let (host, forwards) = (&self.node.host, &mut self.forwards);
+                            super::port_forward_cmd::curl(host, args, forwards, cluster)
+                        })
+                        .flatten()
+                        .unwrap_or_else(|| net_cmds::run_on_vm(&self.node.host, n, args, cluster)),
                     None => Output::default(),
                 }
             }
