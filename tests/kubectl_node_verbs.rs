@@ -375,6 +375,17 @@ fn port_forward_stays_up_and_curl_on_localhost_reaches_the_pod() {
     assert!(page.stdout.contains("Welcome to nginx!"));
     let again = sh.run_line("curl -s http://127.0.0.1:8080/");
     assert!(again.stdout.contains("Welcome to nginx!"));
+    // The forward writes to the terminal, not into curl's pipe or file; `&` is accepted.
+    run_ok(&mut sh, "kubectl port-forward deploy/web 8081:80 &");
+    assert_eq!(
+        run_ok(&mut sh, "curl -s localhost:8081 > page.html"),
+        "Handling connection for 8081\n"
+    );
+    assert!(run_ok(&mut sh, "cat page.html").starts_with("<!DOCTYPE html>"));
+    assert_eq!(
+        run_ok(&mut sh, "curl -s localhost:8081 | head -1"),
+        "Handling connection for 8081\n<!DOCTYPE html>\n"
+    );
     // The port is taken now.
     let busy = sh.run_line("kubectl port-forward deployment/web 8080:80");
     assert_eq!(busy.exit_code, 1);
@@ -403,9 +414,9 @@ fn port_forward_stays_up_and_curl_on_localhost_reaches_the_pod() {
     run_ok(&mut sh, "kubectl delete deployment web");
     let lost = sh.run_line("curl localhost:7000");
     assert!(
-        lost.stderr.starts_with("error: lost connection to pod\n"),
+        lost.stdout.starts_with("error: lost connection to pod\n"),
         "{}",
-        lost.stderr
+        lost.stdout
     );
     assert_ne!(lost.exit_code, 0);
 }

@@ -62,9 +62,7 @@ fn nodes(ctx: &mut Ctx, names: &[String], selector: Option<&str>) -> Result<Vec<
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        if items.is_empty() {
-            return Err(Output::fail("No resources found\n"));
-        }
+        // An empty selection is not an error: kubectl's builder just visits nothing.
         return Ok(items);
     }
     let mut found = Vec::new();

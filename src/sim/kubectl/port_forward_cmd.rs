@@ -179,11 +179,15 @@ fn start(args: &[String], ctx: &mut Ctx, host: &str, active: &mut Vec<ActiveForw
     if parsed.has("help") {
         return Output::ok("Forward one or more local ports to a pod.\n\nUsage:\n  kubectl port-forward TYPE/NAME [options] [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]\n");
     }
-    let Some((target, ports)) = parsed
+    // `kubectl port-forward ... &`: the shell has no job control and keeps a lone `&` as a word;
+    // backgrounding is what happens here anyway.
+    let positional: Vec<String> = parsed
         .positional
-        .split_first()
-        .filter(|(_, p)| !p.is_empty())
-    else {
+        .iter()
+        .filter(|w| w.as_str() != "&")
+        .cloned()
+        .collect();
+    let Some((target, ports)) = positional.split_first().filter(|(_, p)| !p.is_empty()) else {
         return usage_error(
             "port-forward",
             "TYPE/NAME and list of ports are required for port-forward",
@@ -337,12 +341,15 @@ const CURL_VALUE_FLAGS: &[&str] = &[
 ];
 
 /// `curl [http://](localhost|127.0.0.1)[:PORT][/path]` on `host`: when a forward listens on that
-/// port, the request goes to the forwarded pod and the forward prints its `Handling connection`
-/// line. None when no forward is involved (curl runs as usual).
+/// port, the request goes to the forwarded pod, and the forward's own lines (`Handling connection
+/// for 8080`, `error: lost connection to pod`) go to `terminal`: the background kubectl writes to
+/// the terminal, not into curl's pipe or redirect. None when no forward is involved (curl runs
+/// as usual).
 pub fn curl(
     host: &str,
     args: &[String],
     active: &mut Vec<ActiveForward>,
+    terminal: &mut String,
     cluster: &mut Cluster,
 ) -> Option<Output> {
     let mut index = None;
@@ -391,16 +398,15 @@ pub fn curl(
     let Some(pod) = alive else {
         // The forwarded pod is gone: kubectl port-forward has exited, nothing listens any more.
         active.remove(at);
-        let mut out = net_cmds::run_on_vm(host, "curl", args, cluster);
-        out.stderr = format!("error: lost connection to pod\n{}", out.stderr);
-        return Some(out);
+        terminal.push_str("error: lost connection to pod\n");
+        return Some(net_cmds::run_on_vm(host, "curl", args, cluster));
     };
     let ip = str_at(pod, "/status/podIP").to_string();
     let mut rewritten = args.to_vec();
     if let Some(slot) = rewritten.get_mut(index) {
         *slot = format!("http://{ip}:{}{path}", forward.remote);
     }
-    let mut out = net_cmds::run_on_vm(host, "curl", &rewritten, cluster);
-    out.stdout = format!("{}\n{}", handling_connection_line(port), out.stdout);
-    Some(out)
+    terminal.push_str(&handling_connection_line(port));
+    terminal.push('\n');
+    Some(net_cmds::run_on_vm(host, "curl", &rewritten, cluster))
 }

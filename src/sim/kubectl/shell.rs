@@ -53,6 +53,8 @@ pub struct Shell<B: Backend> {
     node: node_cmds::NodeState,
     /// `kubectl port-forward`s left running, as if started with `&`.
     forwards: Vec<super::port_forward_cmd::ActiveForward>,
+    /// What those background jobs print straight to the terminal, past pipes and redirects.
+    terminal_notes: String,
 }
 
 impl<B: Backend> Shell<B> {
@@ -66,6 +68,7 @@ impl<B: Backend> Shell<B> {
             last_exit_code: 0,
             node: node_cmds::NodeState::default(),
             forwards: Vec::new(),
+            terminal_notes: String::new(),
         }
     }
 
@@ -137,7 +140,9 @@ impl<B: Backend> Shell<B> {
                 line
             };
             if candidate == pending.delimiter {
-                let out = self.execute(&pending.tokens, Some(&pending.body));
+                let mut out = self.execute(&pending.tokens, Some(&pending.body));
+                out.stdout
+                    .insert_str(0, &std::mem::take(&mut self.terminal_notes));
                 self.backend.settle(self.settle_ticks);
                 self.last_exit_code = out.exit_code;
                 return out;
@@ -179,7 +184,9 @@ impl<B: Backend> Shell<B> {
             });
             return Output::default();
         }
-        let out = self.execute(&tokens, None);
+        let mut out = self.execute(&tokens, None);
+        out.stdout
+            .insert_str(0, &std::mem::take(&mut self.terminal_notes));
         self.backend.settle(self.settle_ticks);
         self.last_exit_code = out.exit_code;
         out
@@ -359,7 +366,8 @@ impl<B: Backend> Shell<B> {
                     Some(cluster) => (n == "curl")
                         .then(|| {
                             let (host, forwards) = (&self.node.host, &mut self.forwards);
-                            super::port_forward_cmd::curl(host, args, forwards, cluster)
+                            let notes = &mut self.terminal_notes;
+                            super::port_forward_cmd::curl(host, args, forwards, notes, cluster)
                         })
                         .flatten()
                         .unwrap_or_else(|| net_cmds::run_on_vm(&self.node.host, n, args, cluster)),
