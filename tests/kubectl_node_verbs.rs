@@ -488,6 +488,10 @@ fn auth_can_i_answers_from_rbac_for_the_admin_and_for_student() {
         run_ok(&mut sh, "kubectl auth can-i get po/web --as student"),
         "yes\n"
     );
+    assert_eq!(
+        run_ok(&mut sh, "kubectl --as student auth can-i list pods"),
+        "yes\n"
+    );
     let other_ns = sh.run_line("kubectl auth can-i list pods --as=student -n kube-system");
     assert_eq!(other_ns.stdout, "no\n");
     let delete = sh.run_line("kubectl auth can-i delete pods --as=student");

@@ -61,10 +61,19 @@ const AUTH_FLAGS: &[FlagDef] = &[
 
 /// `kubectl auth SUBCOMMAND ...`.
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
-    let sub = args
-        .iter()
-        .position(|a| !a.starts_with('-'))
-        .and_then(|i| args.get(i).map(|s| (i, s.as_str())));
+    // The subcommand is the first word that is not a flag or a flag's value.
+    let mut sub = None;
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        match a.as_str() {
+            "-n" | "--namespace" | "--as" | "--as-group" | "--subresource" => i += 2,
+            f if f.starts_with('-') => i += 1,
+            word => {
+                sub = Some((i, word));
+                break;
+            }
+        }
+    }
     match sub {
         Some((i, "can-i")) => {
             let mut rest = args.to_vec();

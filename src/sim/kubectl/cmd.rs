@@ -396,7 +396,7 @@ fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
     while let Some(arg) = args.get(i) {
         match arg.as_str() {
             "--" => return None,
-            "-n" | "--namespace" => i += 2,
+            "-n" | "--namespace" | "--as" | "--as-group" => i += 2,
             a if a.starts_with('-') => i += 1,
             a => {
                 return matches!(a, "logs" | "top" | "describe" | "exec")

@@ -24,6 +24,7 @@
 //! | `backend.rs` | the [`Backend`] the shell needs, implemented for the real `Cluster` |
 //! | `lab_backend.rs` | the same for the booted `Lab`: the cluster plus its VMs' handles |
 //! | `logs.rs`, `top.rs`, `describe.rs`, `exec.rs` | kubectl's node-side commands |
+//! | `node_verbs.rs`, `port_forward_cmd.rs`, `auth_cmd.rs` | `cordon`, `drain`, `taint`; `port-forward`; `auth can-i`, `cluster-info`, `api-versions` |
 //! | `node_cmds.rs` | the VMs: `ssh`, `crictl`, `docker`, `systemctl`, `vagrant halt/up` |
 
 pub mod apply;
