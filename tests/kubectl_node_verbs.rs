@@ -734,3 +734,31 @@ fn the_eviction_subresource_deletes_the_named_pod_and_nothing_else() {
     assert_eq!(names.len(), 1, "{names:?}");
     assert_ne!(names.first(), Some(&pod));
 }
+
+#[test]
+fn drain_keeps_pods_with_emptydir_data_unless_told_to_delete_it() {
+    let mut sh = lab();
+    run_ok(
+        &mut sh,
+        "kubectl apply -f - <<EOF\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cache\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: cache\n  template:\n    metadata:\n      labels:\n        app: cache\n    spec:\n      volumes:\n      - name: scratch\n        emptyDir: {}\n      containers:\n      - name: c\n        image: nginx\nEOF",
+    );
+    let on_node1: Vec<String> = pods_on_nodes(&mut sh, "", "cache-")
+        .into_iter()
+        .filter(|(_, node)| node == "node1")
+        .map(|(n, _)| format!("default/{n}"))
+        .collect();
+    assert!(!on_node1.is_empty());
+    let refused = sh.run_line("kubectl drain node1 --ignore-daemonsets");
+    assert_eq!(refused.exit_code, 1);
+    assert!(refused.stderr.ends_with(&format!(
+        "error: cannot delete Pods with local storage (use --delete-emptydir-data to override): {}\n",
+        on_node1.join(", ")
+    )));
+    let out = sh.run_line("kubectl drain node1 --ignore-daemonsets --delete-emptydir-data");
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert!(out.stderr.starts_with(&format!(
+        "Warning: deleting Pods with local storage: {}; ignoring DaemonSet-managed Pods: ",
+        on_node1.join(", ")
+    )));
+    assert!(out.stdout.ends_with("node/node1 drained\n"));
+}
