@@ -211,6 +211,9 @@ impl Ctx<'_, '_> {
             (Verb::Create, Some("binding")) if self.info.plural == "pods" => {
                 self.bind(request, namespace)
             }
+            (Verb::Create, Some("eviction")) if self.info.plural == "pods" => {
+                self.evict(request, namespace)
+            }
             (Verb::Update | Verb::Patch, None) => self.update(request, namespace, None),
             (Verb::Update | Verb::Patch, Some(s @ "status"))
                 if STATUS_RESOURCES.contains(&self.info.plural) =>
@@ -832,6 +835,37 @@ impl Ctx<'_, '_> {
     ) -> Result<ApiResponse, ApiError> {
         let name = self.required_name(request)?;
         self.delete_one(request, namespace, &name)
+    }
+
+    /// `POST pods/<name>/eviction` (`pkg/registry/core/pod/storage/eviction.go`): with no
+    /// PodDisruptionBudgets in the sandbox, every eviction is allowed and deletes the pod with
+    /// the Eviction's deleteOptions; the answer is a `Success` Status, code 201.
+    fn evict(
+        &mut self,
+        request: &ApiRequest,
+        namespace: Option<&str>,
+    ) -> Result<ApiResponse, ApiError> {
+        let name = self.required_name(request)?;
+        let named = request
+            .body
+            .as_ref()
+            .and_then(|b| b.pointer("/metadata/name"))
+            .and_then(Value::as_str);
+        if named.is_some_and(|n| n != name) {
+            let e = ApiError::bad_request("name in URL does not match name in Eviction object");
+            return Err(self.fail(ApiStage::Validation, e));
+        }
+        self.delete_one(request, namespace, &name)?;
+        Ok(ApiResponse {
+            code: 201,
+            body: serde_json::json!({
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Success",
+                "code": 201
+            }),
+        })
     }
 
     fn delete_one(

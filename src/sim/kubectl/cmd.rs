@@ -354,16 +354,9 @@ const LATER_COMMANDS: &[&str] = &[
     "run",
     "set",
     "explain",
-    "cordon",
-    "uncordon",
-    "drain",
-    "taint",
-    "port-forward",
     "attach",
     "cp",
-    "auth",
     "config",
-    "cluster-info",
     "events",
     "wait",
     "diff",
@@ -375,7 +368,6 @@ const LATER_COMMANDS: &[&str] = &[
     "plugin",
     "completion",
     "options",
-    "api-versions",
 ];
 
 fn usage_error(command_path: &str, message: &str) -> Output {
@@ -384,6 +376,19 @@ fn usage_error(command_path: &str, message: &str) -> Output {
     ))
 }
 
+/// Node and access verbs with their own flag parsers (`node_verbs.rs`, `port_forward_cmd.rs`,
+/// `auth_cmd.rs`).
+const NODE_AND_ACCESS_VERBS: &[&str] = &[
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "port-forward",
+    "auth",
+    "cluster-info",
+    "api-versions",
+];
+
 /// The node-side commands (`logs`, `top`, `describe`, `exec`) parse their own flags: finds the
 /// command word (skipping `-n NS`) and its index.
 fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
@@ -391,10 +396,12 @@ fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
     while let Some(arg) = args.get(i) {
         match arg.as_str() {
             "--" => return None,
-            "-n" | "--namespace" => i += 2,
+            "-n" | "--namespace" | "--as" | "--as-group" => i += 2,
             a if a.starts_with('-') => i += 1,
             a => {
-                return matches!(a, "logs" | "top" | "describe" | "exec").then_some((i, a));
+                return matches!(a, "logs" | "top" | "describe" | "exec")
+                    .then_some((i, a))
+                    .or_else(|| NODE_AND_ACCESS_VERBS.contains(&a).then_some((i, a)));
             }
         }
     }
@@ -410,6 +417,13 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             "logs" => super::logs::run(&rest, ctx),
             "top" => super::top::run(&rest, ctx),
             "describe" => super::describe::run(&rest, ctx),
+            "cordon" => super::node_verbs::cordon(&rest, ctx),
+            "uncordon" => super::node_verbs::uncordon(&rest, ctx),
+            "drain" => super::node_verbs::drain(&rest, ctx),
+            "taint" => super::node_verbs::taint(&rest, ctx),
+            "port-forward" => super::port_forward_cmd::run(&rest, ctx),
+            "auth" => super::auth_cmd::run(&rest, ctx),
+            "cluster-info" | "api-versions" => super::auth_cmd::info(command, &rest, ctx),
             _ => super::exec::run(&rest, ctx),
         };
     }
@@ -468,6 +482,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             let suggestions: Vec<&str> = KNOWN_COMMANDS
                 .iter()
                 .chain(LATER_COMMANDS)
+                .chain(NODE_AND_ACCESS_VERBS)
                 .copied()
                 .filter(|c| levenshtein(other, c) <= 2 || c.starts_with(other))
                 .collect();

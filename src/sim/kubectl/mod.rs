@@ -24,9 +24,11 @@
 //! | `backend.rs` | the [`Backend`] the shell needs, implemented for the real `Cluster` |
 //! | `lab_backend.rs` | the same for the booted `Lab`: the cluster plus its VMs' handles |
 //! | `logs.rs`, `top.rs`, `describe.rs`, `exec.rs` | kubectl's node-side commands |
+//! | `node_verbs.rs`, `port_forward_cmd.rs`, `auth_cmd.rs` | `cordon`, `drain`, `taint`; `port-forward`; `auth can-i`, `cluster-info`, `api-versions` |
 //! | `node_cmds.rs` | the VMs: `ssh`, `crictl`, `docker`, `systemctl`, `vagrant halt/up` |
 
 pub mod apply;
+pub mod auth_cmd;
 pub mod backend;
 pub mod cmd;
 pub mod describe;
@@ -37,6 +39,8 @@ pub mod lab_backend;
 pub mod logs;
 pub mod net_cmds;
 pub mod node_cmds;
+pub mod node_verbs;
+pub mod port_forward_cmd;
 pub mod shell;
 pub mod table;
 pub mod top;

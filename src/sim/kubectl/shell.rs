@@ -51,6 +51,10 @@ pub struct Shell<B: Backend> {
     last_exit_code: i32,
     /// The VM the terminal is on (`ssh node1`) and the VMs powered off.
     node: node_cmds::NodeState,
+    /// `kubectl port-forward`s left running, as if started with `&`.
+    forwards: Vec<super::port_forward_cmd::ActiveForward>,
+    /// What those background jobs print straight to the terminal, past pipes and redirects.
+    terminal_notes: String,
 }
 
 impl<B: Backend> Shell<B> {
@@ -63,6 +67,8 @@ impl<B: Backend> Shell<B> {
             file_reader: None,
             last_exit_code: 0,
             node: node_cmds::NodeState::default(),
+            forwards: Vec::new(),
+            terminal_notes: String::new(),
         }
     }
 
@@ -134,7 +140,9 @@ impl<B: Backend> Shell<B> {
                 line
             };
             if candidate == pending.delimiter {
-                let out = self.execute(&pending.tokens, Some(&pending.body));
+                let mut out = self.execute(&pending.tokens, Some(&pending.body));
+                out.stdout
+                    .insert_str(0, &std::mem::take(&mut self.terminal_notes));
                 self.backend.settle(self.settle_ticks);
                 self.last_exit_code = out.exit_code;
                 return out;
@@ -176,7 +184,9 @@ impl<B: Backend> Shell<B> {
             });
             return Output::default();
         }
-        let out = self.execute(&tokens, None);
+        let mut out = self.execute(&tokens, None);
+        out.stdout
+            .insert_str(0, &std::mem::take(&mut self.terminal_notes));
         self.backend.settle(self.settle_ticks);
         self.last_exit_code = out.exit_code;
         out
@@ -346,12 +356,21 @@ impl<B: Backend> Shell<B> {
                     stdin,
                     read_file: &read,
                 };
-                cmd::run(args, &mut ctx)
+                let host = &self.node.host;
+                super::port_forward_cmd::run_in_shell(args, &mut ctx, host, &mut self.forwards)
+                    .unwrap_or_else(|| cmd::run(args, &mut ctx))
             }
             "etcdctl" => etcdctl::run(args, &self.backend),
             n if net_cmds::VM_COMMANDS.contains(&n) && self.backend.cluster_mut().is_some() => {
                 match self.backend.cluster_mut() {
-                    Some(cluster) => net_cmds::run_on_vm(&self.node.host, n, args, cluster),
+                    Some(cluster) => (n == "curl")
+                        .then(|| {
+                            let (host, forwards) = (&self.node.host, &mut self.forwards);
+                            let notes = &mut self.terminal_notes;
+                            super::port_forward_cmd::curl(host, args, forwards, notes, cluster)
+                        })
+                        .flatten()
+                        .unwrap_or_else(|| net_cmds::run_on_vm(&self.node.host, n, args, cluster)),
                     None => Output::default(),
                 }
             }
