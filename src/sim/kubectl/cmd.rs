@@ -339,20 +339,20 @@ const KNOWN_COMMANDS: &[&str] = &[
     "logs",
     "exec",
     "top",
+    "run",
+    "expose",
+    "label",
+    "annotate",
+    "scale",
+    "set",
+    "patch",
+    "rollout",
 ];
 
 /// Real kubectl commands this sandbox does not run yet: named so the message is honest.
 const LATER_COMMANDS: &[&str] = &[
     "edit",
-    "patch",
     "replace",
-    "scale",
-    "rollout",
-    "label",
-    "annotate",
-    "expose",
-    "run",
-    "set",
     "explain",
     "cordon",
     "uncordon",
@@ -394,7 +394,13 @@ fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
             "-n" | "--namespace" => i += 2,
             a if a.starts_with('-') => i += 1,
             a => {
-                return matches!(a, "logs" | "top" | "describe" | "exec").then_some((i, a));
+                return matches!(
+                    a,
+                    "logs" | "top" | "describe" | "exec"
+                        // The workload verbs, each in its own module.
+                        | "run" | "expose" | "label" | "annotate" | "scale" | "set" | "patch" | "rollout"
+                )
+                .then_some((i, a));
             }
         }
     }
@@ -410,6 +416,14 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             "logs" => super::logs::run(&rest, ctx),
             "top" => super::top::run(&rest, ctx),
             "describe" => super::describe::run(&rest, ctx),
+            "run" => super::run_expose::run(&rest, ctx),
+            "expose" => super::run_expose::expose(&rest, ctx),
+            "label" => super::labels_cmd::run(&rest, ctx, super::labels_cmd::What::Labels),
+            "annotate" => super::labels_cmd::run(&rest, ctx, super::labels_cmd::What::Annotations),
+            "scale" => super::scale_set::scale(&rest, ctx),
+            "set" => super::scale_set::set(&rest, ctx),
+            "patch" => super::scale_set::patch(&rest, ctx),
+            "rollout" => super::rollout::run(&rest, ctx),
             _ => super::exec::run(&rest, ctx),
         };
     }
@@ -495,6 +509,14 @@ Commands in this sandbox:
   logs            Print the logs for a container in a pod
   exec            Execute a command in a container
   top             Display resource (CPU/memory) usage of nodes or pods
+  run             Run a particular image on the cluster
+  expose          Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service
+  label           Update the labels on a resource
+  annotate        Update the annotations on a resource
+  scale           Set a new size for a deployment, replica set, or replication controller
+  set image       Update the image of a pod template
+  patch           Update fields of a resource
+  rollout         Manage the rollout of a resource (status, history, undo, pause, resume, restart)
   api-resources   Print the supported API resources on the server
   version         Print the client and server version information
 
@@ -526,7 +548,7 @@ fn admin(verb: Verb, info: &ResourceInfo) -> ApiRequest {
 }
 
 /// `deployment.apps` / `pod`: how kubectl names a kind in `created` lines and `-o name`.
-fn kind_ref(info: &ResourceInfo) -> String {
+pub(super) fn kind_ref(info: &ResourceInfo) -> String {
     let kind = info.kind.to_ascii_lowercase();
     if info.group.is_empty() {
         kind
@@ -563,7 +585,9 @@ const ALL_CATEGORY: &[&str] = &[
 ];
 
 /// `KIND NAME...`, `KIND/NAME...` or `KIND1,KIND2` into kinds with their names.
-fn targets(args: &[String]) -> Result<Vec<(&'static ResourceInfo, Vec<String>)>, Output> {
+pub(super) fn targets(
+    args: &[String],
+) -> Result<Vec<(&'static ResourceInfo, Vec<String>)>, Output> {
     let mut out: Vec<(&'static ResourceInfo, Vec<String>)> = Vec::new();
     let slashed = args.iter().filter(|a| a.contains('/')).count();
     if slashed > 0 {
