@@ -372,10 +372,14 @@ fn a_rollout_shows_its_progress_history_and_undo() {
         ok(&mut sh, "kubectl rollout history deployment/web"),
         "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n"
     );
+    let rev1 = ok(&mut sh, "kubectl rollout history deploy/web --revision=1");
     assert!(
-        ok(&mut sh, "kubectl rollout history deploy/web --revision=1")
-            .starts_with("deployment.apps/web with revision #1\nPod Template:\n")
+        rev1.starts_with(
+            "deployment.apps/web with revision #1\nPod Template:\n  Labels:  app=web\n"
+        ),
+        "{rev1}"
     );
+    assert!(rev1.contains("    Image:  nginx:1.26\n"), "{rev1}");
     assert_eq!(
         ok(&mut sh, "kubectl rollout undo deployment/web"),
         "deployment.apps/web rolled back\n"

@@ -288,12 +288,14 @@ fn history(ctx: &mut Ctx, p: &vu::Parsed, t: &Target) -> Output {
             );
         };
         let Some(rs) = rss.iter().find(|rs| du::revision(rs) == rev) else {
-            return error(&format!("unable to find the specified revision"));
+            return error("unable to find the specified revision");
         };
         return Output::ok(format!(
             "{} with revision #{rev}\n{}\n",
             t.reference(),
-            pod_template_text(rs.pointer("/spec/template").unwrap_or(&Value::Null))
+            super::describe::tabwrite(&pod_template_text(
+                rs.pointer("/spec/template").unwrap_or(&Value::Null)
+            ))
         ));
     }
     if rss.is_empty() {
@@ -339,7 +341,7 @@ fn pod_template_text(template: &Value) -> String {
             text.push_str(&format!("  Labels:\t{k}={v}\n"));
             first = false;
         } else {
-            text.push_str(&format!("\t{k}={v}\n"));
+            text.push_str(&format!("  \t{k}={v}\n"));
         }
     }
     if first {
