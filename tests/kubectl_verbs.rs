@@ -234,6 +234,18 @@ status: {}
         fails(&mut sh, "kubectl run x --image=nginx --port=http"),
         "error: strconv.Atoi: parsing \"http\": invalid syntax\n"
     );
+    assert_eq!(
+        ok(
+            &mut sh,
+            "kubectl run front --image=nginx --port=80 --expose"
+        ),
+        "service/front created\npod/front created\n"
+    );
+    assert!(ok(&mut sh, "kubectl get svc front").contains("80/TCP"));
+    assert_eq!(
+        fails(&mut sh, "kubectl run back --image=nginx --expose"),
+        "error: --port must be set when exposing a service\n"
+    );
     ok(&mut sh, "kubectl run web --image=nginx");
     assert_eq!(
         fails(&mut sh, "kubectl run web --image=nginx"),

@@ -34,6 +34,7 @@ const RUN_FLAGS: &[Flag] = &[
     ("tty", Some('t'), Takes::Bool),
     ("rm", None, Takes::Bool),
     ("attach", None, Takes::Bool),
+    ("expose", None, Takes::Bool),
 ];
 
 /// Output formats the create-like verbs print.
@@ -191,7 +192,45 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     if !annotations.is_empty() {
         pod["metadata"]["annotations"] = Value::Object(annotations);
     }
-    create(ctx, pod, "pods", &p, &format, "created", "kubectl-run")
+    let mut out = Output::default();
+    if p.bool("expose").unwrap_or(false) {
+        // kubectl creates the Service first, selecting the pod's labels on its port.
+        let Some(port) = port else {
+            return error("--port must be set when exposing a service");
+        };
+        let service = json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"creationTimestamp": null, "name": name},
+            "spec": {
+                "ports": [{"port": port, "protocol": "TCP", "targetPort": port}],
+                "selector": pod["metadata"]["labels"].clone()
+            },
+            "status": {"loadBalancer": {}}
+        });
+        out = create(
+            ctx,
+            service,
+            "services",
+            &p,
+            &format,
+            "created",
+            "kubectl-run",
+        );
+        if out.exit_code != 0 {
+            return out;
+        }
+    }
+    out.append(create(
+        ctx,
+        pod,
+        "pods",
+        &p,
+        &format,
+        "created",
+        "kubectl-run",
+    ));
+    out
 }
 
 /// Sends (or, for `--dry-run=client`, only prints) a create of `object`.
@@ -513,6 +552,7 @@ Options (in this sandbox):
     -l, --labels='': Comma separated labels to apply to the pod. Will override previous values.
     --env=[]: Environment variables to set in the container.
     --restart='Always': The restart policy for this Pod. Legal values [Always, OnFailure, Never].
+    --expose=false: If true, create a ClusterIP service associated with the pod. Requires `--port`.
     --command=false: If true and extra arguments are present, use them as the 'command' field in the container, rather than the 'args' field which is the default.
     --dry-run='none': Must be \"none\", \"server\", or \"client\".
     -o, --output='': Output format. One of: (json, yaml, name).
