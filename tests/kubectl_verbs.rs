@@ -514,6 +514,10 @@ fn scale_changes_the_number_of_pods_up_and_down_to_zero() {
         fails(&mut sh, "kubectl scale deployment nope --replicas=2"),
         "Error from server (NotFound): deployments.apps \"nope\" not found\n"
     );
+    assert_eq!(
+        fails(&mut sh, "kubectl scale pod web-x --replicas=2"),
+        "Error from server (NotFound): the server could not find the requested resource\n"
+    );
     let rs = ok(&mut sh, "kubectl get rs -o name");
     let rs = rs.lines().next().unwrap_or("").to_string();
     assert_eq!(

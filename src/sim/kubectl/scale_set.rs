@@ -115,11 +115,10 @@ pub fn scale(args: &[String], ctx: &mut Ctx) -> Output {
     };
     for t in targets {
         if !SCALABLE.contains(&t.info.plural) {
-            out.stderr.push_str(&format!(
-                "error: could not find the requested resource: the server could not find the requested resource; {}/{} cannot be scaled\n",
-                super::cmd::kind_ref(t.info),
-                t.name
-            ));
+            // The apiserver has no `scale` subresource for this kind.
+            out.stderr.push_str(
+                "Error from server (NotFound): the server could not find the requested resource\n",
+            );
             out.exit_code = 1;
             continue;
         }
