@@ -601,6 +601,29 @@ fn the_verbs_are_no_longer_listed_as_not_run_yet() {
     assert!(help.contains("  rollout "), "{help}");
 }
 
+#[test]
+fn the_same_lines_on_the_same_seed_print_the_same_rollout() {
+    let story = |seed: u64| {
+        let mut sh = Shell::new(Lab::boot(seed));
+        let mut all = String::new();
+        for line in [
+            "kubectl create deployment web --image=nginx:1.26 --replicas=3",
+            "kubectl set image deployment/web nginx=nginx:1.27 && kubectl rollout status deployment/web",
+            "kubectl scale deployment web --replicas=5 && kubectl rollout status deployment/web",
+            "kubectl rollout undo deployment/web && kubectl rollout status deployment/web",
+            "kubectl get pods -o wide",
+        ] {
+            let out = sh.run_line(line);
+            all.push_str(&out.stdout);
+            all.push_str(&out.stderr);
+        }
+        all
+    };
+    let first = story(7);
+    assert!(first.contains("successfully rolled out"), "{first}");
+    assert_eq!(first, story(7));
+}
+
 const WORDS: &[&str] = &[
     "run",
     "expose",
