@@ -221,15 +221,14 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             return out;
         }
     }
-    out.append(create(
-        ctx,
-        pod,
-        "pods",
-        &p,
-        &format,
-        "created",
-        "kubectl-run",
-    ));
+    let mut pod_out = create(ctx, pod, "pods", &p, &format, "created", "kubectl-run");
+    if !out.stderr.is_empty() {
+        // The bare `--dry-run` warning is printed once per command, not per object.
+        if let Ok((_, warning)) = vu::dry_run(&p) {
+            pod_out.stderr = pod_out.stderr.replacen(&warning, "", 1);
+        }
+    }
+    out.append(pod_out);
     out
 }
 
