@@ -341,18 +341,15 @@ const KNOWN_COMMANDS: &[&str] = &[
     "top",
 ];
 
+/// The workload verbs, each in its own module with its own flags.
+const WORKLOAD_VERBS: &[&str] = &[
+    "run", "expose", "label", "annotate", "scale", "set", "patch", "rollout",
+];
+
 /// Real kubectl commands this sandbox does not run yet: named so the message is honest.
 const LATER_COMMANDS: &[&str] = &[
     "edit",
-    "patch",
     "replace",
-    "scale",
-    "rollout",
-    "label",
-    "annotate",
-    "expose",
-    "run",
-    "set",
     "explain",
     "attach",
     "cp",
@@ -389,8 +386,8 @@ const NODE_AND_ACCESS_VERBS: &[&str] = &[
     "api-versions",
 ];
 
-/// The node-side commands (`logs`, `top`, `describe`, `exec`) parse their own flags: finds the
-/// command word (skipping `-n NS`) and its index.
+/// The commands with their own flag parsers (`logs`, `top`, `describe`, `exec`, the workload
+/// verbs, the node and access verbs): finds the command word (skipping `-n NS`) and its index.
 fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -399,9 +396,10 @@ fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
             "-n" | "--namespace" | "--as" | "--as-group" => i += 2,
             a if a.starts_with('-') => i += 1,
             a => {
-                return matches!(a, "logs" | "top" | "describe" | "exec")
-                    .then_some((i, a))
-                    .or_else(|| NODE_AND_ACCESS_VERBS.contains(&a).then_some((i, a)));
+                let own_parser = matches!(a, "logs" | "top" | "describe" | "exec")
+                    || NODE_AND_ACCESS_VERBS.contains(&a)
+                    || WORKLOAD_VERBS.contains(&a);
+                return own_parser.then_some((i, a));
             }
         }
     }
@@ -424,6 +422,14 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             "port-forward" => super::port_forward_cmd::run(&rest, ctx),
             "auth" => super::auth_cmd::run(&rest, ctx),
             "cluster-info" | "api-versions" => super::auth_cmd::info(command, &rest, ctx),
+            "run" => super::run_expose::run(&rest, ctx),
+            "expose" => super::run_expose::expose(&rest, ctx),
+            "label" => super::labels_cmd::run(&rest, ctx, super::labels_cmd::What::Labels),
+            "annotate" => super::labels_cmd::run(&rest, ctx, super::labels_cmd::What::Annotations),
+            "scale" => super::scale_set::scale(&rest, ctx),
+            "set" => super::scale_set::set(&rest, ctx),
+            "patch" => super::scale_set::patch(&rest, ctx),
+            "rollout" => super::rollout::run(&rest, ctx),
             _ => super::exec::run(&rest, ctx),
         };
     }
@@ -481,8 +487,9 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         other => {
             let suggestions: Vec<&str> = KNOWN_COMMANDS
                 .iter()
-                .chain(LATER_COMMANDS)
+                .chain(WORKLOAD_VERBS)
                 .chain(NODE_AND_ACCESS_VERBS)
+                .chain(LATER_COMMANDS)
                 .copied()
                 .filter(|c| levenshtein(other, c) <= 2 || c.starts_with(other))
                 .collect();
@@ -510,6 +517,14 @@ Commands in this sandbox:
   logs            Print the logs for a container in a pod
   exec            Execute a command in a container
   top             Display resource (CPU/memory) usage of nodes or pods
+  run             Run a particular image on the cluster
+  expose          Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service
+  label           Update the labels on a resource
+  annotate        Update the annotations on a resource
+  scale           Set a new size for a deployment, replica set, or replication controller
+  set image       Update the image of a pod template
+  patch           Update fields of a resource
+  rollout         Manage the rollout of a resource (status, history, undo, pause, resume, restart)
   api-resources   Print the supported API resources on the server
   version         Print the client and server version information
 
@@ -541,7 +556,7 @@ fn admin(verb: Verb, info: &ResourceInfo) -> ApiRequest {
 }
 
 /// `deployment.apps` / `pod`: how kubectl names a kind in `created` lines and `-o name`.
-fn kind_ref(info: &ResourceInfo) -> String {
+pub(super) fn kind_ref(info: &ResourceInfo) -> String {
     let kind = info.kind.to_ascii_lowercase();
     if info.group.is_empty() {
         kind
@@ -578,7 +593,9 @@ const ALL_CATEGORY: &[&str] = &[
 ];
 
 /// `KIND NAME...`, `KIND/NAME...` or `KIND1,KIND2` into kinds with their names.
-fn targets(args: &[String]) -> Result<Vec<(&'static ResourceInfo, Vec<String>)>, Output> {
+pub(super) fn targets(
+    args: &[String],
+) -> Result<Vec<(&'static ResourceInfo, Vec<String>)>, Output> {
     let mut out: Vec<(&'static ResourceInfo, Vec<String>)> = Vec::new();
     let slashed = args.iter().filter(|a| a.contains('/')).count();
     if slashed > 0 {

@@ -25,6 +25,7 @@
 //! | `lab_backend.rs` | the same for the booted `Lab`: the cluster plus its VMs' handles |
 //! | `logs.rs`, `top.rs`, `describe.rs`, `exec.rs` | kubectl's node-side commands |
 //! | `node_verbs.rs`, `port_forward_cmd.rs`, `auth_cmd.rs` | `cordon`, `drain`, `taint`; `port-forward`; `auth can-i`, `cluster-info`, `api-versions` |
+//! | `run_expose.rs`, `labels_cmd.rs`, `scale_set.rs`, `rollout.rs` | the workload verbs: `run`, `expose`, `label`, `annotate`, `scale`, `set image`, `patch`, `rollout` (`verb_util.rs`: their shared flags and look-ups) |
 //! | `node_cmds.rs` | the VMs: `ssh`, `crictl`, `docker`, `systemctl`, `vagrant halt/up` |
 
 pub mod apply;
@@ -36,14 +37,19 @@ pub mod errors;
 pub mod etcdctl;
 pub mod exec;
 pub mod lab_backend;
+pub mod labels_cmd;
 pub mod logs;
 pub mod net_cmds;
 pub mod node_cmds;
 pub mod node_verbs;
 pub mod port_forward_cmd;
+pub mod rollout;
+pub mod run_expose;
+pub mod scale_set;
 pub mod shell;
 pub mod table;
 pub mod top;
+pub mod verb_util;
 pub mod words;
 pub mod yaml;
 
