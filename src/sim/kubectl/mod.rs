@@ -33,6 +33,7 @@ pub mod describe;
 pub mod errors;
 pub mod etcdctl;
 pub mod exec;
+pub mod jsonpath;
 pub mod lab_backend;
 pub mod logs;
 pub mod net_cmds;
