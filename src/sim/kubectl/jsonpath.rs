@@ -127,14 +127,8 @@ impl Parser {
     }
 
     fn rest_starts_with(&self, prefix: &str) -> bool {
-        let mut i = self.pos;
-        for c in prefix.chars() {
-            if self.input.get(i) != Some(&c) {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        let prefix: Vec<char> = prefix.chars().collect();
+        self.input.get(self.pos..self.pos + prefix.len()) == Some(&prefix[..])
     }
 
     /// The char before the one just read (`p.input[p.pos-2]` upstream).
@@ -282,7 +276,7 @@ impl Parser {
             list.extend(parse_action(&format!(".{key}"))?);
             return Ok(());
         }
-        let Some(groups) = slice_groups(&inner) else {
+        let Some(groups) = slice_groups(inner) else {
             return Err(format!("invalid array index {inner}"));
         };
         let mut params = [Param::default(); 3];

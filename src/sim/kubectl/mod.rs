@@ -38,6 +38,7 @@ pub mod lab_backend;
 pub mod logs;
 pub mod net_cmds;
 pub mod node_cmds;
+pub mod printers;
 pub mod shell;
 pub mod table;
 pub mod top;
