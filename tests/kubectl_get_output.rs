@@ -134,6 +134,43 @@ fn custom_columns_print_the_fields_asked_for_under_the_given_headers() {
 }
 
 #[test]
+fn template_files_written_in_the_shell_print_like_their_inline_forms() {
+    let mut sh = lab_with_web();
+    for line in [
+        "cat > cols.txt <<EOF",
+        "NAME NODE",
+        ".metadata.name {.spec.nodeName}",
+        "EOF",
+        "cat > names.tmpl <<EOF",
+        "{range .items[*]}{.metadata.name}{' '}{end}",
+        "EOF",
+    ] {
+        sh.run_line(line);
+    }
+    assert_eq!(
+        ok(&mut sh, "kubectl get pods -o custom-columns-file=cols.txt"),
+        ok(
+            &mut sh,
+            "kubectl get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName"
+        )
+    );
+    // The file's own newline is template text too, as with kubectl.
+    let inline = ok(
+        &mut sh,
+        "kubectl get pods -o jsonpath='{.items[*].metadata.name} '",
+    );
+    assert_eq!(
+        ok(&mut sh, "kubectl get pods -o jsonpath-file=names.tmpl"),
+        inline + "\n"
+    );
+    let missing = sh.run_line("kubectl get pods -o jsonpath-file=nope.tmpl");
+    assert_eq!(
+        missing.stderr,
+        "error: error reading --template nope.tmpl, open nope.tmpl: no such file or directory\n"
+    );
+}
+
+#[test]
 fn sort_by_orders_rows_and_lists_and_names_a_missing_field() {
     let mut sh = lab_with_web();
     let table = ok(&mut sh, "kubectl get pods -A --sort-by=.metadata.name");

@@ -698,7 +698,7 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     }
     let format = f.output.clone().unwrap_or_default();
     // kubectl builds its printer before it asks the server for anything.
-    let template = match template_printer(&format) {
+    let template = match template_printer(&format, ctx.read_file) {
         Ok(t) => t,
         Err(e) => return Output::fail(format!("error: {e}\n")),
     };

@@ -7,9 +7,9 @@
 //! no value, several values joined by `,`), `RelaxedJSONPathExpression`, and kubectl's
 //! `get/sorter.go` (`SortObjects`, `TableSorter`, `isLess`: numbers numerically, two resource
 //! quantities by value, other strings in natural order, objects without the field first).
+//! `-o jsonpath-file=` and `-o custom-columns-file=` read the shell's files.
 //! Simplified: sorting is stable where Go's `sort.Sort` is not (ties keep the list order);
-//! values of different types compare as equal instead of ending kubectl with a fatal log;
-//! `custom-columns-file` and `jsonpath-file` are not offered.
+//! values of different types compare as equal instead of ending kubectl with a fatal log.
 
 use std::cmp::Ordering;
 
@@ -39,13 +39,42 @@ pub struct Column {
 }
 
 /// The template printer for an `-o` value, `Ok(None)` when `format` is not a template format,
-/// or kubectl's error line (without `error: `).
-pub fn template_printer(format: &str) -> Result<Option<TemplatePrinter>, String> {
+/// or kubectl's error line (without `error: `). `read_file` reads `-o jsonpath-file=PATH` and
+/// `-o custom-columns-file=PATH`.
+pub fn template_printer(
+    format: &str,
+    read_file: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<TemplatePrinter>, String> {
     let (name, value) = match format.split_once('=') {
         Some((name, value)) => (name, value),
         None => (format, ""),
     };
+    let missing = |path: &str| format!("open {path}: no such file or directory");
     match name {
+        "jsonpath-file" => {
+            if value.is_empty() {
+                return Err("template format specified but no template given".to_string());
+            }
+            let text = read_file(value)
+                .ok_or_else(|| format!("error reading --template {value}, {}", missing(value)))?;
+            let path = JsonPath::parse(&text)
+                .map_err(|e| format!("error parsing jsonpath {text}, {e}"))?;
+            Ok(Some(TemplatePrinter::JsonPath {
+                raw: text,
+                path,
+                as_json: false,
+            }))
+        }
+        "custom-columns-file" => {
+            if value.is_empty() {
+                return Err(
+                    "custom-columns format specified but no custom columns given".to_string(),
+                );
+            }
+            let text = read_file(value)
+                .ok_or_else(|| format!("error reading template {value}, {}", missing(value)))?;
+            custom_columns_template(&text).map(|c| Some(TemplatePrinter::CustomColumns(c)))
+        }
         "jsonpath" | "jsonpath-as-json" => {
             if value.is_empty() {
                 return Err("template format specified but no template given".to_string());
@@ -82,6 +111,39 @@ pub fn custom_columns_spec(spec: &str) -> Result<Vec<Column>, String> {
             Ok(Column {
                 header: header.to_string(),
                 field_spec: relaxed_expression(path)?,
+            })
+        })
+        .collect()
+}
+
+/// A custom-columns file: a line of headers, then a line of field specs, space separated.
+pub fn custom_columns_template(text: &str) -> Result<Vec<Column>, String> {
+    const EXPECTED: &str = "Expected format is one line of space separated headers, one line of space separated column specs.";
+    let mut lines = text.lines();
+    let headers: Vec<&str> = lines
+        .next()
+        .ok_or_else(|| format!("invalid template, missing header line. {EXPECTED}"))?
+        .split_whitespace()
+        .collect();
+    let specs: Vec<&str> = lines
+        .next()
+        .ok_or_else(|| format!("invalid template, missing spec line. {EXPECTED}"))?
+        .split_whitespace()
+        .collect();
+    if headers.len() != specs.len() {
+        return Err(format!(
+            "number of headers ({}) and field specifications ({}) don't match",
+            headers.len(),
+            specs.len()
+        ));
+    }
+    headers
+        .iter()
+        .zip(specs)
+        .map(|(header, spec)| {
+            Ok(Column {
+                header: header.to_string(),
+                field_spec: relaxed_expression(spec)?,
             })
         })
         .collect()
@@ -322,20 +384,49 @@ mod tests {
             ),
             ("jsonpath={.items[}", "error parsing jsonpath {.items[}, unterminated array"),
         ];
+        let files = |path: &str| match path {
+            "cols.txt" => Some("NAME NODE\n.metadata.name .spec.nodeName\n".to_string()),
+            "one-line.txt" => Some("NAME NODE\n".to_string()),
+            "uneven.txt" => Some("NAME NODE\n.metadata.name\n".to_string()),
+            "bad.jsonpath" => Some("{.a[}".to_string()),
+            _ => None,
+        };
+        let table = table.into_iter().chain([
+            (
+                "jsonpath-file=nope.txt",
+                "error reading --template nope.txt, open nope.txt: no such file or directory",
+            ),
+            ("jsonpath-file=bad.jsonpath", "error parsing jsonpath {.a[}, unterminated array"),
+            (
+                "custom-columns-file=one-line.txt",
+                "invalid template, missing spec line. Expected format is one line of space separated headers, one line of space separated column specs.",
+            ),
+            (
+                "custom-columns-file=uneven.txt",
+                "number of headers (2) and field specifications (1) don't match",
+            ),
+        ]);
         for (format, want) in table {
             assert_eq!(
-                template_printer(format).err().as_deref(),
+                template_printer(format, &files).err().as_deref(),
                 Some(want),
                 "{format}"
             );
         }
-        assert!(matches!(template_printer("yaml"), Ok(None)));
+        assert!(matches!(template_printer("yaml", &files), Ok(None)));
+        let Ok(Some(TemplatePrinter::CustomColumns(columns))) =
+            template_printer("custom-columns-file=cols.txt", &files)
+        else {
+            panic!("the file parses");
+        };
+        assert_eq!(columns[1].field_spec, "{.spec.nodeName}");
     }
 
     #[test]
     fn custom_columns_print_one_row_per_item_with_none_for_missing_values() {
         let Ok(Some(printer)) = template_printer(
             "custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,C:spec.containers[*].name",
+            &|_| None,
         ) else {
             panic!("spec parses");
         };
@@ -352,7 +443,8 @@ mod tests {
 
     #[test]
     fn a_failing_template_dumps_the_object_as_kubectl_does() {
-        let Ok(Some(printer)) = template_printer("jsonpath={.metadata.name}{end}") else {
+        let Ok(Some(printer)) = template_printer("jsonpath={.metadata.name}{end}", &|_| None)
+        else {
             panic!("template parses");
         };
         let err = printer.print(&json!({"metadata": {"name": "web"}}), false);
