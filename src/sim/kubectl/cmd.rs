@@ -3,7 +3,9 @@
 //! Mirrors: kubectl v1.32's cobra/pflag command line (`--flag=value`, `--flag value`, `-n ns`,
 //! `-n=ns`, `-nns`, flags before or after the command, `--` ends flags, per-command flag sets and
 //! their error texts) and the `get`, `apply`, `create`, `delete`, `api-resources`, `version`
-//! commands with their output lines (`deployment.apps/web created`, `pod "web" deleted`, ...).
+//! commands with their output lines (`deployment.apps/web created`, `pod "web" deleted`, ...);
+//! `get` prints tables (`-o wide`, `-L`, `--show-labels`) or, as kubectl's `printGeneric`, one
+//! object or one `List` through yaml/json/name/jsonpath/custom-columns, sorted by `--sort-by`.
 //! Simplified: always the `kubernetes-admin` identity of kubeadm's admin.conf; no kubeconfig,
 //! no watch (`-w`), no waiting for deletions (the shell lets the cluster settle after each line).
 
@@ -335,7 +337,8 @@ fn set_flag(f: &mut Flags, spec: &FlagSpec, value: String) -> Result<(), String>
         "label-columns" if !value.is_empty() => {
             f.label_columns.extend(value.split(',').map(str::to_string))
         }
-        "sort-by" => f.sort_by = Some(value),
+        // kubectl sorts only when the field is non-empty.
+        "sort-by" => f.sort_by = Some(value).filter(|v| !v.is_empty()),
         "no-headers" => f.no_headers = boolean(&value)?,
         "all" => f.all = boolean(&value)?,
         "grace-period" => f.grace_period = Some(value),
