@@ -3,7 +3,9 @@
 //! Mirrors: kubectl v1.32's cobra/pflag command line (`--flag=value`, `--flag value`, `-n ns`,
 //! `-n=ns`, `-nns`, flags before or after the command, `--` ends flags, per-command flag sets and
 //! their error texts) and the `get`, `apply`, `create`, `delete`, `api-resources`, `version`
-//! commands with their output lines (`deployment.apps/web created`, `pod "web" deleted`, ...).
+//! commands with their output lines (`deployment.apps/web created`, `pod "web" deleted`, ...);
+//! `get` prints tables (`-o wide`, `-L`, `--show-labels`) or, as kubectl's `printGeneric`, one
+//! object or one `List` through yaml/json/name/jsonpath/custom-columns, sorted by `--sort-by`.
 //! Simplified: always the `kubernetes-admin` identity of kubeadm's admin.conf; no kubeconfig,
 //! no watch (`-w`), no waiting for deletions (the shell lets the cluster settle after each line).
 
@@ -11,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::apply::{original_of, three_way_patch, with_last_applied};
 use super::errors::{api_error_text, api_error_text_from};
+use super::printers::{sort_objects, sort_table_rows, template_printer};
 use super::table::{header, row, tabwrite, TableOptions};
 use super::yaml::{to_json, to_yaml};
 use super::{Backend, Output};
@@ -122,6 +125,18 @@ const FLAGS: &[FlagSpec] = &[
         commands: &[GET],
     },
     FlagSpec {
+        long: "label-columns",
+        short: Some('L'),
+        arity: Arity::Value,
+        commands: &[GET],
+    },
+    FlagSpec {
+        long: "sort-by",
+        short: None,
+        arity: Arity::Value,
+        commands: &[GET],
+    },
+    FlagSpec {
         long: "no-headers",
         short: None,
         arity: Arity::Bool,
@@ -186,6 +201,9 @@ pub struct Flags {
     pub replicas: Option<String>,
     pub port: Option<String>,
     pub show_labels: bool,
+    /// `-L a,b -L c`: extra columns with these labels' values.
+    pub label_columns: Vec<String>,
+    pub sort_by: Option<String>,
     pub watch: bool,
     pub no_headers: bool,
     pub all: bool,
@@ -315,6 +333,12 @@ fn set_flag(f: &mut Flags, spec: &FlagSpec, value: String) -> Result<(), String>
         "port" => f.port = Some(value),
         "watch" => f.watch = boolean(&value)?,
         "show-labels" => f.show_labels = boolean(&value)?,
+        // pflag's stringSlice: comma-separated, repeatable.
+        "label-columns" if !value.is_empty() => {
+            f.label_columns.extend(value.split(',').map(str::to_string))
+        }
+        // kubectl sorts only when the field is non-empty.
+        "sort-by" => f.sort_by = Some(value).filter(|v| !v.is_empty()),
         "no-headers" => f.no_headers = boolean(&value)?,
         "all" => f.all = boolean(&value)?,
         "grace-period" => f.grace_period = Some(value),
@@ -708,7 +732,12 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
         return Output::fail("error: --watch is a real kubectl flag this sandbox does not run yet: repeat the command (or `sleep N` first) to see changes\n");
     }
     let format = f.output.clone().unwrap_or_default();
-    if !matches!(format.as_str(), "" | "wide" | "yaml" | "json" | "name") {
+    // kubectl builds its printer before it asks the server for anything.
+    let template = match template_printer(&format, ctx.read_file) {
+        Ok(t) => t,
+        Err(e) => return Output::fail(format!("error: {e}\n")),
+    };
+    if template.is_none() && !matches!(format.as_str(), "" | "wide" | "yaml" | "json" | "name") {
         return bad_output_format(&format);
     }
     let mut groups = if !f.filenames.is_empty() {
@@ -750,52 +779,83 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     }
     let exit_code = i32::from(!stderr.is_empty());
     let total: usize = fetched.iter().map(|(_, o)| o.len()).sum();
+    let namespaced = fetched.iter().any(|(i, _)| i.namespaced);
     let mut stdout = String::new();
-    match format.as_str() {
-        "yaml" | "json" => {
-            let mut all: Vec<Value> = fetched
-                .iter()
-                .flat_map(|(_, o)| o.iter().cloned())
-                .collect();
-            let doc = if named == 1 && all.len() == 1 {
-                all.pop().unwrap_or(Value::Null)
-            } else if named > 0 && all.is_empty() {
-                Value::Null
-            } else {
-                list_of(all)
-            };
-            if !doc.is_null() {
-                stdout = if format == "yaml" {
-                    to_yaml(&doc)
-                } else {
-                    to_json(&doc)
+    // Everything but the tables goes through kubectl's printGeneric: one object when one was
+    // named, else one List across kinds, sorted as a whole by --sort-by.
+    let generic = template.is_some() || matches!(format.as_str(), "yaml" | "json" | "name");
+    if generic {
+        let mut all: Vec<(&'static ResourceInfo, Value)> = fetched
+            .into_iter()
+            .flat_map(|(info, objects)| objects.into_iter().map(move |o| (info, o)))
+            .collect();
+        let single = named == 1 && all.len() == 1;
+        if let (Some(sort_by), false) = (&f.sort_by, single) {
+            if let Err(e) = sort_objects(&mut all, |(_, o)| o, sort_by) {
+                stderr.push_str(&format!("error: {e}\n"));
+                return Output {
+                    stdout,
+                    stderr,
+                    exit_code: 1,
+                    clear_screen: false,
                 };
             }
         }
-        "name" => {
-            for (info, objects) in &fetched {
-                for obj in objects {
-                    stdout.push_str(&format!("{}/{}\n", kind_ref(info), name_of(obj)));
-                }
+        if format == "name" {
+            for (info, obj) in &all {
+                stdout.push_str(&format!("{}/{}\n", kind_ref(info), name_of(obj)));
             }
-        }
-        _ => {
-            let opts = TableOptions {
-                wide: format == "wide",
-                with_namespace: f.all_namespaces,
-                with_kind,
+        } else {
+            let doc = if single {
+                all.pop().map(|(_, o)| o).unwrap_or(Value::Null)
+            } else if named > 0 && all.is_empty() {
+                Value::Null
+            } else {
+                list_of(all.into_iter().map(|(_, o)| o).collect())
             };
-            let mut tables = Vec::new();
-            for (info, objects) in &fetched {
-                if !objects.is_empty() {
-                    tables.push(render_table(info, objects, opts, f, now));
+            match (&template, doc.is_null()) {
+                (_, true) => {}
+                (Some(printer), false) => match printer.print(&doc, f.no_headers) {
+                    Ok(text) => stdout = text,
+                    Err(e) => {
+                        stderr.push_str(&format!("error: {e}\n"));
+                        return Output {
+                            stdout,
+                            stderr,
+                            exit_code: 1,
+                            clear_screen: false,
+                        };
+                    }
+                },
+                (None, false) if format == "yaml" => stdout = to_yaml(&doc),
+                (None, false) => stdout = to_json(&doc),
+            }
+        }
+    } else {
+        let opts = TableOptions {
+            wide: format == "wide",
+            with_namespace: f.all_namespaces,
+            with_kind,
+        };
+        let mut tables = Vec::new();
+        for (info, mut objects) in fetched {
+            if let Some(sort_by) = &f.sort_by {
+                if let Err(e) = sort_table_rows(&mut objects, |o| o, sort_by) {
+                    return Output::fail(format!("{stderr}error: {e}\n"));
                 }
             }
-            stdout = tables.join("\n");
+            if !objects.is_empty() {
+                tables.push(render_table(info, &objects, opts, f, now));
+            }
         }
+        stdout = tables.join("\n");
     }
-    if total == 0 && named == 0 && exit_code == 0 && !matches!(format.as_str(), "yaml" | "json") {
-        let namespaced = fetched.iter().any(|(i, _)| i.namespaced);
+    if total == 0
+        && named == 0
+        && exit_code == 0
+        && template.is_none()
+        && !matches!(format.as_str(), "yaml" | "json")
+    {
         let message = if namespaced && !f.all_namespaces {
             format!(
                 "No resources found in {} namespace.\n",
@@ -831,6 +891,11 @@ fn render_table(
         if with_ns {
             h.insert(0, "NAMESPACE".to_string());
         }
+        // -L columns: the label key's last path segment, upper-cased (formatLabelHeaders).
+        for key in &f.label_columns {
+            let last = key.rsplit('/').next().unwrap_or(key);
+            h.push(last.to_uppercase());
+        }
         if f.show_labels {
             h.push("LABELS".to_string());
         }
@@ -849,6 +914,14 @@ fn render_table(
                 .and_then(Value::as_str)
                 .unwrap_or("");
             cells.insert(0, ns.to_string());
+        }
+        for key in &f.label_columns {
+            let value = obj
+                .pointer("/metadata/labels")
+                .and_then(|labels| labels.get(key))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            cells.push(value.to_string());
         }
         if f.show_labels {
             let labels = match obj.pointer("/metadata/labels") {

@@ -1,7 +1,8 @@
 //! The student's terminal: a small shell with `kubectl` and `etcdctl`, over the simulated cluster.
 //!
 //! Mirrors: kubectl (v1.32) for `get`, `apply`, `create`, `delete`, `api-resources`, `version`,
-//! with its table columns, `-o yaml|json|wide|name`, and error texts; etcdctl v3 `get`; and the
+//! with its table columns, `-o yaml|json|wide|name|jsonpath=…|custom-columns=…`, `--sort-by`,
+//! `-L`, and error texts; etcdctl v3 `get`; and the
 //! parts of bash a lab sheet uses (quoting, heredocs, `>` into files, `cat`, `ls`, `echo`).
 //! Simplified: kubectl talks to the apiserver only through [`ApiClient::call`], with no HTTP,
 //! kubeconfig, discovery or OpenAPI download; the shell has no variables, globs or pipes.
@@ -18,6 +19,8 @@
 //! | `cmd.rs` | kubectl's flags and commands |
 //! | `apply.rs` | client-side apply: last-applied annotation and the three-way patch |
 //! | `table.rs` | `kubectl get` tables, AGE, tabwriter alignment |
+//! | `jsonpath.rs` | client-go's JSONPath templates, and Go's value printing |
+//! | `printers.rs` | `-o jsonpath`, `-o custom-columns`, `--sort-by` |
 //! | `yaml.rs` | `-o yaml` / `-o json` byte for byte |
 //! | `errors.rs` | kubectl's error wording |
 //! | `etcdctl.rs` | `etcdctl get` and its output formats |
@@ -36,6 +39,7 @@ pub mod describe;
 pub mod errors;
 pub mod etcdctl;
 pub mod exec;
+pub mod jsonpath;
 pub mod lab_backend;
 pub mod labels_cmd;
 pub mod logs;
@@ -43,6 +47,7 @@ pub mod net_cmds;
 pub mod node_cmds;
 pub mod node_verbs;
 pub mod port_forward_cmd;
+pub mod printers;
 pub mod rollout;
 pub mod run_expose;
 pub mod scale_set;

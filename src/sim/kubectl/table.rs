@@ -235,6 +235,21 @@ pub fn header(info: &ResourceInfo, wide: bool) -> Vec<&'static str> {
         ),
         _ => (&["NAME", "AGE"], &[]),
     };
+    if wide && info.plural == "events" {
+        // Events interleave their wide columns (printers.go's eventColumnDefinitions).
+        return vec![
+            "LAST SEEN",
+            "TYPE",
+            "REASON",
+            "OBJECT",
+            "SUBOBJECT",
+            "SOURCE",
+            "MESSAGE",
+            "FIRST SEEN",
+            "COUNT",
+            "NAME",
+        ];
+    }
     let mut columns = base.to_vec();
     if wide {
         columns.extend_from_slice(extra);
@@ -456,21 +471,41 @@ pub fn row(info: &ResourceInfo, obj: &Value, name: String, wide: bool, now: i64)
             cells.push(age_cell());
         }
         "events" => {
-            // LAST SEEN replaces NAME; the name is not shown.
+            // LAST SEEN replaces NAME; -o wide shows the name last (printEvent).
             cells.clear();
-            let last = s(obj, &["lastTimestamp"])
-                .filter(|v| !v.is_null())
-                .or_else(|| s(obj, &["eventTime"]))
-                .or_else(|| s(obj, &["metadata", "creationTimestamp"]));
+            let present = |path: &[&str]| s(obj, path).filter(|v| !v.is_null());
+            let first = present(&["firstTimestamp"])
+                .or_else(|| present(&["eventTime"]))
+                .or_else(|| present(&["metadata", "creationTimestamp"]));
+            let last = present(&["series", "lastObservedTime"])
+                .or_else(|| present(&["lastTimestamp"]))
+                .or(first);
+            let count = match s(obj, &["series", "count"]).and_then(Value::as_i64) {
+                Some(c) => c,
+                None => match int_at(obj, &["count"]) {
+                    0 => 1,
+                    c => c,
+                },
+            };
+            let kind = str_at(obj, &["involvedObject", "kind"]).to_ascii_lowercase();
+            let target = match str_at(obj, &["involvedObject", "name"]) {
+                "" => kind,
+                name => format!("{kind}/{name}"),
+            };
             cells.push(age(last, now));
             cells.push(str_at(obj, &["type"]).to_string());
             cells.push(str_at(obj, &["reason"]).to_string());
-            cells.push(format!(
-                "{}/{}",
-                str_at(obj, &["involvedObject", "kind"]).to_ascii_lowercase(),
-                str_at(obj, &["involvedObject", "name"])
-            ));
+            cells.push(target);
+            if wide {
+                cells.push(str_at(obj, &["involvedObject", "fieldPath"]).to_string());
+                cells.push(event_source(obj));
+            }
             cells.push(str_at(obj, &["message"]).trim().to_string());
+            if wide {
+                cells.push(age(first, now));
+                cells.push(count.to_string());
+                cells.push(str_at(obj, &["metadata", "name"]).to_string());
+            }
         }
         "configmaps" => {
             cells.push((len_at(obj, &["data"]) + len_at(obj, &["binaryData"])).to_string());
@@ -565,6 +600,24 @@ pub fn row(info: &ResourceInfo, obj: &Value, name: String, wide: bool, now: i64)
         _ => cells.push(age_cell()),
     }
     cells
+}
+
+/// `formatEventSource`: `component, host`, falling back to the reporting controller/instance.
+fn event_source(event: &Value) -> String {
+    let first_non_empty = |a: &str, b: &str| if a.is_empty() { b } else { a }.to_string();
+    let component = first_non_empty(
+        str_at(event, &["source", "component"]),
+        str_at(event, &["reportingComponent"]),
+    );
+    let instance = first_non_empty(
+        str_at(event, &["source", "host"]),
+        str_at(event, &["reportingInstance"]),
+    );
+    if instance.is_empty() {
+        component
+    } else {
+        format!("{component}, {instance}")
+    }
 }
 
 fn or_unknown(s: &str) -> String {
@@ -1114,6 +1167,33 @@ mod tests {
                 "Scheduled",
                 "pod/web-1",
                 "Successfully assigned default/web-1 to node1"
+            ]
+        );
+    }
+
+    #[test]
+    fn wide_event_rows_add_subobject_source_first_seen_count_and_name() {
+        let ev = json!({"metadata": {"name": "web-1.17f", "creationTimestamp": "2025-06-01T00:00:00Z"},
+            "type": "Normal", "reason": "Pulled", "count": 2,
+            "firstTimestamp": "2025-06-01T00:00:00Z", "lastTimestamp": "2025-06-01T00:00:20Z",
+            "involvedObject": {"kind": "Pod", "name": "web-1", "fieldPath": "spec.containers{nginx}"},
+            "source": {"component": "kubelet", "host": "node1"},
+            "message": "Container image \"nginx\" already present on machine"});
+        let info = lookup("events").expect("events");
+        assert_eq!(header(info, true).len(), 10);
+        assert_eq!(
+            row(info, &ev, "web-1.17f".into(), true, 1_748_736_000 + 30),
+            vec![
+                "10s",
+                "Normal",
+                "Pulled",
+                "pod/web-1",
+                "spec.containers{nginx}",
+                "kubelet, node1",
+                "Container image \"nginx\" already present on machine",
+                "30s",
+                "2",
+                "web-1.17f"
             ]
         );
     }
