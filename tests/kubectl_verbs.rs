@@ -738,3 +738,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_change_cause_annotation_shows_in_rollout_history_per_revision() {
+    // The deployment controller copies the Deployment's annotations to its new ReplicaSet, and
+    // `rollout history` reads each revision's `kubernetes.io/change-cause` from its ReplicaSet.
+    let mut sh = lab();
+    ok(
+        &mut sh,
+        "kubectl create deployment web --image=nginx:1.26 --replicas=2",
+    );
+    ok(
+        &mut sh,
+        "kubectl annotate deployment web kubernetes.io/change-cause='nginx 1.26'",
+    );
+    ok(&mut sh, "kubectl set image deployment/web nginx=nginx:1.27");
+    ok(
+        &mut sh,
+        "kubectl annotate deployment web kubernetes.io/change-cause='upgrade to 1.27' --overwrite",
+    );
+    let history = ok(&mut sh, "kubectl rollout history deployment/web");
+    assert_eq!(
+        history,
+        "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         nginx 1.26\n2         upgrade to 1.27\n\n"
+    );
+    ok(&mut sh, "kubectl rollout undo deployment/web");
+    let history = ok(&mut sh, "kubectl rollout history deployment/web");
+    assert!(
+        history.ends_with("2         upgrade to 1.27\n3         nginx 1.26\n\n"),
+        "{history}"
+    );
+}

@@ -207,6 +207,25 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         } else if create {
             self.create_new_replica_set(template, new_revision);
         }
+        // The new ReplicaSet carries the Deployment's own annotations (a change-cause, say).
+        if let Some(i) = self.new_rs {
+            let copied = du::annotations_to_copy(&self.d, &self.rss[i]);
+            if !copied.is_empty() {
+                let rs_name = crate::sim::api::name(&self.rss[i]).to_string();
+                let keys: Vec<&str> = copied.keys().map(String::as_str).collect();
+                let message = format!(
+                    "deployment {name}: copying annotations {} to replica set {rs_name}",
+                    keys.join(", ")
+                );
+                let patch = json!({"metadata": {"annotations": copied}});
+                self.decisions.push(
+                    Decision::new("UpdateAnnotations", message)
+                        .caused_by(self.cause)
+                        .action(merge_patch("replicasets", &self.rss[i], patch.clone())),
+                );
+                self.rss[i] = crate::sim::apiserver::patch::merge_patch(&self.rss[i], &patch);
+            }
+        }
         // The Deployment carries its current revision too.
         if let Some(i) = self.new_rs {
             let revision = du::revision(&self.rss[i]).to_string();
@@ -266,11 +285,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
                 "name": name,
                 "namespace": crate::sim::api::namespace(&self.d),
                 "labels": rs_template["metadata"]["labels"].clone(),
-                "annotations": {
-                    du::DESIRED_REPLICAS_ANNOTATION: desired.to_string(),
-                    du::MAX_REPLICAS_ANNOTATION: (desired + du::max_surge(&self.d)).to_string(),
-                    du::REVISION_ANNOTATION: revision.to_string(),
-                },
+                "annotations": {},
                 "ownerReferences": [cu::new_controller_ref(&self.d)],
             },
             "spec": {
@@ -280,6 +295,18 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
                 "template": rs_template,
             },
         });
+        let mut annotations = du::annotations_to_copy(&self.d, &Value::Null);
+        for (key, value) in [
+            (du::DESIRED_REPLICAS_ANNOTATION, desired.to_string()),
+            (
+                du::MAX_REPLICAS_ANNOTATION,
+                (desired + du::max_surge(&self.d)).to_string(),
+            ),
+            (du::REVISION_ANNOTATION, revision.to_string()),
+        ] {
+            annotations.insert(key.to_string(), json!(value));
+        }
+        rs["metadata"]["annotations"] = Value::Object(annotations);
         let all = self.all_refs();
         let replicas = du::new_rs_new_replicas(&self.d, &all, &rs);
         rs["spec"]["replicas"] = json!(replicas);

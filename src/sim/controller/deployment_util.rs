@@ -15,6 +15,33 @@ pub const DESIRED_REPLICAS_ANNOTATION: &str = "deployment.kubernetes.io/desired-
 pub const MAX_REPLICAS_ANNOTATION: &str = "deployment.kubernetes.io/max-replicas";
 pub const REVISION_HISTORY_ANNOTATION: &str = "deployment.kubernetes.io/revision-history";
 
+/// Annotations a Deployment does not pass on to its ReplicaSets (upstream's `skipCopyAnnotation`):
+/// the controller's own bookkeeping and kubectl's last-applied configuration.
+pub const SKIPPED_ANNOTATIONS: &[&str] = &[
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION_ANNOTATION,
+    REVISION_HISTORY_ANNOTATION,
+    DESIRED_REPLICAS_ANNOTATION,
+    MAX_REPLICAS_ANNOTATION,
+    "deprecated.deployment.rollback.to",
+];
+
+/// The annotations of `from` (a Deployment or a ReplicaSet) that `to` lacks or has with another
+/// value, skipping [`SKIPPED_ANNOTATIONS`]: upstream's `copyDeploymentAnnotationsToReplicaSet`
+/// (a Deployment → its new ReplicaSet, so `kubernetes.io/change-cause` reaches
+/// `kubectl rollout history`) and its reverse for a rollback.
+pub fn annotations_to_copy(from: &Value, to: &Value) -> serde_json::Map<String, Value> {
+    let theirs = to.pointer("/metadata/annotations");
+    from.pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !SKIPPED_ANNOTATIONS.contains(&k.as_str()))
+        .filter(|(k, v)| theirs.and_then(|t| t.get(k.as_str())) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 // Condition reasons, verbatim from deployment_util.go.
 pub const NEW_RS_AVAILABLE_REASON: &str = "NewReplicaSetAvailable";
 pub const REPLICA_SET_UPDATED_REASON: &str = "ReplicaSetUpdated";

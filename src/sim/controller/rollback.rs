@@ -14,14 +14,6 @@ use super::controller_utils::{is_controlled_by, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_
 use super::deployment_util::{self as du, template_without_hash};
 
 /// Annotations kubectl does not copy from the ReplicaSet to the Deployment.
-const SKIPPED_ANNOTATIONS: &[&str] = &[
-    "kubectl.kubernetes.io/last-applied-configuration",
-    du::REVISION_ANNOTATION,
-    du::REVISION_HISTORY_ANNOTATION,
-    du::DESIRED_REPLICAS_ANNOTATION,
-    du::MAX_REPLICAS_ANNOTATION,
-    "deprecated.deployment.rollback.to",
-];
 
 /// The merge patch that rolls `deployment` back to `to_revision` (0: the previous one), chosen
 /// among `replica_sets` (the namespace's; only the Deployment's own are considered), or the
@@ -68,17 +60,7 @@ pub fn undo_patch(
             du::revision(target)
         ));
     }
-    let mut annotations = serde_json::Map::new();
-    if let Some(a) = target
-        .pointer("/metadata/annotations")
-        .and_then(Value::as_object)
-    {
-        for (k, v) in a {
-            if !SKIPPED_ANNOTATIONS.contains(&k.as_str()) {
-                annotations.insert(k.clone(), v.clone());
-            }
-        }
-    }
+    let annotations = du::annotations_to_copy(target, &Value::Null);
     let _ = DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY;
     // A merge patch replaces objects key by key: send the whole template under a null-free copy,
     // and null out any template key the old revision lacks so nothing of the current one stays.
