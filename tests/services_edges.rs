@@ -174,3 +174,16 @@ fn typed_nonsense_is_an_error_never_a_panic() {
         );
     }
 }
+
+#[test]
+fn curl_to_a_closed_local_port_is_refused_at_once() {
+    let mut shell = boot(1);
+    for host in ["localhost", "127.0.0.1"] {
+        let out = shell.run_line(&format!("curl http://{host}:8080/"));
+        assert_eq!(out.exit_code, 7, "{out:?}");
+        assert_eq!(
+            out.stderr,
+            format!("curl: (7) Failed to connect to {host} port 8080 after 0 ms: Couldn't connect to server\n")
+        );
+    }
+}

@@ -541,6 +541,10 @@ fn curl(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
                     s * 1000 + 1
                 );
             }
+            // curl names the host as typed: `localhost`, not the 127.0.0.1 it resolved to.
+            if url.host == "localhost" {
+                text = text.replacen("to 127.0.0.1 port", "to localhost port", 1);
+            }
             fail(curl_exit_code(&text), text)
         }
     }

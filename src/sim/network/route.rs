@@ -268,6 +268,11 @@ impl Network<'_> {
                 }
             }
             let dst_ip = *packet.dst.ip();
+            // 127.0.0.1 never leaves the node: whatever listens there answers, or the kernel
+            // refuses at once (curl's `(7)`), as on a real VM.
+            if dst_ip.is_loopback() {
+                return self.finish(hops, &node.name, packet, deliver, refused);
+            }
             let Some(owner) = self.owner(dst_ip).cloned() else {
                 return timed_out(hops);
             };

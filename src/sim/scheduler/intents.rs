@@ -94,6 +94,24 @@ pub fn requests_for(pod: &PodInfo, record: &CycleRecord, now: Ticks) -> Vec<ApiR
     }
     let message = record.failure_message().unwrap_or_default();
     requests.push(pod_event(pod, "Warning", "FailedScheduling", message, now));
+    // Upstream's updatePod writes the condition only when it changes (podutil.UpdatePodCondition):
+    // a retry that fails the same way leaves the pod alone.
+    let already = pod
+        .pod
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|conditions| {
+            conditions.iter().any(|c| {
+                c.type_ == "PodScheduled"
+                    && c.status == "False"
+                    && c.reason.as_deref() == Some("Unschedulable")
+                    && c.message.as_deref() == Some(message)
+            })
+        });
+    if already {
+        return requests;
+    }
     requests.push(status_patch(
         pod,
         json!({

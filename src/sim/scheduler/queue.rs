@@ -230,8 +230,9 @@ impl SchedulingQueue {
         let (queue, _, _) = self.pods.get(&key)?;
         let queue = *queue;
         let mut info = self.detach(&key)?;
+        let changed = is_pod_updated(&info.pod, &pod);
         info.pod = pod;
-        if queue == QueueName::Unschedulable {
+        if queue == QueueName::Unschedulable && changed {
             let to = if Self::backoff_expiry(&info) > now {
                 QueueName::Backoff
             } else {
@@ -397,6 +398,21 @@ impl SchedulingQueue {
     }
 }
 
+/// Upstream's `isPodUpdated`: did anything but the status and the bookkeeping fields change?
+/// A status-only write (the scheduler's own `PodScheduled=False`) cannot make a pod schedulable,
+/// so it does not move it out of the unschedulable pods.
+fn is_pod_updated(old: &Pod, new: &Pod) -> bool {
+    let strip = |pod: &Pod| {
+        let mut metadata = pod.metadata.clone();
+        metadata.resource_version = None;
+        metadata.generation = None;
+        metadata.managed_fields = None;
+        metadata.finalizers = None;
+        metadata
+    };
+    old.spec != new.spec || strip(old) != strip(new)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,5 +497,18 @@ mod tests {
         q.add_unschedulable(info, plugins(&["NodeAffinity"]), 0);
         let mv = q.update(Arc::new(pod("p").label("x", "y").build()), 5_000);
         assert_eq!(mv.map(|m| m.to), Some(QueueName::Active));
+    }
+
+    #[test]
+    fn a_status_only_update_leaves_an_unschedulable_pod_where_it_is() {
+        let mut q = queue();
+        q.add(Arc::new(pod("p").build()), 0);
+        let info = q.pop().unwrap_or_else(|| panic!("queued"));
+        q.add_unschedulable(info, plugins(&["NodeAffinity"]), 0);
+        let mut written = pod("p").build();
+        written.metadata.resource_version = Some("42".into());
+        written.status = Some(Default::default());
+        assert_eq!(q.update(Arc::new(written), 5_000), None);
+        assert!(q.pop().is_none(), "nothing became active");
     }
 }
