@@ -5,6 +5,7 @@
 
 use kube_sandbox::sim::cluster::Cluster;
 use kube_sandbox::sim::kubectl::Shell;
+use kube_sandbox::sim::lab::Lab;
 use proptest::prelude::*;
 
 const WORDS: &[&str] = &[
@@ -105,6 +106,77 @@ const WORDS: &[&str] = &[
     "/",
     "kind/",
     "/name",
+    // The workload, node and access verbs.
+    "run",
+    "expose",
+    "label",
+    "annotate",
+    "scale",
+    "set",
+    "image",
+    "patch",
+    "rollout",
+    "status",
+    "history",
+    "undo",
+    "pause",
+    "resume",
+    "restart",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "port-forward",
+    "auth",
+    "can-i",
+    "cluster-info",
+    "api-versions",
+    "logs",
+    "exec",
+    "top",
+    "describe",
+    "-p",
+    "{\"spec\":{\"replicas\":2}}",
+    "[{\"op\":\"remove\",\"path\":\"/x\"}]",
+    "--type=json",
+    "--type=merge",
+    "--to-revision=1",
+    "--ignore-daemonsets",
+    "--overwrite",
+    "gpu=true",
+    "key=value:NoSchedule",
+    "key-",
+    "nginx=nginx:1.27",
+    "-L",
+    "--sort-by=.metadata.name",
+    "-o=jsonpath={.items[*].metadata.name}",
+    "jsonpath={range .items[*]}{.x}{end}",
+    "custom-columns=N:.metadata.name",
+    "8080:80",
+    "--as=student",
+    "--timeout=5s",
+    // The VMs' own commands.
+    "ssh",
+    "node1",
+    "exit",
+    "crictl",
+    "docker",
+    "ps",
+    "systemctl",
+    "stop",
+    "start",
+    "kubelet",
+    "containerd",
+    "vagrant",
+    "halt",
+    "up",
+    "curl",
+    "http://localhost:8080/",
+    "10.96.0.1",
+    "nslookup",
+    "iptables-save",
+    "-t",
+    "nat",
 ];
 
 fn word() -> impl Strategy<Value = String> {
@@ -190,6 +262,12 @@ fn yaml_doc() -> impl Strategy<Value = String> {
     })
 }
 
+fn lab_shell() -> Shell<Lab> {
+    let mut sh = Shell::new(Lab::boot(1));
+    sh.set_settle_ticks(2_000);
+    sh
+}
+
 fn shell() -> Shell<Cluster> {
     let mut sh = Shell::new(Cluster::new(1));
     sh.set_settle_ticks(2_000);
@@ -204,12 +282,31 @@ proptest! {
         let mut sh = shell();
         for l in &lines {
             let out = sh.run_line(l);
-            // Every failure says something.
+            // Every failure says something (nslookup's NXDOMAIN, as the real one, on stdout).
             if out.exit_code != 0 {
-                prop_assert!(!out.stderr.is_empty(), "silent failure for {l:?}");
+                prop_assert!(
+                    !out.stderr.is_empty() || !out.stdout.is_empty(),
+                    "silent failure for {l:?}"
+                );
             }
         }
         sh.run_line("EOF");
+    }
+
+    #[test]
+    fn no_typed_line_panics_on_the_lab(lines in proptest::collection::vec(line(), 1..6)) {
+        // The booted lab: VMs, kube-proxy and CoreDNS behind ssh, crictl, curl and the verbs.
+        let mut sh = lab_shell();
+        for l in &lines {
+            let out = sh.run_line(l);
+            // Every failure says something (nslookup's NXDOMAIN, as the real one, on stdout).
+            if out.exit_code != 0 {
+                prop_assert!(
+                    !out.stderr.is_empty() || !out.stdout.is_empty(),
+                    "silent failure for {l:?}"
+                );
+            }
+        }
     }
 
     #[test]
