@@ -177,6 +177,10 @@ const WORDS: &[&str] = &[
     "iptables-save",
     "-t",
     "nat",
+    "$(",
+    ")",
+    "$(kubectl get pods -o name)",
+    "\"$(echo $(echo x))\"",
 ];
 
 fn word() -> impl Strategy<Value = String> {

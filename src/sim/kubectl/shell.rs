@@ -154,6 +154,67 @@ impl<B: Backend> Shell<B> {
             self.pending = Some(pending);
             return Output::default();
         }
+        let (expanded, substitution_errors) = self.substitute_commands(line, 0);
+        let mut out = self.run_complete_line(&expanded);
+        out.stderr.insert_str(0, &substitution_errors);
+        out
+    }
+
+    /// Bash's command substitution, `$(COMMAND)`: runs COMMAND (settling the cluster after it,
+    /// as any line) and puts its output in its place, trailing newlines removed; outside double
+    /// quotes its lines become words. Not inside single quotes; `$((` arithmetic is left alone.
+    /// Returns the line and what the substituted commands wrote to stderr.
+    fn substitute_commands(&mut self, line: &str, depth: usize) -> (String, String) {
+        const MAX_DEPTH: usize = 8;
+        let mut out = String::with_capacity(line.len());
+        let mut errors = String::new();
+        let chars: Vec<char> = line.chars().collect();
+        let (mut single, mut double) = (false, false);
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            match c {
+                '\\' if !single => {
+                    out.push(c);
+                    if let Some(&next) = chars.get(i + 1) {
+                        out.push(next);
+                    }
+                    i += 2;
+                    continue;
+                }
+                '\'' if !double => single = !single,
+                '"' if !single => double = !double,
+                '$' if !single
+                    && chars.get(i + 1) == Some(&'(')
+                    && chars.get(i + 2) != Some(&'(')
+                    && depth < MAX_DEPTH =>
+                {
+                    if let Some(end) = closing_paren(&chars, i + 2) {
+                        let inner: String = chars[i + 2..end].iter().collect();
+                        let (inner, inner_errors) = self.substitute_commands(&inner, depth + 1);
+                        errors.push_str(&inner_errors);
+                        let result = self.run_complete_line(&inner);
+                        errors.push_str(&result.stderr);
+                        let text = result.stdout.trim_end_matches('\n');
+                        if double {
+                            out.push_str(text);
+                        } else {
+                            out.push_str(&text.split_whitespace().collect::<Vec<_>>().join(" "));
+                        }
+                        i = end + 1;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            out.push(c);
+            i += 1;
+        }
+        (out, errors)
+    }
+
+    /// One complete line (no heredoc body pending): tokenized, run, and settled.
+    fn run_complete_line(&mut self, line: &str) -> Output {
         let tokens = match tokenize(line) {
             Ok(t) => t,
             Err(e) => {
@@ -501,6 +562,8 @@ const SHELL_HELP: &str =
     "This is the root shell on the master node of a simulated Kubernetes cluster.
 
   kubectl get|apply|create|delete ...   talk to the kube-apiserver
+  kubectl run|expose|label|scale|set image|rollout|patch ...
+  kubectl cordon|drain|taint|port-forward|auth can-i ...
   etcdctl get KEY [--prefix] [--keys-only] [-w json] [--rev N]
                                         read etcd directly, as the apiserver stores objects
   cat <<EOF > web.yaml ... EOF          write a file;  kubectl apply -f - <<EOF ... EOF
@@ -510,9 +573,35 @@ const SHELL_HELP: &str =
   systemctl stop|start kubelet|containerd, crictl stop ID, docker kill ID
                                         break things on the VM you are on
   vagrant halt node2, vagrant up node2  power a VM off and on (as on the host of the Vagrant lab)
+  curl URL, nslookup NAME, iptables-save -t nat
+                                        the network: Services, kube-proxy's rules, cluster DNS
   sleep N                               let N simulated seconds pass
   clear, help
 ";
+
+/// The index of the `)` closing a `$(` whose body starts at `start`, skipping quoted text and
+/// nested parentheses.
+fn closing_paren(chars: &[char], start: usize) -> Option<usize> {
+    let (mut depth, mut single, mut double) = (0usize, false, false);
+    let mut i = start;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '\\' if !single => i += 1,
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '(' if !single && !double => depth += 1,
+            ')' if !single && !double => {
+                if depth == 0 {
+                    return Some(i);
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
 
 /// `grep [-i] [-v] [-c] [-E|-F] PATTERN`: a fixed-string match (no regular expressions here).
 fn grep(args: &[String], stdin: Option<&str>) -> Output {

@@ -470,3 +470,32 @@ fn apply_without_a_name_names_the_rest_mapping_as_kubectl_does() {
     );
     assert_eq!(out.exit_code, 1);
 }
+
+#[test]
+fn command_substitution_puts_a_commands_output_in_the_line() {
+    let mut sh = shell();
+    run(&mut sh, &["kubectl create namespace dev"]);
+    let out = run(&mut sh, &["echo ns=$(kubectl get ns dev -o name)"]);
+    assert_eq!(out.stdout, "ns=namespace/dev\n");
+    // Outside double quotes its lines become words; inside they stay lines.
+    run(&mut sh, &["echo a > f", "echo b >> f"]);
+    assert_eq!(run(&mut sh, &["echo $(cat f)"]).stdout, "a b\n");
+    assert_eq!(run(&mut sh, &["echo \"$(cat f)\""]).stdout, "a\nb\n");
+    // Nested, and not inside single quotes.
+    assert_eq!(
+        run(&mut sh, &["echo $(echo $(echo deep))"]).stdout,
+        "deep\n"
+    );
+    assert_eq!(run(&mut sh, &["echo '$(echo no)'"]).stdout, "$(echo no)\n");
+    // The inner command's errors reach the terminal; the substitution is empty.
+    let failed = run(&mut sh, &["echo [$(kubectl get nothere)]"]);
+    assert_eq!(failed.stdout, "[]\n");
+    assert!(
+        failed
+            .stderr
+            .contains("doesn't have a resource type \"nothere\""),
+        "{failed:?}"
+    );
+    // An unclosed `$(` is left as typed.
+    assert_eq!(run(&mut sh, &["echo $(echo x"]).stdout, "$(echo x\n");
+}
