@@ -175,13 +175,8 @@ pub fn run(args: &[String], ctx: &mut Ctx, what: What) -> Output {
         ..Output::default()
     };
     for target in targets {
-        let obj = match vu::get(ctx, &target) {
-            Ok(o) => o,
-            Err(text) => {
-                out.stderr.push_str(&text);
-                out.exit_code = 1;
-                continue;
-            }
+        let Some(obj) = out.keep(vu::get(ctx, &target)) else {
+            continue;
         };
         let current = obj
             .pointer(&format!("/metadata/{}", what.field()))

@@ -82,6 +82,19 @@ pub struct Output {
 }
 
 impl Output {
+    /// The value of `result`; an error is added to stderr and the exit code set to 1, for
+    /// commands that go on with their next target (`let Some(x) = out.keep(r) else { continue }`).
+    pub fn keep<T, E: AsRef<str>>(&mut self, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(text) => {
+                self.stderr.push_str(text.as_ref());
+                self.exit_code = 1;
+                None
+            }
+        }
+    }
+
     pub fn ok(stdout: impl Into<String>) -> Self {
         Output {
             stdout: stdout.into(),

@@ -122,13 +122,8 @@ pub fn scale(args: &[String], ctx: &mut Ctx) -> Output {
             out.exit_code = 1;
             continue;
         }
-        let obj = match vu::get(ctx, &t) {
-            Ok(o) => o,
-            Err(text) => {
-                out.stderr.push_str(&text);
-                out.exit_code = 1;
-                continue;
-            }
+        let Some(obj) = out.keep(vu::get(ctx, &t)) else {
+            continue;
         };
         let now = obj
             .pointer("/spec/replicas")
@@ -144,13 +139,16 @@ pub fn scale(args: &[String], ctx: &mut Ctx) -> Output {
         let body = json!({"spec": {"replicas": replicas}});
         let after = match dry {
             DryRun::Client => merge_patch(&obj, &body),
-            _ => match vu::patch(ctx, &t, PatchType::Merge, body, dry, "kubectl-scale") {
-                Ok(o) => o,
-                Err(text) => {
-                    out.stderr.push_str(&text);
-                    out.exit_code = 1;
-                    continue;
-                }
+            _ => match out.keep(vu::patch(
+                ctx,
+                &t,
+                PatchType::Merge,
+                body,
+                dry,
+                "kubectl-scale",
+            )) {
+                Some(o) => o,
+                None => continue,
             },
         };
         out.stdout.push_str(&print(
@@ -266,13 +264,8 @@ fn set_image(args: &[String], ctx: &mut Ctx) -> Output {
             out.exit_code = 1;
             continue;
         };
-        let obj = match vu::get(ctx, &t) {
-            Ok(o) => o,
-            Err(text) => {
-                out.stderr.push_str(&text);
-                out.exit_code = 1;
-                continue;
-            }
+        let Some(obj) = out.keep(vu::get(ctx, &t)) else {
+            continue;
         };
         let mut changed = obj.clone();
         let Some(spec) = changed.pointer_mut(pointer) else {
@@ -298,13 +291,16 @@ fn set_image(args: &[String], ctx: &mut Ctx) -> Output {
         let body = json!({ "spec": strip_to_containers(&changed, pointer) });
         let after = match dry {
             DryRun::Client => changed,
-            _ => match vu::patch(ctx, &t, PatchType::StrategicMerge, body, dry, "kubectl-set") {
-                Ok(o) => o,
-                Err(text) => {
-                    out.stderr.push_str(&text);
-                    out.exit_code = 1;
-                    continue;
-                }
+            _ => match out.keep(vu::patch(
+                ctx,
+                &t,
+                PatchType::StrategicMerge,
+                body,
+                dry,
+                "kubectl-set",
+            )) {
+                Some(o) => o,
+                None => continue,
             },
         };
         out.stdout.push_str(&print(
@@ -442,13 +438,8 @@ pub fn patch(args: &[String], ctx: &mut Ctx) -> Output {
         ..Output::default()
     };
     for t in targets {
-        let before = match vu::get(ctx, &t) {
-            Ok(o) => o,
-            Err(text) => {
-                out.stderr.push_str(&text);
-                out.exit_code = 1;
-                continue;
-            }
+        let Some(before) = out.keep(vu::get(ctx, &t)) else {
+            continue;
         };
         let after = if dry == DryRun::Client {
             let applied = match patch_type {
@@ -490,13 +481,16 @@ pub fn patch(args: &[String], ctx: &mut Ctx) -> Output {
                 }
             }
         } else {
-            match vu::patch(ctx, &t, patch_type, body.clone(), dry, "kubectl-patch") {
-                Ok(o) => o,
-                Err(text) => {
-                    out.stderr.push_str(&text);
-                    out.exit_code = 1;
-                    continue;
-                }
+            match out.keep(vu::patch(
+                ctx,
+                &t,
+                patch_type,
+                body.clone(),
+                dry,
+                "kubectl-patch",
+            )) {
+                Some(o) => o,
+                None => continue,
             }
         };
         let word = if same_object(&before, &after) {
