@@ -549,6 +549,14 @@ Commands in this sandbox:
   set image       Update the image of a pod template
   patch           Update fields of a resource
   rollout         Manage the rollout of a resource (status, history, undo, pause, resume, restart)
+  cordon          Mark node as unschedulable
+  uncordon        Mark node as schedulable
+  drain           Drain node in preparation for maintenance
+  taint           Update the taints on one or more nodes
+  port-forward    Forward one or more local ports to a pod
+  auth can-i      Check whether an action is allowed
+  cluster-info    Display cluster information
+  api-versions    Print the supported API versions on the server, in the form of \"group/version\"
   api-resources   Print the supported API resources on the server
   version         Print the client and server version information
 
