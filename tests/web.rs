@@ -207,3 +207,30 @@ fn the_native_session_gives_the_same_trace_fingerprint_in_wasm() {
     let expected = include_str!("fixtures/trace_fingerprint.txt");
     assert_eq!(fingerprint, expected.trim());
 }
+
+#[wasm_bindgen_test]
+async fn ssh_moves_the_terminal_to_another_vm_and_exit_brings_it_back() {
+    let root = mount(Lang::En).await;
+    let submit = |line: &str| {
+        let input: HtmlInputElement = one(&root, ".terminal__input").dyn_into().expect("an input");
+        input.set_value(line);
+        let form: HtmlFormElement = one(&root, ".terminal__input-line")
+            .dyn_into()
+            .expect("a form");
+        form.request_submit().expect("submit the form");
+    };
+    assert!(text_of(&root, ".terminal__title").ends_with("root@master"));
+    submit("ssh node1");
+    settle().await;
+    assert!(text_of(&root, ".terminal__title").ends_with("root@node1"));
+    submit("hostname");
+    settle().await;
+    let output: Vec<String> = all(&root, ".line--output")
+        .iter()
+        .filter_map(|l| l.text_content())
+        .collect();
+    assert_eq!(output.last().map(String::as_str), Some("node1\n"));
+    submit("exit");
+    settle().await;
+    assert!(text_of(&root, ".terminal__title").ends_with("root@master"));
+}

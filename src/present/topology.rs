@@ -150,11 +150,6 @@ impl Vm {
     pub fn vcpu_label(&self) -> String {
         format!("{} vCPU", self.vcpus)
     }
-
-    /// The shell prompt of a root login on this VM, as a CentOS/RHEL bash prints it.
-    pub fn prompt(&self) -> String {
-        format!("[root@{} ~]#", self.name)
-    }
 }
 
 /// Formats a byte count as whole GiB when it divides evenly, else whole MiB, else bytes.
@@ -189,11 +184,6 @@ impl Topology {
 
     pub fn vm(&self, name: &str) -> Option<&Vm> {
         self.vms.iter().find(|vm| vm.name == name)
-    }
-
-    /// The VM whose shell the terminal opens: the control plane, where `kubectl` is configured.
-    pub fn shell_host(&self) -> Option<&Vm> {
-        self.vms.iter().find(|vm| vm.role == Role::ControlPlane)
     }
 }
 
@@ -288,12 +278,5 @@ mod tests {
         for (bytes, want) in table {
             assert_eq!(memory_label(bytes), want, "{bytes}");
         }
-    }
-
-    #[test]
-    fn the_terminal_opens_a_root_shell_on_master() {
-        let topology = Topology::initial();
-        let host = topology.shell_host().expect("a control-plane VM exists");
-        assert_eq!(host.prompt(), "[root@master ~]#");
     }
 }

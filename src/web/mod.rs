@@ -86,6 +86,8 @@ pub struct UiState {
     pub view: ClusterView,
     /// `[root@master ~]#`, or `>` while a heredoc is being typed.
     pub prompt: String,
+    /// The VM the terminal is on (`ssh node1` moves it).
+    pub host: String,
 }
 
 pub enum Action {
@@ -99,6 +101,7 @@ impl UiState {
         let shell = Shell::new(Lab::boot(LAB_SEED));
         let view = ClusterView::of(shell.backend());
         let prompt = shell.prompt().trim_end().to_string();
+        let host = shell.host().to_string();
         UiState {
             lang,
             topology: Topology::initial(),
@@ -106,6 +109,7 @@ impl UiState {
             shell: SharedShell(Rc::new(RefCell::new(shell))),
             view,
             prompt,
+            host,
         }
     }
 
@@ -120,6 +124,7 @@ impl UiState {
             let mut shell = self.shell.0.borrow_mut();
             let output = shell.run_line(line);
             self.prompt = shell.prompt().trim_end().to_string();
+            self.host = shell.host().to_string();
             self.view = ClusterView::of(shell.backend());
             output
         };
@@ -177,9 +182,8 @@ pub fn app(props: &AppProps) -> Html {
         let state = state.clone();
         Callback::from(move |line: String| state.dispatch(Action::Submit(line)))
     };
-    let host = state.topology.shell_host();
     let prompt = state.prompt.clone();
-    let title = i18n::terminal_title(lang, host.map(|vm| vm.name.as_str()).unwrap_or_default());
+    let title = i18n::terminal_title(lang, &state.host);
 
     html! {
         <div class="app" data-app-ready="true">
