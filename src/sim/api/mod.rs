@@ -18,6 +18,7 @@
 //! Simplified: one served version per kind; no defaulting here (the apiserver engineer applies
 //! defaults); validation covers the rules students meet, listed in [`validation`].
 
+pub mod core_v1;
 pub mod decode;
 pub mod labels;
 pub mod quantity;

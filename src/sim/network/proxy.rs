@@ -26,8 +26,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use k8s_openapi::api::core::v1::Service;
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use crate::sim::api::core_v1::EndpointSlice;
+use crate::sim::api::core_v1::Service;
 
 use super::chain_hash;
 use super::cidr::Ipv4Cidr;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::sim::api::core_v1::Pod;
 
 use super::fit_error::fit_error_message;
 use super::framework::{

@@ -249,7 +249,7 @@ mod tests {
     use super::*;
     use crate::sim::scheduler::testing::{node, pod};
 
-    fn snapshot(existing: Vec<k8s_openapi::api::core::v1::Pod>) -> Snapshot {
+    fn snapshot(existing: Vec<crate::sim::api::core_v1::Pod>) -> Snapshot {
         Snapshot::from_objects(vec![node("node1").cpu("1").memory("1Gi").build()], existing)
     }
 
