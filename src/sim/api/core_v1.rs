@@ -1,30 +1,31 @@
 //! Lean typed views of the kinds the scheduler and the network components read: Pod, Node,
 //! Service and EndpointSlice.
 //!
-//! Mirrors: the `k8s-openapi` structs of the same names (`api::core::v1`, `api::discovery::v1`):
-//! same type names, field names, field types and wire names, and the same decoding rules (unknown
-//! keys ignored, `null` or a missing required field read as its default). Leaf types (ObjectMeta,
-//! Affinity, Toleration, Taint, ContainerPort, ServicePort, quantities, ...) are `k8s-openapi`'s own,
-//! re-exported here.
+//! Mirrors: the `k8s-openapi` structs of the same names (`api::core::v1`, `api::discovery::v1`,
+//! `ObjectMeta`): same type names, field names, field types and wire names, and the same decoding
+//! rules (unknown keys ignored, `null` or a missing required field read as its default). Leaf types
+//! (Affinity, Toleration, Taint, ContainerPort, ServicePort, OwnerReference, quantities, ...) are
+//! `k8s-openapi`'s own, re-exported here.
 //! Simplified: fields that no reader here looks at (volumes, probes, env, security contexts,
-//! container statuses, node system info, ...) are left out. Why: every `Deserialize` of a
-//! `k8s-openapi` type tree is monomorphised with serde_json's Value deserializer; the whole Pod
-//! and Node trees (every volume source, probe and status type) measured as the largest block of
-//! the wasm module (see the README's Size section). The `apiVersion`/`kind` check of the typed
-//! decoders is not repeated: these views are only read from watch events of their own resource.
+//! container statuses, conditions, addresses, node system info, managedFields, ...) are left out.
+//! Why: every `Deserialize` of a `k8s-openapi` type tree is monomorphised with serde_json's Value
+//! deserializer; the whole Pod and Node trees (every volume source, probe and status type)
+//! measured as the largest block of the wasm module (README, "Size"). The `apiVersion`/`kind`
+//! check of the typed decoders is not repeated: these views are only read from watch events of
+//! their own resource. A reader that needs another field adds it here, with its wire name.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
 pub use k8s_openapi::api::core::v1::{
-    Affinity, ContainerImage, ContainerPort, HostIP, LoadBalancerStatus, NodeAddress, NodeAffinity,
-    NodeCondition, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ObjectReference,
-    PodAffinity, PodAffinityTerm, PodAntiAffinity, PodCondition, PodIP, PodOS, PodReadinessGate,
-    PodSchedulingGate, PreferredSchedulingTerm, ResourceRequirements, ServicePort,
-    SessionAffinityConfig, Taint, Toleration, TopologySpreadConstraint, WeightedPodAffinityTerm,
+    Affinity, ContainerImage, ContainerPort, LoadBalancerStatus, NodeAffinity, NodeSelector,
+    NodeSelectorRequirement, NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity,
+    PreferredSchedulingTerm, ResourceRequirements, ServicePort, Taint, Toleration,
+    TopologySpreadConstraint, WeightedPodAffinityTerm,
 };
 pub use k8s_openapi::api::discovery::v1::{EndpointConditions, EndpointPort};
+pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
 /// A required field of a `k8s-openapi` type: `null` or missing reads as its default, as there.
 fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -40,7 +41,7 @@ where
 #[serde(default)]
 pub struct Pod {
     #[serde(rename = "metadata", deserialize_with = "null_default")]
-    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: ObjectMeta,
     #[serde(rename = "spec")]
     pub spec: Option<PodSpec>,
     #[serde(rename = "status")]
@@ -81,8 +82,6 @@ pub struct PodSpec {
     pub node_name: Option<String>,
     #[serde(rename = "nodeSelector")]
     pub node_selector: Option<BTreeMap<String, String>>,
-    #[serde(rename = "os")]
-    pub os: Option<k8s_openapi::api::core::v1::PodOS>,
     #[serde(rename = "overhead")]
     pub overhead: Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
     #[serde(rename = "preemptionPolicy")]
@@ -91,8 +90,6 @@ pub struct PodSpec {
     pub priority: Option<i32>,
     #[serde(rename = "priorityClassName")]
     pub priority_class_name: Option<String>,
-    #[serde(rename = "readinessGates")]
-    pub readiness_gates: Option<Vec<k8s_openapi::api::core::v1::PodReadinessGate>>,
     #[serde(rename = "resources")]
     pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
     #[serde(rename = "restartPolicy")]
@@ -101,8 +98,6 @@ pub struct PodSpec {
     pub runtime_class_name: Option<String>,
     #[serde(rename = "schedulerName")]
     pub scheduler_name: Option<String>,
-    #[serde(rename = "schedulingGates")]
-    pub scheduling_gates: Option<Vec<k8s_openapi::api::core::v1::PodSchedulingGate>>,
     #[serde(rename = "serviceAccount")]
     pub service_account: Option<String>,
     #[serde(rename = "serviceAccountName")]
@@ -129,12 +124,8 @@ pub struct PodStatus {
     #[serde(rename = "allocatedResources")]
     pub allocated_resources:
         Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
-    #[serde(rename = "conditions")]
-    pub conditions: Option<Vec<k8s_openapi::api::core::v1::PodCondition>>,
     #[serde(rename = "hostIP")]
     pub host_ip: Option<String>,
-    #[serde(rename = "hostIPs")]
-    pub host_ips: Option<Vec<k8s_openapi::api::core::v1::HostIP>>,
     #[serde(rename = "message")]
     pub message: Option<String>,
     #[serde(rename = "nominatedNodeName")]
@@ -145,8 +136,6 @@ pub struct PodStatus {
     pub phase: Option<String>,
     #[serde(rename = "podIP")]
     pub pod_ip: Option<String>,
-    #[serde(rename = "podIPs")]
-    pub pod_ips: Option<Vec<k8s_openapi::api::core::v1::PodIP>>,
     #[serde(rename = "qosClass")]
     pub qos_class: Option<String>,
     #[serde(rename = "reason")]
@@ -198,7 +187,7 @@ pub struct Container {
 #[serde(default)]
 pub struct Node {
     #[serde(rename = "metadata", deserialize_with = "null_default")]
-    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: ObjectMeta,
     #[serde(rename = "spec")]
     pub spec: Option<NodeSpec>,
     #[serde(rename = "status")]
@@ -227,15 +216,11 @@ pub struct NodeSpec {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct NodeStatus {
-    #[serde(rename = "addresses")]
-    pub addresses: Option<Vec<k8s_openapi::api::core::v1::NodeAddress>>,
     #[serde(rename = "allocatable")]
     pub allocatable:
         Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
     #[serde(rename = "capacity")]
     pub capacity: Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
-    #[serde(rename = "conditions")]
-    pub conditions: Option<Vec<k8s_openapi::api::core::v1::NodeCondition>>,
     #[serde(rename = "declaredFeatures")]
     pub declared_features: Option<Vec<String>>,
     #[serde(rename = "images")]
@@ -251,7 +236,7 @@ pub struct NodeStatus {
 #[serde(default)]
 pub struct Service {
     #[serde(rename = "metadata", deserialize_with = "null_default")]
-    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: ObjectMeta,
     #[serde(rename = "spec")]
     pub spec: Option<ServiceSpec>,
     #[serde(rename = "status")]
@@ -296,8 +281,6 @@ pub struct ServiceSpec {
     pub selector: Option<BTreeMap<String, String>>,
     #[serde(rename = "sessionAffinity")]
     pub session_affinity: Option<String>,
-    #[serde(rename = "sessionAffinityConfig")]
-    pub session_affinity_config: Option<k8s_openapi::api::core::v1::SessionAffinityConfig>,
     #[serde(rename = "trafficDistribution")]
     pub traffic_distribution: Option<String>,
     #[serde(rename = "type")]
@@ -321,7 +304,7 @@ pub struct EndpointSlice {
     #[serde(rename = "endpoints")]
     pub endpoints: Option<Vec<Endpoint>>,
     #[serde(rename = "metadata", deserialize_with = "null_default")]
-    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: ObjectMeta,
     #[serde(rename = "ports")]
     pub ports: Option<Vec<k8s_openapi::api::discovery::v1::EndpointPort>>,
 }
@@ -340,8 +323,41 @@ pub struct Endpoint {
     pub hostname: Option<String>,
     #[serde(rename = "nodeName")]
     pub node_name: Option<String>,
-    #[serde(rename = "targetRef")]
-    pub target_ref: Option<k8s_openapi::api::core::v1::ObjectReference>,
     #[serde(rename = "zone")]
     pub zone: Option<String>,
+}
+
+/// `ObjectMeta` (meta.v1), without `managedFields`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ObjectMeta {
+    #[serde(rename = "annotations")]
+    pub annotations: Option<BTreeMap<String, String>>,
+    #[serde(rename = "creationTimestamp")]
+    pub creation_timestamp: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    #[serde(rename = "deletionGracePeriodSeconds")]
+    pub deletion_grace_period_seconds: Option<i64>,
+    #[serde(rename = "deletionTimestamp")]
+    pub deletion_timestamp: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    #[serde(rename = "finalizers")]
+    pub finalizers: Option<Vec<String>>,
+    #[serde(rename = "generateName")]
+    pub generate_name: Option<String>,
+    #[serde(rename = "generation")]
+    pub generation: Option<i64>,
+    #[serde(rename = "labels")]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(rename = "name")]
+    pub name: Option<String>,
+    #[serde(rename = "namespace")]
+    pub namespace: Option<String>,
+    #[serde(rename = "ownerReferences")]
+    pub owner_references:
+        Option<Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>>,
+    #[serde(rename = "resourceVersion")]
+    pub resource_version: Option<String>,
+    #[serde(rename = "selfLink")]
+    pub self_link: Option<String>,
+    #[serde(rename = "uid")]
+    pub uid: Option<String>,
 }

@@ -13,8 +13,9 @@ use crate::sim::api::core_v1::{
     PodAffinityTerm, PodAntiAffinity, PodSpec, PreferredSchedulingTerm, ResourceRequirements,
     Taint, Toleration, TopologySpreadConstraint, WeightedPodAffinityTerm,
 };
+use crate::sim::api::core_v1::{ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 pub struct NodeBuilder {
     node: Node,
