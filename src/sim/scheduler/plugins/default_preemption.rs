@@ -25,6 +25,7 @@ use crate::sim::scheduler::framework::{Code, CycleState, ExtensionPoint, Plugin,
 use crate::sim::scheduler::node_info::{PodInfo, Snapshot};
 use crate::sim::scheduler::record::{CandidateRecord, PreemptionRecord};
 use crate::sim::scheduler::schedule_one::{active_filters, run_filter, run_pre_filter};
+use crate::sim::sort::StableSort;
 
 pub const NAME: &str = "DefaultPreemption";
 pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
@@ -124,7 +125,7 @@ pub fn select_victims_on_node(
     if !status.is_success() {
         return Err(status);
     }
-    potential.sort_by(more_important_first);
+    potential.stable_sort_by(more_important_first);
     let mut victims = Vec::new();
     for candidate in potential {
         trial.add_pod_info(candidate.clone());
