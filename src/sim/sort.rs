@@ -95,7 +95,7 @@ mod tests {
             let mut ours = items.clone();
             let mut std = items;
             ours.stable_sort_by(|a, b| a.0.cmp(&b.0));
-            std.sort_by(|a, b| a.0.cmp(&b.0));
+            std.sort_by_key(|p| p.0);
             assert_eq!(ours, std);
             ours.stable_sort();
             std.sort();
