@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use k8s_openapi::api::core::v1::Pod;
+use kube_sandbox::sim::api::core_v1::Pod;
 
 use kube_sandbox::sim::scheduler::bench_workload::{
     cluster, pods, run, PODS, SEED, UPSTREAM_THRESHOLD_PODS_PER_SECOND,

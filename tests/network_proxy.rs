@@ -8,8 +8,8 @@ use kube_sandbox::sim::network::proxy::{
 use serde_json::json;
 
 fn web_three_endpoints() -> (
-    Vec<k8s_openapi::api::core::v1::Service>,
-    Vec<k8s_openapi::api::discovery::v1::EndpointSlice>,
+    Vec<kube_sandbox::sim::api::core_v1::Service>,
+    Vec<kube_sandbox::sim::api::core_v1::EndpointSlice>,
 ) {
     let web = service("default", "web")
         .type_("NodePort")

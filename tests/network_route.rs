@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use k8s_openapi::api::core::v1::Service;
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use kube_sandbox::sim::api::core_v1::EndpointSlice;
+use kube_sandbox::sim::api::core_v1::Service;
 use kube_sandbox::sim::network::dns::{ClusterDns, Lookup, ResolvConf};
 use kube_sandbox::sim::network::fixtures::{service, slice};
 use kube_sandbox::sim::network::proxy::{sync_proxy_rules, ProxyConfig, ProxyRules};

@@ -12,7 +12,11 @@ fn lab() -> Snapshot {
     Snapshot::from_objects(lab_nodes(), vec![])
 }
 
-fn schedule(snapshot: &Snapshot, p: &k8s_openapi::api::core::v1::Pod, seed: u64) -> CycleRecord {
+fn schedule(
+    snapshot: &Snapshot,
+    p: &kube_sandbox::sim::api::core_v1::Pod,
+    seed: u64,
+) -> CycleRecord {
     let mut algorithm = Algorithm::new(Profile::default_profile());
     algorithm.schedule_one(p, snapshot, &mut Rng::new(seed))
 }

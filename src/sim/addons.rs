@@ -98,18 +98,61 @@ pub fn install(cluster: &mut Cluster) {
     }
 }
 
+/// One add-on object, written as JSON text; each string `"${name}"` in it is replaced by the value
+/// `vars` gives that name. Why text and not `json!`: the macro expands every key and value into
+/// code, and these manifests were the largest literals of the wasm module; parsed once at boot,
+/// the same objects cost a fraction (measured, README "Size"). The text is ours, never user
+/// input, so a parse error is a bug.
+fn manifest(text: &str, vars: &[(&str, Value)]) -> Value {
+    let mut object: Value = serde_json::from_str(text).expect("add-on manifest is valid JSON");
+    fill(&mut object, vars);
+    object
+}
+
+fn fill(value: &mut Value, vars: &[(&str, Value)]) {
+    let named = match value {
+        Value::String(s) => s.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')),
+        Value::Array(items) => {
+            items.iter_mut().for_each(|v| fill(v, vars));
+            None
+        }
+        Value::Object(map) => {
+            map.values_mut().for_each(|v| fill(v, vars));
+            None
+        }
+        _ => None,
+    };
+    if let Some(name) = named {
+        let found = vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone());
+        assert!(found.is_some(), "add-on manifest names no value {name}");
+        if let Some(v) = found {
+            *value = v;
+        }
+    }
+}
+
 fn priority_classes() -> Vec<(&'static str, Value)> {
     let class = |name: &str, value: i64, description: &str| {
         (
             "priorityclasses",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
-                "metadata": {"name": name},
-                "value": value,
+                "metadata": {"name": "${name}"},
+                "value": "${value}",
                 "globalDefault": false,
                 "preemptionPolicy": "PreemptLowerPriority",
-                "description": description,
-            }),
+                "description": "${description}"
+            }"#,
+                &[
+                    ("name", json!(name)),
+                    ("value", json!(value)),
+                    ("description", json!(description)),
+                ],
+            ),
         )
     };
     vec![
@@ -145,12 +188,20 @@ fn binding_to_service_account(
 ) -> (&'static str, Value) {
     (
         "clusterrolebindings",
-        json!({
+        manifest(
+            r#"{
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-            "metadata": {"name": name},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-            "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": namespace}],
-        }),
+            "metadata": {"name": "${name}"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "${role}"},
+            "subjects": [{"kind": "ServiceAccount", "name": "${account}", "namespace": "${namespace}"}]
+        }"#,
+            &[
+                ("name", json!(name)),
+                ("role", json!(role)),
+                ("account", json!(account)),
+                ("namespace", json!(namespace)),
+            ],
+        ),
     )
 }
 
@@ -160,37 +211,47 @@ fn coredns() -> Vec<(&'static str, Value)> {
         service_account("coredns", "kube-system", json!({})),
         (
             "clusterroles",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
                 "metadata": {"name": "system:coredns"},
                 "rules": [
                     {"apiGroups": [""], "resources": ["endpoints", "services", "pods", "namespaces"],
                      "verbs": ["list", "watch"]},
                     {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"],
-                     "verbs": ["list", "watch"]},
-                ],
-            }),
+                     "verbs": ["list", "watch"]}
+                ]
+            }"#,
+                &[],
+            ),
         ),
         binding_to_service_account("system:coredns", "system:coredns", "coredns", "kube-system"),
         (
             "configmaps",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "coredns", "namespace": "kube-system"},
-                "data": {"Corefile": COREFILE},
-            }),
+                "data": {"Corefile": "${COREFILE}"}
+            }"#,
+                &[("COREFILE", json!(COREFILE))],
+            ),
         ),
         (
             "deployments",
-            json!({
+            // The tolerations are kubeadm's: the control-plane taint, so CoreDNS can start before
+            // any worker joins. `dnsPolicy: Default`: CoreDNS resolves upstream names through the
+            // node's resolver.
+            manifest(
+                r#"{
                 "apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": "coredns", "namespace": "kube-system", "labels": labels},
+                "metadata": {"name": "coredns", "namespace": "kube-system", "labels": "${labels}"},
                 "spec": {
                     "replicas": 2,
                     "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-                    "selector": {"matchLabels": labels},
+                    "selector": {"matchLabels": "${labels}"},
                     "template": {
-                        "metadata": {"labels": labels},
+                        "metadata": {"labels": "${labels}"},
                         "spec": {
                             "priorityClassName": "system-cluster-critical",
                             "serviceAccountName": "coredns",
@@ -201,77 +262,82 @@ fn coredns() -> Vec<(&'static str, Value)> {
                                         "labelSelector": {"matchExpressions": [
                                             {"key": "k8s-app", "operator": "In", "values": ["kube-dns"]}
                                         ]},
-                                        "topologyKey": "kubernetes.io/hostname",
-                                    },
-                                }],
+                                        "topologyKey": "kubernetes.io/hostname"
+                                    }
+                                }]
                             }},
-                            // kubeadm's tolerations: the control-plane taint, so CoreDNS can
-                            // start before any worker joins.
                             "tolerations": [
                                 {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                                {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"},
+                                {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
                             ],
                             "nodeSelector": {"kubernetes.io/os": "linux"},
                             "containers": [{
                                 "name": "coredns",
-                                "image": COREDNS_IMAGE,
+                                "image": "${COREDNS_IMAGE}",
                                 "imagePullPolicy": "IfNotPresent",
                                 "resources": {
                                     "limits": {"memory": "170Mi"},
-                                    "requests": {"cpu": "100m", "memory": "70Mi"},
+                                    "requests": {"cpu": "100m", "memory": "70Mi"}
                                 },
                                 "args": ["-conf", "/etc/coredns/Corefile"],
                                 "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": true}],
                                 "ports": [
                                     {"containerPort": 53, "name": "dns", "protocol": "UDP"},
                                     {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
-                                    {"containerPort": 9153, "name": "metrics", "protocol": "TCP"},
+                                    {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}
                                 ],
                                 "securityContext": {
                                     "allowPrivilegeEscalation": false,
                                     "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
-                                    "readOnlyRootFilesystem": true,
+                                    "readOnlyRootFilesystem": true
                                 },
                                 "livenessProbe": {
                                     "httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"},
                                     "initialDelaySeconds": 60, "timeoutSeconds": 5,
-                                    "successThreshold": 1, "failureThreshold": 5,
+                                    "successThreshold": 1, "failureThreshold": 5
                                 },
                                 "readinessProbe": {
-                                    "httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"},
-                                },
+                                    "httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}
+                                }
                             }],
-                            // CoreDNS resolves upstream names through the node's resolver.
                             "dnsPolicy": "Default",
                             "volumes": [{"name": "config-volume", "configMap": {
                                 "name": "coredns",
-                                "items": [{"key": "Corefile", "path": "Corefile"}],
-                            }}],
-                        },
-                    },
-                },
-            }),
+                                "items": [{"key": "Corefile", "path": "Corefile"}]
+                            }}]
+                        }
+                    }
+                }
+            }"#,
+                &[
+                    ("labels", json!(labels)),
+                    ("COREDNS_IMAGE", json!(COREDNS_IMAGE)),
+                ],
+            ),
         ),
         (
             "services",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "v1", "kind": "Service",
                 "metadata": {
                     "name": "kube-dns", "namespace": "kube-system",
                     "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
                                "kubernetes.io/name": "CoreDNS"},
-                    "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
+                    "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}
                 },
                 "spec": {
-                    "clusterIP": DNS_SERVICE_IP,
+                    "clusterIP": "${DNS_SERVICE_IP}",
                     "ports": [
                         {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
                         {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
-                        {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153},
+                        {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}
                     ],
-                    "selector": {"k8s-app": "kube-dns"},
-                },
-            }),
+                    "selector": {"k8s-app": "kube-dns"}
+                }
+            }"#,
+                &[("DNS_SERVICE_IP", json!(DNS_SERVICE_IP))],
+            ),
         ),
     ]
 }
@@ -343,7 +409,8 @@ fn kube_proxy() -> Vec<(&'static str, Value)> {
         // bootstrap policy; the lab's `boot_rbac` leaves it out).
         (
             "clusterroles",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
                 "metadata": {"name": "system:node-proxier",
                              "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
@@ -351,9 +418,11 @@ fn kube_proxy() -> Vec<(&'static str, Value)> {
                     {"apiGroups": [""], "resources": ["endpoints", "services"], "verbs": ["list", "watch"]},
                     {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]},
                     {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "update"]},
-                    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]},
-                ],
-            }),
+                    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]}
+                ]
+            }"#,
+                &[],
+            ),
         ),
         binding_to_service_account(
             "kubeadm:node-proxier",
@@ -363,55 +432,67 @@ fn kube_proxy() -> Vec<(&'static str, Value)> {
         ),
         (
             "configmaps",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "kube-proxy", "namespace": "kube-system",
                              "labels": {"app": "kube-proxy"}},
-                "data": {"config.conf": kube_proxy_config(), "kubeconfig.conf": KUBE_PROXY_KUBECONFIG},
-            }),
+                "data": {"config.conf": "${kube_proxy_config}", "kubeconfig.conf": "${KUBE_PROXY_KUBECONFIG}"}
+            }"#,
+                &[
+                    ("kube_proxy_config", json!(kube_proxy_config())),
+                    ("KUBE_PROXY_KUBECONFIG", json!(KUBE_PROXY_KUBECONFIG)),
+                ],
+            ),
         ),
         (
             "daemonsets",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "apps/v1", "kind": "DaemonSet",
-                "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": labels},
+                "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": "${labels}"},
                 "spec": {
-                    "selector": {"matchLabels": labels},
+                    "selector": {"matchLabels": "${labels}"},
                     "updateStrategy": {"type": "RollingUpdate"},
                     "template": {
-                        "metadata": {"labels": labels},
+                        "metadata": {"labels": "${labels}"},
                         "spec": {
                             "containers": [{
                                 "name": "kube-proxy",
-                                "image": KUBE_PROXY_IMAGE,
+                                "image": "${KUBE_PROXY_IMAGE}",
                                 "imagePullPolicy": "IfNotPresent",
                                 "command": [
                                     "/usr/local/bin/kube-proxy",
                                     "--config=/var/lib/kube-proxy/config.conf",
-                                    "--hostname-override=$(NODE_NAME)",
+                                    "--hostname-override=$(NODE_NAME)"
                                 ],
                                 "securityContext": {"privileged": true},
                                 "volumeMounts": [
                                     {"mountPath": "/var/lib/kube-proxy", "name": "kube-proxy"},
                                     {"mountPath": "/run/xtables.lock", "name": "xtables-lock"},
-                                    {"mountPath": "/lib/modules", "name": "lib-modules", "readOnly": true},
+                                    {"mountPath": "/lib/modules", "name": "lib-modules", "readOnly": true}
                                 ],
-                                "env": [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                                "env": [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
                             }],
                             "hostNetwork": true,
                             "serviceAccountName": "kube-proxy",
                             "volumes": [
                                 {"name": "kube-proxy", "configMap": {"name": "kube-proxy"}},
                                 {"name": "xtables-lock", "hostPath": {"path": "/run/xtables.lock", "type": "FileOrCreate"}},
-                                {"name": "lib-modules", "hostPath": {"path": "/lib/modules"}},
+                                {"name": "lib-modules", "hostPath": {"path": "/lib/modules"}}
                             ],
                             "tolerations": [{"operator": "Exists"}],
                             "nodeSelector": {"kubernetes.io/os": "linux"},
-                            "priorityClassName": "system-node-critical",
-                        },
-                    },
-                },
-            }),
+                            "priorityClassName": "system-node-critical"
+                        }
+                    }
+                }
+            }"#,
+                &[
+                    ("labels", json!(labels)),
+                    ("KUBE_PROXY_IMAGE", json!(KUBE_PROXY_IMAGE)),
+                ],
+            ),
         ),
     ]
 }
@@ -448,38 +529,51 @@ fn flannel() -> Vec<(&'static str, Value)> {
     vec![
         (
             "namespaces",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "v1", "kind": "Namespace",
                 "metadata": {"name": "kube-flannel", "labels": {
-                    "k8s-app": "flannel", "pod-security.kubernetes.io/enforce": "privileged"}},
-            }),
+                    "k8s-app": "flannel", "pod-security.kubernetes.io/enforce": "privileged"}}
+            }"#,
+                &[],
+            ),
         ),
         service_account("flannel", "kube-flannel", flannel_labels.clone()),
         (
             "clusterroles",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                "metadata": {"name": "flannel", "labels": flannel_labels},
+                "metadata": {"name": "flannel", "labels": "${flannel_labels}"},
                 "rules": [
                     {"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]},
                     {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]},
-                    {"apiGroups": [""], "resources": ["nodes/status"], "verbs": ["patch"]},
-                ],
-            }),
+                    {"apiGroups": [""], "resources": ["nodes/status"], "verbs": ["patch"]}
+                ]
+            }"#,
+                &[("flannel_labels", json!(flannel_labels))],
+            ),
         ),
         binding_to_service_account("flannel", "flannel", "flannel", "kube-flannel"),
         (
             "configmaps",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "kube-flannel-cfg", "namespace": "kube-flannel",
                              "labels": {"app": "flannel", "k8s-app": "flannel", "tier": "node"}},
-                "data": {"cni-conf.json": FLANNEL_CNI_CONF, "net-conf.json": flannel_net_conf()},
-            }),
+                "data": {"cni-conf.json": "${FLANNEL_CNI_CONF}", "net-conf.json": "${flannel_net_conf}"}
+            }"#,
+                &[
+                    ("FLANNEL_CNI_CONF", json!(FLANNEL_CNI_CONF)),
+                    ("flannel_net_conf", json!(flannel_net_conf())),
+                ],
+            ),
         ),
         (
             "daemonsets",
-            json!({
+            manifest(
+                r#"{
                 "apiVersion": "apps/v1", "kind": "DaemonSet",
                 "metadata": {"name": "kube-flannel-ds", "namespace": "kube-flannel",
                              "labels": {"app": "flannel", "k8s-app": "flannel", "tier": "node"}},
@@ -491,7 +585,7 @@ fn flannel() -> Vec<(&'static str, Value)> {
                             "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
                                 "nodeSelectorTerms": [{"matchExpressions": [
                                     {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}
-                                ]}],
+                                ]}]
                             }}},
                             "hostNetwork": true,
                             "priorityClassName": "system-node-critical",
@@ -499,7 +593,7 @@ fn flannel() -> Vec<(&'static str, Value)> {
                             "serviceAccountName": "flannel",
                             "containers": [{
                                 "name": "kube-flannel",
-                                "image": FLANNEL_IMAGE,
+                                "image": "${FLANNEL_IMAGE}",
                                 "command": ["/opt/bin/flanneld"],
                                 "args": ["--ip-masq", "--kube-subnet-mgr"],
                                 "resources": {"requests": {"cpu": "100m", "memory": "50Mi"}},
@@ -508,25 +602,27 @@ fn flannel() -> Vec<(&'static str, Value)> {
                                 "env": [
                                     {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
                                     {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
-                                    {"name": "EVENT_QUEUE_DEPTH", "value": "5000"},
+                                    {"name": "EVENT_QUEUE_DEPTH", "value": "5000"}
                                 ],
                                 "volumeMounts": [
                                     {"name": "run", "mountPath": "/run/flannel"},
                                     {"name": "flannel-cfg", "mountPath": "/etc/kube-flannel/"},
-                                    {"name": "xtables-lock", "mountPath": "/run/xtables.lock"},
-                                ],
+                                    {"name": "xtables-lock", "mountPath": "/run/xtables.lock"}
+                                ]
                             }],
                             "volumes": [
                                 {"name": "run", "hostPath": {"path": "/run/flannel"}},
                                 {"name": "cni-plugin", "hostPath": {"path": "/opt/cni/bin"}},
                                 {"name": "cni", "hostPath": {"path": "/etc/cni/net.d"}},
                                 {"name": "flannel-cfg", "configMap": {"name": "kube-flannel-cfg"}},
-                                {"name": "xtables-lock", "hostPath": {"path": "/run/xtables.lock", "type": "FileOrCreate"}},
-                            ],
-                        },
-                    },
-                },
-            }),
+                                {"name": "xtables-lock", "hostPath": {"path": "/run/xtables.lock", "type": "FileOrCreate"}}
+                            ]
+                        }
+                    }
+                }
+            }"#,
+                &[("FLANNEL_IMAGE", json!(FLANNEL_IMAGE))],
+            ),
         ),
     ]
 }

@@ -35,6 +35,7 @@ use crate::sim::component::{
     Component, Context, EventsNamed, Lister, ObjectEvent, ServiceAccountsController,
 };
 use crate::sim::rng::Rng;
+use crate::sim::sort::StableSort;
 use crate::sim::trace::{Actor, Seq, Trace, TraceKind, WatchEventType};
 
 /// A bound on the steps one `run_until_idle` may take: a loop that never settles is a bug, and
@@ -478,7 +479,7 @@ impl Cluster {
                 watches.push((resource, id));
             }
         }
-        initial.sort_by(|a, b| (a.2, &a.3).cmp(&(b.2, &b.3)));
+        initial.stable_sort_by(|a, b| (a.2, &a.3).cmp(&(b.2, &b.3)));
         let slot = &mut self.slots[index];
         slot.running = true;
         slot.watches = watches;
@@ -590,7 +591,7 @@ impl Cluster {
             }
         }
         // Ordered by revision, then component, then key: the same on every run.
-        pending.sort_by(|a, b| (a.0, a.1, &a.3.kv.key).cmp(&(b.0, b.1, &b.3.kv.key)));
+        pending.stable_sort_by(|a, b| (a.0, a.1, &a.3.kv.key).cmp(&(b.0, b.1, &b.3.kv.key)));
         let delivered = !pending.is_empty();
         let now = self.clock.now();
         for (revision, index, resource, event) in pending {

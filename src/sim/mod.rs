@@ -18,4 +18,5 @@ pub mod network;
 pub mod rng;
 pub mod runtime;
 pub mod scheduler;
+pub mod sort;
 pub mod trace;

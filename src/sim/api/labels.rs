@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::validation::names::{is_label_value, is_qualified_name};
+use crate::sim::sort::StableSort;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Operator {
@@ -169,7 +170,7 @@ impl Selector {
     /// Adds a requirement, keeping upstream's order (sorted by key) so `Display` is stable.
     pub fn add(&mut self, requirement: Requirement) {
         self.requirements.push(requirement);
-        self.requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        self.requirements.stable_sort_by(|a, b| a.key.cmp(&b.key));
     }
 }
 

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::sim::rng::{Rng, SAFE_ALPHABET};
+use crate::sim::sort::StableSort;
 
 /// The label a Deployment puts on its ReplicaSets and their pods.
 pub const DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY: &str = "pod-template-hash";
@@ -261,7 +262,7 @@ pub fn get_pods_to_delete<'a>(
         .iter()
         .map(|p| (*p, on_node.get(node_name(p)).copied().unwrap_or(0)))
         .collect();
-    ranked.sort_by(|(a, ra), (b, rb)| compare_pods_for_deletion(a, *ra, b, *rb));
+    ranked.stable_sort_by(|(a, ra), (b, rb)| compare_pods_for_deletion(a, *ra, b, *rb));
     ranked.into_iter().take(diff).map(|(p, _)| p).collect()
 }
 

@@ -24,6 +24,7 @@ use crate::sim::api::selector::selector_from_optional;
 use crate::sim::apiserver::events::EventType;
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, StatusReason, Verb};
 use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::sort::StableSort;
 use crate::sim::trace::{Actor, Seq};
 
 pub const COMPONENT: &str = "deployment-controller";
@@ -157,7 +158,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             })
             .collect();
         // Several equal templates: the oldest wins (`FindNewReplicaSet` sorts by creation).
-        matching.sort_by_key(|i| {
+        matching.stable_sort_by_key(|i| {
             let rs = &self.rss[*i];
             (
                 rs.pointer("/metadata/creationTimestamp")
@@ -353,7 +354,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         let single = match active.len() {
             0 => self.new_rs.or_else(|| {
                 let mut all: Vec<usize> = (0..self.rss.len()).collect();
-                all.sort_by_key(|i| du::revision(&self.rss[*i]));
+                all.stable_sort_by_key(|i| du::revision(&self.rss[*i]));
                 all.last().copied()
             }),
             1 => Some(active[0]),
@@ -388,7 +389,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         let to_add = allowed - current;
         // Bigger first; among equals, newer first when growing, older first when shrinking.
         let mut order = active.clone();
-        order.sort_by(|a, b| {
+        order.stable_sort_by(|a, b| {
             let (ra, rb) = (&self.rss[*a], &self.rss[*b]);
             let size = spec_replicas(rb).cmp(&spec_replicas(ra));
             let ts = |o: &Value| {
@@ -441,7 +442,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         if cleanable.len() <= limit {
             return;
         }
-        cleanable.sort_by_key(|i| du::revision(&self.rss[*i]));
+        cleanable.stable_sort_by_key(|i| du::revision(&self.rss[*i]));
         let diff = cleanable.len() - limit;
         for i in cleanable.into_iter().take(diff) {
             let rs = &self.rss[i];
@@ -577,7 +578,8 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             du::set_condition(&mut conditions, c);
         }
         // Upstream keeps Available before Progressing.
-        conditions.sort_by_key(|c| c.get("type").and_then(Value::as_str) != Some("Available"));
+        conditions
+            .stable_sort_by_key(|c| c.get("type").and_then(Value::as_str) != Some("Available"));
         let mut status = json!({
             "observedGeneration": generation,
             "replicas": replicas,

@@ -9,6 +9,7 @@
 use serde_json::{json, Value};
 
 use super::controller_utils::DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY;
+use crate::sim::sort::StableSort;
 
 pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 pub const DESIRED_REPLICAS_ANNOTATION: &str = "deployment.kubernetes.io/desired-replicas";
@@ -267,7 +268,7 @@ pub fn equal_ignore_hash(a: &Value, b: &Value) -> bool {
 
 /// Sorted oldest first by creation time, then name (`ReplicaSetsByCreationTimestamp`).
 pub fn sort_by_creation(rss: &mut [&Value]) {
-    rss.sort_by(|a, b| {
+    rss.stable_sort_by(|a, b| {
         let ts = |o: &Value| {
             o.pointer("/metadata/creationTimestamp")
                 .and_then(Value::as_str)

@@ -17,6 +17,7 @@ use super::{credentials, request, WorkQueue};
 use crate::sim::api::selector::LabelSelector;
 use crate::sim::apiserver::{Credentials, Verb};
 use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::sort::StableSort;
 use crate::sim::trace::{Actor, Seq};
 
 #[derive(Default)]
@@ -154,8 +155,8 @@ pub fn subsets_for(svc: &Value, pods: &[Value]) -> Vec<Value> {
     groups
         .into_values()
         .map(|(ports, mut ready, mut not_ready)| {
-            ready.sort_by(by_ip);
-            not_ready.sort_by(by_ip);
+            ready.stable_sort_by(by_ip);
+            not_ready.stable_sort_by(by_ip);
             let mut subset = json!({});
             if !ready.is_empty() {
                 subset["addresses"] = json!(ready);

@@ -19,6 +19,7 @@ use super::endpoints::{find_port, selected_pods, service_selector, target_ref};
 use super::{credentials, request, WorkQueue};
 use crate::sim::apiserver::{Credentials, Verb};
 use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::sort::StableSort;
 use crate::sim::trace::{Actor, Seq};
 
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
@@ -79,7 +80,8 @@ pub fn desired_slices(svc: &Value, pods: &[Value]) -> BTreeMap<String, (Vec<Valu
         entry.1.push(pod_to_endpoint(pod));
     }
     for (_, endpoints) in groups.values_mut() {
-        endpoints.sort_by(|a, b| a["addresses"][0].as_str().cmp(&b["addresses"][0].as_str()));
+        endpoints
+            .stable_sort_by(|a, b| a["addresses"][0].as_str().cmp(&b["addresses"][0].as_str()));
     }
     groups
 }

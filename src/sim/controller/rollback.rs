@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::controller_utils::{is_controlled_by, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY};
 use super::deployment_util::{self as du, template_without_hash};
+use crate::sim::sort::StableSort;
 
 /// Annotations kubectl does not copy from the ReplicaSet to the Deployment.
 
@@ -33,7 +34,7 @@ pub fn undo_patch(
         .iter()
         .filter(|rs| is_controlled_by(rs, deployment))
         .collect();
-    owned.sort_by_key(|rs| du::revision(rs));
+    owned.stable_sort_by_key(|rs| du::revision(rs));
     let target = if to_revision == 0 {
         // The previous revision: the second highest.
         if owned.len() < 2 {

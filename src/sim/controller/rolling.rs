@@ -8,6 +8,7 @@
 
 use super::deployment::DeploymentSync;
 use super::deployment_util::{self as du, spec_replicas, status_i64};
+use crate::sim::sort::StableSort;
 
 impl DeploymentSync<'_, '_> {
     /// `rolloutRolling`.
@@ -99,7 +100,7 @@ impl DeploymentSync<'_, '_> {
 
     fn old_by_creation(&self) -> Vec<usize> {
         let mut old = self.old_indices();
-        old.sort_by_key(|i| {
+        old.stable_sort_by_key(|i| {
             let rs = &self.rss[*i];
             (
                 rs.pointer("/metadata/creationTimestamp")

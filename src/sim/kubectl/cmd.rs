@@ -22,6 +22,7 @@ use crate::sim::api::resources::{by_kind, lookup, ResourceInfo, RESOURCES};
 use crate::sim::apiserver::request::{
     ApiError, ApiRequest, Credentials, PatchType, StatusReason, Verb,
 };
+use crate::sim::sort::StableSort;
 
 /// What a kubectl run can reach: the cluster, the heredoc body as stdin, and files.
 pub struct Ctx<'a> {
@@ -1523,7 +1524,7 @@ fn api_resources() -> String {
     ]];
     let mut sorted: Vec<&ResourceInfo> = RESOURCES.iter().collect();
     // kubectl sorts by group (core first), then by name.
-    sorted.sort_by(|a, b| (a.group, a.plural).cmp(&(b.group, b.plural)));
+    sorted.stable_sort_by(|a, b| (a.group, a.plural).cmp(&(b.group, b.plural)));
     for r in sorted {
         rows.push(vec![
             r.plural.to_string(),

@@ -15,6 +15,7 @@ use super::logs::{parse_args, str_at, usage_error};
 use super::table::{human_duration, parse_rfc3339};
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
+use crate::sim::sort::StableSort;
 
 /// Go's text/tabwriter (minwidth 0, padding 2), as describe's `tabbedString` uses it: a cell
 /// is text ended by a tab; a column's width is set per block of consecutive lines having it.
@@ -147,7 +148,7 @@ fn events(ctx: &mut Ctx, kind: &str, namespace: Option<&str>, name: &str) -> Str
             str_at(e, "/involvedObject/kind") == kind && str_at(e, "/involvedObject/name") == name
         })
         .collect();
-    evs.sort_by_key(|e| {
+    evs.stable_sort_by_key(|e| {
         (
             parse_rfc3339(str_at(e, "/lastTimestamp")).unwrap_or(0),
             str_at(e, "/metadata/name").to_string(),

@@ -22,6 +22,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
+use crate::sim::sort::StableSort;
 use serde_json::{Number, Value};
 
 /// How deep `{range}` blocks may nest before the template is refused.
@@ -953,7 +954,7 @@ fn go_type(v: &Value) -> &'static str {
 
 fn sorted_entries(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries.stable_sort_by(|a, b| a.0.cmp(b.0));
     entries
 }
 

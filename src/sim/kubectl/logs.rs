@@ -16,6 +16,7 @@ use super::cmd::Ctx;
 use super::errors::api_error_text;
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
+use crate::sim::sort::StableSort;
 
 /// One flag a node-side command accepts: long name, shorthand, takes a value.
 pub(super) type FlagDef = (&'static str, Option<char>, bool);
@@ -166,7 +167,7 @@ pub(super) fn resolve_pod(
         .unwrap_or_default();
     // kubectl sorts by "most likely to have useful logs": running before pending.
     let mut ranked: Vec<&Value> = pods.iter().collect();
-    ranked.sort_by_key(|p| {
+    ranked.stable_sort_by_key(|p| {
         (
             str_at(p, "/status/phase") != "Running",
             str_at(p, "/metadata/name").to_string(),

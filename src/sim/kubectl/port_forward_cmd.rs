@@ -23,6 +23,7 @@ use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
 use crate::sim::cluster::Cluster;
 use crate::sim::component::Lister;
 use crate::sim::network::port_forward::{forwarding_lines, handling_connection_line, parse_port};
+use crate::sim::sort::StableSort;
 
 /// First local port handed out for `:REMOTE`.
 const AUTO_LOCAL_PORT_FIRST: u16 = 33000;
@@ -106,7 +107,7 @@ fn service_pod(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<(Value, Val
         .and_then(|r| r.body.get("items").and_then(Value::as_array).cloned())
         .unwrap_or_default();
     let mut ranked: Vec<&Value> = pods.iter().collect();
-    ranked.sort_by_key(|p| {
+    ranked.stable_sort_by_key(|p| {
         (
             str_at(p, "/status/phase") != "Running",
             str_at(p, "/metadata/name").to_string(),

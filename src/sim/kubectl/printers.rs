@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::jsonpath::{go_quote, go_sharp_v, go_v, natural_less, relaxed_expression, JsonPath};
 use super::table::tabwrite;
+use crate::sim::sort::StableSort;
 
 /// A template printer chosen by `-o`.
 #[derive(Clone, Debug)]
@@ -262,7 +263,7 @@ fn sort_with<T>(
         ));
     }
     let mut keyed: Vec<(Option<Value>, T)> = keys.into_iter().zip(items.drain(..)).collect();
-    keyed.sort_by(|(a, _), (b, _)| match (a, b) {
+    keyed.stable_sort_by(|(a, _), (b, _)| match (a, b) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,

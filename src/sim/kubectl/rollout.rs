@@ -21,6 +21,7 @@ use crate::sim::clock::{rfc3339_from_unix, Ticks, TICKS_PER_SECOND};
 use crate::sim::controller::controller_utils::is_controlled_by;
 use crate::sim::controller::deployment_util::{self as du};
 use crate::sim::controller::rollback::undo_patch;
+use crate::sim::sort::StableSort;
 
 /// How long `rollout status` without `--timeout` may wait, in simulated time: past the default
 /// `progressDeadlineSeconds` (600 s), so a stuck rollout ends with the controller's verdict.
@@ -266,7 +267,7 @@ fn owned_replica_sets(ctx: &mut Ctx, d: &Value, ns: &str) -> Result<Vec<Value>, 
         .into_iter()
         .filter(|rs| is_controlled_by(rs, d))
         .collect();
-    rss.sort_by_key(du::revision);
+    rss.stable_sort_by_key(du::revision);
     Ok(rss)
 }
 

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
 use crate::sim::rng::Rng;
+use crate::sim::sort::StableSort;
 
 /// What the kubelet passes to `RunPodSandbox`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -367,7 +368,7 @@ impl ScriptedRuntime {
                 });
             }
         }
-        self.pending.sort_by_key(|e| match e {
+        self.pending.stable_sort_by_key(|e| match e {
             CriEvent::PullCompleted { finished_tick, .. }
             | CriEvent::PullFailed { finished_tick, .. }
             | CriEvent::ContainerExited { finished_tick, .. } => *finished_tick,

@@ -14,6 +14,7 @@ use crate::sim::clock::{seconds_to_ticks, Ticks, TICKS_PER_SECOND};
 
 use super::cri::ImageInfo;
 use super::status::timestamp;
+use crate::sim::sort::StableSort;
 
 pub const LEASE_DURATION_SECONDS: u64 = 40;
 pub const LEASE_RENEW_INTERVAL_TICKS: Ticks = seconds_to_ticks(10);
@@ -156,7 +157,7 @@ pub fn conditions(
 /// `status.images`, largest first as upstream sorts them.
 pub fn images_json(images: &[ImageInfo]) -> Value {
     let mut sorted: Vec<&ImageInfo> = images.iter().collect();
-    sorted.sort_by(|a, b| {
+    sorted.stable_sort_by(|a, b| {
         b.size_bytes
             .cmp(&a.size_bytes)
             .then(a.repo_digest.cmp(&b.repo_digest))

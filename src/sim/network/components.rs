@@ -13,8 +13,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Service;
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use crate::sim::api::core_v1::EndpointSlice;
+use crate::sim::api::core_v1::Service;
 
 use super::dns::ClusterDns;
 use super::proxy::{build_rules, service_ports, ProxyConfig, ProxyRules};

@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
-use k8s_openapi::api::core::v1::Service;
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use crate::sim::api::core_v1::EndpointSlice;
+use crate::sim::api::core_v1::Service;
 
 use super::proxy::{endpoints_by_port, proxied_cluster_ip};
 use super::{CLUSTER_DNS_IP, CLUSTER_DOMAIN};

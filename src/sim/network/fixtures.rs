@@ -4,8 +4,8 @@
 //!
 //! They go through JSON, as objects do in the rest of the core, so the shapes are the API's.
 
-use k8s_openapi::api::core::v1::Service;
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use crate::sim::api::core_v1::EndpointSlice;
+use crate::sim::api::core_v1::Service;
 use serde_json::{json, Value};
 
 pub struct ServiceBuilder(Value);

@@ -8,9 +8,9 @@
 //! ([`route`]) and `kubectl port-forward` ([`port_forward`]).
 //!
 //! Simplified: IPv4 single-stack only; nothing here talks to the apiserver. Every function takes
-//! typed `k8s_openapi` objects (Service, EndpointSlice, Pod) and returns values, so the components
-//! that later wire this in (kube-proxy per node, coredns, the kubelet's CNI call) decide when to
-//! call it and what to trace. Randomness only comes from the caller's [`crate::sim::rng::Rng`].
+//! typed objects (the Service, EndpointSlice and Pod views of [`crate::sim::api::core_v1`]) and
+//! returns values, so the components that later wire this in (kube-proxy per node, coredns, the
+//! kubelet's CNI call) decide when to call it and what to trace. Randomness only comes from the caller's [`crate::sim::rng::Rng`].
 
 pub mod chain_hash;
 pub mod cidr;

@@ -7,7 +7,7 @@
 //!
 //! Simplified: a named `targetPort` must be resolved by the caller; only numbers are handled.
 
-use k8s_openapi::api::core::v1::Service;
+use crate::sim::api::core_v1::Service;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// One `LOCAL:REMOTE` pair.

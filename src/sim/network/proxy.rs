@@ -26,12 +26,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use k8s_openapi::api::core::v1::Service;
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use crate::sim::api::core_v1::EndpointSlice;
+use crate::sim::api::core_v1::Service;
 
 use super::chain_hash;
 use super::cidr::Ipv4Cidr;
 use super::iptables::{Match, Protocol, Rule, Table, Target};
+use crate::sim::sort::StableSort;
 
 pub const KUBE_SERVICES: &str = "KUBE-SERVICES";
 pub const KUBE_NODEPORTS: &str = "KUBE-NODEPORTS";
@@ -269,7 +270,7 @@ pub fn service_ports(services: &[Service], slices: &[EndpointSlice]) -> Vec<Serv
             });
         }
     }
-    out.sort_by_key(|a| a.name_string());
+    out.stable_sort_by_key(|a| a.name_string());
     out
 }
 

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use k8s_openapi::api::core::v1::Service;
+use crate::sim::api::core_v1::Service;
 
 use super::cidr::Ipv4Cidr;
 use crate::sim::rng::Rng;

@@ -21,6 +21,7 @@ use super::logs::{LogLine, Stream};
 use super::registry::{Base, ImageSpec};
 use super::shell::{format_date, Files, Shell, ShellEnv, Yield, MONTHS};
 use crate::sim::clock::{rfc3339_from_unix, Ticks, TICKS_PER_SECOND};
+use crate::sim::sort::StableSort;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Signal {
@@ -906,7 +907,9 @@ impl Process {
         };
         let _ = exit_code;
         self.stopping = true;
-        self.scheduled.make_contiguous().sort_by_key(|(t, _, _)| *t);
+        self.scheduled
+            .make_contiguous()
+            .stable_sort_by_key(|(t, _, _)| *t);
     }
 
     /// Is something listening on `port` now? (what a tcpSocket probe asks)

@@ -32,6 +32,7 @@ use super::registry::{ImageSpec, PullError, Registries};
 use super::shell::Files;
 use crate::sim::clock::{Ticks, DEFAULT_EPOCH_UNIX_SECONDS, TICKS_PER_SECOND};
 use crate::sim::rng::Rng;
+use crate::sim::sort::StableSort;
 
 /// The sandbox image kubeadm 1.32 configures.
 pub const SANDBOX_IMAGE: &str = "registry.k8s.io/pause:3.10";
@@ -567,7 +568,7 @@ impl Runtime {
 
     pub(super) fn sandboxes_newest_first(&self) -> Vec<&PodSandbox> {
         let mut v: Vec<&PodSandbox> = self.sandboxes.values().collect();
-        v.sort_by(|a, b| b.created_tick.cmp(&a.created_tick).then(a.id.cmp(&b.id)));
+        v.stable_sort_by(|a, b| b.created_tick.cmp(&a.created_tick).then(a.id.cmp(&b.id)));
         v
     }
 
@@ -851,7 +852,7 @@ impl Runtime {
             .values()
             .filter(|c| pod_sandbox_id.is_none_or(|p| c.pod_sandbox_id == p))
             .collect();
-        v.sort_by(|a, b| b.created_tick.cmp(&a.created_tick).then(a.id.cmp(&b.id)));
+        v.stable_sort_by(|a, b| b.created_tick.cmp(&a.created_tick).then(a.id.cmp(&b.id)));
         v
     }
 
@@ -872,7 +873,7 @@ impl Runtime {
             .values()
             .filter(|c| c.pod_sandbox_id == pod_sandbox_id && c.config.name == name)
             .collect();
-        attempts.sort_by_key(|c| (c.config.attempt, c.created_tick));
+        attempts.stable_sort_by_key(|c| (c.config.attempt, c.created_tick));
         let n = attempts.len();
         if previous {
             n.checked_sub(2).and_then(|i| attempts.get(i).copied())

@@ -9,6 +9,7 @@
 use super::cri::{ContainerState, PodSandboxState, Runtime};
 use super::reference::parse_image_ref;
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
+use crate::sim::sort::StableSort;
 
 /// Go's `text/tabwriter` with `padchar ' '` and no flags: every column but the last is padded to
 /// its widest cell plus `padding`, and at least `min_width`.
@@ -155,7 +156,7 @@ pub fn crictl_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
 pub fn crictl_images(runtime: &Runtime) -> String {
     let mut images: Vec<_> = runtime.images().images().collect();
     let first = |set: &std::collections::BTreeSet<String>| set.iter().next().cloned();
-    images.sort_by(|a, b| match (first(&a.repo_tags), first(&b.repo_tags)) {
+    images.stable_sort_by(|a, b| match (first(&a.repo_tags), first(&b.repo_tags)) {
         (Some(x), Some(y)) => x.cmp(&y),
         _ => match (first(&a.repo_digests), first(&b.repo_digests)) {
             (Some(x), Some(y)) => x.cmp(&y),
@@ -320,7 +321,7 @@ pub fn docker_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
             ],
         });
     }
-    rows.sort_by(|a, b| b.created.cmp(&a.created).then(a.cells[0].cmp(&b.cells[0])));
+    rows.stable_sort_by(|a, b| b.created.cmp(&a.created).then(a.cells[0].cmp(&b.cells[0])));
     let mut table = vec![[
         "CONTAINER ID",
         "IMAGE",
@@ -359,7 +360,7 @@ pub fn docker_images(runtime: &Runtime, now: Ticks) -> String {
             entries.push((created, repo, tag, id.clone(), image.spec.unpacked_bytes));
         }
     }
-    entries.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    entries.stable_sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let mut rows = vec![["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]
         .map(String::from)
         .to_vec()];

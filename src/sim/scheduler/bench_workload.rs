@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::sim::api::core_v1::Pod;
 
 use crate::sim::rng::Rng;
 use crate::sim::scheduler::testing::{node, pod};

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::framework::Status;
+use crate::sim::sort::StableSort;
 
 /// `NoNodeAvailableMsg` + the reasons + the PostFilter message.
 pub fn fit_error_message<'a>(
@@ -46,7 +47,7 @@ pub fn reason_histogram<'a>(statuses: impl Iterator<Item = &'a Status>) -> Vec<S
         .into_iter()
         .map(|(r, c)| format!("{c} {r}"))
         .collect();
-    entries.sort();
+    entries.stable_sort();
     entries
 }
 

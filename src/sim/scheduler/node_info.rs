@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Node, Pod, Taint};
+use crate::sim::api::core_v1::{Node, Pod, Taint};
 
 use super::labels::Labels;
 use super::quantity;
@@ -123,7 +123,7 @@ impl PodInfo {
         format!("{}/{}", self.namespace, self.name)
     }
 
-    pub fn spec(&self) -> Option<&k8s_openapi::api::core::v1::PodSpec> {
+    pub fn spec(&self) -> Option<&crate::sim::api::core_v1::PodSpec> {
         self.pod.spec.as_ref()
     }
 

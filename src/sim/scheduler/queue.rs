@@ -23,7 +23,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::sim::api::core_v1::Pod;
 use serde::{Deserialize, Serialize};
 
 use super::framework::ClusterEvent;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::sim::api::core_v1::Pod;
 
 use super::fit_error::fit_error_message;
 use super::framework::{
@@ -23,6 +23,7 @@ use super::record::{
     PluginScore, TieBreak,
 };
 use crate::sim::rng::Rng;
+use crate::sim::sort::StableSort;
 
 /// `ErrNoNodesAvailable`.
 pub const NO_NODES_AVAILABLE: &str = "no nodes available to schedule pods";
@@ -328,7 +329,7 @@ fn failure_of(
     rejected: &BTreeMap<usize, Status>,
 ) -> Failure {
     let mut plugins: Vec<String> = rejected.values().map(|s| s.plugin.to_string()).collect();
-    plugins.sort();
+    plugins.stable_sort();
     plugins.dedup();
     let mut histogram: BTreeMap<&str, usize> = BTreeMap::new();
     if pre_filter_msg.is_none() {
@@ -342,7 +343,7 @@ fn failure_of(
         .into_iter()
         .map(|(r, c)| (r.to_string(), c))
         .collect();
-    reasons.sort_by_key(|(r, c)| format!("{c} {r}"));
+    reasons.stable_sort_by_key(|(r, c)| format!("{c} {r}"));
     Failure {
         message: fit_error_message(n, pre_filter_msg, rejected.values(), None),
         unschedulable_plugins: plugins,

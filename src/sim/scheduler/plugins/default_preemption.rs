@@ -25,6 +25,7 @@ use crate::sim::scheduler::framework::{Code, CycleState, ExtensionPoint, Plugin,
 use crate::sim::scheduler::node_info::{PodInfo, Snapshot};
 use crate::sim::scheduler::record::{CandidateRecord, PreemptionRecord};
 use crate::sim::scheduler::schedule_one::{active_filters, run_filter, run_pre_filter};
+use crate::sim::sort::StableSort;
 
 pub const NAME: &str = "DefaultPreemption";
 pub const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
@@ -124,7 +125,7 @@ pub fn select_victims_on_node(
     if !status.is_success() {
         return Err(status);
     }
-    potential.sort_by(more_important_first);
+    potential.stable_sort_by(more_important_first);
     let mut victims = Vec::new();
     for candidate in potential {
         trial.add_pod_info(candidate.clone());
@@ -249,7 +250,7 @@ mod tests {
     use super::*;
     use crate::sim::scheduler::testing::{node, pod};
 
-    fn snapshot(existing: Vec<k8s_openapi::api::core::v1::Pod>) -> Snapshot {
+    fn snapshot(existing: Vec<crate::sim::api::core_v1::Pod>) -> Snapshot {
         Snapshot::from_objects(vec![node("node1").cpu("1").memory("1Gi").build()], existing)
     }
 

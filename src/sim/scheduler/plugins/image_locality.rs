@@ -64,7 +64,7 @@ mod tests {
     use super::*;
     use crate::sim::scheduler::testing::{node, pod, score_each};
 
-    fn nodes() -> Vec<k8s_openapi::api::core::v1::Node> {
+    fn nodes() -> Vec<crate::sim::api::core_v1::Node> {
         vec![
             node("node1")
                 .image(&["gcr.io/40:latest", "gcr.io/40:v1"], 40 * MB)

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{PodAffinityTerm, WeightedPodAffinityTerm};
+use crate::sim::api::core_v1::{PodAffinityTerm, WeightedPodAffinityTerm};
 
 use crate::sim::scheduler::framework::{
     ClusterEvent, CycleState, ExtensionPoint, NodeScore, Plugin, Status, MAX_NODE_SCORE,
@@ -354,7 +354,7 @@ mod tests {
     use crate::sim::scheduler::framework::Code;
     use crate::sim::scheduler::testing::{filter_each, node, pod, score_each};
 
-    fn nodes() -> Vec<k8s_openapi::api::core::v1::Node> {
+    fn nodes() -> Vec<crate::sim::api::core_v1::Node> {
         vec![
             node("machine1")
                 .label("region", "r1")

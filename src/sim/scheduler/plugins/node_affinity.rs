@@ -143,10 +143,10 @@ impl Plugin for NodeAffinity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::scheduler::testing::{filter_one, node, pod, score_each};
-    use k8s_openapi::api::core::v1::{
+    use crate::sim::api::core_v1::{
         Affinity, NodeAffinity as K8sNodeAffinity, NodeSelector, NodeSelectorTerm,
     };
+    use crate::sim::scheduler::testing::{filter_one, node, pod, score_each};
 
     #[test]
     fn filter_follows_upstream_cases() {

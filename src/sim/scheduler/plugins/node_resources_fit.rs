@@ -205,7 +205,7 @@ mod tests {
         b
     }
 
-    fn with_init(b: PodBuilder, cpu: i64, mem: i64) -> k8s_openapi::api::core::v1::Pod {
+    fn with_init(b: PodBuilder, cpu: i64, mem: i64) -> crate::sim::api::core_v1::Pod {
         let init = res("init", cpu, mem).build();
         let mut p = b.build();
         if let (Some(spec), Some(init_spec)) = (p.spec.as_mut(), init.spec) {
@@ -219,7 +219,7 @@ mod tests {
         // Node: 10 milli-CPU, 20 bytes of memory, 32 pods, as upstream's makeAllocatableResources(10, 20, 32).
         type Case<'a> = (
             &'a str,
-            k8s_openapi::api::core::v1::Pod,
+            crate::sim::api::core_v1::Pod,
             (i64, i64),
             Vec<&'a str>,
         );

@@ -3,7 +3,7 @@
 //!
 //! Mirrors: `pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go`.
 
-use k8s_openapi::api::core::v1::Taint;
+use crate::sim::api::core_v1::Taint;
 
 use crate::sim::scheduler::framework::{ClusterEvent, CycleState, ExtensionPoint, Plugin, Status};
 use crate::sim::scheduler::labels::tolerated;

@@ -429,11 +429,11 @@ mod tests {
     use crate::sim::scheduler::framework::Code;
     use crate::sim::scheduler::testing::{filter_each, node, pod, score_each};
 
-    fn zoned(name: &str, zone: &str) -> k8s_openapi::api::core::v1::Node {
+    fn zoned(name: &str, zone: &str) -> crate::sim::api::core_v1::Node {
         node(name).label("zone", zone).build()
     }
 
-    fn foo(name: &str, on: &str) -> k8s_openapi::api::core::v1::Pod {
+    fn foo(name: &str, on: &str) -> crate::sim::api::core_v1::Pod {
         pod(name).label("foo", "").node_name(on).build()
     }
 

@@ -4,7 +4,7 @@
 //! Mirrors: `pkg/scheduler/framework/plugins/tainttoleration/taint_toleration.go`.
 //! Simplified: no QueueingHint (a node update requeues every pod this plugin rejected).
 
-use k8s_openapi::api::core::v1::{Taint, Toleration};
+use crate::sim::api::core_v1::{Taint, Toleration};
 
 use crate::sim::scheduler::framework::{
     default_normalize_score, ClusterEvent, CycleState, ExtensionPoint, NodeScore, Plugin, Status,

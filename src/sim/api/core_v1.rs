@@ -1,0 +1,363 @@
+//! Lean typed views of the kinds the scheduler and the network components read: Pod, Node,
+//! Service and EndpointSlice.
+//!
+//! Mirrors: the `k8s-openapi` structs of the same names (`api::core::v1`, `api::discovery::v1`,
+//! `ObjectMeta`): same type names, field names, field types and wire names, and the same decoding
+//! rules (unknown keys ignored, `null` or a missing required field read as its default). Leaf types
+//! (Affinity, Toleration, Taint, ContainerPort, ServicePort, OwnerReference, quantities, ...) are
+//! `k8s-openapi`'s own, re-exported here.
+//! Simplified: fields that no reader here looks at (volumes, probes, env, security contexts,
+//! container statuses, conditions, addresses, node system info, managedFields, ...) are left out.
+//! Why: every `Deserialize` of a `k8s-openapi` type tree is monomorphised with serde_json's Value
+//! deserializer; the whole Pod and Node trees (every volume source, probe and status type)
+//! measured as the largest block of the wasm module (README, "Size"). The `apiVersion`/`kind`
+//! check of the typed decoders is not repeated: these views are only read from watch events of
+//! their own resource. A reader that needs another field adds it here, with its wire name.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+pub use k8s_openapi::api::core::v1::{
+    Affinity, ContainerImage, ContainerPort, LoadBalancerStatus, NodeAffinity, NodeSelector,
+    NodeSelectorRequirement, NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity,
+    PreferredSchedulingTerm, ResourceRequirements, ServicePort, Taint, Toleration,
+    TopologySpreadConstraint, WeightedPodAffinityTerm,
+};
+pub use k8s_openapi::api::discovery::v1::{EndpointConditions, EndpointPort};
+pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+
+/// A required field of a `k8s-openapi` type: `null` or missing reads as its default, as there.
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// `Pod` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Pod {
+    #[serde(rename = "metadata", deserialize_with = "null_default")]
+    pub metadata: ObjectMeta,
+    #[serde(rename = "spec")]
+    pub spec: Option<PodSpec>,
+    #[serde(rename = "status")]
+    pub status: Option<PodStatus>,
+}
+
+/// `PodSpec` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PodSpec {
+    #[serde(rename = "activeDeadlineSeconds")]
+    pub active_deadline_seconds: Option<i64>,
+    #[serde(rename = "affinity")]
+    pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
+    #[serde(rename = "automountServiceAccountToken")]
+    pub automount_service_account_token: Option<bool>,
+    #[serde(rename = "containers", deserialize_with = "null_default")]
+    pub containers: Vec<Container>,
+    #[serde(rename = "dnsPolicy")]
+    pub dns_policy: Option<String>,
+    #[serde(rename = "enableServiceLinks")]
+    pub enable_service_links: Option<bool>,
+    #[serde(rename = "hostIPC")]
+    pub host_ipc: Option<bool>,
+    #[serde(rename = "hostNetwork")]
+    pub host_network: Option<bool>,
+    #[serde(rename = "hostPID")]
+    pub host_pid: Option<bool>,
+    #[serde(rename = "hostUsers")]
+    pub host_users: Option<bool>,
+    #[serde(rename = "hostname")]
+    pub hostname: Option<String>,
+    #[serde(rename = "hostnameOverride")]
+    pub hostname_override: Option<String>,
+    #[serde(rename = "initContainers")]
+    pub init_containers: Option<Vec<Container>>,
+    #[serde(rename = "nodeName")]
+    pub node_name: Option<String>,
+    #[serde(rename = "nodeSelector")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    #[serde(rename = "overhead")]
+    pub overhead: Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    #[serde(rename = "preemptionPolicy")]
+    pub preemption_policy: Option<String>,
+    #[serde(rename = "priority")]
+    pub priority: Option<i32>,
+    #[serde(rename = "priorityClassName")]
+    pub priority_class_name: Option<String>,
+    #[serde(rename = "resources")]
+    pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
+    #[serde(rename = "restartPolicy")]
+    pub restart_policy: Option<String>,
+    #[serde(rename = "runtimeClassName")]
+    pub runtime_class_name: Option<String>,
+    #[serde(rename = "schedulerName")]
+    pub scheduler_name: Option<String>,
+    #[serde(rename = "serviceAccount")]
+    pub service_account: Option<String>,
+    #[serde(rename = "serviceAccountName")]
+    pub service_account_name: Option<String>,
+    #[serde(rename = "setHostnameAsFQDN")]
+    pub set_hostname_as_fqdn: Option<bool>,
+    #[serde(rename = "shareProcessNamespace")]
+    pub share_process_namespace: Option<bool>,
+    #[serde(rename = "subdomain")]
+    pub subdomain: Option<String>,
+    #[serde(rename = "terminationGracePeriodSeconds")]
+    pub termination_grace_period_seconds: Option<i64>,
+    #[serde(rename = "tolerations")]
+    pub tolerations: Option<Vec<k8s_openapi::api::core::v1::Toleration>>,
+    #[serde(rename = "topologySpreadConstraints")]
+    pub topology_spread_constraints:
+        Option<Vec<k8s_openapi::api::core::v1::TopologySpreadConstraint>>,
+}
+
+/// `PodStatus` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PodStatus {
+    #[serde(rename = "allocatedResources")]
+    pub allocated_resources:
+        Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    #[serde(rename = "hostIP")]
+    pub host_ip: Option<String>,
+    #[serde(rename = "message")]
+    pub message: Option<String>,
+    #[serde(rename = "nominatedNodeName")]
+    pub nominated_node_name: Option<String>,
+    #[serde(rename = "observedGeneration")]
+    pub observed_generation: Option<i64>,
+    #[serde(rename = "phase")]
+    pub phase: Option<String>,
+    #[serde(rename = "podIP")]
+    pub pod_ip: Option<String>,
+    #[serde(rename = "qosClass")]
+    pub qos_class: Option<String>,
+    #[serde(rename = "reason")]
+    pub reason: Option<String>,
+    #[serde(rename = "resize")]
+    pub resize: Option<String>,
+    #[serde(rename = "resources")]
+    pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
+    #[serde(rename = "startTime")]
+    pub start_time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+}
+
+/// `Container` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Container {
+    #[serde(rename = "args")]
+    pub args: Option<Vec<String>>,
+    #[serde(rename = "command")]
+    pub command: Option<Vec<String>>,
+    #[serde(rename = "image")]
+    pub image: Option<String>,
+    #[serde(rename = "imagePullPolicy")]
+    pub image_pull_policy: Option<String>,
+    #[serde(rename = "name", deserialize_with = "null_default")]
+    pub name: String,
+    #[serde(rename = "ports")]
+    pub ports: Option<Vec<k8s_openapi::api::core::v1::ContainerPort>>,
+    #[serde(rename = "resources")]
+    pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
+    #[serde(rename = "restartPolicy")]
+    pub restart_policy: Option<String>,
+    #[serde(rename = "stdin")]
+    pub stdin: Option<bool>,
+    #[serde(rename = "stdinOnce")]
+    pub stdin_once: Option<bool>,
+    #[serde(rename = "terminationMessagePath")]
+    pub termination_message_path: Option<String>,
+    #[serde(rename = "terminationMessagePolicy")]
+    pub termination_message_policy: Option<String>,
+    #[serde(rename = "tty")]
+    pub tty: Option<bool>,
+    #[serde(rename = "workingDir")]
+    pub working_dir: Option<String>,
+}
+
+/// `Node` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Node {
+    #[serde(rename = "metadata", deserialize_with = "null_default")]
+    pub metadata: ObjectMeta,
+    #[serde(rename = "spec")]
+    pub spec: Option<NodeSpec>,
+    #[serde(rename = "status")]
+    pub status: Option<NodeStatus>,
+}
+
+/// `NodeSpec` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NodeSpec {
+    #[serde(rename = "externalID")]
+    pub external_id: Option<String>,
+    #[serde(rename = "podCIDR")]
+    pub pod_cidr: Option<String>,
+    #[serde(rename = "podCIDRs")]
+    pub pod_cidrs: Option<Vec<String>>,
+    #[serde(rename = "providerID")]
+    pub provider_id: Option<String>,
+    #[serde(rename = "taints")]
+    pub taints: Option<Vec<k8s_openapi::api::core::v1::Taint>>,
+    #[serde(rename = "unschedulable")]
+    pub unschedulable: Option<bool>,
+}
+
+/// `NodeStatus` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NodeStatus {
+    #[serde(rename = "allocatable")]
+    pub allocatable:
+        Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    #[serde(rename = "capacity")]
+    pub capacity: Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    #[serde(rename = "declaredFeatures")]
+    pub declared_features: Option<Vec<String>>,
+    #[serde(rename = "images")]
+    pub images: Option<Vec<k8s_openapi::api::core::v1::ContainerImage>>,
+    #[serde(rename = "phase")]
+    pub phase: Option<String>,
+    #[serde(rename = "volumesInUse")]
+    pub volumes_in_use: Option<Vec<String>>,
+}
+
+/// `Service` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Service {
+    #[serde(rename = "metadata", deserialize_with = "null_default")]
+    pub metadata: ObjectMeta,
+    #[serde(rename = "spec")]
+    pub spec: Option<ServiceSpec>,
+    #[serde(rename = "status")]
+    pub status: Option<ServiceStatus>,
+}
+
+/// `ServiceSpec` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ServiceSpec {
+    #[serde(rename = "allocateLoadBalancerNodePorts")]
+    pub allocate_load_balancer_node_ports: Option<bool>,
+    #[serde(rename = "clusterIP")]
+    pub cluster_ip: Option<String>,
+    #[serde(rename = "clusterIPs")]
+    pub cluster_ips: Option<Vec<String>>,
+    #[serde(rename = "externalIPs")]
+    pub external_ips: Option<Vec<String>>,
+    #[serde(rename = "externalName")]
+    pub external_name: Option<String>,
+    #[serde(rename = "externalTrafficPolicy")]
+    pub external_traffic_policy: Option<String>,
+    #[serde(rename = "healthCheckNodePort")]
+    pub health_check_node_port: Option<i32>,
+    #[serde(rename = "internalTrafficPolicy")]
+    pub internal_traffic_policy: Option<String>,
+    #[serde(rename = "ipFamilies")]
+    pub ip_families: Option<Vec<String>>,
+    #[serde(rename = "ipFamilyPolicy")]
+    pub ip_family_policy: Option<String>,
+    #[serde(rename = "loadBalancerClass")]
+    pub load_balancer_class: Option<String>,
+    #[serde(rename = "loadBalancerIP")]
+    pub load_balancer_ip: Option<String>,
+    #[serde(rename = "loadBalancerSourceRanges")]
+    pub load_balancer_source_ranges: Option<Vec<String>>,
+    #[serde(rename = "ports")]
+    pub ports: Option<Vec<k8s_openapi::api::core::v1::ServicePort>>,
+    #[serde(rename = "publishNotReadyAddresses")]
+    pub publish_not_ready_addresses: Option<bool>,
+    #[serde(rename = "selector")]
+    pub selector: Option<BTreeMap<String, String>>,
+    #[serde(rename = "sessionAffinity")]
+    pub session_affinity: Option<String>,
+    #[serde(rename = "trafficDistribution")]
+    pub traffic_distribution: Option<String>,
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+}
+
+/// `ServiceStatus` (core.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ServiceStatus {
+    #[serde(rename = "loadBalancer")]
+    pub load_balancer: Option<k8s_openapi::api::core::v1::LoadBalancerStatus>,
+}
+
+/// `EndpointSlice` (discovery.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct EndpointSlice {
+    #[serde(rename = "addressType", deserialize_with = "null_default")]
+    pub address_type: String,
+    #[serde(rename = "endpoints")]
+    pub endpoints: Option<Vec<Endpoint>>,
+    #[serde(rename = "metadata", deserialize_with = "null_default")]
+    pub metadata: ObjectMeta,
+    #[serde(rename = "ports")]
+    pub ports: Option<Vec<k8s_openapi::api::discovery::v1::EndpointPort>>,
+}
+
+/// `Endpoint` (discovery.v1), the fields the scheduler and network read.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Endpoint {
+    #[serde(rename = "addresses", deserialize_with = "null_default")]
+    pub addresses: Vec<String>,
+    #[serde(rename = "conditions")]
+    pub conditions: Option<k8s_openapi::api::discovery::v1::EndpointConditions>,
+    #[serde(rename = "deprecatedTopology")]
+    pub deprecated_topology: Option<BTreeMap<String, String>>,
+    #[serde(rename = "hostname")]
+    pub hostname: Option<String>,
+    #[serde(rename = "nodeName")]
+    pub node_name: Option<String>,
+    #[serde(rename = "zone")]
+    pub zone: Option<String>,
+}
+
+/// `ObjectMeta` (meta.v1), without `managedFields`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ObjectMeta {
+    #[serde(rename = "annotations")]
+    pub annotations: Option<BTreeMap<String, String>>,
+    #[serde(rename = "creationTimestamp")]
+    pub creation_timestamp: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    #[serde(rename = "deletionGracePeriodSeconds")]
+    pub deletion_grace_period_seconds: Option<i64>,
+    #[serde(rename = "deletionTimestamp")]
+    pub deletion_timestamp: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    #[serde(rename = "finalizers")]
+    pub finalizers: Option<Vec<String>>,
+    #[serde(rename = "generateName")]
+    pub generate_name: Option<String>,
+    #[serde(rename = "generation")]
+    pub generation: Option<i64>,
+    #[serde(rename = "labels")]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(rename = "name")]
+    pub name: Option<String>,
+    #[serde(rename = "namespace")]
+    pub namespace: Option<String>,
+    #[serde(rename = "ownerReferences")]
+    pub owner_references:
+        Option<Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>>,
+    #[serde(rename = "resourceVersion")]
+    pub resource_version: Option<String>,
+    #[serde(rename = "selfLink")]
+    pub self_link: Option<String>,
+    #[serde(rename = "uid")]
+    pub uid: Option<String>,
+}
