@@ -124,6 +124,9 @@ pub struct PodStatus {
     #[serde(rename = "allocatedResources")]
     pub allocated_resources:
         Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    /// Read by the scheduler, which writes `PodScheduled=False` only when it changes.
+    #[serde(rename = "conditions")]
+    pub conditions: Option<Vec<k8s_openapi::api::core::v1::PodCondition>>,
     #[serde(rename = "hostIP")]
     pub host_ip: Option<String>,
     #[serde(rename = "message")]

@@ -399,6 +399,7 @@ impl SchedulingQueue {
 }
 
 /// Upstream's `isPodUpdated`: did anything but the status and the bookkeeping fields change?
+/// (The lean ObjectMeta has no managedFields to strip.)
 /// A status-only write (the scheduler's own `PodScheduled=False`) cannot make a pod schedulable,
 /// so it does not move it out of the unschedulable pods.
 fn is_pod_updated(old: &Pod, new: &Pod) -> bool {
@@ -406,7 +407,6 @@ fn is_pod_updated(old: &Pod, new: &Pod) -> bool {
         let mut metadata = pod.metadata.clone();
         metadata.resource_version = None;
         metadata.generation = None;
-        metadata.managed_fields = None;
         metadata.finalizers = None;
         metadata
     };
