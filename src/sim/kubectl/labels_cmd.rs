@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 
 use super::cmd::Ctx;
 use super::verb_util::{self as vu, error, usage_error, DryRun, Flag, Takes};
-use super::yaml::{to_json, to_yaml};
 use super::Output;
 use crate::sim::apiserver::patch::merge_patch;
 use crate::sim::apiserver::request::PatchType;
@@ -128,12 +127,10 @@ pub fn run(args: &[String], ctx: &mut Ctx, what: What) -> Output {
             What::Annotations => ANNOTATE_HELP,
         });
     }
-    let format = p.value("output").unwrap_or("").to_string();
-    if !matches!(format.as_str(), "" | "yaml" | "json" | "name") {
-        return error(&format!(
-            "unable to match a printer suitable for the output format \"{format}\", allowed formats are: json,name,yaml"
-        ));
-    }
+    let format = match vu::output_format(&p) {
+        Ok(f) => f,
+        Err(out) => return out,
+    };
     let (dry, warning) = match vu::dry_run(&p) {
         Ok(d) => d,
         Err(out) => return out,
@@ -229,12 +226,12 @@ pub fn run(args: &[String], ctx: &mut Ctx, what: What) -> Output {
             What::Labels if !overwrite && after_map.len() < current.len() => "unlabeled",
             What::Labels => "labeled",
         };
-        out.stdout.push_str(&match format.as_str() {
-            "yaml" => to_yaml(&after),
-            "json" => to_json(&after),
-            "name" => format!("{}\n", target.reference()),
-            _ => format!("{} {word}{}\n", target.reference(), dry.suffix()),
-        });
+        out.stdout.push_str(&vu::print_result(
+            &after,
+            &target.reference(),
+            &format,
+            &format!("{word}{}", dry.suffix()),
+        ));
     }
     out
 }

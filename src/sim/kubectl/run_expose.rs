@@ -14,7 +14,6 @@ use serde_json::{json, Map, Value};
 use super::cmd::Ctx;
 use super::errors::api_error_text;
 use super::verb_util::{self as vu, error, usage_error, DryRun, Flag, Takes, Target};
-use super::yaml::{to_json, to_yaml};
 use super::Output;
 use crate::sim::api::resources::lookup;
 use crate::sim::apiserver::request::Verb;
@@ -36,28 +35,6 @@ const RUN_FLAGS: &[Flag] = &[
     ("attach", None, Takes::Bool),
     ("expose", None, Takes::Bool),
 ];
-
-/// Output formats the create-like verbs print.
-fn check_output(p: &vu::Parsed) -> Result<String, Output> {
-    let format = p.value("output").unwrap_or("").to_string();
-    if matches!(format.as_str(), "" | "yaml" | "json" | "name") {
-        Ok(format)
-    } else {
-        Err(error(&format!(
-            "unable to match a printer suitable for the output format \"{format}\", allowed formats are: json,name,yaml"
-        )))
-    }
-}
-
-/// A created object as kubectl prints it: `pod/kubia created`, or the object for `-o`.
-fn print_object(obj: &Value, reference: &str, format: &str, verb: &str, dry: DryRun) -> String {
-    match format {
-        "yaml" => to_yaml(obj),
-        "json" => to_json(obj),
-        "name" => format!("{reference}\n"),
-        _ => format!("{reference} {verb}{}\n", dry.suffix()),
-    }
-}
 
 /// `k=v,k2=v2` (kubectl's `ParseLabels`).
 fn parse_pairs(spec: &str, what: &str) -> Result<Map<String, Value>, String> {
@@ -119,7 +96,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     if p.bool("help").unwrap_or(false) {
         return Output::ok(RUN_HELP);
     }
-    let format = match check_output(&p) {
+    let format = match vu::output_format(&p) {
         Ok(f) => f,
         Err(out) => return out,
     };
@@ -259,7 +236,12 @@ fn create(
         ..Output::default()
     };
     if dry == DryRun::Client {
-        out.stdout = print_object(&object, &reference, format, verb, dry);
+        out.stdout = vu::print_result(
+            &object,
+            &reference,
+            format,
+            &format!("{verb}{}", dry.suffix()),
+        );
         return out;
     }
     let mut req = vu::admin(Verb::Create, info)
@@ -268,7 +250,14 @@ fn create(
     req.dry_run = dry == DryRun::Server;
     req.field_manager = Some(field_manager.to_string());
     match ctx.backend.call(req) {
-        Ok(resp) => out.stdout = print_object(&resp.body, &reference, format, verb, dry),
+        Ok(resp) => {
+            out.stdout = vu::print_result(
+                &resp.body,
+                &reference,
+                format,
+                &format!("{verb}{}", dry.suffix()),
+            )
+        }
         Err(e) => {
             out.stderr.push_str(&api_error_text(&e));
             out.exit_code = 1;
@@ -379,7 +368,7 @@ pub fn expose(args: &[String], ctx: &mut Ctx) -> Output {
     if p.bool("help").unwrap_or(false) {
         return Output::ok(EXPOSE_HELP);
     }
-    let format = match check_output(&p) {
+    let format = match vu::output_format(&p) {
         Ok(f) => f,
         Err(out) => return out,
     };

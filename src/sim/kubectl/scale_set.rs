@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 
 use super::cmd::Ctx;
 use super::verb_util::{self as vu, error, usage_error, DryRun, Flag, Takes};
-use super::yaml::{to_json, to_yaml};
 use super::Output;
 use crate::sim::apiserver::patch::{json_patch, merge_patch, strategic_merge_patch};
 use crate::sim::apiserver::request::PatchType;
@@ -47,26 +46,6 @@ fn int_flag(path: &str, p: &vu::Parsed, long: &str) -> Result<Option<i64>, Outpu
     }
 }
 
-fn check_output(p: &vu::Parsed) -> Result<String, Output> {
-    let format = p.value("output").unwrap_or("").to_string();
-    if matches!(format.as_str(), "" | "yaml" | "json" | "name") {
-        Ok(format)
-    } else {
-        Err(error(&format!(
-            "unable to match a printer suitable for the output format \"{format}\", allowed formats are: json,name,yaml"
-        )))
-    }
-}
-
-fn print(obj: &Value, reference: &str, format: &str, line: &str) -> String {
-    match format {
-        "yaml" => to_yaml(obj),
-        "json" => to_json(obj),
-        "name" => format!("{reference}\n"),
-        _ => format!("{reference} {line}\n"),
-    }
-}
-
 /// `kubectl scale TYPE NAME --replicas=N`.
 pub fn scale(args: &[String], ctx: &mut Ctx) -> Output {
     const PATH: &str = "kubectl scale";
@@ -77,7 +56,7 @@ pub fn scale(args: &[String], ctx: &mut Ctx) -> Output {
     if p.bool("help").unwrap_or(false) {
         return Output::ok(SCALE_HELP);
     }
-    let format = match check_output(&p) {
+    let format = match vu::output_format(&p) {
         Ok(f) => f,
         Err(out) => return out,
     };
@@ -151,7 +130,7 @@ pub fn scale(args: &[String], ctx: &mut Ctx) -> Output {
                 None => continue,
             },
         };
-        out.stdout.push_str(&print(
+        out.stdout.push_str(&vu::print_result(
             &after,
             &t.reference(),
             &format,
@@ -214,7 +193,7 @@ fn set_image(args: &[String], ctx: &mut Ctx) -> Output {
     if p.bool("help").unwrap_or(false) {
         return Output::ok(SET_HELP);
     }
-    let format = match check_output(&p) {
+    let format = match vu::output_format(&p) {
         Ok(f) => f,
         Err(out) => return out,
     };
@@ -303,7 +282,7 @@ fn set_image(args: &[String], ctx: &mut Ctx) -> Output {
                 None => continue,
             },
         };
-        out.stdout.push_str(&print(
+        out.stdout.push_str(&vu::print_result(
             &after,
             &t.reference(),
             &format,
@@ -358,7 +337,7 @@ pub fn patch(args: &[String], ctx: &mut Ctx) -> Output {
     if p.bool("help").unwrap_or(false) {
         return Output::ok(PATCH_HELP);
     }
-    let format = match check_output(&p) {
+    let format = match vu::output_format(&p) {
         Ok(f) => f,
         Err(out) => return out,
     };
@@ -498,7 +477,7 @@ pub fn patch(args: &[String], ctx: &mut Ctx) -> Output {
         } else {
             "patched"
         };
-        out.stdout.push_str(&print(
+        out.stdout.push_str(&vu::print_result(
             &after,
             &t.reference(),
             &format,

@@ -398,6 +398,30 @@ pub(super) fn parse_duration_ticks(text: &str) -> Option<u64> {
     (total.is_finite() && total < 1e15).then_some(total as u64)
 }
 
+/// The `-o` formats the mutating verbs print (kubectl's `PrintFlags` for them): none, yaml,
+/// json or name; anything else is kubectl's printer error.
+pub(super) fn output_format(p: &Parsed) -> Result<String, Output> {
+    let format = p.value("output").unwrap_or("").to_string();
+    if matches!(format.as_str(), "" | "yaml" | "json" | "name") {
+        Ok(format)
+    } else {
+        Err(error(&format!(
+            "unable to match a printer suitable for the output format \"{format}\", allowed formats are: json,name,yaml"
+        )))
+    }
+}
+
+/// What a mutating verb prints for one object: `deployment.apps/web scaled` (`line` is the
+/// word after the reference), or the object for `-o yaml|json`, or the reference for `-o name`.
+pub(super) fn print_result(obj: &Value, reference: &str, format: &str, line: &str) -> String {
+    match format {
+        "yaml" => super::yaml::to_yaml(obj),
+        "json" => super::yaml::to_json(obj),
+        "name" => format!("{reference}\n"),
+        _ => format!("{reference} {line}\n"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
