@@ -659,10 +659,11 @@ impl Cluster {
                 );
                 for mut request in decision.actions {
                     request.credentials = credentials.clone();
-                    let sent = self.slots[index].events.correlate(request.clone());
+                    let repeat = self.slots[index].events.correlate(&request);
+                    let sent = repeat.as_ref().unwrap_or(&request);
                     let handled = self.submit_as(&actor, Some(decision_seq), sent.clone());
                     if handled.result.is_err() {
-                        self.slots[index].events.refused(&sent);
+                        self.slots[index].events.refused(sent);
                     }
                     self.slots[index]
                         .component

@@ -124,15 +124,13 @@ pub struct EventCorrelator {
 const MAX_CACHED_EVENTS: usize = 4096;
 
 impl EventCorrelator {
-    /// Passes a request through, unless it creates an Event this component already recorded:
-    /// then it is a merge patch of that Event's `count` and `lastTimestamp`.
-    pub fn correlate(&mut self, request: ApiRequest) -> ApiRequest {
+    /// None for a request to send as it is; for an Event this component already recorded, the
+    /// merge patch of that Event's `count` and `lastTimestamp` to send instead.
+    pub fn correlate(&mut self, request: &ApiRequest) -> Option<ApiRequest> {
         if request.verb != Verb::Create || request.resource != "events" {
-            return request;
+            return None;
         }
-        let Some(body) = request.body.as_ref() else {
-            return request;
-        };
+        let body = request.body.as_ref()?;
         let key = correlation_key(body);
         let text = |pointer: &str| {
             body.pointer(pointer)
@@ -143,10 +141,12 @@ impl EventCorrelator {
         if let Some((namespace, name, count)) = self.seen.get_mut(&key) {
             *count += 1;
             let patch = json!({"count": *count, "lastTimestamp": text("/lastTimestamp")});
-            return ApiRequest::new(request.credentials, Verb::Patch, "events")
-                .namespace(namespace.clone())
-                .name(name.clone())
-                .patch(PatchType::StrategicMerge, patch);
+            return Some(
+                ApiRequest::new(request.credentials.clone(), Verb::Patch, "events")
+                    .namespace(namespace.clone())
+                    .name(name.clone())
+                    .patch(PatchType::StrategicMerge, patch),
+            );
         }
         if self.seen.len() >= MAX_CACHED_EVENTS {
             self.seen.clear();
@@ -154,7 +154,7 @@ impl EventCorrelator {
         let namespace = request.namespace.clone().unwrap_or_default();
         self.seen
             .insert(key, (namespace, text("/metadata/name"), 1));
-        request
+        None
     }
 
     /// The apiserver refused a request: when it was a repeat whose Event is gone (its namespace

@@ -166,6 +166,9 @@ impl<B: Backend> Shell<B> {
     /// Returns the line and what the substituted commands wrote to stderr.
     fn substitute_commands(&mut self, line: &str, depth: usize) -> (String, String) {
         const MAX_DEPTH: usize = 8;
+        if !line.contains("$(") {
+            return (line.to_string(), String::new());
+        }
         let mut out = String::with_capacity(line.len());
         let mut errors = String::new();
         let chars: Vec<char> = line.chars().collect();
