@@ -1,6 +1,8 @@
-//! What the page shows of the live cluster: the pods on each VM, as `kubectl get pods -A -o wide`
-//! would list them, grouped by node.
+//! What the page shows of the cluster at one moment: the nodes and the pods on each VM, as
+//! `kubectl get nodes` and `kubectl get pods -A -o wide` would list them at that moment.
 //!
+//! Mirrors: etcd's read at a revision (`etcdctl get --rev`): the scene at the playhead is the store
+//! read at the revision the animation has reached, never the live state ahead of it.
 //! Reads the store directly (as an informer cache would), so looking at the cluster never adds a
 //! request to the trace. The STATUS and READY texts come from kubectl's own printer, so the page
 //! and the terminal can never disagree.
@@ -9,8 +11,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::sim::apiserver::backend::{RangeRequest, Store};
+use crate::sim::apiserver::decode_object;
 use crate::sim::cluster::Cluster;
-use crate::sim::component::Lister;
 use crate::sim::kubectl::table::{pod_container_counts, pod_status};
 
 /// One pod as a chip on its VM card.
@@ -23,10 +26,12 @@ pub struct PodChip {
     /// The READY column: `1/1`.
     pub ready: String,
     pub health: Health,
+    /// The controller that owns it (`ReplicaSet/web-6dc5cd68db`), for grouping a crowded card.
+    pub owner: Option<String>,
 }
 
 /// How the chip is coloured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Health {
     /// Running and ready, or Completed.
     Good,
@@ -36,17 +41,86 @@ pub enum Health {
     Bad,
 }
 
-/// The pods the page shows: per node, and the ones no node has yet (Pending, unscheduled).
+/// A node's Ready condition, as the STATUS column of `kubectl get nodes` shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    NotReady,
+    /// The condition is `Unknown`: the node-lifecycle controller stopped hearing from it.
+    Unknown,
+}
+
+impl Readiness {
+    /// The value of the page's `data-ready` hook.
+    pub fn attr(self) -> &'static str {
+        match self {
+            Readiness::Ready => "true",
+            Readiness::NotReady => "false",
+            Readiness::Unknown => "unknown",
+        }
+    }
+}
+
+/// One node as its VM card shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeState {
+    pub name: String,
+    pub readiness: Readiness,
+    /// The Ready condition's reason (`KubeletReady`, `NodeStatusUnknown`).
+    pub reason: String,
+    /// `kubectl cordon`: spec.unschedulable.
+    pub cordoned: bool,
+    /// Each taint as `key=value:Effect` (`key:Effect` without a value).
+    pub taints: Vec<String>,
+    /// The VM is powered off (`vagrant halt`): known from the trace, not the store, so set by the
+    /// session.
+    pub halted: bool,
+}
+
+/// The nodes and pods the page shows: per node, and the ones no node has yet (Pending).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClusterView {
+    /// The store revision this view was read at.
+    pub revision: i64,
+    pub nodes: BTreeMap<String, NodeState>,
     pub pods_by_node: BTreeMap<String, Vec<PodChip>>,
     pub unscheduled: Vec<PodChip>,
 }
 
+/// The decoded objects under a prefix at `revision` (None: the newest). A revision the store has
+/// compacted away reads as nothing (the page says how far back it can go).
+fn objects_at(store: &Store, prefix: &str, revision: Option<i64>) -> Vec<Value> {
+    let mut request = RangeRequest::prefix(prefix);
+    if let Some(revision) = revision {
+        request = request.at_revision(revision);
+    }
+    match store.range(&request) {
+        Ok(result) => result.kvs.iter().filter_map(decode_object).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 impl ClusterView {
+    /// The live cluster.
     pub fn of(cluster: &Cluster) -> ClusterView {
-        let mut view = ClusterView::default();
-        for pod in Lister::new(cluster.store()).list("pods", None) {
+        ClusterView::read(cluster.store(), None)
+    }
+
+    /// The cluster as it was at store revision `revision`.
+    pub fn at(store: &Store, revision: i64) -> ClusterView {
+        ClusterView::read(store, Some(revision.max(1)))
+    }
+
+    fn read(store: &Store, revision: Option<i64>) -> ClusterView {
+        let mut view = ClusterView {
+            revision: revision.unwrap_or_else(|| store.revision()),
+            ..ClusterView::default()
+        };
+        for node in objects_at(store, "/registry/minions/", revision) {
+            let state = node_state(&node);
+            view.nodes.insert(state.name.clone(), state);
+        }
+        for pod in objects_at(store, "/registry/pods/", revision) {
             let chip = chip(&pod);
             match pod.pointer("/spec/nodeName").and_then(Value::as_str) {
                 Some(node) if !node.is_empty() => view
@@ -66,6 +140,110 @@ impl ClusterView {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+
+    /// Every pod, wherever it is: `(node or None, chip)`.
+    pub fn all_pods(&self) -> impl Iterator<Item = (Option<&str>, &PodChip)> {
+        self.pods_by_node
+            .iter()
+            .flat_map(|(node, pods)| pods.iter().map(move |p| (Some(node.as_str()), p)))
+            .chain(self.unscheduled.iter().map(|p| (None, p)))
+    }
+}
+
+/// Pods of one owner on one card, counted, for a card with more pods than it can show one by one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodGroup {
+    /// `ReplicaSet/web-6dc5cd68db`, or the pod's own name when nothing owns it.
+    pub owner: String,
+    pub count: usize,
+    pub good: usize,
+    pub progressing: usize,
+    pub bad: usize,
+}
+
+/// Groups pods by owner, in owner order.
+pub fn group_by_owner(pods: &[PodChip]) -> Vec<PodGroup> {
+    let mut groups: BTreeMap<String, PodGroup> = BTreeMap::new();
+    for pod in pods {
+        let owner = pod
+            .owner
+            .clone()
+            .unwrap_or_else(|| format!("Pod/{}", pod.name));
+        let group = groups.entry(owner.clone()).or_insert(PodGroup {
+            owner,
+            count: 0,
+            good: 0,
+            progressing: 0,
+            bad: 0,
+        });
+        group.count += 1;
+        match pod.health {
+            Health::Good => group.good += 1,
+            Health::Progressing => group.progressing += 1,
+            Health::Bad => group.bad += 1,
+        }
+    }
+    groups.into_values().collect()
+}
+
+fn node_state(node: &Value) -> NodeState {
+    let text = |pointer: &str| {
+        node.pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let ready = node
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+        });
+    let (readiness, reason) = match ready {
+        Some(c) => {
+            let status = c.get("status").and_then(Value::as_str).unwrap_or("Unknown");
+            let reason = c
+                .get("reason")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let readiness = match status {
+                "True" => Readiness::Ready,
+                "False" => Readiness::NotReady,
+                _ => Readiness::Unknown,
+            };
+            (readiness, reason)
+        }
+        None => (Readiness::Unknown, String::new()),
+    };
+    let taints = node
+        .pointer("/spec/taints")
+        .and_then(Value::as_array)
+        .map(|ts| {
+            ts.iter()
+                .map(|t| {
+                    let key = t.get("key").and_then(Value::as_str).unwrap_or("");
+                    let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
+                    match t.get("value").and_then(Value::as_str) {
+                        Some(v) if !v.is_empty() => format!("{key}={v}:{effect}"),
+                        _ => format!("{key}:{effect}"),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    NodeState {
+        name: text("/metadata/name"),
+        readiness,
+        reason,
+        cordoned: node
+            .pointer("/spec/unschedulable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        taints,
+        halted: false,
+    }
 }
 
 fn chip(pod: &Value) -> PodChip {
@@ -77,7 +255,15 @@ fn chip(pod: &Value) -> PodChip {
     };
     let status = pod_status(pod);
     let (ready, total, _restarts) = pod_container_counts(pod);
+    let owner = pod.pointer("/metadata/ownerReferences/0").map(|o| {
+        format!(
+            "{}/{}",
+            o.get("kind").and_then(Value::as_str).unwrap_or(""),
+            o.get("name").and_then(Value::as_str).unwrap_or("")
+        )
+    });
     PodChip {
+        owner,
         namespace: text("/metadata/namespace"),
         name: text("/metadata/name"),
         health: health(&status, ready, total),

@@ -1,6 +1,20 @@
 //! The pure view model: turns the core's state and trace into what the UI shows.
 //! No Yew here, so all of it is natively testable.
+//!
+//! | module | what |
+//! | --- | --- |
+//! | `session.rs` | the page's one door into the simulation: the lab, its shell, the timeline |
+//! | `timeline.rs` | a command's trace as beats (place → place), grouped into the eight steps |
+//! | `player.rs` | the playhead: play, pause, step, seek, speed, live |
+//! | `cluster_view.rs` | the scene: nodes and pods read from the store at a revision |
+//! | `narration.rs` | one sentence per beat and a title per step, Korean and English |
+//! | `i18n.rs` | the UI's fixed strings, Korean and English |
+//! | `topology.rs` | the VMs and the components on each |
 
 pub mod cluster_view;
 pub mod i18n;
+pub mod narration;
+pub mod player;
+pub mod session;
+pub mod timeline;
 pub mod topology;

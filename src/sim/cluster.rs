@@ -51,6 +51,10 @@ pub const HEARTBEAT_KEY_PREFIX: &str = "/registry/leases/kube-node-lease/";
 
 /// kubeadm's `super-admin.conf` identity: group `system:masters`, which bypasses RBAC. kubeadm uses
 /// it once, to create the RBAC that lets `kubernetes-admin` in.
+/// The reasons of the trace events that say a VM was powered off or on ([`Cluster::note_vm_power`]).
+pub const VM_POWERED_OFF: &str = "VmPoweredOff";
+pub const VM_POWERED_ON: &str = "VmPoweredOn";
+
 pub fn super_admin() -> Credentials {
     Credentials::ClientCertificate {
         common_name: "kubernetes-super-admin".to_string(),
@@ -355,6 +359,25 @@ impl Cluster {
             self.record_direct_commit(key, result.revision, true);
         }
         result.deleted
+    }
+
+    /// Records that a VM was powered off or on (`vagrant halt`, `vagrant up`). The store cannot
+    /// say it (a halted node only stops reporting), so the page learns it from this event.
+    pub fn note_vm_power(&mut self, vm: &str, on: bool) -> Seq {
+        let (reason, state) = if on {
+            (VM_POWERED_ON, "booted")
+        } else {
+            (VM_POWERED_OFF, "powered off")
+        };
+        self.trace.record(
+            self.clock.now(),
+            Actor::new("kubelet", vm),
+            TraceKind::Decision {
+                reason: reason.to_string(),
+                message: format!("the VM {vm} is {state}"),
+            },
+            None,
+        )
     }
 
     fn record_direct_commit(&mut self, key: &str, revision: Revision, deleted: bool) {

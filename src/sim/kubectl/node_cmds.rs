@@ -254,6 +254,9 @@ fn docker(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
 pub fn power(host: &str, on: bool, state: &mut NodeState, backend: &mut dyn Backend) {
     let component = format!("kubelet@{host}");
     if let Some(h) = backend.node(host) {
+        if let Some(cluster) = backend.cluster_mut() {
+            cluster.note_vm_power(host, on);
+        }
         if on {
             backend.set_component_running(&component, true);
             h.inject(Failure::StartVm);

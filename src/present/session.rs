@@ -1,0 +1,151 @@
+//! The session: the one lab a page (or a test) drives, the lines run on it, and the timeline of
+//! what each line made the cluster do.
+//!
+//! This is the page's only door into the simulation: `src/web` talks to a [`Session`] and reads
+//! [`Timeline`], [`ClusterView`] and the narration; it never imports `src/sim`.
+//! Going back in time is reading the past (the timeline and the store's MVCC history at a
+//! revision), never running anything again.
+
+use std::collections::BTreeMap;
+
+use crate::present::cluster_view::ClusterView;
+use crate::present::timeline::{Detail, Timeline};
+use crate::sim::cluster::{VM_POWERED_OFF, VM_POWERED_ON};
+use crate::sim::kubectl::shell::CONTINUATION_PROMPT;
+use crate::sim::kubectl::Shell;
+use crate::sim::lab::Lab;
+use crate::sim::trace::{Seq, TraceKind};
+
+/// What the terminal shows after a line: the shell's output, verbatim.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TerminalOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i32,
+    /// `clear`: the terminal wipes its screen first.
+    pub clear_screen: bool,
+}
+
+/// The lab, its shell, and the timeline of the lines run so far.
+pub struct Session {
+    seed: u64,
+    shell: Shell<Lab>,
+    timeline: Timeline,
+    detail: Detail,
+    /// Lines of a heredoc being typed: they become one command when its terminator arrives.
+    pending: Option<(String, usize, i64)>,
+    /// When a VM was powered off (true) or booted (false), by the trace event that says so: the
+    /// store does not know a VM is off, only that its node stops reporting.
+    power: BTreeMap<Seq, (String, bool)>,
+}
+
+impl Session {
+    /// Boots the lab from `seed`.
+    pub fn new(seed: u64) -> Session {
+        Session {
+            seed,
+            shell: Shell::new(Lab::boot(seed)),
+            timeline: Timeline::default(),
+            detail: Detail::default(),
+            pending: None,
+            power: BTreeMap::new(),
+        }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The shell's prompt without its trailing space: `[root@master ~]#`, `>` in a heredoc.
+    pub fn prompt(&self) -> String {
+        self.shell.prompt().trim_end().to_string()
+    }
+
+    /// The VM the terminal is on (`ssh node1` moves it).
+    pub fn host(&self) -> String {
+        self.shell.host().to_string()
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// The trace's fingerprint (see `Trace::fingerprint`): the same natively and in the page.
+    pub fn trace_fingerprint(&self) -> String {
+        self.shell.backend().cluster.trace().fingerprint()
+    }
+
+    /// Runs one line as the terminal's shell runs it, then adds what it made the cluster do to
+    /// the timeline. Returns where the line's beats start, if it completed a command.
+    pub fn run_line(&mut self, line: &str) -> (TerminalOutput, Option<usize>) {
+        let (start, revision) = match &self.pending {
+            Some((_, start, revision)) => (*start, *revision),
+            None => (
+                self.shell.backend().cluster.trace().len(),
+                self.shell.backend().cluster.store().revision(),
+            ),
+        };
+        let label = match &self.pending {
+            Some((first, ..)) => first.clone(),
+            None => line.to_string(),
+        };
+        let out = self.shell.run_line(line);
+        let output = TerminalOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            exit_code: out.exit_code,
+            clear_screen: out.clear_screen,
+        };
+        if self.shell.prompt() == CONTINUATION_PROMPT {
+            self.pending = Some((label, start, revision));
+            return (output, None);
+        }
+        self.pending = None;
+        if line.trim().is_empty() {
+            return (output, None);
+        }
+        let first = self.timeline.len();
+        let trace = self.shell.backend().cluster.trace();
+        let events = trace.since(start as Seq);
+        for event in events {
+            if let TraceKind::Decision { reason, .. } = &event.kind {
+                let halted = match reason.as_str() {
+                    VM_POWERED_OFF => true,
+                    VM_POWERED_ON => false,
+                    _ => continue,
+                };
+                self.power
+                    .insert(event.seq, (event.actor.vm.clone(), halted));
+            }
+        }
+        let host = self.host();
+        self.timeline
+            .push_command(&label, &host, events, revision, self.detail);
+        (output, Some(first))
+    }
+
+    /// The cluster as the animation shows it when `played` beats have played: the store read at
+    /// that beat's revision, and the VMs powered off by then.
+    pub fn scene(&self, played: usize) -> ClusterView {
+        let store = self.shell.backend().cluster.store();
+        let revision = self.timeline.revision_at(played);
+        let mut view = ClusterView::at(store, revision);
+        let upto = played
+            .checked_sub(1)
+            .and_then(|i| self.timeline.beats.get(i))
+            .map(|b| b.last_seq);
+        if let Some(upto) = upto {
+            for (vm, halted) in self.power.range(..=upto).map(|(_, v)| v) {
+                if let Some(node) = view.nodes.get_mut(vm) {
+                    node.halted = *halted;
+                }
+            }
+        }
+        view
+    }
+
+    /// The live cluster, ahead of any animation.
+    pub fn live(&self) -> ClusterView {
+        self.scene(self.timeline.len())
+    }
+}

@@ -1,0 +1,218 @@
+//! The player's view of the golden command: `kubectl create deployment web --image=nginx
+//! --replicas=3` on a fresh lab, as the page animates it (src/present).
+
+use kube_sandbox::present::cluster_view::Health;
+use kube_sandbox::present::i18n::Lang;
+use kube_sandbox::present::narration::{sentence, step_title};
+use kube_sandbox::present::player::{Player, PlayerAction};
+use kube_sandbox::present::session::Session;
+use kube_sandbox::present::timeline::{BeatKind, Place, STEPS};
+
+const CREATE: &str = "kubectl create deployment web --image=nginx --replicas=3";
+
+fn created() -> Session {
+    let mut session = Session::new(1);
+    let (out, first) = session.run_line(CREATE);
+    assert_eq!(
+        out.stdout, "deployment.apps/web created\n",
+        "{}",
+        out.stderr
+    );
+    assert_eq!(first, Some(0));
+    session
+}
+
+fn web_pods_placed(session: &Session, played: usize) -> Vec<(String, String)> {
+    let view = session.scene(played);
+    view.pods_by_node
+        .iter()
+        .flat_map(|(node, pods)| pods.iter().map(move |p| (node.clone(), p.name.clone())))
+        .filter(|(_, name)| name.starts_with("web-"))
+        .collect()
+}
+
+#[test]
+fn the_create_line_tells_steps_one_to_eight_in_order() {
+    let session = created();
+    let timeline = session.timeline();
+    assert_eq!(timeline.commands.len(), 1);
+    assert_eq!(timeline.steps_of(0), STEPS.to_vec());
+}
+
+#[test]
+fn before_step_five_no_pod_is_on_a_node_and_at_the_end_three_run_on_the_workers() {
+    let session = created();
+    let timeline = session.timeline();
+    let first_bind = timeline
+        .beats
+        .iter()
+        .position(|b| b.step == Some(5))
+        .expect("a step-5 beat");
+    for played in 0..=first_bind {
+        assert!(
+            web_pods_placed(&session, played).is_empty(),
+            "a web pod is on a node after {played} beats, before the scheduler's first step-5 beat"
+        );
+    }
+    // Before the controller's pods exist there are no web pods at all.
+    assert!(session
+        .scene(0)
+        .all_pods()
+        .all(|(_, p)| !p.name.starts_with("web-")));
+    let end = session.scene(timeline.len());
+    let placed = web_pods_placed(&session, timeline.len());
+    assert_eq!(placed.len(), 3, "{placed:?}");
+    assert!(
+        placed
+            .iter()
+            .all(|(node, _)| node == "node1" || node == "node2"),
+        "{placed:?}"
+    );
+    for (_, pod) in end.all_pods().filter(|(_, p)| p.name.starts_with("web-")) {
+        assert_eq!(
+            (pod.status.as_str(), pod.health),
+            ("Running", Health::Good),
+            "{pod:?}"
+        );
+    }
+    assert!(end.nodes.values().all(|n| n.readiness.attr() == "true"));
+}
+
+#[test]
+fn the_scene_never_runs_ahead_of_the_playhead() {
+    let session = created();
+    let timeline = session.timeline();
+    let mut last = timeline.revision_at(0);
+    for played in 0..=timeline.len() {
+        let revision = timeline.revision_at(played);
+        assert!(
+            revision >= last,
+            "revisions go forward as the playhead does"
+        );
+        assert_eq!(session.scene(played).revision, revision.max(1));
+        last = revision;
+    }
+    let running_at = |played: usize| {
+        session
+            .scene(played)
+            .all_pods()
+            .filter(|(_, p)| p.name.starts_with("web-") && p.status == "Running")
+            .count()
+    };
+    assert_eq!(running_at(timeline.len()), 3);
+    let halfway = timeline.len() / 2;
+    assert!(
+        running_at(halfway) < 3,
+        "halfway through, not every pod runs yet"
+    );
+}
+
+#[test]
+fn every_beat_flies_between_drawn_places_and_has_words_in_both_languages() {
+    let session = created();
+    for beat in &session.timeline().beats {
+        assert!(!beat.to.is_empty());
+        for lang in Lang::ALL {
+            assert!(!sentence(lang, beat).is_empty());
+        }
+    }
+    for step in STEPS {
+        assert!(!step_title(Lang::Ko, step).is_empty());
+    }
+}
+
+#[test]
+fn the_student_request_goes_from_the_terminal_to_the_apiserver_then_to_etcd() {
+    let session = created();
+    let beats = &session.timeline().beats;
+    let request = beats
+        .iter()
+        .find(
+            |b| matches!(&b.kind, BeatKind::Request { resource, .. } if resource == "deployments"),
+        )
+        .expect("the create request");
+    assert_eq!(request.from, Place::Terminal("master".into()));
+    assert_eq!(request.to, vec![Place::apiserver()]);
+    assert_eq!(request.step, Some(1));
+    let commit = beats
+        .iter()
+        .find(|b| matches!(&b.kind, BeatKind::Commit { key, .. } if key == "/registry/deployments/default/web"))
+        .expect("the commit");
+    assert_eq!(
+        (commit.to.clone(), commit.step),
+        (vec![Place::etcd()], Some(3))
+    );
+}
+
+#[test]
+fn watch_deliveries_of_a_pod_reach_only_the_kubelet_of_its_node() {
+    let session = created();
+    for beat in &session.timeline().beats {
+        if let BeatKind::Watch { key, watchers, .. } = &beat.kind {
+            let Some(pod) = key.strip_prefix("/registry/pods/default/") else {
+                continue;
+            };
+            let node = session
+                .scene(session.timeline().len())
+                .all_pods()
+                .find(|(_, p)| p.name == pod)
+                .and_then(|(n, _)| n.map(str::to_string));
+            for w in watchers.iter().filter(|w| w.starts_with("kubelet@")) {
+                assert_eq!(
+                    Some(w.trim_start_matches("kubelet@").to_string()),
+                    node,
+                    "{key} told to {w}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn stepping_back_before_step_five_shows_no_placed_pod_and_live_shows_three() {
+    let session = created();
+    let timeline = session.timeline();
+    let mut player = Player::default();
+    player.apply(PlayerAction::CommandRan { first: 0 }, timeline);
+    player.apply(PlayerAction::Live, timeline);
+    let first_bind = timeline
+        .beats
+        .iter()
+        .position(|b| b.step == Some(5))
+        .expect("a step-5 beat");
+    // ← until the playhead is before the scheduler's first beat.
+    while player.played > first_bind {
+        player.apply(PlayerAction::Back, timeline);
+    }
+    assert!(player.step(timeline).is_some_and(|s| s < 5));
+    assert!(web_pods_placed(&session, player.played).is_empty());
+    player.apply(PlayerAction::Live, timeline);
+    assert_eq!(web_pods_placed(&session, player.played).len(), 3);
+}
+
+#[test]
+fn halting_node2_shows_it_halted_then_not_ready_and_its_pods_move_to_node1() {
+    let mut session = created();
+    let (out, _) = session.run_line("vagrant halt node2");
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+
+    let after_halt = session.live();
+    assert!(after_halt.nodes["node2"].halted);
+    session.run_line("sleep 360");
+    let end = session.live();
+    assert_eq!(
+        end.nodes["node2"].readiness.attr(),
+        "unknown",
+        "{:?}",
+        end.nodes["node2"]
+    );
+    let web_on_node1 = end
+        .pods_on("node1")
+        .iter()
+        .filter(|p| p.name.starts_with("web-") && p.status == "Running")
+        .count();
+    assert_eq!(web_on_node1, 3, "{end:?}");
+    // Before the halt's beats the scene showed node2 up.
+    let before = session.timeline().commands[1].first;
+    assert!(!session.scene(before).nodes["node2"].halted);
+}
