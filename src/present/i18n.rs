@@ -70,6 +70,41 @@ pub enum Msg {
     TerminalRun,
     /// The strip of pods that no node has taken yet (Pending, unscheduled).
     Unscheduled,
+    /// The player's controls.
+    PlayerLabel,
+    Play,
+    Pause,
+    BeatBack,
+    BeatForward,
+    StepBack,
+    StepForward,
+    Live,
+    Speed,
+    TimelineLabel,
+    /// The animation switch (teachers can turn it off).
+    Animation,
+    /// The stage's steps list.
+    StepsLabel,
+    /// "Step" before a step's number.
+    Step,
+    /// The narration before any command ran.
+    NarrationIdle,
+    /// The narration once the playhead is live and nothing is playing.
+    NarrationLive,
+    /// How long the simulated wait of a beat was.
+    SimulatedWait,
+    /// A VM's state badges.
+    NodeReady,
+    NodeNotReady,
+    NodeUnknown,
+    NodeHalted,
+    NodeCordoned,
+    /// The image registry box.
+    Registry,
+    /// Pods grouped by owner on a crowded card: "pods".
+    PodsCount,
+    /// Keyboard help under the controls.
+    KeysHelp,
 }
 
 impl Msg {
@@ -91,6 +126,30 @@ impl Msg {
             Msg::TerminalWelcome,
             Msg::TerminalRun,
             Msg::Unscheduled,
+            Msg::PlayerLabel,
+            Msg::Play,
+            Msg::Pause,
+            Msg::BeatBack,
+            Msg::BeatForward,
+            Msg::StepBack,
+            Msg::StepForward,
+            Msg::Live,
+            Msg::Speed,
+            Msg::TimelineLabel,
+            Msg::Animation,
+            Msg::StepsLabel,
+            Msg::Step,
+            Msg::NarrationIdle,
+            Msg::NarrationLive,
+            Msg::SimulatedWait,
+            Msg::NodeReady,
+            Msg::NodeNotReady,
+            Msg::NodeUnknown,
+            Msg::NodeHalted,
+            Msg::NodeCordoned,
+            Msg::Registry,
+            Msg::PodsCount,
+            Msg::KeysHelp,
         ];
         all.extend(
             Component::CONTROL_PLANE
@@ -159,6 +218,58 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Msg::TerminalRun, En) => "Run",
         (Msg::Unscheduled, Ko) => "노드 배정을 기다리는 파드",
         (Msg::Unscheduled, En) => "Pods waiting for a node",
+        (Msg::PlayerLabel, Ko) => "애니메이션 재생 제어",
+        (Msg::PlayerLabel, En) => "Animation controls",
+        (Msg::Play, Ko) => "재생",
+        (Msg::Play, En) => "Play",
+        (Msg::Pause, Ko) => "일시 정지",
+        (Msg::Pause, En) => "Pause",
+        (Msg::BeatBack, Ko) => "한 동작 뒤로",
+        (Msg::BeatBack, En) => "One event back",
+        (Msg::BeatForward, Ko) => "한 동작 앞으로",
+        (Msg::BeatForward, En) => "One event forward",
+        (Msg::StepBack, Ko) => "이전 단계",
+        (Msg::StepBack, En) => "Previous step",
+        (Msg::StepForward, Ko) => "다음 단계",
+        (Msg::StepForward, En) => "Next step",
+        (Msg::Live, Ko) => "Live (지금)",
+        (Msg::Live, En) => "Live",
+        (Msg::Speed, Ko) => "속도",
+        (Msg::Speed, En) => "Speed",
+        (Msg::TimelineLabel, Ko) => "타임라인",
+        (Msg::TimelineLabel, En) => "Timeline",
+        (Msg::Animation, Ko) => "애니메이션",
+        (Msg::Animation, En) => "Animation",
+        (Msg::StepsLabel, Ko) => "파드 배포의 8단계",
+        (Msg::StepsLabel, En) => "The eight steps of a pod deployment",
+        (Msg::Step, Ko) => "단계",
+        (Msg::Step, En) => "Step",
+        (Msg::NarrationIdle, Ko) => {
+            "터미널에 명령을 입력하면 클러스터가 한 일을 한 단계씩 보여 줍니다. 예: kubectl create deployment web --image=nginx --replicas=3"
+        }
+        (Msg::NarrationIdle, En) => {
+            "Type a command in the terminal and watch what the cluster does, step by step. Try: kubectl create deployment web --image=nginx --replicas=3"
+        }
+        (Msg::NarrationLive, Ko) => "지금 상태입니다. ← 키나 타임라인으로 지난 일을 다시 볼 수 있습니다.",
+        (Msg::NarrationLive, En) => "This is now. Press ← or drag the timeline to look back.",
+        (Msg::SimulatedWait, Ko) => "시뮬레이션 시간",
+        (Msg::SimulatedWait, En) => "simulated time",
+        (Msg::NodeReady, Ko) => "Ready (정상)",
+        (Msg::NodeReady, En) => "Ready",
+        (Msg::NodeNotReady, Ko) => "NotReady (준비 안 됨)",
+        (Msg::NodeNotReady, En) => "NotReady",
+        (Msg::NodeUnknown, Ko) => "NotReady (응답 없음)",
+        (Msg::NodeUnknown, En) => "NotReady (no heartbeat)",
+        (Msg::NodeHalted, Ko) => "전원 꺼짐",
+        (Msg::NodeHalted, En) => "Powered off",
+        (Msg::NodeCordoned, Ko) => "스케줄 금지 (cordon)",
+        (Msg::NodeCordoned, En) => "SchedulingDisabled",
+        (Msg::Registry, Ko) => "이미지 레지스트리 (Docker Hub)",
+        (Msg::Registry, En) => "Image registry (Docker Hub)",
+        (Msg::PodsCount, Ko) => "개",
+        (Msg::PodsCount, En) => "pods",
+        (Msg::KeysHelp, Ko) => "스페이스 재생/정지 · ←→ 한 동작 · PgUp/PgDn 단계 · Home 처음 · End 지금",
+        (Msg::KeysHelp, En) => "Space play/pause · ←→ one event · PgUp/PgDn step · Home start · End live",
     }
 }
 

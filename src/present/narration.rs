@@ -33,6 +33,28 @@ pub fn step_title(lang: Lang, step: Step) -> &'static str {
     }
 }
 
+/// A step's name in a word or two, for the steps bar (the full title is its tooltip).
+pub fn step_short(lang: Lang, step: Step) -> &'static str {
+    match (lang, step) {
+        (Lang::Ko, 1) => "kubectl 요청",
+        (Lang::En, 1) => "kubectl request",
+        (Lang::Ko, 2) => "API 서버 검사",
+        (Lang::En, 2) => "API server checks",
+        (Lang::Ko, 3) => "etcd 저장·알림",
+        (Lang::En, 3) => "etcd store, watch",
+        (Lang::Ko, 4) => "컨트롤러",
+        (Lang::En, 4) => "controllers",
+        (Lang::Ko, 5) => "스케줄러",
+        (Lang::En, 5) => "scheduler",
+        (Lang::Ko, 6) => "kubelet",
+        (Lang::En, 6) => "kubelet",
+        (Lang::Ko, 7) => "이미지·컨테이너",
+        (Lang::En, 7) => "image, container",
+        (Lang::Ko, _) => "Running·상태",
+        (Lang::En, _) => "Running, status",
+    }
+}
+
 /// A stage of the apiserver's request path, in words.
 pub fn stage_name(lang: Lang, stage: ApiStage) -> &'static str {
     use ApiStage as S;
@@ -70,11 +92,11 @@ pub fn object_of_key(key: &str) -> String {
 /// A duration of simulated time as people say it: `7.5 s`, `6 min`.
 pub fn duration(ticks: u64) -> String {
     let tenths = ticks * 10 / TICKS_PER_SECOND;
-    if tenths >= 600 && tenths % 600 == 0 {
+    if tenths >= 600 && tenths.is_multiple_of(600) {
         format!("{} min", tenths / 600)
     } else if tenths >= 600 {
         format!("{} min {} s", tenths / 600, tenths % 600 / 10)
-    } else if tenths % 10 == 0 {
+    } else if tenths.is_multiple_of(10) {
         format!("{} s", tenths / 10)
     } else {
         format!("{}.{} s", tenths / 10, tenths % 10)
@@ -119,6 +141,58 @@ fn assigned(message: &str) -> Option<(&str, &str)> {
     let rest = message.strip_prefix("Successfully assigned ")?;
     let (pod, node) = rest.rsplit_once(" to ")?;
     Some((pod, node))
+}
+
+/// The few words a flying message carries: the verb and resource of a request, the revision of a
+/// commit, the kind of a watch event, a decision's reason. Upstream words, so the same in both
+/// languages.
+pub fn label(beat: &Beat) -> String {
+    match &beat.kind {
+        BeatKind::Command { line, .. } => {
+            let mut l: String = line.chars().take(48).collect();
+            if line.chars().count() > 48 {
+                l.push('…');
+            }
+            l
+        }
+        BeatKind::Request {
+            verb,
+            resource,
+            subresource,
+            ..
+        } => match subresource {
+            Some(sub) => format!("{} {resource}/{sub}", verb.as_str().to_uppercase()),
+            None => format!("{} {resource}", verb.as_str().to_uppercase()),
+        },
+        BeatKind::Checks { .. } => "authn ✓ authz ✓ admission ✓ validation ✓".to_string(),
+        BeatKind::Stage { stage, passed, .. } => {
+            format!("{stage:?} {}", if *passed { "✓" } else { "✗" })
+        }
+        BeatKind::Refused { code, .. } => format!("{code} ✗"),
+        BeatKind::Response { code } => code.to_string(),
+        BeatKind::Commit {
+            revision, deleted, ..
+        } => {
+            if *deleted {
+                format!("DELETE · rev {revision}")
+            } else {
+                format!("PUT · rev {revision}")
+            }
+        }
+        BeatKind::Watch { key, event, .. } => {
+            let change = match event {
+                WatchEventType::Added => "ADDED",
+                WatchEventType::Modified => "MODIFIED",
+                WatchEventType::Deleted => "DELETED",
+            };
+            let object = object_of_key(key);
+            let resource = object.split(' ').next().unwrap_or("");
+            format!("{change} {resource}")
+        }
+        BeatKind::Decision { reason, .. } => reason.clone(),
+        BeatKind::TimePassed => format!("⏱ {}", duration(beat.waited_ticks)),
+        BeatKind::Settled => "✓".to_string(),
+    }
 }
 
 /// The sentence for one beat.
@@ -228,14 +302,7 @@ pub fn sentence(lang: Lang, beat: &Beat) -> String {
                 WatchEventType::Modified => "MODIFIED",
                 WatchEventType::Deleted => "DELETED",
             };
-            let mut names: Vec<String> = Vec::new();
-            for w in watchers {
-                let short = w.split('@').next().unwrap_or(w).to_string();
-                if !names.contains(&short) {
-                    names.push(short);
-                }
-            }
-            let who = names.join(", ");
+            let who = watchers.join(", ");
             match lang {
                 Ko => format!(
                     "API 서버가 watch 중인 구성 요소({who})에게 알립니다: {change} {object}"

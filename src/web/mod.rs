@@ -1,29 +1,41 @@
 //! The Yew app: the only code that touches the DOM or browser storage.
 //!
-//! Mirrors: yew's `function_todomvc` shape: one action enum and one reducer own the UI state;
-//! leaf components ([`vm::VmCard`], [`terminal::Terminal`]) take data and callbacks as props.
-//! The terminal runs the same [`Shell`] as the native `kube-sandbox shell`, on the lab cluster
-//! booted by [`Lab::boot`]; the VM cards show the live pods of [`ClusterView`].
+//! Mirrors: yew's `function_todomvc` and `game_of_life` shapes: one action enum and one reducer own
+//! the UI state (an owned model: the [`Session`] and its [`Player`]); a timer moves the player;
+//! leaf components ([`vm::VmCard`], [`terminal::Terminal`], [`player::PlayerBar`]) take data and
+//! callbacks as props. Everything the page knows of the cluster comes through `present`: this
+//! module imports nothing from `sim`.
 
+pub mod flight;
+pub mod player;
 pub mod terminal;
 pub mod vm;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use gloo::events::EventListener;
+use gloo::storage::{LocalStorage, Storage};
+use gloo::timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::present::cluster_view::ClusterView;
 use crate::present::i18n::{self, text, Lang, Msg};
+use crate::present::narration::{sentence, step_title};
+use crate::present::player::{Player, PlayerAction};
+use crate::present::session::Session;
+use crate::present::timeline::Place;
 use crate::present::topology::Topology;
-use crate::sim::kubectl::Shell;
-use crate::sim::lab::Lab;
 use terminal::{Line, Terminal};
 use vm::VmCard;
 
 /// Where the chosen language is remembered between visits.
 const LANG_STORAGE_KEY: &str = "kube-sandbox.lang";
+/// Where the speed and the animation switch are remembered.
+const SPEED_STORAGE_KEY: &str = "kube-sandbox.speed";
+const ANIMATE_STORAGE_KEY: &str = "kube-sandbox.animate";
 
 /// The scrollback keeps this many lines; older ones scroll away, as in a real terminal.
 pub const SCROLLBACK_LINES_MAX: usize = 500;
@@ -43,35 +55,45 @@ pub fn start() {
 
 /// The language remembered from an earlier visit, if storage is readable and holds a known code.
 pub fn stored_lang() -> Option<Lang> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    Lang::from_code(&storage.get_item(LANG_STORAGE_KEY).ok()??)
+    let code: String = LocalStorage::get(LANG_STORAGE_KEY).ok()?;
+    Lang::from_code(&code)
 }
 
-fn remember_lang(lang: Lang) {
-    // Storage can be disabled (private mode, file://): the choice then lasts for this visit only.
-    if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) {
-        let _ = storage.set_item(LANG_STORAGE_KEY, lang.code());
+/// Storage can be disabled (private mode, file://): a choice then lasts for this visit only.
+fn remember<T: serde::Serialize>(key: &str, value: T) {
+    let _ = LocalStorage::set(key, value);
+}
+
+/// The player as the student left it: speed and the animation switch.
+fn stored_player() -> Player {
+    let mut player = Player::default();
+    if let Ok(speed) = LocalStorage::get::<usize>(SPEED_STORAGE_KEY) {
+        player.speed = speed.min(crate::present::player::SPEEDS.len() - 1);
     }
+    if let Ok(animate) = LocalStorage::get::<bool>(ANIMATE_STORAGE_KEY) {
+        player.animate = animate;
+    }
+    player
 }
 
 /// The seed of the lab the page boots: the same as the native shell's default, so a transcript
 /// from `kube-sandbox shell` reads the same in the browser.
 pub const LAB_SEED: u64 = 1;
 
-/// The one shell (and through it the one cluster) of the page. Cloning the UI state shares it;
-/// two states are equal when they share the same shell.
+/// The one session (and through it the one cluster) of the page. Cloning the UI state shares it;
+/// two states are equal when they share the same session.
 #[derive(Clone)]
-pub struct SharedShell(pub Rc<RefCell<Shell<Lab>>>);
+pub struct SharedSession(pub Rc<RefCell<Session>>);
 
-impl PartialEq for SharedShell {
+impl PartialEq for SharedSession {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
-impl std::fmt::Debug for SharedShell {
+impl std::fmt::Debug for SharedSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SharedShell")
+        f.write_str("SharedSession")
     }
 }
 
@@ -81,52 +103,58 @@ pub struct UiState {
     pub lang: Lang,
     pub topology: Topology,
     pub lines: Vec<Line>,
-    pub shell: SharedShell,
-    /// The live pods, re-read from the cluster after every command.
+    pub session: SharedSession,
+    pub player: Player,
+    /// The scene at the playhead, read when the playhead moves.
     pub view: ClusterView,
     /// `[root@master ~]#`, or `>` while a heredoc is being typed.
     pub prompt: String,
     /// The VM the terminal is on (`ssh node1` moves it).
     pub host: String,
+    /// How many beats the timeline has (the session's, cached for rendering).
+    pub beats: usize,
 }
 
 pub enum Action {
     SetLang(Lang),
     /// A line the user typed into the terminal and submitted.
     Submit(String),
+    Player(PlayerAction),
 }
 
 impl UiState {
     pub fn new(lang: Lang) -> UiState {
-        let shell = Shell::new(Lab::boot(LAB_SEED));
-        let view = ClusterView::of(shell.backend());
-        let prompt = shell.prompt().trim_end().to_string();
-        let host = shell.host().to_string();
+        let session = Session::new(LAB_SEED);
+        let view = session.scene(0);
+        let prompt = session.prompt();
+        let host = session.host();
         UiState {
             lang,
             topology: Topology::initial(),
             lines: vec![Line::Note(Msg::TerminalWelcome)],
-            shell: SharedShell(Rc::new(RefCell::new(shell))),
+            session: SharedSession(Rc::new(RefCell::new(session))),
+            player: stored_player(),
             view,
             prompt,
             host,
+            beats: 0,
         }
     }
 
-    /// Echoes the line after the prompt it was typed at, runs it in the shell, shows what the
-    /// shell printed (stderr apart, as a terminal colours it), then re-reads the live pods.
+    /// Echoes the line after the prompt it was typed at, runs it, shows what the shell printed
+    /// (stderr apart, as a terminal colours it), then lets the player animate what it did.
     fn run_line(&mut self, line: &str) {
         self.lines.push(Line::Command {
             prompt: self.prompt.clone(),
             text: line.to_string(),
         });
-        let output = {
-            let mut shell = self.shell.0.borrow_mut();
-            let output = shell.run_line(line);
-            self.prompt = shell.prompt().trim_end().to_string();
-            self.host = shell.host().to_string();
-            self.view = ClusterView::of(shell.backend());
-            output
+        let (output, first) = {
+            let mut session = self.session.0.borrow_mut();
+            let result = session.run_line(line);
+            self.prompt = session.prompt();
+            self.host = session.host();
+            self.beats = session.timeline().len();
+            result
         };
         if output.clear_screen {
             self.lines.clear();
@@ -139,6 +167,27 @@ impl UiState {
         }
         let overflow = self.lines.len().saturating_sub(SCROLLBACK_LINES_MAX);
         self.lines.drain(..overflow);
+        if let Some(first) = first {
+            self.move_player(PlayerAction::CommandRan { first });
+        }
+    }
+
+    fn move_player(&mut self, action: PlayerAction) {
+        let before = self.player.played;
+        {
+            let session = self.session.0.borrow();
+            self.player.apply(action, session.timeline());
+            if self.player.played != before || matches!(action, PlayerAction::CommandRan { .. }) {
+                self.view = session.scene(self.player.played);
+            }
+        }
+        match action {
+            PlayerAction::Faster | PlayerAction::Slower | PlayerAction::Speed(_) => {
+                remember(SPEED_STORAGE_KEY, self.player.speed)
+            }
+            PlayerAction::SetAnimate(on) => remember(ANIMATE_STORAGE_KEY, on),
+            _ => {}
+        }
     }
 }
 
@@ -150,6 +199,7 @@ impl Reducible for UiState {
         match action {
             Action::SetLang(lang) => next.lang = lang,
             Action::Submit(line) => next.run_line(&line),
+            Action::Player(action) => next.move_player(action),
         }
         Rc::new(next)
     }
@@ -162,6 +212,33 @@ pub struct AppProps {
     pub lang: Option<Lang>,
 }
 
+/// The keys of the player, when focus is not in a text field: space, ← →, PgUp/PgDn, Home, End.
+fn player_key(event: &KeyboardEvent) -> Option<PlayerAction> {
+    let target = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    let tag = target.as_ref().map(|t| t.tag_name()).unwrap_or_default();
+    if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
+        return None;
+    }
+    if event.ctrl_key() || event.meta_key() || event.alt_key() {
+        return None;
+    }
+    let action = match event.key().as_str() {
+        " " if tag != "BUTTON" => PlayerAction::TogglePlay,
+        "ArrowLeft" if event.shift_key() => PlayerAction::PreviousStep,
+        "ArrowRight" if event.shift_key() => PlayerAction::NextStep,
+        "ArrowLeft" => PlayerAction::Back,
+        "ArrowRight" => PlayerAction::Forward,
+        "PageUp" => PlayerAction::PreviousStep,
+        "PageDown" => PlayerAction::NextStep,
+        "Home" => PlayerAction::Start,
+        "End" => PlayerAction::Live,
+        _ => return None,
+    };
+    Some(action)
+}
+
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let initial = props.lang;
@@ -169,7 +246,7 @@ pub fn app(props: &AppProps) -> Html {
     let lang = state.lang;
 
     use_effect_with(lang, |lang| {
-        remember_lang(*lang);
+        remember(LANG_STORAGE_KEY, lang.code());
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             if let Some(html) = doc.document_element() {
                 let _ = html.set_attribute("lang", lang.code());
@@ -178,12 +255,82 @@ pub fn app(props: &AppProps) -> Html {
         }
     });
 
+    // The player's clock: while playing, one timeout per beat, for the beat's time at this speed.
+    {
+        let beat_ms = state
+            .player
+            .beat_ms(state.session.0.borrow().timeline())
+            .unwrap_or(16);
+        let state = state.clone();
+        use_effect_with((state.player, state.beats), move |(player, _)| {
+            let timeout = player.playing.then(|| {
+                Timeout::new(beat_ms, move || {
+                    state.dispatch(Action::Player(PlayerAction::Elapsed))
+                })
+            });
+            move || drop(timeout)
+        });
+    }
+
+    // The player's keys, anywhere on the page outside a text field.
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+                EventListener::new(&doc, "keydown", move |event| {
+                    let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    if let Some(action) = player_key(event) {
+                        event.prevent_default();
+                        state.dispatch(Action::Player(action));
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
     let on_submit = {
         let state = state.clone();
         Callback::from(move |line: String| state.dispatch(Action::Submit(line)))
     };
+    let on_player = {
+        let state = state.clone();
+        Callback::from(move |action: PlayerAction| state.dispatch(Action::Player(action)))
+    };
     let prompt = state.prompt.clone();
     let title = i18n::terminal_title(lang, &state.host);
+
+    let session = state.session.0.borrow();
+    let timeline = session.timeline();
+    let player = state.player;
+    let current = player.current().and_then(|i| timeline.beats.get(i));
+    let step = player.step(timeline);
+    let live = player.is_live(timeline);
+    // The places the beat in play touches: lit on the cards.
+    let active: Rc<Vec<String>> = Rc::new(match current {
+        Some(beat) if !live || player.playing => std::iter::once(&beat.from)
+            .chain(beat.to.iter())
+            .map(Place::id)
+            .collect(),
+        _ => Vec::new(),
+    });
+    let narration = match current {
+        None => text(lang, Msg::NarrationIdle).to_string(),
+        Some(beat) => sentence(lang, beat),
+    };
+    let wait = current
+        .filter(|b| b.waited_ticks >= 1000)
+        .map(|b| crate::present::narration::duration(b.waited_ticks));
+    let flight = current.filter(|_| player.animate).map(|beat| flight::FlightSpec {
+        key: player.played,
+        from: beat.from.id(),
+        to: beat.to.iter().map(Place::id).collect(),
+        label: flight::label(beat),
+        ms: player.beat_ms(timeline).unwrap_or(600),
+        kind: beat.kind.name(),
+    });
 
     html! {
         <div class="app" data-app-ready="true">
@@ -200,16 +347,48 @@ pub fn app(props: &AppProps) -> Html {
                     Callback::from(move |l| state.dispatch(Action::SetLang(l)))
                 } />
             </header>
-            <main class="cluster" aria-label={ text(lang, Msg::ClusterLabel) }>
-                { for state.topology.vms.iter().map(|vm| html! {
-                    <VmCard key={ vm.name.clone() } vm={ vm.clone() }
-                        pods={ state.view.pods_on(&vm.name).to_vec() } {lang} />
-                }) }
-                if !state.view.unscheduled.is_empty() {
-                    <vm::Unscheduled pods={ state.view.unscheduled.clone() } {lang} />
-                }
-            </main>
-            <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit} />
+            <div class="workspace">
+                <section class="stage">
+                    <div class="narration" aria-live="polite" data-narration="">
+                        if let Some(step) = step {
+                            <span class="narration__step" data-narration-step={ step.to_string() }>
+                                { format!("{} {step}", text(lang, Msg::Step)) }
+                            </span>
+                            <span class="narration__title">{ step_title(lang, step) }</span>
+                        }
+                        <p class="narration__text">
+                            { narration }
+                            if let Some(wait) = wait {
+                                <span class="narration__wait">{ format!(" ⏱ {wait} ({})", text(lang, Msg::SimulatedWait)) }</span>
+                            }
+                        </p>
+                    </div>
+                    <main class="cluster" aria-label={ text(lang, Msg::ClusterLabel) }>
+                        { for state.topology.vms.iter().map(|vm| html! {
+                            <VmCard key={ vm.name.clone() } vm={ vm.clone() }
+                                node={ state.view.nodes.get(&vm.name).cloned() }
+                                pods={ state.view.pods_on(&vm.name).to_vec() }
+                                active={ active.clone() } {lang} />
+                        }) }
+                    </main>
+                    <div class="outside">
+                        <div class={ classes!("registry", active.contains(&"registry".to_string()).then_some("is-active")) }
+                            data-place="registry">
+                            { text(lang, Msg::Registry) }
+                        </div>
+                        if !state.view.unscheduled.is_empty() {
+                            <vm::Unscheduled pods={ state.view.unscheduled.clone() } {lang} />
+                        }
+                    </div>
+                    <player::PlayerBar {lang} {player} beats={ timeline.len() } {step}
+                        commands={ timeline.commands.iter().map(|c| c.first).collect::<Vec<_>>() }
+                        on_action={ on_player } />
+                </section>
+                <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit}
+                    place={ Place::Terminal(state.host.clone()).id() }
+                    active={ active.contains(&Place::Terminal(state.host.clone()).id()) } />
+                <flight::Flight spec={ flight } />
+            </div>
         </div>
     }
 }

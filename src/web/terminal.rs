@@ -25,6 +25,10 @@ pub struct TerminalProps {
     pub prompt: AttrValue,
     pub lines: Vec<Line>,
     pub on_submit: Callback<String>,
+    /// Its `data-place` id (`master/kubectl`): messages fly from here to the apiserver.
+    pub place: AttrValue,
+    /// The beat in play touches it.
+    pub active: bool,
 }
 
 #[function_component(Terminal)]
@@ -63,7 +67,8 @@ pub fn terminal(props: &TerminalProps) -> Html {
     };
 
     html! {
-        <section class="terminal" aria-label={ props.title.clone() } onclick={focus_input}>
+        <section class={ classes!("terminal", props.active.then_some("is-active")) }
+            aria-label={ props.title.clone() } onclick={focus_input} data-place={ props.place.clone() }>
             <div class="terminal__bar">
                 <span class="terminal__dots" aria-hidden="true"><i></i><i></i><i></i></span>
                 <span class="terminal__title">{ &props.title }</span>

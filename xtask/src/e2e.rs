@@ -206,15 +206,27 @@ fn check_console(s: &Session) -> Result<(), String> {
 
 /// A 1400x900 screenshot of the page once the app has mounted and has run `lines` in its
 /// terminal, one after the other, as a student would type them.
+/// How a screenshot is taken: the viewport, how long to let the animation play after the last
+/// line, and keys to press on the page before the picture (WebDriver key codes, e.g. "\u{E012}"
+/// for ←).
+pub struct Shot<'a> {
+    pub width: u64,
+    pub height: u64,
+    pub wait_ms: u64,
+    pub keys: &'a str,
+}
+
 pub fn screenshot(
     browser: &Browser,
     dist: &Path,
     out: &Path,
     lang: &str,
     lines: &[&str],
+    shot: &Shot,
 ) -> Result<(), String> {
     let url = serve(dist)?;
-    let s = Session::start(browser, 1400, 900)?;
+    let (width, height) = (shot.width as i64, shot.height as i64);
+    let s = Session::start(browser, width as u32, height as u32)?;
     s.navigate(&url)?;
     check_mounts(&s)?;
     s.click(&format!("button[data-lang='{lang}']"))?;
@@ -229,18 +241,23 @@ pub fn screenshot(
             Duration::from_secs(30),
         )?;
     }
+    std::thread::sleep(Duration::from_millis(shot.wait_ms));
+    if !shot.keys.is_empty() {
+        s.script("document.activeElement && document.activeElement.blur(); return null")?;
+        s.press_keys(shot.keys)?;
+    }
     // The page scrolled to the terminal; the picture starts at the top.
     s.script("window.scrollTo(0, 0); return null")?;
-    // Make the viewport exactly 1400x900 whatever the window decorations take.
+    // Make the viewport exactly the size asked whatever the window decorations take.
     let inner = s.script("return [window.innerWidth, window.innerHeight]")?;
     let (w, h) = (
-        inner[0].as_i64().unwrap_or(1400),
-        inner[1].as_i64().unwrap_or(900),
+        inner[0].as_i64().unwrap_or(width),
+        inner[1].as_i64().unwrap_or(height),
     );
-    if (w, h) != (1400, 900) {
+    if (w, h) != (width, height) {
         s.post(
             "window/rect",
-            serde_json::json!({ "width": 1400 + (1400 - w), "height": 900 + (900 - h) }),
+            serde_json::json!({ "width": width + (width - w), "height": height + (height - h) }),
         )?;
     }
     std::thread::sleep(Duration::from_millis(300));

@@ -22,7 +22,8 @@ commands:
   serve [--dev] [--port N]     build the site and serve it on http://127.0.0.1:8080
   dist [--no-wasm-opt]         build a self-contained static site in dist/ and report its size
   test                         native tests, browser tests, size budget, end-to-end test
-  screenshot [--out FILE] [--lang ko|en] [--run LINE]...
+  screenshot [--out FILE] [--lang ko|en] [--run LINE]... [--width W] [--height H]
+             [--wait-ms N] [--keys KEYS] [--dev]
                                a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
   bench [--opt-level-3] [--no-native] [--no-wasm]
                                native criterion benches (store, apiserver, scheduler), then
@@ -101,7 +102,10 @@ impl Flags<'_> {
             if !known.contains(&a.as_str()) {
                 return Err(format!("unknown option {a:?}\n{USAGE}"));
             }
-            if matches!(a.as_str(), "--port" | "--out" | "--lang" | "--run") {
+            if matches!(
+                a.as_str(),
+                "--port" | "--out" | "--lang" | "--run" | "--width" | "--height" | "--wait-ms" | "--keys"
+            ) {
                 args.next();
             }
         }
@@ -150,12 +154,28 @@ fn dist(args: &[String]) -> Result<(), String> {
 
 fn screenshot(args: &[String]) -> Result<(), String> {
     let flags = Flags(args);
-    flags.check_known(&["--out", "--lang", "--run"])?;
+    flags.check_known(&[
+        "--out", "--lang", "--run", "--width", "--height", "--wait-ms", "--keys", "--dev",
+    ])?;
     let lines = flags.values("--run")?;
     let lang = flags.value("--lang")?.unwrap_or("ko");
     if !matches!(lang, "ko" | "en") {
         return Err(format!("--lang: ko or en, not {lang:?}"));
     }
+    let number = |name: &str, default: u64| -> Result<u64, String> {
+        match flags.value(name)? {
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("{name}: not a number: {v:?}")),
+            None => Ok(default),
+        }
+    };
+    let shot = e2e::Shot {
+        width: number("--width", 1400)?,
+        height: number("--height", 900)?,
+        wait_ms: number("--wait-ms", 0)?,
+        keys: flags.value("--keys")?.unwrap_or(""),
+    };
     let out = match flags.value("--out")? {
         Some(p) => PathBuf::from(p),
         None => root().join("docs/screenshot.png"),
@@ -164,8 +184,13 @@ fn screenshot(args: &[String]) -> Result<(), String> {
     let browser = toolchain::ensure_browser()?;
     // Korean glyphs render as boxes without a CJK font.
     toolchain::ensure_cjk_font()?;
-    let dist = site::build(site::Profile::Release, site::WasmOpt::On)?;
-    e2e::screenshot(&browser, &dist, &out, lang, &lines)?;
+    let profile = if flags.has("--dev") {
+        site::Profile::Dev
+    } else {
+        site::Profile::Release
+    };
+    let dist = site::build(profile, site::WasmOpt::On)?;
+    e2e::screenshot(&browser, &dist, &out, lang, &lines, &shot)?;
     println!("wrote {}", out.display());
     Ok(())
 }

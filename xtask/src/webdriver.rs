@@ -181,6 +181,22 @@ impl Session {
             .map(|_| ())
     }
 
+    /// Presses keys on whatever has focus (the page, when nothing does), one after the other,
+    /// through the W3C Actions API: `"\u{E012}"` is ←, `"\u{E011}"` Home, `" "` space.
+    pub fn press_keys(&self, keys: &str) -> Result<(), String> {
+        let mut actions = Vec::new();
+        for key in keys.chars() {
+            let value = key.to_string();
+            actions.push(json!({ "type": "keyDown", "value": value }));
+            actions.push(json!({ "type": "keyUp", "value": value }));
+        }
+        self.post(
+            "actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )
+        .map(|_| ())
+    }
+
     /// The browser console, through chromedriver's log endpoint (not part of W3C WebDriver).
     pub fn browser_log(&self) -> Result<Vec<Value>, String> {
         let v = self
