@@ -58,7 +58,11 @@ fn draw(layer: &Element, spec: &FlightSpec) -> Option<()> {
         dot.set_class_name(&format!(
             "flight flight--{} {}",
             spec.kind.to_lowercase(),
-            if still { "flight--pulse" } else { "flight--move" }
+            if still {
+                "flight--pulse"
+            } else {
+                "flight--move"
+            }
         ));
         let style = format!(
             "--x0:{:.0}px;--y0:{:.0}px;--x1:{:.0}px;--y1:{:.0}px;--ms:{}ms",

@@ -14,7 +14,7 @@ pub mod vm;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::storage::{LocalStorage, Storage};
 use gloo::timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
@@ -277,7 +277,8 @@ pub fn app(props: &AppProps) -> Html {
         let state = state.clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
-                EventListener::new(&doc, "keydown", move |event| {
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&doc, "keydown", options, move |event| {
                     let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
@@ -323,14 +324,16 @@ pub fn app(props: &AppProps) -> Html {
     let wait = current
         .filter(|b| b.waited_ticks >= 1000)
         .map(|b| crate::present::narration::duration(b.waited_ticks));
-    let flight = current.filter(|_| player.animate).map(|beat| flight::FlightSpec {
-        key: player.played,
-        from: beat.from.id(),
-        to: beat.to.iter().map(Place::id).collect(),
-        label: flight::label(beat),
-        ms: player.beat_ms(timeline).unwrap_or(600),
-        kind: beat.kind.name(),
-    });
+    let flight = current
+        .filter(|_| player.animate)
+        .map(|beat| flight::FlightSpec {
+            key: player.played,
+            from: beat.from.id(),
+            to: beat.to.iter().map(Place::id).collect(),
+            label: flight::label(beat),
+            ms: player.beat_ms(timeline).unwrap_or(600),
+            kind: beat.kind.name(),
+        });
 
     html! {
         <div class="app" data-app-ready="true">

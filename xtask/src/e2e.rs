@@ -77,6 +77,18 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             "kubectl get nodes in the terminal prints the three nodes",
             check_terminal(&session),
         );
+        summary.record(
+            "a created deployment is narrated in steps 1 to 8, in Korean then in English",
+            check_steps_narrated(&session),
+        );
+        summary.record(
+            "back before step 5 no web pod is placed; Live shows three Running on the workers",
+            check_back_and_live(&session),
+        );
+        summary.record(
+            "vagrant halt node2 and sleep 360: node2 NotReady, its pods recreated on node1",
+            check_node_failure(&session),
+        );
     }
     summary.record("the browser console has no errors", check_console(&session));
 }
@@ -173,6 +185,199 @@ fn check_terminal(s: &Session) -> Result<(), String> {
         Duration::from_secs(10),
     )
     .map(|_| ())
+}
+
+const CREATE: &str = "kubectl create deployment web --image=nginx --replicas=3";
+
+/// Starts recording, in the page, every step the narration names, in the order it names them,
+/// with the step's title as shown.
+fn observe_narration(s: &Session) -> Result<(), String> {
+    s.script(
+        "window.__steps = [];
+         const record = () => {
+             const e = document.querySelector('[data-narration-step]');
+             if (!e) return;
+             const step = +e.dataset.narrationStep;
+             const last = window.__steps[window.__steps.length - 1];
+             if (!last || last.step !== step) {
+                 const title = (document.querySelector('.narration__title') || {}).textContent || '';
+                 window.__steps.push({ step, title });
+             }
+         };
+         if (window.__observer) window.__observer.disconnect();
+         window.__observer = new MutationObserver(record);
+         window.__observer.observe(document.querySelector('[data-narration]'),
+             { subtree: true, childList: true, attributes: true, characterData: true });
+         record();
+         return null",
+    )
+    .map(|_| ())
+}
+
+/// Waits until the playhead is live (the Live button pressed) after at least one beat.
+fn wait_live(s: &Session, timeout: Duration) -> Result<(), String> {
+    s.wait_for(
+        "const live = document.querySelector('[data-live]');
+         const slider = document.querySelector('[role=slider]');
+         return live && live.getAttribute('aria-pressed') === 'true'
+             && slider && +slider.getAttribute('aria-valuemax') > 0",
+        timeout,
+    )
+    .map(|_| ())
+}
+
+/// The steps the narration named since [`observe_narration`], each the first time it came.
+fn narrated_steps(s: &Session, korean: bool) -> Result<Vec<u64>, String> {
+    let seen = s.script("return window.__steps")?;
+    let seen = seen.as_array().cloned().unwrap_or_default();
+    let mut first = Vec::new();
+    for entry in &seen {
+        let step = entry["step"].as_u64().unwrap_or(0);
+        let title = entry["title"].as_str().unwrap_or("");
+        if has_hangul(title) != korean {
+            return Err(format!(
+                "step {step}'s title {title:?} is not in the page's language"
+            ));
+        }
+        if !first.contains(&step) {
+            first.push(step);
+        }
+    }
+    Ok(first)
+}
+
+fn unfocus(s: &Session) -> Result<(), String> {
+    s.script("if (document.activeElement) document.activeElement.blur(); return null")
+        .map(|_| ())
+}
+
+fn check_steps_narrated(s: &Session) -> Result<(), String> {
+    // 8× so the whole command plays in seconds; the player keeps every beat at any speed.
+    s.script(
+        "const speed = document.querySelector('[data-speed]');
+         speed.value = String(speed.options.length - 1);
+         speed.dispatchEvent(new Event('change', { bubbles: true }));
+         return null",
+    )?;
+    observe_narration(s)?;
+    s.type_into("#terminal-input", &format!("{CREATE}\u{E007}"))?;
+    wait_live(s, Duration::from_secs(90))?;
+    let ko = narrated_steps(s, true)?;
+    if ko != [1, 2, 3, 4, 5, 6, 7, 8] {
+        return Err(format!(
+            "Korean narration named the steps in this order: {ko:?}"
+        ));
+    }
+    // Again in English: from the start (Home), played (space).
+    s.click("button[data-lang='en']")?;
+    wait_title(s, false)?;
+    unfocus(s)?;
+    observe_narration(s)?;
+    s.press_keys("\u{E011} ")?;
+    wait_live(s, Duration::from_secs(90))?;
+    let en = narrated_steps(s, false)?;
+    if en != [1, 2, 3, 4, 5, 6, 7, 8] {
+        return Err(format!(
+            "English narration named the steps in this order: {en:?}"
+        ));
+    }
+    println!("    steps in order, ko {ko:?}, en {en:?}");
+    Ok(())
+}
+
+/// `[node, status]` of every web pod on the page.
+fn web_pods(s: &Session) -> Result<Vec<(String, String)>, String> {
+    let pods = s.script(
+        "return Array.from(document.querySelectorAll('[data-pod^=\"default/web-\"]'))
+            .map(p => [p.dataset.node || '', p.dataset.status || ''])",
+    )?;
+    Ok(pods
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or("").to_string(),
+                p[1].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect())
+}
+
+fn narration_step(s: &Session) -> Result<u64, String> {
+    Ok(s.script(
+        "const e = document.querySelector('[data-narration-step]');
+             return e ? +e.dataset.narrationStep : 0",
+    )?
+    .as_u64()
+    .unwrap_or(0))
+}
+
+fn check_back_and_live(s: &Session) -> Result<(), String> {
+    unfocus(s)?;
+    // From the start, → until the scheduler's first beat, then ← once: just before step 5.
+    s.press_keys("\u{E011}")?;
+    let mut presses = 0;
+    while narration_step(s)? != 5 {
+        s.press_keys("\u{E014}")?;
+        presses += 1;
+        if presses > 1000 {
+            return Err("→ never reached step 5".into());
+        }
+    }
+    s.press_keys("\u{E012}")?;
+    let step = narration_step(s)?;
+    let before = web_pods(s)?;
+    if step >= 5 || before.iter().any(|(node, _)| !node.is_empty()) {
+        return Err(format!("before step 5 (step {step}): web pods {before:?}"));
+    }
+    s.click("[data-live]")?;
+    s.wait_for(
+        "return document.querySelector('[data-live]').getAttribute('aria-pressed') === 'true'",
+        Duration::from_secs(5),
+    )?;
+    let live = web_pods(s)?;
+    let running_on_workers = live
+        .iter()
+        .filter(|(node, status)| (node == "node1" || node == "node2") && status == "Running")
+        .count();
+    if live.len() != 3 || running_on_workers != 3 {
+        return Err(format!("at Live: web pods {live:?}"));
+    }
+    println!("    {presses} × → to step 5; before it {before:?}; live {live:?}");
+    Ok(())
+}
+
+fn check_node_failure(s: &Session) -> Result<(), String> {
+    // A teacher's switch: animation off, so the playhead goes straight to now.
+    s.click("[data-animate]")?;
+    for line in ["vagrant halt node2", "sleep 360"] {
+        s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
+        s.wait_for(
+            &format!(
+                "return Array.from(document.querySelectorAll('.line--command'))
+                    .some(l => l.textContent.includes('{line}'))
+                    && document.getElementById('terminal-input').value === ''"
+            ),
+            Duration::from_secs(60),
+        )?;
+    }
+    wait_live(s, Duration::from_secs(10))?;
+    let ready = s.script("return document.querySelector('[data-vm=node2]').dataset.ready")?;
+    if ready.as_str() == Some("true") {
+        return Err("node2 is still Ready after vagrant halt and 360 s".into());
+    }
+    let pods = web_pods(s)?;
+    let on_node1 = pods
+        .iter()
+        .filter(|(node, status)| node == "node1" && status == "Running")
+        .count();
+    if on_node1 != 3 {
+        return Err(format!("web pods after node2 went down: {pods:?}"));
+    }
+    println!("    node2 data-ready={ready}; web pods {pods:?}");
+    Ok(())
 }
 
 fn check_console(s: &Session) -> Result<(), String> {

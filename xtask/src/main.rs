@@ -22,6 +22,7 @@ commands:
   serve [--dev] [--port N]     build the site and serve it on http://127.0.0.1:8080
   dist [--no-wasm-opt]         build a self-contained static site in dist/ and report its size
   test                         native tests, browser tests, size budget, end-to-end test
+  e2e [--dev]                  only the end-to-end test, on a fresh dist/ (--dev: a debug build)
   screenshot [--out FILE] [--lang ko|en] [--run LINE]... [--width W] [--height H]
              [--wait-ms N] [--keys KEYS] [--dev]
                                a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         "serve" => serve(rest),
         "dist" => dist(rest),
         "test" => return summary::exit_code(test()),
+        "e2e" => return summary::exit_code(e2e_only(rest)),
         "screenshot" => screenshot(rest),
         "bench" => bench::run(rest),
         "help" | "--help" | "-h" => {
@@ -104,7 +106,14 @@ impl Flags<'_> {
             }
             if matches!(
                 a.as_str(),
-                "--port" | "--out" | "--lang" | "--run" | "--width" | "--height" | "--wait-ms" | "--keys"
+                "--port"
+                    | "--out"
+                    | "--lang"
+                    | "--run"
+                    | "--width"
+                    | "--height"
+                    | "--wait-ms"
+                    | "--keys"
             ) {
                 args.next();
             }
@@ -152,10 +161,42 @@ fn dist(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The end-to-end checks alone, for working on the page without the whole suite.
+fn e2e_only(args: &[String]) -> summary::Summary {
+    let mut summary = summary::Summary::default();
+    let built = Flags(args)
+        .check_known(&["--dev"])
+        .and_then(|()| toolchain::ensure_wasm_toolchain())
+        .and_then(|()| toolchain::ensure_browser())
+        .and_then(|browser| {
+            let profile = if Flags(args).has("--dev") {
+                site::Profile::Dev
+            } else {
+                site::Profile::Release
+            };
+            Ok((browser, site::build(profile, site::WasmOpt::On)?))
+        });
+    match built {
+        Ok((browser, dist)) => {
+            summary::section("end-to-end: dist/ under /sandbox/ in headless Chromium");
+            e2e::run(&browser, &dist, &mut summary);
+        }
+        Err(e) => summary.record("dist builds", Err(e)),
+    }
+    summary
+}
+
 fn screenshot(args: &[String]) -> Result<(), String> {
     let flags = Flags(args);
     flags.check_known(&[
-        "--out", "--lang", "--run", "--width", "--height", "--wait-ms", "--keys", "--dev",
+        "--out",
+        "--lang",
+        "--run",
+        "--width",
+        "--height",
+        "--wait-ms",
+        "--keys",
+        "--dev",
     ])?;
     let lines = flags.values("--run")?;
     let lang = flags.value("--lang")?.unwrap_or("ko");
