@@ -54,11 +54,14 @@ fn before_step_five_no_pod_is_on_a_node_and_at_the_end_three_run_on_the_workers(
             "a web pod is on a node after {played} beats, before the scheduler's first step-5 beat"
         );
     }
-    // Before the controller's pods exist there are no web pods at all.
-    assert!(session
-        .scene(0)
-        .all_pods()
-        .all(|(_, p)| !p.name.starts_with("web-")));
+    // Before the controller's pods exist there are no web pods at all, and the scene at the
+    // session's start is the booted lab.
+    let start = session.scene(0);
+    assert!(start.all_pods().all(|(_, p)| !p.name.starts_with("web-")));
+    assert!(start
+        .pods_on("master")
+        .iter()
+        .any(|p| p.name == "kube-apiserver-master"));
     let end = session.scene(timeline.len());
     let placed = web_pods_placed(&session, timeline.len());
     assert_eq!(placed.len(), 3, "{placed:?}");

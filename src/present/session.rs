@@ -42,10 +42,15 @@ pub struct Session {
 impl Session {
     /// Boots the lab from `seed`.
     pub fn new(seed: u64) -> Session {
+        let lab = Lab::boot(seed);
+        let timeline = Timeline {
+            base_revision: lab.cluster.store().revision(),
+            ..Timeline::default()
+        };
         Session {
             seed,
-            shell: Shell::new(Lab::boot(seed)),
-            timeline: Timeline::default(),
+            shell: Shell::new(lab),
+            timeline,
             detail: Detail::default(),
             pending: None,
             power: BTreeMap::new(),

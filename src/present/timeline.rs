@@ -276,9 +276,6 @@ impl Timeline {
         revision_before: i64,
         detail: Detail,
     ) {
-        if self.commands.is_empty() && self.beats.is_empty() {
-            self.base_revision = revision_before;
-        }
         let command = self.commands.len();
         let first = self.beats.len();
         let mut builder = Builder {

@@ -3,11 +3,13 @@
 //! Mirrors: a kubeadm cluster of three VMs: one control-plane node (`master`) that runs etcd,
 //! kube-apiserver, kube-scheduler and kube-controller-manager as static pods, and every node
 //! (master included) running kubelet, kube-proxy and a container runtime.
-//! Simplified: static data for now. The core replaces [`Topology::initial`] with live cluster
-//! state; the render functions in `web/` already take a [`Topology`] as data, so only the
-//! source of the value changes.
+//! The VMs' facts come from the one table the simulation boots from ([`LAB_VMS`]); what changes
+//! while the lab runs (Ready, halted, pods) is the scene's
+//! ([`crate::present::cluster_view::ClusterView`]).
 
 use std::fmt;
+
+use crate::sim::vms::{VmRole, VmSpec, LAB_VMS};
 
 /// One Kubernetes component process, named as upstream names its binary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -111,18 +113,24 @@ const GIB_BYTES: u64 = 1 << 30;
 const MIB_BYTES: u64 = 1 << 20;
 
 impl Vm {
-    fn new(name: &str, last_octet: u8, role: Role, vcpus: u32) -> Vm {
+    /// The page's view of one of the lab's VMs ([`crate::sim::vms::LAB_VMS`]).
+    fn from_spec(spec: &VmSpec) -> Vm {
+        let role = match spec.role {
+            VmRole::ControlPlane => Role::ControlPlane,
+            VmRole::Worker => Role::Worker,
+        };
         let mut components = Vec::new();
         if role == Role::ControlPlane {
             components.extend(Component::CONTROL_PLANE);
         }
         components.extend(Component::NODE);
+        let ip: std::net::Ipv4Addr = spec.ip.parse().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
         Vm {
-            name: name.to_string(),
-            ip: Ipv4([172, 16, 20, last_octet]),
+            name: spec.name.to_string(),
+            ip: Ipv4(ip.octets()),
             role,
-            vcpus,
-            memory_bytes: GIB_BYTES,
+            vcpus: spec.vcpus,
+            memory_bytes: spec.memory_bytes,
             components,
         }
     }
@@ -174,11 +182,7 @@ impl Topology {
     /// 1 GiB each, on 172.16.20.0/24.
     pub fn initial() -> Topology {
         Topology {
-            vms: vec![
-                Vm::new("master", 11, Role::ControlPlane, 2),
-                Vm::new("node1", 12, Role::Worker, 1),
-                Vm::new("node2", 13, Role::Worker, 1),
-            ],
+            vms: LAB_VMS.iter().map(Vm::from_spec).collect(),
         }
     }
 

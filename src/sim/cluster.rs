@@ -37,6 +37,7 @@ use crate::sim::component::{
 use crate::sim::rng::Rng;
 use crate::sim::sort::StableSort;
 use crate::sim::trace::{Actor, Seq, Trace, TraceKind, WatchEventType};
+use crate::sim::vms::LAB_VMS;
 
 /// A bound on the steps one `run_until_idle` may take: a loop that never settles is a bug, and
 /// the UI must stay responsive.
@@ -69,13 +70,6 @@ pub fn node_credentials(node: &str) -> Credentials {
         organizations: vec!["system:nodes".to_string()],
     }
 }
-
-/// The three VMs: name, IP, CPUs, pod CIDR.
-pub const NODES: [(&str, &str, u32, &str); 3] = [
-    ("master", "172.16.20.11", 2, "10.244.0.0/24"),
-    ("node1", "172.16.20.12", 1, "10.244.1.0/24"),
-    ("node2", "172.16.20.13", 1, "10.244.2.0/24"),
-];
 
 struct Slot {
     component: Box<dyn Component>,
@@ -794,7 +788,7 @@ impl Cluster {
         // The apiserver's endpoint reconciler: the `kubernetes` Service has no selector, so its
         // Endpoints and EndpointSlice name the apiserver's own address, not pods.
         let apiserver = Actor::new("kube-apiserver", "master");
-        let master_ip = NODES[0].1;
+        let master_ip = LAB_VMS[0].ip;
         send(
             self,
             &apiserver,
@@ -822,7 +816,8 @@ impl Cluster {
                 "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]
             }),
         );
-        for (name, ip, cpus, cidr) in NODES {
+        for vm in LAB_VMS {
+            let (name, ip, cpus, cidr) = (vm.name, vm.ip, vm.vcpus, vm.pod_cidr);
             let kubelet = Actor::new("kubelet", name);
             send(
                 self,

@@ -21,8 +21,12 @@ use super::kubelet::failures::NodeHandle;
 use super::kubelet::Kubelet;
 use super::scheduler::component::Scheduler;
 
-/// The lab's VMs, in the order the page draws them.
-pub const LAB_NODES: [&str; 3] = ["master", "node1", "node2"];
+/// The lab's VMs' names, in the order the page draws them (from [`crate::sim::vms::LAB_VMS`]).
+pub const LAB_NODES: [&str; 3] = [
+    crate::sim::vms::LAB_VMS[0].name,
+    crate::sim::vms::LAB_VMS[1].name,
+    crate::sim::vms::LAB_VMS[2].name,
+];
 
 /// Simulated time the boot may take to settle: long enough for the static pods to pull and run.
 pub const BOOT_SETTLE_TICKS: u64 = 120 * TICKS_PER_SECOND;

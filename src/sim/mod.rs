@@ -20,3 +20,4 @@ pub mod runtime;
 pub mod scheduler;
 pub mod sort;
 pub mod trace;
+pub mod vms;

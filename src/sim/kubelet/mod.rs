@@ -75,19 +75,14 @@ pub struct NodeConfig {
 impl NodeConfig {
     /// The sandbox's VMs: master 2 vCPU, the nodes 1 vCPU, 1 GiB each.
     pub fn lab(name: &str) -> Option<NodeConfig> {
-        let (ip, cpus, cidr) = match name {
-            "master" => ("172.16.20.11", 2, "10.244.0.0/24"),
-            "node1" => ("172.16.20.12", 1, "10.244.1.0/24"),
-            "node2" => ("172.16.20.13", 1, "10.244.2.0/24"),
-            _ => return None,
-        };
+        let vm = crate::sim::vms::lab_vm(name)?;
         Some(NodeConfig {
-            name: name.to_string(),
-            ip: ip.to_string(),
-            cpus,
-            memory_bytes: 1024 * 1024 * 1024,
-            pod_cidr: cidr.to_string(),
-            static_pods: name == "master",
+            name: vm.name.to_string(),
+            ip: vm.ip.to_string(),
+            cpus: vm.vcpus,
+            memory_bytes: vm.memory_bytes,
+            pod_cidr: vm.pod_cidr.to_string(),
+            static_pods: vm.role == crate::sim::vms::VmRole::ControlPlane,
         })
     }
 }

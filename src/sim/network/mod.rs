@@ -65,10 +65,13 @@ impl NodeNet {
 /// The sandbox's VMs as kubeadm + flannel lay them out: node-ipam hands out /24s of 10.244.0.0/16
 /// in the order nodes register, so master (which registers first) gets 10.244.0.0/24.
 pub fn default_nodes() -> Vec<NodeNet> {
-    let cidr = |third: u8| Ipv4Cidr::new_unchecked(Ipv4Addr::new(10, 244, third, 0), 24);
-    vec![
-        NodeNet::new("master", Ipv4Addr::new(172, 16, 20, 11), cidr(0)),
-        NodeNet::new("node1", Ipv4Addr::new(172, 16, 20, 12), cidr(1)),
-        NodeNet::new("node2", Ipv4Addr::new(172, 16, 20, 13), cidr(2)),
-    ]
+    crate::sim::vms::LAB_VMS
+        .iter()
+        .map(|vm| {
+            // The table is the lab's own constant: an address that does not parse is a bug there.
+            let ip: Ipv4Addr = vm.ip.parse().expect("LAB_VMS holds IPv4 addresses");
+            let cidr = Ipv4Cidr::parse(vm.pod_cidr).expect("LAB_VMS holds pod CIDRs");
+            NodeNet::new(vm.name, ip, cidr)
+        })
+        .collect()
 }
