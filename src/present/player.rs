@@ -207,31 +207,25 @@ fn next_step_start(timeline: &Timeline, played: usize) -> usize {
 }
 
 /// The `played` value that puts the first beat of the current step in play, or of the step
-/// before when the current one's first beat is already in play.
+/// before when the current one's first beat is already in play. A step's beats run from the beat
+/// whose step differs from the last step seen to the next such beat; beats without a step belong
+/// to the run they fall in.
 fn previous_step_start(timeline: &Timeline, played: usize) -> usize {
-    let beats = &timeline.beats;
     let Some(current) = played.checked_sub(1) else {
         return 0;
     };
-    // The start of the run of beats with the same step that ends at `index`.
-    let run_start = |index: usize| {
-        let step = beats[index].step;
-        let mut start = index;
-        while start > 0 && (beats[start - 1].step == step || beats[start - 1].step.is_none()) {
-            start -= 1;
+    let mut starts = Vec::new();
+    let mut last = None;
+    for (i, beat) in timeline.beats.iter().enumerate().take(current + 1) {
+        if beat.step.is_some() && beat.step != last {
+            starts.push(i);
+            last = beat.step;
         }
-        while start < index && beats[start].step != step {
-            start += 1;
-        }
-        start
-    };
-    let start = run_start(current.min(beats.len().saturating_sub(1)));
-    if start < current {
-        return start + 1;
     }
-    match start.checked_sub(1) {
-        Some(before) => run_start(before) + 1,
-        None => 0,
+    match starts.last() {
+        Some(&start) if start < current => start + 1,
+        Some(_) if starts.len() >= 2 => starts[starts.len() - 2] + 1,
+        _ => 0,
     }
 }
 
@@ -325,9 +319,9 @@ mod tests {
         p.apply(PlayerAction::NextStep, &t);
         assert!(p.is_live(&t));
         p.apply(PlayerAction::PreviousStep, &t);
-        assert_eq!(p.played, 7, "the last beat is step 4's first");
+        assert_eq!(p.played, 4, "live is step 4's first beat: back to step 3's");
         p.apply(PlayerAction::PreviousStep, &t);
-        assert_eq!(p.played, 4, "back to step 3's first beat");
+        assert_eq!(p.played, 2, "then step 2's first beat");
         p.played = 6;
         p.apply(PlayerAction::PreviousStep, &t);
         assert_eq!(p.played, 4, "within a step: to its first beat");
