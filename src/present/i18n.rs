@@ -105,6 +105,8 @@ pub enum Msg {
     PodsCount,
     /// Keyboard help under the controls.
     KeysHelp,
+    /// The terminal while the cluster works on the last line.
+    Working,
 }
 
 impl Msg {
@@ -150,6 +152,7 @@ impl Msg {
             Msg::Registry,
             Msg::PodsCount,
             Msg::KeysHelp,
+            Msg::Working,
         ];
         all.extend(
             Component::CONTROL_PLANE
@@ -269,6 +272,8 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Msg::PodsCount, Ko) => "개",
         (Msg::PodsCount, En) => "pods",
         (Msg::KeysHelp, Ko) => "스페이스 재생/정지 · ←→ 한 동작 · PgUp/PgDn 단계 · Home 처음 · End 지금",
+        (Msg::Working, Ko) => "클러스터가 일하는 중…",
+        (Msg::Working, En) => "The cluster is working…",
         (Msg::KeysHelp, En) => "Space play/pause · ←→ one event · PgUp/PgDn step · Home start · End live",
     }
 }

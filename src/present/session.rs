@@ -33,7 +33,10 @@ pub struct Session {
     timeline: Timeline,
     detail: Detail,
     /// Lines of a heredoc being typed: they become one command when its terminator arrives.
+    /// (The first line, the trace's length and the store's revision before it.)
     pending: Option<(String, usize, i64)>,
+    /// The line the cluster is still working on (the same three).
+    working: Option<(String, usize, i64)>,
     /// When a VM was powered off (true) or booted (false), by the trace event that says so: the
     /// store does not know a VM is off, only that its node stops reporting.
     power: BTreeMap<Seq, (String, bool)>,
@@ -47,9 +50,12 @@ impl Session {
             base_revision: lab.cluster.store().revision(),
             ..Timeline::default()
         };
+        let mut shell = Shell::new(lab);
+        shell.set_defer_settle(true);
         Session {
             seed,
-            shell: Shell::new(lab),
+            working: None,
+            shell,
             timeline,
             detail: Detail::default(),
             pending: None,
@@ -80,9 +86,32 @@ impl Session {
         self.shell.backend().cluster.trace().fingerprint()
     }
 
-    /// Runs one line as the terminal's shell runs it, then adds what it made the cluster do to
-    /// the timeline. Returns where the line's beats start, if it completed a command.
+    /// Runs one line as the terminal's shell runs it and lets the cluster settle, then adds
+    /// what it made the cluster do to the timeline. Returns where the line's beats start, if it
+    /// completed a command.
     pub fn run_line(&mut self, line: &str) -> (TerminalOutput, Option<usize>) {
+        let (output, first) = self.submit_line(line);
+        if first.is_some() {
+            return (output, first);
+        }
+        while self.busy() {
+            if let Some(first) = self.work(usize::MAX) {
+                return (output, Some(first));
+            }
+        }
+        (output, None)
+    }
+
+    /// Runs one line and returns its output at once; the cluster's work after it is left to
+    /// [`Session::work`] (the page runs it in slices between frames). A command that needs no
+    /// work completes here and returns where its beats start.
+    pub fn submit_line(&mut self, line: &str) -> (TerminalOutput, Option<usize>) {
+        // The last line's work comes first, as a shell waits for it.
+        while self.busy() {
+            if self.work(usize::MAX).is_some() {
+                break;
+            }
+        }
         let (start, revision) = match &self.pending {
             Some((_, start, revision)) => (*start, *revision),
             None => (
@@ -109,6 +138,23 @@ impl Session {
         if line.trim().is_empty() {
             return (output, None);
         }
+        self.working = Some((label, start, revision));
+        (output, self.work(0))
+    }
+
+    /// Is the cluster still working on the last line?
+    pub fn busy(&self) -> bool {
+        self.working.is_some()
+    }
+
+    /// Runs at most `budget` rounds of the cluster's work on the last line. When it has settled,
+    /// the line's beats join the timeline and this returns where they start.
+    pub fn work(&mut self, budget: usize) -> Option<usize> {
+        self.working.as_ref()?;
+        if !self.shell.settle_slice(budget) {
+            return None;
+        }
+        let (label, start, revision) = self.working.take()?;
         let first = self.timeline.len();
         let trace = self.shell.backend().cluster.trace();
         let events = trace.since(start as Seq);
@@ -126,7 +172,7 @@ impl Session {
         let host = self.host();
         self.timeline
             .push_command(&label, &host, events, revision, self.detail);
-        (output, Some(first))
+        Some(first)
     }
 
     /// The cluster as the animation shows it when `played` beats have played: the store read at

@@ -120,6 +120,17 @@ pub struct RunOutcome {
     pub idle: bool,
 }
 
+/// A settle in progress ([`Cluster::begin_settle`]): where it must stop, and what it has seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettleRun {
+    deadline: Ticks,
+    /// The last write that was not a heartbeat.
+    last_change_ticks: Ticks,
+    /// The trace up to here has been looked at for writes.
+    seen: Seq,
+    steps: usize,
+}
+
 pub struct Cluster {
     store: Store,
     apiserver: Apiserver,
@@ -547,37 +558,66 @@ impl Cluster {
     /// work it caused is done (pods pulled, started, ready), and the clock stops there rather
     /// than racing on through heartbeats.
     pub fn run_until_settled(&mut self, limit_ticks: Ticks) -> RunOutcome {
-        let deadline = self.clock.now().saturating_add(limit_ticks);
-        // Before this run the cluster counts as quiet: a command that changed nothing (a read)
-        // returns at once instead of waiting out a window.
-        let mut last_change_ticks = self.clock.now().saturating_sub(QUIET_WINDOW_TICKS);
-        let mut seen = self.trace.len() as Seq;
-        let mut steps = 0;
-        while steps < MAX_STEPS_PER_RUN {
+        let mut run = self.begin_settle(limit_ticks);
+        loop {
+            if let Some(outcome) = self.continue_settle(&mut run, usize::MAX) {
+                return outcome;
+            }
+        }
+    }
+
+    /// The start of [`Cluster::run_until_settled`], to be driven in slices by
+    /// [`Cluster::continue_settle`] (the page does, so it can draw between slices). Run to the
+    /// end, the slices do exactly what one call does: the same steps, the same trace.
+    pub fn begin_settle(&self, limit_ticks: Ticks) -> SettleRun {
+        SettleRun {
+            deadline: self.clock.now().saturating_add(limit_ticks),
+            // Before this run the cluster counts as quiet: a command that changed nothing (a
+            // read) returns at once instead of waiting out a window.
+            last_change_ticks: self.clock.now().saturating_sub(QUIET_WINDOW_TICKS),
+            seen: self.trace.len() as Seq,
+            steps: 0,
+        }
+    }
+
+    /// Runs at most `budget` rounds (a step, or a move of the clock to the next timer) of a
+    /// settle; `Some` once the cluster has settled.
+    pub fn continue_settle(&mut self, run: &mut SettleRun, budget: usize) -> Option<RunOutcome> {
+        for _ in 0..budget {
+            if run.steps >= MAX_STEPS_PER_RUN {
+                return Some(RunOutcome {
+                    steps: run.steps,
+                    idle: false,
+                });
+            }
             let stepped = self.step();
-            for event in self.trace.since(seen) {
+            for event in self.trace.since(run.seen) {
                 if let TraceKind::StoreCommit { key, .. } = &event.kind {
                     if !key.starts_with(HEARTBEAT_KEY_PREFIX) {
-                        last_change_ticks = event.tick;
+                        run.last_change_ticks = event.tick;
                     }
                 }
             }
-            seen = self.trace.len() as Seq;
+            run.seen = self.trace.len() as Seq;
             if stepped {
-                steps += 1;
+                run.steps += 1;
                 continue;
             }
+            let settled = RunOutcome {
+                steps: run.steps,
+                idle: true,
+            };
             match self.next_timer() {
-                Some(due) if due <= deadline => {
-                    if due > last_change_ticks.saturating_add(QUIET_WINDOW_TICKS) {
-                        return RunOutcome { steps, idle: true };
+                Some(due) if due <= run.deadline => {
+                    if due > run.last_change_ticks.saturating_add(QUIET_WINDOW_TICKS) {
+                        return Some(settled);
                     }
                     self.move_clock_to(due);
                 }
-                _ => return RunOutcome { steps, idle: true },
+                _ => return Some(settled),
             }
         }
-        RunOutcome { steps, idle: false }
+        None
     }
 
     pub fn next_timer(&self) -> Option<Ticks> {

@@ -113,6 +113,9 @@ pub struct UiState {
     pub host: String,
     /// How many beats the timeline has (the session's, cached for rendering).
     pub beats: usize,
+    /// The cluster is still working on the last line; counts the slices run so far, so each
+    /// slice schedules the next.
+    pub working: Option<u64>,
 }
 
 pub enum Action {
@@ -120,7 +123,13 @@ pub enum Action {
     /// A line the user typed into the terminal and submitted.
     Submit(String),
     Player(PlayerAction),
+    /// Run a slice of the cluster's work on the last line.
+    Work,
 }
+
+/// How long one slice of the cluster's work may keep the main thread, in milliseconds: well
+/// under a frame's 16 ms budget would starve the simulation; over 50 ms is a long task.
+const WORK_SLICE_MS: f64 = 12.0;
 
 impl UiState {
     pub fn new(lang: Lang) -> UiState {
@@ -138,6 +147,7 @@ impl UiState {
             prompt,
             host,
             beats: 0,
+            working: None,
         }
     }
 
@@ -150,10 +160,11 @@ impl UiState {
         });
         let (output, first) = {
             let mut session = self.session.0.borrow_mut();
-            let result = session.run_line(line);
+            let result = session.submit_line(line);
             self.prompt = session.prompt();
             self.host = session.host();
             self.beats = session.timeline().len();
+            self.working = session.busy().then_some(0);
             result
         };
         if output.clear_screen {
@@ -168,6 +179,32 @@ impl UiState {
         let overflow = self.lines.len().saturating_sub(SCROLLBACK_LINES_MAX);
         self.lines.drain(..overflow);
         if let Some(first) = first {
+            self.move_player(PlayerAction::CommandRan { first });
+        }
+    }
+
+    /// One slice of the cluster's work: rounds of the simulation until the slice's time is up or
+    /// the line's work has settled (then its beats play).
+    fn work(&mut self) {
+        let started = js_sys::Date::now();
+        let done = {
+            let mut session = self.session.0.borrow_mut();
+            loop {
+                if let Some(first) = session.work(4) {
+                    break Some(first);
+                }
+                if !session.busy() {
+                    break None;
+                }
+                if js_sys::Date::now() - started > WORK_SLICE_MS {
+                    break None;
+                }
+            }
+        };
+        let busy = self.session.0.borrow().busy();
+        self.working = busy.then(|| self.working.unwrap_or(0) + 1);
+        self.beats = self.session.0.borrow().timeline().len();
+        if let Some(first) = done {
             self.move_player(PlayerAction::CommandRan { first });
         }
     }
@@ -200,6 +237,7 @@ impl Reducible for UiState {
             Action::SetLang(lang) => next.lang = lang,
             Action::Submit(line) => next.run_line(&line),
             Action::Player(action) => next.move_player(action),
+            Action::Work => next.work(),
         }
         Rc::new(next)
     }
@@ -268,6 +306,15 @@ pub fn app(props: &AppProps) -> Html {
                     state.dispatch(Action::Player(PlayerAction::Elapsed))
                 })
             });
+            move || drop(timeout)
+        });
+    }
+
+    // The cluster's work on the last line, one slice per task, so frames keep coming.
+    {
+        let state = state.clone();
+        use_effect_with(state.working, move |working| {
+            let timeout = working.map(|_| Timeout::new(0, move || state.dispatch(Action::Work)));
             move || drop(timeout)
         });
     }
@@ -388,6 +435,7 @@ pub fn app(props: &AppProps) -> Html {
                         on_action={ on_player } />
                 </section>
                 <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit}
+                    busy={ state.working.is_some() }
                     place={ Place::Terminal(state.host.clone()).id() }
                     active={ active.contains(&Place::Terminal(state.host.clone()).id()) } />
                 <flight::Flight spec={ flight } />

@@ -29,6 +29,9 @@ pub struct TerminalProps {
     pub place: AttrValue,
     /// The beat in play touches it.
     pub active: bool,
+    /// The cluster is still working on the last line.
+    #[prop_or_default]
+    pub busy: bool,
 }
 
 #[function_component(Terminal)]
@@ -76,6 +79,9 @@ pub fn terminal(props: &TerminalProps) -> Html {
             <div class="terminal__scrollback" ref={scrollback} role="log" aria-live="polite">
                 { for props.lines.iter().map(|line| render_line(props.lang, line)) }
             </div>
+            if props.busy {
+                <div class="terminal__busy" data-busy="" role="status">{ text(props.lang, Msg::Working) }</div>
+            }
             <form class="terminal__input-line" {onsubmit}>
                 <label class="terminal__prompt" for="terminal-input">{ &props.prompt }</label>
                 <input id="terminal-input" class="terminal__input" ref={input} type="text"

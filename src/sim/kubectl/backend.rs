@@ -16,6 +16,14 @@ impl Backend for Cluster {
         self.run_until_settled(limit_ticks);
     }
 
+    fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
+        Some(Cluster::begin_settle(self, limit_ticks))
+    }
+
+    fn settle_slice(&mut self, run: &mut crate::sim::cluster::SettleRun, budget: usize) -> bool {
+        self.continue_settle(run, budget).is_some()
+    }
+
     fn advance(&mut self, ticks: Ticks) {
         Cluster::advance(self, ticks);
     }

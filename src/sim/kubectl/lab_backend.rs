@@ -28,6 +28,14 @@ impl Backend for Lab {
         self.cluster.settle(limit_ticks);
     }
 
+    fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
+        Backend::begin_settle(&mut self.cluster, limit_ticks)
+    }
+
+    fn settle_slice(&mut self, run: &mut crate::sim::cluster::SettleRun, budget: usize) -> bool {
+        Backend::settle_slice(&mut self.cluster, run, budget)
+    }
+
     fn advance(&mut self, ticks: Ticks) {
         Backend::advance(&mut self.cluster, ticks);
     }

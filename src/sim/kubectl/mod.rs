@@ -126,6 +126,16 @@ impl Output {
 pub trait Backend: ApiClient {
     /// Lets the control loops run until nothing is pending, or at most `limit_ticks` of time.
     fn settle(&mut self, limit_ticks: Ticks);
+    /// The same settle, to be run in slices with [`Backend::settle_slice`]; None when this
+    /// backend settled at once (the default).
+    fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
+        self.settle(limit_ticks);
+        None
+    }
+    /// At most `budget` rounds of a settle begun with [`Backend::begin_settle`]; true once settled.
+    fn settle_slice(&mut self, _run: &mut crate::sim::cluster::SettleRun, _budget: usize) -> bool {
+        true
+    }
     /// Moves simulated time forward by `ticks`, running whatever falls due.
     fn advance(&mut self, ticks: Ticks);
     /// The simulated wall clock, for kubectl's AGE column.

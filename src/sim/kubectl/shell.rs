@@ -55,6 +55,11 @@ pub struct Shell<B: Backend> {
     forwards: Vec<super::port_forward_cmd::ActiveForward>,
     /// What those background jobs print straight to the terminal, past pipes and redirects.
     terminal_notes: String,
+    /// Leave a line's settle to the caller ([`Shell::settle_slice`]): the page runs it in
+    /// slices so it can draw meanwhile.
+    defer_settle: bool,
+    /// The settle a line left owed, when deferred.
+    owed: Option<crate::sim::cluster::SettleRun>,
 }
 
 impl<B: Backend> Shell<B> {
@@ -69,7 +74,46 @@ impl<B: Backend> Shell<B> {
             node: node_cmds::NodeState::default(),
             forwards: Vec::new(),
             terminal_notes: String::new(),
+            defer_settle: false,
+            owed: None,
         }
+    }
+
+    /// Leave each line's settle to [`Shell::settle_slice`] instead of running it before
+    /// `run_line` returns. A line typed while a settle is owed first finishes it, so the trace is
+    /// the same either way.
+    pub fn set_defer_settle(&mut self, defer: bool) {
+        self.defer_settle = defer;
+    }
+
+    /// Is the cluster still working on the last line (a deferred settle not yet finished)?
+    pub fn settling(&self) -> bool {
+        self.owed.is_some()
+    }
+
+    /// Runs at most `budget` rounds of the owed settle; true when nothing is owed any more.
+    pub fn settle_slice(&mut self, budget: usize) -> bool {
+        let Some(mut run) = self.owed.take() else {
+            return true;
+        };
+        if self.backend.settle_slice(&mut run, budget) {
+            return true;
+        }
+        self.owed = Some(run);
+        false
+    }
+
+    /// The settle after a line: at once, or owed to [`Shell::settle_slice`].
+    fn settle_line(&mut self) {
+        if self.defer_settle {
+            self.owed = self.backend.begin_settle(self.settle_ticks);
+        } else {
+            self.backend.settle(self.settle_ticks);
+        }
+    }
+
+    fn finish_owed_settle(&mut self) {
+        while !self.settle_slice(usize::MAX) {}
     }
 
     /// The VM the terminal is on: `master`, or a worker after `ssh node1`.
@@ -124,6 +168,7 @@ impl<B: Backend> Shell<B> {
     /// Pasted text with several lines runs line by line, as a terminal would feed it; the
     /// outputs are joined in order.
     pub fn run_line(&mut self, line: &str) -> Output {
+        self.finish_owed_settle();
         let line = line.strip_suffix('\n').unwrap_or(line);
         if line.contains('\n') {
             let mut out = Output::default();
@@ -143,7 +188,7 @@ impl<B: Backend> Shell<B> {
                 let mut out = self.execute(&pending.tokens, Some(&pending.body));
                 out.stdout
                     .insert_str(0, &std::mem::take(&mut self.terminal_notes));
-                self.backend.settle(self.settle_ticks);
+                self.settle_line();
                 self.last_exit_code = out.exit_code;
                 return out;
             }
@@ -197,6 +242,9 @@ impl<B: Backend> Shell<B> {
                         let (inner, inner_errors) = self.substitute_commands(&inner, depth + 1);
                         errors.push_str(&inner_errors);
                         let result = self.run_complete_line(&inner);
+                        // The substituted command's effects are settled before the line uses
+                        // its output, as bash waits for it.
+                        self.finish_owed_settle();
                         errors.push_str(&result.stderr);
                         let text = result.stdout.trim_end_matches('\n');
                         if double {
@@ -251,7 +299,7 @@ impl<B: Backend> Shell<B> {
         let mut out = self.execute(&tokens, None);
         out.stdout
             .insert_str(0, &std::mem::take(&mut self.terminal_notes));
-        self.backend.settle(self.settle_ticks);
+        self.settle_line();
         self.last_exit_code = out.exit_code;
         out
     }
