@@ -9,16 +9,16 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use kube_sandbox::sim::apiserver::Verb;
+use kube_sandbox::sim::cluster::Cluster;
+use kube_sandbox::sim::component::Lister;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 use kube_sandbox::sim::trace::{ApiStage, TraceEvent, TraceKind, WatchEventType};
 
 const COMMAND: &str = "kubectl create deployment web --image=nginx --replicas=3";
 
-/// The events the command caused: its request and every event whose chain of causes leads back
-/// to it, from the moment the line was typed until the shell settled. Heartbeats, node status
-/// updates and the clock's ticks in the same window have other causes and are left out.
-fn command_trace() -> Vec<TraceEvent> {
+/// The lab after the command, and where the command's window starts in its trace.
+fn run_command() -> (Shell<Cluster>, usize) {
     let mut shell = Shell::new(Lab::boot(1).cluster);
     let start = shell.backend().trace().len();
     let out = shell.run_line(COMMAND);
@@ -27,6 +27,14 @@ fn command_trace() -> Vec<TraceEvent> {
         "{}",
         out.stderr
     );
+    (shell, start)
+}
+
+/// The events the command caused: its request and every event whose chain of causes leads back
+/// to it, from the moment the line was typed until the shell settled. Heartbeats, node status
+/// updates and the clock's ticks in the same window have other causes and are left out.
+fn command_trace() -> Vec<TraceEvent> {
+    let (shell, start) = run_command();
     let window = &shell.backend().trace().events()[start..];
     let request = window
         .iter()
@@ -278,4 +286,38 @@ fn the_trace_tells_the_eight_deployment_steps_in_order() {
         );
     }
     assert_eq!(events[s1].seq, request_seq);
+}
+
+#[test]
+fn a_kubelet_is_told_only_about_the_pods_bound_to_its_node() {
+    let (shell, start) = run_command();
+    let lister = Lister::new(shell.backend().store());
+    let mut seen_by_own_kubelet = BTreeSet::new();
+    for e in &shell.backend().trace().events()[start..] {
+        let TraceKind::WatchDelivery { watcher, key, .. } = &e.kind else {
+            continue;
+        };
+        let Some(node) = watcher.strip_prefix("kubelet@") else {
+            continue;
+        };
+        let Some(pod) = key.strip_prefix("/registry/pods/default/") else {
+            continue;
+        };
+        let object = lister
+            .get("pods", Some("default"), pod)
+            .expect("the web pods still exist");
+        let bound_to = object.pointer("/spec/nodeName").and_then(|v| v.as_str());
+        assert_eq!(
+            bound_to,
+            Some(node),
+            "event {}: {watcher} was told about {key}, bound to {bound_to:?}",
+            e.seq
+        );
+        seen_by_own_kubelet.insert(pod.to_string());
+    }
+    assert_eq!(
+        seen_by_own_kubelet.len(),
+        3,
+        "each web pod reached the kubelet of its node"
+    );
 }

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::sim::api::resources;
+use crate::sim::api::FieldSelector;
 use crate::sim::apiserver::backend::{
     self, Bytes, RangeEnd, Revision, Store, WatchEventKind, WatchId,
 };
@@ -76,12 +77,20 @@ pub const NODES: [(&str, &str, u32, &str); 3] = [
 struct Slot {
     component: Box<dyn Component>,
     running: bool,
-    watches: Vec<(&'static str, WatchId)>,
+    watches: Vec<Informer>,
     /// Told something since its last reconcile; the latest delivery's seq.
     pending_cause: Option<Option<Seq>>,
     due_ticks: Option<Ticks>,
     /// The component's event recorder: repeats of an event become patches of its count.
     events: EventCorrelator,
+}
+
+/// One informer of a component: the resource, its etcd watch, and the field selector the
+/// component asked the apiserver for (a kubelet's `spec.nodeName=<node>`).
+struct Informer {
+    resource: &'static str,
+    id: WatchId,
+    selector: Option<FieldSelector>,
 }
 
 /// See [`Cluster::network_parts`].
@@ -316,9 +325,8 @@ impl Cluster {
         Ok((handle, listed))
     }
 
-    /// The changes since the last poll, oldest first, as a watch stream reports them.
-    /// Simplified: with a selector, a change is reported when the new object (for a delete, the
-    /// last state) matches; upstream also turns "stopped matching" into a Deleted.
+    /// The changes since the last poll, oldest first, as a watch stream with the request's
+    /// selectors reports them (see [`selected_watch_event`]).
     pub fn poll_watch(&mut self, handle: WatchHandle) -> Vec<(WatchEventType, Value)> {
         let Some(watch) = self.client_watches.get(&handle) else {
             return Vec::new();
@@ -326,10 +334,7 @@ impl Cluster {
         self.store
             .take_events(watch.id)
             .iter()
-            .filter_map(|event| {
-                let (kind, object) = watch_event(event)?;
-                watch.filter.matches(&object).then_some((kind, object))
-            })
+            .filter_map(|event| selected_watch_event(event, |o| watch.filter.matches(o)))
             .collect()
     }
 
@@ -414,8 +419,8 @@ impl Cluster {
             return false;
         };
         let watches = std::mem::take(&mut self.slots[index].watches);
-        for (_, id) in watches {
-            self.store.cancel_watch(id);
+        for informer in watches {
+            self.store.cancel_watch(informer.id);
         }
         let slot = &mut self.slots[index];
         slot.running = false;
@@ -455,7 +460,12 @@ impl Cluster {
                 continue;
             };
             let prefix = info.prefix(None);
-            for object in crate::sim::apiserver::registry_list(&self.store, info, None) {
+            let selector = self.slots[index].component.watch_selector(resource);
+            // The initial list is filtered as the watch is: a kubelet lists only its node's pods.
+            for object in crate::sim::apiserver::registry_list(&self.store, info, None)
+                .into_iter()
+                .filter(|o| selector.as_ref().is_none_or(|s| s.matches(o)))
+            {
                 let rv = object
                     .pointer("/metadata/resourceVersion")
                     .and_then(Value::as_str)
@@ -476,7 +486,11 @@ impl Cluster {
                 .store
                 .watch(&prefix, RangeEnd::Prefix, Some(revision + 1), true)
             {
-                watches.push((resource, id));
+                watches.push(Informer {
+                    resource,
+                    id,
+                    selector,
+                });
             }
         }
         initial.stable_sort_by(|a, b| (a.2, &a.3).cmp(&(b.2, &b.3)));
@@ -579,23 +593,31 @@ impl Cluster {
     }
 
     fn deliver_watch_events(&mut self) -> bool {
-        let mut pending: Vec<(Revision, usize, &'static str, backend::WatchEvent)> = Vec::new();
+        let mut pending: Vec<(Revision, usize, usize, backend::WatchEvent)> = Vec::new();
         for (index, slot) in self.slots.iter().enumerate() {
             if !slot.running {
                 continue;
             }
-            for (resource, id) in &slot.watches {
-                for event in self.store.take_events(*id) {
-                    pending.push((event.kv.mod_revision, index, resource, event));
+            for (informer, watch) in slot.watches.iter().enumerate() {
+                for event in self.store.take_events(watch.id) {
+                    pending.push((event.kv.mod_revision, index, informer, event));
                 }
             }
         }
         // Ordered by revision, then component, then key: the same on every run.
         pending.stable_sort_by(|a, b| (a.0, a.1, &a.3.kv.key).cmp(&(b.0, b.1, &b.3.kv.key)));
+        // Events a selector filtered out still count as work done: the step took them off the
+        // watch, and a caller looping until idle must not mistake that for nothing happening.
         let delivered = !pending.is_empty();
         let now = self.clock.now();
-        for (revision, index, resource, event) in pending {
-            let Some((kind, object)) = watch_event(&event) else {
+        for (revision, index, informer, event) in pending {
+            let watch = &self.slots[index].watches[informer];
+            let resource = watch.resource;
+            let selected = match &watch.selector {
+                Some(selector) => selected_watch_event(&event, |o| selector.matches(o)),
+                None => watch_event(&event),
+            };
+            let Some((kind, object)) = selected else {
                 continue;
             };
             let cause = self.commit_seqs.get(&revision).copied();
@@ -828,6 +850,38 @@ fn watch_event(event: &backend::WatchEvent) -> Option<(WatchEventType, Value)> {
             WatchEventType::Deleted,
             decode_object(event.prev_kv.as_ref()?)?,
         )),
+    }
+}
+
+/// An etcd watch event as a watcher with a selector sees it, the way the apiserver's watch cache
+/// filters a selected watch (`cacheWatcher.convertToWatchEvent`): what the watcher is told
+/// depends on whether the object matched before the change and matches after it.
+///
+/// ```text
+///   before \ after   matches      does not (or deleted)
+///   matches          Modified     Deleted (the last matching state)
+///   does not / new   Added        nothing
+/// ```
+/// A kubelet's `spec.nodeName=<node>` watch thus sees a pod as Added when it is bound to its node.
+/// When etcd no longer has the previous state (compacted), the change counts as it would
+/// unselected: a put that matches is Added or Modified by its revisions.
+fn selected_watch_event(
+    event: &backend::WatchEvent,
+    matches: impl Fn(&Value) -> bool,
+) -> Option<(WatchEventType, Value)> {
+    let (kind, object) = watch_event(event)?;
+    let previous = event.prev_kv.as_ref().and_then(decode_object);
+    let was = previous.as_ref().map(&matches);
+    match kind {
+        // A delete's `object` is already the last state.
+        WatchEventType::Deleted => matches(&object).then_some((kind, object)),
+        _ => match (was, matches(&object)) {
+            (Some(true), true) => Some((WatchEventType::Modified, object)),
+            (Some(false), true) => Some((WatchEventType::Added, object)),
+            (None, true) => Some((kind, object)),
+            (Some(true), false) => previous.map(|p| (WatchEventType::Deleted, p)),
+            (_, false) => None,
+        },
     }
 }
 

@@ -6,11 +6,13 @@
 //! the store; the cluster applies its intents through the apiserver under its own identity, so
 //! every write it makes is authenticated, authorized, admitted, validated, stored and traced.
 //! Simplified: one informer per resource per component (no shared informer factory); a
-//! component's work queue is its own business (it sees every event, in revision order).
+//! component's work queue is its own business (it sees every event its informers select, in
+//! revision order).
 
 use serde_json::Value;
 
 use crate::sim::api::resources;
+use crate::sim::api::FieldSelector;
 use crate::sim::apiserver::backend::Store;
 use crate::sim::apiserver::{decode_object, ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::{Clock, Ticks};
@@ -155,6 +157,13 @@ pub trait Component {
     fn credentials(&self) -> Credentials;
     /// The resources it informs on.
     fn watches(&self) -> Vec<&'static str>;
+    /// The field selector its informer on `resource` sends (client-go's `fields.OneTermEqualSelector`,
+    /// as the kubelet's `spec.nodeName=<node>`); None watches everything. The cluster filters the
+    /// initial list and every change with it, as the apiserver's watch cache does: an object that
+    /// starts matching arrives as `Added`, one that stops matching as `Deleted`.
+    fn watch_selector(&self, _resource: &str) -> Option<FieldSelector> {
+        None
+    }
     /// Informer cache update; mark work to do here.
     fn observe(&mut self, event: &ObjectEvent);
     /// Do the work marked so far.

@@ -17,8 +17,7 @@
 //! `pkg/kubelet/status/status_manager.go` (write a pod's status only when it changed; finish a
 //! graceful delete with a grace-0 delete once everything stopped), `pkg/kubelet/pleg` (relist
 //! every second).
-//! Simplified: one informer on all pods filtered here by `spec.nodeName` (upstream asks the
-//! apiserver for the field selector); status writes are merge patches of the whole status; no
+//! Simplified: status writes are merge patches of the whole status; no
 //! volumes, no eviction manager (but the OOM killer, see `failures.rs`).
 
 pub mod backoff;
@@ -36,6 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
+use crate::sim::api::FieldSelector;
 use crate::sim::apiserver::events::{build_event, record_request, EventSpec};
 use crate::sim::apiserver::request::{DeleteOptions, PatchType};
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
@@ -793,6 +793,18 @@ impl Component for Kubelet {
 
     fn watches(&self) -> Vec<&'static str> {
         vec!["nodes", "pods"]
+    }
+
+    /// Upstream's kubelet lists and watches only its own Node (`metadata.name=<node>`) and the
+    /// pods bound to it (`spec.nodeName=<node>`, `pkg/kubelet/config/apiserver.go`): it is never
+    /// told about other nodes' pods nor about pods not yet scheduled.
+    fn watch_selector(&self, resource: &str) -> Option<FieldSelector> {
+        let field = match resource {
+            "pods" => "spec.nodeName",
+            "nodes" => "metadata.name",
+            _ => return None,
+        };
+        FieldSelector::parse(&format!("{field}={}", self.config.name)).ok()
     }
 
     fn observe(&mut self, event: &ObjectEvent) {
