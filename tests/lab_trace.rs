@@ -13,7 +13,8 @@ use kube_sandbox::sim::cluster::Cluster;
 use kube_sandbox::sim::component::Lister;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
-use kube_sandbox::sim::trace::{ApiStage, TraceEvent, TraceKind, WatchEventType};
+use kube_sandbox::sim::scheduler::record::CycleRecord;
+use kube_sandbox::sim::trace::{ApiStage, CriCall, TraceEvent, TraceKind, WatchEventType};
 
 const COMMAND: &str = "kubectl create deployment web --image=nginx --replicas=3";
 
@@ -106,7 +107,98 @@ fn summary(kind: &TraceKind) -> String {
         } => format!("watch {watcher} {event:?} {key} @{revision}"),
         TraceKind::Decision { reason, message } => format!("decide {reason}: {message}"),
         TraceKind::TimePassed { to_ticks } => format!("time → {to_ticks}"),
+        TraceKind::Cri {
+            call,
+            pod,
+            container,
+            detail,
+        } => {
+            let name = match call {
+                CriCall::PullImage { .. } => "PullImage".to_string(),
+                other => format!("{other:?}"),
+            };
+            let mut line = format!(
+                "cri {name} {}{}: {detail}",
+                pod.as_deref().unwrap_or("-"),
+                container
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default()
+            );
+            if let CriCall::PullImage { image, layers } = call {
+                let layers: Vec<String> = layers
+                    .iter()
+                    .map(|l| {
+                        format!(
+                            "{} {}B {}",
+                            short_digest(&l.digest),
+                            l.size_bytes,
+                            if l.cached { "Already exists" } else { "download" }
+                        )
+                    })
+                    .collect();
+                line.push_str(&format!(" [{image}: {}]", layers.join(", ")));
+            }
+            line
+        }
+        TraceKind::RegistryBlob {
+            repository,
+            digest,
+            size_bytes,
+            node,
+        } => format!(
+            "blob GET /v2/{repository}/blobs/{} {size_bytes}B to {node}",
+            short_digest(digest)
+        ),
+        TraceKind::SchedulingCycle(record) => cycle_summary(record),
     }
+}
+
+fn short_digest(digest: &str) -> &str {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    &hex[..hex.len().min(12)]
+}
+
+/// One scheduling cycle on one line: filters per node, scores per node, the pick.
+fn cycle_summary(record: &CycleRecord) -> String {
+    let filters: Vec<String> = record
+        .filter
+        .iter()
+        .map(|row| match row.results.last() {
+            Some(last) if !row.passed => {
+                format!("{} ✗ {} {}", row.node, last.plugin, last.reasons.join(", "))
+            }
+            _ => format!("{} ✓", row.node),
+        })
+        .collect();
+    let scores: Vec<String> = record
+        .scores
+        .iter()
+        .map(|row| {
+            let plugins: Vec<String> = row
+                .plugins
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {}→{}×{}={}",
+                        p.plugin, p.raw, p.normalized, p.weight, p.weighted
+                    )
+                })
+                .collect();
+            format!("{} {} ({})", row.node, row.total, plugins.join(", "))
+        })
+        .collect();
+    let outcome = match (&record.pick, &record.failure) {
+        (Some(pick), _) => format!("pick {} {:?}", pick.node, pick.how),
+        (None, Some(failure)) => format!("failed {}", failure.message),
+        (None, None) => "no outcome".to_string(),
+    };
+    format!(
+        "cycle {}: filter [{}] score [{}] {outcome}",
+        record.pod,
+        filters.join("; "),
+        scores.join("; ")
+    )
 }
 
 /// One line per event: `seq tick actor@vm summary <- cause`.
@@ -320,4 +412,105 @@ fn a_kubelet_is_told_only_about_the_pods_bound_to_its_node() {
         3,
         "each web pod reached the kubelet of its node"
     );
+}
+
+/// The kubelet decision `reason` about `pod` (`default/web-...`), as its seq.
+fn kubelet_decisions(events: &[TraceEvent], reason: &str) -> Vec<(String, u64)> {
+    events
+        .iter()
+        .filter(|e| e.actor.component == "kubelet")
+        .filter_map(|e| match &e.kind {
+            TraceKind::Decision { reason: r, message } if r == reason => {
+                let pod = message.split(':').next()?.to_string();
+                Some((pod, e.seq))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_decision(trace: &kube_sandbox::sim::trace::Trace, seq: u64, reason: &str, pod: &str) -> bool {
+    trace.get(seq).is_some_and(|e| {
+        matches!(&e.kind, TraceKind::Decision { reason: r, message } if r == reason && message.starts_with(&format!("{pod}:")))
+    })
+}
+
+#[test]
+fn each_pull_and_start_is_caused_by_the_step_that_led_to_it_not_by_the_last_delivery() {
+    let (shell, start) = run_command();
+    let trace = shell.backend().trace();
+    let window = &trace.events()[start..];
+    let pulled = kubelet_decisions(window, "Pulled");
+    let started = kubelet_decisions(window, "Started");
+    assert_eq!(pulled.len(), 3, "three web pods pulled nginx");
+    assert_eq!(started.len(), 3);
+    for (pod, seq) in pulled {
+        let chain = trace.causal_chain(seq);
+        assert!(
+            chain.iter().any(|s| is_decision(trace, *s, "Pulling", &pod)),
+            "{pod}: Pulled ({seq}) does not lead back to its Pulling: {chain:?}"
+        );
+        // The pull ended on its own timer: the PullImage that started it is the direct cause.
+        let cause = trace.get(seq).and_then(|e| e.cause).expect("a cause");
+        assert!(matches!(
+            &trace.get(cause).expect("cause").kind,
+            TraceKind::Cri { call: CriCall::PullImage { .. }, pod: Some(p), .. } if *p == pod
+        ));
+    }
+    for (pod, seq) in started {
+        let chain = trace.causal_chain(seq);
+        for before in ["Created", "Pulled", "Pulling"] {
+            assert!(
+                chain.iter().any(|s| is_decision(trace, *s, before, &pod)),
+                "{pod}: Started ({seq}) does not lead back to {before}: {chain:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn containerd_makes_each_cri_call_caused_by_the_kubelet_decision_that_asked_for_it() {
+    let (shell, start) = run_command();
+    let trace = shell.backend().trace();
+    let window = &trace.events()[start..];
+    let mut calls: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut blobs_by_node: std::collections::BTreeMap<String, usize> = Default::default();
+    for e in window {
+        match &e.kind {
+            TraceKind::Cri { call, pod, .. } => {
+                assert_eq!(e.actor.component, "containerd");
+                let asked_by = trace.get(e.cause.expect("a CRI call has a cause")).expect("cause");
+                assert_eq!(asked_by.actor.component, "kubelet", "event {}", e.seq);
+                assert_eq!(asked_by.actor.vm, e.actor.vm);
+                let name = match call {
+                    CriCall::PullImage { image, layers } => {
+                        assert_eq!(image, "nginx");
+                        assert!(!layers.is_empty() && layers.iter().all(|l| l.size_bytes > 0));
+                        "PullImage".to_string()
+                    }
+                    other => format!("{other:?}"),
+                };
+                calls.insert((pod.clone().unwrap_or_default(), name));
+            }
+            TraceKind::RegistryBlob { node, .. } => {
+                assert_eq!((e.actor.component.as_str(), e.actor.vm.as_str()), ("registry", "master"));
+                let pull = trace.get(e.cause.expect("a blob has a cause")).expect("cause");
+                assert!(matches!(pull.kind, TraceKind::Cri { call: CriCall::PullImage { .. }, .. }));
+                assert_eq!(&pull.actor.vm, node);
+                *blobs_by_node.entry(node.clone()).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    let pods: BTreeSet<String> = calls.iter().map(|(p, _)| p.clone()).collect();
+    assert_eq!(pods.len(), 3);
+    for pod in &pods {
+        for call in ["RunPodSandbox", "PullImage", "CreateContainer", "StartContainer"] {
+            assert!(calls.contains(&(pod.clone(), call.to_string())), "{pod}: no {call}");
+        }
+    }
+    // Two pods on node1 pull nginx at once: containerd fetches each layer once per node.
+    let nginx_layers = blobs_by_node.values().copied().max().unwrap_or(0);
+    assert!(nginx_layers > 0);
+    assert!(blobs_by_node.values().all(|n| *n == nginx_layers), "{blobs_by_node:?}");
 }

@@ -13,8 +13,9 @@
 //!    `StoreCommit` that produced it;
 //! 2. run `reconcile` for each running component that was told something or whose timer is due,
 //!    in registration order;
-//! 3. record each decision (caused by its delivery) and send its requests through the apiserver
-//!    as that component (each request caused by its decision).
+//! 3. record each decision (caused by what the component names, else its delivery), tell the
+//!    component the seq of each decision it gave an id, and send its requests through the
+//!    apiserver as that component (each request caused by its decision).
 
 use std::collections::BTreeMap;
 
@@ -33,7 +34,7 @@ use crate::sim::apiserver::{
 };
 use crate::sim::clock::{Clock, Ticks};
 use crate::sim::component::{
-    Component, Context, EventsNamed, Lister, ObjectEvent, ServiceAccountsController,
+    Component, Context, DecisionId, EventsNamed, Lister, ObjectEvent, ServiceAccountsController,
 };
 use crate::sim::rng::Rng;
 use crate::sim::sort::StableSort;
@@ -669,16 +670,28 @@ impl Cluster {
             slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
             let actor = slot.component.actor();
             let credentials = slot.component.credentials();
+            // The seqs of this reconcile's decisions that carry an id, for `Decision::after`.
+            let mut recorded: BTreeMap<DecisionId, Seq> = BTreeMap::new();
             for decision in result.decisions {
+                let kind = decision.kind.unwrap_or(TraceKind::Decision {
+                    reason: decision.reason,
+                    message: decision.message,
+                });
+                let decision_cause = decision
+                    .after
+                    .and_then(|id| recorded.get(&id).copied())
+                    .or(decision.cause)
+                    .or(cause);
                 let decision_seq = self.trace.record(
                     now,
-                    actor.clone(),
-                    TraceKind::Decision {
-                        reason: decision.reason,
-                        message: decision.message,
-                    },
-                    decision.cause.or(cause),
+                    decision.actor.unwrap_or_else(|| actor.clone()),
+                    kind,
+                    decision_cause,
                 );
+                if let Some(id) = decision.id {
+                    recorded.insert(id, decision_seq);
+                    self.slots[index].component.on_recorded(id, decision_seq);
+                }
                 for mut request in decision.actions {
                     request.credentials = credentials.clone();
                     let repeat = self.slots[index].events.correlate(&request);
