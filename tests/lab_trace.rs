@@ -514,3 +514,28 @@ fn containerd_makes_each_cri_call_caused_by_the_kubelet_decision_that_asked_for_
     assert!(nginx_layers > 0);
     assert!(blobs_by_node.values().all(|n| *n == nginx_layers), "{blobs_by_node:?}");
 }
+
+#[test]
+fn a_heartbeat_is_caused_by_the_one_before_it_whose_timer_it_ends() {
+    let (shell, _) = run_command();
+    let trace = shell.backend().trace();
+    for node in ["master", "node1", "node2"] {
+        for reason in ["RenewLease", "NodeStatusUpdate"] {
+            let beats: Vec<&TraceEvent> = trace
+                .events()
+                .iter()
+                .filter(|e| e.actor.component == "kubelet" && e.actor.vm == node)
+                .filter(|e| matches!(&e.kind, TraceKind::Decision { reason: r, .. } if r == reason))
+                .collect();
+            // Node status is written only when it changed (or every 5 minutes); Leases every 10 s.
+            assert!(
+                reason == "NodeStatusUpdate" || beats.len() > 2,
+                "{node} {reason}: {}",
+                beats.len()
+            );
+            for pair in beats.windows(2) {
+                assert_eq!(pair[1].cause, Some(pair[0].seq), "{node} {reason}");
+            }
+        }
+    }
+}

@@ -620,6 +620,18 @@ impl Kubelet {
 
     // ---- heartbeats --------------------------------------------------------------------------
 
+    /// A heartbeat decision (`timer` is `lease` or `node-status`): caused by the previous one of
+    /// its kind, whose write set the timer that ended now, not by whatever was delivered last.
+    fn heartbeat_decision(&mut self, timer: &str, decision: Decision) -> Decision {
+        let key = (String::new(), timer.to_string());
+        let id = self.next_decision_id();
+        let previous = self.timers.get(&key).copied();
+        self.timers_pending.insert(id, key);
+        let mut decision = decision.id(id);
+        decision.cause = previous.or(decision.cause);
+        decision
+    }
+
     fn heartbeat(&mut self, ctx: &mut Context, epoch: i64, out: &mut Vec<Decision>) {
         let now = ctx.now;
         let node = self.config.name.clone();
@@ -630,10 +642,11 @@ impl Kubelet {
         if lease_due {
             self.lease_renewed_ticks = Some(now);
             if self.network_cut {
-                out.push(Decision::new(
+                let failed = Decision::new(
                     "FailedToUpdateLease",
                     format!("failed to update lease, error: Put \"https://172.16.20.11:6443/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{node}?timeout=10s\": dial tcp 172.16.20.11:6443: connect: no route to host"),
-                ));
+                );
+                out.push(self.heartbeat_decision("lease", failed));
             } else {
                 let renew = heartbeat::micro_time(epoch, now);
                 let body = heartbeat::lease(&node, &self.node_uid, &renew);
@@ -648,13 +661,12 @@ impl Kubelet {
                 if exists {
                     request = request.name(node.clone());
                 }
-                out.push(
-                    Decision::new(
-                        "RenewLease",
-                        format!("node {node} renews its Lease (renewTime {renew})"),
-                    )
-                    .action(request),
-                );
+                let renew = Decision::new(
+                    "RenewLease",
+                    format!("node {node} renews its Lease (renewTime {renew})"),
+                )
+                .action(request);
+                out.push(self.heartbeat_decision("lease", renew));
             }
         }
         let status_due = self
@@ -694,10 +706,11 @@ impl Kubelet {
             return;
         }
         if self.network_cut {
-            out.push(Decision::new(
+            let failed = Decision::new(
                 "FailedToUpdateNodeStatus",
                 format!("Error updating node status, will retry: error getting node \"{node}\": Get \"https://172.16.20.11:6443/api/v1/nodes/{node}?timeout=10s\": dial tcp 172.16.20.11:6443: connect: no route to host"),
-            ));
+            );
+            out.push(self.heartbeat_decision("node-status", failed));
             self.node_status_ticks = Some(now);
             return;
         }
@@ -732,21 +745,20 @@ impl Kubelet {
             "nodeInfo": heartbeat::node_info(&format!("{:032x}", self.boots), &format!("{:032x}", node.len())),
             "images": images,
         }});
-        out.push(
-            Decision::new(
-                "NodeStatusUpdate",
-                format!(
-                    "node {node}: Ready={} ({})",
-                    readiness.ready, readiness.message
-                ),
-            )
-            .action(
-                ApiRequest::new(credentials, Verb::Patch, "nodes")
-                    .name(node.clone())
-                    .subresource("status")
-                    .patch(PatchType::Merge, body),
+        let update = Decision::new(
+            "NodeStatusUpdate",
+            format!(
+                "node {node}: Ready={} ({})",
+                readiness.ready, readiness.message
             ),
+        )
+        .action(
+            ApiRequest::new(credentials, Verb::Patch, "nodes")
+                .name(node.clone())
+                .subresource("status")
+                .patch(PatchType::Merge, body),
         );
+        out.push(self.heartbeat_decision("node-status", update));
     }
 
     fn usage(&self, now: Ticks) {
