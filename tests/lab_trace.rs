@@ -13,7 +13,7 @@ use kube_sandbox::sim::cluster::Cluster;
 use kube_sandbox::sim::component::Lister;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
-use kube_sandbox::sim::scheduler::record::CycleRecord;
+use kube_sandbox::sim::scheduler::record::{CycleRecord, TieBreak};
 use kube_sandbox::sim::trace::{ApiStage, CriCall, TraceEvent, TraceKind, WatchEventType};
 
 const COMMAND: &str = "kubectl create deployment web --image=nginx --replicas=3";
@@ -538,4 +538,116 @@ fn a_heartbeat_is_caused_by_the_one_before_it_whose_timer_it_ends() {
             }
         }
     }
+}
+
+/// Each cycle event of the trace, with the decision it caused.
+fn cycles(trace: &kube_sandbox::sim::trace::Trace, from: usize) -> Vec<(CycleRecord, TraceEvent)> {
+    let events = &trace.events()[from..];
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::SchedulingCycle(record) => {
+                let outcome = events
+                    .iter()
+                    .find(|d| d.cause == Some(e.seq) && matches!(d.kind, TraceKind::Decision { .. }))
+                    .unwrap_or_else(|| panic!("cycle {} caused no decision", e.seq));
+                assert_eq!(e.actor.component, "kube-scheduler");
+                Some(((**record).clone(), outcome.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn each_scheduling_cycle_is_in_the_trace_as_data_and_causes_its_decision() {
+    let (shell, start) = run_command();
+    let trace = shell.backend().trace();
+    let cycles = cycles(trace, start);
+    assert_eq!(cycles.len(), 3, "one cycle per web pod");
+    for (record, outcome) in &cycles {
+        assert!(record.pod.starts_with("default/web-"), "{}", record.pod);
+        let master = record
+            .filter
+            .iter()
+            .find(|row| row.node == "master")
+            .expect("master was filtered");
+        assert!(!master.passed);
+        let rejected_by = master.results.last().expect("a verdict");
+        assert_eq!(rejected_by.plugin, "TaintToleration");
+        assert_eq!(
+            rejected_by.reasons,
+            ["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"]
+        );
+        let pick = record.pick.as_ref().expect("a pick");
+        assert!(pick.node == "node1" || pick.node == "node2", "{}", pick.node);
+        let best = record.scores.iter().map(|s| s.total).max().expect("scores");
+        let picked = record
+            .scores
+            .iter()
+            .find(|s| s.node == pick.node)
+            .expect("the pick was scored");
+        assert_eq!(picked.total, best, "{}: picked below the top score", record.pod);
+        for row in &record.scores {
+            let sum: i64 = row.plugins.iter().map(|p| p.weighted).sum();
+            assert_eq!(row.total, sum);
+            assert!(row.plugins.iter().all(|p| p.weighted == p.normalized * p.weight));
+        }
+        let tied = record.scores.iter().filter(|s| s.total == best).count();
+        match &pick.how {
+            TieBreak::Reservoir { candidates, .. } => assert_eq!(*candidates, tied),
+            TieBreak::HighestScore => assert_eq!(tied, 1),
+            other => panic!("unexpected tie-break {other:?}"),
+        }
+        assert!(matches!(
+            &outcome.kind,
+            TraceKind::Decision { reason, message } if reason == "Scheduled" && message.ends_with(&format!("to {}", pick.node))
+        ));
+    }
+}
+
+#[test]
+fn a_pod_that_fits_nowhere_has_its_failed_cycle_in_the_trace() {
+    let mut shell = Shell::new(Lab::boot(1).cluster);
+    let start = shell.backend().trace().len();
+    let out = shell.run_line(
+        "kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: big
+spec:
+  containers:
+  - name: app
+    image: nginx
+    resources:
+      requests:
+        cpu: \"2\"
+EOF",
+    );
+    assert_eq!(out.stdout, "pod/big created\n", "{}", out.stderr);
+    let cycles = cycles(shell.backend().trace(), start);
+    let (record, outcome) = cycles.first().expect("a cycle for pod/big");
+    assert_eq!(record.pod, "default/big");
+    assert!(record.pick.is_none());
+    let message = record.failure_message().expect("a failure").to_string();
+    assert!(
+        message.starts_with("0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu."),
+        "{message}"
+    );
+    assert!(matches!(
+        &outcome.kind,
+        TraceKind::Decision { reason, message: m } if reason == "FailedScheduling" && *m == message
+    ));
+}
+
+#[test]
+fn the_typed_trace_round_trips_through_json() {
+    let events = command_trace();
+    let json = serde_json::to_string(&events).expect("serializable");
+    let back: Vec<TraceEvent> = serde_json::from_str(&json).expect("deserializable");
+    assert_eq!(back, events);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, TraceKind::SchedulingCycle(_))));
 }
