@@ -133,7 +133,11 @@ fn summary(kind: &TraceKind) -> String {
                             "{} {}B {}",
                             short_digest(&l.digest),
                             l.size_bytes,
-                            if l.cached { "Already exists" } else { "download" }
+                            if l.cached {
+                                "Already exists"
+                            } else {
+                                "download"
+                            }
                         )
                     })
                     .collect();
@@ -447,7 +451,9 @@ fn each_pull_and_start_is_caused_by_the_step_that_led_to_it_not_by_the_last_deli
     for (pod, seq) in pulled {
         let chain = trace.causal_chain(seq);
         assert!(
-            chain.iter().any(|s| is_decision(trace, *s, "Pulling", &pod)),
+            chain
+                .iter()
+                .any(|s| is_decision(trace, *s, "Pulling", &pod)),
             "{pod}: Pulled ({seq}) does not lead back to its Pulling: {chain:?}"
         );
         // The pull ended on its own timer: the PullImage that started it is the direct cause.
@@ -479,7 +485,9 @@ fn containerd_makes_each_cri_call_caused_by_the_kubelet_decision_that_asked_for_
         match &e.kind {
             TraceKind::Cri { call, pod, .. } => {
                 assert_eq!(e.actor.component, "containerd");
-                let asked_by = trace.get(e.cause.expect("a CRI call has a cause")).expect("cause");
+                let asked_by = trace
+                    .get(e.cause.expect("a CRI call has a cause"))
+                    .expect("cause");
                 assert_eq!(asked_by.actor.component, "kubelet", "event {}", e.seq);
                 assert_eq!(asked_by.actor.vm, e.actor.vm);
                 let name = match call {
@@ -493,9 +501,20 @@ fn containerd_makes_each_cri_call_caused_by_the_kubelet_decision_that_asked_for_
                 calls.insert((pod.clone().unwrap_or_default(), name));
             }
             TraceKind::RegistryBlob { node, .. } => {
-                assert_eq!((e.actor.component.as_str(), e.actor.vm.as_str()), ("registry", "master"));
-                let pull = trace.get(e.cause.expect("a blob has a cause")).expect("cause");
-                assert!(matches!(pull.kind, TraceKind::Cri { call: CriCall::PullImage { .. }, .. }));
+                assert_eq!(
+                    (e.actor.component.as_str(), e.actor.vm.as_str()),
+                    ("registry", "master")
+                );
+                let pull = trace
+                    .get(e.cause.expect("a blob has a cause"))
+                    .expect("cause");
+                assert!(matches!(
+                    pull.kind,
+                    TraceKind::Cri {
+                        call: CriCall::PullImage { .. },
+                        ..
+                    }
+                ));
                 assert_eq!(&pull.actor.vm, node);
                 *blobs_by_node.entry(node.clone()).or_default() += 1;
             }
@@ -505,14 +524,25 @@ fn containerd_makes_each_cri_call_caused_by_the_kubelet_decision_that_asked_for_
     let pods: BTreeSet<String> = calls.iter().map(|(p, _)| p.clone()).collect();
     assert_eq!(pods.len(), 3);
     for pod in &pods {
-        for call in ["RunPodSandbox", "PullImage", "CreateContainer", "StartContainer"] {
-            assert!(calls.contains(&(pod.clone(), call.to_string())), "{pod}: no {call}");
+        for call in [
+            "RunPodSandbox",
+            "PullImage",
+            "CreateContainer",
+            "StartContainer",
+        ] {
+            assert!(
+                calls.contains(&(pod.clone(), call.to_string())),
+                "{pod}: no {call}"
+            );
         }
     }
     // Two pods on node1 pull nginx at once: containerd fetches each layer once per node.
     let nginx_layers = blobs_by_node.values().copied().max().unwrap_or(0);
     assert!(nginx_layers > 0);
-    assert!(blobs_by_node.values().all(|n| *n == nginx_layers), "{blobs_by_node:?}");
+    assert!(
+        blobs_by_node.values().all(|n| *n == nginx_layers),
+        "{blobs_by_node:?}"
+    );
 }
 
 #[test]
@@ -549,7 +579,9 @@ fn cycles(trace: &kube_sandbox::sim::trace::Trace, from: usize) -> Vec<(CycleRec
             TraceKind::SchedulingCycle(record) => {
                 let outcome = events
                     .iter()
-                    .find(|d| d.cause == Some(e.seq) && matches!(d.kind, TraceKind::Decision { .. }))
+                    .find(|d| {
+                        d.cause == Some(e.seq) && matches!(d.kind, TraceKind::Decision { .. })
+                    })
                     .unwrap_or_else(|| panic!("cycle {} caused no decision", e.seq));
                 assert_eq!(e.actor.component, "kube-scheduler");
                 Some(((**record).clone(), outcome.clone()))
@@ -580,18 +612,29 @@ fn each_scheduling_cycle_is_in_the_trace_as_data_and_causes_its_decision() {
             ["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"]
         );
         let pick = record.pick.as_ref().expect("a pick");
-        assert!(pick.node == "node1" || pick.node == "node2", "{}", pick.node);
+        assert!(
+            pick.node == "node1" || pick.node == "node2",
+            "{}",
+            pick.node
+        );
         let best = record.scores.iter().map(|s| s.total).max().expect("scores");
         let picked = record
             .scores
             .iter()
             .find(|s| s.node == pick.node)
             .expect("the pick was scored");
-        assert_eq!(picked.total, best, "{}: picked below the top score", record.pod);
+        assert_eq!(
+            picked.total, best,
+            "{}: picked below the top score",
+            record.pod
+        );
         for row in &record.scores {
             let sum: i64 = row.plugins.iter().map(|p| p.weighted).sum();
             assert_eq!(row.total, sum);
-            assert!(row.plugins.iter().all(|p| p.weighted == p.normalized * p.weight));
+            assert!(row
+                .plugins
+                .iter()
+                .all(|p| p.weighted == p.normalized * p.weight));
         }
         let tied = record.scores.iter().filter(|s| s.total == best).count();
         match &pick.how {

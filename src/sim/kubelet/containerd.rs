@@ -21,8 +21,8 @@ use crate::sim::runtime::{
 use super::cri::{
     ContainerInfo, ContainerSpec, Cri, CriEvent, ImageInfo, ProbeAction, PullLayers, SandboxSpec,
 };
-use crate::sim::trace::LayerPull;
 use super::RuntimeFactory;
+use crate::sim::trace::LayerPull;
 
 /// containerd on one node, with the registries it pulls from.
 pub struct Containerd {
@@ -196,10 +196,8 @@ impl Cri for Containerd {
     }
 
     fn pull_layers(&self, image: &str) -> Option<PullLayers> {
-        let (repository, layers, joined) = self
-            .runtime
-            .borrow()
-            .pull_layers(image, &self.registries)?;
+        let (repository, layers, joined) =
+            self.runtime.borrow().pull_layers(image, &self.registries)?;
         Some(PullLayers {
             repository,
             joined,

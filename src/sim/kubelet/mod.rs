@@ -1012,8 +1012,8 @@ impl Component for Kubelet {
                 out.push(decision);
             }
             // Pod status, when it changed (the status manager's diff).
-            let object_gone = object_deleted
-                || (is_static && !self.mirrors.get(uid).is_some_and(|m| m.exists));
+            let object_gone =
+                object_deleted || (is_static && !self.mirrors.get(uid).is_some_and(|m| m.exists));
             if !object_gone && involved.is_some() && !self.network_cut {
                 if let Some(status) = self.pod_status(uid, involved.as_ref(), now, epoch) {
                     if self.last_status.get(uid) != Some(&status) {

@@ -29,9 +29,9 @@ use crate::sim::rng::Rng;
 
 use super::backoff::{go_duration, Backoff};
 use super::cri::{ContainerSpec, Cri, CriEvent, PullLayers, SandboxSpec};
-use crate::sim::trace::{CriCall, LayerPull};
 use super::probes::{parse_probe, ProbeKind, ProbeResult, ProbeWorker};
 use super::status::{ContainerState, ContainerStatusView, Terminated};
+use crate::sim::trace::{CriCall, LayerPull};
 
 /// Where a pod is in its life on this node. Each variant says how it is left.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1257,7 +1257,9 @@ impl PodWorker {
                                 Some(&c.name),
                                 format!(
                                     "container {} running",
-                                    c.container_id.as_deref().map_or("", |i| &i[..i.len().min(13)])
+                                    c.container_id
+                                        .as_deref()
+                                        .map_or("", |i| &i[..i.len().min(13)])
                                 ),
                             )
                             .starts(run_timer(&c.name)),
@@ -1381,7 +1383,11 @@ impl PodWorker {
                     Effect::cri(
                         CriCall::StopContainer,
                         Some(&c.name),
-                        outcome_text(outcome, &id, &format!("stop signal sent, SIGKILL in {grace}s")),
+                        outcome_text(
+                            outcome,
+                            &id,
+                            &format!("stop signal sent, SIGKILL in {grace}s"),
+                        ),
                     )
                     .starts(stop_timer(&c.name)),
                 );
