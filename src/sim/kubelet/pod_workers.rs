@@ -20,6 +20,11 @@
 //! the Events `Pulling`, `Pulled`, `Created`, `Started`, `Killing`, `BackOff`, `Failed`).
 //! Simplified: no volumes, no sidecars, no in-place resize; preStop `sleep` (or an exec hook of
 //! `sleep N`) delays the stop signal by N seconds, other hooks run instantly.
+//!
+//! Every CRI call a sync makes is also returned as an [`Effect`] with a [`RuntimeStep`], right
+//! after the decision that asked for it, so the trace shows containerd (and, for the layers a
+//! pull downloads, the registry) acting in its own name; timers (a pull, a back-off, a stop's
+//! grace period, a running process) are named so that what ends one is caused by what set it.
 
 use serde_json::Value;
 
