@@ -1163,3 +1163,95 @@ pub fn boot_rbac() -> Vec<(&'static str, Value)> {
         cluster_role_binding("system:node", "system:node", "Group", "system:nodes"),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::etcd::KeyValue;
+
+    /// A pod's put (or delete) as etcd reports it to a watch with `prev_kv`.
+    fn event(
+        kind: WatchEventKind,
+        node_before: Option<&str>,
+        node_after: Option<&str>,
+    ) -> backend::WatchEvent {
+        let kv = |node: Option<&str>, create: Revision, rev: Revision| {
+            let pod = json!({"metadata": {"name": "web", "namespace": "default"},
+                             "spec": {"nodeName": node}});
+            KeyValue {
+                key: "/registry/pods/default/web".into(),
+                create_revision: create,
+                mod_revision: rev,
+                version: 1,
+                value: serde_json::to_vec(&pod).expect("json").into(),
+                lease: 0,
+            }
+        };
+        let prev_kv = node_before.map(|n| kv(Some(n).filter(|n| !n.is_empty()), 5, 5));
+        let kv = match (&kind, &prev_kv) {
+            (WatchEventKind::Delete, Some(prev)) => KeyValue {
+                mod_revision: 6,
+                value: Vec::new().into(),
+                ..prev.clone()
+            },
+            (_, Some(_)) => kv(node_after.filter(|n| !n.is_empty()), 5, 6),
+            (_, None) => kv(node_after.filter(|n| !n.is_empty()), 6, 6),
+        };
+        backend::WatchEvent { kind, kv, prev_kv }
+    }
+
+    #[test]
+    fn a_field_selected_watch_sees_objects_enter_and_leave_its_selection() {
+        let selector = FieldSelector::parse("spec.nodeName=node1").expect("selector");
+        let seen = |e: backend::WatchEvent| {
+            selected_watch_event(&e, |o| selector.matches(o)).map(|(kind, _)| kind)
+        };
+        use WatchEventKind::{Delete, Put};
+        use WatchEventType::{Added, Deleted, Modified};
+        let cases = [
+            (
+                "a new pod not bound here is not seen",
+                event(Put, None, Some("")),
+                None,
+            ),
+            (
+                "a new pod bound here is Added",
+                event(Put, None, Some("node1")),
+                Some(Added),
+            ),
+            (
+                "binding a pod here makes it Added",
+                event(Put, Some(""), Some("node1")),
+                Some(Added),
+            ),
+            (
+                "a change to a pod here is Modified",
+                event(Put, Some("node1"), Some("node1")),
+                Some(Modified),
+            ),
+            (
+                "a pod leaving the selection is Deleted",
+                event(Put, Some("node1"), Some("node2")),
+                Some(Deleted),
+            ),
+            (
+                "a pod elsewhere changing is not seen",
+                event(Put, Some("node2"), Some("node2")),
+                None,
+            ),
+            (
+                "deleting a pod here is Deleted",
+                event(Delete, Some("node1"), None),
+                Some(Deleted),
+            ),
+            (
+                "deleting a pod elsewhere is not seen",
+                event(Delete, Some("node2"), None),
+                None,
+            ),
+        ];
+        for (name, e, want) in cases {
+            assert_eq!(seen(e), want, "{name}");
+        }
+    }
+}
