@@ -694,3 +694,43 @@ fn the_typed_trace_round_trips_through_json() {
         .iter()
         .any(|e| matches!(e.kind, TraceKind::SchedulingCycle(_))));
 }
+
+#[test]
+fn a_second_pull_on_a_node_finds_every_layer_already_there_and_fetches_nothing() {
+    let (mut shell, _) = run_command();
+    let start = shell.backend().trace().len();
+    let out = shell.run_line("kubectl scale deployment web --replicas=4");
+    assert_eq!(out.stdout, "deployment.apps/web scaled\n", "{}", out.stderr);
+    let window = &shell.backend().trace().events()[start..];
+    // `nginx` has no tag: imagePullPolicy Always, so the new pod pulls again.
+    let pulls: Vec<&TraceEvent> = window
+        .iter()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                TraceKind::Cri {
+                    call: CriCall::PullImage { .. },
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert_eq!(pulls.len(), 1);
+    let TraceKind::Cri {
+        call: CriCall::PullImage { layers, .. },
+        ..
+    } = &pulls[0].kind
+    else {
+        unreachable!("filtered above")
+    };
+    assert!(
+        !layers.is_empty() && layers.iter().all(|l| l.cached),
+        "{layers:?}"
+    );
+    assert!(
+        !window
+            .iter()
+            .any(|e| matches!(e.kind, TraceKind::RegistryBlob { .. })),
+        "no layer was fetched"
+    );
+}
