@@ -119,6 +119,9 @@ fn a_new_namespace_gets_its_default_service_account_with_a_complete_cause_chain(
             TraceKind::Decision { .. } => "Decision",
             TraceKind::Response { .. } => "Response",
             TraceKind::TimePassed { .. } => "TimePassed",
+            TraceKind::Cri { .. } => "Cri",
+            TraceKind::RegistryBlob { .. } => "RegistryBlob",
+            TraceKind::SchedulingCycle(_) => "SchedulingCycle",
         })
         .collect();
     let stages = ["ApiStage"; 6];

@@ -10,7 +10,7 @@ use kube_sandbox::sim::component::Lister;
 use kube_sandbox::sim::kubelet::cri::{Behaviour, ScriptedRuntime};
 use kube_sandbox::sim::kubelet::failures::NodeHandle;
 use kube_sandbox::sim::kubelet::{Kubelet, NodeConfig};
-use kube_sandbox::sim::trace::TraceKind;
+use kube_sandbox::sim::trace::{Actor, CriCall, TraceKind};
 
 const NGINX_BYTES: u64 = 72_938_000;
 
@@ -489,4 +489,116 @@ fn the_kubelets_steps_for_an_nginx_pod_have_simulated_timings() {
         "  6000 StatusUpdate",
     ];
     assert_eq!(kubelet_decisions(&cluster, "web"), golden);
+}
+
+/// The trace event a step names as its cause.
+fn cause_of<'a>(
+    cluster: &'a Cluster,
+    e: &kube_sandbox::sim::trace::TraceEvent,
+) -> &'a kube_sandbox::sim::trace::TraceEvent {
+    let cause = e.cause.expect("a caused step");
+    cluster
+        .trace()
+        .get(cause)
+        .expect("the cause is in the trace")
+}
+
+fn is_kubelet_decision(e: &kube_sandbox::sim::trace::TraceEvent, wanted: &str) -> bool {
+    e.actor.component == "kubelet"
+        && matches!(&e.kind, TraceKind::Decision { reason, .. } if reason == wanted)
+}
+
+#[test]
+fn a_graceful_delete_is_traced_as_containerds_stop_and_removal_caused_by_the_kubelets_decisions() {
+    let (mut cluster, _) = cluster_with_kubelet("node1");
+    let web = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+        "spec": {"terminationGracePeriodSeconds": 20,
+                 "containers": [{"name": "web", "image": "stubborn"}]}});
+    run_pod(&mut cluster, web, "node1");
+    cluster.advance(5_000);
+    cluster
+        .submit(
+            ApiRequest::new(Credentials::admin(), Verb::Delete, "pods")
+                .namespace("default")
+                .name("web"),
+        )
+        .unwrap();
+    cluster.advance(25_000);
+    assert!(pod(&cluster, "web").is_none());
+    let cri = |call: CriCall| -> Vec<&kube_sandbox::sim::trace::TraceEvent> {
+        cluster
+            .trace()
+            .events()
+            .iter()
+            .filter(|e| matches!(&e.kind, TraceKind::Cri { call: c, pod: Some(p), .. } if *c == call && p == "default/web"))
+            .collect()
+    };
+    let stop = cri(CriCall::StopContainer);
+    assert_eq!(stop.len(), 1);
+    assert_eq!(stop[0].actor, Actor::new("containerd", "node1"));
+    assert!(is_kubelet_decision(cause_of(&cluster, stop[0]), "Killing"));
+    // SIGKILL at the end of the grace period: the exit is the StopContainer's doing, 20 s on,
+    // whatever the kubelet was told in between.
+    let died = cluster
+        .trace()
+        .events()
+        .iter()
+        .find(|e| is_kubelet_decision(e, "ContainerDied"))
+        .expect("the container died");
+    assert_eq!(died.cause, Some(stop[0].seq));
+    assert_eq!(
+        died.tick - stop[0].tick,
+        20_000,
+        "SIGKILL at the end of the 20 s grace period"
+    );
+    for call in [
+        CriCall::StopPodSandbox,
+        CriCall::RemovePodSandbox,
+        CriCall::RemoveContainer,
+    ] {
+        let steps = cri(call.clone());
+        assert_eq!(steps.len(), 1, "{call:?}");
+        assert!(is_kubelet_decision(
+            cause_of(&cluster, steps[0]),
+            "PodTerminated"
+        ));
+    }
+}
+
+#[test]
+fn a_restart_after_crash_loop_back_off_is_caused_by_the_back_off() {
+    let (mut cluster, _) = cluster_with_kubelet("node1");
+    run_pod(&mut cluster, simple("web", "crasher"), "node1");
+    cluster.advance(60_000);
+    let events = cluster.trace().events();
+    let backoffs: Vec<u64> = events
+        .iter()
+        .filter(|e| is_kubelet_decision(e, "BackOff"))
+        .map(|e| e.seq)
+        .collect();
+    assert!(backoffs.len() >= 2, "{backoffs:?}");
+    // The crasher's tag is implicit (:latest, pull policy Always): each restart pulls first.
+    let restarts: Vec<&kube_sandbox::sim::trace::TraceEvent> = events
+        .iter()
+        .filter(|e| is_kubelet_decision(e, "Pulling"))
+        .filter(|e| e.cause.is_some_and(|c| backoffs.contains(&c)))
+        .collect();
+    assert!(
+        restarts.len() >= 2,
+        "restarts caused by a back-off: {}",
+        restarts.len()
+    );
+    // A crash is caused by the StartContainer of the run that crashed.
+    for died in events
+        .iter()
+        .filter(|e| is_kubelet_decision(e, "ContainerDied"))
+    {
+        assert!(matches!(
+            cause_of(&cluster, died).kind,
+            TraceKind::Cri {
+                call: CriCall::StartContainer,
+                ..
+            }
+        ));
+    }
 }

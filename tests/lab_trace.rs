@@ -9,16 +9,17 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use kube_sandbox::sim::apiserver::Verb;
+use kube_sandbox::sim::cluster::Cluster;
+use kube_sandbox::sim::component::Lister;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
-use kube_sandbox::sim::trace::{ApiStage, TraceEvent, TraceKind, WatchEventType};
+use kube_sandbox::sim::scheduler::record::{CycleRecord, TieBreak};
+use kube_sandbox::sim::trace::{ApiStage, CriCall, TraceEvent, TraceKind, WatchEventType};
 
 const COMMAND: &str = "kubectl create deployment web --image=nginx --replicas=3";
 
-/// The events the command caused: its request and every event whose chain of causes leads back
-/// to it, from the moment the line was typed until the shell settled. Heartbeats, node status
-/// updates and the clock's ticks in the same window have other causes and are left out.
-fn command_trace() -> Vec<TraceEvent> {
+/// The lab after the command, and where the command's window starts in its trace.
+fn run_command() -> (Shell<Cluster>, usize) {
     let mut shell = Shell::new(Lab::boot(1).cluster);
     let start = shell.backend().trace().len();
     let out = shell.run_line(COMMAND);
@@ -27,6 +28,14 @@ fn command_trace() -> Vec<TraceEvent> {
         "{}",
         out.stderr
     );
+    (shell, start)
+}
+
+/// The events the command caused: its request and every event whose chain of causes leads back
+/// to it, from the moment the line was typed until the shell settled. Heartbeats, node status
+/// updates and the clock's ticks in the same window have other causes and are left out.
+fn command_trace() -> Vec<TraceEvent> {
+    let (shell, start) = run_command();
     let window = &shell.backend().trace().events()[start..];
     let request = window
         .iter()
@@ -98,7 +107,102 @@ fn summary(kind: &TraceKind) -> String {
         } => format!("watch {watcher} {event:?} {key} @{revision}"),
         TraceKind::Decision { reason, message } => format!("decide {reason}: {message}"),
         TraceKind::TimePassed { to_ticks } => format!("time → {to_ticks}"),
+        TraceKind::Cri {
+            call,
+            pod,
+            container,
+            detail,
+        } => {
+            let name = match call {
+                CriCall::PullImage { .. } => "PullImage".to_string(),
+                other => format!("{other:?}"),
+            };
+            let mut line = format!(
+                "cri {name} {}{}: {detail}",
+                pod.as_deref().unwrap_or("-"),
+                container
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default()
+            );
+            if let CriCall::PullImage { image, layers } = call {
+                let layers: Vec<String> = layers
+                    .iter()
+                    .map(|l| {
+                        format!(
+                            "{} {}B {}",
+                            short_digest(&l.digest),
+                            l.size_bytes,
+                            if l.cached {
+                                "Already exists"
+                            } else {
+                                "download"
+                            }
+                        )
+                    })
+                    .collect();
+                line.push_str(&format!(" [{image}: {}]", layers.join(", ")));
+            }
+            line
+        }
+        TraceKind::RegistryBlob {
+            repository,
+            digest,
+            size_bytes,
+            node,
+        } => format!(
+            "blob GET /v2/{repository}/blobs/{} {size_bytes}B to {node}",
+            short_digest(digest)
+        ),
+        TraceKind::SchedulingCycle(record) => cycle_summary(record),
     }
+}
+
+fn short_digest(digest: &str) -> &str {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    &hex[..hex.len().min(12)]
+}
+
+/// One scheduling cycle on one line: filters per node, scores per node, the pick.
+fn cycle_summary(record: &CycleRecord) -> String {
+    let filters: Vec<String> = record
+        .filter
+        .iter()
+        .map(|row| match row.results.last() {
+            Some(last) if !row.passed => {
+                format!("{} ✗ {} {}", row.node, last.plugin, last.reasons.join(", "))
+            }
+            _ => format!("{} ✓", row.node),
+        })
+        .collect();
+    let scores: Vec<String> = record
+        .scores
+        .iter()
+        .map(|row| {
+            let plugins: Vec<String> = row
+                .plugins
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {}→{}×{}={}",
+                        p.plugin, p.raw, p.normalized, p.weight, p.weighted
+                    )
+                })
+                .collect();
+            format!("{} {} ({})", row.node, row.total, plugins.join(", "))
+        })
+        .collect();
+    let outcome = match (&record.pick, &record.failure) {
+        (Some(pick), _) => format!("pick {} {:?}", pick.node, pick.how),
+        (None, Some(failure)) => format!("failed {}", failure.message),
+        (None, None) => "no outcome".to_string(),
+    };
+    format!(
+        "cycle {}: filter [{}] score [{}] {outcome}",
+        record.pod,
+        filters.join("; "),
+        scores.join("; ")
+    )
 }
 
 /// One line per event: `seq tick actor@vm summary <- cause`.
@@ -278,4 +382,355 @@ fn the_trace_tells_the_eight_deployment_steps_in_order() {
         );
     }
     assert_eq!(events[s1].seq, request_seq);
+}
+
+#[test]
+fn a_kubelet_is_told_only_about_the_pods_bound_to_its_node() {
+    let (shell, start) = run_command();
+    let lister = Lister::new(shell.backend().store());
+    let mut seen_by_own_kubelet = BTreeSet::new();
+    for e in &shell.backend().trace().events()[start..] {
+        let TraceKind::WatchDelivery { watcher, key, .. } = &e.kind else {
+            continue;
+        };
+        let Some(node) = watcher.strip_prefix("kubelet@") else {
+            continue;
+        };
+        let Some(pod) = key.strip_prefix("/registry/pods/default/") else {
+            continue;
+        };
+        let object = lister
+            .get("pods", Some("default"), pod)
+            .expect("the web pods still exist");
+        let bound_to = object.pointer("/spec/nodeName").and_then(|v| v.as_str());
+        assert_eq!(
+            bound_to,
+            Some(node),
+            "event {}: {watcher} was told about {key}, bound to {bound_to:?}",
+            e.seq
+        );
+        seen_by_own_kubelet.insert(pod.to_string());
+    }
+    assert_eq!(
+        seen_by_own_kubelet.len(),
+        3,
+        "each web pod reached the kubelet of its node"
+    );
+}
+
+/// The kubelet decision `reason` about `pod` (`default/web-...`), as its seq.
+fn kubelet_decisions(events: &[TraceEvent], reason: &str) -> Vec<(String, u64)> {
+    events
+        .iter()
+        .filter(|e| e.actor.component == "kubelet")
+        .filter_map(|e| match &e.kind {
+            TraceKind::Decision { reason: r, message } if r == reason => {
+                let pod = message.split(':').next()?.to_string();
+                Some((pod, e.seq))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_decision(trace: &kube_sandbox::sim::trace::Trace, seq: u64, reason: &str, pod: &str) -> bool {
+    trace.get(seq).is_some_and(|e| {
+        matches!(&e.kind, TraceKind::Decision { reason: r, message } if r == reason && message.starts_with(&format!("{pod}:")))
+    })
+}
+
+#[test]
+fn each_pull_and_start_is_caused_by_the_step_that_led_to_it_not_by_the_last_delivery() {
+    let (shell, start) = run_command();
+    let trace = shell.backend().trace();
+    let window = &trace.events()[start..];
+    let pulled = kubelet_decisions(window, "Pulled");
+    let started = kubelet_decisions(window, "Started");
+    assert_eq!(pulled.len(), 3, "three web pods pulled nginx");
+    assert_eq!(started.len(), 3);
+    for (pod, seq) in pulled {
+        let chain = trace.causal_chain(seq);
+        assert!(
+            chain
+                .iter()
+                .any(|s| is_decision(trace, *s, "Pulling", &pod)),
+            "{pod}: Pulled ({seq}) does not lead back to its Pulling: {chain:?}"
+        );
+        // The pull ended on its own timer: the PullImage that started it is the direct cause.
+        let cause = trace.get(seq).and_then(|e| e.cause).expect("a cause");
+        assert!(matches!(
+            &trace.get(cause).expect("cause").kind,
+            TraceKind::Cri { call: CriCall::PullImage { .. }, pod: Some(p), .. } if *p == pod
+        ));
+    }
+    for (pod, seq) in started {
+        let chain = trace.causal_chain(seq);
+        for before in ["Created", "Pulled", "Pulling"] {
+            assert!(
+                chain.iter().any(|s| is_decision(trace, *s, before, &pod)),
+                "{pod}: Started ({seq}) does not lead back to {before}: {chain:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn containerd_makes_each_cri_call_caused_by_the_kubelet_decision_that_asked_for_it() {
+    let (shell, start) = run_command();
+    let trace = shell.backend().trace();
+    let window = &trace.events()[start..];
+    let mut calls: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut blobs_by_node: std::collections::BTreeMap<String, usize> = Default::default();
+    for e in window {
+        match &e.kind {
+            TraceKind::Cri { call, pod, .. } => {
+                assert_eq!(e.actor.component, "containerd");
+                let asked_by = trace
+                    .get(e.cause.expect("a CRI call has a cause"))
+                    .expect("cause");
+                assert_eq!(asked_by.actor.component, "kubelet", "event {}", e.seq);
+                assert_eq!(asked_by.actor.vm, e.actor.vm);
+                let name = match call {
+                    CriCall::PullImage { image, layers } => {
+                        assert_eq!(image, "nginx");
+                        assert!(!layers.is_empty() && layers.iter().all(|l| l.size_bytes > 0));
+                        "PullImage".to_string()
+                    }
+                    other => format!("{other:?}"),
+                };
+                calls.insert((pod.clone().unwrap_or_default(), name));
+            }
+            TraceKind::RegistryBlob { node, .. } => {
+                assert_eq!(
+                    (e.actor.component.as_str(), e.actor.vm.as_str()),
+                    ("registry", "master")
+                );
+                let pull = trace
+                    .get(e.cause.expect("a blob has a cause"))
+                    .expect("cause");
+                assert!(matches!(
+                    pull.kind,
+                    TraceKind::Cri {
+                        call: CriCall::PullImage { .. },
+                        ..
+                    }
+                ));
+                assert_eq!(&pull.actor.vm, node);
+                *blobs_by_node.entry(node.clone()).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    let pods: BTreeSet<String> = calls.iter().map(|(p, _)| p.clone()).collect();
+    assert_eq!(pods.len(), 3);
+    for pod in &pods {
+        for call in [
+            "RunPodSandbox",
+            "PullImage",
+            "CreateContainer",
+            "StartContainer",
+        ] {
+            assert!(
+                calls.contains(&(pod.clone(), call.to_string())),
+                "{pod}: no {call}"
+            );
+        }
+    }
+    // Two pods on node1 pull nginx at once: containerd fetches each layer once per node.
+    let nginx_layers = blobs_by_node.values().copied().max().unwrap_or(0);
+    assert!(nginx_layers > 0);
+    assert!(
+        blobs_by_node.values().all(|n| *n == nginx_layers),
+        "{blobs_by_node:?}"
+    );
+}
+
+#[test]
+fn a_heartbeat_is_caused_by_the_one_before_it_whose_timer_it_ends() {
+    let (shell, _) = run_command();
+    let trace = shell.backend().trace();
+    for node in ["master", "node1", "node2"] {
+        for reason in ["RenewLease", "NodeStatusUpdate"] {
+            let beats: Vec<&TraceEvent> = trace
+                .events()
+                .iter()
+                .filter(|e| e.actor.component == "kubelet" && e.actor.vm == node)
+                .filter(|e| matches!(&e.kind, TraceKind::Decision { reason: r, .. } if r == reason))
+                .collect();
+            // Node status is written only when it changed (or every 5 minutes); Leases every 10 s.
+            assert!(
+                reason == "NodeStatusUpdate" || beats.len() > 2,
+                "{node} {reason}: {}",
+                beats.len()
+            );
+            for pair in beats.windows(2) {
+                assert_eq!(pair[1].cause, Some(pair[0].seq), "{node} {reason}");
+            }
+        }
+    }
+}
+
+/// Each cycle event of the trace, with the decision it caused.
+fn cycles(trace: &kube_sandbox::sim::trace::Trace, from: usize) -> Vec<(CycleRecord, TraceEvent)> {
+    let events = &trace.events()[from..];
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::SchedulingCycle(record) => {
+                let outcome = events
+                    .iter()
+                    .find(|d| {
+                        d.cause == Some(e.seq) && matches!(d.kind, TraceKind::Decision { .. })
+                    })
+                    .unwrap_or_else(|| panic!("cycle {} caused no decision", e.seq));
+                assert_eq!(e.actor.component, "kube-scheduler");
+                Some(((**record).clone(), outcome.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn each_scheduling_cycle_is_in_the_trace_as_data_and_causes_its_decision() {
+    let (shell, start) = run_command();
+    let trace = shell.backend().trace();
+    let cycles = cycles(trace, start);
+    assert_eq!(cycles.len(), 3, "one cycle per web pod");
+    for (record, outcome) in &cycles {
+        assert!(record.pod.starts_with("default/web-"), "{}", record.pod);
+        let master = record
+            .filter
+            .iter()
+            .find(|row| row.node == "master")
+            .expect("master was filtered");
+        assert!(!master.passed);
+        let rejected_by = master.results.last().expect("a verdict");
+        assert_eq!(rejected_by.plugin, "TaintToleration");
+        assert_eq!(
+            rejected_by.reasons,
+            ["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"]
+        );
+        let pick = record.pick.as_ref().expect("a pick");
+        assert!(
+            pick.node == "node1" || pick.node == "node2",
+            "{}",
+            pick.node
+        );
+        let best = record.scores.iter().map(|s| s.total).max().expect("scores");
+        let picked = record
+            .scores
+            .iter()
+            .find(|s| s.node == pick.node)
+            .expect("the pick was scored");
+        assert_eq!(
+            picked.total, best,
+            "{}: picked below the top score",
+            record.pod
+        );
+        for row in &record.scores {
+            let sum: i64 = row.plugins.iter().map(|p| p.weighted).sum();
+            assert_eq!(row.total, sum);
+            assert!(row
+                .plugins
+                .iter()
+                .all(|p| p.weighted == p.normalized * p.weight));
+        }
+        let tied = record.scores.iter().filter(|s| s.total == best).count();
+        match &pick.how {
+            TieBreak::Reservoir { candidates, .. } => assert_eq!(*candidates, tied),
+            TieBreak::HighestScore => assert_eq!(tied, 1),
+            other => panic!("unexpected tie-break {other:?}"),
+        }
+        assert!(matches!(
+            &outcome.kind,
+            TraceKind::Decision { reason, message } if reason == "Scheduled" && message.ends_with(&format!("to {}", pick.node))
+        ));
+    }
+}
+
+#[test]
+fn a_pod_that_fits_nowhere_has_its_failed_cycle_in_the_trace() {
+    let mut shell = Shell::new(Lab::boot(1).cluster);
+    let start = shell.backend().trace().len();
+    let out = shell.run_line(
+        "kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: big
+spec:
+  containers:
+  - name: app
+    image: nginx
+    resources:
+      requests:
+        cpu: \"2\"
+EOF",
+    );
+    assert_eq!(out.stdout, "pod/big created\n", "{}", out.stderr);
+    let cycles = cycles(shell.backend().trace(), start);
+    let (record, outcome) = cycles.first().expect("a cycle for pod/big");
+    assert_eq!(record.pod, "default/big");
+    assert!(record.pick.is_none());
+    let message = record.failure_message().expect("a failure").to_string();
+    assert!(
+        message.starts_with("0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu."),
+        "{message}"
+    );
+    assert!(matches!(
+        &outcome.kind,
+        TraceKind::Decision { reason, message: m } if reason == "FailedScheduling" && *m == message
+    ));
+}
+
+#[test]
+fn the_typed_trace_round_trips_through_json() {
+    let events = command_trace();
+    let json = serde_json::to_string(&events).expect("serializable");
+    let back: Vec<TraceEvent> = serde_json::from_str(&json).expect("deserializable");
+    assert_eq!(back, events);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, TraceKind::SchedulingCycle(_))));
+}
+
+#[test]
+fn a_second_pull_on_a_node_finds_every_layer_already_there_and_fetches_nothing() {
+    let (mut shell, _) = run_command();
+    let start = shell.backend().trace().len();
+    let out = shell.run_line("kubectl scale deployment web --replicas=4");
+    assert_eq!(out.stdout, "deployment.apps/web scaled\n", "{}", out.stderr);
+    let window = &shell.backend().trace().events()[start..];
+    // `nginx` has no tag: imagePullPolicy Always, so the new pod pulls again.
+    let pulls: Vec<&TraceEvent> = window
+        .iter()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                TraceKind::Cri {
+                    call: CriCall::PullImage { .. },
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert_eq!(pulls.len(), 1);
+    let TraceKind::Cri {
+        call: CriCall::PullImage { layers, .. },
+        ..
+    } = &pulls[0].kind
+    else {
+        unreachable!("filtered above")
+    };
+    assert!(
+        !layers.is_empty() && layers.iter().all(|l| l.cached),
+        "{layers:?}"
+    );
+    assert!(
+        !window
+            .iter()
+            .any(|e| matches!(e.kind, TraceKind::RegistryBlob { .. })),
+        "no layer was fetched"
+    );
 }

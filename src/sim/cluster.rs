@@ -13,14 +13,16 @@
 //!    `StoreCommit` that produced it;
 //! 2. run `reconcile` for each running component that was told something or whose timer is due,
 //!    in registration order;
-//! 3. record each decision (caused by its delivery) and send its requests through the apiserver
-//!    as that component (each request caused by its decision).
+//! 3. record each decision (caused by what the component names, else its delivery), tell the
+//!    component the seq of each decision it gave an id, and send its requests through the
+//!    apiserver as that component (each request caused by its decision).
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
 use crate::sim::api::resources;
+use crate::sim::api::FieldSelector;
 use crate::sim::apiserver::backend::{
     self, Bytes, RangeEnd, Revision, Store, WatchEventKind, WatchId,
 };
@@ -32,7 +34,7 @@ use crate::sim::apiserver::{
 };
 use crate::sim::clock::{Clock, Ticks};
 use crate::sim::component::{
-    Component, Context, EventsNamed, Lister, ObjectEvent, ServiceAccountsController,
+    Component, Context, DecisionId, EventsNamed, Lister, ObjectEvent, ServiceAccountsController,
 };
 use crate::sim::rng::Rng;
 use crate::sim::sort::StableSort;
@@ -74,12 +76,20 @@ pub fn node_credentials(node: &str) -> Credentials {
 struct Slot {
     component: Box<dyn Component>,
     running: bool,
-    watches: Vec<(&'static str, WatchId)>,
+    watches: Vec<Informer>,
     /// Told something since its last reconcile; the latest delivery's seq.
     pending_cause: Option<Option<Seq>>,
     due_ticks: Option<Ticks>,
     /// The component's event recorder: repeats of an event become patches of its count.
     events: EventCorrelator,
+}
+
+/// One informer of a component: the resource, its etcd watch, and the field selector the
+/// component asked the apiserver for (a kubelet's `spec.nodeName=<node>`).
+struct Informer {
+    resource: &'static str,
+    id: WatchId,
+    selector: Option<FieldSelector>,
 }
 
 /// See [`Cluster::network_parts`].
@@ -325,9 +335,8 @@ impl Cluster {
         Ok((handle, listed))
     }
 
-    /// The changes since the last poll, oldest first, as a watch stream reports them.
-    /// Simplified: with a selector, a change is reported when the new object (for a delete, the
-    /// last state) matches; upstream also turns "stopped matching" into a Deleted.
+    /// The changes since the last poll, oldest first, as a watch stream with the request's
+    /// selectors reports them (see [`selected_watch_event`]).
     pub fn poll_watch(&mut self, handle: WatchHandle) -> Vec<(WatchEventType, Value)> {
         let Some(watch) = self.client_watches.get(&handle) else {
             return Vec::new();
@@ -335,10 +344,7 @@ impl Cluster {
         self.store
             .take_events(watch.id)
             .iter()
-            .filter_map(|event| {
-                let (kind, object) = watch_event(event)?;
-                watch.filter.matches(&object).then_some((kind, object))
-            })
+            .filter_map(|event| selected_watch_event(event, |o| watch.filter.matches(o)))
             .collect()
     }
 
@@ -442,8 +448,8 @@ impl Cluster {
             return false;
         };
         let watches = std::mem::take(&mut self.slots[index].watches);
-        for (_, id) in watches {
-            self.store.cancel_watch(id);
+        for informer in watches {
+            self.store.cancel_watch(informer.id);
         }
         let slot = &mut self.slots[index];
         slot.running = false;
@@ -483,7 +489,12 @@ impl Cluster {
                 continue;
             };
             let prefix = info.prefix(None);
-            for object in crate::sim::apiserver::registry_list(&self.store, info, None) {
+            let selector = self.slots[index].component.watch_selector(resource);
+            // The initial list is filtered as the watch is: a kubelet lists only its node's pods.
+            for object in crate::sim::apiserver::registry_list(&self.store, info, None)
+                .into_iter()
+                .filter(|o| selector.as_ref().is_none_or(|s| s.matches(o)))
+            {
                 let rv = object
                     .pointer("/metadata/resourceVersion")
                     .and_then(Value::as_str)
@@ -504,7 +515,11 @@ impl Cluster {
                 .store
                 .watch(&prefix, RangeEnd::Prefix, Some(revision + 1), true)
             {
-                watches.push((resource, id));
+                watches.push(Informer {
+                    resource,
+                    id,
+                    selector,
+                });
             }
         }
         initial.stable_sort_by(|a, b| (a.2, &a.3).cmp(&(b.2, &b.3)));
@@ -636,23 +651,31 @@ impl Cluster {
     }
 
     fn deliver_watch_events(&mut self) -> bool {
-        let mut pending: Vec<(Revision, usize, &'static str, backend::WatchEvent)> = Vec::new();
+        let mut pending: Vec<(Revision, usize, usize, backend::WatchEvent)> = Vec::new();
         for (index, slot) in self.slots.iter().enumerate() {
             if !slot.running {
                 continue;
             }
-            for (resource, id) in &slot.watches {
-                for event in self.store.take_events(*id) {
-                    pending.push((event.kv.mod_revision, index, resource, event));
+            for (informer, watch) in slot.watches.iter().enumerate() {
+                for event in self.store.take_events(watch.id) {
+                    pending.push((event.kv.mod_revision, index, informer, event));
                 }
             }
         }
         // Ordered by revision, then component, then key: the same on every run.
         pending.stable_sort_by(|a, b| (a.0, a.1, &a.3.kv.key).cmp(&(b.0, b.1, &b.3.kv.key)));
+        // Events a selector filtered out still count as work done: the step took them off the
+        // watch, and a caller looping until idle must not mistake that for nothing happening.
         let delivered = !pending.is_empty();
         let now = self.clock.now();
-        for (revision, index, resource, event) in pending {
-            let Some((kind, object)) = watch_event(&event) else {
+        for (revision, index, informer, event) in pending {
+            let watch = &self.slots[index].watches[informer];
+            let resource = watch.resource;
+            let selected = match &watch.selector {
+                Some(selector) => selected_watch_event(&event, |o| selector.matches(o)),
+                None => watch_event(&event),
+            };
+            let Some((kind, object)) = selected else {
                 continue;
             };
             let cause = self.commit_seqs.get(&revision).copied();
@@ -704,16 +727,28 @@ impl Cluster {
             slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
             let actor = slot.component.actor();
             let credentials = slot.component.credentials();
+            // The seqs of this reconcile's decisions that carry an id, for `Decision::after`.
+            let mut recorded: BTreeMap<DecisionId, Seq> = BTreeMap::new();
             for decision in result.decisions {
+                let kind = decision.kind.unwrap_or(TraceKind::Decision {
+                    reason: decision.reason,
+                    message: decision.message,
+                });
+                let decision_cause = decision
+                    .after
+                    .and_then(|id| recorded.get(&id).copied())
+                    .or(decision.cause)
+                    .or(cause);
                 let decision_seq = self.trace.record(
                     now,
-                    actor.clone(),
-                    TraceKind::Decision {
-                        reason: decision.reason,
-                        message: decision.message,
-                    },
-                    decision.cause.or(cause),
+                    decision.actor.unwrap_or_else(|| actor.clone()),
+                    kind,
+                    decision_cause,
                 );
+                if let Some(id) = decision.id {
+                    recorded.insert(id, decision_seq);
+                    self.slots[index].component.on_recorded(id, decision_seq);
+                }
                 for mut request in decision.actions {
                     request.credentials = credentials.clone();
                     let repeat = self.slots[index].events.correlate(&request);
@@ -886,6 +921,38 @@ fn watch_event(event: &backend::WatchEvent) -> Option<(WatchEventType, Value)> {
             WatchEventType::Deleted,
             decode_object(event.prev_kv.as_ref()?)?,
         )),
+    }
+}
+
+/// An etcd watch event as a watcher with a selector sees it, the way the apiserver's watch cache
+/// filters a selected watch (`cacheWatcher.convertToWatchEvent`): what the watcher is told
+/// depends on whether the object matched before the change and matches after it.
+///
+/// ```text
+///   before \ after   matches      does not (or deleted)
+///   matches          Modified     Deleted (the last matching state)
+///   does not / new   Added        nothing
+/// ```
+/// A kubelet's `spec.nodeName=<node>` watch thus sees a pod as Added when it is bound to its node.
+/// When etcd no longer has the previous state (compacted), the change counts as it would
+/// unselected: a put that matches is Added or Modified by its revisions.
+fn selected_watch_event(
+    event: &backend::WatchEvent,
+    matches: impl Fn(&Value) -> bool,
+) -> Option<(WatchEventType, Value)> {
+    let (kind, object) = watch_event(event)?;
+    let previous = event.prev_kv.as_ref().and_then(decode_object);
+    let was = previous.as_ref().map(&matches);
+    match kind {
+        // A delete's `object` is already the last state.
+        WatchEventType::Deleted => matches(&object).then_some((kind, object)),
+        _ => match (was, matches(&object)) {
+            (Some(true), true) => Some((WatchEventType::Modified, object)),
+            (Some(false), true) => Some((WatchEventType::Added, object)),
+            (None, true) => Some((kind, object)),
+            (Some(true), false) => previous.map(|p| (WatchEventType::Deleted, p)),
+            (_, false) => None,
+        },
     }
 }
 
@@ -1153,4 +1220,96 @@ pub fn boot_rbac() -> Vec<(&'static str, Value)> {
         ),
         cluster_role_binding("system:node", "system:node", "Group", "system:nodes"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::etcd::KeyValue;
+
+    /// A pod's put (or delete) as etcd reports it to a watch with `prev_kv`.
+    fn event(
+        kind: WatchEventKind,
+        node_before: Option<&str>,
+        node_after: Option<&str>,
+    ) -> backend::WatchEvent {
+        let kv = |node: Option<&str>, create: Revision, rev: Revision| {
+            let pod = json!({"metadata": {"name": "web", "namespace": "default"},
+                             "spec": {"nodeName": node}});
+            KeyValue {
+                key: "/registry/pods/default/web".into(),
+                create_revision: create,
+                mod_revision: rev,
+                version: 1,
+                value: serde_json::to_vec(&pod).expect("json").into(),
+                lease: 0,
+            }
+        };
+        let prev_kv = node_before.map(|n| kv(Some(n).filter(|n| !n.is_empty()), 5, 5));
+        let kv = match (&kind, &prev_kv) {
+            (WatchEventKind::Delete, Some(prev)) => KeyValue {
+                mod_revision: 6,
+                value: Vec::new().into(),
+                ..prev.clone()
+            },
+            (_, Some(_)) => kv(node_after.filter(|n| !n.is_empty()), 5, 6),
+            (_, None) => kv(node_after.filter(|n| !n.is_empty()), 6, 6),
+        };
+        backend::WatchEvent { kind, kv, prev_kv }
+    }
+
+    #[test]
+    fn a_field_selected_watch_sees_objects_enter_and_leave_its_selection() {
+        let selector = FieldSelector::parse("spec.nodeName=node1").expect("selector");
+        let seen = |e: backend::WatchEvent| {
+            selected_watch_event(&e, |o| selector.matches(o)).map(|(kind, _)| kind)
+        };
+        use WatchEventKind::{Delete, Put};
+        use WatchEventType::{Added, Deleted, Modified};
+        let cases = [
+            (
+                "a new pod not bound here is not seen",
+                event(Put, None, Some("")),
+                None,
+            ),
+            (
+                "a new pod bound here is Added",
+                event(Put, None, Some("node1")),
+                Some(Added),
+            ),
+            (
+                "binding a pod here makes it Added",
+                event(Put, Some(""), Some("node1")),
+                Some(Added),
+            ),
+            (
+                "a change to a pod here is Modified",
+                event(Put, Some("node1"), Some("node1")),
+                Some(Modified),
+            ),
+            (
+                "a pod leaving the selection is Deleted",
+                event(Put, Some("node1"), Some("node2")),
+                Some(Deleted),
+            ),
+            (
+                "a pod elsewhere changing is not seen",
+                event(Put, Some("node2"), Some("node2")),
+                None,
+            ),
+            (
+                "deleting a pod here is Deleted",
+                event(Delete, Some("node1"), None),
+                Some(Deleted),
+            ),
+            (
+                "deleting a pod elsewhere is not seen",
+                event(Delete, Some("node2"), None),
+                None,
+            ),
+        ];
+        for (name, e, want) in cases {
+            assert_eq!(seen(e), want, "{name}");
+        }
+    }
 }

@@ -6,16 +6,18 @@
 //! the store; the cluster applies its intents through the apiserver under its own identity, so
 //! every write it makes is authenticated, authorized, admitted, validated, stored and traced.
 //! Simplified: one informer per resource per component (no shared informer factory); a
-//! component's work queue is its own business (it sees every event, in revision order).
+//! component's work queue is its own business (it sees every event its informers select, in
+//! revision order).
 
 use serde_json::Value;
 
 use crate::sim::api::resources;
+use crate::sim::api::FieldSelector;
 use crate::sim::apiserver::backend::Store;
 use crate::sim::apiserver::{decode_object, ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::{Clock, Ticks};
 use crate::sim::rng::Rng;
-use crate::sim::trace::{Actor, Seq, WatchEventType};
+use crate::sim::trace::{Actor, Seq, TraceKind, WatchEventType};
 
 /// One change an informer hands to its component: `Added` (first seen, including the initial
 /// list), `Modified` (a later write), `Deleted` (the key is gone; `object` is its last state).
@@ -107,6 +109,9 @@ impl EventsNamed {
 /// A decision a component took, with the requests that carry it out. The cluster records it as a
 /// `Decision` trace event caused by `cause` (or the context's cause), then each request caused by
 /// the decision: delivery → decision → request → commit.
+///
+/// A component may also report a step taken on its behalf by something the trace draws apart (the
+/// kubelet's CRI calls are containerd's): [`Decision::step`] records `kind` as `actor` instead.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Decision {
     /// A short upstream-style word: `Scheduled`, `SuccessfulCreate`, `FailedScheduling`.
@@ -114,15 +119,39 @@ pub struct Decision {
     pub message: String,
     pub cause: Option<Seq>,
     pub actions: Vec<ApiRequest>,
+    /// Who took the step, when not the component itself.
+    pub actor: Option<Actor>,
+    /// What to record instead of a `Decision { reason, message }`.
+    pub kind: Option<TraceKind>,
+    /// The component's own name for this decision: the cluster tells it the seq it got
+    /// ([`Component::on_recorded`]), and later decisions of the same reconcile may name it as
+    /// their cause ([`Decision::after`]).
+    pub id: Option<DecisionId>,
+    /// Caused by the decision of the same reconcile with this id (recorded before this one);
+    /// takes precedence over `cause`.
+    pub after: Option<DecisionId>,
 }
+
+/// A component's name for one of its decisions; unique among that component's decisions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DecisionId(pub u64);
 
 impl Decision {
     pub fn new(reason: &str, message: impl Into<String>) -> Self {
         Decision {
             reason: reason.to_string(),
             message: message.into(),
-            cause: None,
-            actions: Vec::new(),
+            ..Decision::default()
+        }
+    }
+
+    /// A step recorded as `kind` by `actor` (containerd's CRI call, the registry serving a blob,
+    /// a scheduling cycle), rather than as a `Decision`.
+    pub fn step(actor: Actor, kind: TraceKind) -> Self {
+        Decision {
+            actor: Some(actor),
+            kind: Some(kind),
+            ..Decision::default()
         }
     }
 
@@ -133,6 +162,16 @@ impl Decision {
 
     pub fn action(mut self, request: ApiRequest) -> Self {
         self.actions.push(request);
+        self
+    }
+
+    pub fn id(mut self, id: DecisionId) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    pub fn after(mut self, id: DecisionId) -> Self {
+        self.after = Some(id);
         self
     }
 }
@@ -155,10 +194,21 @@ pub trait Component {
     fn credentials(&self) -> Credentials;
     /// The resources it informs on.
     fn watches(&self) -> Vec<&'static str>;
+    /// The field selector its informer on `resource` sends (client-go's `fields.OneTermEqualSelector`,
+    /// as the kubelet's `spec.nodeName=<node>`); None watches everything. The cluster filters the
+    /// initial list and every change with it, as the apiserver's watch cache does: an object that
+    /// starts matching arrives as `Added`, one that stops matching as `Deleted`.
+    fn watch_selector(&self, _resource: &str) -> Option<FieldSelector> {
+        None
+    }
     /// Informer cache update; mark work to do here.
     fn observe(&mut self, event: &ObjectEvent);
     /// Do the work marked so far.
     fn reconcile(&mut self, ctx: &mut Context) -> Reconcile;
+    /// The seq the cluster recorded a decision under, for each decision that carried an `id`:
+    /// what a component needs to name it as the cause of a later step (a pull that finishes is
+    /// caused by the `PullImage` that started it, not by whatever delivery came last).
+    fn on_recorded(&mut self, _id: DecisionId, _seq: Seq) {}
     /// The apiserver's answer to one of its requests (a component may requeue on failure).
     fn on_response(&mut self, _request: &ApiRequest, _result: &Result<ApiResponse, ApiError>) {}
     /// The component as itself, for the simulated network (curl reads kube-proxy's rules and

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::apiserver::Verb;
 use super::clock::Ticks;
+use super::scheduler::record::CycleRecord;
 
 /// The position of an event in the trace; strictly increasing from 0.
 pub type Seq = u64;
@@ -100,6 +101,58 @@ pub enum TraceKind {
     Decision { reason: String, message: String },
     /// Simulated time moved on (`sleep`, or waiting for the next timer).
     TimePassed { to_ticks: Ticks },
+    /// A kubelet called its node's container runtime: recorded as containerd's own step (actor
+    /// `containerd@<node>`), caused by the kubelet decision that asked for it.
+    Cri {
+        call: CriCall,
+        /// `namespace/name` of the pod the call is for.
+        pod: Option<String>,
+        container: Option<String>,
+        /// What the runtime did, for people (ids, the pod IP, the image reference).
+        detail: String,
+    },
+    /// A registry served one layer blob (`GET /v2/<repository>/blobs/<digest>`) to the
+    /// containerd of `node`, pulling an image; caused by that `PullImage`.
+    RegistryBlob {
+        /// `docker.io/library/nginx`.
+        repository: String,
+        digest: String,
+        size_bytes: u64,
+        node: String,
+    },
+    /// One scheduling cycle of kube-scheduler as data: per node, each Filter plugin's verdict
+    /// (with upstream's reason) and each Score plugin's raw, normalized and weighted score, the
+    /// totals, the pick and its tie-break, or the `0/3 nodes are available: ...` failure. The
+    /// `Scheduled`/`FailedScheduling` decision that follows is caused by it.
+    SchedulingCycle(Box<CycleRecord>),
+}
+
+/// The CRI calls a kubelet makes (`k8s.io/cri-api` `RuntimeService` / `ImageService`), named as
+/// in the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CriCall {
+    RunPodSandbox,
+    /// `image` as the pod spec names it; `layers` as the node's content store held them when
+    /// the pull resolved (cached: "Already exists"; otherwise downloaded from the registry).
+    PullImage {
+        image: String,
+        layers: Vec<LayerPull>,
+    },
+    CreateContainer,
+    StartContainer,
+    StopContainer,
+    RemoveContainer,
+    StopPodSandbox,
+    RemovePodSandbox,
+}
+
+/// One layer of a pulled image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerPull {
+    pub digest: String,
+    pub size_bytes: u64,
+    /// The node already had it (`docker pull` prints "Already exists"): nothing was downloaded.
+    pub cached: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

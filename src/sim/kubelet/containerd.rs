@@ -19,9 +19,10 @@ use crate::sim::runtime::{
 };
 
 use super::cri::{
-    ContainerInfo, ContainerSpec, Cri, CriEvent, ImageInfo, ProbeAction, SandboxSpec,
+    ContainerInfo, ContainerSpec, Cri, CriEvent, ImageInfo, ProbeAction, PullLayers, SandboxSpec,
 };
 use super::RuntimeFactory;
+use crate::sim::trace::LayerPull;
 
 /// containerd on one node, with the registries it pulls from.
 pub struct Containerd {
@@ -192,6 +193,23 @@ impl Cri for Containerd {
             .borrow_mut()
             .pull_image(image, &self.registries, now)
             .map_err(text)
+    }
+
+    fn pull_layers(&self, image: &str) -> Option<PullLayers> {
+        let (repository, layers, joined) =
+            self.runtime.borrow().pull_layers(image, &self.registries)?;
+        Some(PullLayers {
+            repository,
+            joined,
+            layers: layers
+                .into_iter()
+                .map(|(digest, size_bytes, cached)| LayerPull {
+                    digest,
+                    size_bytes,
+                    cached,
+                })
+                .collect(),
+        })
     }
 
     fn create_container(

@@ -63,6 +63,17 @@ pub struct ImageInfo {
     pub size_bytes: u64,
 }
 
+/// The layers of an image a pull fetches: see [`Cri::pull_layers`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullLayers {
+    /// `docker.io/library/nginx`: where the missing blobs come from.
+    pub repository: String,
+    pub layers: Vec<crate::sim::trace::LayerPull>,
+    /// A pull of the same image is already under way on the node: a new `PullImage` joins it
+    /// (containerd pulls an image once) and fetches nothing itself.
+    pub joined: bool,
+}
+
 /// What changed in the runtime since the last relist.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CriEvent {
@@ -115,6 +126,12 @@ pub trait Cri {
     /// Starts a pull; the result is a `PullCompleted`/`PullFailed` from `relist`.
     /// Returns the normalized reference the result will name.
     fn pull_image(&mut self, image: &str, now: Ticks) -> Result<String, String>;
+    /// The layers a pull of `image` fetches, as the node holds them now (for the trace's
+    /// `PullImage` and the registry's blobs). None when unknown (a scripted runtime, or an image
+    /// the registry does not have).
+    fn pull_layers(&self, _image: &str) -> Option<PullLayers> {
+        None
+    }
     fn create_container(
         &mut self,
         sandbox_id: &str,

@@ -17,8 +17,7 @@
 //! `pkg/kubelet/status/status_manager.go` (write a pod's status only when it changed; finish a
 //! graceful delete with a grace-0 delete once everything stopped), `pkg/kubelet/pleg` (relist
 //! every second).
-//! Simplified: one informer on all pods filtered here by `spec.nodeName` (upstream asks the
-//! apiserver for the field selector); status writes are merge patches of the whole status; no
+//! Simplified: status writes are merge patches of the whole status; no
 //! volumes, no eviction manager (but the OOM killer, see `failures.rs`).
 
 pub mod backoff;
@@ -36,19 +35,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
+use crate::sim::api::FieldSelector;
 use crate::sim::apiserver::events::{build_event, record_request, EventSpec};
 use crate::sim::apiserver::request::{DeleteOptions, PatchType};
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::{seconds_to_ticks, Ticks, TICKS_PER_SECOND};
-use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::component::{Component, Context, Decision, DecisionId, ObjectEvent, Reconcile};
 use crate::sim::network::cidr::Ipv4Cidr;
 use crate::sim::network::ipam::HostLocalIpam;
-use crate::sim::trace::{Actor, Seq, WatchEventType};
+use crate::sim::trace::{Actor, Seq, TraceKind, WatchEventType};
 
 use self::backoff::Backoff;
 use self::cri::{Cri, CriEvent};
 use self::failures::{Failure, NodeHandle};
-use self::pod_workers::{Effect, PodWorker, SyncEnv, WorkerPhase};
+use self::pod_workers::{Effect, PodWorker, RuntimeStep, SyncEnv, WorkerPhase};
 use self::stats::{ContainerUsage, NodeUsage, PodUsage};
 use self::status::{condition_json, timestamp};
 
@@ -102,6 +102,12 @@ pub struct Kubelet {
     workers: BTreeMap<String, PodWorker>,
     /// The delivery that last touched each pod (by uid): the cause of what the worker does.
     causes: BTreeMap<String, Seq>,
+    /// The seq of the step that set each running timer, by (pod uid, timer key): see
+    /// [`pod_workers::Effect`]. The step its end leads to is caused by it.
+    timers: BTreeMap<(String, String), Seq>,
+    /// Steps that set a timer, returned but not yet recorded (the cluster tells their seqs).
+    timers_pending: BTreeMap<DecisionId, (String, String)>,
+    next_decision_id: u64,
     last_status: BTreeMap<String, Value>,
     condition_times: BTreeMap<(String, String), (bool, Ticks)>,
     /// Static pods by uid, with their mirror's state; and their pod objects.
@@ -139,6 +145,9 @@ impl Kubelet {
             ipam,
             workers: BTreeMap::new(),
             causes: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            timers_pending: BTreeMap::new(),
+            next_decision_id: 0,
             last_status: BTreeMap::new(),
             condition_times: BTreeMap::new(),
             mirrors: BTreeMap::new(),
@@ -606,6 +615,18 @@ impl Kubelet {
 
     // ---- heartbeats --------------------------------------------------------------------------
 
+    /// A heartbeat decision (`timer` is `lease` or `node-status`): caused by the previous one of
+    /// its kind, whose write set the timer that ended now, not by whatever was delivered last.
+    fn heartbeat_decision(&mut self, timer: &str, decision: Decision) -> Decision {
+        let key = (String::new(), timer.to_string());
+        let id = self.next_decision_id();
+        let previous = self.timers.get(&key).copied();
+        self.timers_pending.insert(id, key);
+        let mut decision = decision.id(id);
+        decision.cause = previous.or(decision.cause);
+        decision
+    }
+
     fn heartbeat(&mut self, ctx: &mut Context, epoch: i64, out: &mut Vec<Decision>) {
         let now = ctx.now;
         let node = self.config.name.clone();
@@ -616,10 +637,11 @@ impl Kubelet {
         if lease_due {
             self.lease_renewed_ticks = Some(now);
             if self.network_cut {
-                out.push(Decision::new(
+                let failed = Decision::new(
                     "FailedToUpdateLease",
                     format!("failed to update lease, error: Put \"https://172.16.20.11:6443/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{node}?timeout=10s\": dial tcp 172.16.20.11:6443: connect: no route to host"),
-                ));
+                );
+                out.push(self.heartbeat_decision("lease", failed));
             } else {
                 let renew = heartbeat::micro_time(epoch, now);
                 let body = heartbeat::lease(&node, &self.node_uid, &renew);
@@ -634,13 +656,12 @@ impl Kubelet {
                 if exists {
                     request = request.name(node.clone());
                 }
-                out.push(
-                    Decision::new(
-                        "RenewLease",
-                        format!("node {node} renews its Lease (renewTime {renew})"),
-                    )
-                    .action(request),
-                );
+                let renew = Decision::new(
+                    "RenewLease",
+                    format!("node {node} renews its Lease (renewTime {renew})"),
+                )
+                .action(request);
+                out.push(self.heartbeat_decision("lease", renew));
             }
         }
         let status_due = self
@@ -680,10 +701,11 @@ impl Kubelet {
             return;
         }
         if self.network_cut {
-            out.push(Decision::new(
+            let failed = Decision::new(
                 "FailedToUpdateNodeStatus",
                 format!("Error updating node status, will retry: error getting node \"{node}\": Get \"https://172.16.20.11:6443/api/v1/nodes/{node}?timeout=10s\": dial tcp 172.16.20.11:6443: connect: no route to host"),
-            ));
+            );
+            out.push(self.heartbeat_decision("node-status", failed));
             self.node_status_ticks = Some(now);
             return;
         }
@@ -718,21 +740,20 @@ impl Kubelet {
             "nodeInfo": heartbeat::node_info(&format!("{:032x}", self.boots), &format!("{:032x}", node.len())),
             "images": images,
         }});
-        out.push(
-            Decision::new(
-                "NodeStatusUpdate",
-                format!(
-                    "node {node}: Ready={} ({})",
-                    readiness.ready, readiness.message
-                ),
-            )
-            .action(
-                ApiRequest::new(credentials, Verb::Patch, "nodes")
-                    .name(node.clone())
-                    .subresource("status")
-                    .patch(PatchType::Merge, body),
+        let update = Decision::new(
+            "NodeStatusUpdate",
+            format!(
+                "node {node}: Ready={} ({})",
+                readiness.ready, readiness.message
             ),
+        )
+        .action(
+            ApiRequest::new(credentials, Verb::Patch, "nodes")
+                .name(node.clone())
+                .subresource("status")
+                .patch(PatchType::Merge, body),
         );
+        out.push(self.heartbeat_decision("node-status", update));
     }
 
     fn usage(&self, now: Ticks) {
@@ -788,6 +809,18 @@ impl Component for Kubelet {
 
     fn watches(&self) -> Vec<&'static str> {
         vec!["nodes", "pods"]
+    }
+
+    /// Upstream's kubelet lists and watches only its own Node (`metadata.name=<node>`) and the
+    /// pods bound to it (`spec.nodeName=<node>`, `pkg/kubelet/config/apiserver.go`): it is never
+    /// told about other nodes' pods nor about pods not yet scheduled.
+    fn watch_selector(&self, resource: &str) -> Option<FieldSelector> {
+        let field = match resource {
+            "pods" => "spec.nodeName",
+            "nodes" => "metadata.name",
+            _ => return None,
+        };
+        FieldSelector::parse(&format!("{field}={}", self.config.name)).ok()
     }
 
     fn observe(&mut self, event: &ObjectEvent) {
@@ -873,8 +906,13 @@ impl Component for Kubelet {
         }
         self.runtime_synced = true;
 
-        // Effects become Decisions (and Events) caused by the pod's last delivery.
+        // Effects become Decisions (and Events), and the runtime's steps become containerd's and
+        // the registry's trace events. Causes, most specific first: the step that set the timer
+        // whose end this is (a `Pulled` is caused by its `PullImage`); else the previous step of
+        // the same container in this sync, else of the pod (`Created` follows `Pulled`); else the
+        // pod's last delivery.
         let uids: Vec<String> = self.workers.keys().cloned().collect();
+        let mut last_of_pod: BTreeMap<String, DecisionId> = BTreeMap::new();
         for uid in &uids {
             let cause = self.causes.get(uid).copied();
             let Some(w) = self.workers.get(uid) else {
@@ -882,29 +920,95 @@ impl Component for Kubelet {
             };
             let is_static = self.static_pods.contains_key(uid);
             let (namespace, name) = (w.namespace.clone(), w.name.clone());
+            let object_deleted = w.is_object_deleted();
             // The object Events and statuses are about: the pod, or a static pod's mirror.
             let involved = ctx.lister.get("pods", Some(&namespace), &name);
             let involved_for_events = involved
                 .clone()
                 .or_else(|| self.static_pods.get(uid).cloned());
+            let mut last_of_container: BTreeMap<String, DecisionId> = BTreeMap::new();
+            let mut last_cri: Option<DecisionId> = None;
             for effect in effects.remove(uid).unwrap_or_default() {
-                let mut decision = Decision::new(
-                    &effect.reason,
-                    format!("{namespace}/{name}: {}", effect.message),
-                );
-                decision.cause = cause;
-                if !self.network_cut {
-                    if let Some(obj) = &involved_for_events {
-                        if let Some(request) = self.event_request(ctx, obj, &effect) {
-                            decision = decision.action(request);
+                let id = self.next_decision_id();
+                let container = effect.container().map(str::to_string);
+                let previous = container
+                    .as_ref()
+                    .and_then(|c| last_of_container.get(c))
+                    .or(last_of_pod.get(uid))
+                    .copied();
+                let timer_seq = effect
+                    .ends
+                    .as_ref()
+                    .and_then(|t| self.timers.get(&(uid.clone(), t.clone())))
+                    .copied();
+                let pod_ref = format!("{namespace}/{name}");
+                let mut decision = match &effect.runtime {
+                    Some(RuntimeStep::Cri {
+                        call,
+                        container,
+                        detail,
+                    }) => Decision::step(
+                        Actor::new("containerd", &self.config.name),
+                        TraceKind::Cri {
+                            call: call.clone(),
+                            pod: Some(pod_ref),
+                            container: container.clone(),
+                            detail: detail.clone(),
+                        },
+                    ),
+                    Some(RuntimeStep::Blob {
+                        repository,
+                        digest,
+                        size_bytes,
+                    }) => Decision::step(
+                        Actor::new("registry", "master"),
+                        TraceKind::RegistryBlob {
+                            repository: repository.clone(),
+                            digest: digest.clone(),
+                            size_bytes: *size_bytes,
+                            node: self.config.name.clone(),
+                        },
+                    ),
+                    None => {
+                        let mut d =
+                            Decision::new(&effect.reason, format!("{pod_ref}: {}", effect.message));
+                        if !self.network_cut {
+                            if let Some(obj) = &involved_for_events {
+                                if let Some(request) = self.event_request(ctx, obj, &effect) {
+                                    d = d.action(request);
+                                }
+                            }
                         }
+                        d
+                    }
+                };
+                decision.id = Some(id);
+                match &effect.runtime {
+                    // A blob is served for the PullImage just before it.
+                    Some(RuntimeStep::Blob { .. }) => decision.after = last_cri,
+                    // A CRI call is caused by the kubelet decision that asked for it.
+                    Some(RuntimeStep::Cri { .. }) => decision.after = previous,
+                    None => decision.after = if timer_seq.is_some() { None } else { previous },
+                }
+                decision.cause = timer_seq.or(cause);
+                if let Some(timer) = &effect.starts {
+                    self.timers_pending.insert(id, (uid.clone(), timer.clone()));
+                }
+                match &effect.runtime {
+                    Some(RuntimeStep::Cri { .. }) => last_cri = Some(id),
+                    Some(RuntimeStep::Blob { .. }) => {}
+                    None => {
+                        if let Some(c) = container {
+                            last_of_container.insert(c, id);
+                        }
+                        last_of_pod.insert(uid.clone(), id);
                     }
                 }
                 out.push(decision);
             }
             // Pod status, when it changed (the status manager's diff).
-            let object_gone = w.is_object_deleted()
-                || (is_static && !self.mirrors.get(uid).is_some_and(|m| m.exists));
+            let object_gone =
+                object_deleted || (is_static && !self.mirrors.get(uid).is_some_and(|m| m.exists));
             if !object_gone && involved.is_some() && !self.network_cut {
                 if let Some(status) = self.pod_status(uid, involved.as_ref(), now, epoch) {
                     if self.last_status.get(uid) != Some(&status) {
@@ -923,7 +1027,9 @@ impl Component for Kubelet {
                                 .subresource("status")
                                 .patch(PatchType::Merge, json!({"status": status})),
                         );
+                        // The status reports what this sync did, if it did anything.
                         decision.cause = cause;
+                        decision.after = last_of_pod.get(uid).copied();
                         out.push(decision);
                     }
                 }
@@ -965,6 +1071,7 @@ impl Component for Kubelet {
             )
             .action(request);
             decision.cause = self.causes.get(&uid).copied();
+            decision.after = last_of_pod.get(&uid).copied();
             out.push(decision);
         }
 
@@ -1026,6 +1133,12 @@ impl Component for Kubelet {
         }
     }
 
+    fn on_recorded(&mut self, id: DecisionId, seq: Seq) {
+        if let Some(timer) = self.timers_pending.remove(&id) {
+            self.timers.insert(timer, seq);
+        }
+    }
+
     fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
         let failed = result.is_err();
         match (
@@ -1072,9 +1185,16 @@ impl Kubelet {
             .map(|(uid, _)| uid.clone())
     }
 
+    fn next_decision_id(&mut self) -> DecisionId {
+        self.next_decision_id += 1;
+        DecisionId(self.next_decision_id)
+    }
+
     fn forget(&mut self, uid: &str) {
         self.workers.remove(uid);
         self.causes.remove(uid);
+        self.timers.retain(|(u, _), _| u != uid);
+        self.timers_pending.retain(|_, (u, _)| u != uid);
         self.last_status.remove(uid);
         self.deleting.remove(uid);
         self.condition_times.retain(|(u, _), _| u != uid);

@@ -20,6 +20,11 @@
 //! the Events `Pulling`, `Pulled`, `Created`, `Started`, `Killing`, `BackOff`, `Failed`).
 //! Simplified: no volumes, no sidecars, no in-place resize; preStop `sleep` (or an exec hook of
 //! `sleep N`) delays the stop signal by N seconds, other hooks run instantly.
+//!
+//! Every CRI call a sync makes is also returned as an [`Effect`] with a [`RuntimeStep`], right
+//! after the decision that asked for it, so the trace shows containerd (and, for the layers a
+//! pull downloads, the registry) acting in its own name; timers (a pull, a back-off, a stop's
+//! grace period, a running process) are named so that what ends one is caused by what set it.
 
 use serde_json::Value;
 
@@ -28,9 +33,10 @@ use crate::sim::clock::{seconds_to_ticks, Ticks, TICKS_PER_SECOND};
 use crate::sim::rng::Rng;
 
 use super::backoff::{go_duration, Backoff};
-use super::cri::{ContainerSpec, Cri, CriEvent, SandboxSpec};
+use super::cri::{ContainerSpec, Cri, CriEvent, PullLayers, SandboxSpec};
 use super::probes::{parse_probe, ProbeKind, ProbeResult, ProbeWorker};
 use super::status::{ContainerState, ContainerStatusView, Terminated};
+use crate::sim::trace::{CriCall, LayerPull};
 
 /// Where a pod is in its life on this node. Each variant says how it is left.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,12 +67,37 @@ pub enum WorkerPhase {
 }
 
 /// One thing the worker did: traced as a Decision, and recorded as an Event when `event` is set
-/// (with the container's field path, `spec.containers{web}`).
+/// (with the container's field path, `spec.containers{web}`); or, with `runtime` set, a call the
+/// runtime carried out for it, which the trace draws as containerd's (or the registry's) step.
+///
+/// Timers: a step that sets one names it in `starts` (`pull/web`: the pull runs until the PLEG
+/// sees it end); the step the timer's end leads to names it in `ends`, so the kubelet can make
+/// the one caused by the other (a `Pulled` by its `PullImage`), whatever was delivered meanwhile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Effect {
     pub reason: String,
     pub message: String,
     pub event: Option<(EventType, Option<String>)>,
+    pub runtime: Option<RuntimeStep>,
+    pub starts: Option<String>,
+    pub ends: Option<String>,
+}
+
+/// A step the runtime took at the kubelet's request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuntimeStep {
+    /// One CRI call, named as in the CRI API.
+    Cri {
+        call: CriCall,
+        container: Option<String>,
+        detail: String,
+    },
+    /// The registry served a layer the node lacked, for the `PullImage` just before it.
+    Blob {
+        repository: String,
+        digest: String,
+        size_bytes: u64,
+    },
 }
 
 impl Effect {
@@ -75,6 +106,9 @@ impl Effect {
             reason: reason.to_string(),
             message: message.into(),
             event: None,
+            runtime: None,
+            starts: None,
+            ends: None,
         }
     }
 
@@ -85,11 +119,128 @@ impl Effect {
         field_path: Option<String>,
     ) -> Self {
         Effect {
-            reason: reason.to_string(),
-            message: message.into(),
             event: Some((event_type, field_path)),
+            ..Effect::decision(reason, message)
         }
     }
+
+    /// A CRI call; `reason` is the call's name, so a list of effects reads in order.
+    fn cri(call: CriCall, container: Option<&str>, detail: impl Into<String>) -> Self {
+        let name = match &call {
+            CriCall::PullImage { .. } => "PullImage".to_string(),
+            other => format!("{other:?}"),
+        };
+        let detail = detail.into();
+        Effect {
+            runtime: Some(RuntimeStep::Cri {
+                call,
+                container: container.map(str::to_string),
+                detail: detail.clone(),
+            }),
+            ..Effect::decision(&name, detail)
+        }
+    }
+
+    fn starts(mut self, timer: String) -> Self {
+        self.starts = Some(timer);
+        self
+    }
+
+    fn ends(mut self, timer: String) -> Self {
+        self.ends = Some(timer);
+        self
+    }
+
+    /// The container this step is about, if any: from the CRI call or the Event's field path
+    /// (`spec.containers{web}`).
+    pub fn container(&self) -> Option<&str> {
+        if let Some(RuntimeStep::Cri { container, .. }) = &self.runtime {
+            return container.as_deref();
+        }
+        let path = self.event.as_ref()?.1.as_deref()?;
+        path.split_once('{')?.1.strip_suffix('}')
+    }
+}
+
+/// A CRI call's outcome for the trace: `<what> (<id>)`, or the runtime's error.
+fn outcome_text(outcome: Result<(), String>, id: &str, what: &str) -> String {
+    match outcome {
+        Ok(()) => format!("{what} ({})", &id[..id.len().min(13)]),
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
+/// The steps of a `PullImage` the worker just sent: the call (which the pull's end answers) and,
+/// for a pull that fetches anything, one blob served by the registry per layer the node lacked.
+fn pull_steps(
+    container: &str,
+    image: &str,
+    reference: &str,
+    plan: Option<PullLayers>,
+    effects: &mut Vec<Effect>,
+) {
+    let (repository, layers, joined) = match plan {
+        Some(p) => (p.repository, p.layers, p.joined),
+        None => (String::new(), Vec::new(), false),
+    };
+    let missing: Vec<&LayerPull> = layers.iter().filter(|l| !l.cached).collect();
+    let bytes: u64 = missing.iter().map(|l| l.size_bytes).sum();
+    let detail = if joined {
+        format!("{reference}: joins the pull of the same image already under way")
+    } else if layers.is_empty() {
+        format!("{reference}: resolving")
+    } else {
+        format!(
+            "{reference}: {} of {} layers to download ({bytes} bytes), {} already exist",
+            missing.len(),
+            layers.len(),
+            layers.len() - missing.len()
+        )
+    };
+    let blobs: Vec<Effect> = if joined {
+        Vec::new()
+    } else {
+        missing
+            .iter()
+            .map(|l| Effect {
+                runtime: Some(RuntimeStep::Blob {
+                    repository: repository.clone(),
+                    digest: l.digest.clone(),
+                    size_bytes: l.size_bytes,
+                }),
+                ..Effect::decision("Blob", format!("{repository} {}", l.digest))
+            })
+            .collect()
+    };
+    effects.push(
+        Effect::cri(
+            CriCall::PullImage {
+                image: image.to_string(),
+                layers,
+            },
+            Some(container),
+            detail,
+        )
+        .starts(pull_timer(container)),
+    );
+    effects.extend(blobs);
+}
+
+/// The timer keys of one container (see [`Effect`]).
+fn pull_timer(container: &str) -> String {
+    format!("pull/{container}")
+}
+fn pull_backoff_timer(container: &str) -> String {
+    format!("pull-backoff/{container}")
+}
+fn crash_backoff_timer(container: &str) -> String {
+    format!("backoff/{container}")
+}
+fn run_timer(container: &str) -> String {
+    format!("run/{container}")
+}
+fn stop_timer(container: &str) -> String {
+    format!("stop/{container}")
 }
 
 /// The pod's sandbox: the pause container's id and the pod's IP.
@@ -513,13 +664,23 @@ impl PodWorker {
                         container_id: container_id.clone(),
                     });
                     c.probes.iter_mut().for_each(ProbeWorker::container_stopped);
-                    effects.push(Effect::decision(
-                        "ContainerDied",
-                        format!(
-                            "PLEG: container {} of pod {pod} exited with code {exit_code} ({reason})",
-                            c.name
-                        ),
-                    ));
+                    // Asked to stop (deletion, a failed probe): the StopContainer caused the
+                    // exit; otherwise the process ended by itself, in the run StartContainer began.
+                    let timer = if c.stop_sent || c.killed_by_probe {
+                        stop_timer(&c.name)
+                    } else {
+                        run_timer(&c.name)
+                    };
+                    effects.push(
+                        Effect::decision(
+                            "ContainerDied",
+                            format!(
+                                "PLEG: container {} of pod {pod} exited with code {exit_code} ({reason})",
+                                c.name
+                            ),
+                        )
+                        .ends(timer),
+                    );
                 }
             }
             CriEvent::PullCompleted {
@@ -541,17 +702,20 @@ impl PodWorker {
                     let took = finished_tick.saturating_sub(*started_tick);
                     c.pulled_for_attempt = Some(pull.attempt);
                     c.pull = None;
-                    effects.push(Effect::event(
-                        EventType::Normal,
-                        "Pulled",
-                        format!(
-                            "Successfully pulled image \"{}\" in {} ({} including waiting). Image size: {size_bytes} bytes.",
-                            c.image,
-                            go_duration(took),
-                            go_duration(waited)
-                        ),
-                        c.field_path(),
-                    ));
+                    effects.push(
+                        Effect::event(
+                            EventType::Normal,
+                            "Pulled",
+                            format!(
+                                "Successfully pulled image \"{}\" in {} ({} including waiting). Image size: {size_bytes} bytes.",
+                                c.image,
+                                go_duration(took),
+                                go_duration(waited)
+                            ),
+                            c.field_path(),
+                        )
+                        .ends(pull_timer(&c.name)),
+                    );
                     env.pull_backoff.reset(&format!("{}/{}", self.uid, c.image));
                 }
             }
@@ -569,12 +733,15 @@ impl PodWorker {
                         continue;
                     }
                     c.pull = None;
-                    effects.push(Effect::event(
-                        EventType::Warning,
-                        "Failed",
-                        format!("Failed to pull image \"{}\": {message}", c.image),
-                        c.field_path(),
-                    ));
+                    effects.push(
+                        Effect::event(
+                            EventType::Warning,
+                            "Failed",
+                            format!("Failed to pull image \"{}\": {message}", c.image),
+                            c.field_path(),
+                        )
+                        .ends(pull_timer(&c.name)),
+                    );
                     effects.push(Effect::event(
                         EventType::Warning,
                         "Failed",
@@ -676,6 +843,14 @@ impl PodWorker {
                         &id[..id.len().min(13)]
                     ),
                 ));
+                effects.push(Effect::cri(
+                    CriCall::RunPodSandbox,
+                    None,
+                    format!(
+                        "pause container {} running in a new network namespace with IP {ip}",
+                        &id[..id.len().min(13)]
+                    ),
+                ));
                 if self.sandbox_attempts > 0 {
                     effects.push(Effect::event(
                         EventType::Normal,
@@ -774,13 +949,6 @@ impl PodWorker {
         } else {
             WorkerPhase::Failed
         };
-        // A finished pod keeps no sandbox: upstream kills it so the IP is free again.
-        if let Some(sandbox) = self.sandbox.take() {
-            let _ = env.cri.stop_pod_sandbox(&sandbox.id, env.now);
-            if !self.host_network {
-                (env.release_ip)(&self.uid);
-            }
-        }
         effects.push(Effect::decision(
             if succeeded {
                 "PodSucceeded"
@@ -792,6 +960,18 @@ impl PodWorker {
                 self.namespace, self.name, self.restart_policy
             ),
         ));
+        // A finished pod keeps no sandbox: upstream kills it so the IP is free again.
+        if let Some(sandbox) = self.sandbox.take() {
+            let outcome = env.cri.stop_pod_sandbox(&sandbox.id, env.now);
+            effects.push(Effect::cri(
+                CriCall::StopPodSandbox,
+                None,
+                outcome_text(outcome, &sandbox.id, "sandbox stopped, its IP released"),
+            ));
+            if !self.host_network {
+                (env.release_ip)(&self.uid);
+            }
+        }
     }
 
     fn record_mut(&mut self, init: bool, index: usize) -> Option<&mut ContainerRecord> {
@@ -841,15 +1021,18 @@ impl PodWorker {
                     ),
                 };
                 if first {
-                    effects.push(Effect::event(
-                        EventType::Warning,
-                        "BackOff",
-                        format!(
-                            "Back-off restarting failed container {} in pod {pod_ref}",
-                            c.name
-                        ),
-                        c.field_path(),
-                    ));
+                    effects.push(
+                        Effect::event(
+                            EventType::Warning,
+                            "BackOff",
+                            format!(
+                                "Back-off restarting failed container {} in pod {pod_ref}",
+                                c.name
+                            ),
+                            c.field_path(),
+                        )
+                        .starts(crash_backoff_timer(&c.name)),
+                    );
                 }
                 return;
             }
@@ -875,6 +1058,14 @@ impl PodWorker {
                     reason: "ContainerCreating".into(),
                     message: String::new(),
                 };
+                // The back-off's end is what restarts it: the first step names that timer.
+                let timer = crash_backoff_timer(&c.name);
+                let first = effects.len();
+                self.start_container(init, index, env, effects);
+                if let Some(e) = effects.get_mut(first) {
+                    e.ends = Some(timer);
+                }
+                return;
             }
         }
         self.start_container(init, index, env, effects);
@@ -935,12 +1126,15 @@ impl PodWorker {
                 let message = format!("Back-off pulling image \"{}\"", c.image);
                 if !matches!(&c.state, ContainerState::Waiting { reason, .. } if reason == "ImagePullBackOff")
                 {
-                    effects.push(Effect::event(
-                        EventType::Normal,
-                        "BackOff",
-                        message.clone(),
-                        c.field_path(),
-                    ));
+                    effects.push(
+                        Effect::event(
+                            EventType::Normal,
+                            "BackOff",
+                            message.clone(),
+                            c.field_path(),
+                        )
+                        .starts(pull_backoff_timer(&c.name)),
+                    );
                     effects.push(Effect::event(
                         EventType::Warning,
                         "Failed",
@@ -954,14 +1148,24 @@ impl PodWorker {
                 };
                 return;
             }
+            let after_backoff = matches!(&c.state, ContainerState::Waiting { reason, .. } if reason == "ImagePullBackOff");
+            // What the pull will fetch, seen before the call: whether a pull of the same image is
+            // already under way (this one then joins it, as containerd does, and fetches nothing).
+            let plan = env.cri.pull_layers(&c.image);
             match env.cri.pull_image(&c.image, env.now) {
                 Ok(reference) => {
-                    effects.push(Effect::event(
+                    let pulling = Effect::event(
                         EventType::Normal,
                         "Pulling",
                         format!("Pulling image \"{}\"", c.image),
                         c.field_path(),
-                    ));
+                    );
+                    effects.push(if after_backoff {
+                        pulling.ends(pull_backoff_timer(&c.name))
+                    } else {
+                        pulling
+                    });
+                    pull_steps(&c.name, &c.image, &reference, plan, effects);
                     c.pull = Some(PullWait {
                         reference,
                         started_ticks: env.now,
@@ -1020,6 +1224,16 @@ impl PodWorker {
                     format!("Created container: {}", c.name),
                     c.field_path(),
                 ));
+                effects.push(Effect::cri(
+                    CriCall::CreateContainer,
+                    Some(&c.name),
+                    format!(
+                        "container {} created in sandbox {} from {}",
+                        &id[..id.len().min(13)],
+                        &sandbox_id[..sandbox_id.len().min(13)],
+                        c.image
+                    ),
+                ));
                 match env.cri.start_container(&id, env.now) {
                     Ok(()) => {
                         let info = env.cri.container(&id);
@@ -1040,8 +1254,28 @@ impl PodWorker {
                             format!("Started container {}", c.name),
                             c.field_path(),
                         ));
+                        // The process now runs until it exits or is stopped: its exit and its
+                        // probes come from this start.
+                        effects.push(
+                            Effect::cri(
+                                CriCall::StartContainer,
+                                Some(&c.name),
+                                format!(
+                                    "container {} running",
+                                    c.container_id
+                                        .as_deref()
+                                        .map_or("", |i| &i[..i.len().min(13)])
+                                ),
+                            )
+                            .starts(run_timer(&c.name)),
+                        );
                     }
                     Err(e) => {
+                        effects.push(Effect::cri(
+                            CriCall::StartContainer,
+                            Some(&c.name),
+                            format!("failed: {e}"),
+                        ));
                         c.container_id = Some(id.clone());
                         c.state = ContainerState::Terminated(Terminated {
                             exit_code: 128,
@@ -1060,6 +1294,11 @@ impl PodWorker {
                 }
             }
             Err(e) => {
+                effects.push(Effect::cri(
+                    CriCall::CreateContainer,
+                    Some(&c.name),
+                    format!("failed: {e}"),
+                ));
                 effects.push(Effect::event(
                     EventType::Warning,
                     "Failed",
@@ -1101,19 +1340,26 @@ impl PodWorker {
                     .cri
                     .probe(&id, &p.spec.action, &pod_ip, env.node_ip, env.now);
                 let flipped = p.record(outcome.is_ok(), env.now);
+                // Probes run on a period that began when the container started.
                 if let Err(why) = &outcome {
-                    effects.push(Effect::event(
-                        EventType::Warning,
-                        "Unhealthy",
-                        format!("{} probe failed: {why}", p.kind.as_str()),
-                        Some(format!("spec.containers{{{}}}", c.name)),
-                    ));
+                    effects.push(
+                        Effect::event(
+                            EventType::Warning,
+                            "Unhealthy",
+                            format!("{} probe failed: {why}", p.kind.as_str()),
+                            Some(format!("spec.containers{{{}}}", c.name)),
+                        )
+                        .ends(run_timer(&c.name)),
+                    );
                 }
                 if let Some(result) = flipped {
-                    effects.push(Effect::decision(
-                        "ProbeResult",
-                        format!("{} probe of {} is now {result:?}", p.kind.as_str(), c.name),
-                    ));
+                    effects.push(
+                        Effect::decision(
+                            "ProbeResult",
+                            format!("{} probe of {} is now {result:?}", p.kind.as_str(), c.name),
+                        )
+                        .ends(run_timer(&c.name)),
+                    );
                     if result == ProbeResult::Failure
                         && matches!(p.kind, ProbeKind::Liveness | ProbeKind::Startup)
                     {
@@ -1137,7 +1383,19 @@ impl PodWorker {
                     Some(format!("spec.containers{{{}}}", c.name)),
                 ));
                 c.killed_by_probe = true;
-                let _ = env.cri.stop_container(&id, grace, env.now);
+                let outcome = env.cri.stop_container(&id, grace, env.now);
+                effects.push(
+                    Effect::cri(
+                        CriCall::StopContainer,
+                        Some(&c.name),
+                        outcome_text(
+                            outcome,
+                            &id,
+                            &format!("stop signal sent, SIGKILL in {grace}s"),
+                        ),
+                    )
+                    .starts(stop_timer(&c.name)),
+                );
                 c.probes.iter_mut().for_each(ProbeWorker::container_stopped);
             }
         }
@@ -1189,9 +1447,20 @@ impl PodWorker {
             let timeout_seconds = remaining_ticks.saturating_sub(hook_ticks) / TICKS_PER_SECOND;
             // The hook's sleep: the signal goes out when it ends (the runtime's timer counts
             // from then); modelled as a stop whose SIGKILL is at the deadline.
-            let _ =
-                env.cri
-                    .stop_container(&id, timeout_seconds + hook_ticks / TICKS_PER_SECOND, now);
+            let timeout_seconds = timeout_seconds + hook_ticks / TICKS_PER_SECOND;
+            let outcome = env.cri.stop_container(&id, timeout_seconds, now);
+            effects.push(
+                Effect::cri(
+                    CriCall::StopContainer,
+                    Some(&c.name),
+                    outcome_text(
+                        outcome,
+                        &id,
+                        &format!("stop signal sent, SIGKILL in {timeout_seconds}s"),
+                    ),
+                )
+                .starts(stop_timer(&c.name)),
+            );
         }
         let any_running = self
             .init_containers
@@ -1205,20 +1474,7 @@ impl PodWorker {
             // Past the deadline the runtime's SIGKILL has landed; the relist will show it.
             return;
         }
-        if let Some(sandbox) = self.sandbox.take() {
-            let _ = env.cri.stop_pod_sandbox(&sandbox.id, now);
-            let _ = env.cri.remove_pod_sandbox(&sandbox.id, now);
-            if !self.host_network {
-                (env.release_ip)(&self.uid);
-            }
-        }
-        for c in self.init_containers.iter().chain(&self.containers) {
-            if let Some(id) = &c.container_id {
-                let _ = env.cri.remove_container(id, now);
-            }
-        }
-        env.crash_backoff.reset_prefix(&format!("{}/", self.uid));
-        self.phase = WorkerPhase::Terminated;
+        // The decision first, then the CRI calls that carry it out.
         effects.push(Effect::decision(
             "PodTerminated",
             format!(
@@ -1226,6 +1482,35 @@ impl PodWorker {
                 self.namespace, self.name
             ),
         ));
+        if let Some(sandbox) = self.sandbox.take() {
+            let outcome = env.cri.stop_pod_sandbox(&sandbox.id, now);
+            effects.push(Effect::cri(
+                CriCall::StopPodSandbox,
+                None,
+                outcome_text(outcome, &sandbox.id, "sandbox stopped, its IP released"),
+            ));
+            let outcome = env.cri.remove_pod_sandbox(&sandbox.id, now);
+            effects.push(Effect::cri(
+                CriCall::RemovePodSandbox,
+                None,
+                outcome_text(outcome, &sandbox.id, "sandbox removed"),
+            ));
+            if !self.host_network {
+                (env.release_ip)(&self.uid);
+            }
+        }
+        for c in self.init_containers.iter().chain(&self.containers) {
+            if let Some(id) = &c.container_id {
+                let outcome = env.cri.remove_container(id, now);
+                effects.push(Effect::cri(
+                    CriCall::RemoveContainer,
+                    Some(&c.name),
+                    outcome_text(outcome, id, "container removed"),
+                ));
+            }
+        }
+        env.crash_backoff.reset_prefix(&format!("{}/", self.uid));
+        self.phase = WorkerPhase::Terminated;
     }
 
     /// The VM restarted: every container and the sandbox are gone. The next sync builds a new
@@ -1328,7 +1613,12 @@ mod tests {
             }
             effects.extend(w.sync(&mut env));
             self.next_ip = ip;
-            effects.into_iter().map(|e| e.reason).collect()
+            // The kubelet's own steps; the runtime's (CRI calls) are checked apart.
+            effects
+                .into_iter()
+                .filter(|e| e.runtime.is_none())
+                .map(|e| e.reason)
+                .collect()
         }
     }
 

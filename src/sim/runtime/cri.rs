@@ -596,6 +596,36 @@ impl Runtime {
         self.store.pull(reference)
     }
 
+    /// What `PullImage(image)` fetches: the repository, each layer with whether the node's
+    /// content store holds it now ("Already exists"), and whether a pull of the same image is
+    /// already under way (a new one joins it). None when the reference does not parse or the
+    /// registry does not have it (the pull will fail).
+    #[allow(clippy::type_complexity)]
+    pub fn pull_layers(
+        &self,
+        image: &str,
+        registries: &Registries,
+    ) -> Option<(String, Vec<(String, u64, bool)>, bool)> {
+        let reference = parse_image_ref(image).ok()?;
+        let spec = registries.resolve(&reference).ok()?;
+        let joined = self.store.pull(&reference.to_string()).is_some_and(|p| {
+            matches!(
+                p.phase,
+                super::image_store::PullPhase::Resolving { .. }
+                    | super::image_store::PullPhase::Downloading
+            )
+        });
+        let layers = spec
+            .layers
+            .iter()
+            .map(|l| {
+                let cached = self.store.layer(&l.digest).is_some();
+                (l.digest.clone(), l.size_bytes, cached)
+            })
+            .collect();
+        Some((spec.repository.clone(), layers, joined))
+    }
+
     pub fn pull_progress(&self, reference: &str) -> Vec<LayerProgress> {
         self.store.pull_progress(reference)
     }

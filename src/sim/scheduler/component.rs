@@ -1,6 +1,8 @@
 //! The kube-scheduler component: informers on pods, nodes, PriorityClasses and ReplicaSets, its
 //! own scheduling queue, and one scheduling cycle per popped pod, whose outcome it returns as
-//! intents (bind, or FailedScheduling event + `PodScheduled=False` status, + preemption).
+//! intents (bind, or FailedScheduling event + `PodScheduled=False` status, + preemption). Each
+//! cycle's record goes into the trace as data (`TraceKind::SchedulingCycle`), right before the
+//! `Scheduled`/`FailedScheduling` decision it causes.
 //!
 //! Mirrors: `pkg/scheduler/scheduler.go` and `eventhandlers.go` (which informer event becomes
 //! which queue operation or cluster event), `schedule_one.go` (`scheduleOne`: cycle → assume →
@@ -24,8 +26,8 @@ use super::queue::SchedulingQueue;
 use super::record::CycleRecord;
 use super::schedule_one::Algorithm;
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials};
-use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
-use crate::sim::trace::{Actor, Seq, WatchEventType};
+use crate::sim::component::{Component, Context, Decision, DecisionId, ObjectEvent, Reconcile};
+use crate::sim::trace::{Actor, Seq, TraceKind, WatchEventType};
 
 /// How many recent cycle records the UI can look at.
 pub const RECORDS_KEPT: usize = 64;
@@ -54,6 +56,8 @@ pub struct Scheduler {
     /// The delivery that last touched each pending pod: the cause of its cycle's decision.
     causes: BTreeMap<String, Seq>,
     records: Vec<CycleRecord>,
+    /// Names this scheduler's cycle events, for its decisions to name them as their cause.
+    next_decision_id: u64,
 }
 
 fn key_of(namespace: Option<&str>, name: &str) -> String {
@@ -95,6 +99,7 @@ impl Scheduler {
             inbox: Vec::new(),
             causes: BTreeMap::new(),
             records: Vec::new(),
+            next_decision_id: 0,
         }
     }
 
@@ -385,7 +390,19 @@ impl Component for Scheduler {
                     d
                 }
             };
+            // The cycle as data, right before the outcome it led to: the decision is caused by
+            // the cycle, the cycle by what queued the pod.
+            self.next_decision_id += 1;
+            let cycle_id = DecisionId(self.next_decision_id);
+            let mut cycle = Decision::step(
+                self.actor(),
+                TraceKind::SchedulingCycle(Box::new(record.clone())),
+            )
+            .id(cycle_id);
+            cycle.cause = cause;
+            out.decisions.push(cycle);
             decision.cause = cause;
+            decision.after = Some(cycle_id);
             decision.actions.extend(requests);
             out.decisions.push(decision);
             self.records.push(record);
