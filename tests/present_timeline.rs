@@ -219,3 +219,52 @@ fn halting_node2_shows_it_halted_then_not_ready_and_its_pods_move_to_node1() {
     let before = session.timeline().commands[1].first;
     assert!(!session.scene(before).nodes["node2"].halted);
 }
+
+#[test]
+fn each_web_pod_is_scheduled_with_master_rejected_by_its_taint_and_pulled_from_the_registry() {
+    let session = created();
+    let beats = &session.timeline().beats;
+    let cycles: Vec<_> = beats
+        .iter()
+        .filter_map(|b| match &b.kind {
+            BeatKind::Cycle {
+                pod,
+                picked,
+                rejected,
+                ..
+            } if pod.starts_with("default/web-") => Some((picked.clone(), rejected.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cycles.len(), 3, "one cycle per web pod");
+    for (picked, rejected) in &cycles {
+        assert!(
+            matches!(picked.as_deref(), Some("node1" | "node2")),
+            "{picked:?}"
+        );
+        assert!(
+            rejected
+                .iter()
+                .any(|(node, plugin, reason)| node == "master"
+                    && plugin == "TaintToleration"
+                    && reason
+                        .contains("untolerated taint {node-role.kubernetes.io/control-plane: }")),
+            "{rejected:?}"
+        );
+    }
+    // Step 7 is drawn kubelet → containerd → registry → containerd.
+    let pull = beats
+        .iter()
+        .find(|b| matches!(&b.kind, BeatKind::Cri { call, .. } if call == "PullImage"))
+        .expect("a PullImage beat");
+    assert_eq!(pull.step, Some(7));
+    assert!(matches!(&pull.from, Place::Box { component, .. } if component.id() == "kubelet"));
+    let layers = beats
+        .iter()
+        .find(|b| matches!(&b.kind, BeatKind::Layers { .. }))
+        .expect("layers sent by the registry");
+    assert_eq!(layers.from, Place::Registry);
+    assert!(
+        matches!(&layers.kind, BeatKind::Layers { count, size_bytes, .. } if *count > 0 && *size_bytes > 0)
+    );
+}

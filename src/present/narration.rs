@@ -190,8 +190,49 @@ pub fn label(beat: &Beat) -> String {
             format!("{change} {resource}")
         }
         BeatKind::Decision { reason, .. } => reason.clone(),
+        BeatKind::Cri { call, .. } => call.clone(),
+        BeatKind::Layers {
+            count, size_bytes, ..
+        } => format!("{count} layer(s) · {}", bytes(*size_bytes)),
+        BeatKind::Cycle { picked, .. } => match picked {
+            Some(node) => format!("Filter · Score → {node}"),
+            None => "Filter → 0 nodes".to_string(),
+        },
         BeatKind::TimePassed => format!("⏱ {}", duration(beat.waited_ticks)),
         BeatKind::Settled => "✓".to_string(),
+    }
+}
+
+/// A byte count as `docker pull` prints it: `1.2 MB`, `512 kB`.
+pub fn bytes(n: u64) -> String {
+    if n >= 1_000_000 {
+        format!("{:.1} MB", n as f64 / 1_000_000.0)
+    } else if n >= 1_000 {
+        format!("{} kB", n / 1_000)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// A filter plugin's reason in Korean words, beside upstream's.
+fn filter_reason_ko(reason: &str) -> Option<&'static str> {
+    let r = reason.to_ascii_lowercase();
+    if r.contains("untolerated taint") {
+        Some("허용하지 않은 테인트가 있습니다")
+    } else if r.contains("insufficient cpu") {
+        Some("CPU가 부족합니다")
+    } else if r.contains("insufficient memory") {
+        Some("메모리가 부족합니다")
+    } else if r.contains("affinity/selector") || r.contains("node selector") {
+        Some("노드 셀렉터/어피니티가 맞지 않습니다")
+    } else if r.contains("unschedulable") {
+        Some("스케줄 금지(cordon) 상태입니다")
+    } else if r.contains("too many pods") {
+        Some("파드 수가 한도에 찼습니다")
+    } else if r.contains("ports") {
+        Some("호스트 포트가 겹칩니다")
+    } else {
+        None
     }
 }
 
@@ -318,6 +359,67 @@ pub fn sentence(lang: Lang, beat: &Beat) -> String {
             },
             lang,
         ) => decision(lang, beat, reason, message, controller.as_deref()),
+        (
+            BeatKind::Cri {
+                call,
+                pod,
+                container,
+                image,
+                layers,
+            },
+            lang,
+        ) => cri(
+            lang,
+            beat,
+            call,
+            pod.as_deref(),
+            container.as_deref(),
+            image.as_deref(),
+            *layers,
+        ),
+        (
+            BeatKind::Layers {
+                repository,
+                node,
+                count,
+                size_bytes,
+            },
+            Ko,
+        ) => format!(
+            "레지스트리가 {node} 노드의 containerd에 {repository} 레이어 {count}개를 보냅니다 ({})",
+            bytes(*size_bytes)
+        ),
+        (
+            BeatKind::Layers {
+                repository,
+                node,
+                count,
+                size_bytes,
+            },
+            En,
+        ) => format!(
+            "The registry sends {count} layer(s) of {repository} to containerd on {node} ({})",
+            bytes(*size_bytes)
+        ),
+        (
+            BeatKind::Cycle {
+                pod,
+                picked,
+                rejected,
+                totals,
+                tied,
+                failure,
+            },
+            lang,
+        ) => cycle(
+            lang,
+            pod,
+            picked.as_deref(),
+            rejected,
+            totals,
+            *tied,
+            failure.as_deref(),
+        ),
         (BeatKind::TimePassed, Ko) => {
             format!("시뮬레이션 시간이 {} 흐릅니다", duration(beat.waited_ticks))
         }
@@ -327,6 +429,91 @@ pub fn sentence(lang: Lang, beat: &Beat) -> String {
         (BeatKind::Settled, Ko) => "이 명령이 일으킨 일이 모두 끝났습니다".to_string(),
         (BeatKind::Settled, En) => "Everything this command set in motion has settled".to_string(),
     }
+}
+
+fn cri(
+    lang: Lang,
+    beat: &Beat,
+    call: &str,
+    pod: Option<&str>,
+    container: Option<&str>,
+    image: Option<&str>,
+    layers: Option<(usize, usize, u64)>,
+) -> String {
+    use Lang::{En, Ko};
+    let node = beat.from.vm().unwrap_or("");
+    let pod = pod.unwrap_or("");
+    let container = container.unwrap_or("");
+    match (call, lang) {
+        ("RunPodSandbox", Ko) => format!("{node}의 kubelet이 containerd에 {pod} 파드의 샌드박스(네트워크 네임스페이스, pause 컨테이너)를 만들게 합니다 (RunPodSandbox)"),
+        ("RunPodSandbox", En) => format!("The kubelet on {node} has containerd create the sandbox of pod {pod} (network namespace, pause container): RunPodSandbox"),
+        ("PullImage", lang) => {
+            let image = image.unwrap_or("");
+            let (total, cached, download) = layers.unwrap_or((0, 0, 0));
+            match lang {
+                Ko => format!("{node}의 containerd가 이미지 {image}를 받습니다: 레이어 {total}개 중 {cached}개는 이미 있고, {}를 내려받습니다 (PullImage)", bytes(download)),
+                En => format!("containerd on {node} pulls {image}: {cached} of {total} layers already exist, {} to download (PullImage)", bytes(download)),
+            }
+        }
+        ("CreateContainer", Ko) => format!("containerd가 {pod} 파드의 {container} 컨테이너를 만듭니다 (CreateContainer)"),
+        ("CreateContainer", En) => format!("containerd creates container {container} of pod {pod} (CreateContainer)"),
+        ("StartContainer", Ko) => format!("containerd가 {container} 컨테이너를 시작합니다 (StartContainer)"),
+        ("StartContainer", En) => format!("containerd starts container {container} (StartContainer)"),
+        (call, Ko) => format!("{node}의 kubelet이 containerd를 부릅니다: {call} {pod} {container}"),
+        (call, En) => format!("The kubelet on {node} calls containerd: {call} {pod} {container}"),
+    }
+}
+
+fn cycle(
+    lang: Lang,
+    pod: &str,
+    picked: Option<&str>,
+    rejected: &[(String, String, String)],
+    totals: &[(String, i64)],
+    tied: usize,
+    failure: Option<&str>,
+) -> String {
+    use Lang::{En, Ko};
+    let why: Vec<String> = rejected
+        .iter()
+        .map(
+            |(node, plugin, reason)| match (lang, filter_reason_ko(reason)) {
+                (Ko, Some(ko)) => format!("{node} 노드는 {ko} ({plugin}: {reason})"),
+                (Ko, None) => format!("{node} 노드는 제외 ({plugin}: {reason})"),
+                (En, _) => format!("{node} is out ({plugin}: {reason})"),
+            },
+        )
+        .collect();
+    let scores: Vec<String> = totals.iter().map(|(n, t)| format!("{n} {t}")).collect();
+    let mut out = match (picked, lang) {
+        (Some(node), Ko) => format!("스케줄러가 {pod} 파드를 놓을 노드로 {node} 노드를 골랐습니다"),
+        (Some(node), En) => format!("The scheduler picks {node} for pod {pod}"),
+        (None, Ko) => format!(
+            "스케줄러가 {pod} 파드를 놓을 노드를 찾지 못했습니다: {}",
+            failure.unwrap_or("")
+        ),
+        (None, En) => format!(
+            "The scheduler finds no node for pod {pod}: {}",
+            failure.unwrap_or("")
+        ),
+    };
+    if !why.is_empty() {
+        out.push_str(": ");
+        out.push_str(&why.join("; "));
+    }
+    if picked.is_some() && !scores.is_empty() {
+        out.push_str(&match lang {
+            Ko => format!(". 점수: {}", scores.join(", ")),
+            En => format!(". Scores: {}", scores.join(", ")),
+        });
+        if tied > 1 {
+            out.push_str(&match lang {
+                Ko => format!(" (최고점 동점 {tied}개 중 무작위)"),
+                En => format!(" (a random pick among {tied} tied at the top)"),
+            });
+        }
+    }
+    out
 }
 
 fn decision(
@@ -458,6 +645,32 @@ mod tests {
                 message: "m".into(),
                 controller: None,
             },
+            BeatKind::Cri {
+                call: "PullImage".into(),
+                pod: Some("default/web-1".into()),
+                container: None,
+                image: Some("nginx".into()),
+                layers: Some((7, 2, 60_000_000)),
+            },
+            BeatKind::Layers {
+                repository: "docker.io/library/nginx".into(),
+                node: "node1".into(),
+                count: 5,
+                size_bytes: 60_000_000,
+            },
+            BeatKind::Cycle {
+                pod: "default/web-1".into(),
+                picked: Some("node2".into()),
+                rejected: vec![(
+                    "master".into(),
+                    "TaintToleration".into(),
+                    "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"
+                        .into(),
+                )],
+                totals: vec![("node1".into(), 180), ("node2".into(), 190)],
+                tied: 1,
+                failure: None,
+            },
             BeatKind::TimePassed,
             BeatKind::Settled,
         ];
@@ -473,6 +686,9 @@ mod tests {
                 | BeatKind::Commit { .. }
                 | BeatKind::Watch { .. }
                 | BeatKind::Decision { .. }
+                | BeatKind::Cri { .. }
+                | BeatKind::Layers { .. }
+                | BeatKind::Cycle { .. }
                 | BeatKind::TimePassed
                 | BeatKind::Settled => {}
             }
@@ -540,6 +756,37 @@ mod tests {
             });
             assert!(has_hangul(&sentence(Lang::Ko, &b)), "{reason}");
         }
+    }
+
+    #[test]
+    fn the_scheduler_cycle_says_which_node_it_picked_and_why_master_was_out() {
+        let b = beat(BeatKind::Cycle {
+            pod: "default/web-1".into(),
+            picked: Some("node2".into()),
+            rejected: vec![
+                (
+                    "master".into(),
+                    "TaintToleration".into(),
+                    "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"
+                        .into(),
+                ),
+                (
+                    "node1".into(),
+                    "NodeResourcesFit".into(),
+                    "Insufficient cpu".into(),
+                ),
+            ],
+            totals: vec![("node2".into(), 190)],
+            tied: 1,
+            failure: None,
+        });
+        assert_eq!(
+            sentence(Lang::Ko, &b),
+            "스케줄러가 default/web-1 파드를 놓을 노드로 node2 노드를 골랐습니다: master 노드는 허용하지 않은 테인트가 있습니다 (TaintToleration: node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }); node1 노드는 CPU가 부족합니다 (NodeResourcesFit: Insufficient cpu). 점수: node2 190"
+        );
+        assert!(sentence(Lang::En, &b).starts_with(
+            "The scheduler picks node2 for pod default/web-1: master is out (TaintToleration"
+        ));
     }
 
     #[test]

@@ -29,7 +29,8 @@ use std::collections::BTreeMap;
 use crate::present::topology::Component;
 use crate::sim::apiserver::Verb;
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
-use crate::sim::trace::{Actor, ApiStage, Seq, TraceEvent, TraceKind, WatchEventType};
+use crate::sim::scheduler::record::{CycleRecord, TieBreak};
+use crate::sim::trace::{Actor, ApiStage, CriCall, Seq, TraceEvent, TraceKind, WatchEventType};
 
 /// A deployment step, 1 to 8.
 pub type Step = u8;
@@ -153,6 +154,35 @@ pub enum BeatKind {
         /// kube-controller-manager's loop, when the actor is one (`deployment-controller`).
         controller: Option<String>,
     },
+    /// The kubelet asks containerd for something (a CRI call): run the pod's sandbox, pull its
+    /// image (each layer, cached or downloaded), create and start a container, stop it.
+    Cri {
+        call: String,
+        pod: Option<String>,
+        container: Option<String>,
+        image: Option<String>,
+        /// `(layers, of them already on the node, bytes to download)` of a pull.
+        layers: Option<(usize, usize, u64)>,
+    },
+    /// The registry sends layers to a node's containerd.
+    Layers {
+        repository: String,
+        node: String,
+        count: usize,
+        size_bytes: u64,
+    },
+    /// One scheduling cycle: which nodes the filters rejected and why, the scores, the pick.
+    Cycle {
+        pod: String,
+        picked: Option<String>,
+        /// `(node, plugin, reason)` for each node a filter rejected.
+        rejected: Vec<(String, String, String)>,
+        /// `(node, total)` for each scored node.
+        totals: Vec<(String, i64)>,
+        /// How many nodes shared the top score (1: a clear winner).
+        tied: usize,
+        failure: Option<String>,
+    },
     /// Simulated time passed with nothing to show (`sleep`, waiting for a timer).
     TimePassed,
     /// Everything the command set in motion has settled.
@@ -172,6 +202,9 @@ impl BeatKind {
             BeatKind::Commit { .. } => "Commit",
             BeatKind::Watch { .. } => "Watch",
             BeatKind::Decision { .. } => "Decision",
+            BeatKind::Cri { .. } => "Cri",
+            BeatKind::Layers { .. } => "Layers",
+            BeatKind::Cycle { .. } => "Cycle",
             BeatKind::TimePassed => "TimePassed",
             BeatKind::Settled => "Settled",
         }
@@ -217,6 +250,9 @@ impl Beat {
             BeatKind::Commit { .. } => 700,
             BeatKind::Watch { .. } => 800,
             BeatKind::Decision { .. } => 900,
+            BeatKind::Cri { .. } => 900,
+            BeatKind::Layers { .. } => 1100,
+            BeatKind::Cycle { .. } => 1400,
             BeatKind::TimePassed => 900,
             BeatKind::Settled => 500,
         };
@@ -717,6 +753,95 @@ impl Builder {
                     vec![at],
                 );
             }
+            TraceKind::Cri {
+                call,
+                pod,
+                container,
+                ..
+            } => {
+                let Some(runtime) = Place::of(&event.actor) else {
+                    return;
+                };
+                let kubelet = Place::on(&event.actor.vm, Component::Kubelet);
+                let (name, image, layers) = match call {
+                    CriCall::PullImage { image, layers } => {
+                        let cached = layers.iter().filter(|l| l.cached).count();
+                        let bytes = layers
+                            .iter()
+                            .filter(|l| !l.cached)
+                            .map(|l| l.size_bytes)
+                            .sum();
+                        (
+                            "PullImage",
+                            Some(image.clone()),
+                            Some((layers.len(), cached, bytes)),
+                        )
+                    }
+                    other => (cri_call_name(other), None, None),
+                };
+                let step = match call {
+                    CriCall::RunPodSandbox
+                    | CriCall::PullImage { .. }
+                    | CriCall::CreateContainer
+                    | CriCall::StartContainer => Some(7),
+                    _ => None,
+                };
+                self.push(
+                    event,
+                    step,
+                    BeatKind::Cri {
+                        call: name.to_string(),
+                        pod: pod.clone(),
+                        container: container.clone(),
+                        image,
+                        layers,
+                    },
+                    kubelet,
+                    vec![runtime],
+                );
+            }
+            TraceKind::RegistryBlob {
+                repository,
+                size_bytes,
+                node,
+                ..
+            } => {
+                // The layers of one pull fly together.
+                if let Some(last) = self.beats.last_mut() {
+                    if let BeatKind::Layers {
+                        repository: r,
+                        node: n,
+                        count,
+                        size_bytes: total,
+                    } = &mut last.kind
+                    {
+                        if r == repository && n == node {
+                            *count += 1;
+                            *total += size_bytes;
+                            last.last_seq = event.seq;
+                            return;
+                        }
+                    }
+                }
+                self.push(
+                    event,
+                    Some(7),
+                    BeatKind::Layers {
+                        repository: repository.clone(),
+                        node: node.clone(),
+                        count: 1,
+                        size_bytes: *size_bytes,
+                    },
+                    Place::Registry,
+                    vec![Place::on(node, Component::ContainerRuntime)],
+                );
+            }
+            TraceKind::SchedulingCycle(record) => {
+                let Some(at) = Place::of(&event.actor) else {
+                    return;
+                };
+                self.push(event, Some(5), cycle_beat(record), at.clone(), vec![at]);
+            }
             TraceKind::TimePassed { .. } => {
                 // Merged: one beat for a run of quiet time.
                 if let Some(last) = self.beats.last_mut() {
@@ -755,4 +880,47 @@ fn controller_of(actor: &Actor, message: &str) -> Option<String> {
         .map(|(name, _)| name)
         .filter(|name| name.ends_with("controller") || name.ends_with("collector"))
         .map(str::to_string)
+}
+
+fn cri_call_name(call: &CriCall) -> &'static str {
+    match call {
+        CriCall::RunPodSandbox => "RunPodSandbox",
+        CriCall::PullImage { .. } => "PullImage",
+        CriCall::CreateContainer => "CreateContainer",
+        CriCall::StartContainer => "StartContainer",
+        CriCall::StopContainer => "StopContainer",
+        CriCall::RemoveContainer => "RemoveContainer",
+        CriCall::StopPodSandbox => "StopPodSandbox",
+        CriCall::RemovePodSandbox => "RemovePodSandbox",
+    }
+}
+
+/// What a student needs of a scheduling cycle: who was rejected and why, the totals, the pick.
+fn cycle_beat(record: &CycleRecord) -> BeatKind {
+    let rejected = record
+        .filter
+        .iter()
+        .filter(|n| !n.passed)
+        .filter_map(|n| {
+            let last = n.results.last()?;
+            Some((n.node.clone(), last.plugin.clone(), last.reasons.join(", ")))
+        })
+        .collect();
+    let totals = record
+        .scores
+        .iter()
+        .map(|s| (s.node.clone(), s.total))
+        .collect();
+    let tied = match record.pick.as_ref().map(|p| &p.how) {
+        Some(TieBreak::Reservoir { candidates, .. }) => *candidates,
+        _ => 1,
+    };
+    BeatKind::Cycle {
+        pod: record.pod.clone(),
+        picked: record.selected_node().map(str::to_string),
+        rejected,
+        totals,
+        tied,
+        failure: record.failure_message().map(str::to_string),
+    }
 }

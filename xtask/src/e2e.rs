@@ -214,12 +214,14 @@ fn observe_narration(s: &Session) -> Result<(), String> {
     .map(|_| ())
 }
 
-/// Waits until the playhead is live (the Live button pressed) after at least one beat.
+/// Waits until the cluster's work on the last line is done and the playhead is live (the Live
+/// button pressed) after at least one beat.
 fn wait_live(s: &Session, timeout: Duration) -> Result<(), String> {
     s.wait_for(
         "const live = document.querySelector('[data-live]');
          const slider = document.querySelector('[role=slider]');
-         return live && live.getAttribute('aria-pressed') === 'true'
+         return !document.querySelector('[data-busy]')
+             && live && live.getAttribute('aria-pressed') === 'true'
              && slider && +slider.getAttribute('aria-valuemax') > 0",
         timeout,
     )
