@@ -274,8 +274,9 @@ fn check_steps_narrated(s: &Session) -> Result<(), String> {
     s.click("button[data-lang='en']")?;
     wait_title(s, false)?;
     unfocus(s)?;
+    s.press_keys("\u{E011}")?;
     observe_narration(s)?;
-    s.press_keys("\u{E011} ")?;
+    s.press_keys(" ")?;
     wait_live(s, Duration::from_secs(90))?;
     let en = narrated_steps(s, false)?;
     if en != [1, 2, 3, 4, 5, 6, 7, 8] {
