@@ -64,6 +64,19 @@ fn remember<T: serde::Serialize>(key: &str, value: T) {
     let _ = LocalStorage::set(key, value);
 }
 
+/// The size of the module's linear memory, for the page benchmark (`data-wasm-memory`).
+fn wasm_memory_bytes() -> u32 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map(|b| b.byte_length())
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+}
+
 /// The player as the student left it: speed and the animation switch.
 fn stored_player() -> Player {
     let mut player = Player::default();
@@ -319,6 +332,13 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
+    // For the page benchmark: when the terminal first is on screen.
+    use_effect_with((), |_| {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark("terminal-ready");
+        }
+    });
+
     // The player's keys, anywhere on the page outside a text field.
     {
         let state = state.clone();
@@ -383,7 +403,7 @@ pub fn app(props: &AppProps) -> Html {
         });
 
     html! {
-        <div class="app" data-app-ready="true">
+        <div class="app" data-app-ready="true" data-wasm-memory={ wasm_memory_bytes().to_string() }>
             <header class="topbar">
                 <div class="brand">
                     <span class="brand__mark" aria-hidden="true">{ "⎈" }</span>

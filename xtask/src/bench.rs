@@ -61,7 +61,7 @@ impl WasmProfile {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let flags = Flags(args);
-    flags.check_known(&["--no-native", "--no-wasm", "--opt-level-3"])?;
+    flags.check_known(&["--no-native", "--no-wasm", "--no-page", "--opt-level-3"])?;
     let started = SystemTime::now();
 
     let mut native = Vec::new();
@@ -97,8 +97,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
 
+    let mut page = None;
+    if !flags.has("--no-page") {
+        toolchain::ensure_wasm_toolchain()?;
+        let browser = toolchain::ensure_browser()?;
+        let dist = crate::site::build(crate::site::Profile::Release, crate::site::WasmOpt::On)?;
+        page = Some(crate::page_bench::run(&browser, &dist)?);
+    }
+
     let machine = Machine::probe();
     println!("\n{}", report(&machine, &native, &wasm));
+    if let Some(page) = page {
+        println!("\n{}", page_report(&page));
+    }
     Ok(())
 }
 
@@ -288,6 +299,41 @@ impl Machine {
             browser,
         }
     }
+}
+
+/// The page's figures as a Markdown table: main-thread blocking while the cluster works, the
+/// animation's frames, memory. The targets are issue 9's and 12's.
+pub fn page_report(page: &crate::page_bench::PageFigures) -> String {
+    let mut out = String::from(
+        "The page in headless Chromium (release build)\n\n         | what | measured | target |\n| --- | ---: | ---: |\n",
+    );
+    out.push_str(&format!(
+        "| terminal usable after navigation | {:.0} ms | 250 ms |\n",
+        page.terminal_ready_ms
+    ));
+    out.push_str(&format!(
+        "| total blocking time at load | {:.0} ms | 50 ms |\n",
+        page.load_blocking_ms
+    ));
+    for c in &page.commands {
+        out.push_str(&format!(
+            "| `{}`: longest main-thread task | {:.0} ms ({} over 50 ms) | 50 ms |\n",
+            c.line, c.longest_task_ms, c.long_tasks
+        ));
+        out.push_str(&format!(
+            "| `{}`: until the cluster settled | {:.0} ms | - |\n",
+            c.line, c.settle_ms
+        ));
+    }
+    out.push_str(&format!(
+        "| frame interval while animating, 50 web pods at 1×: p95 / worst | {:.1} / {:.1} ms | 16.7 ms |\n",
+        page.frame_p95_ms, page.frame_max_ms
+    ));
+    out.push_str(&format!(
+        "| wasm memory at 1,000 pods | {:.1} MB | 24 MB |\n",
+        page.wasm_memory_bytes / 1_000_000.0
+    ));
+    out
 }
 
 /// The report as a Markdown table, ready for `docs/benchmarks.md`.

@@ -5,6 +5,7 @@
 
 mod bench;
 mod e2e;
+mod page_bench;
 mod proc;
 mod server;
 mod site;

@@ -1,0 +1,146 @@
+//! The page under load, measured in headless Chromium: how long the main thread is blocked while
+//! the cluster works (`longtask` entries, any task over 50 ms), how long the work takes to
+//! settle, and how smooth the animation is (frame intervals while it plays).
+//!
+//! Reported by `cargo xtask bench`, never asserted: a busy machine makes every figure worse.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::server::Server;
+use crate::toolchain::Browser;
+use crate::webdriver::Session;
+
+/// What one command cost the page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CommandFigures {
+    pub line: String,
+    /// The longest main-thread task from typing the line until the cluster settled, in ms
+    /// (0 when no task was over 50 ms, the longtask threshold).
+    pub longest_task_ms: f64,
+    /// Tasks over 50 ms in that time.
+    pub long_tasks: usize,
+    /// From pressing Enter to the cluster settled, in ms.
+    pub settle_ms: f64,
+}
+
+/// The page's figures for the report.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PageFigures {
+    /// From navigation start to the terminal's input being on screen, in ms.
+    pub terminal_ready_ms: f64,
+    /// Total blocking time (the part of each long task over 50 ms) until then.
+    pub load_blocking_ms: f64,
+    pub commands: Vec<CommandFigures>,
+    /// Frame intervals while a command's animation plays at 1× with 50 web pods: the 95th
+    /// percentile and the worst, in ms.
+    pub frame_p95_ms: f64,
+    pub frame_max_ms: f64,
+    /// wasm memory once 1,000 pods exist, in bytes.
+    pub wasm_memory_bytes: f64,
+}
+
+const INSTALL_OBSERVER: &str = "
+    window.__long = [];
+    new PerformanceObserver(list => {
+        for (const e of list.getEntries()) window.__long.push([e.startTime, e.duration]);
+    }).observe({ type: 'longtask', buffered: true });
+    return null";
+
+fn number(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+/// Types `line`, waits for the cluster to settle, and reads the long tasks in between.
+fn run_command(s: &Session, line: &str) -> Result<CommandFigures, String> {
+    s.script("window.__long = []; window.__t0 = performance.now(); return null")?;
+    s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
+    s.wait_for(
+        "return !document.querySelector('[data-busy]')
+            && document.getElementById('terminal-input').value === ''
+            && (window.__t1 = window.__t1 || performance.now()) > 0",
+        Duration::from_secs(300),
+    )?;
+    let figures = s.script(
+        "const t1 = performance.now();
+         const tasks = window.__long.filter(([start]) => start >= window.__t0);
+         const longest = tasks.reduce((m, [, d]) => Math.max(m, d), 0);
+         window.__t1 = 0;
+         return [longest, tasks.length, t1 - window.__t0]",
+    )?;
+    Ok(CommandFigures {
+        line: line.to_string(),
+        longest_task_ms: number(&figures[0]),
+        long_tasks: figures[1].as_u64().unwrap_or(0) as usize,
+        settle_ms: number(&figures[2]),
+    })
+}
+
+pub fn run(browser: &Browser, dist: &std::path::Path) -> Result<PageFigures, String> {
+    let url = Server::bind("127.0.0.1:0", dist, "/", false)?.spawn();
+    let s = Session::start(browser, 1400, 900)?;
+    s.navigate(&url)?;
+    s.wait_for(
+        "return !!document.getElementById('terminal-input')",
+        Duration::from_secs(60),
+    )?;
+    s.script(INSTALL_OBSERVER)?;
+    // The buffered entries arrive with the observer's first callback.
+    std::thread::sleep(Duration::from_millis(300));
+    let load = s.script(
+        "const nav = performance.getEntriesByType('navigation')[0];
+         const ready = performance.getEntriesByType('mark').find(m => m.name === 'terminal-ready');
+         const until = ready ? ready.startTime : performance.now();
+         const blocking = window.__long.filter(([start]) => start < until)
+             .reduce((sum, [, d]) => sum + Math.max(0, d - 50), 0);
+         return [until - (nav ? nav.startTime : 0), blocking]",
+    )?;
+    let mut figures = PageFigures {
+        terminal_ready_ms: number(&load[0]),
+        load_blocking_ms: number(&load[1]),
+        ..PageFigures::default()
+    };
+    // Animation off while the cluster works, so only the simulation's own cost is measured.
+    s.click("[data-animate]")?;
+    figures.commands.push(run_command(
+        &s,
+        "kubectl create deployment web --image=nginx --replicas=100",
+    )?);
+    figures.commands.push(run_command(
+        &s,
+        "kubectl scale deployment web --replicas=50",
+    )?);
+    // Frames while a command's beats play at 1×, with 50 web pods on the cards.
+    s.click("[data-animate]")?;
+    s.script(
+        "window.__frames = []; let last = performance.now();
+         const tick = now => { window.__frames.push(now - last); last = now;
+             if (window.__frames.length < 240) requestAnimationFrame(tick); };
+         requestAnimationFrame(tick); return null",
+    )?;
+    s.type_into("#terminal-input", "kubectl get pods\u{E007}")?;
+    s.script("document.activeElement.blur(); return null")?;
+    s.press_keys("\u{E011} ")?;
+    s.wait_for(
+        "return window.__frames.length >= 240",
+        Duration::from_secs(30),
+    )?;
+    let frames = s.script(
+        "const f = window.__frames.slice(1).sort((a, b) => a - b);
+         return [f[Math.floor(f.length * 0.95)], f[f.length - 1]]",
+    )?;
+    figures.frame_p95_ms = number(&frames[0]);
+    figures.frame_max_ms = number(&frames[1]);
+    s.click("[data-animate]")?;
+    figures.commands.push(run_command(
+        &s,
+        "kubectl scale deployment web --replicas=1000",
+    )?);
+    figures.wasm_memory_bytes = s
+        .script("return document.querySelector('[data-app-ready]').dataset.wasmMemory")?
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    Ok(figures)
+}
