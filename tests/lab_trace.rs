@@ -101,16 +101,20 @@ fn summary(kind: &TraceKind) -> String {
     }
 }
 
-/// One line per event: `seq tick actor@vm summary <- cause`.
+/// One line per event: `seq tick actor[/controller]@vm summary <- cause`.
 fn render(events: &[TraceEvent]) -> String {
     let mut out = String::new();
     for e in events {
         let cause = e.cause.map(|c| format!(" <- {c}")).unwrap_or_default();
+        // A loop of kube-controller-manager is shown as `kube-controller-manager/<loop>`.
+        let actor = match &e.actor.controller {
+            Some(loop_name) => format!("{}/{loop_name}", e.actor.component),
+            None => e.actor.component.to_string(),
+        };
         out.push_str(&format!(
-            "{:>6} {:>7} {}@{} {}{cause}\n",
+            "{:>6} {:>7} {actor}@{} {}{cause}\n",
             e.seq,
             e.tick,
-            e.actor.component,
             e.actor.vm,
             summary(&e.kind).replace('\n', "\\n")
         ));

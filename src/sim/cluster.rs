@@ -36,7 +36,9 @@ use crate::sim::component::{
 };
 use crate::sim::rng::Rng;
 use crate::sim::sort::StableSort;
-use crate::sim::trace::{Actor, Seq, Trace, TraceKind, WatchEventType};
+use crate::sim::trace::{
+    Actor, Component as TraceComponent, Seq, Trace, TraceKind, WatchEventType,
+};
 
 /// A bound on the steps one `run_until_idle` may take: a loop that never settles is a bug, and
 /// the UI must stay responsive.
@@ -648,6 +650,7 @@ impl Cluster {
             let actor = slot.component.actor();
             let credentials = slot.component.credentials();
             for decision in result.decisions {
+                let actor = decision.actor.unwrap_or_else(|| actor.clone());
                 let decision_seq = self.trace.record(
                     now,
                     actor.clone(),
@@ -711,7 +714,7 @@ impl Cluster {
         self.clock.advance_to(ticks);
         self.trace.record(
             ticks,
-            Actor::new("clock", "master"),
+            Actor::of(TraceComponent::Clock, "master"),
             TraceKind::TimePassed { to_ticks: ticks },
             None,
         );
@@ -720,7 +723,7 @@ impl Cluster {
     // ---- boot --------------------------------------------------------------------------------
 
     fn boot(&mut self) {
-        let kubeadm = Actor::new("kubeadm", "master");
+        let kubeadm = Actor::of(TraceComponent::Kubeadm, "master");
         let send = |cluster: &mut Cluster,
                     actor: &Actor,
                     credentials: Credentials,
@@ -770,7 +773,7 @@ impl Cluster {
         );
         // The apiserver's endpoint reconciler: the `kubernetes` Service has no selector, so its
         // Endpoints and EndpointSlice name the apiserver's own address, not pods.
-        let apiserver = Actor::new("kube-apiserver", "master");
+        let apiserver = Actor::apiserver();
         let master_ip = NODES[0].1;
         send(
             self,
@@ -800,7 +803,7 @@ impl Cluster {
             }),
         );
         for (name, ip, cpus, cidr) in NODES {
-            let kubelet = Actor::new("kubelet", name);
+            let kubelet = Actor::of(TraceComponent::Kubelet, name);
             send(
                 self,
                 &kubelet,

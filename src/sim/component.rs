@@ -114,6 +114,10 @@ pub struct Decision {
     pub message: String,
     pub cause: Option<Seq>,
     pub actions: Vec<ApiRequest>,
+    /// Who inside the component took it, when that is not the component itself: the loop of
+    /// kube-controller-manager (the manager runs many loops as one component). The decision and
+    /// its requests are traced as this actor.
+    pub actor: Option<Actor>,
 }
 
 impl Decision {
@@ -123,6 +127,7 @@ impl Decision {
             message: message.into(),
             cause: None,
             actions: Vec::new(),
+            actor: None,
         }
     }
 
@@ -196,7 +201,7 @@ impl Component for ServiceAccountsController {
     }
 
     fn actor(&self) -> Actor {
-        Actor::new("kube-controller-manager", "master")
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {

@@ -12,35 +12,175 @@ use super::clock::Ticks;
 /// The position of an event in the trace; strictly increasing from 0.
 pub type Seq = u64;
 
-/// Who did something: a component and the VM it runs on.
+/// Who acted: one box the page draws, or one of the few actors that are not a box (the clock, the
+/// student's shell, the network between the VMs). Serialized as its upstream name (`kubelet`,
+/// `kube-apiserver`), the string the trace carried before it was typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Component {
+    /// The student's kubectl (and the admin kubectl that installs the add-ons).
+    Kubectl,
+    KubeApiserver,
+    Etcd,
+    KubeScheduler,
+    /// The process; which of its loops acted is [`Actor::controller`].
+    KubeControllerManager,
+    Kubelet,
+    Containerd,
+    /// The image registry a runtime pulls from (docker.io, registry.k8s.io).
+    Registry,
+    KubeProxy,
+    CoreDns,
+    /// `kubeadm init`/`join`: the boot objects.
+    Kubeadm,
+    /// Simulated time moving on (`sleep`, or the loop waiting for the next timer).
+    Clock,
+    /// A VM's kernel rules (iptables NAT, masquerade) that a packet passes.
+    Netfilter,
+    /// The wire between VMs (flannel's VXLAN link).
+    Network,
+    /// The student's terminal: the line typed, and the clients it runs that are not kubectl
+    /// (`curl`, `nslookup` on a VM or through `kubectl exec`).
+    Shell,
+}
+
+impl Component {
+    /// Every variant, in declaration order (for parsing, and for a page that lists them).
+    pub const ALL: [Component; 15] = [
+        Component::Kubectl,
+        Component::KubeApiserver,
+        Component::Etcd,
+        Component::KubeScheduler,
+        Component::KubeControllerManager,
+        Component::Kubelet,
+        Component::Containerd,
+        Component::Registry,
+        Component::KubeProxy,
+        Component::CoreDns,
+        Component::Kubeadm,
+        Component::Clock,
+        Component::Netfilter,
+        Component::Network,
+        Component::Shell,
+    ];
+
+    /// The upstream name: the binary, or what the course calls the actor.
+    pub fn name(self) -> &'static str {
+        match self {
+            Component::Kubectl => "kubectl",
+            Component::KubeApiserver => "kube-apiserver",
+            Component::Etcd => "etcd",
+            Component::KubeScheduler => "kube-scheduler",
+            Component::KubeControllerManager => "kube-controller-manager",
+            Component::Kubelet => "kubelet",
+            Component::Containerd => "containerd",
+            Component::Registry => "registry",
+            Component::KubeProxy => "kube-proxy",
+            Component::CoreDns => "coredns",
+            Component::Kubeadm => "kubeadm",
+            Component::Clock => "clock",
+            Component::Netfilter => "netfilter",
+            Component::Network => "network",
+            Component::Shell => "shell",
+        }
+    }
+
+    /// The variant whose [`Component::name`] is `name`; None for any other string (a saved trace
+    /// from elsewhere, or a typo).
+    pub fn from_name(name: &str) -> Option<Component> {
+        Component::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl std::fmt::Display for Component {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// So that `e.actor.component == "kubelet"`, written when the actor was a string, still reads.
+impl PartialEq<str> for Component {
+    fn eq(&self, other: &str) -> bool {
+        self.name() == other
+    }
+}
+
+impl PartialEq<&str> for Component {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+impl Serialize for Component {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Component {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Component::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown component {name:?}")))
+    }
+}
+
+/// Who did something: a component, the VM it runs on, and for kube-controller-manager which of
+/// its loops.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Actor {
-    /// `kubectl`, `kube-apiserver`, `etcd`, `kube-scheduler`, `kube-controller-manager`, `kubelet`,
-    /// `container-runtime`, `kube-proxy`.
-    pub component: String,
+    pub component: Component,
     /// `master`, `node1`, `node2`.
     pub vm: String,
+    /// The control loop inside kube-controller-manager, by its upstream name
+    /// (`deployment-controller`, `replicaset-controller`, `node-lifecycle-controller`); None for
+    /// every other component, and for the manager's shared informers (a watch delivery reaches
+    /// the process, not one loop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<String>,
 }
 
 impl Actor {
+    /// An actor by its component's upstream name. Panics on a name that is no [`Component`]:
+    /// names are written in the code, never typed by the student, so an unknown one is a bug.
     pub fn new(component: &str, vm: &str) -> Self {
+        let Some(component) = Component::from_name(component) else {
+            panic!("Actor::new: {component:?} is not a trace::Component name");
+        };
+        Actor::of(component, vm)
+    }
+
+    pub fn of(component: Component, vm: &str) -> Self {
         Actor {
-            component: component.to_string(),
+            component,
             vm: vm.to_string(),
+            controller: None,
+        }
+    }
+
+    /// One loop of kube-controller-manager (which runs on master), by its upstream name.
+    pub fn controller(loop_name: &str) -> Self {
+        Actor {
+            controller: Some(loop_name.to_string()),
+            ..Actor::of(Component::KubeControllerManager, "master")
         }
     }
 
     /// kubectl as the student runs it, on master (the course notes' lab).
     pub fn kubectl() -> Self {
-        Actor::new("kubectl", "master")
+        Actor::of(Component::Kubectl, "master")
     }
 
     pub fn apiserver() -> Self {
-        Actor::new("kube-apiserver", "master")
+        Actor::of(Component::KubeApiserver, "master")
     }
 
     pub fn etcd() -> Self {
-        Actor::new("etcd", "master")
+        Actor::of(Component::Etcd, "master")
+    }
+
+    /// The student's terminal on `vm`.
+    pub fn shell(vm: &str) -> Self {
+        Actor::of(Component::Shell, vm)
     }
 }
 
@@ -229,6 +369,34 @@ mod tests {
     fn a_cause_from_the_future_is_a_bug() {
         let mut trace = Trace::new();
         trace.record(0, Actor::kubectl(), decision("a"), Some(0));
+    }
+
+    #[test]
+    fn a_component_is_written_as_its_upstream_name_and_read_back() {
+        for component in Component::ALL {
+            let json = serde_json::to_string(&component).unwrap();
+            assert_eq!(json, format!("\"{}\"", component.name()));
+            assert_eq!(serde_json::from_str::<Component>(&json).unwrap(), component);
+        }
+        assert!(serde_json::from_str::<Component>("\"kubelet2\"").is_err());
+        assert!(Component::Kubectl == "kubectl");
+    }
+
+    #[test]
+    fn a_controller_loop_is_kube_controller_manager_on_master_and_named_only_when_set() {
+        let actor = Actor::controller("deployment-controller");
+        assert_eq!(actor.component, Component::KubeControllerManager);
+        assert_eq!(actor.vm, "master");
+        let json = serde_json::to_value(&actor).unwrap();
+        assert_eq!(json["controller"], "deployment-controller");
+        let plain = serde_json::to_value(Actor::kubectl()).unwrap();
+        assert!(plain.get("controller").is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "not a trace::Component name")]
+    fn an_actor_with_an_unknown_component_name_is_a_bug() {
+        Actor::new("container-runtime", "node1");
     }
 
     #[test]

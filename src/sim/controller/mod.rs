@@ -215,6 +215,8 @@ impl Component for ControllerManager {
                 let name = c.name();
                 let mut decision = decision;
                 decision.message = format!("{name}: {}", decision.message);
+                // The manager is one process; the trace names the loop that decided.
+                decision.actor.get_or_insert_with(|| c.actor());
                 self.senders
                     .extend(std::iter::repeat_n(i, decision.actions.len()));
                 out.decisions.push(decision);
