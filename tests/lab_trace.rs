@@ -81,13 +81,26 @@ fn summary(kind: &TraceKind) -> String {
             "stage {stage:?} {} {detail}",
             if *passed { "ok" } else { "REFUSED" }
         ),
-        TraceKind::Response { code, message } => format!("response {code} {message}"),
+        TraceKind::Response {
+            code,
+            message,
+            resource_version,
+        } => {
+            let rv = resource_version
+                .map(|rv| format!(" rv={rv}"))
+                .unwrap_or_default();
+            format!("response {code}{rv} {message}")
+                .trim_end()
+                .to_string()
+        }
         TraceKind::StoreCommit {
             key,
             revision,
+            create_revision,
+            version,
             deleted,
         } => format!(
-            "commit {}{key} @{revision}",
+            "commit {}{key} @{revision} (create {create_revision}, version {version})",
             if *deleted { "DELETE " } else { "" }
         ),
         TraceKind::WatchDelivery {
@@ -101,18 +114,26 @@ fn summary(kind: &TraceKind) -> String {
     }
 }
 
-/// One line per event: `seq tick actor[/controller]@vm summary <- cause`.
+/// One line per event: `seq tick actor[/controller]@vm summary [object uid] <- cause`.
 fn render(events: &[TraceEvent]) -> String {
     let mut out = String::new();
     for e in events {
         let cause = e.cause.map(|c| format!(" <- {c}")).unwrap_or_default();
+        let object = e
+            .object
+            .as_ref()
+            .map(|o| match &o.uid {
+                Some(uid) => format!(" [{o} uid {uid}]"),
+                None => format!(" [{o}]"),
+            })
+            .unwrap_or_default();
         // A loop of kube-controller-manager is shown as `kube-controller-manager/<loop>`.
         let actor = match &e.actor.controller {
             Some(loop_name) => format!("{}/{loop_name}", e.actor.component),
             None => e.actor.component.to_string(),
         };
         out.push_str(&format!(
-            "{:>6} {:>7} {actor}@{} {}{cause}\n",
+            "{:>6} {:>7} {actor}@{} {}{object}{cause}\n",
             e.seq,
             e.tick,
             e.actor.vm,

@@ -37,7 +37,7 @@ use crate::sim::component::{
 use crate::sim::rng::Rng;
 use crate::sim::sort::StableSort;
 use crate::sim::trace::{
-    Actor, Component as TraceComponent, Seq, Trace, TraceKind, WatchEventType,
+    Actor, Component as TraceComponent, ObjectRef, Seq, Trace, TraceKind, WatchEventType,
 };
 
 /// A bound on the steps one `run_until_idle` may take: a loop that never settles is a bug, and
@@ -346,7 +346,12 @@ impl Cluster {
     /// `etcdctl put`: a write straight into etcd, behind the apiserver's back (traced, watched).
     pub fn etcd_put(&mut self, key: &str, value: Bytes) -> Revision {
         let revision = self.store.put(key, value).revision;
-        self.record_direct_commit(key, revision, false);
+        let stored = self.store.get(key);
+        let (create_revision, version) = stored
+            .as_ref()
+            .map_or((revision, 1), |kv| (kv.create_revision, kv.version));
+        let uid = stored.as_ref().and_then(stored_uid);
+        self.record_direct_commit(key, revision, (create_revision, version), uid, false);
         revision
     }
 
@@ -354,21 +359,34 @@ impl Cluster {
     pub fn etcd_delete(&mut self, key: &str, range_end: RangeEnd) -> usize {
         let result = self.store.delete_range(key, range_end);
         if result.deleted > 0 {
-            self.record_direct_commit(key, result.revision, true);
+            let uid = result.prev_kvs.first().and_then(stored_uid);
+            self.record_direct_commit(key, result.revision, (0, 0), uid, true);
         }
         result.deleted
     }
 
-    fn record_direct_commit(&mut self, key: &str, revision: Revision, deleted: bool) {
-        let seq = self.trace.record(
+    /// `(create_revision, version)` are etcd's KeyValue fields after the write (0, 0 for a
+    /// delete's tombstone).
+    fn record_direct_commit(
+        &mut self,
+        key: &str,
+        revision: Revision,
+        (create_revision, version): (Revision, i64),
+        uid: Option<String>,
+        deleted: bool,
+    ) {
+        let seq = self.trace.record_about(
             self.clock.now(),
             Actor::etcd(),
             TraceKind::StoreCommit {
                 key: key.to_string(),
                 revision,
+                create_revision,
+                version,
                 deleted,
             },
             None,
+            ObjectRef::from_key(key, uid.as_deref()),
         );
         self.commit_seqs.insert(revision, seq);
         // The apiserver's parsed RBAC may be stale now.
@@ -488,7 +506,8 @@ impl Cluster {
         slot.pending_cause = Some(None);
         for (resource, object, revision, key) in initial {
             let cause = self.commit_seqs.get(&revision).copied();
-            let seq = self.trace.record(
+            let about = ObjectRef::of(resource, &object);
+            let seq = self.trace.record_about(
                 self.clock.now(),
                 slot.component.actor(),
                 TraceKind::WatchDelivery {
@@ -498,6 +517,7 @@ impl Cluster {
                     event: WatchEventType::Added,
                 },
                 cause,
+                about,
             );
             slot.component.observe(&ObjectEvent {
                 event: WatchEventType::Added,
@@ -601,8 +621,12 @@ impl Cluster {
                 continue;
             };
             let cause = self.commit_seqs.get(&revision).copied();
+            let about = ObjectRef::from_key(
+                &event.kv.key,
+                object.pointer("/metadata/uid").and_then(Value::as_str),
+            );
             let slot = &mut self.slots[index];
-            let seq = self.trace.record(
+            let seq = self.trace.record_about(
                 now,
                 slot.component.actor(),
                 TraceKind::WatchDelivery {
@@ -612,6 +636,7 @@ impl Cluster {
                     event: kind,
                 },
                 cause,
+                about,
             );
             slot.component.observe(&ObjectEvent {
                 event: kind,
@@ -651,7 +676,7 @@ impl Cluster {
             let credentials = slot.component.credentials();
             for decision in result.decisions {
                 let actor = decision.actor.unwrap_or_else(|| actor.clone());
-                let decision_seq = self.trace.record(
+                let decision_seq = self.trace.record_about(
                     now,
                     actor.clone(),
                     TraceKind::Decision {
@@ -659,6 +684,7 @@ impl Cluster {
                         message: decision.message,
                     },
                     decision.cause.or(cause),
+                    decision.object,
                 );
                 for mut request in decision.actions {
                     request.credentials = credentials.clone();
@@ -813,6 +839,14 @@ impl Cluster {
             );
         }
     }
+}
+
+/// The `metadata.uid` of a stored object, for the trace; None for a value that is not one.
+fn stored_uid(kv: &backend::KeyValue) -> Option<String> {
+    decode_object(kv)?
+        .pointer("/metadata/uid")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// An etcd watch event as a Kubernetes watch event: a put of a new key is `Added`, of an existing

@@ -15,7 +15,7 @@ use crate::sim::apiserver::backend::Store;
 use crate::sim::apiserver::{decode_object, ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::{Clock, Ticks};
 use crate::sim::rng::Rng;
-use crate::sim::trace::{Actor, Seq, WatchEventType};
+use crate::sim::trace::{Actor, ObjectRef, Seq, WatchEventType};
 
 /// One change an informer hands to its component: `Added` (first seen, including the initial
 /// list), `Modified` (a later write), `Deleted` (the key is gone; `object` is its last state).
@@ -118,6 +118,9 @@ pub struct Decision {
     /// kube-controller-manager (the manager runs many loops as one component). The decision and
     /// its requests are traced as this actor.
     pub actor: Option<Actor>,
+    /// The object it is about, when the component knows (the Deployment it scaled, the Pod it
+    /// bound): the trace event names it.
+    pub object: Option<ObjectRef>,
 }
 
 impl Decision {
@@ -128,7 +131,14 @@ impl Decision {
             cause: None,
             actions: Vec::new(),
             actor: None,
+            object: None,
         }
+    }
+
+    /// Says which object the decision is about.
+    pub fn about(mut self, object: ObjectRef) -> Self {
+        self.object = Some(object);
+        self
     }
 
     pub fn caused_by(mut self, seq: Seq) -> Self {

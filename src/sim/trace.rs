@@ -184,6 +184,87 @@ impl Actor {
     }
 }
 
+/// Which object an event is about, as kubectl would name it (`pods default/web-6dc5-x2`) plus
+/// its uid when known. The uid tells two lives of one name apart: a pod deleted and created again
+/// under the same name is another object.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectRef {
+    /// The plural, as in a request's path: `pods`, `deployments`, `nodes`.
+    pub resource: String,
+    /// None for a cluster-scoped resource (nodes, namespaces).
+    pub namespace: Option<String>,
+    pub name: String,
+    pub uid: Option<String>,
+}
+
+impl ObjectRef {
+    pub fn new(resource: &str, namespace: Option<&str>, name: &str) -> Self {
+        ObjectRef {
+            resource: resource.to_string(),
+            namespace: namespace.filter(|ns| !ns.is_empty()).map(str::to_string),
+            name: name.to_string(),
+            uid: None,
+        }
+    }
+
+    pub fn with_uid(mut self, uid: Option<&str>) -> Self {
+        self.uid = uid.filter(|u| !u.is_empty()).map(str::to_string);
+        self
+    }
+
+    /// The object `object` (its `metadata.namespace`, `name` and `uid`) of `resource`. None
+    /// when it has no name yet (only a `generateName`).
+    pub fn of(resource: &str, object: &serde_json::Value) -> Option<Self> {
+        let meta = |field: &str| {
+            object
+                .pointer(&format!("/metadata/{field}"))
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let name = meta("name")?;
+        Some(ObjectRef::new(resource, meta("namespace"), name).with_uid(meta("uid")))
+    }
+
+    /// The object stored at an etcd key of kube-apiserver's layout:
+    /// `/registry/<prefix>/<namespace>/<name>` for a namespaced resource and
+    /// `/registry/<prefix>/<name>` for a cluster-scoped one, where the prefix is not always the
+    /// plural (`minions` for nodes, `services/specs`, `controllers` for replicationcontrollers;
+    /// apps resources have no group in the key: `/registry/deployments/default/web`). None for a
+    /// key outside that layout (an `etcdctl put /foo`).
+    pub fn from_key(key: &str, uid: Option<&str>) -> Option<Self> {
+        let rest = key.strip_prefix("/registry/")?;
+        // The longest matching prefix wins: `services/specs/` and `services/endpoints/` before
+        // any shorter one that might share a first segment.
+        let (info, tail) = super::api::resources::RESOURCES
+            .iter()
+            .filter_map(|info| {
+                let tail = rest.strip_prefix(info.etcd_prefix)?.strip_prefix('/')?;
+                Some((info, tail))
+            })
+            .max_by_key(|(info, _)| info.etcd_prefix.len())?;
+        let (namespace, name) = if info.namespaced {
+            let (ns, name) = tail.split_once('/')?;
+            (Some(ns), name)
+        } else {
+            (None, tail)
+        };
+        if name.is_empty() || name.contains('/') || namespace.is_some_and(str::is_empty) {
+            return None;
+        }
+        Some(ObjectRef::new(info.plural, namespace, name).with_uid(uid))
+    }
+}
+
+impl std::fmt::Display for ObjectRef {
+    /// `pods default/web-x2`, `nodes node1`: what a line of a page shows.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {ns}/{}", self.resource, self.name),
+            None => write!(f, "{} {}", self.resource, self.name),
+        }
+    }
+}
+
 /// The stages of kube-apiserver's request path, in the order a request passes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ApiStage {
@@ -220,12 +301,22 @@ pub enum TraceKind {
         passed: bool,
         detail: String,
     },
-    /// The apiserver answered a request.
-    Response { code: u16, message: String },
-    /// etcd committed a write at `revision`.
+    /// The apiserver answered a request. `resource_version` is the written object's
+    /// resourceVersion after the write (the revision of the request's last commit); None when
+    /// nothing was written (a read, a refusal).
+    Response {
+        code: u16,
+        message: String,
+        resource_version: Option<i64>,
+    },
+    /// etcd committed a write at `revision`. `create_revision` and `version` are what etcd's
+    /// KeyValue holds after it: the revision that created this life of the key and the number of
+    /// puts since; for a delete both are 0, as etcd reports a tombstone.
     StoreCommit {
         key: String,
         revision: i64,
+        create_revision: i64,
+        version: i64,
         deleted: bool,
     },
     /// A component's watch (informer) received a change.
@@ -249,6 +340,9 @@ pub struct TraceEvent {
     pub actor: Actor,
     pub kind: TraceKind,
     pub cause: Option<Seq>,
+    /// The object the event is about, when there is one and it is known (see the module doc).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectRef>,
 }
 
 /// The append-only log. Events are never changed or removed once recorded.
@@ -262,13 +356,26 @@ impl Trace {
         Trace::default()
     }
 
-    /// Appends an event and returns its seq, for later events to name as their cause.
+    /// Appends an event about no particular object and returns its seq, for later events to
+    /// name as their cause.
     pub fn record(
         &mut self,
         tick: Ticks,
         actor: Actor,
         kind: TraceKind,
         cause: Option<Seq>,
+    ) -> Seq {
+        self.record_about(tick, actor, kind, cause, None)
+    }
+
+    /// Appends an event about `object` and returns its seq.
+    pub fn record_about(
+        &mut self,
+        tick: Ticks,
+        actor: Actor,
+        kind: TraceKind,
+        cause: Option<Seq>,
+        object: Option<ObjectRef>,
     ) -> Seq {
         let seq = self.events.len() as Seq;
         if let Some(cause) = cause {
@@ -286,6 +393,7 @@ impl Trace {
             actor,
             kind,
             cause,
+            object,
         });
         seq
     }
@@ -400,6 +508,41 @@ mod tests {
     }
 
     #[test]
+    fn an_etcd_key_names_its_object_in_kube_apiservers_layout() {
+        let cases = [
+            (
+                "/registry/pods/default/web",
+                Some(("pods", Some("default"), "web")),
+            ),
+            ("/registry/minions/node1", Some(("nodes", None, "node1"))),
+            (
+                "/registry/namespaces/dev",
+                Some(("namespaces", None, "dev")),
+            ),
+            (
+                "/registry/deployments/default/web",
+                Some(("deployments", Some("default"), "web")),
+            ),
+            (
+                "/registry/services/specs/default/kubernetes",
+                Some(("services", Some("default"), "kubernetes")),
+            ),
+            (
+                "/registry/services/endpoints/default/kubernetes",
+                Some(("endpoints", Some("default"), "kubernetes")),
+            ),
+            ("/registry/pods/default", None),
+            ("/foo", None),
+            ("/registry/unknown/x", None),
+        ];
+        for (key, expected) in cases {
+            let got = ObjectRef::from_key(key, Some("u-1"));
+            let want = expected.map(|(r, ns, n)| ObjectRef::new(r, ns, n).with_uid(Some("u-1")));
+            assert_eq!(got, want, "{key}");
+        }
+    }
+
+    #[test]
     fn a_trace_round_trips_through_json() {
         let mut trace = Trace::new();
         trace.record(
@@ -408,6 +551,8 @@ mod tests {
             TraceKind::StoreCommit {
                 key: "/registry/pods/default/web".into(),
                 revision: 2,
+                create_revision: 2,
+                version: 1,
                 deleted: false,
             },
             None,

@@ -791,7 +791,9 @@ impl Component for DeploymentController {
             }
         }
         for (key, cause) in work {
+            let first = out.decisions.len();
             self.sync_deployment(ctx, &key, cause, &mut out);
+            super::about_synced(&mut out, first, &ctx.lister, "deployments", &key);
         }
         out
     }
