@@ -119,6 +119,8 @@ fn a_new_namespace_gets_its_default_service_account_with_a_complete_cause_chain(
             TraceKind::Decision { .. } => "Decision",
             TraceKind::Response { .. } => "Response",
             TraceKind::TimePassed { .. } => "TimePassed",
+            TraceKind::Command { .. } => "Command",
+            TraceKind::Settled { .. } => "Settled",
         })
         .collect();
     let stages = ["ApiStage"; 6];

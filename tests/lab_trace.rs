@@ -15,8 +15,8 @@ use kube_sandbox::sim::trace::{ApiStage, TraceEvent, TraceKind, WatchEventType};
 
 const COMMAND: &str = "kubectl create deployment web --image=nginx --replicas=3";
 
-/// The events the command caused: its request and every event whose chain of causes leads back
-/// to it, from the moment the line was typed until the shell settled. Heartbeats, node status
+/// The events the command caused: the shell's `Command` event and every event whose chain of
+/// causes leads back to it, from the moment the line was typed until the shell settled. Heartbeats, node status
 /// updates and the clock's ticks in the same window have other causes and are left out.
 fn command_trace() -> Vec<TraceEvent> {
     let mut shell = Shell::new(Lab::boot(1).cluster);
@@ -28,15 +28,15 @@ fn command_trace() -> Vec<TraceEvent> {
         out.stderr
     );
     let window = &shell.backend().trace().events()[start..];
-    let request = window
+    let root = window
         .iter()
-        .find(|e| e.actor.component == "kubectl")
+        .find(|e| matches!(&e.kind, TraceKind::Command { line, .. } if line == COMMAND))
         .map(|e| e.seq)
-        .expect("the command sent a request");
+        .expect("the shell recorded the line");
     let mut caused = BTreeSet::new();
     let mut kept = Vec::new();
     for e in window {
-        if e.seq == request || e.cause.is_some_and(|c| caused.contains(&c)) {
+        if e.seq == root || e.cause.is_some_and(|c| caused.contains(&c)) {
             caused.insert(e.seq);
             kept.push(e.clone());
         }
@@ -111,6 +111,11 @@ fn summary(kind: &TraceKind) -> String {
         } => format!("watch {watcher} {event:?} {key} @{revision}"),
         TraceKind::Decision { reason, message } => format!("decide {reason}: {message}"),
         TraceKind::TimePassed { to_ticks } => format!("time → {to_ticks}"),
+        TraceKind::Command { line, host } => format!("command on {host}: {line}"),
+        TraceKind::Settled { command, idle } => format!(
+            "settled {command} {}",
+            if *idle { "idle" } else { "at the limit" }
+        ),
     }
 }
 
@@ -303,4 +308,95 @@ fn the_trace_tells_the_eight_deployment_steps_in_order() {
         );
     }
     assert_eq!(events[s1].seq, request_seq);
+}
+
+#[test]
+fn every_commit_of_the_web_pods_leads_back_to_the_typed_line_and_the_line_settles() {
+    let mut shell = Shell::new(Lab::boot(1));
+    let start = shell.backend().trace().len() as u64;
+    shell.run_line(COMMAND);
+    let trace = shell.backend().trace();
+    let root = trace
+        .since(start)
+        .iter()
+        .find(|e| matches!(&e.kind, TraceKind::Command { line, host } if line == COMMAND && host == "master"))
+        .expect("the line is a Command event");
+    assert_eq!(root.actor.component, "shell");
+    assert_eq!(root.cause, None, "a typed line is a root");
+    let leads_to_root = |seq| trace.causal_chain(seq).first() == Some(&root.seq);
+    let mut pod_commits = 0;
+    let mut status_requests = 0;
+    for e in trace.since(start) {
+        match &e.kind {
+            TraceKind::StoreCommit { key, .. } if is_web_pod_key(key) => {
+                pod_commits += 1;
+                assert!(leads_to_root(e.seq), "commit {} of {key}", e.seq);
+            }
+            TraceKind::Request {
+                resource,
+                subresource: Some(sub),
+                ..
+            } if resource == "pods" && sub == "status" => {
+                status_requests += 1;
+                assert!(leads_to_root(e.seq), "status update {}", e.seq);
+            }
+            _ => {}
+        }
+    }
+    // Three creates, three bindings, and each pod's status on its way to Running.
+    assert!(pod_commits >= 9, "{pod_commits} pod commits");
+    assert!(status_requests >= 3, "{status_requests} status updates");
+    let settled = trace
+        .since(root.seq)
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::Settled { command, .. } if command == root.seq))
+        .collect::<Vec<_>>();
+    assert_eq!(settled.len(), 1, "one Settled per line");
+    assert!(matches!(
+        settled[0].kind,
+        TraceKind::Settled { idle: true, .. }
+    ));
+    assert_eq!(settled[0].cause, Some(root.seq));
+    assert_eq!(
+        settled[0].seq + 1,
+        trace.len() as u64,
+        "Settled is the line's last event"
+    );
+}
+
+#[test]
+fn a_heredoc_is_one_command_recorded_when_its_delimiter_arrives() {
+    let mut shell = Shell::new(Lab::boot(1));
+    let start = shell.backend().trace().len() as u64;
+    let commands = |shell: &Shell<Lab>| {
+        shell
+            .backend()
+            .trace()
+            .since(start)
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TraceKind::Command { line, .. } => Some((e.seq, line.clone())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    shell.run_line("kubectl apply -f - <<EOF");
+    shell.run_line("apiVersion: v1");
+    shell.run_line("kind: ConfigMap");
+    shell.run_line("metadata: {name: cm}");
+    assert!(commands(&shell).is_empty(), "the line is not complete yet");
+    let out = shell.run_line("EOF");
+    assert_eq!(out.stdout, "configmap/cm created\n", "{}", out.stderr);
+    let found = commands(&shell);
+    assert_eq!(
+        found.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>(),
+        ["kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\nEOF"]
+    );
+    let trace = shell.backend().trace();
+    let commit = trace
+        .since(start)
+        .iter()
+        .find(|e| matches!(&e.kind, TraceKind::StoreCommit { key, .. } if key == "/registry/configmaps/default/cm"))
+        .expect("the ConfigMap was stored");
+    assert_eq!(trace.causal_chain(commit.seq).first(), Some(&found[0].0));
 }

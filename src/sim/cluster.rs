@@ -92,6 +92,8 @@ pub struct NetworkParts<'a> {
     pub trace: &'a mut Trace,
     pub rng: &'a mut Rng,
     pub now: Ticks,
+    /// The line being run (curl's first hop names it as its cause).
+    pub cause: Option<Seq>,
     pub components: Vec<&'a mut (dyn Component + 'static)>,
 }
 
@@ -136,6 +138,9 @@ pub struct Cluster {
     commit_seqs: BTreeMap<Revision, Seq>,
     client_watches: BTreeMap<WatchHandle, ClientWatch>,
     next_client_watch: u64,
+    /// The `Command` event of the line the shell is running, if any: the cause of whatever a
+    /// client (kubectl, etcdctl, curl, systemctl) does without another cause.
+    command_root: Option<Seq>,
 }
 
 impl Cluster {
@@ -162,6 +167,7 @@ impl Cluster {
             commit_seqs: BTreeMap::new(),
             client_watches: BTreeMap::new(),
             next_client_watch: 0,
+            command_root: None,
         }
     }
 
@@ -260,8 +266,51 @@ impl Cluster {
         self.submit_as(&Actor::kubectl(), None, request).result
     }
 
-    /// One request from any actor, with the event that caused it.
+    // ---- command roots -----------------------------------------------------------------------
+
+    /// The shell runs one complete `line` on `host`: records it as a `Command` event, the cause
+    /// of every client request until [`Cluster::end_command`] that has no other cause.
+    pub fn begin_command(&mut self, line: &str, host: &str) -> Seq {
+        let seq = self.trace.record(
+            self.clock.now(),
+            Actor::shell(host),
+            TraceKind::Command {
+                line: line.to_string(),
+                host: host.to_string(),
+            },
+            None,
+        );
+        self.command_root = Some(seq);
+        seq
+    }
+
+    /// The line of `command` is done and the cluster settled after it (`idle` false: the settle
+    /// limit stopped it): records `Settled` and forgets the root.
+    pub fn end_command(&mut self, command: Seq, idle: bool) -> Seq {
+        let host = match self.trace.get(command).map(|e| &e.kind) {
+            Some(TraceKind::Command { host, .. }) => host.clone(),
+            _ => NODES[0].0.to_string(),
+        };
+        let seq = self.trace.record(
+            self.clock.now(),
+            Actor::shell(&host),
+            TraceKind::Settled { command, idle },
+            // The root may have been dropped from a bounded trace in a very long line.
+            self.trace.get(command).map(|e| e.seq),
+        );
+        self.command_root = None;
+        seq
+    }
+
+    /// The `Command` event of the line being run, if any.
+    pub fn command_root(&self) -> Option<Seq> {
+        self.command_root
+    }
+
+    /// One request from any actor, with the event that caused it; a request with no cause sent
+    /// while the shell runs a line (kubectl's) is caused by that line's `Command` event.
     pub fn submit_as(&mut self, actor: &Actor, cause: Option<Seq>, request: ApiRequest) -> Handled {
+        let cause = cause.or(self.command_root);
         let handled = self.apiserver.handle(
             Env {
                 store: &mut self.store,
@@ -385,7 +434,8 @@ impl Cluster {
                 version,
                 deleted,
             },
-            None,
+            // etcdctl's write: caused by the line that ran it.
+            self.command_root,
             ObjectRef::from_key(key, uid.as_deref()),
         );
         self.commit_seqs.insert(revision, seq);
@@ -404,6 +454,7 @@ impl Cluster {
             trace: &mut self.trace,
             rng: &mut self.rng,
             now: self.clock.now(),
+            cause: self.command_root,
             components: self
                 .slots
                 .iter_mut()
@@ -448,7 +499,8 @@ impl Cluster {
                 reason: "Stopped".into(),
                 message: format!("{name} stopped"),
             },
-            None,
+            // `systemctl stop`, or a failure the student injected.
+            self.command_root,
         );
         true
     }

@@ -331,6 +331,13 @@ pub enum TraceKind {
     Decision { reason: String, message: String },
     /// Simulated time moved on (`sleep`, or waiting for the next timer).
     TimePassed { to_ticks: Ticks },
+    /// The student's shell ran one complete line on `host` (a heredoc's whole text once its
+    /// delimiter arrived; `a && b` is one line). The root of everything the line caused: each
+    /// request its commands send without another cause names this event as its cause.
+    Command { line: String, host: String },
+    /// The work of the line whose `Command` event is `command` has settled: the cluster ran
+    /// until quiet (`idle`), or until the shell's settle limit stopped it (`idle` false).
+    Settled { command: Seq, idle: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,10 +10,19 @@ use super::Backend;
 use crate::sim::clock::Ticks;
 use crate::sim::cluster::Cluster;
 use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
+use crate::sim::trace::Seq;
 
 impl Backend for Cluster {
-    fn settle(&mut self, limit_ticks: Ticks) {
-        self.run_until_settled(limit_ticks);
+    fn settle(&mut self, limit_ticks: Ticks) -> bool {
+        self.run_until_settled(limit_ticks).idle
+    }
+
+    fn begin_command(&mut self, line: &str, host: &str) -> Option<Seq> {
+        Some(Cluster::begin_command(self, line, host))
+    }
+
+    fn end_command(&mut self, command: Seq, idle: bool) {
+        Cluster::end_command(self, command, idle);
     }
 
     fn advance(&mut self, ticks: Ticks) {

@@ -67,6 +67,7 @@ use crate::sim::apiserver::request::ApiClient;
 use crate::sim::clock::Ticks;
 use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
 use crate::sim::kubelet::failures::NodeHandle;
+use crate::sim::trace::Seq;
 
 pub use shell::Shell;
 
@@ -125,7 +126,15 @@ impl Output {
 /// apiserver, exactly like on a kubeadm master).
 pub trait Backend: ApiClient {
     /// Lets the control loops run until nothing is pending, or at most `limit_ticks` of time.
-    fn settle(&mut self, limit_ticks: Ticks);
+    /// False when the limit stopped it with work still going on.
+    fn settle(&mut self, limit_ticks: Ticks) -> bool;
+    /// The shell is about to run one complete `line` on `host`: the backend records the line as
+    /// the root of what it causes. None for a backend without a trace.
+    fn begin_command(&mut self, _line: &str, _host: &str) -> Option<Seq> {
+        None
+    }
+    /// The line that `begin_command` returned `command` for is done and its work settled.
+    fn end_command(&mut self, _command: Seq, _idle: bool) {}
     /// Moves simulated time forward by `ticks`, running whatever falls due.
     fn advance(&mut self, ticks: Ticks);
     /// The simulated wall clock, for kubectl's AGE column.

@@ -291,6 +291,7 @@ fn send(
         trace,
         rng,
         now,
+        cause,
         mut components,
     } = parts;
     let lister = Lister::new(store);
@@ -355,7 +356,8 @@ fn send(
     let mut tracer = Tracer {
         trace,
         now,
-        last: None,
+        // The first step hangs off the shell's line.
+        last: cause,
     };
     let vm = place.vm().to_string();
     // The client is the shell's program (curl, wget): the message names it, since the actor is
@@ -623,7 +625,11 @@ fn nslookup(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
     let parts = cluster.network_parts();
     let (_, dns) = snapshot(&parts);
     let NetworkParts {
-        store, trace, now, ..
+        store,
+        trace,
+        now,
+        cause,
+        ..
     } = parts;
     let lister = Lister::new(store);
     let resolv = match (place, explicit_server) {
@@ -646,7 +652,8 @@ fn nslookup(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
     let mut tracer = Tracer {
         trace,
         now,
-        last: None,
+        // The first step hangs off the shell's line.
+        last: cause,
     };
     tracer.step(
         Component::Shell,

@@ -35,6 +35,8 @@ const MAX_FILES: usize = 256;
 
 /// A heredoc being typed: the command waits for its body.
 struct Pending {
+    /// The line that opened the heredoc, for the trace's `Command` once the body is complete.
+    line: String,
     tokens: Vec<Token>,
     delimiter: String,
     strip_tabs: bool,
@@ -55,6 +57,8 @@ pub struct Shell<B: Backend> {
     forwards: Vec<super::port_forward_cmd::ActiveForward>,
     /// What those background jobs print straight to the terminal, past pipes and redirects.
     terminal_notes: String,
+    /// Did every settle of the current line end idle (not stopped by the settle limit)?
+    settled_idle: bool,
 }
 
 impl<B: Backend> Shell<B> {
@@ -69,6 +73,7 @@ impl<B: Backend> Shell<B> {
             node: node_cmds::NodeState::default(),
             forwards: Vec::new(),
             terminal_notes: String::new(),
+            settled_idle: true,
         }
     }
 
@@ -140,11 +145,15 @@ impl<B: Backend> Shell<B> {
                 line
             };
             if candidate == pending.delimiter {
+                // The whole heredoc is the line the trace shows, as the student typed it.
+                let typed = format!("{}\n{}{line}", pending.line, pending.body);
+                let command = self.begin_command(&typed);
                 let mut out = self.execute(&pending.tokens, Some(&pending.body));
                 out.stdout
                     .insert_str(0, &std::mem::take(&mut self.terminal_notes));
-                self.backend.settle(self.settle_ticks);
+                self.settle();
                 self.last_exit_code = out.exit_code;
+                self.end_command(command);
                 return out;
             }
             if pending.body.len() + candidate.len() < MAX_FILE_BYTES {
@@ -154,10 +163,40 @@ impl<B: Backend> Shell<B> {
             self.pending = Some(pending);
             return Output::default();
         }
+        // A line that opens a heredoc is not complete yet: its Command is recorded when the
+        // delimiter arrives. A blank line runs nothing and is not traced.
+        let opens_heredoc = matches!(tokenize(line), Ok(tokens)
+            if tokens.iter().any(|t| matches!(t, Token::HereDoc { .. })));
+        let command = if opens_heredoc || line.trim().is_empty() {
+            None
+        } else {
+            self.begin_command(line)
+        };
         let (expanded, substitution_errors) = self.substitute_commands(line, 0);
-        let mut out = self.run_complete_line(&expanded);
+        let mut out = self.run_complete_line(&expanded, line);
         out.stderr.insert_str(0, &substitution_errors);
+        self.end_command(command);
         out
+    }
+
+    /// Starts the trace's `Command` for one complete line, typed on the current host.
+    fn begin_command(&mut self, line: &str) -> Option<crate::sim::trace::Seq> {
+        self.settled_idle = true;
+        let host = self.node.host.clone();
+        self.backend.begin_command(line, &host)
+    }
+
+    /// Records that the line's work settled (every settle of the line ended idle, or not).
+    fn end_command(&mut self, command: Option<crate::sim::trace::Seq>) {
+        if let Some(command) = command {
+            self.backend.end_command(command, self.settled_idle);
+        }
+    }
+
+    /// Lets the cluster run after a command, remembering whether the limit stopped it.
+    fn settle(&mut self) {
+        let idle = self.backend.settle(self.settle_ticks);
+        self.settled_idle &= idle;
     }
 
     /// Bash's command substitution, `$(COMMAND)`: runs COMMAND (settling the cluster after it,
@@ -196,7 +235,7 @@ impl<B: Backend> Shell<B> {
                         let inner: String = chars[i + 2..end].iter().collect();
                         let (inner, inner_errors) = self.substitute_commands(&inner, depth + 1);
                         errors.push_str(&inner_errors);
-                        let result = self.run_complete_line(&inner);
+                        let result = self.run_complete_line(&inner, &inner);
                         errors.push_str(&result.stderr);
                         let text = result.stdout.trim_end_matches('\n');
                         if double {
@@ -216,8 +255,9 @@ impl<B: Backend> Shell<B> {
         (out, errors)
     }
 
-    /// One complete line (no heredoc body pending): tokenized, run, and settled.
-    fn run_complete_line(&mut self, line: &str) -> Output {
+    /// One complete line (no heredoc body pending): tokenized, run, and settled. `typed` is the
+    /// line before `$(...)` substitution, kept with a heredoc it opens.
+    fn run_complete_line(&mut self, line: &str, typed: &str) -> Output {
         let tokens = match tokenize(line) {
             Ok(t) => t,
             Err(e) => {
@@ -241,6 +281,7 @@ impl<B: Backend> Shell<B> {
         });
         if let Some((delimiter, strip_tabs)) = heredoc {
             self.pending = Some(Pending {
+                line: typed.to_string(),
                 tokens,
                 delimiter,
                 strip_tabs,
@@ -251,7 +292,7 @@ impl<B: Backend> Shell<B> {
         let mut out = self.execute(&tokens, None);
         out.stdout
             .insert_str(0, &std::mem::take(&mut self.terminal_notes));
-        self.backend.settle(self.settle_ticks);
+        self.settle();
         self.last_exit_code = out.exit_code;
         out
     }
