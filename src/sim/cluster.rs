@@ -103,7 +103,7 @@ pub struct ClusterSnapshot {
     pub store: backend::Snapshot,
     pub clock: Clock,
     pub rng: Rng,
-    /// How long the trace was; a restored cluster starts a new trace.
+    /// How many events the trace had recorded; a restored cluster starts a new trace.
     pub trace_len: usize,
     /// Events named so far in the current millisecond (see [`Context::events_named`]).
     pub events_named: EventsNamed,
@@ -200,7 +200,7 @@ impl Cluster {
             store: self.store.snapshot(),
             clock: self.clock.clone(),
             rng: self.rng.clone(),
-            trace_len: self.trace.len(),
+            trace_len: self.trace.next_seq() as usize,
             events_named: self.events_named,
         }
     }
@@ -299,6 +299,7 @@ impl Cluster {
             self.trace.get(command).map(|e| e.seq),
         );
         self.command_root = None;
+        self.follow_trace_floor();
         seq
     }
 
@@ -608,7 +609,7 @@ impl Cluster {
         // Before this run the cluster counts as quiet: a command that changed nothing (a read)
         // returns at once instead of waiting out a window.
         let mut last_change_ticks = self.clock.now().saturating_sub(QUIET_WINDOW_TICKS);
-        let mut seen = self.trace.len() as Seq;
+        let mut seen = self.trace.next_seq();
         let mut steps = 0;
         while steps < MAX_STEPS_PER_RUN {
             let stepped = self.step();
@@ -619,7 +620,7 @@ impl Cluster {
                     }
                 }
             }
-            seen = self.trace.len() as Seq;
+            seen = self.trace.next_seq();
             if stepped {
                 steps += 1;
                 continue;
@@ -649,7 +650,52 @@ impl Cluster {
     pub fn step(&mut self) -> bool {
         let delivered = self.deliver_watch_events();
         let reconciled = self.run_reconciles();
+        self.follow_trace_floor();
         delivered || reconciled
+    }
+
+    // ---- bounded history ---------------------------------------------------------------------
+
+    /// Keeps at most `capacity_events` trace events (see [`crate::sim::trace::TRACE_EVENTS_MAX`]);
+    /// the store's history follows the trace's floor.
+    pub fn set_trace_capacity_events(&mut self, capacity_events: usize) {
+        self.trace.set_capacity_events(capacity_events);
+        self.follow_trace_floor();
+    }
+
+    /// How far back a page can go: the oldest trace event kept, and the store's compaction
+    /// revision (every revision from it on can still be read). The two agree: the revision is
+    /// the store as it was when that event happened.
+    pub fn history_floor(&self) -> (Seq, Revision) {
+        (self.trace.first_seq(), self.store.compact_revision())
+    }
+
+    /// After the trace dropped old commands, compacts the store at the revision current when the
+    /// oldest kept event happened (the last commit before it), so the store keeps no history the
+    /// trace can no longer explain, and forgets the dropped commits' seqs; without this both
+    /// would grow for the whole session.
+    fn follow_trace_floor(&mut self) {
+        let floor = self.trace.first_seq();
+        if floor == 0 {
+            return;
+        }
+        // Commits are recorded in revision order, so their seqs grow with the revision.
+        let revision = self
+            .commit_seqs
+            .iter()
+            .take_while(|(_, seq)| **seq < floor)
+            .map(|(revision, _)| *revision)
+            .last();
+        let Some(revision) = revision else {
+            return;
+        };
+        if revision > self.store.compact_revision() && revision <= self.store.revision() {
+            // Checked above: compaction can only fail for a revision already compacted or in the
+            // future.
+            let compacted = self.store.compact(revision);
+            debug_assert!(compacted.is_ok(), "{compacted:?}");
+        }
+        self.commit_seqs = self.commit_seqs.split_off(&(revision + 1));
     }
 
     fn deliver_watch_events(&mut self) -> bool {

@@ -352,15 +352,93 @@ pub struct TraceEvent {
     pub object: Option<ObjectRef>,
 }
 
-/// The append-only log. Events are never changed or removed once recorded.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The most events a [`Trace`] keeps by default. The budget: one event serializes to about
+/// 200–400 bytes of JSON and takes about as much in memory with its strings, so 250 000 events are
+/// some 50–100 MB at most, what a browser tab can hold beside the page; and a long session fits:
+/// `kubectl create deployment` with three pods is about 600 events, a boot about 2 500, so the
+/// budget keeps a few hundred typed lines of history.
+pub const TRACE_EVENTS_MAX: usize = 250_000;
+
+/// The append-only log. Events are never changed once recorded; to stay within its budget the
+/// trace forgets whole commands from its oldest end (see [`Trace::record_about`]), while seqs stay
+/// absolute: an event keeps its seq, and [`Trace::first_seq`] says how far back the trace reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
     events: Vec<TraceEvent>,
+    /// The seq of `events[0]`: how many events were dropped from the front.
+    #[serde(default)]
+    first_seq: Seq,
+    /// The budget, a setting of this process rather than part of the record.
+    #[serde(skip, default = "default_capacity_events")]
+    capacity_events: usize,
+}
+
+fn default_capacity_events() -> usize {
+    TRACE_EVENTS_MAX
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace::with_capacity_events(TRACE_EVENTS_MAX)
+    }
 }
 
 impl Trace {
     pub fn new() -> Self {
         Trace::default()
+    }
+
+    /// A trace that keeps at most `capacity_events` events (at least 1).
+    pub fn with_capacity_events(capacity_events: usize) -> Self {
+        Trace {
+            events: Vec::new(),
+            first_seq: 0,
+            capacity_events: capacity_events.max(1),
+        }
+    }
+
+    /// Changes the budget (at least 1 event); drops from the front at once if over it.
+    pub fn set_capacity_events(&mut self, capacity_events: usize) {
+        self.capacity_events = capacity_events.max(1);
+        self.enforce_budget();
+    }
+
+    pub fn capacity_events(&self) -> usize {
+        self.capacity_events
+    }
+
+    /// The seq of the oldest event still kept: 0 until the budget made the trace drop some.
+    pub fn first_seq(&self) -> Seq {
+        self.first_seq
+    }
+
+    /// The seq the next event will get (every event ever recorded, dropped or not).
+    pub fn next_seq(&self) -> Seq {
+        self.first_seq + self.events.len() as Seq
+    }
+
+    /// Over budget: drops everything before the oldest `Command` root that leaves at most
+    /// `capacity_events` events, so what remains starts with a whole typed line and all it
+    /// caused. With no such root (one line caused more than the budget, or the trace has no
+    /// commands, as in a test that drives the cluster directly) it drops the oldest events down
+    /// to seven eighths of the budget instead: memory stays bounded whatever happens, and the
+    /// slack keeps the front from being shifted on every later event.
+    fn enforce_budget(&mut self) {
+        let len = self.events.len();
+        if len <= self.capacity_events {
+            return;
+        }
+        let keep_from = len - self.capacity_events;
+        let cut = self
+            .events
+            .iter()
+            .enumerate()
+            .skip(keep_from.max(1))
+            .find(|(_, e)| matches!(e.kind, TraceKind::Command { .. }))
+            .map(|(i, _)| i)
+            .unwrap_or_else(|| len - self.capacity_events * 7 / 8);
+        self.events.drain(..cut);
+        self.first_seq += cut as Seq;
     }
 
     /// Appends an event about no particular object and returns its seq, for later events to
@@ -384,7 +462,7 @@ impl Trace {
         cause: Option<Seq>,
         object: Option<ObjectRef>,
     ) -> Seq {
-        let seq = self.events.len() as Seq;
+        let seq = self.next_seq();
         if let Some(cause) = cause {
             assert!(
                 cause < seq,
@@ -402,19 +480,25 @@ impl Trace {
             cause,
             object,
         });
+        self.enforce_budget();
         seq
     }
 
+    /// The events kept, oldest first; `events()[0]` has seq [`Trace::first_seq`].
     pub fn events(&self) -> &[TraceEvent] {
         &self.events
     }
 
-    /// The events recorded at or after `seq`: what is new since the UI last looked.
+    /// The events recorded at or after `seq` that are still kept: what is new since the UI last
+    /// looked (all that is kept, when `seq` was dropped meanwhile).
     pub fn since(&self, seq: Seq) -> &[TraceEvent] {
-        let start = (seq as usize).min(self.events.len());
+        let start = seq.saturating_sub(self.first_seq);
+        let start = usize::try_from(start).map_or(self.events.len(), |s| s.min(self.events.len()));
         &self.events[start..]
     }
 
+    /// How many events are kept (not the next seq once the budget dropped some: see
+    /// [`Trace::next_seq`]).
     pub fn len(&self) -> usize {
         self.events.len()
     }
@@ -437,11 +521,14 @@ impl Trace {
         format!("{}:{hash:016x}", self.events.len())
     }
 
+    /// The event `seq`; None when it was never recorded or was dropped by the budget.
     pub fn get(&self, seq: Seq) -> Option<&TraceEvent> {
-        self.events.get(seq as usize)
+        let index = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        self.events.get(index)
     }
 
-    /// Follows `cause` links back to the root: the chain from a kubectl request to this event.
+    /// Follows `cause` links back to the root: the chain from the typed line to this event. It
+    /// stops at the oldest event still kept when the budget dropped the rest.
     pub fn causal_chain(&self, seq: Seq) -> Vec<Seq> {
         let mut chain = Vec::new();
         let mut next = Some(seq);
@@ -477,6 +564,49 @@ mod tests {
         assert_eq!(trace.causal_chain(d), vec![0, 1, 3]);
         assert_eq!(trace.since(2).len(), 2);
         assert_eq!(trace.since(99).len(), 0);
+    }
+
+    #[test]
+    fn over_budget_the_trace_drops_whole_commands_from_the_front_and_keeps_seqs() {
+        let mut trace = Trace::with_capacity_events(5);
+        let command = |trace: &mut Trace, line: &str, effects: usize| {
+            let root = trace.record(
+                0,
+                Actor::shell("master"),
+                TraceKind::Command {
+                    line: line.into(),
+                    host: "master".into(),
+                },
+                None,
+            );
+            let mut last = root;
+            for _ in 0..effects {
+                last = trace.record(0, Actor::kubectl(), decision("x"), Some(last));
+            }
+            root
+        };
+        let a = command(&mut trace, "a", 2); // seqs 0..=2
+        let b = command(&mut trace, "b", 1); // 3..=4
+        assert_eq!((trace.first_seq(), trace.len()), (0, 5));
+        let c = command(&mut trace, "c", 1); // 5..=6: a goes, b and c stay
+        assert_eq!((a, b, c), (0, 3, 5));
+        assert_eq!(trace.first_seq(), b);
+        assert_eq!(trace.next_seq(), 7);
+        assert_eq!(trace.get(a), None);
+        assert_eq!(trace.get(c).map(|e| e.seq), Some(c));
+        assert_eq!(
+            trace.since(0).len(),
+            4,
+            "since a dropped seq: all that is kept"
+        );
+        assert_eq!(trace.since(c).len(), 2);
+        assert_eq!(trace.causal_chain(6), vec![5, 6]);
+        // One line bigger than the budget: the oldest events go, down to 7/8 of it.
+        let d = command(&mut trace, "d", 9);
+        assert!((4..=5).contains(&trace.len()), "{}", trace.len());
+        assert_eq!(trace.get(d), None);
+        assert_eq!(trace.next_seq(), 17);
+        assert_eq!(trace.events()[0].seq, trace.first_seq());
     }
 
     #[test]
