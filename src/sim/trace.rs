@@ -3,6 +3,27 @@
 //! The UI never invents a step: it animates these events. `cause` points at the event that led to
 //! this one (a watch delivery is caused by a store commit, a controller's create by that delivery),
 //! so the UI can draw an arrow from cause to effect and group events into the deployment steps.
+//!
+//! Each event says, as fields rather than text:
+//! - **who**: `actor` is a typed [`Component`] (one box of the page, or the clock, the network,
+//!   the student's shell), the VM, and for kube-controller-manager which loop
+//!   (`controller: deployment-controller`);
+//! - **about what**: `object` is an [`ObjectRef`] (resource, namespace, name, uid). A `Request`
+//!   names what the client asked for (no uid yet; nothing for a list or a `generateName`
+//!   create); a `Response`, `StoreCommit` and `WatchDelivery` name the stored object with its
+//!   uid; a `Decision` names what the component decided about, when it says;
+//! - **which version**: a `StoreCommit` carries etcd's revision, create_revision and version, a
+//!   `Response` the written resourceVersion.
+//!
+//! **Command roots.** A line the student types is a `Command` event with no cause; every request
+//! the line sends without another cause (kubectl's, etcdctl's writes, curl's first hop, a
+//! `systemctl stop`) names it, so everything the line led to chains back to it, and a `Settled`
+//! event closes it once the cluster has settled. Heartbeats and other timer work in the same
+//! window have no such chain: they were not caused by the line.
+//!
+//! **Bounded.** A trace keeps at most [`TRACE_EVENTS_MAX`] events: past it, whole commands are
+//! dropped from the oldest end. Seqs stay absolute ([`Trace::first_seq`] is how far back it
+//! reaches), and the cluster compacts the store to the same point (`Cluster::history_floor`).
 
 use serde::{Deserialize, Serialize};
 
