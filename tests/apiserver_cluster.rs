@@ -122,6 +122,8 @@ fn a_new_namespace_gets_its_default_service_account_with_a_complete_cause_chain(
             TraceKind::Cri { .. } => "Cri",
             TraceKind::RegistryBlob { .. } => "RegistryBlob",
             TraceKind::SchedulingCycle(_) => "SchedulingCycle",
+            TraceKind::Command { .. } => "Command",
+            TraceKind::Settled { .. } => "Settled",
         })
         .collect();
     let stages = ["ApiStage"; 6];

@@ -31,21 +31,21 @@ fn run_command() -> (Shell<Cluster>, usize) {
     (shell, start)
 }
 
-/// The events the command caused: its request and every event whose chain of causes leads back
-/// to it, from the moment the line was typed until the shell settled. Heartbeats, node status
+/// The events the command caused: the shell's `Command` event and every event whose chain of
+/// causes leads back to it, from the moment the line was typed until the shell settled. Heartbeats, node status
 /// updates and the clock's ticks in the same window have other causes and are left out.
 fn command_trace() -> Vec<TraceEvent> {
     let (shell, start) = run_command();
     let window = &shell.backend().trace().events()[start..];
-    let request = window
+    let root = window
         .iter()
-        .find(|e| e.actor.component == "kubectl")
+        .find(|e| matches!(&e.kind, TraceKind::Command { line, .. } if line == COMMAND))
         .map(|e| e.seq)
-        .expect("the command sent a request");
+        .expect("the shell recorded the line");
     let mut caused = BTreeSet::new();
     let mut kept = Vec::new();
     for e in window {
-        if e.seq == request || e.cause.is_some_and(|c| caused.contains(&c)) {
+        if e.seq == root || e.cause.is_some_and(|c| caused.contains(&c)) {
             caused.insert(e.seq);
             kept.push(e.clone());
         }
@@ -90,13 +90,26 @@ fn summary(kind: &TraceKind) -> String {
             "stage {stage:?} {} {detail}",
             if *passed { "ok" } else { "REFUSED" }
         ),
-        TraceKind::Response { code, message } => format!("response {code} {message}"),
+        TraceKind::Response {
+            code,
+            message,
+            resource_version,
+        } => {
+            let rv = resource_version
+                .map(|rv| format!(" rv={rv}"))
+                .unwrap_or_default();
+            format!("response {code}{rv} {message}")
+                .trim_end()
+                .to_string()
+        }
         TraceKind::StoreCommit {
             key,
             revision,
+            create_revision,
+            version,
             deleted,
         } => format!(
-            "commit {}{key} @{revision}",
+            "commit {}{key} @{revision} (create {create_revision}, version {version})",
             if *deleted { "DELETE " } else { "" }
         ),
         TraceKind::WatchDelivery {
@@ -155,6 +168,11 @@ fn summary(kind: &TraceKind) -> String {
             short_digest(digest)
         ),
         TraceKind::SchedulingCycle(record) => cycle_summary(record),
+        TraceKind::Command { line, host } => format!("command on {host}: {line}"),
+        TraceKind::Settled { command, idle } => format!(
+            "settled {command} {}",
+            if *idle { "idle" } else { "at the limit" }
+        ),
     }
 }
 
@@ -205,16 +223,28 @@ fn cycle_summary(record: &CycleRecord) -> String {
     )
 }
 
-/// One line per event: `seq tick actor@vm summary <- cause`.
+/// One line per event: `seq tick actor[/controller]@vm summary [object uid] <- cause`.
 fn render(events: &[TraceEvent]) -> String {
     let mut out = String::new();
     for e in events {
         let cause = e.cause.map(|c| format!(" <- {c}")).unwrap_or_default();
+        let object = e
+            .object
+            .as_ref()
+            .map(|o| match &o.uid {
+                Some(uid) => format!(" [{o} uid {uid}]"),
+                None => format!(" [{o}]"),
+            })
+            .unwrap_or_default();
+        // A loop of kube-controller-manager is shown as `kube-controller-manager/<loop>`.
+        let actor = match &e.actor.controller {
+            Some(loop_name) => format!("{}/{loop_name}", e.actor.component),
+            None => e.actor.component.to_string(),
+        };
         out.push_str(&format!(
-            "{:>6} {:>7} {}@{} {}{cause}\n",
+            "{:>6} {:>7} {actor}@{} {}{object}{cause}\n",
             e.seq,
             e.tick,
-            e.actor.component,
             e.actor.vm,
             summary(&e.kind).replace('\n', "\\n")
         ));
@@ -502,7 +532,7 @@ fn containerd_makes_each_cri_call_caused_by_the_kubelet_decision_that_asked_for_
             }
             TraceKind::RegistryBlob { node, .. } => {
                 assert_eq!(
-                    (e.actor.component.as_str(), e.actor.vm.as_str()),
+                    (e.actor.component.name(), e.actor.vm.as_str()),
                     ("registry", "master")
                 );
                 let pull = trace
@@ -733,4 +763,95 @@ fn a_second_pull_on_a_node_finds_every_layer_already_there_and_fetches_nothing()
             .any(|e| matches!(e.kind, TraceKind::RegistryBlob { .. })),
         "no layer was fetched"
     );
+}
+
+#[test]
+fn every_commit_of_the_web_pods_leads_back_to_the_typed_line_and_the_line_settles() {
+    let mut shell = Shell::new(Lab::boot(1));
+    let start = shell.backend().trace().len() as u64;
+    shell.run_line(COMMAND);
+    let trace = shell.backend().trace();
+    let root = trace
+        .since(start)
+        .iter()
+        .find(|e| matches!(&e.kind, TraceKind::Command { line, host } if line == COMMAND && host == "master"))
+        .expect("the line is a Command event");
+    assert_eq!(root.actor.component, "shell");
+    assert_eq!(root.cause, None, "a typed line is a root");
+    let leads_to_root = |seq| trace.causal_chain(seq).first() == Some(&root.seq);
+    let mut pod_commits = 0;
+    let mut status_requests = 0;
+    for e in trace.since(start) {
+        match &e.kind {
+            TraceKind::StoreCommit { key, .. } if is_web_pod_key(key) => {
+                pod_commits += 1;
+                assert!(leads_to_root(e.seq), "commit {} of {key}", e.seq);
+            }
+            TraceKind::Request {
+                resource,
+                subresource: Some(sub),
+                ..
+            } if resource == "pods" && sub == "status" => {
+                status_requests += 1;
+                assert!(leads_to_root(e.seq), "status update {}", e.seq);
+            }
+            _ => {}
+        }
+    }
+    // Three creates, three bindings, and each pod's status on its way to Running.
+    assert!(pod_commits >= 9, "{pod_commits} pod commits");
+    assert!(status_requests >= 3, "{status_requests} status updates");
+    let settled = trace
+        .since(root.seq)
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::Settled { command, .. } if command == root.seq))
+        .collect::<Vec<_>>();
+    assert_eq!(settled.len(), 1, "one Settled per line");
+    assert!(matches!(
+        settled[0].kind,
+        TraceKind::Settled { idle: true, .. }
+    ));
+    assert_eq!(settled[0].cause, Some(root.seq));
+    assert_eq!(
+        settled[0].seq + 1,
+        trace.len() as u64,
+        "Settled is the line's last event"
+    );
+}
+
+#[test]
+fn a_heredoc_is_one_command_recorded_when_its_delimiter_arrives() {
+    let mut shell = Shell::new(Lab::boot(1));
+    let start = shell.backend().trace().len() as u64;
+    let commands = |shell: &Shell<Lab>| {
+        shell
+            .backend()
+            .trace()
+            .since(start)
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TraceKind::Command { line, .. } => Some((e.seq, line.clone())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    shell.run_line("kubectl apply -f - <<EOF");
+    shell.run_line("apiVersion: v1");
+    shell.run_line("kind: ConfigMap");
+    shell.run_line("metadata: {name: cm}");
+    assert!(commands(&shell).is_empty(), "the line is not complete yet");
+    let out = shell.run_line("EOF");
+    assert_eq!(out.stdout, "configmap/cm created\n", "{}", out.stderr);
+    let found = commands(&shell);
+    assert_eq!(
+        found.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>(),
+        ["kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\nEOF"]
+    );
+    let trace = shell.backend().trace();
+    let commit = trace
+        .since(start)
+        .iter()
+        .find(|e| matches!(&e.kind, TraceKind::StoreCommit { key, .. } if key == "/registry/configmaps/default/cm"))
+        .expect("the ConfigMap was stored");
+    assert_eq!(trace.causal_chain(commit.seq).first(), Some(&found[0].0));
 }

@@ -86,20 +86,23 @@ impl Place {
     /// Where an actor of the trace is drawn: the one mapping from the core's actors to the
     /// page's boxes. None for actors the page does not draw (the clock, kubeadm at boot).
     pub fn of(actor: &Actor) -> Option<Place> {
+        use crate::sim::trace::Component as Actor;
         let vm = actor.vm.as_str();
-        let component = match who(actor) {
-            "kubectl" | "etcdctl" | "shell" | "curl" => return Some(Place::Terminal(vm.into())),
-            "registry" => return Some(Place::Registry),
-            "kube-apiserver" => Component::KubeApiserver,
-            "etcd" => Component::Etcd,
-            "kube-scheduler" => Component::KubeScheduler,
-            "kube-controller-manager" => Component::KubeControllerManager,
-            "kubelet" => Component::Kubelet,
-            "containerd" | "container-runtime" => Component::ContainerRuntime,
-            "kube-proxy" | "netfilter" | "network" => Component::KubeProxy,
-            // CoreDNS runs as pods; its answers are drawn at the apiserver's VM's proxy.
-            "coredns" => Component::KubeProxy,
-            _ => return None,
+        let component = match actor.component {
+            Actor::Kubectl | Actor::Shell => return Some(Place::Terminal(vm.into())),
+            Actor::Registry => return Some(Place::Registry),
+            Actor::KubeApiserver => Component::KubeApiserver,
+            Actor::Etcd => Component::Etcd,
+            Actor::KubeScheduler => Component::KubeScheduler,
+            Actor::KubeControllerManager => Component::KubeControllerManager,
+            Actor::Kubelet => Component::Kubelet,
+            Actor::Containerd => Component::ContainerRuntime,
+            // A packet's way through a VM's rules and links is kube-proxy's doing; CoreDNS's
+            // answers are drawn there too (it runs as pods, not a box of its own).
+            Actor::KubeProxy | Actor::Netfilter | Actor::Network | Actor::CoreDns => {
+                Component::KubeProxy
+            }
+            Actor::Kubeadm | Actor::Clock => return None,
         };
         Some(Place::on(vm, component))
     }
@@ -423,7 +426,7 @@ fn is_student(actor: &Actor) -> bool {
 
 /// The component's name as the trace gives it: the one place that reads the actor's name.
 fn who(actor: &Actor) -> &str {
-    &actor.component
+    actor.component.name()
 }
 
 /// The step a request (and its stages, commit and deliveries) belongs to, by who sent it: the
@@ -592,6 +595,7 @@ impl Builder {
                 key,
                 revision,
                 deleted,
+                ..
             } => {
                 self.revision = self.revision.max(*revision);
                 let request = self.request_of(event);
@@ -627,7 +631,7 @@ impl Builder {
                     vec![Place::etcd()],
                 );
             }
-            TraceKind::Response { code, message } => {
+            TraceKind::Response { code, message, .. } => {
                 let Some(request) = self.request_of(event) else {
                     return;
                 };
@@ -747,7 +751,7 @@ impl Builder {
                     BeatKind::Decision {
                         reason: reason.clone(),
                         message: message.clone(),
-                        controller: controller_of(&event.actor, message),
+                        controller: event.actor.controller.clone(),
                     },
                     at.clone(),
                     vec![at],
@@ -842,6 +846,8 @@ impl Builder {
                 };
                 self.push(event, Some(5), cycle_beat(record), at.clone(), vec![at]);
             }
+            // The line and its end are the command's first and last beats (`push_command`).
+            TraceKind::Command { .. } | TraceKind::Settled { .. } => {}
             TraceKind::TimePassed { .. } => {
                 // Merged: one beat for a run of quiet time.
                 if let Some(last) = self.beats.last_mut() {
@@ -868,18 +874,6 @@ impl Builder {
 /// Decisions that are a component's housekeeping rather than a step: a kubelet's heartbeat.
 fn is_bookkeeping_decision(actor: &Actor, reason: &str) -> bool {
     who(actor) == "kubelet" && matches!(reason, "NodeStatus" | "Heartbeat" | "LeaseRenewed")
-}
-
-/// kube-controller-manager's decisions start with the loop's name (`deployment-controller: ...`).
-fn controller_of(actor: &Actor, message: &str) -> Option<String> {
-    if who(actor) != "kube-controller-manager" {
-        return None;
-    }
-    message
-        .split_once(": ")
-        .map(|(name, _)| name)
-        .filter(|name| name.ends_with("controller") || name.ends_with("collector"))
-        .map(str::to_string)
 }
 
 fn cri_call_name(call: &CriCall) -> &'static str {

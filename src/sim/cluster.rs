@@ -38,7 +38,9 @@ use crate::sim::component::{
 };
 use crate::sim::rng::Rng;
 use crate::sim::sort::StableSort;
-use crate::sim::trace::{Actor, Seq, Trace, TraceKind, WatchEventType};
+use crate::sim::trace::{
+    Actor, Component as TraceComponent, ObjectRef, Seq, Trace, TraceKind, WatchEventType,
+};
 use crate::sim::vms::LAB_VMS;
 
 /// A bound on the steps one `run_until_idle` may take: a loop that never settles is a bug, and
@@ -98,6 +100,8 @@ pub struct NetworkParts<'a> {
     pub trace: &'a mut Trace,
     pub rng: &'a mut Rng,
     pub now: Ticks,
+    /// The line being run (curl's first hop names it as its cause).
+    pub cause: Option<Seq>,
     pub components: Vec<&'a mut (dyn Component + 'static)>,
 }
 
@@ -107,7 +111,7 @@ pub struct ClusterSnapshot {
     pub store: backend::Snapshot,
     pub clock: Clock,
     pub rng: Rng,
-    /// How long the trace was; a restored cluster starts a new trace.
+    /// How many events the trace had recorded; a restored cluster starts a new trace.
     pub trace_len: usize,
     /// Events named so far in the current millisecond (see [`Context::events_named`]).
     pub events_named: EventsNamed,
@@ -153,6 +157,9 @@ pub struct Cluster {
     commit_seqs: BTreeMap<Revision, Seq>,
     client_watches: BTreeMap<WatchHandle, ClientWatch>,
     next_client_watch: u64,
+    /// The `Command` event of the line the shell is running, if any: the cause of whatever a
+    /// client (kubectl, etcdctl, curl, systemctl) does without another cause.
+    command_root: Option<Seq>,
 }
 
 impl Cluster {
@@ -179,6 +186,7 @@ impl Cluster {
             commit_seqs: BTreeMap::new(),
             client_watches: BTreeMap::new(),
             next_client_watch: 0,
+            command_root: None,
         }
     }
 
@@ -211,7 +219,7 @@ impl Cluster {
             store: self.store.snapshot(),
             clock: self.clock.clone(),
             rng: self.rng.clone(),
-            trace_len: self.trace.len(),
+            trace_len: self.trace.next_seq() as usize,
             events_named: self.events_named,
         }
     }
@@ -277,8 +285,52 @@ impl Cluster {
         self.submit_as(&Actor::kubectl(), None, request).result
     }
 
-    /// One request from any actor, with the event that caused it.
+    // ---- command roots -----------------------------------------------------------------------
+
+    /// The shell runs one complete `line` on `host`: records it as a `Command` event, the cause
+    /// of every client request until [`Cluster::end_command`] that has no other cause.
+    pub fn begin_command(&mut self, line: &str, host: &str) -> Seq {
+        let seq = self.trace.record(
+            self.clock.now(),
+            Actor::shell(host),
+            TraceKind::Command {
+                line: line.to_string(),
+                host: host.to_string(),
+            },
+            None,
+        );
+        self.command_root = Some(seq);
+        seq
+    }
+
+    /// The line of `command` is done and the cluster settled after it (`idle` false: the settle
+    /// limit stopped it): records `Settled` and forgets the root.
+    pub fn end_command(&mut self, command: Seq, idle: bool) -> Seq {
+        let host = match self.trace.get(command).map(|e| &e.kind) {
+            Some(TraceKind::Command { host, .. }) => host.clone(),
+            _ => LAB_VMS[0].name.to_string(),
+        };
+        let seq = self.trace.record(
+            self.clock.now(),
+            Actor::shell(&host),
+            TraceKind::Settled { command, idle },
+            // The root may have been dropped from a bounded trace in a very long line.
+            self.trace.get(command).map(|e| e.seq),
+        );
+        self.command_root = None;
+        self.follow_trace_floor();
+        seq
+    }
+
+    /// The `Command` event of the line being run, if any.
+    pub fn command_root(&self) -> Option<Seq> {
+        self.command_root
+    }
+
+    /// One request from any actor, with the event that caused it; a request with no cause sent
+    /// while the shell runs a line (kubectl's) is caused by that line's `Command` event.
     pub fn submit_as(&mut self, actor: &Actor, cause: Option<Seq>, request: ApiRequest) -> Handled {
+        let cause = cause.or(self.command_root);
         let handled = self.apiserver.handle(
             Env {
                 store: &mut self.store,
@@ -359,7 +411,12 @@ impl Cluster {
     /// `etcdctl put`: a write straight into etcd, behind the apiserver's back (traced, watched).
     pub fn etcd_put(&mut self, key: &str, value: Bytes) -> Revision {
         let revision = self.store.put(key, value).revision;
-        self.record_direct_commit(key, revision, false);
+        let stored = self.store.get(key);
+        let (create_revision, version) = stored
+            .as_ref()
+            .map_or((revision, 1), |kv| (kv.create_revision, kv.version));
+        let uid = stored.as_ref().and_then(stored_uid);
+        self.record_direct_commit(key, revision, (create_revision, version), uid, false);
         revision
     }
 
@@ -367,13 +424,15 @@ impl Cluster {
     pub fn etcd_delete(&mut self, key: &str, range_end: RangeEnd) -> usize {
         let result = self.store.delete_range(key, range_end);
         if result.deleted > 0 {
-            self.record_direct_commit(key, result.revision, true);
+            let uid = result.prev_kvs.first().and_then(stored_uid);
+            self.record_direct_commit(key, result.revision, (0, 0), uid, true);
         }
         result.deleted
     }
 
     /// Records that a VM was powered off or on (`vagrant halt`, `vagrant up`). The store cannot
     /// say it (a halted node only stops reporting), so the page learns it from this event.
+    /// Caused by the line that did it.
     pub fn note_vm_power(&mut self, vm: &str, on: bool) -> Seq {
         let (reason, state) = if on {
             (VM_POWERED_ON, "booted")
@@ -382,25 +441,38 @@ impl Cluster {
         };
         self.trace.record(
             self.clock.now(),
-            Actor::new("kubelet", vm),
+            Actor::of(TraceComponent::Kubelet, vm),
             TraceKind::Decision {
                 reason: reason.to_string(),
                 message: format!("the VM {vm} is {state}"),
             },
-            None,
+            self.command_root,
         )
     }
 
-    fn record_direct_commit(&mut self, key: &str, revision: Revision, deleted: bool) {
-        let seq = self.trace.record(
+    /// `(create_revision, version)` are etcd's KeyValue fields after the write (0, 0 for a
+    /// delete's tombstone).
+    fn record_direct_commit(
+        &mut self,
+        key: &str,
+        revision: Revision,
+        (create_revision, version): (Revision, i64),
+        uid: Option<String>,
+        deleted: bool,
+    ) {
+        let seq = self.trace.record_about(
             self.clock.now(),
             Actor::etcd(),
             TraceKind::StoreCommit {
                 key: key.to_string(),
                 revision,
+                create_revision,
+                version,
                 deleted,
             },
-            None,
+            // etcdctl's write: caused by the line that ran it.
+            self.command_root,
+            ObjectRef::from_key(key, uid.as_deref()),
         );
         self.commit_seqs.insert(revision, seq);
         // The apiserver's parsed RBAC may be stale now.
@@ -418,6 +490,7 @@ impl Cluster {
             trace: &mut self.trace,
             rng: &mut self.rng,
             now: self.clock.now(),
+            cause: self.command_root,
             components: self
                 .slots
                 .iter_mut()
@@ -462,7 +535,8 @@ impl Cluster {
                 reason: "Stopped".into(),
                 message: format!("{name} stopped"),
             },
-            None,
+            // `systemctl stop`, or a failure the student injected.
+            self.command_root,
         );
         true
     }
@@ -529,7 +603,8 @@ impl Cluster {
         slot.pending_cause = Some(None);
         for (resource, object, revision, key) in initial {
             let cause = self.commit_seqs.get(&revision).copied();
-            let seq = self.trace.record(
+            let about = ObjectRef::of(resource, &object);
+            let seq = self.trace.record_about(
                 self.clock.now(),
                 slot.component.actor(),
                 TraceKind::WatchDelivery {
@@ -539,6 +614,7 @@ impl Cluster {
                     event: WatchEventType::Added,
                 },
                 cause,
+                about,
             );
             slot.component.observe(&ObjectEvent {
                 event: WatchEventType::Added,
@@ -590,7 +666,7 @@ impl Cluster {
             // Before this run the cluster counts as quiet: a command that changed nothing (a
             // read) returns at once instead of waiting out a window.
             last_change_ticks: self.clock.now().saturating_sub(QUIET_WINDOW_TICKS),
-            seen: self.trace.len() as Seq,
+            seen: self.trace.next_seq(),
             steps: 0,
         }
     }
@@ -613,7 +689,7 @@ impl Cluster {
                     }
                 }
             }
-            run.seen = self.trace.len() as Seq;
+            run.seen = self.trace.next_seq();
             if stepped {
                 run.steps += 1;
                 continue;
@@ -647,7 +723,52 @@ impl Cluster {
     pub fn step(&mut self) -> bool {
         let delivered = self.deliver_watch_events();
         let reconciled = self.run_reconciles();
+        self.follow_trace_floor();
         delivered || reconciled
+    }
+
+    // ---- bounded history ---------------------------------------------------------------------
+
+    /// Keeps at most `capacity_events` trace events (see [`crate::sim::trace::TRACE_EVENTS_MAX`]);
+    /// the store's history follows the trace's floor.
+    pub fn set_trace_capacity_events(&mut self, capacity_events: usize) {
+        self.trace.set_capacity_events(capacity_events);
+        self.follow_trace_floor();
+    }
+
+    /// How far back a page can go: the oldest trace event kept, and the store's compaction
+    /// revision (every revision from it on can still be read). The two agree: the revision is
+    /// the store as it was when that event happened.
+    pub fn history_floor(&self) -> (Seq, Revision) {
+        (self.trace.first_seq(), self.store.compact_revision())
+    }
+
+    /// After the trace dropped old commands, compacts the store at the revision current when the
+    /// oldest kept event happened (the last commit before it), so the store keeps no history the
+    /// trace can no longer explain, and forgets the dropped commits' seqs; without this both
+    /// would grow for the whole session.
+    fn follow_trace_floor(&mut self) {
+        let floor = self.trace.first_seq();
+        if floor == 0 {
+            return;
+        }
+        // Commits are recorded in revision order, so their seqs grow with the revision.
+        let revision = self
+            .commit_seqs
+            .iter()
+            .take_while(|(_, seq)| **seq < floor)
+            .map(|(revision, _)| *revision)
+            .last();
+        let Some(revision) = revision else {
+            return;
+        };
+        if revision > self.store.compact_revision() && revision <= self.store.revision() {
+            // Checked above: compaction can only fail for a revision already compacted or in the
+            // future.
+            let compacted = self.store.compact(revision);
+            debug_assert!(compacted.is_ok(), "{compacted:?}");
+        }
+        self.commit_seqs = self.commit_seqs.split_off(&(revision + 1));
     }
 
     fn deliver_watch_events(&mut self) -> bool {
@@ -679,8 +800,12 @@ impl Cluster {
                 continue;
             };
             let cause = self.commit_seqs.get(&revision).copied();
+            let about = ObjectRef::from_key(
+                &event.kv.key,
+                object.pointer("/metadata/uid").and_then(Value::as_str),
+            );
             let slot = &mut self.slots[index];
-            let seq = self.trace.record(
+            let seq = self.trace.record_about(
                 now,
                 slot.component.actor(),
                 TraceKind::WatchDelivery {
@@ -690,6 +815,7 @@ impl Cluster {
                     event: kind,
                 },
                 cause,
+                about,
             );
             slot.component.observe(&ObjectEvent {
                 event: kind,
@@ -739,11 +865,13 @@ impl Cluster {
                     .and_then(|id| recorded.get(&id).copied())
                     .or(decision.cause)
                     .or(cause);
-                let decision_seq = self.trace.record(
+                let actor = decision.actor.unwrap_or_else(|| actor.clone());
+                let decision_seq = self.trace.record_about(
                     now,
-                    decision.actor.unwrap_or_else(|| actor.clone()),
+                    actor.clone(),
                     kind,
                     decision_cause,
+                    decision.object,
                 );
                 if let Some(id) = decision.id {
                     recorded.insert(id, decision_seq);
@@ -803,7 +931,7 @@ impl Cluster {
         self.clock.advance_to(ticks);
         self.trace.record(
             ticks,
-            Actor::new("clock", "master"),
+            Actor::of(TraceComponent::Clock, "master"),
             TraceKind::TimePassed { to_ticks: ticks },
             None,
         );
@@ -812,7 +940,7 @@ impl Cluster {
     // ---- boot --------------------------------------------------------------------------------
 
     fn boot(&mut self) {
-        let kubeadm = Actor::new("kubeadm", "master");
+        let kubeadm = Actor::of(TraceComponent::Kubeadm, "master");
         let send = |cluster: &mut Cluster,
                     actor: &Actor,
                     credentials: Credentials,
@@ -862,7 +990,7 @@ impl Cluster {
         );
         // The apiserver's endpoint reconciler: the `kubernetes` Service has no selector, so its
         // Endpoints and EndpointSlice name the apiserver's own address, not pods.
-        let apiserver = Actor::new("kube-apiserver", "master");
+        let apiserver = Actor::apiserver();
         let master_ip = LAB_VMS[0].ip;
         send(
             self,
@@ -893,7 +1021,7 @@ impl Cluster {
         );
         for vm in LAB_VMS {
             let (name, ip, cpus, cidr) = (vm.name, vm.ip, vm.vcpus, vm.pod_cidr);
-            let kubelet = Actor::new("kubelet", name);
+            let kubelet = Actor::of(TraceComponent::Kubelet, name);
             send(
                 self,
                 &kubelet,
@@ -903,6 +1031,14 @@ impl Cluster {
             );
         }
     }
+}
+
+/// The `metadata.uid` of a stored object, for the trace; None for a value that is not one.
+fn stored_uid(kv: &backend::KeyValue) -> Option<String> {
+    decode_object(kv)?
+        .pointer("/metadata/uid")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// An etcd watch event as a Kubernetes watch event: a put of a new key is `Added`, of an existing

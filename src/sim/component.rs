@@ -17,7 +17,7 @@ use crate::sim::apiserver::backend::Store;
 use crate::sim::apiserver::{decode_object, ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::{Clock, Ticks};
 use crate::sim::rng::Rng;
-use crate::sim::trace::{Actor, Seq, TraceKind, WatchEventType};
+use crate::sim::trace::{Actor, ObjectRef, Seq, TraceKind, WatchEventType};
 
 /// One change an informer hands to its component: `Added` (first seen, including the initial
 /// list), `Modified` (a later write), `Deleted` (the key is gone; `object` is its last state).
@@ -119,7 +119,10 @@ pub struct Decision {
     pub message: String,
     pub cause: Option<Seq>,
     pub actions: Vec<ApiRequest>,
-    /// Who took the step, when not the component itself.
+    /// Who took it, when that is not the component itself: a loop of kube-controller-manager
+    /// (the manager runs many loops as one component), or something the trace draws apart (the
+    /// kubelet's CRI calls are containerd's). The decision and its requests are traced as this
+    /// actor.
     pub actor: Option<Actor>,
     /// What to record instead of a `Decision { reason, message }`.
     pub kind: Option<TraceKind>,
@@ -130,6 +133,9 @@ pub struct Decision {
     /// Caused by the decision of the same reconcile with this id (recorded before this one);
     /// takes precedence over `cause`.
     pub after: Option<DecisionId>,
+    /// The object it is about, when the component knows (the Deployment it scaled, the Pod it
+    /// bound): the trace event names it.
+    pub object: Option<ObjectRef>,
 }
 
 /// A component's name for one of its decisions; unique among that component's decisions.
@@ -153,6 +159,12 @@ impl Decision {
             kind: Some(kind),
             ..Decision::default()
         }
+    }
+
+    /// Says which object the decision is about.
+    pub fn about(mut self, object: ObjectRef) -> Self {
+        self.object = Some(object);
+        self
     }
 
     pub fn caused_by(mut self, seq: Seq) -> Self {
@@ -246,7 +258,7 @@ impl Component for ServiceAccountsController {
     }
 
     fn actor(&self) -> Actor {
-        Actor::new("kube-controller-manager", "master")
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {

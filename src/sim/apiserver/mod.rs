@@ -30,7 +30,7 @@ use self::rbac::{Attributes, RbacIndex};
 use super::api::resources::{self, ResourceInfo};
 use super::clock::Clock;
 use super::rng::Rng;
-use super::trace::{Actor, ApiStage, Seq, Trace, TraceKind};
+use super::trace::{Actor, ApiStage, ObjectRef, Seq, Trace, TraceKind};
 
 /// What the apiserver works with but does not own: the cluster's store, trace, clock and RNG.
 pub struct Env<'a> {
@@ -71,6 +71,19 @@ pub(crate) struct Tracer<'t> {
     trace: &'t mut Trace,
     tick: u64,
     last: Seq,
+    /// The object of the last commit and its revision: what the Response names.
+    written: Option<(Option<ObjectRef>, Revision)>,
+}
+
+/// One commit as the registry reports it to the tracer: the key and etcd's KeyValue fields after
+/// the write (`create_revision` and `version` 0 for a delete), and the object's uid.
+pub(crate) struct CommitFacts<'a> {
+    pub key: &'a str,
+    pub revision: Revision,
+    pub create_revision: Revision,
+    pub version: i64,
+    pub deleted: bool,
+    pub uid: Option<&'a str>,
 }
 
 impl Tracer<'_> {
@@ -87,18 +100,52 @@ impl Tracer<'_> {
         );
     }
 
-    pub(crate) fn commit(&mut self, key: &str, revision: Revision, deleted: bool) -> Seq {
-        self.trace.record(
+    pub(crate) fn commit(&mut self, facts: CommitFacts) -> Seq {
+        let object = ObjectRef::from_key(facts.key, facts.uid);
+        self.written = Some((object.clone(), facts.revision));
+        self.trace.record_about(
             self.tick,
             Actor::etcd(),
             TraceKind::StoreCommit {
-                key: key.to_string(),
-                revision,
-                deleted,
+                key: facts.key.to_string(),
+                revision: facts.revision,
+                create_revision: facts.create_revision,
+                version: facts.version,
+                deleted: facts.deleted,
             },
             Some(self.last),
+            object,
         )
     }
+}
+
+/// The object a request names before the apiserver has seen it: its namespace and name, or for a
+/// create the body's `metadata.name`. None for a list, and for a create with only a
+/// `generateName` (the name is made at storage). A subresource request (`pods/binding`) is about
+/// the parent object.
+fn requested_object(request: &ApiRequest) -> Option<ObjectRef> {
+    let info = resources::by_plural(&request.resource);
+    let name = request.name.clone().or_else(|| {
+        (request.verb == Verb::Create)
+            .then(|| {
+                request
+                    .body
+                    .as_ref()?
+                    .pointer("/metadata/name")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .flatten()
+    })?;
+    if name.is_empty() {
+        return None;
+    }
+    let namespace = request
+        .namespace
+        .as_deref()
+        .filter(|_| info.is_none_or(|i| i.namespaced));
+    let resource = info.map_or(request.resource.as_str(), |i| i.plural);
+    Some(ObjectRef::new(resource, namespace, &name))
 }
 
 fn verb_name(request: &ApiRequest) -> &'static str {
@@ -148,7 +195,7 @@ impl Apiserver {
         request: ApiRequest,
     ) -> Handled {
         let tick = env.clock.now();
-        let request_seq = env.trace.record(
+        let request_seq = env.trace.record_about(
             tick,
             caller.clone(),
             TraceKind::Request {
@@ -164,11 +211,13 @@ impl Apiserver {
                 },
             },
             cause,
+            requested_object(&request),
         );
         let mut tracer = Tracer {
             trace: env.trace,
             tick,
             last: request_seq,
+            written: None,
         };
         let mut commits = Vec::new();
         let result = self.serve(
@@ -183,11 +232,20 @@ impl Apiserver {
             Ok(r) => (r.code, String::new()),
             Err(e) => (e.code, e.message.clone()),
         };
-        let response_seq = tracer.trace.record(
+        let (object, resource_version) = match tracer.written.take() {
+            Some((object, revision)) => (object, Some(revision)),
+            None => (None, None),
+        };
+        let response_seq = tracer.trace.record_about(
             tick,
             Actor::apiserver(),
-            TraceKind::Response { code, message },
+            TraceKind::Response {
+                code,
+                message,
+                resource_version,
+            },
             Some(tracer.last),
+            object,
         );
         Handled {
             result,

@@ -24,7 +24,7 @@ use super::request::{
     Verb,
 };
 use super::service_alloc;
-use super::{Commit, Tracer};
+use super::{Commit, CommitFacts, Tracer};
 use crate::sim::api::resources::{self, ResourceInfo};
 use crate::sim::clock::{rfc3339_from_unix, Clock};
 use crate::sim::rng::Rng;
@@ -569,7 +569,18 @@ impl Ctx<'_, '_> {
             true,
             format!("txn {what} {key} (mod_revision == {expected})"),
         );
-        let seq = self.tracer.commit(key, result.revision, false);
+        // etcd's KeyValue after the put: what a page shows beside the revision.
+        let stored = self.store.get(key);
+        let seq = self.tracer.commit(CommitFacts {
+            key,
+            revision: result.revision,
+            create_revision: stored
+                .as_ref()
+                .map_or(result.revision, |kv| kv.create_revision),
+            version: stored.as_ref().map_or(1, |kv| kv.version),
+            deleted: false,
+            uid: object.pointer("/metadata/uid").and_then(Value::as_str),
+        });
         self.commits.push(Commit {
             key: key.to_string(),
             revision: result.revision,
@@ -591,6 +602,12 @@ impl Ctx<'_, '_> {
             }],
             failure: vec![],
         };
+        // The uid of the life of the key that this delete ends, read before it is gone.
+        let uid = self
+            .store
+            .get(key)
+            .and_then(|kv| decode_object(&kv))
+            .and_then(|o| o.pointer("/metadata/uid")?.as_str().map(str::to_string));
         let result = self.store.txn(txn).ok()?;
         if !result.succeeded {
             return None;
@@ -600,7 +617,14 @@ impl Ctx<'_, '_> {
             true,
             format!("txn delete {key} (mod_revision == {expected})"),
         );
-        let seq = self.tracer.commit(key, result.revision, true);
+        let seq = self.tracer.commit(CommitFacts {
+            key,
+            revision: result.revision,
+            create_revision: 0,
+            version: 0,
+            deleted: true,
+            uid: uid.as_deref(),
+        });
         self.commits.push(Commit {
             key: key.to_string(),
             revision: result.revision,

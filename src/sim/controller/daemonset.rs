@@ -264,7 +264,7 @@ impl Component for DaemonSetsController {
     }
 
     fn actor(&self) -> Actor {
-        super::actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {

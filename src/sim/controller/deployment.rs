@@ -750,7 +750,7 @@ impl Component for DeploymentController {
     }
 
     fn actor(&self) -> Actor {
-        super::actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {
@@ -791,7 +791,9 @@ impl Component for DeploymentController {
             }
         }
         for (key, cause) in work {
+            let first = out.decisions.len();
             self.sync_deployment(ctx, &key, cause, &mut out);
+            super::about_synced(&mut out, first, &ctx.lister, "deployments", &key);
         }
         out
     }

@@ -93,7 +93,7 @@ impl Component for GarbageCollector {
     }
 
     fn actor(&self) -> Actor {
-        super::actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {

@@ -261,7 +261,7 @@ impl Component for JobController {
     }
 
     fn actor(&self) -> Actor {
-        super::actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {

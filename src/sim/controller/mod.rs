@@ -34,7 +34,7 @@ use crate::sim::apiserver::request::PatchType;
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::Ticks;
 use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
-use crate::sim::trace::{Actor, Seq};
+use crate::sim::trace::{Actor, ObjectRef, Seq};
 
 /// The name the whole group answers to.
 pub const CONTROLLER_MANAGER: &str = "kube-controller-manager";
@@ -215,6 +215,8 @@ impl Component for ControllerManager {
                 let name = c.name();
                 let mut decision = decision;
                 decision.message = format!("{name}: {}", decision.message);
+                // The manager is one process; the trace names the loop that decided.
+                decision.actor.get_or_insert_with(|| c.actor());
                 self.senders
                     .extend(std::iter::repeat_n(i, decision.actions.len()));
                 out.decisions.push(decision);
@@ -239,6 +241,29 @@ impl Component for ControllerManager {
                 }
             }
         }
+    }
+}
+
+/// What one sync decided is about the object it synced: names the `resource` object at `key`
+/// (`namespace/name`, or a name; its uid from the lister when it still exists) in every decision
+/// from `first` on that names nothing yet.
+pub fn about_synced(
+    out: &mut Reconcile,
+    first: usize,
+    lister: &crate::sim::component::Lister,
+    resource: &str,
+    key: &str,
+) {
+    let (namespace, name) = match key.split_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, key),
+    };
+    let object = lister
+        .get(resource, namespace, name)
+        .and_then(|o| ObjectRef::of(resource, &o))
+        .unwrap_or_else(|| ObjectRef::new(resource, namespace, name));
+    for decision in out.decisions.iter_mut().skip(first) {
+        decision.object.get_or_insert_with(|| object.clone());
     }
 }
 

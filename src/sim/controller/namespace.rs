@@ -41,7 +41,7 @@ impl Component for NamespaceController {
     }
 
     fn actor(&self) -> Actor {
-        super::actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {

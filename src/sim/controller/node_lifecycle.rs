@@ -24,7 +24,7 @@ use crate::sim::apiserver::events::EventType;
 use crate::sim::apiserver::Credentials;
 use crate::sim::clock::{seconds_to_ticks, Ticks};
 use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
-use crate::sim::trace::{Actor, Seq, WatchEventType};
+use crate::sim::trace::{Actor, ObjectRef, Seq, WatchEventType};
 
 pub const NODE_MONITOR_PERIOD_TICKS: Ticks = seconds_to_ticks(5);
 pub const NODE_MONITOR_GRACE_PERIOD_TICKS: Ticks = seconds_to_ticks(40);
@@ -108,7 +108,7 @@ impl Component for NodeLifecycleController {
     }
 
     fn actor(&self) -> Actor {
-        super::actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {
@@ -190,6 +190,8 @@ impl Component for NodeLifecycleController {
                 continue;
             };
             let cause = dirty.get(&node_name).copied().or(self.last_cause);
+            let about = ObjectRef::of("nodes", &node)
+                .unwrap_or_else(|| ObjectRef::new("nodes", None, &node_name));
             let seen = self.probes[&node_name].seen_ticks.unwrap_or(now);
             let silent_ticks = now.saturating_sub(seen);
             let mut ready = ready_status(&node).to_string();
@@ -217,6 +219,7 @@ impl Component for NodeLifecycleController {
                         NODE_MONITOR_GRACE_PERIOD_TICKS / 1000
                     ),
                 )
+                .about(about.clone())
                 .action(status_patch("nodes", &node, json!({"conditions": conditions})))
                 .action(event(
                     ctx,
@@ -294,11 +297,13 @@ impl Component for NodeLifecycleController {
                 } else {
                     format!("node {node_name}: Ready is {ready}: tainting {keys:?}")
                 };
-                let mut d = Decision::new("NodeTaints", message).action(merge_patch(
-                    "nodes",
-                    &node,
-                    json!({"spec": {"taints": next}}),
-                ));
+                let mut d = Decision::new("NodeTaints", message)
+                    .about(about.clone())
+                    .action(merge_patch(
+                        "nodes",
+                        &node,
+                        json!({"spec": {"taints": next}}),
+                    ));
                 if let Some(c) = cause {
                     d = d.caused_by(c);
                 }
@@ -386,7 +391,7 @@ impl Component for TaintEvictionController {
     }
 
     fn actor(&self) -> Actor {
-        super::actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {

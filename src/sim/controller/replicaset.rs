@@ -350,7 +350,7 @@ impl Component for ReplicaSetController {
     }
 
     fn actor(&self) -> Actor {
-        super::actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {
@@ -403,7 +403,9 @@ impl Component for ReplicaSetController {
         let keys: BTreeSet<String> = work.keys().cloned().collect();
         for key in keys {
             let cause = work[&key];
+            let first = out.decisions.len();
             self.sync_replica_set(ctx, &key, cause, &mut out);
+            super::about_synced(&mut out, first, &ctx.lister, self.kind.resource(), &key);
         }
         out
     }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{actor, credentials, event, status_patch, WorkQueue};
+use super::{credentials, event, status_patch, WorkQueue};
 use crate::sim::apiserver::events::EventType;
 use crate::sim::apiserver::Credentials;
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
@@ -62,7 +62,7 @@ impl Component for ServiceLbController {
     }
 
     fn actor(&self) -> Actor {
-        actor()
+        Actor::controller(&self.name())
     }
 
     fn credentials(&self) -> Credentials {

@@ -10,18 +10,32 @@ use super::Backend;
 use crate::sim::clock::Ticks;
 use crate::sim::cluster::Cluster;
 use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
+use crate::sim::trace::Seq;
 
 impl Backend for Cluster {
-    fn settle(&mut self, limit_ticks: Ticks) {
-        self.run_until_settled(limit_ticks);
+    fn settle(&mut self, limit_ticks: Ticks) -> bool {
+        self.run_until_settled(limit_ticks).idle
+    }
+
+    fn begin_command(&mut self, line: &str, host: &str) -> Option<Seq> {
+        Some(Cluster::begin_command(self, line, host))
+    }
+
+    fn end_command(&mut self, command: Seq, idle: bool) {
+        Cluster::end_command(self, command, idle);
     }
 
     fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
         Some(Cluster::begin_settle(self, limit_ticks))
     }
 
-    fn settle_slice(&mut self, run: &mut crate::sim::cluster::SettleRun, budget: usize) -> bool {
-        self.continue_settle(run, budget).is_some()
+    fn settle_slice(
+        &mut self,
+        run: &mut crate::sim::cluster::SettleRun,
+        budget: usize,
+    ) -> Option<bool> {
+        self.continue_settle(run, budget)
+            .map(|outcome| outcome.idle)
     }
 
     fn advance(&mut self, ticks: Ticks) {

@@ -16,6 +16,7 @@ use crate::sim::cluster::Cluster;
 use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
 use crate::sim::kubelet::failures::NodeHandle;
 use crate::sim::lab::Lab;
+use crate::sim::trace::Seq;
 
 impl ApiClient for Lab {
     fn call(&mut self, request: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -24,15 +25,27 @@ impl ApiClient for Lab {
 }
 
 impl Backend for Lab {
-    fn settle(&mut self, limit_ticks: Ticks) {
-        self.cluster.settle(limit_ticks);
+    fn settle(&mut self, limit_ticks: Ticks) -> bool {
+        self.cluster.settle(limit_ticks)
+    }
+
+    fn begin_command(&mut self, line: &str, host: &str) -> Option<Seq> {
+        Some(self.cluster.begin_command(line, host))
+    }
+
+    fn end_command(&mut self, command: Seq, idle: bool) {
+        self.cluster.end_command(command, idle);
     }
 
     fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
         Backend::begin_settle(&mut self.cluster, limit_ticks)
     }
 
-    fn settle_slice(&mut self, run: &mut crate::sim::cluster::SettleRun, budget: usize) -> bool {
+    fn settle_slice(
+        &mut self,
+        run: &mut crate::sim::cluster::SettleRun,
+        budget: usize,
+    ) -> Option<bool> {
         Backend::settle_slice(&mut self.cluster, run, budget)
     }
 

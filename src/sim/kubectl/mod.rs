@@ -67,6 +67,7 @@ use crate::sim::apiserver::request::ApiClient;
 use crate::sim::clock::Ticks;
 use crate::sim::etcd::{RangeRequest, RangeResult, StoreError};
 use crate::sim::kubelet::failures::NodeHandle;
+use crate::sim::trace::Seq;
 
 pub use shell::Shell;
 
@@ -125,17 +126,29 @@ impl Output {
 /// apiserver, exactly like on a kubeadm master).
 pub trait Backend: ApiClient {
     /// Lets the control loops run until nothing is pending, or at most `limit_ticks` of time.
-    fn settle(&mut self, limit_ticks: Ticks);
+    /// False when the limit stopped it with work still going on.
+    fn settle(&mut self, limit_ticks: Ticks) -> bool;
     /// The same settle, to be run in slices with [`Backend::settle_slice`]; None when this
-    /// backend settled at once (the default).
-    fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
-        self.settle(limit_ticks);
+    /// backend cannot (the shell then settles at once).
+    fn begin_settle(&mut self, _limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
         None
     }
-    /// At most `budget` rounds of a settle begun with [`Backend::begin_settle`]; true once settled.
-    fn settle_slice(&mut self, _run: &mut crate::sim::cluster::SettleRun, _budget: usize) -> bool {
-        true
+    /// At most `budget` rounds of a settle begun with [`Backend::begin_settle`]; once settled,
+    /// whether it ended idle (false: the limit stopped it).
+    fn settle_slice(
+        &mut self,
+        _run: &mut crate::sim::cluster::SettleRun,
+        _budget: usize,
+    ) -> Option<bool> {
+        Some(true)
     }
+    /// The shell is about to run one complete `line` on `host`: the backend records the line as
+    /// the root of what it causes. None for a backend without a trace.
+    fn begin_command(&mut self, _line: &str, _host: &str) -> Option<Seq> {
+        None
+    }
+    /// The line that `begin_command` returned `command` for is done and its work settled.
+    fn end_command(&mut self, _command: Seq, _idle: bool) {}
     /// Moves simulated time forward by `ticks`, running whatever falls due.
     fn advance(&mut self, ticks: Ticks);
     /// The simulated wall clock, for kubectl's AGE column.

@@ -33,7 +33,7 @@ use crate::sim::network::proxy::ProxyRules;
 use crate::sim::network::route::{Delivery, Destination, Hop, Network, Outcome, Route, Source};
 use crate::sim::network::{default_nodes, CLUSTER_DNS_IP};
 use crate::sim::runtime::apps::HttpOutcome;
-use crate::sim::trace::{Actor, Seq, TraceKind};
+use crate::sim::trace::{Actor, Component, Seq, TraceKind};
 
 /// The VM's resolver: VirtualBox's NAT DNS proxy, as Vagrant leaves `/etc/resolv.conf`.
 pub const VM_NAMESERVER: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 3);
@@ -170,10 +170,10 @@ struct Tracer<'a> {
 }
 
 impl Tracer<'_> {
-    fn step(&mut self, component: &str, vm: &str, reason: &str, message: String) {
+    fn step(&mut self, component: Component, vm: &str, reason: &str, message: String) {
         self.last = Some(self.trace.record(
             self.now,
-            Actor::new(component, vm),
+            Actor::of(component, vm),
             TraceKind::Decision {
                 reason: reason.to_string(),
                 message,
@@ -187,7 +187,7 @@ fn describe_hop(
     hop: &Hop,
     lister: &Lister,
     dns_vm: &str,
-) -> (String, String, &'static str, String) {
+) -> (Component, String, &'static str, String) {
     match hop {
         Hop::DnsLookup {
             server,
@@ -204,7 +204,7 @@ fn describe_hop(
                     format!("{server}: {name} NXDOMAIN (tried {})", tried.join(", "))
                 }
             };
-            ("coredns".into(), dns_vm.to_string(), "DNSLookup", message)
+            (Component::CoreDns, dns_vm.to_string(), "DNSLookup", message)
         }
         Hop::Netfilter {
             node,
@@ -224,20 +224,20 @@ fn describe_hop(
                 })
                 .collect();
             (
-                "netfilter".into(),
+                Component::Netfilter,
                 node.clone(),
                 "Netfilter",
                 format!("{table} {hook}: {}", rules.join(" | ")),
             )
         }
         Hop::Dnat { node, from, to } => (
-            "netfilter".into(),
+            Component::Netfilter,
             node.clone(),
             "DNAT",
             format!("{from} → {to}"),
         ),
         Hop::Masquerade { node, from, to } => (
-            "netfilter".into(),
+            Component::Netfilter,
             node.clone(),
             "MASQUERADE",
             format!("source {from} → {to}"),
@@ -252,7 +252,7 @@ fn describe_hop(
             if let Some((a, b)) = outer {
                 message.push_str(&format!(" (VXLAN UDP 8472, outer {a} → {b})"));
             }
-            ("network".into(), from_node.clone(), "Forward", message)
+            (Component::Network, from_node.clone(), "Forward", message)
         }
         Hop::Deliver { node, to } => {
             let who = pod_at(lister, *to.ip())
@@ -265,7 +265,7 @@ fn describe_hop(
                 })
                 .unwrap_or_default();
             (
-                "container-runtime".into(),
+                Component::Containerd,
                 node.clone(),
                 "Deliver",
                 format!("{to}{who}"),
@@ -291,6 +291,7 @@ fn send(
         trace,
         rng,
         now,
+        cause,
         mut components,
     } = parts;
     let lister = Lister::new(store);
@@ -355,22 +356,25 @@ fn send(
     let mut tracer = Tracer {
         trace,
         now,
-        last: None,
+        // The first step hangs off the shell's line.
+        last: cause,
     };
     let vm = place.vm().to_string();
+    // The client is the shell's program (curl, wget): the message names it, since the actor is
+    // the terminal it runs from.
     tracer.step(
-        command,
+        Component::Shell,
         &vm,
         "Request",
         format!(
-            "GET {} from {}",
+            "{command}: GET {} from {}",
             describe_destination(destination, path),
             place.describe()
         ),
     );
     for hop in &route.hops {
         let (component, hop_vm, reason, message) = describe_hop(hop, &lister, &dns_vm);
-        tracer.step(&component, &hop_vm, reason, message);
+        tracer.step(component, &hop_vm, reason, message);
     }
     let message = match &route.outcome {
         Outcome::Answered { endpoint, body } => {
@@ -378,7 +382,12 @@ fn send(
         }
         Outcome::Failed(text) => text.clone(),
     };
-    tracer.step(command, &vm, "Response", message);
+    tracer.step(
+        Component::Shell,
+        &vm,
+        "Response",
+        format!("{command}: {message}"),
+    );
     route
 }
 
@@ -616,7 +625,11 @@ fn nslookup(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
     let parts = cluster.network_parts();
     let (_, dns) = snapshot(&parts);
     let NetworkParts {
-        store, trace, now, ..
+        store,
+        trace,
+        now,
+        cause,
+        ..
     } = parts;
     let lister = Lister::new(store);
     let resolv = match (place, explicit_server) {
@@ -639,13 +652,14 @@ fn nslookup(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
     let mut tracer = Tracer {
         trace,
         now,
-        last: None,
+        // The first step hangs off the shell's line.
+        last: cause,
     };
     tracer.step(
-        "nslookup",
+        Component::Shell,
         place.vm(),
         "Request",
-        format!("A {name}? to {server} from {}", place.describe()),
+        format!("nslookup: A {name}? to {server} from {}", place.describe()),
     );
     // CoreDNS answers only on its Service address (or a pod IP of its own, not modelled).
     let cluster_dns = match dns {
@@ -653,10 +667,10 @@ fn nslookup(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
         Some(_) if server == VM_NAMESERVER => {
             // The VM's resolver knows nothing of cluster.local and has no upstream here.
             tracer.step(
-                "resolver",
+                Component::Shell,
                 place.vm(),
                 "DNSLookup",
-                format!("{server}: {name} NXDOMAIN"),
+                format!("resolver {server}: {name} NXDOMAIN"),
             );
             return Output {
                 stdout: format!(
@@ -668,10 +682,10 @@ fn nslookup(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
         }
         _ => {
             tracer.step(
-                "nslookup",
+                Component::Shell,
                 place.vm(),
                 "Response",
-                format!("{server}: no answer"),
+                format!("nslookup: {server}: no answer"),
             );
             return Output {
                 stdout: ";; connection timed out; no servers could be reached\n\n".into(),
@@ -689,7 +703,7 @@ fn nslookup(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
         answer: answer.clone(),
     };
     let (component, vm, reason, message) = describe_hop(&hop, &lister, &dns_vm);
-    tracer.step(&component, &vm, reason, message);
+    tracer.step(component, &vm, reason, message);
     let text = cluster_dns.nslookup(name, &resolv);
     Output {
         stdout: text,

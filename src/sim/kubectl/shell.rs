@@ -35,6 +35,8 @@ const MAX_FILES: usize = 256;
 
 /// A heredoc being typed: the command waits for its body.
 struct Pending {
+    /// The line that opened the heredoc, for the trace's `Command` once the body is complete.
+    line: String,
     tokens: Vec<Token>,
     delimiter: String,
     strip_tabs: bool,
@@ -55,11 +57,15 @@ pub struct Shell<B: Backend> {
     forwards: Vec<super::port_forward_cmd::ActiveForward>,
     /// What those background jobs print straight to the terminal, past pipes and redirects.
     terminal_notes: String,
+    /// Did every settle of the current line end idle (not stopped by the settle limit)?
+    settled_idle: bool,
     /// Leave a line's settle to the caller ([`Shell::settle_slice`]): the page runs it in
     /// slices so it can draw meanwhile.
     defer_settle: bool,
-    /// The settle a line left owed, when deferred.
+    /// The settle a line left owed, when deferred, and the line's `Command` event, whose
+    /// `Settled` is recorded when the settle ends.
     owed: Option<crate::sim::cluster::SettleRun>,
+    owed_command: Option<crate::sim::trace::Seq>,
 }
 
 impl<B: Backend> Shell<B> {
@@ -74,8 +80,10 @@ impl<B: Backend> Shell<B> {
             node: node_cmds::NodeState::default(),
             forwards: Vec::new(),
             terminal_notes: String::new(),
+            settled_idle: true,
             defer_settle: false,
             owed: None,
+            owed_command: None,
         }
     }
 
@@ -91,29 +99,37 @@ impl<B: Backend> Shell<B> {
         self.owed.is_some()
     }
 
-    /// Runs at most `budget` rounds of the owed settle; true when nothing is owed any more.
+    /// Runs at most `budget` rounds of the owed settle; true when nothing is owed any more (the
+    /// line's `Settled` is then recorded).
     pub fn settle_slice(&mut self, budget: usize) -> bool {
         let Some(mut run) = self.owed.take() else {
             return true;
         };
-        if self.backend.settle_slice(&mut run, budget) {
-            return true;
-        }
-        self.owed = Some(run);
-        false
-    }
-
-    /// The settle after a line: at once, or owed to [`Shell::settle_slice`].
-    fn settle_line(&mut self) {
-        if self.defer_settle {
-            self.owed = self.backend.begin_settle(self.settle_ticks);
-        } else {
-            self.backend.settle(self.settle_ticks);
+        match self.backend.settle_slice(&mut run, budget) {
+            Some(idle) => {
+                self.settled_idle &= idle;
+                let command = self.owed_command.take();
+                self.end_command(command);
+                true
+            }
+            None => {
+                self.owed = Some(run);
+                false
+            }
         }
     }
 
     fn finish_owed_settle(&mut self) {
         while !self.settle_slice(usize::MAX) {}
+    }
+
+    /// The end of a line: its `Settled` now, or when its owed settle ends.
+    fn end_or_defer(&mut self, command: Option<crate::sim::trace::Seq>) {
+        if self.owed.is_some() {
+            self.owed_command = command;
+        } else {
+            self.end_command(command);
+        }
     }
 
     /// The VM the terminal is on: `master`, or a worker after `ssh node1`.
@@ -185,11 +201,15 @@ impl<B: Backend> Shell<B> {
                 line
             };
             if candidate == pending.delimiter {
+                // The whole heredoc is the line the trace shows, as the student typed it.
+                let typed = format!("{}\n{}{line}", pending.line, pending.body);
+                let command = self.begin_command(&typed);
                 let mut out = self.execute(&pending.tokens, Some(&pending.body));
                 out.stdout
                     .insert_str(0, &std::mem::take(&mut self.terminal_notes));
-                self.settle_line();
+                self.settle();
                 self.last_exit_code = out.exit_code;
+                self.end_or_defer(command);
                 return out;
             }
             if pending.body.len() + candidate.len() < MAX_FILE_BYTES {
@@ -199,10 +219,47 @@ impl<B: Backend> Shell<B> {
             self.pending = Some(pending);
             return Output::default();
         }
+        // A line that opens a heredoc is not complete yet: its Command is recorded when the
+        // delimiter arrives. A blank line runs nothing and is not traced.
+        let opens_heredoc = matches!(tokenize(line), Ok(tokens)
+            if tokens.iter().any(|t| matches!(t, Token::HereDoc { .. })));
+        let command = if opens_heredoc || line.trim().is_empty() {
+            None
+        } else {
+            self.begin_command(line)
+        };
         let (expanded, substitution_errors) = self.substitute_commands(line, 0);
-        let mut out = self.run_complete_line(&expanded);
+        let mut out = self.run_complete_line(&expanded, line);
         out.stderr.insert_str(0, &substitution_errors);
+        self.end_or_defer(command);
         out
+    }
+
+    /// Starts the trace's `Command` for one complete line, typed on the current host.
+    fn begin_command(&mut self, line: &str) -> Option<crate::sim::trace::Seq> {
+        self.settled_idle = true;
+        let host = self.node.host.clone();
+        self.backend.begin_command(line, &host)
+    }
+
+    /// Records that the line's work settled (every settle of the line ended idle, or not).
+    fn end_command(&mut self, command: Option<crate::sim::trace::Seq>) {
+        if let Some(command) = command {
+            self.backend.end_command(command, self.settled_idle);
+        }
+    }
+
+    /// Lets the cluster run after a command, remembering whether the limit stopped it.
+    /// Deferred ([`Shell::set_defer_settle`]), the settle is owed to [`Shell::settle_slice`].
+    fn settle(&mut self) {
+        if self.defer_settle {
+            if let Some(run) = self.backend.begin_settle(self.settle_ticks) {
+                self.owed = Some(run);
+                return;
+            }
+        }
+        let idle = self.backend.settle(self.settle_ticks);
+        self.settled_idle &= idle;
     }
 
     /// Bash's command substitution, `$(COMMAND)`: runs COMMAND (settling the cluster after it,
@@ -241,7 +298,7 @@ impl<B: Backend> Shell<B> {
                         let inner: String = chars[i + 2..end].iter().collect();
                         let (inner, inner_errors) = self.substitute_commands(&inner, depth + 1);
                         errors.push_str(&inner_errors);
-                        let result = self.run_complete_line(&inner);
+                        let result = self.run_complete_line(&inner, &inner);
                         // The substituted command's effects are settled before the line uses
                         // its output, as bash waits for it.
                         self.finish_owed_settle();
@@ -264,8 +321,9 @@ impl<B: Backend> Shell<B> {
         (out, errors)
     }
 
-    /// One complete line (no heredoc body pending): tokenized, run, and settled.
-    fn run_complete_line(&mut self, line: &str) -> Output {
+    /// One complete line (no heredoc body pending): tokenized, run, and settled. `typed` is the
+    /// line before `$(...)` substitution, kept with a heredoc it opens.
+    fn run_complete_line(&mut self, line: &str, typed: &str) -> Output {
         let tokens = match tokenize(line) {
             Ok(t) => t,
             Err(e) => {
@@ -289,6 +347,7 @@ impl<B: Backend> Shell<B> {
         });
         if let Some((delimiter, strip_tabs)) = heredoc {
             self.pending = Some(Pending {
+                line: typed.to_string(),
                 tokens,
                 delimiter,
                 strip_tabs,
@@ -299,7 +358,7 @@ impl<B: Backend> Shell<B> {
         let mut out = self.execute(&tokens, None);
         out.stdout
             .insert_str(0, &std::mem::take(&mut self.terminal_notes));
-        self.settle_line();
+        self.settle();
         self.last_exit_code = out.exit_code;
         out
     }

@@ -226,8 +226,9 @@ impl ApiClient for FakeCluster {
 }
 
 impl Backend for FakeCluster {
-    fn settle(&mut self, limit_ticks: Ticks) {
+    fn settle(&mut self, limit_ticks: Ticks) -> bool {
         self.settled_ticks += limit_ticks;
+        true
     }
 
     fn advance(&mut self, ticks: Ticks) {

@@ -27,7 +27,7 @@ use super::record::CycleRecord;
 use super::schedule_one::Algorithm;
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials};
 use crate::sim::component::{Component, Context, Decision, DecisionId, ObjectEvent, Reconcile};
-use crate::sim::trace::{Actor, Seq, TraceKind, WatchEventType};
+use crate::sim::trace::{Actor, ObjectRef, Seq, TraceKind, WatchEventType};
 
 /// How many recent cycle records the UI can look at.
 pub const RECORDS_KEPT: usize = 64;
@@ -351,7 +351,21 @@ impl Component for Scheduler {
             let info = snapshot.pod_info_arc(Arc::clone(&queued.pod));
             let record = self.algorithm.schedule_pod_info(&info, &snapshot, ctx.rng);
             let cause = self.causes.get(&queued.key).copied().or(ctx.cause);
-            out.decisions.extend(Self::detail_decisions(&record, cause));
+            // Every decision of one scheduling cycle is about the pod it scheduled.
+            let meta = &queued.pod.metadata;
+            let about = meta.name.as_deref().map(|name| {
+                ObjectRef::new("pods", meta.namespace.as_deref(), name)
+                    .with_uid(meta.uid.as_deref())
+            });
+            out.decisions
+                .extend(
+                    Self::detail_decisions(&record, cause)
+                        .into_iter()
+                        .map(|mut d| {
+                            d.object.clone_from(&about);
+                            d
+                        }),
+                );
             let requests = requests_for(&info, &record, now);
             let mut decision = match record.selected_node() {
                 Some(node) => {
@@ -400,9 +414,12 @@ impl Component for Scheduler {
             )
             .id(cycle_id);
             cycle.cause = cause;
+            // The cycle is about the same pod as its outcome.
+            cycle.object.clone_from(&about);
             out.decisions.push(cycle);
             decision.cause = cause;
             decision.after = Some(cycle_id);
+            decision.object = about;
             decision.actions.extend(requests);
             out.decisions.push(decision);
             self.records.push(record);
