@@ -600,6 +600,8 @@ impl Cluster {
     /// [`QUIET_WINDOW_TICKS`], nothing was written but node heartbeats (Leases in
     /// `kube-node-lease`); or until `limit_ticks` of simulated time have passed.
     ///
+    /// The outcome is not `idle` when the limit stopped it with work still going on.
+    ///
     /// [`Cluster::run_until_idle`] never returns early on a booted lab: kubelets renew their
     /// Leases every 10 s forever. This is what a student waits for after typing a command: the
     /// work it caused is done (pods pulled, started, ready), and the clock stops there rather
@@ -625,13 +627,17 @@ impl Cluster {
                 steps += 1;
                 continue;
             }
+            let quiet_from = last_change_ticks.saturating_add(QUIET_WINDOW_TICKS);
             match self.next_timer() {
                 Some(due) if due <= deadline => {
-                    if due > last_change_ticks.saturating_add(QUIET_WINDOW_TICKS) {
+                    if due > quiet_from {
                         return RunOutcome { steps, idle: true };
                     }
                     self.move_clock_to(due);
                 }
+                // The limit stops it before the quiet window is over: the work may go on (an
+                // image still pulling, a back-off), so this is not settled.
+                Some(due) if due <= quiet_from => return RunOutcome { steps, idle: false },
                 _ => return RunOutcome { steps, idle: true },
             }
         }
