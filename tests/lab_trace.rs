@@ -855,3 +855,18 @@ fn a_heredoc_is_one_command_recorded_when_its_delimiter_arrives() {
         .expect("the ConfigMap was stored");
     assert_eq!(trace.causal_chain(commit.seq).first(), Some(&found[0].0));
 }
+
+#[test]
+fn a_line_stopped_by_the_settle_limit_is_settled_but_not_idle() {
+    let mut shell = Shell::new(Lab::boot(1));
+    // One simulated second: the image pulls alone take longer.
+    shell.set_settle_ticks(1_000);
+    shell.run_line(COMMAND);
+    let trace = shell.backend().trace();
+    let last = trace.events().last().expect("events");
+    assert!(
+        matches!(last.kind, TraceKind::Settled { idle: false, .. }),
+        "{:?}",
+        last.kind
+    );
+}

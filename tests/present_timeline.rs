@@ -268,3 +268,29 @@ fn each_web_pod_is_scheduled_with_master_rejected_by_its_taint_and_pulled_from_t
         matches!(&layers.kind, BeatKind::Layers { count, size_bytes, .. } if *count > 0 && *size_bytes > 0)
     );
 }
+
+#[test]
+fn a_long_session_keeps_the_history_it_can_still_show_and_the_playhead_stops_there() {
+    let mut session = Session::new(1);
+    // A small budget, so a few commands reach it: the create is about 580 events, a scale 280.
+    session.set_trace_capacity_events(1_000);
+    session.run_line(CREATE);
+    for replicas in [4, 2, 3] {
+        session.run_line(&format!(
+            "kubectl scale deployment web --replicas={replicas}"
+        ));
+    }
+    let timeline = session.timeline();
+    assert!(
+        timeline.first_kept > 0,
+        "the first command's history is gone"
+    );
+    let mut player = Player::default();
+    player.apply(PlayerAction::Live, timeline);
+    player.apply(PlayerAction::Start, timeline);
+    assert_eq!(player.played, timeline.first_kept);
+    // What is kept still reads: the nodes and the web pods at the oldest point kept.
+    let oldest = session.scene(player.played);
+    assert_eq!(oldest.nodes.len(), 3, "{oldest:?}");
+    assert!(oldest.all_pods().any(|(_, p)| p.name.starts_with("web-")));
+}

@@ -107,6 +107,8 @@ pub enum Msg {
     KeysHelp,
     /// The terminal while the cluster works on the last line.
     Working,
+    /// Beside the timeline once a long session's oldest history is gone.
+    HistoryBounded,
 }
 
 impl Msg {
@@ -153,6 +155,7 @@ impl Msg {
             Msg::PodsCount,
             Msg::KeysHelp,
             Msg::Working,
+            Msg::HistoryBounded,
         ];
         all.extend(
             Component::CONTROL_PLANE
@@ -272,6 +275,8 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Msg::PodsCount, Ko) => "개",
         (Msg::PodsCount, En) => "pods",
         (Msg::KeysHelp, Ko) => "스페이스 재생/정지 · ←→ 한 동작 · PgUp/PgDn 단계 · Home 처음 · End 지금",
+        (Msg::HistoryBounded, Ko) => "오래된 기록은 지워졌습니다: 타임라인은 남은 명령부터 돌아볼 수 있습니다",
+        (Msg::HistoryBounded, En) => "The oldest history is gone: the timeline goes back to the commands still kept",
         (Msg::Working, Ko) => "클러스터가 일하는 중…",
         (Msg::Working, En) => "The cluster is working…",
         (Msg::KeysHelp, En) => "Space play/pause · ←→ one event · PgUp/PgDn step · Home start · End live",

@@ -108,8 +108,13 @@ impl Player {
         )
     }
 
-    /// Applies one action.
+    /// Applies one action. The playhead never goes back past what the timeline still keeps.
     pub fn apply(&mut self, action: PlayerAction, timeline: &Timeline) {
+        self.apply_unbounded(action, timeline);
+        self.played = self.played.max(timeline.first_kept);
+    }
+
+    fn apply_unbounded(&mut self, action: PlayerAction, timeline: &Timeline) {
         let len = timeline.len();
         match action {
             PlayerAction::Play => {
@@ -128,7 +133,7 @@ impl Player {
                 } else {
                     PlayerAction::Play
                 };
-                self.apply(action, timeline);
+                self.apply_unbounded(action, timeline);
             }
             PlayerAction::Forward => {
                 self.playing = false;
@@ -261,6 +266,7 @@ mod tests {
             }],
             beats,
             base_revision: 9,
+            first_kept: 0,
         }
     }
 
@@ -350,6 +356,22 @@ mod tests {
             (6, false),
             "animation off: straight to live"
         );
+    }
+
+    #[test]
+    fn the_playhead_stops_at_the_oldest_history_kept() {
+        let mut t = timeline(&[Some(1), Some(2), Some(3), Some(4)]);
+        t.first_kept = 2;
+        let mut p = Player {
+            played: 4,
+            ..Player::default()
+        };
+        p.apply(PlayerAction::Start, &t);
+        assert_eq!(p.played, 2);
+        p.apply(PlayerAction::Back, &t);
+        assert_eq!(p.played, 2);
+        p.apply(PlayerAction::Seek(0), &t);
+        assert_eq!(p.played, 2);
     }
 
     #[test]

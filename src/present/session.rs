@@ -63,6 +63,15 @@ impl Session {
         }
     }
 
+    /// Bounds the trace (and so the history the player can go back through) to `events`; for
+    /// tests of a long session without running one.
+    pub fn set_trace_capacity_events(&mut self, events: usize) {
+        self.shell
+            .backend_mut()
+            .cluster
+            .set_trace_capacity_events(events);
+    }
+
     pub fn seed(&self) -> u64 {
         self.seed
     }
@@ -115,7 +124,7 @@ impl Session {
         let (start, revision) = match &self.pending {
             Some((_, start, revision)) => (*start, *revision),
             None => (
-                self.shell.backend().cluster.trace().len(),
+                self.shell.backend().cluster.trace().next_seq() as usize,
                 self.shell.backend().cluster.store().revision(),
             ),
         };
@@ -172,6 +181,8 @@ impl Session {
         let host = self.host();
         self.timeline
             .push_command(&label, &host, events, revision, self.detail);
+        let (first_seq, compacted) = self.shell.backend().cluster.history_floor();
+        self.timeline.keep_from(first_seq, compacted);
         Some(first)
     }
 

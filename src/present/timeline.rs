@@ -291,6 +291,9 @@ pub struct Timeline {
     pub commands: Vec<CommandSpan>,
     /// The store's revision before the first command: the scene at the session's start.
     pub base_revision: i64,
+    /// The playhead cannot go back before this many beats played: the trace and the store's
+    /// history were bounded, and what is older is gone (0 until a long session reaches it).
+    pub first_kept: usize,
 }
 
 /// What the builder remembers of a request while its stages go by.
@@ -376,6 +379,28 @@ impl Timeline {
 
     pub fn is_empty(&self) -> bool {
         self.beats.is_empty()
+    }
+
+    /// Forgets what the cluster no longer remembers: the beats of commands whose trace was
+    /// dropped (`first_seq`) or whose store revisions were compacted (`compacted`). They stay in
+    /// the list (indices do not move under the player) but the playhead stops at the first
+    /// command still whole.
+    pub fn keep_from(&mut self, first_seq: Seq, compacted: i64) {
+        let first = self
+            .commands
+            .iter()
+            .find(|c| {
+                self.beats
+                    .get(c.first)
+                    .is_some_and(|b| b.seq >= first_seq && b.revision >= compacted)
+            })
+            .map(|c| c.first)
+            .unwrap_or(self.beats.len());
+        // The scene at `first_kept` beats played is the revision of the beat before it.
+        self.first_kept = first.max(self.first_kept).min(self.beats.len());
+        if self.first_kept > 0 {
+            self.base_revision = self.revision_at(self.first_kept);
+        }
     }
 
     /// The store revision the scene shows when `played` beats have played (0: the start).

@@ -644,6 +644,8 @@ impl Cluster {
     /// [`QUIET_WINDOW_TICKS`], nothing was written but node heartbeats (Leases in
     /// `kube-node-lease`); or until `limit_ticks` of simulated time have passed.
     ///
+    /// The outcome is not `idle` when the limit stopped it with work still going on.
+    ///
     /// [`Cluster::run_until_idle`] never returns early on a booted lab: kubelets renew their
     /// Leases every 10 s forever. This is what a student waits for after typing a command: the
     /// work it caused is done (pods pulled, started, ready), and the clock stops there rather
@@ -694,18 +696,24 @@ impl Cluster {
                 run.steps += 1;
                 continue;
             }
-            let settled = RunOutcome {
-                steps: run.steps,
-                idle: true,
+            let outcome = |idle| {
+                Some(RunOutcome {
+                    steps: run.steps,
+                    idle,
+                })
             };
+            let quiet_from = run.last_change_ticks.saturating_add(QUIET_WINDOW_TICKS);
             match self.next_timer() {
                 Some(due) if due <= run.deadline => {
-                    if due > run.last_change_ticks.saturating_add(QUIET_WINDOW_TICKS) {
-                        return Some(settled);
+                    if due > quiet_from {
+                        return outcome(true);
                     }
                     self.move_clock_to(due);
                 }
-                _ => return Some(settled),
+                // The limit stops it before the quiet window is over: the work may go on (an
+                // image still pulling, a back-off), so this is not settled.
+                Some(due) if due <= quiet_from => return outcome(false),
+                _ => return outcome(true),
             }
         }
         None

@@ -452,6 +452,7 @@ pub fn app(props: &AppProps) -> Html {
                     </div>
                     <player::PlayerBar {lang} {player} beats={ timeline.len() } {step}
                         commands={ timeline.commands.iter().map(|c| c.first).collect::<Vec<_>>() }
+                        first_kept={ timeline.first_kept }
                         on_action={ on_player } />
                 </section>
                 <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit}

@@ -18,6 +18,9 @@ pub struct PlayerBarProps {
     pub step: Option<Step>,
     /// Where each command's beats start, for the marks on the timeline.
     pub commands: Vec<usize>,
+    /// The playhead cannot go back before this (a long session's oldest history is gone).
+    #[prop_or_default]
+    pub first_kept: usize,
     pub on_action: Callback<PlayerAction>,
 }
 
@@ -118,10 +121,10 @@ pub fn player_bar(props: &PlayerBarProps) -> Html {
                 <button type="button" class="control" onclick={ act(PlayerAction::NextStep) }
                     aria-label={ text(lang, Msg::StepForward) } title={ text(lang, Msg::StepForward) }>{ icon(ICON_STEP_FORWARD) }</button>
                 <input type="range" role="slider" class="timeline" data-timeline=""
-                    min="0" max={ beats.to_string() } step="1"
+                    min={ props.first_kept.to_string() } max={ beats.to_string() } step="1"
                     value={ player.played.to_string() }
                     aria-label={ text(lang, Msg::TimelineLabel) }
-                    aria-valuemin="0" aria-valuemax={ beats.to_string() }
+                    aria-valuemin={ props.first_kept.to_string() } aria-valuemax={ beats.to_string() }
                     aria-valuenow={ player.played.to_string() }
                     aria-valuetext={ value_text.clone() }
                     oninput={ on_seek } />
@@ -142,7 +145,14 @@ pub fn player_bar(props: &PlayerBarProps) -> Html {
                     { format!("{} {}", text(lang, Msg::Animation), if player.animate { "ON" } else { "OFF" }) }
                 </button>
             </div>
-            <p class="keys-help">{ text(lang, Msg::KeysHelp) }</p>
+            <p class="keys-help">
+                { text(lang, Msg::KeysHelp) }
+                if props.first_kept > 0 {
+                    <span class="history-note" data-history-from={ props.first_kept.to_string() }>
+                        { format!(" · {}", text(lang, Msg::HistoryBounded)) }
+                    </span>
+                }
+            </p>
         </nav>
     }
 }
