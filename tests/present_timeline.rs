@@ -6,7 +6,8 @@ use kube_sandbox::present::i18n::Lang;
 use kube_sandbox::present::narration::{sentence, step_title};
 use kube_sandbox::present::player::{Player, PlayerAction};
 use kube_sandbox::present::session::Session;
-use kube_sandbox::present::timeline::{BeatKind, Place, STEPS};
+use kube_sandbox::present::timeline::{BeatKind, Detail, Place, STEPS};
+use kube_sandbox::sim::trace::ApiStage;
 
 const CREATE: &str = "kubectl create deployment web --image=nginx --replicas=3";
 
@@ -293,4 +294,79 @@ fn a_long_session_keeps_the_history_it_can_still_show_and_the_playhead_stops_the
     let oldest = session.scene(player.played);
     assert_eq!(oldest.nodes.len(), 3, "{oldest:?}");
     assert!(oldest.all_pods().any(|(_, p)| p.name.starts_with("web-")));
+}
+
+#[test]
+fn unfolding_shows_every_apiserver_stage_and_keeps_the_playhead_at_the_same_moment() {
+    let mut session = created();
+    let folded = session.timeline().len();
+    let scheduler_at = session
+        .timeline()
+        .beats
+        .iter()
+        .position(|b| b.step == Some(5))
+        .expect("a step-5 beat")
+        + 1;
+    let seq = session.timeline().beats[scheduler_at - 1].last_seq;
+    let played = session.set_detail(Detail::Full, scheduler_at);
+    let full = session.timeline();
+    assert!(
+        full.len() > folded,
+        "{} beats unfolded, {folded} folded",
+        full.len()
+    );
+    assert_eq!(
+        full.beats[played - 1].last_seq,
+        seq,
+        "the same moment of the trace"
+    );
+    let stages = full
+        .beats
+        .iter()
+        .filter(|b| matches!(b.kind, BeatKind::Stage { .. }))
+        .count();
+    assert!(stages >= 5, "{stages} stage beats");
+    assert_eq!(session.timeline().steps_of(0), STEPS.to_vec());
+    let back = session.set_detail(Detail::Folded, played);
+    assert_eq!(session.timeline().len(), folded);
+    assert_eq!(back, scheduler_at);
+}
+
+#[test]
+fn a_refused_request_stops_at_the_apiserver_with_the_reason() {
+    let mut session = Session::new(1);
+    let (out, first) = session.run_line("kubectl create deployment Web --image=nginx");
+    assert!(
+        !out.stderr.is_empty(),
+        "the apiserver refuses an upper-case name"
+    );
+    let beats = &session.timeline().beats[first.expect("a command")..];
+    let refused = beats
+        .iter()
+        .find_map(|b| match &b.kind {
+            BeatKind::Refused {
+                stage,
+                code,
+                message,
+            } => Some((*stage, *code, message.clone(), b.to.clone())),
+            _ => None,
+        })
+        .expect("a Refused beat");
+    assert_eq!(refused.1, 422, "{refused:?}");
+    assert_eq!(refused.0, Some(ApiStage::Validation), "{refused:?}");
+    assert!(refused.2.contains("Web"), "{refused:?}");
+    assert_eq!(refused.3, vec![Place::Terminal("master".into())]);
+    assert!(
+        !beats
+            .iter()
+            .any(|b| matches!(b.kind, BeatKind::Commit { .. })),
+        "nothing was stored"
+    );
+    for lang in Lang::ALL {
+        let b = beats
+            .iter()
+            .find(|b| matches!(b.kind, BeatKind::Refused { .. }))
+            .unwrap();
+        assert!(sentence(lang, b).contains("422"));
+    }
 }

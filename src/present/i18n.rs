@@ -109,6 +109,10 @@ pub enum Msg {
     Working,
     /// Beside the timeline once a long session's oldest history is gone.
     HistoryBounded,
+    /// The switch that unfolds the apiserver's stages and the bookkeeping requests.
+    AllStages,
+    /// A node's taints, before the list.
+    Taints,
 }
 
 impl Msg {
@@ -156,6 +160,8 @@ impl Msg {
             Msg::KeysHelp,
             Msg::Working,
             Msg::HistoryBounded,
+            Msg::AllStages,
+            Msg::Taints,
         ];
         all.extend(
             Component::CONTROL_PLANE
@@ -275,6 +281,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Msg::PodsCount, Ko) => "개",
         (Msg::PodsCount, En) => "pods",
         (Msg::KeysHelp, Ko) => "스페이스 재생/정지 · ←→ 한 동작 · PgUp/PgDn 단계 · Home 처음 · End 지금",
+        (Msg::AllStages, Ko) => "모든 단계 보기",
+        (Msg::AllStages, En) => "Every stage",
+        (Msg::Taints, Ko) => "테인트",
+        (Msg::Taints, En) => "Taints",
         (Msg::HistoryBounded, Ko) => "오래된 기록은 지워졌습니다: 타임라인은 남은 명령부터 돌아볼 수 있습니다",
         (Msg::HistoryBounded, En) => "The oldest history is gone: the timeline goes back to the commands still kept",
         (Msg::Working, Ko) => "클러스터가 일하는 중…",

@@ -40,6 +40,18 @@ pub struct Session {
     /// When a VM was powered off (true) or booted (false), by the trace event that says so: the
     /// store does not know a VM is off, only that its node stops reporting.
     power: BTreeMap<Seq, (String, bool)>,
+    /// Each command's window of the trace, to build the timeline again in another detail.
+    windows: Vec<Window>,
+}
+
+/// One command's place in the trace: its line, where it ran, its events `start..end`, and the
+/// store's revision before it.
+struct Window {
+    line: String,
+    host: String,
+    start: Seq,
+    end: Seq,
+    revision: i64,
 }
 
 impl Session {
@@ -60,6 +72,7 @@ impl Session {
             detail: Detail::default(),
             pending: None,
             power: BTreeMap::new(),
+            windows: Vec::new(),
         }
     }
 
@@ -181,9 +194,52 @@ impl Session {
         let host = self.host();
         self.timeline
             .push_command(&label, &host, events, revision, self.detail);
+        self.windows.push(Window {
+            line: label,
+            host,
+            start: start as Seq,
+            end: trace.next_seq(),
+            revision,
+        });
         let (first_seq, compacted) = self.shell.backend().cluster.history_floor();
         self.timeline.keep_from(first_seq, compacted);
         Some(first)
+    }
+
+    pub fn detail(&self) -> Detail {
+        self.detail
+    }
+
+    /// Folds or unfolds the timeline (the apiserver's stages, the bookkeeping requests): the
+    /// beats are made again from the trace. Returns where `played` beats played in the old
+    /// timeline lands in the new one: the same moment of the trace.
+    pub fn set_detail(&mut self, detail: Detail, played: usize) -> usize {
+        let at_seq = played
+            .checked_sub(1)
+            .and_then(|i| self.timeline.beats.get(i))
+            .map(|b| b.last_seq);
+        self.detail = detail;
+        let trace = self.shell.backend().cluster.trace();
+        let mut timeline = Timeline {
+            base_revision: self.timeline.base_revision,
+            ..Timeline::default()
+        };
+        for w in &self.windows {
+            let events: Vec<_> = trace
+                .since(w.start)
+                .iter()
+                .take_while(|e| e.seq < w.end)
+                .cloned()
+                .collect();
+            timeline.push_command(&w.line, &w.host, &events, w.revision, detail);
+        }
+        let (first_seq, compacted) = self.shell.backend().cluster.history_floor();
+        timeline.keep_from(first_seq, compacted);
+        self.timeline = timeline;
+        match at_seq {
+            Some(seq) => self.timeline.played_at_seq(seq),
+            None => 0,
+        }
     }
 
     /// The cluster as the animation shows it when `played` beats have played: the store read at

@@ -403,6 +403,12 @@ impl Timeline {
         }
     }
 
+    /// How many beats have played once the trace reached `seq`: the beats whose events all came
+    /// at or before it.
+    pub fn played_at_seq(&self, seq: Seq) -> usize {
+        self.beats.partition_point(|b| b.last_seq <= seq)
+    }
+
     /// The store revision the scene shows when `played` beats have played (0: the start).
     pub fn revision_at(&self, played: usize) -> i64 {
         match played.checked_sub(1).and_then(|i| self.beats.get(i)) {

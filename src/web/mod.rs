@@ -26,7 +26,7 @@ use crate::present::i18n::{self, text, Lang, Msg};
 use crate::present::narration::{sentence, step_title};
 use crate::present::player::{Player, PlayerAction};
 use crate::present::session::Session;
-use crate::present::timeline::Place;
+use crate::present::timeline::{Detail, Place};
 use crate::present::topology::Topology;
 use terminal::{Line, Terminal};
 use vm::VmCard;
@@ -138,6 +138,8 @@ pub enum Action {
     Player(PlayerAction),
     /// Run a slice of the cluster's work on the last line.
     Work,
+    /// Unfold (true) or fold the apiserver's stages and the bookkeeping requests.
+    AllStages(bool),
 }
 
 /// How long one slice of the cluster's work may keep the main thread, in milliseconds: well
@@ -251,6 +253,16 @@ impl Reducible for UiState {
             Action::Submit(line) => next.run_line(&line),
             Action::Player(action) => next.move_player(action),
             Action::Work => next.work(),
+            Action::AllStages(all) => {
+                let detail = if all { Detail::Full } else { Detail::Folded };
+                let played = next
+                    .session
+                    .0
+                    .borrow_mut()
+                    .set_detail(detail, next.player.played);
+                next.beats = next.session.0.borrow().timeline().len();
+                next.move_player(PlayerAction::Seek(played));
+            }
         }
         Rc::new(next)
     }
@@ -453,6 +465,11 @@ pub fn app(props: &AppProps) -> Html {
                     <player::PlayerBar {lang} {player} beats={ timeline.len() } {step}
                         commands={ timeline.commands.iter().map(|c| c.first).collect::<Vec<_>>() }
                         first_kept={ timeline.first_kept }
+                        all_stages={ session.detail() == Detail::Full }
+                        on_all_stages={
+                            let state = state.clone();
+                            Callback::from(move |all| state.dispatch(Action::AllStages(all)))
+                        }
                         on_action={ on_player } />
                 </section>
                 <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit}

@@ -21,6 +21,11 @@ pub struct PlayerBarProps {
     /// The playhead cannot go back before this (a long session's oldest history is gone).
     #[prop_or_default]
     pub first_kept: usize,
+    /// Every apiserver stage and bookkeeping request is shown.
+    #[prop_or_default]
+    pub all_stages: bool,
+    #[prop_or_default]
+    pub on_all_stages: Callback<bool>,
     pub on_action: Callback<PlayerAction>,
 }
 
@@ -146,6 +151,13 @@ pub fn player_bar(props: &PlayerBarProps) -> Html {
                 </button>
             </div>
             <p class="keys-help">
+                <button type="button" class="control control--small" data-all-stages={ props.all_stages.to_string() }
+                    aria-pressed={ props.all_stages.to_string() }
+                    onclick={ let cb = props.on_all_stages.clone(); let all = props.all_stages;
+                        Callback::from(move |_: MouseEvent| cb.emit(!all)) }>
+                    { text(lang, Msg::AllStages) }
+                </button>
+                { " " }
                 { text(lang, Msg::KeysHelp) }
                 if props.first_kept > 0 {
                     <span class="history-note" data-history-from={ props.first_kept.to_string() }>

@@ -42,6 +42,12 @@ fn node_badge(lang: Lang, node: &NodeState) -> Html {
             if node.cordoned {
                 <span class="badge badge--warn">{ text(lang, Msg::NodeCordoned) }</span>
             }
+            if !node.taints.is_empty() {
+                <span class="badge badge--taint" data-taints={ node.taints.join(",") }
+                    title={ format!("{}: {}", text(lang, Msg::Taints), node.taints.join(", ")) }>
+                    { format!("{} {}", text(lang, Msg::Taints), node.taints.len()) }
+                </span>
+            }
         </span>
     }
 }
