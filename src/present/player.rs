@@ -87,10 +87,15 @@ impl Player {
         self.played.checked_sub(1)
     }
 
-    /// The step of the beat in play, or of the last beat before it that had one.
+    /// The step of the beat in play, or of the last beat before it that had one; none once the
+    /// command has settled.
     pub fn step(&self, timeline: &Timeline) -> Option<Step> {
         let current = self.current()?;
-        let command = timeline.beats.get(current)?.command;
+        let beat = timeline.beats.get(current)?;
+        if beat.kind == crate::present::timeline::BeatKind::Settled {
+            return None;
+        }
+        let command = beat.command;
         timeline.beats[..=current]
             .iter()
             .rev()
@@ -249,7 +254,7 @@ mod tests {
                 last_seq: i as u64,
                 command: 0,
                 step: *step,
-                kind: BeatKind::Settled,
+                kind: BeatKind::TimePassed,
                 from: Place::apiserver(),
                 to: vec![Place::etcd()],
                 tick: 0,
@@ -356,6 +361,19 @@ mod tests {
             (6, false),
             "animation off: straight to live"
         );
+    }
+
+    #[test]
+    fn a_settled_command_has_no_step_in_play() {
+        let mut t = timeline(&[Some(1), Some(4)]);
+        t.beats[1].kind = BeatKind::Settled;
+        let mut p = Player {
+            played: 1,
+            ..Player::default()
+        };
+        assert_eq!(p.step(&t), Some(1));
+        p.apply(PlayerAction::Forward, &t);
+        assert_eq!(p.step(&t), None);
     }
 
     #[test]

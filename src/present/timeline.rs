@@ -902,9 +902,14 @@ impl Builder {
     }
 }
 
-/// Decisions that are a component's housekeeping rather than a step: a kubelet's heartbeat.
+/// Decisions that are a component's housekeeping rather than a step: a kubelet's heartbeat; the
+/// scheduler's per-plugin lines, which its cycle beat already tells as data.
 fn is_bookkeeping_decision(actor: &Actor, reason: &str) -> bool {
-    who(actor) == "kubelet" && matches!(reason, "NodeStatus" | "Heartbeat" | "LeaseRenewed")
+    match who(actor) {
+        "kubelet" => matches!(reason, "NodeStatus" | "Heartbeat" | "LeaseRenewed"),
+        "kube-scheduler" => matches!(reason, "FilterFailed" | "FilterPassed" | "Score"),
+        _ => false,
+    }
 }
 
 fn cri_call_name(call: &CriCall) -> &'static str {

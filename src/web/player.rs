@@ -149,15 +149,15 @@ pub fn player_bar(props: &PlayerBarProps) -> Html {
                     aria-pressed={ player.animate.to_string() } onclick={ on_animate }>
                     { format!("{} {}", text(lang, Msg::Animation), if player.animate { "ON" } else { "OFF" }) }
                 </button>
-            </div>
-            <p class="keys-help">
-                <button type="button" class="control control--small" data-all-stages={ props.all_stages.to_string() }
+                <button type="button" class="control control--toggle" data-all-stages={ props.all_stages.to_string() }
                     aria-pressed={ props.all_stages.to_string() }
                     onclick={ let cb = props.on_all_stages.clone(); let all = props.all_stages;
                         Callback::from(move |_: MouseEvent| cb.emit(!all)) }>
                     { text(lang, Msg::AllStages) }
                 </button>
-                { " " }
+
+            </div>
+            <p class="keys-help">
                 { text(lang, Msg::KeysHelp) }
                 if props.first_kept > 0 {
                     <span class="history-note" data-history-from={ props.first_kept.to_string() }>
