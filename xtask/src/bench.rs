@@ -305,7 +305,7 @@ impl Machine {
 /// animation's frames, memory. The targets are issue 9's and 12's.
 pub fn page_report(page: &crate::page_bench::PageFigures) -> String {
     let mut out = String::from(
-        "The page in headless Chromium (release build)\n\n         | what | measured | target |\n| --- | ---: | ---: |\n",
+        "The page in headless Chromium (release build)\n\n| what | measured | target |\n| --- | ---: | ---: |\n",
     );
     out.push_str(&format!(
         "| terminal usable after navigation | {:.0} ms | 250 ms |\n",
