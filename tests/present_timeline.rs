@@ -370,3 +370,33 @@ fn a_refused_request_stops_at_the_apiserver_with_the_reason() {
         assert!(sentence(lang, b).contains("422"));
     }
 }
+
+#[test]
+fn the_cluster_work_run_in_small_slices_gives_the_same_trace_and_timeline_as_one_settle() {
+    let lines = [
+        CREATE,
+        "kubectl scale deployment web --replicas=5",
+        "sleep 30",
+    ];
+    let mut whole = Session::new(1);
+    for line in lines {
+        whole.run_line(line);
+    }
+    // The page's way: the output at once, then the work one round at a time.
+    let mut sliced = Session::new(1);
+    let mut slices = 0;
+    for line in lines {
+        let (_, mut first) = sliced.submit_line(line);
+        while first.is_none() && sliced.busy() {
+            first = sliced.work(1);
+            slices += 1;
+        }
+        assert!(first.is_some(), "{line} completed");
+    }
+    assert!(
+        slices > lines.len() * 10,
+        "the work was really sliced ({slices} slices)"
+    );
+    assert_eq!(sliced.trace_fingerprint(), whole.trace_fingerprint());
+    assert_eq!(sliced.timeline(), whole.timeline());
+}
