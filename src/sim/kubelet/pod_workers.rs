@@ -243,6 +243,26 @@ fn stop_timer(container: &str) -> String {
     format!("stop/{container}")
 }
 
+/// containerd's StopContainer for `container`: the stop signal sent, SIGKILL after
+/// `grace_seconds`, and the timer that ends at that deadline.
+fn stop_effect(
+    container: &str,
+    outcome: Result<(), String>,
+    id: &str,
+    grace_seconds: u64,
+) -> Effect {
+    Effect::cri(
+        CriCall::StopContainer,
+        Some(container),
+        outcome_text(
+            outcome,
+            id,
+            &format!("stop signal sent, SIGKILL in {grace_seconds}s"),
+        ),
+    )
+    .starts(stop_timer(container))
+}
+
 /// The pod's sandbox: the pause container's id and the pod's IP.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sandbox {
@@ -1384,18 +1404,7 @@ impl PodWorker {
                 ));
                 c.killed_by_probe = true;
                 let outcome = env.cri.stop_container(&id, grace, env.now);
-                effects.push(
-                    Effect::cri(
-                        CriCall::StopContainer,
-                        Some(&c.name),
-                        outcome_text(
-                            outcome,
-                            &id,
-                            &format!("stop signal sent, SIGKILL in {grace}s"),
-                        ),
-                    )
-                    .starts(stop_timer(&c.name)),
-                );
+                effects.push(stop_effect(&c.name, outcome, &id, grace));
                 c.probes.iter_mut().for_each(ProbeWorker::container_stopped);
             }
         }
@@ -1449,18 +1458,7 @@ impl PodWorker {
             // from then); modelled as a stop whose SIGKILL is at the deadline.
             let timeout_seconds = timeout_seconds + hook_ticks / TICKS_PER_SECOND;
             let outcome = env.cri.stop_container(&id, timeout_seconds, now);
-            effects.push(
-                Effect::cri(
-                    CriCall::StopContainer,
-                    Some(&c.name),
-                    outcome_text(
-                        outcome,
-                        &id,
-                        &format!("stop signal sent, SIGKILL in {timeout_seconds}s"),
-                    ),
-                )
-                .starts(stop_timer(&c.name)),
-            );
+            effects.push(stop_effect(&c.name, outcome, &id, timeout_seconds));
         }
         let any_running = self
             .init_containers
