@@ -516,12 +516,10 @@ impl Builder {
 
     /// The request an apiserver event belongs to (stages, response and commit chain back to it).
     fn request_of(&self, event: &TraceEvent) -> Option<Seq> {
+        // The apiserver handles one request at a time, so its stages, its commits, its response
+        // and the deliveries of those commits all come after their request and before the next:
+        // the latest request at or before the cause is theirs.
         let cause = event.cause?;
-        if self.requests.contains_key(&cause) {
-            return Some(cause);
-        }
-        // Stages and commits are caused by the stage before them: walk back through the
-        // requests' remembered stage seqs.
         self.requests
             .range(..=cause)
             .next_back()
@@ -706,12 +704,9 @@ impl Builder {
                 event: change,
             } => {
                 // Deliveries of a write nobody needs to follow are left out with the write.
-                let origin = event.cause.and_then(|c| {
-                    self.requests
-                        .range(..=c)
-                        .next_back()
-                        .map(|(s, i)| (*s, i.clone()))
-                });
+                let origin = self
+                    .request_of(event)
+                    .and_then(|r| self.requests.get(&r).map(|i| (r, i.clone())));
                 if let Some((_, info)) = &origin {
                     if info.hidden {
                         return;
