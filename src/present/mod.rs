@@ -10,10 +10,12 @@
 //! | `narration.rs` | one sentence per beat and a title per step, Korean and English |
 //! | `i18n.rs` | the UI's fixed strings, Korean and English |
 //! | `topology.rs` | the VMs and the components on each |
+//! | `panels/` | the look-inside panels: journey, scheduler, etcd, inspector |
 
 pub mod cluster_view;
 pub mod i18n;
 pub mod narration;
+pub mod panels;
 pub mod player;
 pub mod session;
 pub mod timeline;

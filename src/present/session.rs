@@ -99,6 +99,12 @@ impl Session {
         self.shell.host().to_string()
     }
 
+    /// The cluster itself, for the panels' view models (`present::panels`), which read its
+    /// store and trace. Read-only: everything that changes it goes through a line.
+    pub fn cluster(&self) -> &crate::sim::cluster::Cluster {
+        &self.shell.backend().cluster
+    }
+
     pub fn timeline(&self) -> &Timeline {
         &self.timeline
     }

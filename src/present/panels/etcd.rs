@@ -1,0 +1,1 @@
+//! See `super`: the etcd panel's view model.

@@ -1,0 +1,1 @@
+//! See `super`: the inspector panel's view model.

@@ -1,0 +1,1 @@
+//! See `super`: the journey panel's view model.

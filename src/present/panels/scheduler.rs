@@ -1,0 +1,1 @@
+//! See `super`: the scheduler panel's view model.
