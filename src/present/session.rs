@@ -170,6 +170,12 @@ impl Session {
         (output, self.work(0))
     }
 
+    /// Saves `text` as a file in the terminal's home directory (the editor saves before it
+    /// applies); the shell's own message when it cannot.
+    pub fn write_file(&mut self, path: &str, text: &str) -> Result<(), String> {
+        self.shell.write_file(path, text)
+    }
+
     /// Is the cluster still working on the last line?
     pub fn busy(&self) -> bool {
         self.working.is_some()

@@ -165,6 +165,20 @@ impl<B: Backend> Shell<B> {
         &self.files
     }
 
+    /// Saves `text` at `path` in the virtual file system, as an editor saves a file; the same
+    /// limits as a redirect (`bash: ...: No space left on device`, or the file is too big).
+    pub fn write_file(&mut self, path: &str, text: &str) -> Result<(), String> {
+        let path = normalize(path);
+        if self.files.len() >= MAX_FILES && !self.files.contains_key(&path) {
+            return Err(format!("bash: {path}: No space left on device\n"));
+        }
+        if text.len() > MAX_FILE_BYTES {
+            return Err(format!("bash: {path}: File too large\n"));
+        }
+        self.files.insert(path, text.to_string());
+        Ok(())
+    }
+
     /// True while a heredoc body is being typed.
     pub fn is_continuing(&self) -> bool {
         self.pending.is_some()

@@ -82,6 +82,8 @@ pub enum AppKind {
     KubeScheduler,
     KubeProxy,
     Flannel,
+    /// fluent/fluentd: the log collector a DaemonSet runs on every node.
+    Fluentd,
     /// Exits 1 a few seconds after start: CrashLoopBackOff.
     Crasher,
     /// Grows its memory steadily until the cgroup limit OOM-kills it.
@@ -276,9 +278,16 @@ impl Process {
         };
 
         // Entry-point wrappers (`/docker-entrypoint.sh nginx -g ...`) end in `exec "$@"`: what
-        // runs is their arguments; alone, they start the image's program.
+        // runs is their arguments; alone, they start the image's program. tini, the small init
+        // some images put first (`tini -- /bin/entrypoint.sh fluentd`), runs what follows `--`.
         let mut argv = config.argv.clone();
-        let wrapper = program.ends_with("docker-entrypoint.sh");
+        if program == "tini" {
+            let end = argv.iter().position(|a| a == "--").map_or(1, |i| i + 1);
+            argv.drain(..end.min(argv.len()));
+        }
+        let wrapper = argv
+            .first()
+            .is_some_and(|first| basename(first).ends_with("entrypoint.sh"));
         if wrapper && argv.len() > 1 {
             argv.remove(0);
         }
@@ -363,6 +372,7 @@ impl Process {
             AppKind::KubeScheduler => (5, 200),
             AppKind::KubeProxy => (1, 120),
             AppKind::Flannel => (3, 100),
+            AppKind::Fluentd => (2, 640),
             AppKind::Crasher => (5, 60),
             AppKind::MemLeak => (20, 40),
             AppKind::Shell => (0, 4),
@@ -462,6 +472,20 @@ impl Process {
                 self.ready_tick = Some(t);
             }
             AppKind::Mysql => self.start_mysql(now),
+            AppKind::Fluentd => {
+                let t = now + 120;
+                let stamp = format!("{}-{}-{} {} +0000", d.year, d.month, d.day, d.hms);
+                for line in [
+                    "[info]: init supervisor logger path=nil rotate_age=nil rotate_size=nil",
+                    "[info]: parsing config file is succeeded path=\"/fluentd/etc/fluent.conf\"",
+                    "[info]: gem 'fluentd' version '1.16.5'",
+                    "[info]: starting fluentd-1.16.5 pid=7 ruby=\"3.2.4\"",
+                    "[info]: #0 fluentd worker is now running worker=0",
+                ] {
+                    self.schedule(t, Stream::Stdout, format!("{stamp} {line}"));
+                }
+                self.ready_tick = Some(t);
+            }
             AppKind::Kubia { .. } | AppKind::KubiaUnhealthy => {
                 self.schedule(now + 50, Stream::Stdout, "Kubia server starting...");
                 self.ready_tick = Some(now + 50);
@@ -895,7 +919,8 @@ impl Process {
             | AppKind::KubeControllerManager
             | AppKind::KubeScheduler
             | AppKind::KubeProxy
-            | AppKind::Flannel => {
+            | AppKind::Flannel
+            | AppKind::Fluentd => {
                 self.exit_due = Some((now + 200, 0));
                 0
             }
@@ -1002,7 +1027,7 @@ impl Process {
                     (200, format!("You've hit {hostname}\n"))
                 }
             }
-            AppKind::Redis | AppKind::Mysql => return HttpOutcome::NotHttp,
+            AppKind::Redis | AppKind::Mysql | AppKind::Fluentd => return HttpOutcome::NotHttp,
             AppKind::CoreDns => match (port, path) {
                 (8080, "/health") | (8181, "/ready") => (200, "OK".to_string()),
                 (9153, "/metrics") => (200, "# HELP coredns_build_info A metric with a constant '1' value labeled by version, revision, and goversion from which CoreDNS was built.\n".to_string()),
@@ -1182,6 +1207,7 @@ fn app_ports(app: AppKind) -> &'static [u16] {
     match app {
         AppKind::Nginx | AppKind::Httpd => &[80],
         AppKind::Redis => &[6379],
+        AppKind::Fluentd => &[24224, 5140],
         AppKind::Mysql => &[3306, 33060],
         AppKind::Kubia { .. } | AppKind::KubiaUnhealthy | AppKind::Crasher | AppKind::MemLeak => {
             &[8080]
