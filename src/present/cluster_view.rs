@@ -30,6 +30,13 @@ pub struct PodChip {
     pub owner: Option<String>,
 }
 
+impl PodChip {
+    /// `namespace/name`: how the page names a pod (`data-pod`, the panels).
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
 /// How the chip is coloured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Health {
@@ -89,7 +96,7 @@ pub struct ClusterView {
 
 /// The decoded objects under a prefix at `revision` (None: the newest). A revision the store has
 /// compacted away reads as nothing (the page says how far back it can go).
-fn objects_at(store: &Store, prefix: &str, revision: Option<i64>) -> Vec<Value> {
+pub(crate) fn objects_at(store: &Store, prefix: &str, revision: Option<i64>) -> Vec<Value> {
     let mut request = RangeRequest::prefix(prefix);
     if let Some(revision) = revision {
         request = request.at_revision(revision);

@@ -9,12 +9,14 @@
 //! | `cluster_view.rs` | the scene: nodes and pods read from the store at a revision |
 //! | `narration.rs` | one sentence per beat and a title per step, Korean and English |
 //! | `editor.rs` | the YAML editor: the course's examples, and where an error points |
+//! | `failures.rs` | the buttons that break things: each a line a student could type |
 //! | `i18n.rs` | the UI's fixed strings, Korean and English |
 //! | `topology.rs` | the VMs and the components on each |
 //! | `panels/` | the look-inside panels: journey, scheduler, etcd, inspector |
 
 pub mod cluster_view;
 pub mod editor;
+pub mod failures;
 pub mod i18n;
 pub mod narration;
 pub mod panels;

@@ -7,6 +7,7 @@
 //! module imports nothing from `sim`.
 
 pub mod flight;
+pub mod panels;
 pub mod player;
 pub mod terminal;
 pub mod vm;
@@ -28,6 +29,7 @@ use crate::present::player::{Player, PlayerAction};
 use crate::present::session::Session;
 use crate::present::timeline::{Detail, Place};
 use crate::present::topology::Topology;
+use panels::{Dock, PanelAction, PanelKind, Panels};
 use terminal::{Line, Terminal};
 use vm::VmCard;
 
@@ -129,6 +131,8 @@ pub struct UiState {
     /// The cluster is still working on the last line; counts the slices run so far, so each
     /// slice schedules the next.
     pub working: Option<u64>,
+    /// The look-inside panels: which are open, and what they are about.
+    pub panels: Panels,
 }
 
 pub enum Action {
@@ -140,6 +144,9 @@ pub enum Action {
     Work,
     /// Unfold (true) or fold the apiserver's stages and the bookkeeping requests.
     AllStages(bool),
+    Panel(PanelAction),
+    /// Escape: closes the panel in front.
+    CloseFrontPanel,
 }
 
 /// How long one slice of the cluster's work may keep the main thread, in milliseconds: well
@@ -148,7 +155,12 @@ const WORK_SLICE_MS: f64 = 12.0;
 
 impl UiState {
     pub fn new(lang: Lang) -> UiState {
-        let session = Session::new(LAB_SEED);
+        UiState::with_seed(lang, LAB_SEED)
+    }
+
+    /// A fresh lab booted from `seed`.
+    pub fn with_seed(lang: Lang, seed: u64) -> UiState {
+        let session = Session::new(seed);
         let view = session.scene(0);
         let prompt = session.prompt();
         let host = session.host();
@@ -163,12 +175,13 @@ impl UiState {
             host,
             beats: 0,
             working: None,
+            panels: Panels::default(),
         }
     }
 
     /// Echoes the line after the prompt it was typed at, runs it, shows what the shell printed
     /// (stderr apart, as a terminal colours it), then lets the player animate what it did.
-    fn run_line(&mut self, line: &str) {
+    fn run_line(&mut self, line: &str) -> crate::present::session::TerminalOutput {
         self.lines.push(Line::Command {
             prompt: self.prompt.clone(),
             text: line.to_string(),
@@ -186,15 +199,86 @@ impl UiState {
             self.lines.clear();
         }
         if !output.stdout.is_empty() {
-            self.lines.push(Line::Output(output.stdout));
+            self.lines.push(Line::Output(output.stdout.clone()));
         }
         if !output.stderr.is_empty() {
-            self.lines.push(Line::Error(output.stderr));
+            self.lines.push(Line::Error(output.stderr.clone()));
         }
         let overflow = self.lines.len().saturating_sub(SCROLLBACK_LINES_MAX);
         self.lines.drain(..overflow);
         if let Some(first) = first {
             self.move_player(PlayerAction::CommandRan { first });
+        }
+        output
+    }
+
+    fn panel(&mut self, action: PanelAction) {
+        use crate::present::editor::{apply_line, markers, EDITOR_FILE, EXAMPLES};
+        match action {
+            PanelAction::Toggle(kind) => {
+                if self.panels.open.last() == Some(&kind) {
+                    self.panels.close(kind);
+                } else {
+                    self.panels.open(kind);
+                }
+            }
+            PanelAction::Close(kind) => self.panels.close(kind),
+            PanelAction::PickPod(pod) => {
+                self.panels.pod = Some(pod);
+                self.panels.open(PanelKind::Journey);
+            }
+            PanelAction::ScheduleOf(pod) => {
+                self.panels.pod = Some(pod);
+                self.panels.open(PanelKind::Scheduler);
+            }
+            PanelAction::Inspect(key) => {
+                self.panels.inspect = Some(key);
+                self.panels.open(PanelKind::Inspector);
+            }
+            PanelAction::EtcdKey(key) => self.panels.etcd_key = Some(key),
+            PanelAction::EditorText(text) => self.panels.editor.text = text,
+            PanelAction::EditorExample(i) => {
+                if let Some(example) = EXAMPLES.get(i) {
+                    self.panels.editor.text = example.text.to_string();
+                    self.panels.editor.markers.clear();
+                    self.panels.editor.answer = None;
+                }
+            }
+            PanelAction::EditorApply => {
+                let text = self.panels.editor.text.clone();
+                let saved = self.session.0.borrow_mut().write_file(EDITOR_FILE, &text);
+                let (stdout, stderr) = match saved {
+                    Ok(()) => {
+                        let out = self.run_line(&apply_line());
+                        (out.stdout, out.stderr)
+                    }
+                    Err(message) => (String::new(), message),
+                };
+                self.panels.editor.markers = markers(&text, &stderr);
+                self.panels.editor.answer = Some((stdout, stderr));
+            }
+            PanelAction::Run(line) => {
+                self.run_line(&line);
+            }
+            PanelAction::SeekSeq(seq) => {
+                let played = self.session.0.borrow().timeline().played_at_seq(seq);
+                self.move_player(PlayerAction::Seek(played));
+            }
+            PanelAction::AskReset(ask) => self.panels.confirm_reset = ask,
+            PanelAction::Reset(seed) => {
+                let panels = Panels {
+                    confirm_reset: false,
+                    pod: None,
+                    inspect: None,
+                    etcd_key: None,
+                    ..self.panels.clone()
+                };
+                let player = self.player;
+                *self = UiState::with_seed(self.lang, seed);
+                self.player.speed = player.speed;
+                self.player.animate = player.animate;
+                self.panels = panels;
+            }
         }
     }
 
@@ -250,7 +334,15 @@ impl Reducible for UiState {
         let mut next = (*self).clone();
         match action {
             Action::SetLang(lang) => next.lang = lang,
-            Action::Submit(line) => next.run_line(&line),
+            Action::Submit(line) => {
+                next.run_line(&line);
+            }
+            Action::Panel(action) => next.panel(action),
+            Action::CloseFrontPanel => {
+                if let Some(kind) = next.panels.open.last().copied() {
+                    next.panels.close(kind);
+                }
+            }
             Action::Player(action) => next.move_player(action),
             Action::Work => next.work(),
             Action::AllStages(all) => {
@@ -361,6 +453,10 @@ pub fn app(props: &AppProps) -> Html {
                     let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
+                    if event.key() == "Escape" {
+                        state.dispatch(Action::CloseFrontPanel);
+                        return;
+                    }
                     if let Some(action) = player_key(event) {
                         event.prevent_default();
                         state.dispatch(Action::Player(action));
@@ -374,6 +470,14 @@ pub fn app(props: &AppProps) -> Html {
     let on_submit = {
         let state = state.clone();
         Callback::from(move |line: String| state.dispatch(Action::Submit(line)))
+    };
+    let on_panel = {
+        let state = state.clone();
+        Callback::from(move |action: PanelAction| state.dispatch(Action::Panel(action)))
+    };
+    let on_pick = {
+        let state = state.clone();
+        Callback::from(move |pod: String| state.dispatch(Action::Panel(PanelAction::PickPod(pod))))
     };
     let on_player = {
         let state = state.clone();
@@ -450,7 +554,8 @@ pub fn app(props: &AppProps) -> Html {
                             <VmCard key={ vm.name.clone() } vm={ vm.clone() }
                                 node={ state.view.nodes.get(&vm.name).cloned() }
                                 pods={ state.view.pods_on(&vm.name).to_vec() }
-                                active={ active.clone() } {lang} />
+                                active={ active.clone() } {lang} on_pick={ on_pick.clone() }
+                                picked={ state.panels.pod.clone() } />
                         }) }
                     </main>
                     <div class="outside">
@@ -459,7 +564,8 @@ pub fn app(props: &AppProps) -> Html {
                             { text(lang, Msg::Registry) }
                         </div>
                         if !state.view.unscheduled.is_empty() {
-                            <vm::Unscheduled pods={ state.view.unscheduled.clone() } {lang} />
+                            <vm::Unscheduled pods={ state.view.unscheduled.clone() } {lang}
+                                on_pick={ on_pick.clone() } picked={ state.panels.pod.clone() } />
                         }
                     </div>
                     <player::PlayerBar {lang} {player} beats={ timeline.len() } {step}
@@ -472,10 +578,15 @@ pub fn app(props: &AppProps) -> Html {
                         }
                         on_action={ on_player } />
                 </section>
-                <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit}
-                    busy={ state.working.is_some() }
-                    place={ Place::Terminal(state.host.clone()).id() }
-                    active={ active.contains(&Place::Terminal(state.host.clone()).id()) } />
+                <aside class="side">
+                    <Dock {lang} panels={ state.panels.clone() } session={ state.session.clone() }
+                        stamp={ (state.beats, state.working.is_some()) }
+                        can_run={ state.prompt != ">" } on_action={ on_panel } />
+                    <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit}
+                        busy={ state.working.is_some() }
+                        place={ Place::Terminal(state.host.clone()).id() }
+                        active={ active.contains(&Place::Terminal(state.host.clone()).id()) } />
+                </aside>
                 <flight::Flight spec={ flight } />
             </div>
         </div>

@@ -21,6 +21,12 @@ pub struct VmCardProps {
     /// The `data-place` ids the beat in play touches: lit.
     pub active: Rc<Vec<String>>,
     pub lang: Lang,
+    /// A pod chip was clicked (`namespace/name`): its journey opens.
+    #[prop_or_default]
+    pub on_pick: Callback<String>,
+    /// The pod the panels are about: its chip is marked.
+    #[prop_or_default]
+    pub picked: Option<String>,
 }
 
 /// The node's state badge: what `kubectl get nodes` would say, and a powered-off VM.
@@ -60,6 +66,8 @@ pub fn vm_card(props: &VmCardProps) -> Html {
         pods,
         active,
         lang,
+        on_pick,
+        picked,
     } = props;
     let lang = *lang;
     let (role_class, role_msg) = match vm.role {
@@ -127,7 +135,10 @@ pub fn vm_card(props: &VmCardProps) -> Html {
                     </ul>
                 } else {
                     <ul class="pods">
-                        { for pods.iter().map(|p| html! { <Pod pod={ p.clone() } node={ vm.name.clone() } /> }) }
+                        { for pods.iter().map(|p| html! {
+                            <Pod pod={ p.clone() } node={ vm.name.clone() } on_pick={ on_pick.clone() }
+                                picked={ picked.as_deref() == Some(p.key().as_str()) } />
+                        }) }
                     </ul>
                 }
             </div>
@@ -163,6 +174,10 @@ pub struct PodProps {
     /// The node it is bound to; empty while unscheduled.
     #[prop_or_default]
     pub node: AttrValue,
+    #[prop_or_default]
+    pub on_pick: Callback<String>,
+    #[prop_or_default]
+    pub picked: bool,
 }
 
 /// One pod: its name, and kubectl's READY and STATUS columns, coloured by health.
@@ -174,13 +189,20 @@ pub fn pod(props: &PodProps) -> Html {
         Health::Progressing => "pod--progressing",
         Health::Bad => "pod--bad",
     };
+    let key = p.key();
+    let onclick = {
+        let (on_pick, key) = (props.on_pick.clone(), key.clone());
+        Callback::from(move |_| on_pick.emit(key.clone()))
+    };
     html! {
-        <li class={ classes!("pod", health) } data-pod={ format!("{}/{}", p.namespace, p.name) }
-            data-node={ props.node.clone() } data-status={ p.status.clone() }
-            title={ format!("{}/{}", p.namespace, p.name) }>
-            <span class="pod__name">{ &p.name }</span>
-            <span class="pod__status">{ &p.status }</span>
-            <span class="pod__ready">{ &p.ready }</span>
+        <li class={ classes!("pod", health, props.picked.then_some("is-picked")) } data-pod={ key.clone() }
+            data-node={ props.node.clone() } data-status={ p.status.clone() }>
+            <button type="button" class="pod__pick" {onclick} title={ key.clone() }
+                aria-pressed={ props.picked.to_string() }>
+                <span class="pod__name">{ &p.name }</span>
+                <span class="pod__status">{ &p.status }</span>
+                <span class="pod__ready">{ &p.ready }</span>
+            </button>
         </li>
     }
 }
@@ -189,6 +211,10 @@ pub fn pod(props: &PodProps) -> Html {
 pub struct UnscheduledProps {
     pub pods: Vec<PodChip>,
     pub lang: Lang,
+    #[prop_or_default]
+    pub on_pick: Callback<String>,
+    #[prop_or_default]
+    pub picked: Option<String>,
 }
 
 /// Pods no node has taken yet: they wait here until the scheduler binds them.
@@ -198,7 +224,10 @@ pub fn unscheduled(props: &UnscheduledProps) -> Html {
         <section class="unscheduled" data-unscheduled="">
             <h3 class="vm__section">{ text(props.lang, Msg::Unscheduled) }</h3>
             <ul class="pods">
-                { for props.pods.iter().map(|p| html! { <Pod pod={ p.clone() } /> }) }
+                { for props.pods.iter().map(|p| html! {
+                    <Pod pod={ p.clone() } on_pick={ props.on_pick.clone() }
+                        picked={ props.picked.as_deref() == Some(p.key().as_str()) } />
+                }) }
             </ul>
         </section>
     }

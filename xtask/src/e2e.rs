@@ -86,7 +86,11 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             check_back_and_live(&session),
         );
         summary.record(
-            "vagrant halt node2 and sleep 360: node2 NotReady, its pods recreated on node1",
+            "a typo applied from the editor is marked at its line with kubectl's words; the text stays",
+            check_editor_typo(&session),
+        );
+        summary.record(
+            "node2's stop button runs vagrant halt node2; after sleep 360 node2 is NotReady and its pods run on node1",
             check_node_failure(&session),
         );
     }
@@ -352,24 +356,71 @@ fn check_back_and_live(s: &Session) -> Result<(), String> {
     Ok(())
 }
 
+/// Waits until the terminal shows `line` as a command it ran and its input is free again.
+fn wait_ran(s: &Session, line: &str, timeout: Duration) -> Result<(), String> {
+    s.wait_for(
+        &format!(
+            "return Array.from(document.querySelectorAll('.line--command'))
+                .some(l => l.textContent.includes({line:?}))
+                && document.getElementById('terminal-input').value === ''"
+        ),
+        timeout,
+    )
+    .map(|_| ())
+}
+
+fn check_editor_typo(s: &Session) -> Result<(), String> {
+    const TYPO: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: typo\nspec:\n  containers:\n  - name: web\n    imagee: nginx\n";
+    s.click("[data-panel-tab=editor]")?;
+    s.wait_for(
+        "return document.querySelector('[data-editor]')",
+        Duration::from_secs(5),
+    )?;
+    s.script(&format!(
+        "const t = document.querySelector('[data-editor]');
+         t.value = {TYPO:?};
+         t.dispatchEvent(new Event('input', {{ bubbles: true }}));
+         return null"
+    ))?;
+    s.click("[data-editor-apply]")?;
+    wait_ran(s, "kubectl apply -f editor.yaml", Duration::from_secs(30))?;
+    let marker = s.wait_for(
+        "const m = document.querySelector('[data-marker-line]');
+         return m && [m.dataset.markerLine, m.dataset.markerColumn]",
+        Duration::from_secs(5),
+    )?;
+    if marker != serde_json::json!(["8", "5"]) {
+        return Err(format!(
+            "the typo is on line 8, column 5; the marker says {marker}"
+        ));
+    }
+    let answer = s.script("return document.querySelector('[data-editor-answer]').textContent")?;
+    let want = "Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field \"spec.containers[0].imagee\"";
+    if !answer.as_str().is_some_and(|a| a.contains(want)) {
+        return Err(format!("the editor shows {answer}, not kubectl's {want}"));
+    }
+    let kept = s.script("return document.querySelector('[data-editor]').value")?;
+    if kept.as_str() != Some(TYPO) {
+        return Err(format!("the editor's text changed after the error: {kept}"));
+    }
+    s.click("[data-panel-close=editor]")?;
+    Ok(())
+}
+
 fn check_node_failure(s: &Session) -> Result<(), String> {
     // A teacher's switch: animation off, so the playhead goes straight to now.
     s.click("[data-animate]")?;
-    for line in ["vagrant halt node2", "sleep 360"] {
-        s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
-        s.wait_for(
-            &format!(
-                "return Array.from(document.querySelectorAll('.line--command'))
-                    .some(l => l.textContent.includes('{line}'))
-                    && document.getElementById('terminal-input').value === ''"
-            ),
-            Duration::from_secs(60),
-        )?;
-    }
+    s.click("[data-panel-tab=failures]")?;
+    s.click("[data-failure-stop='node2/vm']")?;
+    wait_ran(s, "vagrant halt node2", Duration::from_secs(30))?;
+    s.type_into("#terminal-input", "sleep 360\u{E007}")?;
+    wait_ran(s, "sleep 360", Duration::from_secs(60))?;
     wait_live(s, Duration::from_secs(10))?;
     let ready = s.script("return document.querySelector('[data-vm=node2]').dataset.ready")?;
-    if ready.as_str() == Some("true") {
-        return Err("node2 is still Ready after vagrant halt and 360 s".into());
+    if ready.as_str() != Some("false") {
+        return Err(format!(
+            "node2 is data-ready={ready} after vagrant halt and 360 s, not NotReady"
+        ));
     }
     let pods = web_pods(s)?;
     let on_node1 = pods
@@ -422,6 +473,8 @@ pub struct Shot<'a> {
     pub height: u64,
     pub wait_ms: u64,
     pub keys: &'a str,
+    /// CSS selectors clicked in order once the lines ran (a panel's tab, a pod chip).
+    pub clicks: Vec<&'a str>,
 }
 
 pub fn screenshot(
@@ -450,6 +503,10 @@ pub fn screenshot(
         )?;
     }
     std::thread::sleep(Duration::from_millis(shot.wait_ms));
+    for selector in &shot.clicks {
+        s.click(selector)?;
+        std::thread::sleep(Duration::from_millis(200));
+    }
     if !shot.keys.is_empty() {
         s.script("document.activeElement && document.activeElement.blur(); return null")?;
         s.press_keys(shot.keys)?;

@@ -25,7 +25,7 @@ commands:
   test                         native tests, browser tests, size budget, end-to-end test
   e2e [--dev]                  only the end-to-end test, on a fresh dist/ (--dev: a debug build)
   screenshot [--out FILE] [--lang ko|en] [--run LINE]... [--width W] [--height H]
-             [--wait-ms N] [--keys KEYS] [--dev]
+             [--wait-ms N] [--click SELECTOR]... [--keys KEYS] [--dev]
                                a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
   bench [--opt-level-3] [--no-native] [--no-wasm]
                                native criterion benches (store, apiserver, scheduler), then
@@ -115,6 +115,7 @@ impl Flags<'_> {
                     | "--height"
                     | "--wait-ms"
                     | "--keys"
+                    | "--click"
             ) {
                 args.next();
             }
@@ -197,9 +198,11 @@ fn screenshot(args: &[String]) -> Result<(), String> {
         "--height",
         "--wait-ms",
         "--keys",
+        "--click",
         "--dev",
     ])?;
     let lines = flags.values("--run")?;
+    let clicks = flags.values("--click")?;
     let lang = flags.value("--lang")?.unwrap_or("ko");
     if !matches!(lang, "ko" | "en") {
         return Err(format!("--lang: ko or en, not {lang:?}"));
@@ -217,6 +220,7 @@ fn screenshot(args: &[String]) -> Result<(), String> {
         height: number("--height", 900)?,
         wait_ms: number("--wait-ms", 0)?,
         keys: flags.value("--keys")?.unwrap_or(""),
+        clicks,
     };
     let out = match flags.value("--out")? {
         Some(p) => PathBuf::from(p),
