@@ -124,6 +124,25 @@ pub struct WatchHandle(u64);
 struct ClientWatch {
     id: WatchId,
     filter: ListFilter,
+    /// The resource and the etcd prefix it watches, for [`Cluster::open_watches`].
+    resource: &'static str,
+    prefix: String,
+}
+
+/// One open etcd watch and who holds it, as the etcd panel lists them ([`Cluster::open_watches`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenWatch {
+    /// The store's watch id (etcd's `watch_id`).
+    pub id: WatchId,
+    /// The component's name (`kube-scheduler`, `kubelet@node1`), or `kubectl` for a client's
+    /// `get -w`.
+    pub holder: String,
+    /// The resource its informer is for: `pods`.
+    pub resource: String,
+    /// The etcd key prefix watched: `/registry/pods/`.
+    pub prefix: String,
+    /// The field selector sent with it, as typed (`spec.nodeName=node1`); None watches all.
+    pub field_selector: Option<String>,
 }
 
 /// What `run_until_idle` did.
@@ -260,6 +279,47 @@ impl Cluster {
             .collect()
     }
 
+    /// Every open etcd watch and its holder: each running component's informers (in registration
+    /// order), then the clients' `get -w` watches. Read-only, for the etcd panel.
+    pub fn open_watches(&self) -> Vec<OpenWatch> {
+        let mut open = Vec::new();
+        for slot in self.slots.iter().filter(|s| s.running) {
+            for informer in &slot.watches {
+                let prefix = resources::by_plural(informer.resource)
+                    .map(|info| info.prefix(None))
+                    .unwrap_or_default();
+                let field_selector = informer.selector.as_ref().map(|s| {
+                    let terms: Vec<String> = s
+                        .requirements
+                        .iter()
+                        .map(|r| {
+                            let op = if r.not_equal { "!=" } else { "=" };
+                            format!("{}{op}{}", r.field, r.value)
+                        })
+                        .collect();
+                    terms.join(",")
+                });
+                open.push(OpenWatch {
+                    id: informer.id,
+                    holder: slot.component.name(),
+                    resource: informer.resource.to_string(),
+                    prefix,
+                    field_selector,
+                });
+            }
+        }
+        for watch in self.client_watches.values() {
+            open.push(OpenWatch {
+                id: watch.id,
+                holder: "kubectl".to_string(),
+                resource: watch.resource.to_string(),
+                prefix: watch.prefix.clone(),
+                field_selector: None,
+            });
+        }
+        open
+    }
+
     // ---- identities --------------------------------------------------------------------------
 
     /// A static token (`--token-auth-file`) for a user such as `student`.
@@ -382,8 +442,15 @@ impl Cluster {
             })?;
         let handle = WatchHandle(self.next_client_watch);
         self.next_client_watch += 1;
-        self.client_watches
-            .insert(handle, ClientWatch { id, filter });
+        self.client_watches.insert(
+            handle,
+            ClientWatch {
+                id,
+                filter,
+                resource: info.plural,
+                prefix,
+            },
+        );
         Ok((handle, listed))
     }
 

@@ -125,6 +125,13 @@ impl Store {
         self.index.get(key)
     }
 
+    /// What was written at internal revision `rev` (one of a [`KeyIndex`]'s revisions): the
+    /// key-value, and true when it was a delete (then `kv` is the tombstone). None once
+    /// compaction forgot it. For showing a key's history; clients read with [`Store::range`].
+    pub fn written_at(&self, rev: Rev) -> Option<(&KeyValue, bool)> {
+        self.history.get(&rev).map(|r| (&r.kv, r.tombstone))
+    }
+
     /// Open watches.
     pub fn watch_count(&self) -> usize {
         self.watchers.len()

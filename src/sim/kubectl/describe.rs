@@ -138,12 +138,30 @@ fn list(ctx: &mut Ctx, resource: &str, namespace: Option<&str>) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// The `Events:` section for the object `kind`/`name`.
-fn events(ctx: &mut Ctx, kind: &str, namespace: Option<&str>, name: &str) -> String {
-    let now = ctx.backend.unix_seconds();
-    let ns = namespace.unwrap_or("default");
-    let mut evs: Vec<Value> = list(ctx, "events", Some(ns))
-        .into_iter()
+/// One row of describe's `Events:` table, as data: what `kubectl describe` prints and the
+/// Inspector panel lists (one function makes both, so they cannot disagree).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventLine {
+    /// `Normal` or `Warning`.
+    pub event_type: String,
+    /// `Scheduled`, `Pulled`, `Started`, ...
+    pub reason: String,
+    /// The Age column: `18s`, or `2m (x3 over 5m)` for a repeated event.
+    pub age: String,
+    /// The From column: `default-scheduler`, `kubelet`.
+    pub from: String,
+    pub message: String,
+    /// When it was first and last seen (RFC 3339, as stored), and how many times.
+    pub first_timestamp: String,
+    pub last_timestamp: String,
+    pub count: i64,
+}
+
+/// The events about the object `kind`/`name` among `events`, oldest first, as describe lists
+/// them; ages are counted back from `now` (unix seconds).
+pub fn event_lines(events: &[Value], kind: &str, name: &str, now: i64) -> Vec<EventLine> {
+    let mut evs: Vec<&Value> = events
+        .iter()
         .filter(|e| {
             str_at(e, "/involvedObject/kind") == kind && str_at(e, "/involvedObject/name") == name
         })
@@ -154,37 +172,56 @@ fn events(ctx: &mut Ctx, kind: &str, namespace: Option<&str>, name: &str) -> Str
             str_at(e, "/metadata/name").to_string(),
         )
     });
-    if evs.is_empty() {
+    evs.into_iter()
+        .map(|e| {
+            let since = |p: &str| {
+                parse_rfc3339(str_at(e, p))
+                    .map(|t| human_duration(now - t))
+                    .unwrap_or_else(|| "<unknown>".into())
+            };
+            let count = e.get("count").and_then(Value::as_i64).unwrap_or(1);
+            let age = if count > 1 {
+                format!(
+                    "{} (x{count} over {})",
+                    since("/lastTimestamp"),
+                    since("/firstTimestamp")
+                )
+            } else {
+                since("/firstTimestamp")
+            };
+            let from = match str_at(e, "/source/component") {
+                "" => str_at(e, "/reportingComponent"),
+                c => c,
+            };
+            EventLine {
+                event_type: str_at(e, "/type").to_string(),
+                reason: str_at(e, "/reason").to_string(),
+                age,
+                from: from.to_string(),
+                message: str_at(e, "/message").trim_end().to_string(),
+                first_timestamp: str_at(e, "/firstTimestamp").to_string(),
+                last_timestamp: str_at(e, "/lastTimestamp").to_string(),
+                count,
+            }
+        })
+        .collect()
+}
+
+/// The `Events:` section for the object `kind`/`name`.
+fn events(ctx: &mut Ctx, kind: &str, namespace: Option<&str>, name: &str) -> String {
+    let now = ctx.backend.unix_seconds();
+    let ns = namespace.unwrap_or("default");
+    let lines = event_lines(&list(ctx, "events", Some(ns)), kind, name, now);
+    if lines.is_empty() {
         return "Events:\t<none>\n".to_string();
     }
     let mut s = String::from(
         "Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------\n",
     );
-    for e in &evs {
-        let since = |p: &str| {
-            parse_rfc3339(str_at(e, p))
-                .map(|t| human_duration(now - t))
-                .unwrap_or_else(|| "<unknown>".into())
-        };
-        let count = e.get("count").and_then(Value::as_i64).unwrap_or(1);
-        let age = if count > 1 {
-            format!(
-                "{} (x{count} over {})",
-                since("/lastTimestamp"),
-                since("/firstTimestamp")
-            )
-        } else {
-            since("/firstTimestamp")
-        };
-        let from = match str_at(e, "/source/component") {
-            "" => str_at(e, "/reportingComponent"),
-            c => c,
-        };
+    for e in &lines {
         s.push_str(&format!(
-            "  {}\t{}\t{age}\t{from}\t{}\n",
-            str_at(e, "/type"),
-            str_at(e, "/reason"),
-            str_at(e, "/message").trim_end()
+            "  {}\t{}\t{}\t{}\t{}\n",
+            e.event_type, e.reason, e.age, e.from, e.message
         ));
     }
     s
