@@ -235,7 +235,17 @@ impl UiState {
                 self.panels.inspect = Some(key);
                 self.panels.open(PanelKind::Inspector);
             }
+            PanelAction::InspectNone => self.panels.inspect = None,
+            PanelAction::InspectKind(kind) => self.panels.inspect_kind = Some(kind),
+            PanelAction::EtcdPrefix(prefix) => {
+                self.panels.etcd_prefix = (!prefix.is_empty()).then_some(prefix)
+            }
             PanelAction::EtcdKey(key) => self.panels.etcd_key = Some(key),
+            PanelAction::EtcdKeyOpen(key) => {
+                self.panels.etcd_prefix = key.rsplit_once('/').map(|(p, _)| format!("{p}/"));
+                self.panels.etcd_key = Some(key);
+                self.panels.open(PanelKind::Etcd);
+            }
             PanelAction::EditorText(text) => self.panels.editor.text = text,
             PanelAction::EditorExample(i) => {
                 if let Some(example) = EXAMPLES.get(i) {
@@ -270,6 +280,8 @@ impl UiState {
                     confirm_reset: false,
                     pod: None,
                     inspect: None,
+                    inspect_kind: None,
+                    etcd_prefix: None,
                     etcd_key: None,
                     ..self.panels.clone()
                 };

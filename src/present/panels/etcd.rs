@@ -25,7 +25,9 @@ use serde_json::Value;
 
 use crate::sim::api::resources::RESOURCES;
 use crate::sim::apiserver::backend::{RangeRequest, Revision, Store};
-use crate::sim::cluster::{Cluster, OpenWatch};
+use crate::sim::cluster::Cluster;
+pub use crate::sim::cluster::OpenWatch;
+use crate::sim::trace::ObjectRef;
 use crate::sim::etcd::key_index::KeyIndex;
 use crate::sim::kubectl::yaml::to_yaml;
 
@@ -175,6 +177,29 @@ fn split_registry_key(key: &str) -> Option<(&str, Option<&'static str>, bool, &s
             None => (rest, None, false, ""),
         },
     })
+}
+
+/// The key kube-apiserver keeps `target` under: `/registry/deployments/default/web`.
+pub fn key_of(target: &ObjectRef) -> Option<String> {
+    let info = RESOURCES.iter().find(|i| i.plural == target.resource)?;
+    Some(match (&target.namespace, info.namespaced) {
+        (Some(ns), true) => format!("{REGISTRY_PREFIX}{}/{ns}/{}", info.etcd_prefix, target.name),
+        (_, false) => format!("{REGISTRY_PREFIX}{}/{}", info.etcd_prefix, target.name),
+        (None, true) => return None,
+    })
+}
+
+/// The object a `/registry` key holds, for a link from a key to the Inspector; None for a key
+/// of no served resource.
+pub fn object_of_key(key: &str) -> Option<ObjectRef> {
+    let (_, resource, namespaced, tail) = split_registry_key(key)?;
+    let resource = resource?;
+    if namespaced {
+        let (namespace, name) = tail.split_once('/')?;
+        Some(ObjectRef::new(resource, Some(namespace), name))
+    } else {
+        Some(ObjectRef::new(resource, None, tail))
+    }
 }
 
 /// Reads keys (without values) under `prefix` at `at` (None: the newest). A compacted or future
@@ -549,6 +574,20 @@ pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_object_and_its_key_name_each_other() {
+        use super::{key_of, object_of_key, ObjectRef};
+        for (target, key) in [
+            (ObjectRef::new("deployments", Some("default"), "web"), "/registry/deployments/default/web"),
+            (ObjectRef::new("nodes", None, "node1"), "/registry/minions/node1"),
+            (ObjectRef::new("services", Some("default"), "kubia"), "/registry/services/specs/default/kubia"),
+        ] {
+            assert_eq!(key_of(&target).as_deref(), Some(key));
+            assert_eq!(object_of_key(key), Some(target));
+        }
+        assert_eq!(object_of_key("/registry/foo/bar"), None);
+    }
+
     use super::*;
     use serde_json::json;
 

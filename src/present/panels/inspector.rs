@@ -21,9 +21,10 @@ use crate::sim::apiserver::decode_object;
 use crate::sim::cluster::Cluster;
 use crate::sim::controller::controller_utils::owner_references;
 use crate::sim::controller::garbage_collector::GC_RESOURCES;
-use crate::sim::kubectl::describe::{event_lines, EventLine};
+use crate::sim::kubectl::describe::event_lines;
+pub use crate::sim::kubectl::describe::EventLine;
 use crate::sim::kubectl::yaml::to_yaml;
-use crate::sim::trace::ObjectRef;
+pub use crate::sim::trace::ObjectRef;
 
 /// How far up an owner chain and down a dependents tree the panel goes: a loop of references
 /// (which a student can write with `kubectl edit`) must not hang the page.

@@ -8,12 +8,15 @@
 //! session when it is drawn, never kept.
 
 pub mod editor;
+pub mod etcd;
 pub mod failures;
+pub mod inspector;
 
 use yew::prelude::*;
 
 use crate::present::editor::Marker;
 use crate::present::i18n::{text, Lang, Msg};
+pub use crate::present::panels::inspector::ObjectRef;
 use crate::web::SharedSession;
 
 /// How many panels can be open at once (side by side on a wide screen).
@@ -64,14 +67,6 @@ impl PanelKind {
     }
 }
 
-/// An object the Inspector shows: resource (plural, as in etcd keys), namespace, name.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ObjectKey {
-    pub resource: String,
-    pub namespace: String,
-    pub name: String,
-}
-
 /// The editor's text and what the last apply answered. The text is the student's: nothing but
 /// their typing and the examples replaces it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -89,8 +84,11 @@ pub struct Panels {
     pub open: Vec<PanelKind>,
     /// The pod the Journey and Scheduler panels are about (`namespace/name`).
     pub pod: Option<String>,
-    pub inspect: Option<ObjectKey>,
-    /// The etcd key whose history is shown.
+    pub inspect: Option<ObjectRef>,
+    /// The kind the Inspector's picker lists (a resource's plural).
+    pub inspect_kind: Option<String>,
+    /// The etcd tree's open node (a prefix), and the key whose history is shown.
+    pub etcd_prefix: Option<String>,
     pub etcd_key: Option<String>,
     pub editor: EditorState,
     /// The reset button asked "are you sure?".
@@ -103,6 +101,8 @@ impl Default for Panels {
             open: Vec::new(),
             pod: None,
             inspect: None,
+            inspect_kind: None,
+            etcd_prefix: None,
             etcd_key: None,
             editor: EditorState {
                 text: crate::present::editor::EXAMPLES[0].text.to_string(),
@@ -141,8 +141,15 @@ pub enum PanelAction {
     PickPod(String),
     /// Shows the scheduler panel for this pod.
     ScheduleOf(String),
-    Inspect(ObjectKey),
+    Inspect(ObjectRef),
+    /// Back to the Inspector's picker.
+    InspectNone,
+    InspectKind(String),
+    /// Opens a tree node of the etcd panel (empty: closes them all).
+    EtcdPrefix(String),
     EtcdKey(String),
+    /// Opens the etcd panel at this key.
+    EtcdKeyOpen(String),
     EditorText(String),
     EditorExample(usize),
     EditorApply,
@@ -210,6 +217,16 @@ fn render_panel(props: &DockProps, kind: PanelKind) -> Html {
             <failures::FailuresPanel {lang} session={ props.session.clone() } stamp={ props.stamp }
                 confirm_reset={ props.panels.confirm_reset }
                 can_run={ props.can_run } on_action={ props.on_action.clone() } />
+        },
+        PanelKind::Etcd => html! {
+            <etcd::EtcdPanel {lang} session={ props.session.clone() } stamp={ props.stamp }
+                prefix={ props.panels.etcd_prefix.clone() } etcd_key={ props.panels.etcd_key.clone() }
+                on_action={ props.on_action.clone() } />
+        },
+        PanelKind::Inspector => html! {
+            <inspector::InspectorPanel {lang} session={ props.session.clone() } stamp={ props.stamp }
+                target={ props.panels.inspect.clone() } kind={ props.panels.inspect_kind.clone() }
+                on_action={ props.on_action.clone() } />
         },
         _ => html! { <p class="panel__hint">{ text(lang, Msg::PickPodHint) }</p> },
     };
