@@ -214,26 +214,67 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// A filter plugin's reason in Korean words, beside upstream's.
-fn filter_reason_ko(reason: &str) -> Option<&'static str> {
+/// A filter plugin's reason in plain words, beside upstream's (which stays as upstream writes
+/// it): `node(s) had untolerated taint {...}` → `허용하지 않은 테인트가 있습니다`. None for a
+/// reason the table does not know; the caller then shows upstream's words alone.
+pub fn filter_reason_words(lang: Lang, reason: &str) -> Option<&'static str> {
     let r = reason.to_ascii_lowercase();
-    if r.contains("untolerated taint") {
-        Some("허용하지 않은 테인트가 있습니다")
+    let (ko, en) = if r.contains("untolerated taint") {
+        (
+            "허용하지 않은 테인트가 있습니다",
+            "the node has a taint the pod does not tolerate",
+        )
     } else if r.contains("insufficient cpu") {
-        Some("CPU가 부족합니다")
+        ("CPU가 부족합니다", "not enough CPU left on the node")
     } else if r.contains("insufficient memory") {
-        Some("메모리가 부족합니다")
+        ("메모리가 부족합니다", "not enough memory left on the node")
     } else if r.contains("affinity/selector") || r.contains("node selector") {
-        Some("노드 셀렉터/어피니티가 맞지 않습니다")
+        (
+            "노드 셀렉터/어피니티가 맞지 않습니다",
+            "the node's labels do not match the pod's node selector or affinity",
+        )
     } else if r.contains("unschedulable") {
-        Some("스케줄 금지(cordon) 상태입니다")
+        (
+            "스케줄 금지(cordon) 상태입니다",
+            "the node is cordoned (unschedulable)",
+        )
     } else if r.contains("too many pods") {
-        Some("파드 수가 한도에 찼습니다")
+        (
+            "파드 수가 한도에 찼습니다",
+            "the node already runs as many pods as it may",
+        )
     } else if r.contains("ports") {
-        Some("호스트 포트가 겹칩니다")
+        (
+            "호스트 포트가 겹칩니다",
+            "a host port the pod asks for is taken",
+        )
+    } else if r.contains("requested node name") {
+        (
+            "파드가 지정한 노드 이름과 다릅니다",
+            "it is not the node the pod names in spec.nodeName",
+        )
+    } else if r.contains("anti-affinity") {
+        (
+            "파드 안티어피니티 규칙에 걸립니다",
+            "a pod anti-affinity rule keeps the pod off this node",
+        )
+    } else if r.contains("pod affinity") {
+        (
+            "파드 어피니티 규칙이 맞지 않습니다",
+            "the pod affinity rules are not met on this node",
+        )
+    } else if r.contains("topology spread") {
+        (
+            "토폴로지 분산 제약을 어깁니다",
+            "placing the pod here would break its topology spread constraints",
+        )
     } else {
-        None
-    }
+        return None;
+    };
+    Some(match lang {
+        Lang::Ko => ko,
+        Lang::En => en,
+    })
 }
 
 /// The sentence for one beat.
@@ -477,7 +518,7 @@ fn cycle(
     let why: Vec<String> = rejected
         .iter()
         .map(
-            |(node, plugin, reason)| match (lang, filter_reason_ko(reason)) {
+            |(node, plugin, reason)| match (lang, filter_reason_words(Lang::Ko, reason)) {
                 (Ko, Some(ko)) => format!("{node} 노드는 {ko} ({plugin}: {reason})"),
                 (Ko, None) => format!("{node} 노드는 제외 ({plugin}: {reason})"),
                 (En, _) => format!("{node} is out ({plugin}: {reason})"),

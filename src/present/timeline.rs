@@ -409,6 +409,23 @@ impl Timeline {
         self.beats.partition_point(|b| b.last_seq <= seq)
     }
 
+    /// The beat that shows trace event `seq`: the one whose events `seq..=last_seq` hold it.
+    /// None for an event no beat shows (before the first command, or between two).
+    pub fn beat_of_seq(&self, seq: Seq) -> Option<usize> {
+        let i = self.beats.partition_point(|b| b.last_seq < seq);
+        self.beats.get(i).filter(|b| b.seq <= seq).map(|_| i)
+    }
+
+    /// Where the playhead goes to show trace event `seq` as just played: past the beat that
+    /// shows it, or (for an event no beat shows) past every beat up to it. What a panel's "show
+    /// me this in the animation" uses.
+    pub fn played_through_seq(&self, seq: Seq) -> usize {
+        match self.beat_of_seq(seq) {
+            Some(i) => i + 1,
+            None => self.played_at_seq(seq),
+        }
+    }
+
     /// The store revision the scene shows when `played` beats have played (0: the start).
     pub fn revision_at(&self, played: usize) -> i64 {
         match played.checked_sub(1).and_then(|i| self.beats.get(i)) {
