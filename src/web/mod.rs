@@ -224,10 +224,16 @@ impl UiState {
             }
             PanelAction::Close(kind) => self.panels.close(kind),
             PanelAction::PickPod(pod) => {
+                if self.panels.pod.as_ref() != Some(&pod) {
+                    self.panels.attempt = None;
+                }
                 self.panels.pod = Some(pod);
                 self.panels.open(PanelKind::Journey);
             }
             PanelAction::ScheduleOf(pod) => {
+                if self.panels.pod.as_ref() != Some(&pod) {
+                    self.panels.attempt = None;
+                }
                 self.panels.pod = Some(pod);
                 self.panels.open(PanelKind::Scheduler);
             }
@@ -270,15 +276,14 @@ impl UiState {
             PanelAction::Run(line) => {
                 self.run_line(&line);
             }
-            PanelAction::SeekSeq(seq) => {
-                let played = self.session.0.borrow().timeline().played_at_seq(seq);
-                self.move_player(PlayerAction::Seek(played));
-            }
+            PanelAction::Seek(played) => self.move_player(PlayerAction::Seek(played)),
+            PanelAction::Attempt(n) => self.panels.attempt = Some(n),
             PanelAction::AskReset(ask) => self.panels.confirm_reset = ask,
             PanelAction::Reset(seed) => {
                 let panels = Panels {
                     confirm_reset: false,
                     pod: None,
+                    attempt: None,
                     inspect: None,
                     inspect_kind: None,
                     etcd_prefix: None,

@@ -86,6 +86,10 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             check_back_and_live(&session),
         );
         summary.record(
+            "a web pod's chip opens its journey (steps 1 to 8); its scheduler panel shows master rejected by TaintToleration",
+            check_journey_and_scheduler(&session),
+        );
+        summary.record(
             "a typo applied from the editor is marked at its line with kubectl's words; the text stays",
             check_editor_typo(&session),
         );
@@ -369,6 +373,51 @@ fn wait_ran(s: &Session, line: &str, timeout: Duration) -> Result<(), String> {
     .map(|_| ())
 }
 
+fn check_journey_and_scheduler(s: &Session) -> Result<(), String> {
+    wait_live(s, Duration::from_secs(10))?;
+    s.click("[data-pod^='default/web-'] button")?;
+    let steps = s.wait_for(
+        "const j = document.querySelector('[data-journey]');
+         return j && Array.from(j.querySelectorAll('[data-journey-step]'))
+            .map(e => e.dataset.journeyStep).filter(n => n !== '').map(Number)",
+        Duration::from_secs(10),
+    )?;
+    let steps: Vec<u64> = steps
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_u64()).collect())
+        .unwrap_or_default();
+    let mut seen: Vec<u64> = Vec::new();
+    for n in &steps {
+        if !seen.contains(n) {
+            seen.push(*n);
+        }
+    }
+    if seen != (1..=8).collect::<Vec<u64>>() {
+        return Err(format!("the journey's steps, first seen in order: {seen:?} (all: {steps:?})"));
+    }
+    s.click("[data-panel-tab=scheduler]")?;
+    let cell = s.wait_for(
+        "const c = document.querySelector('[data-filter-node=master][data-filter-plugin=TaintToleration]');
+         return c && c.dataset.cell",
+        Duration::from_secs(10),
+    )?;
+    if cell.as_str() != Some("rejected") {
+        return Err(format!("master's TaintToleration cell is {cell}, not rejected"));
+    }
+    let reason = s.script(
+        "const r = document.querySelector('[data-rejected-node=master][data-rejected-by=TaintToleration]');
+         return r && r.textContent",
+    )?;
+    let want = "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }";
+    if !reason.as_str().is_some_and(|r| r.contains(want)) {
+        return Err(format!("master's rejection reads {reason}, without upstream's {want}"));
+    }
+    println!("    journey steps {seen:?}; master: {reason}");
+    s.click("[data-panel-close=scheduler]")?;
+    s.click("[data-panel-close=journey]")?;
+    Ok(())
+}
+
 fn check_editor_typo(s: &Session) -> Result<(), String> {
     const TYPO: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: typo\nspec:\n  containers:\n  - name: web\n    imagee: nginx\n";
     s.click("[data-panel-tab=editor]")?;
@@ -473,7 +522,8 @@ pub struct Shot<'a> {
     pub height: u64,
     pub wait_ms: u64,
     pub keys: &'a str,
-    /// CSS selectors clicked in order once the lines ran (a panel's tab, a pod chip).
+    /// CSS selectors clicked in order once the lines ran and the keys were pressed (a panel's
+    /// tab, a pod chip).
     pub clicks: Vec<&'a str>,
 }
 
@@ -503,13 +553,13 @@ pub fn screenshot(
         )?;
     }
     std::thread::sleep(Duration::from_millis(shot.wait_ms));
-    for selector in &shot.clicks {
-        s.click(selector)?;
-        std::thread::sleep(Duration::from_millis(200));
-    }
     if !shot.keys.is_empty() {
         s.script("document.activeElement && document.activeElement.blur(); return null")?;
         s.press_keys(shot.keys)?;
+    }
+    for selector in &shot.clicks {
+        s.click(selector)?;
+        std::thread::sleep(Duration::from_millis(200));
     }
     // The page scrolled to the terminal; the picture starts at the top.
     s.script("window.scrollTo(0, 0); return null")?;

@@ -11,6 +11,8 @@ pub mod editor;
 pub mod etcd;
 pub mod failures;
 pub mod inspector;
+pub mod journey;
+pub mod scheduler;
 
 use yew::prelude::*;
 
@@ -84,6 +86,8 @@ pub struct Panels {
     pub open: Vec<PanelKind>,
     /// The pod the Journey and Scheduler panels are about (`namespace/name`).
     pub pod: Option<String>,
+    /// The scheduling cycle picked for the pod (None: its latest).
+    pub attempt: Option<usize>,
     pub inspect: Option<ObjectRef>,
     /// The kind the Inspector's picker lists (a resource's plural).
     pub inspect_kind: Option<String>,
@@ -100,6 +104,7 @@ impl Default for Panels {
         Panels {
             open: Vec::new(),
             pod: None,
+            attempt: None,
             inspect: None,
             inspect_kind: None,
             etcd_prefix: None,
@@ -155,8 +160,10 @@ pub enum PanelAction {
     EditorApply,
     /// A failure button: run this line in the terminal.
     Run(String),
-    /// Moves the playhead to where this trace event plays.
-    SeekSeq(u64),
+    /// Moves the playhead to after this many beats (a journey step, a cycle).
+    Seek(usize),
+    /// The scheduler panel's cycle (1-based attempt).
+    Attempt(usize),
     AskReset(bool),
     Reset(u64),
 }
@@ -228,7 +235,15 @@ fn render_panel(props: &DockProps, kind: PanelKind) -> Html {
                 target={ props.panels.inspect.clone() } kind={ props.panels.inspect_kind.clone() }
                 on_action={ props.on_action.clone() } />
         },
-        _ => html! { <p class="panel__hint">{ text(lang, Msg::PickPodHint) }</p> },
+        PanelKind::Journey => html! {
+            <journey::JourneyView {lang} session={ props.session.clone() } stamp={ props.stamp }
+                pod={ props.panels.pod.clone() } on_action={ props.on_action.clone() } />
+        },
+        PanelKind::Scheduler => html! {
+            <scheduler::SchedulerView {lang} session={ props.session.clone() } stamp={ props.stamp }
+                pod={ props.panels.pod.clone() } attempt={ props.panels.attempt }
+                on_action={ props.on_action.clone() } />
+        },
     };
     html! {
         <section class="panel" role="tabpanel" id={ format!("panel-{}", kind.id()) }
