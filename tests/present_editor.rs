@@ -64,3 +64,57 @@ fn a_typo_applied_from_the_editor_is_refused_with_kubectls_words_and_marked_at_i
     let (cat, _) = session.run_line("cat editor.yaml");
     assert_eq!(cat.stdout, text);
 }
+
+#[test]
+fn kubectl_edit_opens_the_object_in_the_editor_and_a_save_patches_it_as_kubectl_edit_does() {
+    let mut session = Session::new(1);
+    session.run_line("kubectl create deployment web --image=nginx --replicas=3");
+    let (out, _) = session.run_line("kubectl edit deployment web");
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+    let text = out.edit.expect("the editor opens");
+    assert!(
+        text.starts_with("# Please edit the object below."),
+        "{text}"
+    );
+    assert!(text.contains("\n  replicas: 3\n"), "{text}");
+
+    // Nothing changed: kubectl's own words, and no request.
+    let (out, first) = session.save_edit(&text);
+    assert_eq!(out.stderr, "Edit cancelled, no changes made.\n");
+    assert_eq!(first, None);
+
+    // A refused change keeps the edit open; a good one is patched and traced under the line.
+    session.run_line("kubectl edit deployment web");
+    let bad = text.replace("\n  replicas: 3\n", "\n  replicas: -1\n");
+    let (out, _) = session.save_edit(&bad);
+    assert_ne!(out.exit_code, 0);
+    assert!(
+        out.stderr.contains("spec.replicas: Invalid value: -1"),
+        "{}",
+        out.stderr
+    );
+    let good = text.replace("\n  replicas: 3\n", "\n  replicas: 5\n");
+    let (out, first) = session.save_edit(&good);
+    assert_eq!(out.stdout, "deployment.apps/web edited\n", "{}", out.stderr);
+    while session.busy() {
+        session.work(usize::MAX);
+    }
+    assert!(first.is_some() || session.timeline().commands.len() > 2);
+    let (replicas, _) = session.run_line("kubectl get deployment web -o jsonpath={.spec.replicas}");
+    assert_eq!(replicas.stdout, "5");
+    let edits = session
+        .timeline()
+        .commands
+        .iter()
+        .filter(|c| c.line == "kubectl edit deployment web")
+        .count();
+    assert!(edits >= 2, "the save is traced under the edit's line");
+
+    // An object that is not there: kubectl's NotFound, and no editor.
+    let (out, _) = session.run_line("kubectl edit deployment nope");
+    assert_eq!(out.edit, None);
+    assert_eq!(
+        out.stderr,
+        "Error from server (NotFound): deployments.apps \"nope\" not found\n"
+    );
+}

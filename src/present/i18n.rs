@@ -194,6 +194,9 @@ pub enum Msg {
     SchedulerNoCycle,
     /// Under the score table.
     SchedulerScoreHelp,
+    EditorSave,
+    /// Beside the kubectl edit line the editor has open.
+    EditorEditing,
 }
 
 impl Msg {
@@ -313,6 +316,8 @@ impl Msg {
             Msg::SchedulerShowCycle,
             Msg::SchedulerNoCycle,
             Msg::SchedulerScoreHelp,
+            Msg::EditorSave,
+            Msg::EditorEditing,
         ];
         all.extend(
             Component::CONTROL_PLANE
@@ -574,6 +579,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Msg::SchedulerNoCycle, En) => "This pod has not been through a scheduling cycle.",
         (Msg::SchedulerScoreHelp, Ko) => "칸: 원점수 → 정규화 × 가중치 = 가중 점수",
         (Msg::SchedulerScoreHelp, En) => "Cell: raw → normalized × weight = weighted",
+        (Msg::EditorSave, Ko) => "저장 (kubectl edit)",
+        (Msg::EditorSave, En) => "Save (kubectl edit)",
+        (Msg::EditorEditing, Ko) => "저장하면 바뀐 부분만 PATCH로 보냅니다. 아무것도 안 바꾸면 편집이 취소됩니다.",
+        (Msg::EditorEditing, En) => "Save sends what changed as a PATCH; saving it unchanged cancels the edit.",
         (Msg::Taints, Ko) => "테인트",
         (Msg::Taints, En) => "Taints",
         (Msg::HistoryBounded, Ko) => "오래된 기록은 지워졌습니다: 타임라인은 남은 명령부터 돌아볼 수 있습니다",

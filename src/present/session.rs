@@ -24,6 +24,8 @@ pub struct TerminalOutput {
     pub exit_code: i32,
     /// `clear`: the terminal wipes its screen first.
     pub clear_screen: bool,
+    /// `kubectl edit` opened this text in the editor: the page shows it there.
+    pub edit: Option<String>,
 }
 
 /// The lab, its shell, and the timeline of the lines run so far.
@@ -64,6 +66,8 @@ impl Session {
         };
         let mut shell = Shell::new(lab);
         shell.set_defer_settle(true);
+        // The page's editor is kubectl edit's $EDITOR.
+        shell.attach_editor();
         Session {
             seed,
             working: None,
@@ -157,6 +161,7 @@ impl Session {
             stderr: out.stderr,
             exit_code: out.exit_code,
             clear_screen: out.clear_screen,
+            edit: self.shell.take_opened_edit(),
         };
         if self.shell.prompt() == CONTINUATION_PROMPT {
             self.pending = Some((label, start, revision));
@@ -174,6 +179,43 @@ impl Session {
     /// applies); the shell's own message when it cannot.
     pub fn write_file(&mut self, path: &str, text: &str) -> Result<(), String> {
         self.shell.write_file(path, text)
+    }
+
+    /// The editor saved an edit `kubectl edit` opened: kubectl's edit loop goes on (cancelled,
+    /// edited, or refused and still open). A change is traced under the line that opened the
+    /// edit; returns where its beats start, as [`Session::submit_line`] does.
+    pub fn save_edit(&mut self, text: &str) -> (TerminalOutput, Option<usize>) {
+        while self.busy() {
+            if self.work(usize::MAX).is_some() {
+                break;
+            }
+        }
+        let start = self.shell.backend().cluster.trace().next_seq() as usize;
+        let revision = self.shell.backend().cluster.store().revision();
+        let out = self.shell.save_edit(text);
+        let output = TerminalOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            exit_code: out.exit_code,
+            ..TerminalOutput::default()
+        };
+        if self.shell.backend().cluster.trace().next_seq() as usize == start {
+            return (output, None);
+        }
+        let label = self.shell.open_edit_line().unwrap_or_default();
+        self.working = Some((label, start, revision));
+        (output, self.work(0))
+    }
+
+    /// The editor closed an edit without saving: kubectl's `Edit cancelled, no changes made.`
+    pub fn cancel_edit(&mut self) -> TerminalOutput {
+        let out = self.shell.cancel_edit();
+        TerminalOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            exit_code: out.exit_code,
+            ..TerminalOutput::default()
+        }
     }
 
     /// Is the cluster still working on the last line?

@@ -198,6 +198,25 @@ impl UiState {
         if output.clear_screen {
             self.lines.clear();
         }
+        if let Some(text) = &output.edit {
+            // kubectl edit: the object opens in the editor, as in $EDITOR.
+            let editor = &mut self.panels.editor;
+            editor.text = text.clone();
+            editor.editing = Some(line.to_string());
+            editor.markers.clear();
+            editor.answer = None;
+            self.panels.open(PanelKind::Editor);
+        }
+        self.show_output(&output, first);
+        output
+    }
+
+    /// What a line (or an editor's save) printed, in the terminal, and its beats to the player.
+    fn show_output(
+        &mut self,
+        output: &crate::present::session::TerminalOutput,
+        first: Option<usize>,
+    ) {
         if !output.stdout.is_empty() {
             self.lines.push(Line::Output(output.stdout.clone()));
         }
@@ -206,10 +225,14 @@ impl UiState {
         }
         let overflow = self.lines.len().saturating_sub(SCROLLBACK_LINES_MAX);
         self.lines.drain(..overflow);
+        {
+            let session = self.session.0.borrow();
+            self.beats = session.timeline().len();
+            self.working = session.busy().then_some(0);
+        }
         if let Some(first) = first {
             self.move_player(PlayerAction::CommandRan { first });
         }
-        output
     }
 
     fn panel(&mut self, action: PanelAction) {
@@ -272,6 +295,23 @@ impl UiState {
                 };
                 self.panels.editor.markers = markers(&text, &stderr);
                 self.panels.editor.answer = Some((stdout, stderr));
+            }
+            PanelAction::EditorSave => {
+                let text = self.panels.editor.text.clone();
+                let (output, first) = self.session.0.borrow_mut().save_edit(&text);
+                self.show_output(&output, first);
+                let editor = &mut self.panels.editor;
+                editor.markers = markers(&text, &output.stderr);
+                if output.exit_code == 0 {
+                    editor.editing = None;
+                }
+                editor.answer = Some((output.stdout, output.stderr));
+            }
+            PanelAction::EditorCancel => {
+                let output = self.session.0.borrow_mut().cancel_edit();
+                self.show_output(&output, None);
+                self.panels.editor.editing = None;
+                self.panels.editor.answer = Some((output.stdout, output.stderr));
             }
             PanelAction::Run(line) => {
                 self.run_line(&line);

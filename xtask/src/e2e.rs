@@ -393,7 +393,9 @@ fn check_journey_and_scheduler(s: &Session) -> Result<(), String> {
         }
     }
     if seen != (1..=8).collect::<Vec<u64>>() {
-        return Err(format!("the journey's steps, first seen in order: {seen:?} (all: {steps:?})"));
+        return Err(format!(
+            "the journey's steps, first seen in order: {seen:?} (all: {steps:?})"
+        ));
     }
     s.click("[data-panel-tab=scheduler]")?;
     let cell = s.wait_for(
@@ -402,7 +404,9 @@ fn check_journey_and_scheduler(s: &Session) -> Result<(), String> {
         Duration::from_secs(10),
     )?;
     if cell.as_str() != Some("rejected") {
-        return Err(format!("master's TaintToleration cell is {cell}, not rejected"));
+        return Err(format!(
+            "master's TaintToleration cell is {cell}, not rejected"
+        ));
     }
     let reason = s.script(
         "const r = document.querySelector('[data-rejected-node=master][data-rejected-by=TaintToleration]');
@@ -410,7 +414,9 @@ fn check_journey_and_scheduler(s: &Session) -> Result<(), String> {
     )?;
     let want = "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }";
     if !reason.as_str().is_some_and(|r| r.contains(want)) {
-        return Err(format!("master's rejection reads {reason}, without upstream's {want}"));
+        return Err(format!(
+            "master's rejection reads {reason}, without upstream's {want}"
+        ));
     }
     println!("    journey steps {seen:?}; master: {reason}");
     s.click("[data-panel-close=scheduler]")?;

@@ -27,9 +27,9 @@ use crate::sim::api::resources::RESOURCES;
 use crate::sim::apiserver::backend::{RangeRequest, Revision, Store};
 use crate::sim::cluster::Cluster;
 pub use crate::sim::cluster::OpenWatch;
-use crate::sim::trace::ObjectRef;
 use crate::sim::etcd::key_index::KeyIndex;
 use crate::sim::kubectl::yaml::to_yaml;
+use crate::sim::trace::ObjectRef;
 
 /// Where kube-apiserver keeps every object.
 pub const REGISTRY_PREFIX: &str = "/registry/";
@@ -578,9 +578,18 @@ mod tests {
     fn an_object_and_its_key_name_each_other() {
         use super::{key_of, object_of_key, ObjectRef};
         for (target, key) in [
-            (ObjectRef::new("deployments", Some("default"), "web"), "/registry/deployments/default/web"),
-            (ObjectRef::new("nodes", None, "node1"), "/registry/minions/node1"),
-            (ObjectRef::new("services", Some("default"), "kubia"), "/registry/services/specs/default/kubia"),
+            (
+                ObjectRef::new("deployments", Some("default"), "web"),
+                "/registry/deployments/default/web",
+            ),
+            (
+                ObjectRef::new("nodes", None, "node1"),
+                "/registry/minions/node1",
+            ),
+            (
+                ObjectRef::new("services", Some("default"), "kubia"),
+                "/registry/services/specs/default/kubia",
+            ),
         ] {
             assert_eq!(key_of(&target).as_deref(), Some(key));
             assert_eq!(object_of_key(key), Some(target));

@@ -36,6 +36,7 @@ pub mod auth_cmd;
 pub mod backend;
 pub mod cmd;
 pub mod describe;
+pub mod edit;
 pub mod errors;
 pub mod etcdctl;
 pub mod exec;

@@ -66,6 +66,13 @@ pub struct Shell<B: Backend> {
     /// `Settled` is recorded when the settle ends.
     owed: Option<crate::sim::cluster::SettleRun>,
     owed_command: Option<crate::sim::trace::Seq>,
+    /// An editor is attached (the page's): `kubectl edit` opens the object in it.
+    editor: bool,
+    /// The edit the editor has open, and whether it opened with the last line.
+    edit: Option<super::edit::PendingEdit>,
+    edit_opened: bool,
+    /// The line of the last edit saved, for the trace's label of its patch.
+    last_edit_line: Option<String>,
 }
 
 impl<B: Backend> Shell<B> {
@@ -84,6 +91,10 @@ impl<B: Backend> Shell<B> {
             defer_settle: false,
             owed: None,
             owed_command: None,
+            editor: false,
+            edit: None,
+            edit_opened: false,
+            last_edit_line: None,
         }
     }
 
@@ -177,6 +188,123 @@ impl<B: Backend> Shell<B> {
         }
         self.files.insert(path, text.to_string());
         Ok(())
+    }
+
+    /// Attaches an editor: `kubectl edit` then opens the object for it (see [`Shell::save_edit`]).
+    pub fn attach_editor(&mut self) {
+        self.editor = true;
+    }
+
+    /// The text of an edit the last line opened, once: the editor opens it.
+    pub fn take_opened_edit(&mut self) -> Option<String> {
+        if !std::mem::take(&mut self.edit_opened) {
+            return None;
+        }
+        self.edit.as_ref().map(|e| e.text.clone())
+    }
+
+    /// The editor saved `text`: kubectl's edit loop goes on from there. An empty or unchanged
+    /// text cancels; a change is patched, traced under the line that opened the edit; a
+    /// refused save keeps the edit open.
+    pub fn save_edit(&mut self, text: &str) -> Output {
+        use super::edit::{merge_patch, strip_comments, EDIT_CANCELLED};
+        self.finish_owed_settle();
+        let Some(edit) = self.edit.take() else {
+            return Output::fail("error: no edit is open: run kubectl edit KIND NAME first\n");
+        };
+        let body = strip_comments(text);
+        if body.trim().is_empty() {
+            return Output {
+                stderr: EDIT_CANCELLED.into(),
+                ..Output::default()
+            };
+        }
+        let edited = match crate::sim::api::decode::decode_documents(&body) {
+            Ok(mut docs) if docs.len() == 1 => docs.remove(0),
+            Ok(_) => {
+                self.edit = Some(edit);
+                return Output::fail("error: the edited file must hold exactly one object\n");
+            }
+            Err(e) => {
+                self.edit = Some(edit);
+                return Output::fail(format!("error: {e}\n"));
+            }
+        };
+        let Some(patch) = merge_patch(&edit.original, &edited) else {
+            return Output {
+                stderr: EDIT_CANCELLED.into(),
+                ..Output::default()
+            };
+        };
+        let mut words: Vec<String> = vec!["kubectl".into(), "patch".into()];
+        words.extend(edit.target.iter().cloned());
+        words.extend([
+            "--type".into(),
+            "merge".into(),
+            "-p".into(),
+            patch.to_string(),
+        ]);
+        self.last_edit_line = Some(edit.line.clone());
+        let command = self.begin_command(&edit.line);
+        let mut out = self.builtin(&words, None);
+        self.settle();
+        self.last_exit_code = out.exit_code;
+        self.end_or_defer(command);
+        if out.exit_code == 0 {
+            out.stdout = out.stdout.replace(" patched\n", " edited\n");
+        } else {
+            self.edit = Some(edit);
+        }
+        out
+    }
+
+    /// The line of the edit open or last saved (`kubectl edit deployment web`).
+    pub fn open_edit_line(&self) -> Option<String> {
+        self.edit
+            .as_ref()
+            .map(|e| e.line.clone())
+            .or_else(|| self.last_edit_line.clone())
+    }
+
+    /// The editor was closed without saving.
+    pub fn cancel_edit(&mut self) -> Output {
+        match self.edit.take() {
+            Some(_) => Output {
+                stderr: super::edit::EDIT_CANCELLED.into(),
+                ..Output::default()
+            },
+            None => Output::default(),
+        }
+    }
+
+    /// `kubectl edit TARGET`: reads the object as `kubectl get TARGET -o yaml` does and opens
+    /// it in the attached editor.
+    fn open_edit(&mut self, words: &[String]) -> Output {
+        let target: Vec<String> = words.iter().skip(2).cloned().collect();
+        if target.iter().all(|w| w.starts_with('-')) {
+            return Output::fail(
+                "error: You must provide one or more resources by argument or filename.\n",
+            );
+        }
+        let mut get: Vec<String> = vec!["kubectl".into(), "get".into()];
+        get.extend(target.iter().cloned());
+        get.extend(["-o".into(), "yaml".into()]);
+        let out = self.builtin(&get, None);
+        if out.exit_code != 0 {
+            return out;
+        }
+        let original = match crate::sim::api::decode::decode_documents(&out.stdout) {
+            Ok(mut docs) if docs.len() == 1 => docs.remove(0),
+            _ => return Output::fail("error: kubectl edit opens one object at a time here\n"),
+        };
+        self.edit = Some(super::edit::PendingEdit {
+            line: words.join(" "),
+            target,
+            original,
+            text: format!("{}{}", super::edit::EDIT_HEADER, out.stdout),
+        });
+        self.edit_opened = true;
+        Output::default()
     }
 
     /// True while a heredoc body is being typed.
@@ -520,6 +648,9 @@ impl<B: Backend> Shell<B> {
         }
         match name.as_str() {
             "kubectl" | "k" if self.node.host != "master" => Output::fail(node_cmds::NO_KUBECONFIG),
+            "kubectl" | "k" if self.editor && args.first().is_some_and(|a| a == "edit") => {
+                self.open_edit(words)
+            }
             "kubectl" | "k" => {
                 if let Some(out) = self
                     .backend

@@ -53,9 +53,9 @@ pub fn editor_panel(props: &EditorProps) -> Html {
             }
         })
     };
-    let apply = {
+    let emit = |action: PanelAction| {
         let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(PanelAction::EditorApply))
+        Callback::from(move |_| on_action.emit(action.clone()))
     };
     // Puts the cursor where a marker points, in the text.
     let go_to = |line: usize, column: usize| {
@@ -91,11 +91,29 @@ pub fn editor_panel(props: &EditorProps) -> Html {
                         }) }
                     </select>
                 </label>
-                <button type="button" class="editor__apply" onclick={apply} data-editor-apply=""
-                    disabled={ !props.can_run }>
-                    { text(lang, Msg::EditorApply) }
-                </button>
+                if props.state.editing.is_some() {
+                    <span class="editor__edit-actions">
+                        <button type="button" class="editor__apply" onclick={ emit(PanelAction::EditorSave) }
+                            data-editor-save="" disabled={ !props.can_run }>
+                            { text(lang, Msg::EditorSave) }
+                        </button>
+                        <button type="button" class="editor__cancel" onclick={ emit(PanelAction::EditorCancel) }
+                            data-editor-cancel="">
+                            { text(lang, Msg::ResetNo) }
+                        </button>
+                    </span>
+                } else {
+                    <button type="button" class="editor__apply" onclick={ emit(PanelAction::EditorApply) }
+                        data-editor-apply="" disabled={ !props.can_run }>
+                        { text(lang, Msg::EditorApply) }
+                    </button>
+                }
             </div>
+            if let Some(line) = &props.state.editing {
+                <p class="editor__editing" data-editing={ line.clone() }>
+                    <code>{ line }</code>{ " · " }{ text(lang, Msg::EditorEditing) }
+                </p>
+            }
             <div class="editor__body">
                 <div class="editor__gutter" ref={gutter} aria-hidden="true">
                     { for (1..=lines).map(|n| html! {

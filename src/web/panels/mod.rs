@@ -77,6 +77,8 @@ pub struct EditorState {
     /// What kubectl printed for the last apply: stdout, stderr.
     pub answer: Option<(String, String)>,
     pub markers: Vec<Marker>,
+    /// `kubectl edit ...` opened the text: Save finishes that edit instead of applying.
+    pub editing: Option<String>,
 }
 
 /// What the panels show and remember.
@@ -158,6 +160,9 @@ pub enum PanelAction {
     EditorText(String),
     EditorExample(usize),
     EditorApply,
+    /// Saves the edit `kubectl edit` opened, or closes it unsaved.
+    EditorSave,
+    EditorCancel,
     /// A failure button: run this line in the terminal.
     Run(String),
     /// Moves the playhead to after this many beats (a journey step, a cycle).

@@ -32,7 +32,9 @@ pub fn scheduler_view(props: &SchedulerProps) -> Html {
     };
     let session = props.session.0.borrow();
     let panel = match props.attempt {
-        Some(n) => scheduler_panel_attempt(&session, pod, n).or_else(|| scheduler_panel(&session, pod)),
+        Some(n) => {
+            scheduler_panel_attempt(&session, pod, n).or_else(|| scheduler_panel(&session, pod))
+        }
         None => scheduler_panel(&session, pod),
     };
     let Some(panel) = panel else {
@@ -52,10 +54,13 @@ pub fn scheduler_view(props: &SchedulerProps) -> Html {
         .filter_rows
         .iter()
         .flat_map(|row| {
-            row.cells.iter().zip(&c.filter_plugins).filter_map(move |(cell, plugin)| {
-                matches!(cell, FilterCell::Rejected { .. })
-                    .then(|| (row.node.clone(), plugin.clone(), explain_cell(lang, cell)))
-            })
+            row.cells
+                .iter()
+                .zip(&c.filter_plugins)
+                .filter_map(move |(cell, plugin)| {
+                    matches!(cell, FilterCell::Rejected { .. })
+                        .then(|| (row.node.clone(), plugin.clone(), explain_cell(lang, cell)))
+                })
         })
         .collect();
     html! {
