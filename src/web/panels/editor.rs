@@ -5,7 +5,7 @@
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::{EditorState, PanelAction};
+use super::{on_click, EditorState, PanelAction};
 use crate::present::editor::EXAMPLES;
 use crate::present::i18n::{text, Lang, Msg};
 
@@ -53,10 +53,7 @@ pub fn editor_panel(props: &EditorProps) -> Html {
             }
         })
     };
-    let emit = |action: PanelAction| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(action.clone()))
-    };
+    let emit = |action: PanelAction| on_click(&props.on_action, action);
     // Puts the cursor where a marker points, in the text.
     let go_to = |line: usize, column: usize| {
         let area = area.clone();

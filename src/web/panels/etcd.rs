@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use super::PanelAction;
+use super::{on_click, PanelAction};
 use crate::present::i18n::{text, Lang, Msg};
 use crate::present::panels::etcd::{
     key_history, key_tree, keys_under, object_of_key, summary, watching, Change, DiffOp,
@@ -35,10 +35,7 @@ pub fn etcd_panel(props: &EtcdProps) -> Html {
     let store = cluster.store();
     let head = summary(cluster);
     let tree = key_tree(store, None);
-    let emit = |action: PanelAction| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(action.clone()))
-    };
+    let emit = |action: PanelAction| on_click(&props.on_action, action);
     let open_prefix = props.prefix.clone().unwrap_or_default();
     let key_list = |prefix: &str| -> Html {
         let list = keys_under(store, prefix, None, KEYS_SHOWN_MAX);
@@ -119,10 +116,8 @@ fn history(
     let Some(h) = key_history(session.cluster().store(), key) else {
         return html! {};
     };
-    let inspect = object_of_key(key).map(|target| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(PanelAction::Inspect(target.clone())))
-    });
+    let inspect =
+        object_of_key(key).map(|target| on_click(&props.on_action, PanelAction::Inspect(target)));
     let hearing = watching(watches, key);
     html! {
         <section class="etcd__history" data-etcd-history={ key.to_string() }>

@@ -6,7 +6,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::PanelAction;
+use super::{on_click, PanelAction};
 use crate::present::failures::{killable, rows, Target};
 use crate::present::i18n::{text, Lang, Msg};
 use crate::web::SharedSession;
@@ -35,11 +35,7 @@ fn target_label(lang: Lang, target: Target) -> &'static str {
 #[function_component(FailuresPanel)]
 pub fn failures_panel(props: &FailuresProps) -> Html {
     let lang = props.lang;
-    let run = |line: &str| {
-        let on_action = props.on_action.clone();
-        let line = line.to_string();
-        Callback::from(move |_| on_action.emit(PanelAction::Run(line.clone())))
-    };
+    let run = |line: &str| on_click(&props.on_action, PanelAction::Run(line.to_string()));
     let words = |t: Target| {
         if t == Target::Network {
             (Msg::FailureCut, Msg::FailureRestore)
@@ -66,10 +62,7 @@ pub fn failures_panel(props: &FailuresProps) -> Html {
             on_action.emit(PanelAction::Reset(seed));
         })
     };
-    let ask = |yes: bool| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(PanelAction::AskReset(yes)))
-    };
+    let ask = |yes: bool| on_click(&props.on_action, PanelAction::AskReset(yes));
     html! {
         <div class="failures" data-failures-panel="">
             <p class="panel__hint">{ text(lang, Msg::FailuresHint) }</p>

@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use super::PanelAction;
+use super::{on_click, PanelAction};
 use crate::present::i18n::{text, Lang, Msg};
 use crate::present::panels::etcd::key_of;
 use crate::present::panels::inspector::{
@@ -33,10 +33,7 @@ fn link_label(link: &Link) -> String {
 #[function_component(InspectorPanel)]
 pub fn inspector_panel(props: &InspectorProps) -> Html {
     let lang = props.lang;
-    let emit = |action: PanelAction| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(action.clone()))
-    };
+    let emit = |action: PanelAction| on_click(&props.on_action, action);
     let session = props.session.0.borrow();
     let cluster = session.cluster();
     let Some(target) = &props.target else {
@@ -126,10 +123,7 @@ fn picker(props: &InspectorProps) -> Html {
     let lang = props.lang;
     let session = props.session.0.borrow();
     let store = session.cluster().store();
-    let emit = |action: PanelAction| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(action.clone()))
-    };
+    let emit = |action: PanelAction| on_click(&props.on_action, action);
     let counts = resource_counts(store, None);
     html! {
         <div class="inspector" data-inspector-picker="">

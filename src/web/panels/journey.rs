@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use super::PanelAction;
+use super::{on_click, PanelAction};
 use crate::present::i18n::{text, Lang, Msg};
 use crate::present::narration::duration;
 use crate::present::panels::journey::{journey_panel, label, layer_label, JourneyKind};
@@ -28,10 +28,7 @@ pub fn journey_view(props: &JourneyProps) -> Html {
     let Some(journey) = journey_panel(&session, pod) else {
         return html! { <p class="panel__hint">{ text(lang, Msg::PickPodHint) }</p> };
     };
-    let emit = |action: PanelAction| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(action.clone()))
-    };
+    let emit = |action: PanelAction| on_click(&props.on_action, action);
     html! {
         <div class="journey" data-journey={ pod.clone() }>
             <div class="inspector__links">

@@ -173,6 +173,13 @@ pub enum PanelAction {
     Reset(u64),
 }
 
+/// A click that sends `action`: one closure type for every button of every panel, so the
+/// wasm module carries one copy of it.
+pub fn on_click(on_action: &Callback<PanelAction>, action: PanelAction) -> Callback<MouseEvent> {
+    let on_action = on_action.clone();
+    Callback::from(move |_| on_action.emit(action.clone()))
+}
+
 #[derive(Properties, PartialEq)]
 pub struct DockProps {
     pub lang: Lang,
@@ -196,13 +203,12 @@ pub fn dock(props: &DockProps) -> Html {
             <div class="dock__tabs" role="tablist" aria-label={ text(lang, Msg::PanelsLabel) }>
                 { for PanelKind::ALL.into_iter().map(|kind| {
                     let open = props.panels.is_open(kind);
-                    let on_action = props.on_action.clone();
                     html! {
                         <button type="button" role="tab" id={ format!("tab-{}", kind.id()) }
                             class={ classes!("dock__tab", open.then_some("is-open"), (front == Some(kind)).then_some("is-front")) }
                             data-panel-tab={ kind.id() } aria-selected={ open.to_string() }
                             aria-controls={ format!("panel-{}", kind.id()) }
-                            onclick={ Callback::from(move |_| on_action.emit(PanelAction::Toggle(kind))) }>
+                            onclick={ on_click(&props.on_action, PanelAction::Toggle(kind)) }>
                             { text(lang, kind.title()) }
                         </button>
                     }
@@ -219,7 +225,6 @@ pub fn dock(props: &DockProps) -> Html {
 
 fn render_panel(props: &DockProps, kind: PanelKind) -> Html {
     let lang = props.lang;
-    let on_action = props.on_action.clone();
     let body = match kind {
         PanelKind::Editor => html! {
             <editor::EditorPanel {lang} state={ props.panels.editor.clone() }
@@ -257,7 +262,7 @@ fn render_panel(props: &DockProps, kind: PanelKind) -> Html {
                 <h2 class="panel__title">{ text(lang, kind.title()) }</h2>
                 <button type="button" class="panel__close" aria-label={ text(lang, Msg::PanelClose) }
                     title={ text(lang, Msg::PanelClose) } data-panel-close={ kind.id() }
-                    onclick={ Callback::from(move |_| on_action.emit(PanelAction::Close(kind))) }>
+                    onclick={ on_click(&props.on_action, PanelAction::Close(kind)) }>
                     { "×" }
                 </button>
             </header>

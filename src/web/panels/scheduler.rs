@@ -5,7 +5,7 @@
 
 use yew::prelude::*;
 
-use super::PanelAction;
+use super::{on_click, PanelAction};
 use crate::present::i18n::{text, Lang, Msg};
 use crate::present::panels::scheduler::{
     explain_cell, explain_outcome, explain_pre_filter, explain_wake, scheduler_panel,
@@ -45,10 +45,7 @@ pub fn scheduler_view(props: &SchedulerProps) -> Html {
             </div>
         };
     };
-    let emit = |action: PanelAction| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_| on_action.emit(action.clone()))
-    };
+    let emit = |action: PanelAction| on_click(&props.on_action, action);
     let c = &panel.cycle;
     let rejected: Vec<(String, String, String)> = c
         .filter_rows
