@@ -197,6 +197,25 @@ pub struct DockProps {
 pub fn dock(props: &DockProps) -> Html {
     let lang = props.lang;
     let front = props.panels.open.last().copied();
+    // A panel that opens below the fold (a narrow screen stacks the dock under the scene)
+    // scrolls into view.
+    use_effect_with(front, |front| {
+        let panel = front.and_then(|kind| {
+            web_sys::window()?
+                .document()?
+                .get_element_by_id(&format!("panel-{}", kind.id()))
+        });
+        if let Some(panel) = panel {
+            let below = panel.get_bounding_client_rect().top()
+                > web_sys::window()
+                    .and_then(|w| w.inner_height().ok())
+                    .and_then(|h| h.as_f64())
+                    .unwrap_or(f64::MAX);
+            if below {
+                panel.scroll_into_view_with_bool(false);
+            }
+        }
+    });
     html! {
         <div class={ classes!("dock", (!props.panels.open.is_empty()).then_some("dock--open")) }
             data-open-panels={ props.panels.open.len().to_string() }>
