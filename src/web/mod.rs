@@ -564,8 +564,10 @@ pub fn app(props: &AppProps) -> Html {
     let wait = current
         .filter(|b| b.waited_ticks >= 1000)
         .map(|b| crate::present::narration::duration(b.waited_ticks));
+    // At live with nothing playing, nothing is in flight (a dot left over would sit where the
+    // last beat ended, even after the layout moved).
     let flight = current
-        .filter(|_| player.animate)
+        .filter(|_| player.animate && (player.playing || !live))
         .map(|beat| flight::FlightSpec {
             key: player.played,
             from: beat.from.id(),
