@@ -501,8 +501,31 @@ fn curl(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
                 show_error |= a == "--show-error";
             }
             _ if a.starts_with('-') && a.len() > 1 => {
-                silent |= a.contains('s');
-                show_error |= a.contains('S');
+                // `-sS`, `-sSo /dev/null`: letters up to one that takes a value, which is the
+                // rest of the word (`-o=x` writes to the file `=x`) or else the next word.
+                for (at, c) in a.char_indices().skip(1) {
+                    match c {
+                        's' => silent = true,
+                        'S' => show_error = true,
+                        'm' | 'o' | 'H' | 'X' | 'w' | 'A' => {
+                            let rest = &a[at + c.len_utf8()..];
+                            let value = if rest.is_empty() {
+                                i += 1;
+                                args.get(i).map(String::as_str).unwrap_or("")
+                            } else {
+                                rest
+                            };
+                            if c == 'm' {
+                                max_time_seconds = value.parse().ok();
+                            }
+                            if c == 'o' {
+                                discard = value == "/dev/null";
+                            }
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
             }
             _ => {
                 if url.is_none() {
