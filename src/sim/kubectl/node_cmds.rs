@@ -20,8 +20,11 @@
 //! manifest leave the directory (the shell says so). A failure queued on a kubelet
 //! (`systemctl stop containerd`, the DROP rule, a moved manifest) wakes it, so it acts within the
 //! line. The DROP rule is the one `iptables` rule modelled (others get the shell's note), and it
-//! cuts the kubelet only: kube-proxy and flannel keep their last view, and `curl` from the node
-//! still reaches master. A moved manifest's component (kube-scheduler; kube-controller-manager
+//! cuts the kubelet only: kube-proxy and flannel keep their last view, `curl` from the node
+//! still reaches master, and so does ssh: on the real lab the `ssh node2 ...` from master that
+//! typed the rule hangs (node2's replies to master are dropped) and the next `ssh node2` from
+//! master times out, so the rule is deleted from `vagrant ssh node2` (VirtualBox's NAT) or from
+//! node1; here `ssh node2 iptables -D ...` from master still works. A moved manifest's component (kube-scheduler; kube-controller-manager
 //! with the ServiceAccount controller) stops and starts when the line runs, while its container
 //! stops or starts at the kubelet's next sync.
 
