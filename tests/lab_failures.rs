@@ -427,3 +427,48 @@ fn scaling_to_zero_removes_every_pod_and_scaling_back_brings_three_new_ones() {
     assert!(trace.events().iter().any(|e| matches!(&e.kind,
         TraceKind::Decision { reason, .. } if reason == "SuccessfulDelete")));
 }
+
+// ---- 5. a static pod's manifest moved out and back -----------------------------------------
+
+#[test]
+fn a_static_pod_put_back_while_it_still_stops_starts_again_once_it_has_stopped() {
+    let Lab { cluster, nodes } = Lab::boot(19);
+    let mut sh = Shell::new(cluster);
+    let master = nodes
+        .iter()
+        .find(|(name, _)| name == "master")
+        .map(|(_, handle)| handle)
+        .expect("the lab has master");
+    let mirror = |sh: &mut Shell<Cluster>| {
+        sh.run_line("kubectl get pod kube-scheduler-master -n kube-system --no-headers")
+            .stdout
+    };
+    assert!(mirror(&mut sh).contains(" Running "));
+    // Both in one sync: the restore waits for the old worker to finish stopping.
+    master.inject(Failure::RemoveStaticPod {
+        name: "kube-scheduler".into(),
+    });
+    master.inject(Failure::RestoreStaticPod {
+        name: "kube-scheduler".into(),
+    });
+    assert!(sh.backend_mut().wake_component("kubelet@master"));
+    sh.backend_mut().run_until_settled(SETTLE_TICKS);
+    assert!(mirror(&mut sh).contains(" Running "), "{}", mirror(&mut sh));
+    let trace = sh.backend().trace();
+    let reasons: Vec<&str> = trace
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Decision { reason, .. }
+                if ["DeleteMirrorPod", "CreateMirrorPod"].contains(&reason.as_str()) =>
+            {
+                Some(reason.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        reasons.ends_with(&["DeleteMirrorPod", "CreateMirrorPod"]),
+        "the old mirror goes, a new one comes: {reasons:?}"
+    );
+}

@@ -187,3 +187,16 @@ fn curl_to_a_closed_local_port_is_refused_at_once() {
         );
     }
 }
+
+#[test]
+fn a_short_option_takes_the_rest_of_its_word_as_its_value() {
+    let mut shell = boot(1);
+    // `-o=x` writes to the file `=x`: the `s` in it does not make curl silent.
+    let out = shell.run_line("curl A -o=jsonpath={.items[*].metadata.name}");
+    assert_eq!(
+        (out.stderr.as_str(), out.exit_code),
+        ("curl: (6) Could not resolve host: a\n", 6)
+    );
+    let quiet = shell.run_line("curl -so /dev/null A");
+    assert_eq!((quiet.stderr.as_str(), quiet.exit_code), ("", 6));
+}

@@ -620,6 +620,20 @@ impl Cluster {
         true
     }
 
+    /// Has a running component reconcile at the next step, as if it had been told something:
+    /// for what reaches it outside the store (a failure queued on a kubelet's node handle by the
+    /// shell's `iptables` or `mv`), so the line's settle covers what it does about it. Its
+    /// decisions are caused by the command being run. False if no component has that name.
+    pub fn wake_component(&mut self, name: &str) -> bool {
+        let Some(slot) = self.slots.iter_mut().find(|s| s.component.name() == name) else {
+            return false;
+        };
+        if slot.running && slot.pending_cause.is_none() {
+            slot.pending_cause = Some(self.command_root);
+        }
+        true
+    }
+
     fn start_slot(&mut self, index: usize) {
         let revision = self.store.revision();
         let resources = self.slots[index].component.watches();

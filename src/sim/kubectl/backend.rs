@@ -72,4 +72,8 @@ impl Backend for Cluster {
             self.stop_component(name)
         }
     }
+
+    fn wake_component(&mut self, name: &str) -> bool {
+        Cluster::wake_component(self, name)
+    }
 }

@@ -84,6 +84,10 @@ impl Backend for Lab {
     fn set_component_running(&mut self, name: &str, running: bool) -> bool {
         self.cluster.set_component_running(name, running)
     }
+
+    fn wake_component(&mut self, name: &str) -> bool {
+        self.cluster.wake_component(name)
+    }
 }
 
 impl Deref for Lab {

@@ -185,6 +185,11 @@ pub trait Backend: ApiClient {
     fn set_component_running(&mut self, _name: &str, _running: bool) -> bool {
         false
     }
+    /// Has a component (`kubelet@node2`) reconcile at the next step: a failure was queued on
+    /// its node's handle. False when there is no such component.
+    fn wake_component(&mut self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// Reads a file the virtual file system lacks (the native binary's real disk); the browser has

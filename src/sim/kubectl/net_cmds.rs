@@ -28,7 +28,7 @@ use crate::sim::component::Lister;
 use crate::sim::kubelet::Kubelet;
 use crate::sim::network::components::{CoreDns, KubeProxy};
 use crate::sim::network::dns::{ClusterDns, Lookup, ResolvConf};
-use crate::sim::network::iptables::Table;
+use crate::sim::network::iptables::{Rule, Table};
 use crate::sim::network::proxy::ProxyRules;
 use crate::sim::network::route::{Delivery, Destination, Hop, Network, Outcome, Route, Source};
 use crate::sim::network::{default_nodes, CLUSTER_DNS_IP};
@@ -101,7 +101,7 @@ pub fn run_on_vm(node: &str, name: &str, args: &[String], cluster: &mut Cluster)
     match name {
         "curl" => curl(&place, args, cluster),
         "nslookup" => nslookup(&place, args, cluster),
-        "iptables-save" => iptables_save(node, args, cluster),
+        "iptables-save" => iptables_save(node, args, cluster, &TypedRules::default()),
         "iptables" => Output::fail(
             "iptables: only `iptables-save` is simulated here (try `iptables-save -t nat`)\n",
         ),
@@ -501,8 +501,31 @@ fn curl(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
                 show_error |= a == "--show-error";
             }
             _ if a.starts_with('-') && a.len() > 1 => {
-                silent |= a.contains('s');
-                show_error |= a.contains('S');
+                // `-sS`, `-sSo /dev/null`: letters up to one that takes a value, which is the
+                // rest of the word (`-o=x` writes to the file `=x`) or else the next word.
+                for (at, c) in a.char_indices().skip(1) {
+                    match c {
+                        's' => silent = true,
+                        'S' => show_error = true,
+                        'm' | 'o' | 'H' | 'X' | 'w' | 'A' => {
+                            let rest = &a[at + c.len_utf8()..];
+                            let value = if rest.is_empty() {
+                                i += 1;
+                                args.get(i).map(String::as_str).unwrap_or("")
+                            } else {
+                                rest
+                            };
+                            if c == 'm' {
+                                max_time_seconds = value.parse().ok();
+                            }
+                            if c == 'o' {
+                                discard = value == "/dev/null";
+                            }
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
             }
             _ => {
                 if url.is_none() {
@@ -746,7 +769,51 @@ pub fn node_rules(cluster: &mut Cluster, node: &str) -> ProxyRules {
     })
 }
 
-fn iptables_save(node: &str, args: &[String], cluster: &mut Cluster) -> Output {
+/// Filter rules typed on a VM with `iptables -I|-A` (see `node_cmds.rs`), which iptables-save
+/// lists with kube-proxy's: the kernel keeps one table, whoever wrote the rules.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TypedRules {
+    /// `iptables -I`: ahead of the chain's other rules, the latest first.
+    pub inserted: Vec<Rule>,
+    /// `iptables -A`: after them, in the order typed.
+    pub appended: Vec<Rule>,
+}
+
+impl TypedRules {
+    pub fn is_empty(&self) -> bool {
+        self.inserted.is_empty() && self.appended.is_empty()
+    }
+
+    /// `iptables -D`: removes the first rule equal to `rule`, in chain order. False when none is.
+    pub fn delete(&mut self, rule: &Rule) -> bool {
+        if let Some(i) = self.inserted.iter().position(|r| r == rule) {
+            self.inserted.remove(i);
+            return true;
+        }
+        if let Some(i) = self.appended.iter().position(|r| r == rule) {
+            self.appended.remove(i);
+            return true;
+        }
+        false
+    }
+
+    /// How many of the rules equal `rule`.
+    pub fn count(&self, rule: &Rule) -> usize {
+        self.inserted
+            .iter()
+            .chain(&self.appended)
+            .filter(|r| *r == rule)
+            .count()
+    }
+}
+
+/// `iptables-save [-t TABLE]` on VM `node`: kube-proxy's tables, plus the filter rules typed there.
+pub fn iptables_save(
+    node: &str,
+    args: &[String],
+    cluster: &mut Cluster,
+    typed: &TypedRules,
+) -> Output {
     let mut table: Option<&str> = None;
     let mut i = 0;
     while i < args.len() {
@@ -761,7 +828,13 @@ fn iptables_save(node: &str, args: &[String], cluster: &mut Cluster) -> Output {
         }
         i += 1;
     }
-    let rules = node_rules(cluster, node);
+    let mut rules = node_rules(cluster, node);
+    for rule in typed.inserted.iter().rev() {
+        rules.filter.insert_first(rule.clone());
+    }
+    for rule in &typed.appended {
+        rules.filter.push(rule.clone());
+    }
     let stamp = ctime(cluster.unix_seconds());
     let wrap = |t: &Table| {
         format!(

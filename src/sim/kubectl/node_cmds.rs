@@ -1,28 +1,55 @@
-//! The VMs from the terminal: `ssh node1`/`exit`, `crictl`, `docker`, `systemctl`, and the
-//! course's Vagrant controls, each with its real consequence in the cluster.
+//! The VMs from the terminal: `ssh node1`/`exit`, `crictl`, `docker`, `systemctl`, `iptables`,
+//! kubeadm's manifests, and the course's Vagrant controls, each with its real consequence in the
+//! cluster.
 //!
 //! Mirrors: root shells on the kubeadm + Vagrant lab's VMs: `crictl ps [-a]|images|pods`,
 //! `crictl stop ID`, `docker ps [-a]|images`, `docker kill ID` against the VM's containerd;
 //! `systemctl stop|start|status kubelet|containerd`; `poweroff`; kubectl on a worker without
-//! admin.conf (`The connection to the server localhost:8080 was refused ...`).
+//! admin.conf (`The connection to the server localhost:8080 was refused ...`); OpenSSH's
+//! destinations and errors (`ssh root@172.16.20.13`, `Could not resolve hostname`, `No route to
+//! host`, exit 255); `iptables -A|-I|-D OUTPUT -d 172.16.20.11 -j DROP` on a worker, silent as
+//! iptables is, listed by `iptables-save` beside kube-proxy's rules and gone at the next boot,
+//! which cuts the node's kubelet off the apiserver (NotReady once the node monitor's 40 s grace
+//! period is over); `mv` of `/etc/kubernetes/manifests/kube-scheduler.yaml` or
+//! `kube-controller-manager.yaml` out of the directory and back, which stops and starts that
+//! static pod, its mirror pod and the component it runs (see `kubelet/static_pods.rs`).
 //! Simplified: `vagrant halt node2` / `vagrant up node2` are typed in this same terminal on
 //! `master`, standing for the student's host terminal in the Vagrantfile's directory (the course
 //! lab's way to power a VM off and on); `master` itself cannot be halted, because the sandbox's
-//! control plane lives there. `systemctl stop containerd` reaches the kubelet's runtime at its
-//! next sync (within 1 s).
+//! control plane lives there, nor cut off by `iptables`, nor can etcd's or kube-apiserver's
+//! manifest leave the directory (the shell says so). A failure queued on a kubelet
+//! (`systemctl stop containerd`, the DROP rule, a moved manifest) wakes it, so it acts within the
+//! line. The DROP rule is the one `iptables` rule modelled (others get the shell's note), and it
+//! cuts the kubelet only: kube-proxy and flannel keep their last view, `curl` from the node
+//! still reaches master, and so does ssh: on the real lab the `ssh node2 ...` from master that
+//! typed the rule hangs (node2's replies to master are dropped) and the next `ssh node2` from
+//! master times out, so the rule is deleted from `vagrant ssh node2` (VirtualBox's NAT) or from
+//! node1; here `ssh node2 iptables -D ...` from master still works. A moved manifest's component (kube-scheduler; kube-controller-manager
+//! with the ServiceAccount controller) stops and starts when the line runs, while its container
+//! stops or starts at the kubelet's next sync.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 
+use super::net_cmds::TypedRules;
 use super::Backend;
 use super::Output;
 use crate::sim::kubelet::failures::Failure;
+use crate::sim::kubelet::static_pods::{self, MANIFESTS_DIR};
+use crate::sim::network::iptables::{Rule, Target};
 use crate::sim::runtime::views;
+use crate::sim::vms::{self, VmRole};
 
-/// Where the terminal is, and which VMs are powered off.
+/// Where the terminal is, which VMs are powered off, and what the student changed on them.
 #[derive(Clone, Debug)]
 pub struct NodeState {
     pub host: String,
     pub halted: BTreeSet<String>,
+    /// Filter rules typed with `iptables` on each VM; gone when the VM reboots.
+    pub typed_rules: BTreeMap<String, TypedRules>,
+    /// kubeadm's manifests moved away from `/etc/kubernetes/manifests` on master (by file name:
+    /// `kube-scheduler.yaml` → `/etc/kubernetes/kube-scheduler.yaml`).
+    pub moved_manifests: BTreeMap<String, String>,
 }
 
 impl Default for NodeState {
@@ -30,6 +57,8 @@ impl Default for NodeState {
         NodeState {
             host: "master".to_string(),
             halted: BTreeSet::new(),
+            typed_rules: BTreeMap::new(),
+            moved_manifests: BTreeMap::new(),
         }
     }
 }
@@ -73,6 +102,7 @@ pub fn run(
         "docker" => docker(args, state, backend),
         "systemctl" => systemctl(args, state, backend),
         "vagrant" => vagrant(args, state, backend),
+        "iptables" => return iptables(args, state, backend),
         "poweroff" | "shutdown" | "halt" => {
             if state.host == "master" {
                 Output::fail("poweroff: the sandbox keeps master running: its control plane lives there (try `vagrant halt node2`)\n")
@@ -90,38 +120,76 @@ pub fn run(
     Some(out)
 }
 
-fn ssh(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> Output {
-    let Some(target) = args.iter().find(|a| !a.starts_with('-')) else {
-        return Output {
-            stderr: "usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] destination [command [argument ...]]\n"
-                .into(),
-            exit_code: 255,
-            ..Output::default()
-        };
-    };
+/// OpenSSH's options that take an argument (`-p 22`, `-i KEY`, `-l root`, `-o NAME=VALUE`).
+const SSH_OPTIONS_WITH_ARGUMENT: &str = "BbcDEeFIiJLlmOoPpQRSWw";
+
+/// `ssh [options] destination [command [argument ...]]`: where the destination is in `args`
+/// (the command, if any, is every word after it). None when there is no destination.
+pub fn ssh_destination(args: &[String]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        match arg.strip_prefix('-') {
+            Some("-") => return args.get(i + 1).map(|_| i + 1),
+            Some(flags) if !flags.is_empty() => {
+                // `-p 22` takes the next word; `-p22` and `-tt` do not.
+                let last = flags.chars().last().unwrap_or(' ');
+                let takes_next = flags.len() == 1 && SSH_OPTIONS_WITH_ARGUMENT.contains(last);
+                i += if takes_next { 2 } else { 1 };
+            }
+            _ => return Some(i),
+        }
+    }
+    None
+}
+
+/// ssh's answer when there is no destination.
+pub fn ssh_usage() -> Output {
+    Output {
+        stderr: "usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] destination [command [argument ...]]\n"
+            .into(),
+        exit_code: 255,
+        ..Output::default()
+    }
+}
+
+/// The VM a destination names (`node2`, `root@node2`, `172.16.20.13`), or ssh's error when it
+/// does not resolve or does not answer.
+pub fn ssh_host(target: &str, state: &NodeState, backend: &dyn Backend) -> Result<String, Output> {
     let host = target.rsplit('@').next().unwrap_or(target);
-    let host = match host {
-        "172.16.20.11" => "master",
-        "172.16.20.12" => "node1",
-        "172.16.20.13" => "node2",
-        h => h,
-    };
+    let host = vms::LAB_VMS
+        .iter()
+        .find(|vm| vm.ip == host)
+        .map_or(host, |vm| vm.name);
     if !backend.node_names().iter().any(|n| n == host) {
-        return Output {
+        return Err(Output {
             stderr: format!("ssh: Could not resolve hostname {host}: Name or service not known\n"),
             exit_code: 255,
             ..Output::default()
-        };
+        });
     }
     if state.halted.contains(host) {
-        return Output {
+        return Err(Output {
             stderr: format!("ssh: connect to host {host} port 22: No route to host\n"),
             exit_code: 255,
             ..Output::default()
-        };
+        });
     }
-    state.host = host.to_string();
-    Output::ok("Last login: from 172.16.20.1\n")
+    Ok(host.to_string())
+}
+
+/// `ssh node1`: the terminal moves to that VM's shell. (`ssh node1 COMMAND` runs COMMAND there
+/// and stays here: the shell handles it, since any command can run remotely.)
+fn ssh(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> Output {
+    let Some(target) = ssh_destination(args).and_then(|i| args.get(i)) else {
+        return ssh_usage();
+    };
+    match ssh_host(target, state, backend) {
+        Ok(host) => {
+            state.host = host;
+            Output::ok("Last login: from 172.16.20.1\n")
+        }
+        Err(out) => out,
+    }
 }
 
 /// crictl's logrus prefix: `time="2025-06-01T00:02:08Z" `.
@@ -261,6 +329,11 @@ pub fn power(host: &str, on: bool, state: &mut NodeState, backend: &mut dyn Back
             backend.set_component_running(&component, true);
             h.inject(Failure::StartVm);
             state.halted.remove(host);
+            // Rules typed with `iptables` live in the kernel only: the boot starts without them.
+            let typed = state.typed_rules.remove(host).unwrap_or_default();
+            if typed.count(&apiserver_drop()) > 0 {
+                h.inject(Failure::RestoreNetwork);
+            }
         } else {
             h.inject(Failure::StopVm);
             backend.set_component_running(&component, false);
@@ -296,10 +369,12 @@ fn systemctl(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) 
         }
         ("stop", "containerd") => {
             handle.inject(Failure::StopRuntime);
+            backend.wake_component(&component);
             Output::default()
         }
         ("start" | "restart", "containerd") => {
             handle.inject(Failure::StartRuntime);
+            backend.wake_component(&component);
             Output::default()
         }
         ("status" | "is-active", "kubelet" | "containerd") => {
@@ -387,4 +462,217 @@ fn vagrant(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) ->
         }
         _ => Output::fail("Usage: vagrant [options] <command> [<args>]\n\n    halt    stops the vagrant machine\n    status  outputs status of the vagrant machine\n    up      starts and provisions the vagrant environment\n"),
     }
+}
+
+// ---- iptables ----------------------------------------------------------------------------------
+
+/// `-A OUTPUT -d 172.16.20.11/32 -j DROP`: every packet from this VM to master is dropped, the
+/// apiserver's 6443 included.
+fn apiserver_drop() -> Rule {
+    let master = vms::LAB_VMS
+        .iter()
+        .find(|vm| vm.role == VmRole::ControlPlane)
+        .map_or(Ipv4Addr::UNSPECIFIED, |vm| {
+            vm.ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED)
+        });
+    Rule::new("OUTPUT", Target::Drop).destination(master)
+}
+
+/// `iptables [-t filter] -A|-I|-D OUTPUT -d 172.16.20.11[/32] -j DROP` on a worker: the rule
+/// that cuts the node off the control plane, the kubelet's `CutNetwork` while one such rule is
+/// in place. None for any other iptables line (the shell then says what is simulated).
+fn iptables(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> Option<Output> {
+    enum Op {
+        Append,
+        Insert,
+        Delete,
+    }
+    let (mut op, mut chain, mut destination, mut target) = (None, None, None, None);
+    let mut table = "filter";
+    let mut words = args.iter().map(String::as_str).peekable();
+    while let Some(word) = words.next() {
+        match word {
+            "-A" | "--append" => op = Some(Op::Append),
+            "-I" | "--insert" => op = Some(Op::Insert),
+            "-D" | "--delete" => op = Some(Op::Delete),
+            "-t" | "--table" => table = words.next()?,
+            "-d" | "--destination" | "--dst" => destination = Some(words.next()?),
+            "-j" | "--jump" => target = Some(words.next()?),
+            _ => return None,
+        }
+        if matches!(
+            word,
+            "-A" | "--append" | "-I" | "--insert" | "-D" | "--delete"
+        ) {
+            chain = Some(words.next()?);
+            // `-I OUTPUT 1`: the rule number (1 is the head of the chain, where -I puts it).
+            if matches!(word, "-I" | "--insert") && words.peek() == Some(&"1") {
+                words.next();
+            }
+        }
+    }
+    let master = apiserver_drop().destination?;
+    let to_master = destination.is_some_and(|d| {
+        d.parse::<Ipv4Addr>()
+            .map(|ip| ip == master.network())
+            .or_else(|_| crate::sim::network::cidr::Ipv4Cidr::parse(d).map(|c| c == master))
+            .unwrap_or(false)
+    });
+    if table != "filter" || chain != Some("OUTPUT") || target != Some("DROP") || !to_master {
+        return None;
+    }
+    let op = op?;
+    let handle = backend.node(&state.host)?;
+    if vms::lab_vm(&state.host).is_some_and(|vm| vm.role == VmRole::ControlPlane) {
+        return Some(Output::fail(format!(
+            "iptables: the sandbox keeps {host} talking to itself: its control plane reaches the apiserver at {ip} too (cut a worker off instead: `ssh node2 iptables -A OUTPUT -d {ip} -j DROP`)\n",
+            host = state.host,
+            ip = master.network(),
+        )));
+    }
+    let rule = apiserver_drop();
+    let rules = state.typed_rules.entry(state.host.clone()).or_default();
+    let before = rules.count(&rule);
+    match op {
+        Op::Append => rules.appended.push(rule.clone()),
+        Op::Insert => rules.inserted.insert(0, rule.clone()),
+        Op::Delete => {
+            if !rules.delete(&rule) {
+                return Some(Output::fail(
+                    "iptables: Bad rule (does a matching rule exist in that chain?).\n",
+                ));
+            }
+        }
+    }
+    let after = rules.count(&rule);
+    if rules.is_empty() {
+        state.typed_rules.remove(&state.host);
+    }
+    let failure = match (before, after) {
+        (0, 1..) => Some(Failure::CutNetwork),
+        (1.., 0) => Some(Failure::RestoreNetwork),
+        _ => None,
+    };
+    if let Some(failure) = failure {
+        handle.inject(failure);
+        backend.wake_component(&format!("kubelet@{}", state.host));
+    }
+    Some(Output::default())
+}
+
+// ---- kubeadm's manifests -----------------------------------------------------------------------
+
+/// Is `host` the control plane, whose kubelet runs the static pods of `MANIFESTS_DIR`?
+fn runs_static_pods(host: &str) -> bool {
+    vms::lab_vm(host).is_some_and(|vm| vm.role == VmRole::ControlPlane)
+}
+
+/// The components that run inside each static pod the sandbox lets a student stop. etcd and
+/// kube-apiserver are not among them: the sandbox's own control plane is built on them.
+fn components_of(file: &str) -> Option<&'static [&'static str]> {
+    match file {
+        "kube-scheduler.yaml" => Some(&["kube-scheduler"]),
+        // The controller-manager's loops run as one component, and the ServiceAccount controller
+        // (registered with the cluster itself) beside it.
+        "kube-controller-manager.yaml" => Some(&[
+            crate::sim::controller::CONTROLLER_MANAGER,
+            "serviceaccount-controller",
+        ]),
+        _ => None,
+    }
+}
+
+/// The path of each of kubeadm's manifest files on `host` now, by file name (none on workers).
+pub fn manifest_paths(state: &NodeState, host: &str) -> Vec<(&'static str, String)> {
+    if !runs_static_pods(host) {
+        return Vec::new();
+    }
+    static_pods::kubeadm_manifests("")
+        .into_iter()
+        .map(|(file, _)| {
+            let path = state
+                .moved_manifests
+                .get(file)
+                .cloned()
+                .unwrap_or_else(|| format!("{MANIFESTS_DIR}/{file}"));
+            (file, path)
+        })
+        .collect()
+}
+
+/// The manifest file at absolute `path` on the terminal's VM, if one is there.
+pub fn manifest_at(state: &NodeState, path: &str) -> Option<&'static str> {
+    manifest_paths(state, &state.host)
+        .into_iter()
+        .find(|(_, p)| p == path)
+        .map(|(file, _)| file)
+}
+
+/// The manifest's text, as kubeadm wrote it (`cat /etc/kubernetes/manifests/etcd.yaml`).
+pub fn manifest_text(state: &NodeState, file: &str) -> Option<String> {
+    let ip = vms::lab_vm(&state.host)?.ip;
+    static_pods::kubeadm_manifests(ip)
+        .into_iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, m)| super::yaml::to_yaml(&m))
+}
+
+/// Does the kubelet read a file at `path`? (every file of the directory but dotfiles)
+fn in_manifests_dir(path: &str) -> bool {
+    path.rsplit_once('/')
+        .is_some_and(|(dir, name)| dir == MANIFESTS_DIR && !name.starts_with('.'))
+}
+
+/// `mv` of manifest `file` to absolute path `to` (checked by the shell: its directory exists).
+/// Out of the manifests directory, the kubelet stops the static pod and its component stops;
+/// back in, both start again. `typed` is how the student named the source, for messages.
+pub fn move_manifest(
+    file: &str,
+    typed: &str,
+    to: &str,
+    state: &mut NodeState,
+    backend: &mut dyn Backend,
+) -> Output {
+    let from = manifest_paths(state, &state.host)
+        .into_iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+    if manifest_paths(state, &state.host)
+        .iter()
+        .any(|(f, p)| p == to && *f != file)
+    {
+        return Output::fail(format!(
+            "mv: the sandbox keeps each of kubeadm's manifests in a file of its own: not moving '{typed}' over '{to}'\n"
+        ));
+    }
+    let (was_in, now_in) = (in_manifests_dir(&from), in_manifests_dir(to));
+    if was_in != now_in {
+        let Some(components) = components_of(file) else {
+            let name = file.trim_end_matches(".yaml");
+            return Output::fail(format!(
+                "mv: the sandbox keeps {name} running: its own control plane is built on it, so it cannot stop here (try kube-scheduler.yaml or kube-controller-manager.yaml)\n"
+            ));
+        };
+        let name = file.trim_end_matches(".yaml").to_string();
+        if let Some(handle) = backend.node(&state.host) {
+            handle.inject(if now_in {
+                Failure::RestoreStaticPod { name }
+            } else {
+                Failure::RemoveStaticPod { name }
+            });
+            backend.wake_component(&format!("kubelet@{}", state.host));
+        }
+        for component in components {
+            backend.set_component_running(component, now_in);
+        }
+    }
+    if to == format!("{MANIFESTS_DIR}/{file}") {
+        state.moved_manifests.remove(file);
+    } else {
+        state
+            .moved_manifests
+            .insert(file.to_string(), to.to_string());
+    }
+    Output::default()
 }

@@ -5,11 +5,16 @@
 //! `cat`, `ls`, `rm`, `echo`, `sleep`, `clear`, `;` and `&&`, `VAR=value` prefixes
 //! (`ETCDCTL_API=3 etcdctl ...`), and bash's `command not found` (exit 127).
 //! Pipes into `grep`, `head`, `tail` and `wc`. `ssh node1` moves the shell to a worker VM
-//! (`node_cmds.rs`: `crictl`, `docker`, `systemctl`, `poweroff`, `exit`), where kubectl has no
-//! kubeconfig.
-//! Simplified: files live in a small in-memory file system (path → text) in the home directory;
-//! no variables are expanded, no globs; grep matches fixed strings, not regular expressions;
-//! `sleep N` advances simulated time at once.
+//! (`node_cmds.rs`: `crictl`, `docker`, `systemctl`, `iptables`, `poweroff`, `exit`), where
+//! kubectl has no kubeconfig; `ssh node2 COMMAND ARGS...` runs one line there, as OpenSSH does
+//! (the words joined with spaces for the remote shell, its output and exit status back, the
+//! terminal staying where it was). `mv` renames files and moves kubeadm's manifests in and out
+//! of `/etc/kubernetes/manifests`; `ls` and `cat` see them there (and wherever they were moved).
+//! Simplified: files live in a small in-memory file system (path → text) in the home directory,
+//! shared by every VM; besides them the shell knows only kubeadm's files in `/etc/kubernetes`
+//! (and manifests moved to `/tmp` or `/root`); no variables are expanded, no globs; grep matches
+//! fixed strings, not regular expressions; `ls` prints one line (as on a wide terminal); `ssh`
+//! passes no standard input to the remote command; `sleep N` advances simulated time at once.
 
 use std::collections::BTreeMap;
 
@@ -73,6 +78,9 @@ pub struct Shell<B: Backend> {
     edit_opened: bool,
     /// The line of the last edit saved, for the trace's label of its patch.
     last_edit_line: Option<String>,
+    /// How many `ssh HOST COMMAND`s the running command is inside (their `exit` ends the remote
+    /// command, not the terminal's session).
+    remote_depth: usize,
 }
 
 impl<B: Backend> Shell<B> {
@@ -95,6 +103,7 @@ impl<B: Backend> Shell<B> {
             edit: None,
             edit_opened: false,
             last_edit_line: None,
+            remote_depth: 0,
         }
     }
 
@@ -643,6 +652,23 @@ impl<B: Backend> Shell<B> {
         let Some((name, args)) = words.split_first() else {
             return Output::default();
         };
+        if name == "ssh" {
+            if let Some(at) = node_cmds::ssh_destination(args) {
+                if let (Some(target), Some(command)) = (args.get(at), args.get(at + 1..)) {
+                    if !command.is_empty() {
+                        return self.ssh_command(target, command);
+                    }
+                }
+            }
+        }
+        if self.remote_depth > 0 && matches!(name.as_str(), "exit" | "logout") {
+            // The remote command's shell just ends, with the status given.
+            let code = args.first().and_then(|a| a.parse::<i32>().ok());
+            return Output {
+                exit_code: code.unwrap_or(self.last_exit_code),
+                ..Output::default()
+            };
+        }
         if let Some(out) = node_cmds::run(name, args, &mut self.node, &mut self.backend) {
             return out;
         }
@@ -679,6 +705,11 @@ impl<B: Backend> Shell<B> {
             "etcdctl" => etcdctl::run(args, &self.backend),
             n if net_cmds::VM_COMMANDS.contains(&n) && self.backend.cluster_mut().is_some() => {
                 match self.backend.cluster_mut() {
+                    Some(cluster) if n == "iptables-save" => {
+                        let host = &self.node.host;
+                        let typed = self.node.typed_rules.get(host).cloned().unwrap_or_default();
+                        net_cmds::iptables_save(host, args, cluster, &typed)
+                    }
                     Some(cluster) => (n == "curl")
                         .then(|| {
                             let (host, forwards) = (&self.node.host, &mut self.forwards);
@@ -707,29 +738,8 @@ impl<B: Backend> Shell<B> {
                 }
                 out
             }
-            "ls" => {
-                let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-                if paths.is_empty() {
-                    let names: Vec<&str> = self.files.keys().map(String::as_str).collect();
-                    return Output::ok(if names.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{}\n", names.join("  "))
-                    });
-                }
-                let mut out = Output::default();
-                for path in paths {
-                    if self.files.contains_key(&normalize(path)) {
-                        out.stdout.push_str(&format!("{path}\n"));
-                    } else {
-                        out.stderr.push_str(&format!(
-                            "ls: cannot access '{path}': No such file or directory\n"
-                        ));
-                        out.exit_code = 2;
-                    }
-                }
-                out
-            }
+            "ls" => self.ls(args),
+            "mv" => self.mv(args),
             "rm" => {
                 let mut out = Output::default();
                 for path in args.iter().filter(|a| !a.starts_with('-')) {
@@ -806,11 +816,244 @@ impl<B: Backend> Shell<B> {
     }
 
     fn read(&self, path: &str) -> Option<String> {
+        if let Some(file) = node_cmds::manifest_at(&self.node, &absolute(path)) {
+            return node_cmds::manifest_text(&self.node, file);
+        }
         self.files
             .get(&normalize(path))
             .cloned()
             .or_else(|| self.file_reader.as_ref().and_then(|r| r(path)))
     }
+
+    /// `ssh HOST COMMAND ARGS...`: as OpenSSH does, the words are joined with spaces and the
+    /// remote shell runs that line (so `ssh node2 'a; b'` runs both there); its output and exit
+    /// status are the command's, and the terminal stays on the VM it was on.
+    fn ssh_command(&mut self, target: &str, command: &[String]) -> Output {
+        let host = match node_cmds::ssh_host(target, &self.node, &self.backend) {
+            Ok(host) => host,
+            Err(out) => return out,
+        };
+        let here = std::mem::replace(&mut self.node.host, host);
+        self.remote_depth += 1;
+        let (line, substitution_errors) = self.substitute_commands(&command.join(" "), 1);
+        let mut out = match tokenize(&line) {
+            Ok(tokens) => self.execute(&tokens, None),
+            Err(e) => Output {
+                stderr: format!("bash: -c: {e}\n"),
+                exit_code: 2,
+                ..Output::default()
+            },
+        };
+        out.stderr.insert_str(0, &substitution_errors);
+        self.remote_depth -= 1;
+        // Back where the session started, unless that VM was powered off meanwhile.
+        self.node.host = if self.node.halted.contains(&here) {
+            "master".to_string()
+        } else {
+            here
+        };
+        out
+    }
+
+    /// The names in directory `dir` (absolute) that this shell knows, sorted; None for a
+    /// directory whose contents it does not model.
+    fn dir_entries(&self, dir: &str) -> Option<Vec<String>> {
+        let mut names: Vec<String> = match dir {
+            "/root" => self.files.keys().cloned().collect(),
+            "/etc/kubernetes" if self.node.host == "master" => [
+                "admin.conf",
+                "controller-manager.conf",
+                "kubelet.conf",
+                "manifests",
+                "pki",
+                "scheduler.conf",
+                "super-admin.conf",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "/etc/kubernetes" => ["kubelet.conf", "manifests", "pki"]
+                .map(String::from)
+                .to_vec(),
+            "/etc/kubernetes/manifests" | "/tmp" => Vec::new(),
+            _ => return None,
+        };
+        for (_, path) in node_cmds::manifest_paths(&self.node, &self.node.host) {
+            if let Some((parent, name)) = path.rsplit_once('/') {
+                if parent == dir {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names.sort();
+        Some(names)
+    }
+
+    /// `ls [PATH...]`: the home directory, the directories of kubeadm's files, and files.
+    fn ls(&self, args: &[String]) -> Output {
+        let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        let line = |names: Vec<String>| {
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!("{}\n", names.join("  "))
+            }
+        };
+        if paths.is_empty() {
+            return Output::ok(line(self.dir_entries("/root").unwrap_or_default()));
+        }
+        let mut out = Output::default();
+        let (mut files, mut dirs) = (Vec::new(), Vec::new());
+        for path in &paths {
+            let abs = absolute(path);
+            if let Some(names) = self.dir_entries(&abs) {
+                dirs.push((path.as_str(), names));
+            } else if self.files.contains_key(&normalize(path))
+                || node_cmds::manifest_at(&self.node, &abs).is_some()
+            {
+                files.push(path.to_string());
+            } else {
+                out.stderr.push_str(&format!(
+                    "ls: cannot access '{path}': No such file or directory\n"
+                ));
+                out.exit_code = 2;
+            }
+        }
+        // As GNU ls: the files named first, then each directory (headed when there are several).
+        out.stdout.push_str(&line(files.clone()));
+        let headed = paths.len() > 1;
+        for (i, (path, names)) in dirs.into_iter().enumerate() {
+            if headed {
+                if i > 0 || !files.is_empty() {
+                    out.stdout.push('\n');
+                }
+                out.stdout.push_str(&format!("{path}:\n"));
+            }
+            out.stdout.push_str(&line(names));
+        }
+        out
+    }
+
+    /// `mv SOURCE... DEST`: renames files in the home directory, and moves kubeadm's manifests
+    /// on master in and out of `/etc/kubernetes/manifests` (see `node_cmds::move_manifest`).
+    fn mv(&mut self, args: &[String]) -> Output {
+        let operands: Vec<&str> = args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.starts_with('-') || *a == "-")
+            .collect();
+        let Some((dest, sources)) = operands.split_last() else {
+            return Output::fail(
+                "mv: missing file operand\nTry 'mv --help' for more information.\n",
+            );
+        };
+        if sources.is_empty() {
+            return Output::fail(format!(
+                "mv: missing destination file operand after '{dest}'\nTry 'mv --help' for more information.\n"
+            ));
+        }
+        let dest_abs = absolute(dest);
+        let into_dir = is_dir(&dest_abs);
+        if dest.ends_with('/') && !into_dir {
+            let src = sources[0];
+            return Output::fail(format!(
+                "mv: cannot move '{src}' to '{dest}': Not a directory\n"
+            ));
+        }
+        if sources.len() > 1 && !into_dir {
+            return Output::fail(format!("mv: target '{dest}' is not a directory\n"));
+        }
+        let mut out = Output::default();
+        for src in sources {
+            let from = absolute(src);
+            let base = from.rsplit('/').next().unwrap_or("");
+            let (to, shown) = if into_dir {
+                let to = format!("{}/{base}", dest_abs.trim_end_matches('/'));
+                (to, format!("{}/{base}", dest.trim_end_matches('/')))
+            } else {
+                (dest_abs.clone(), dest.to_string())
+            };
+            out.append(self.mv_one(src, &from, &to, &shown));
+        }
+        out
+    }
+
+    fn mv_one(&mut self, src: &str, from: &str, to: &str, shown: &str) -> Output {
+        let manifest = node_cmds::manifest_at(&self.node, from);
+        let home_file = from
+            .strip_prefix("/root/")
+            .filter(|key| self.files.contains_key(*key));
+        if manifest.is_none() && home_file.is_none() {
+            return Output::fail(format!(
+                "mv: cannot stat '{src}': No such file or directory\n"
+            ));
+        }
+        let parent = to.rsplit_once('/').map_or("/", |(p, _)| p);
+        if !is_dir(if parent.is_empty() { "/" } else { parent }) {
+            return Output::fail(format!(
+                "mv: cannot move '{src}' to '{shown}': No such file or directory\n"
+            ));
+        }
+        if from == to {
+            return Output::fail(format!("mv: '{src}' and '{shown}' are the same file\n"));
+        }
+        if let Some(file) = manifest {
+            let out = node_cmds::move_manifest(file, src, to, &mut self.node, &mut self.backend);
+            if out.exit_code == 0 {
+                // Moved over a file of the home directory: that file is replaced.
+                if let Some(key) = to.strip_prefix("/root/") {
+                    self.files.remove(key);
+                }
+            }
+            return out;
+        }
+        let (Some(key), Some(to_key)) = (home_file, to.strip_prefix("/root/")) else {
+            return Output::fail(format!(
+                "mv: this shell keeps your own files in /root only: not moving '{src}' to '{shown}'\n"
+            ));
+        };
+        if node_cmds::manifest_at(&self.node, to).is_some() {
+            return Output::fail(format!(
+                "mv: the sandbox keeps kubeadm's manifests as kubeadm wrote them: not moving '{src}' over '{shown}'\n"
+            ));
+        }
+        if let Some(text) = self.files.remove(key) {
+            self.files.insert(to_key.to_string(), text);
+        }
+        Output::default()
+    }
+}
+
+/// The directories `mv` can move into: the home directory, `/tmp`, and kubeadm's.
+fn is_dir(abs: &str) -> bool {
+    matches!(
+        abs,
+        "/" | "/etc" | "/etc/kubernetes" | "/etc/kubernetes/manifests" | "/root" | "/tmp"
+    )
+}
+
+/// `path` as an absolute path from `/root` (the shell's working directory): `~`, `.` and `..`
+/// resolved, repeated and trailing slashes dropped.
+fn absolute(path: &str) -> String {
+    let joined = if path == "~" {
+        "/root".to_string()
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        format!("/root/{rest}")
+    } else if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/root/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 const SHELL_HELP: &str =
@@ -822,11 +1065,16 @@ const SHELL_HELP: &str =
   etcdctl get KEY [--prefix] [--keys-only] [-w json] [--rev N]
                                         read etcd directly, as the apiserver stores objects
   cat <<EOF > web.yaml ... EOF          write a file;  kubectl apply -f - <<EOF ... EOF
-  cat FILE, ls, rm FILE, echo TEXT      files in your home directory
+  cat FILE, ls, mv, rm FILE, echo TEXT  files in your home directory
   kubectl logs|describe|top|exec ...    the node side: logs, events, usage, commands in a container
   ssh node1, exit                       move to another VM; crictl ps|images|pods, docker ps|images
+  ssh node2 COMMAND                     run one command on another VM and stay where you are
   systemctl stop|start kubelet|containerd, crictl stop ID, docker kill ID
                                         break things on the VM you are on
+  iptables -A|-D OUTPUT -d 172.16.20.11 -j DROP
+                                        cut a worker off the control plane, and mend it
+  mv /etc/kubernetes/manifests/kube-scheduler.yaml /etc/kubernetes/
+                                        stop a static pod (mv it back into manifests/ to start it)
   vagrant halt node2, vagrant up node2  power a VM off and on (as on the host of the Vagrant lab)
   curl URL, nslookup NAME, iptables-save -t nat
                                         the network: Services, kube-proxy's rules, cluster DNS

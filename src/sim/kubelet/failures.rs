@@ -4,7 +4,8 @@
 //! Mirrors: what an operator does on a VM: `systemctl stop kubelet` (use
 //! `Cluster::stop_component("kubelet@node1")`: the watches close and heartbeats stop),
 //! `systemctl stop containerd`, a VM power-off, `iptables -A OUTPUT -d 172.16.20.11 -j DROP`,
-//! `kill -9` of a container's process, and a memory hog that wakes the kernel's OOM killer.
+//! `kill -9` of a container's process, a memory hog that wakes the kernel's OOM killer, and a
+//! static pod's manifest moved out of (and back into) `/etc/kubernetes/manifests`.
 //! Simplified: the kubelet picks requests up at its next sync (at most one PLEG period, 1 s,
 //! later while it has pods; at most one heartbeat interval, 10 s, on an empty node).
 
@@ -28,7 +29,8 @@ pub enum Failure {
     /// The VM boots again: a fresh runtime; the kubelet re-creates every pod's sandbox and
     /// containers (each container's restartCount goes up by one).
     StartVm,
-    /// The node can no longer reach the apiserver: no heartbeats, no status, no watch events.
+    /// The node can no longer reach the apiserver (`iptables -A OUTPUT -d 172.16.20.11 -j DROP`):
+    /// no heartbeats, no status, no watch events.
     CutNetwork,
     RestoreNetwork,
     /// `kill -9` of a container's main process: exit 137, then restart per restartPolicy.
@@ -40,6 +42,16 @@ pub enum Failure {
     /// A process outside any pod eats the node's memory: the OOM killer kills the container
     /// using the most memory (exit 137, reason OOMKilled) and MemoryPressure turns True.
     ExhaustNodeMemory,
+    /// A static pod's manifest leaves `/etc/kubernetes/manifests` (`mv
+    /// /etc/kubernetes/manifests/kube-scheduler.yaml /etc/kubernetes/`): the kubelet stops the
+    /// static pod whose manifest names it `name` (`kube-scheduler`) and deletes its mirror pod.
+    RemoveStaticPod {
+        name: String,
+    },
+    /// The manifest is back in the directory: the static pod runs again and gets a mirror pod.
+    RestoreStaticPod {
+        name: String,
+    },
     /// Makes one container leak memory until its own limit OOM-kills it.
     LeakMemory {
         namespace: String,

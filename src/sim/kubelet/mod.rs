@@ -16,9 +16,16 @@
 //! Mirrors: `pkg/kubelet/kubelet.go` (`syncLoop`: config updates, PLEG events, housekeeping),
 //! `pkg/kubelet/status/status_manager.go` (write a pod's status only when it changed; finish a
 //! graceful delete with a grace-0 delete once everything stopped), `pkg/kubelet/pleg` (relist
-//! every second).
+//! every second), `pkg/kubelet/config/file.go` with `kubelet_pods.go` `deleteOrphanedMirrorPods`
+//! (a manifest taken out of `/etc/kubernetes/manifests` stops its static pod with the pod's
+//! grace period, then its mirror pod is deleted with grace 0; put back, the pod runs again with
+//! the same uid and gets a new mirror pod).
 //! Simplified: status writes are merge patches of the whole status; no
-//! volumes, no eviction manager (but the OOM killer, see `failures.rs`).
+//! volumes, no eviction manager (but the OOM killer, see `failures.rs`). The manifests directory
+//! is not watched: the shell's `mv` tells the kubelet (`Failure::RemoveStaticPod`,
+//! `RestoreStaticPod`) and wakes it, so it acts at once, where upstream's inotify watch acts
+//! within moments and its re-list every 20 s (`fileCheckFrequency`) catches anything missed; the
+//! mirror pod is deleted once the containers stopped rather than at the next 2 s housekeeping.
 
 pub mod backoff;
 pub mod containerd;
@@ -35,7 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use crate::sim::api::FieldSelector;
+use crate::sim::api::{name as api_name, FieldSelector};
 use crate::sim::apiserver::events::{build_event, record_request, EventSpec};
 use crate::sim::apiserver::request::{DeleteOptions, PatchType};
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
@@ -90,8 +97,13 @@ impl NodeConfig {
 /// The mirror pod of one static pod.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Mirror {
+    /// The pod's name, `kube-scheduler-master`.
+    name: String,
     exists: bool,
+    /// A create sent and not answered yet.
     in_flight: bool,
+    /// A delete sent (its static pod is gone) and its watch event not seen yet.
+    deleting: bool,
 }
 
 pub struct Kubelet {
@@ -110,9 +122,13 @@ pub struct Kubelet {
     next_decision_id: u64,
     last_status: BTreeMap<String, Value>,
     condition_times: BTreeMap<(String, String), (bool, Ticks)>,
-    /// Static pods by uid, with their mirror's state; and their pod objects.
+    /// Static pods by uid, with their mirror's state; and their pod objects. A mirror outlives
+    /// its static pod until the kubelet has deleted it.
     mirrors: BTreeMap<String, Mirror>,
     static_pods: BTreeMap<String, Value>,
+    /// Failures that wait for something before they can be handled (a static pod put back while
+    /// its old worker still stops), tried again at each sync.
+    deferred_failures: Vec<Failure>,
     crash_backoff: Backoff,
     pull_backoff: Backoff,
     node_uid: String,
@@ -152,6 +168,7 @@ impl Kubelet {
             condition_times: BTreeMap::new(),
             mirrors: BTreeMap::new(),
             static_pods: BTreeMap::new(),
+            deferred_failures: Vec::new(),
             crash_backoff: Backoff::default(),
             pull_backoff: Backoff::default(),
             node_uid: String::new(),
@@ -182,12 +199,26 @@ impl Kubelet {
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
-                kubelet.mirrors.insert(uid.clone(), Mirror::default());
-                kubelet.workers.insert(uid.clone(), PodWorker::new(&pod));
-                kubelet.static_pods.insert(uid, pod);
+                kubelet.add_static_pod(uid, pod);
             }
         }
         kubelet
+    }
+
+    /// A static pod read from the manifests directory: a worker runs it, a mirror pod will show
+    /// it in the apiserver.
+    fn add_static_pod(&mut self, uid: String, pod: Value) {
+        let name = pod
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        self.mirrors.entry(uid.clone()).or_insert(Mirror {
+            name,
+            ..Mirror::default()
+        });
+        self.workers.insert(uid.clone(), PodWorker::new(&pod));
+        self.static_pods.insert(uid, pod);
     }
 
     /// The kubelet of one of the lab's VMs (`master`, `node1`, `node2`) driving containerd as
@@ -276,8 +307,10 @@ impl Kubelet {
 
     // ---- failures ----------------------------------------------------------------------------
 
-    fn apply_failures(&mut self, now: Ticks, out: &mut Vec<Decision>) {
-        for failure in self.handle.take_inbox() {
+    fn apply_failures(&mut self, now: Ticks, epoch: i64, out: &mut Vec<Decision>) {
+        let mut inbox = std::mem::take(&mut self.deferred_failures);
+        inbox.extend(self.handle.take_inbox());
+        for failure in inbox {
             let message = match &failure {
                 Failure::StopRuntime => {
                     self.cri.stop_runtime(now);
@@ -345,6 +378,16 @@ impl Kubelet {
                         _ => format!("no running container {container} in pod {namespace}/{pod}"),
                     }
                 }
+                Failure::RemoveStaticPod { name } => self.remove_static_pod(name),
+                Failure::RestoreStaticPod { name } => {
+                    match self.restore_static_pod(name, now, epoch) {
+                        Some(message) => message,
+                        None => {
+                            self.deferred_failures.push(failure);
+                            continue;
+                        }
+                    }
+                }
                 Failure::ExhaustNodeMemory => {
                     // The kernel's OOM killer picks the biggest user (highest oom_score).
                     let mut biggest: Option<(u64, String, String)> = None;
@@ -373,6 +416,56 @@ impl Kubelet {
                 format!("{failure:?}: {message}"),
             ));
         }
+    }
+
+    /// The file source no longer lists the static pod named `name` (`kube-scheduler`): its
+    /// worker stops the containers with the pod's grace period and is forgotten; the mirror pod
+    /// is deleted after that (see the mirror pods in `reconcile`).
+    fn remove_static_pod(&mut self, name: &str) -> String {
+        let pod_name = format!("{name}-{}", self.config.name);
+        let uid = self
+            .static_pods
+            .iter()
+            .find(|(_, pod)| api_name(pod) == pod_name)
+            .map(|(uid, _)| uid.clone());
+        let Some(uid) = uid else {
+            return format!("no static pod {pod_name} runs here");
+        };
+        self.static_pods.remove(&uid);
+        if let Some(w) = self.workers.get_mut(&uid) {
+            w.removed_from_source();
+        }
+        format!(
+            "{}/{name}.yaml is gone: stopping static pod {pod_name}, then deleting its mirror pod",
+            static_pods::MANIFESTS_DIR
+        )
+    }
+
+    /// The static pod named `name` is read again from its kubeadm manifest (same content, same
+    /// uid). None while the worker of its previous run still stops: the kubelet tries again at
+    /// its next sync.
+    fn restore_static_pod(&mut self, name: &str, now: Ticks, epoch: i64) -> Option<String> {
+        let manifest = static_pods::kubeadm_manifests(&self.config.ip)
+            .into_iter()
+            .map(|(_, m)| m)
+            .find(|m| api_name(m) == name);
+        let Some(manifest) = manifest else {
+            return Some(format!("kubeadm writes no manifest named {name}"));
+        };
+        let pod = static_pods::static_pod(&manifest, &self.config.name, &timestamp(epoch, now));
+        let uid = static_pods::config_hash(&manifest);
+        let pod_name = api_name(&pod).to_string();
+        if self.static_pods.contains_key(&uid) {
+            return Some(format!("static pod {pod_name} already runs"));
+        }
+        if self.workers.contains_key(&uid) {
+            return None;
+        }
+        self.add_static_pod(uid, pod);
+        Some(format!(
+            "{}/{name}.yaml is back: starting static pod {pod_name}",
+            static_pods::MANIFESTS_DIR
+        ))
     }
 
     /// A VM boot: a new runtime, nothing running; every pod starts over.
@@ -446,6 +539,7 @@ impl Kubelet {
                     if let Some(m) = self.mirrors.get_mut(hash) {
                         m.exists = event.event != WatchEventType::Deleted;
                         m.in_flight = false;
+                        m.deleting &= m.exists;
                         if !m.exists {
                             self.last_status.remove(hash);
                         }
@@ -836,7 +930,7 @@ impl Component for Kubelet {
         let now = ctx.now;
         let epoch = ctx.clock.unix_seconds() - (now / TICKS_PER_SECOND) as i64;
         let mut out: Vec<Decision> = Vec::new();
-        self.apply_failures(now, &mut out);
+        self.apply_failures(now, epoch, &mut out);
 
         // Runtime health, as the kubelet's runtime status check sees it.
         if self.cri.is_up() {
@@ -1075,16 +1169,43 @@ impl Component for Kubelet {
             out.push(decision);
         }
 
-        // Mirror pods for the static pods.
+        // Mirror pods for the static pods: created for each static pod that has none; deleted
+        // (grace 0, `deleteOrphanedMirrorPods` in housekeeping) once a removed static pod's
+        // worker is gone, so the pod's containers have stopped before `kubectl get pods` loses it.
         if !self.network_cut && !self.node_uid.is_empty() {
             let node = self.config.name.clone();
             for (uid, mirror) in self.mirrors.iter_mut() {
-                if mirror.exists || mirror.in_flight {
+                if mirror.in_flight || mirror.deleting {
                     continue;
                 }
                 let Some(pod) = self.static_pods.get(uid) else {
+                    if mirror.exists && !self.workers.contains_key(uid) {
+                        mirror.deleting = true;
+                        let mut request =
+                            ApiRequest::new(Self::credentials_for(&node), Verb::Delete, "pods")
+                                .namespace("kube-system")
+                                .name(mirror.name.clone());
+                        request.delete_options = DeleteOptions {
+                            grace_period_seconds: Some(0),
+                            propagation_policy: None,
+                        };
+                        out.push(
+                            Decision::new(
+                                "DeleteMirrorPod",
+                                format!(
+                                    "static pod {} is no longer in {}: deleting its mirror pod",
+                                    mirror.name,
+                                    static_pods::MANIFESTS_DIR
+                                ),
+                            )
+                            .action(request),
+                        );
+                    }
                     continue;
                 };
+                if mirror.exists {
+                    continue;
+                }
                 mirror.in_flight = true;
                 let body = static_pods::mirror_pod(pod, &node, &self.node_uid);
                 let name = body
@@ -1108,6 +1229,11 @@ impl Component for Kubelet {
                 );
             }
         }
+        // A removed static pod's mirror is forgotten once it is gone from the apiserver.
+        let static_pods = &self.static_pods;
+        self.mirrors.retain(|uid, m| {
+            static_pods.contains_key(uid) || m.exists || m.in_flight || m.deleting
+        });
 
         self.heartbeat(ctx, epoch, &mut out);
         self.usage(now);
@@ -1153,7 +1279,17 @@ impl Component for Kubelet {
                 }
             }
             ("pods", None, Verb::Delete) => {
-                if let Some(uid) = self.uid_of(request) {
+                let mirror = self
+                    .mirrors
+                    .values_mut()
+                    .find(|m| m.deleting && request.name.as_deref() == Some(m.name.as_str()));
+                if let Some(m) = mirror {
+                    // A mirror pod's delete: no worker to forget. Gone already (NotFound): done.
+                    if failed {
+                        m.deleting = false;
+                        m.exists = false;
+                    }
+                } else if let Some(uid) = self.uid_of(request) {
                     self.forget(&uid);
                 }
             }

@@ -608,6 +608,16 @@ impl PodWorker {
         self.deletion_grace_seconds = Some(0);
     }
 
+    /// The pod's source no longer lists it (a static pod whose manifest left the manifests
+    /// directory): its containers stop with the pod's own grace period, as `killPod` does, and
+    /// there is no pod object left to delete afterwards.
+    pub fn removed_from_source(&mut self) {
+        self.object_deleted = true;
+        let grace = self.grace_period_seconds;
+        self.deletion_grace_seconds =
+            Some(self.deletion_grace_seconds.map_or(grace, |g| g.min(grace)));
+    }
+
     pub fn is_object_deleted(&self) -> bool {
         self.object_deleted
     }

@@ -10,7 +10,9 @@
 //! `kubernetes.io/config.hash`, `kubernetes.io/config.mirror`, `kubernetes.io/config.source`,
 //! `kubernetes.io/config.seen` and an ownerReference to the Node.
 //! Simplified: certificates and volumes are listed in the command lines but not mounted; the
-//! hash is FNV-1a of the manifest JSON rather than md5 of the Go struct.
+//! hash is FNV-1a of the manifest JSON rather than md5 of the Go struct. The manifests are data,
+//! not files a student can edit: `mv` moves one out of the directory and back (the kubelet then
+//! stops or restarts its pod, see `mod.rs`), `cat` prints it as kubeadm wrote it.
 
 use serde_json::{json, Value};
 

@@ -297,6 +297,17 @@ impl Table {
         self.rules.push(rule);
     }
 
+    /// `iptables -I CHAIN`: the rule goes ahead of every rule already in its chain.
+    pub fn insert_first(&mut self, rule: Rule) {
+        self.declare(&rule.chain.clone());
+        let at = self
+            .rules
+            .iter()
+            .position(|r| r.chain == rule.chain)
+            .unwrap_or(self.rules.len());
+        self.rules.insert(at, rule);
+    }
+
     pub fn has_chain(&self, chain: &str) -> bool {
         self.builtin_chains.iter().any(|c| c == chain) || self.user_chains.contains(chain)
     }
