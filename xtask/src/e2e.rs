@@ -94,6 +94,10 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             check_editor_typo(&session),
         );
         summary.record(
+            "kubectl edit deployment web opens it in the editor; Save patches it: 'edited' and 4 replicas",
+            check_kubectl_edit(&session),
+        );
+        summary.record(
             "node2's stop button runs vagrant halt node2; after sleep 360 node2 is NotReady and its pods run on node1",
             check_node_failure(&session),
         );
@@ -459,6 +463,42 @@ fn check_editor_typo(s: &Session) -> Result<(), String> {
         return Err(format!("the editor's text changed after the error: {kept}"));
     }
     s.click("[data-panel-close=editor]")?;
+    Ok(())
+}
+
+fn check_kubectl_edit(s: &Session) -> Result<(), String> {
+    s.type_into("#terminal-input", "kubectl edit deployment web\u{E007}")?;
+    let text = s.wait_for(
+        "const t = document.querySelector('[data-editing] ') && document.querySelector('[data-editor]');
+         return t && t.value",
+        Duration::from_secs(30),
+    )?;
+    let text = text.as_str().unwrap_or_default().to_string();
+    if !text.starts_with("# Please edit the object below.") || !text.contains("\n  replicas: 3\n") {
+        return Err(format!("the editor opened with {text:?}"));
+    }
+    let edited = text.replace("\n  replicas: 3\n", "\n  replicas: 4\n");
+    s.script(&format!(
+        "const t = document.querySelector('[data-editor]');
+         t.value = {edited:?};
+         t.dispatchEvent(new Event('input', {{ bubbles: true }}));
+         return null"
+    ))?;
+    s.click("[data-editor-save]")?;
+    s.wait_for(
+        "return Array.from(document.querySelectorAll('.line--output'))
+            .some(l => l.textContent.includes('deployment.apps/web edited'))",
+        Duration::from_secs(30),
+    )?;
+    wait_live(s, Duration::from_secs(60))?;
+    let pods = web_pods(s)?;
+    if pods.len() != 4 {
+        return Err(format!("after the edit to 4 replicas the cards show {pods:?}"));
+    }
+    s.click("[data-panel-close=editor]")?;
+    // Back to three, for the checks after this one.
+    s.type_into("#terminal-input", "kubectl scale deployment web --replicas=3\u{E007}")?;
+    wait_ran(s, "kubectl scale deployment web --replicas=3", Duration::from_secs(60))?;
     Ok(())
 }
 
