@@ -75,7 +75,10 @@ pub fn failures_panel(props: &FailuresProps) -> Html {
                                 let (stop, start) = words(r.target);
                                 html! {
                                     <tr data-failure={ r.target.id() }>
-                                        <th scope="row">{ target_label(lang, r.target) }</th>
+                                        <th scope="row">
+                                            { target_label(lang, r.target) }
+                                            <code class="failures__line">{ &r.stop }</code>
+                                        </th>
                                         <td>
                                             <button type="button" class="failures__stop" title={ r.stop.clone() }
                                                 data-failure-stop={ format!("{}/{}", r.vm, r.target.id()) }
@@ -90,7 +93,6 @@ pub fn failures_panel(props: &FailuresProps) -> Html {
                                                 { text(lang, start) }
                                             </button>
                                         </td>
-                                        <td class="failures__line"><code>{ &r.stop }</code></td>
                                     </tr>
                                 }
                             }) }

@@ -54,9 +54,11 @@ pub fn journey_view(props: &JourneyProps) -> Html {
                             <button type="button" class="journey__seek" onclick={ emit(PanelAction::Seek(step.played)) }
                                 title={ format!("{} +{}", text(lang, Msg::JourneyTime), duration(step.since_start_ticks)) }>
                                 <span class="journey__num">{ number }</span>
-                                <span class="journey__time">{ format!("+{}", duration(step.since_start_ticks)) }</span>
-                                <span class="journey__took">
-                                    if step.since_previous_ticks > 0 { { format!("Δ {}", duration(step.since_previous_ticks)) } }
+                                <span class="journey__time">
+                                    { format!("+{}", duration(step.since_start_ticks)) }
+                                    if step.since_previous_ticks > 0 {
+                                        <span class="journey__took">{ format!("Δ {}", duration(step.since_previous_ticks)) }</span>
+                                    }
                                 </span>
                                 <span class="journey__text">{ label(lang, step) }</span>
                             </button>
