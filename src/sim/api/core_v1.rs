@@ -4,24 +4,31 @@
 //! Mirrors: the `k8s-openapi` structs of the same names (`api::core::v1`, `api::discovery::v1`,
 //! `ObjectMeta`): same type names, field names, field types and wire names, and the same decoding
 //! rules (unknown keys ignored, `null` or a missing required field read as its default). Leaf types
-//! (Affinity, Toleration, Taint, ContainerPort, ServicePort, OwnerReference, quantities, ...) are
-//! `k8s-openapi`'s own, re-exported here.
+//! (Affinity, Toleration, ContainerPort, ServicePort, OwnerReference, quantities, ...) are
+//! `k8s-openapi`'s own, re-exported here; the ones with a `Time` inside (Taint, PodCondition) and
+//! `Time` itself are local.
 //! Simplified: fields that no reader here looks at (volumes, probes, env, security contexts,
 //! container statuses, conditions, addresses, node system info, managedFields, ...) are left out.
 //! Why: every `Deserialize` of a `k8s-openapi` type tree is monomorphised with serde_json's Value
 //! deserializer; the whole Pod and Node trees (every volume source, probe and status type)
-//! measured as the largest block of the wasm module (README, "Size"). The `apiVersion`/`kind`
-//! check of the typed decoders is not repeated: these views are only read from watch events of
-//! their own resource. A reader that needs another field adds it here, with its wire name.
+//! measured as the largest block of the wasm module (README, "Size"). `k8s-openapi`'s `Time` holds
+//! a `jiff::Timestamp`, whose parser and error texts cost more than everything else a view reads;
+//! the local [`Time`] reads the text with [`crate::sim::clock::parse_go_time`]. The
+//! `apiVersion`/`kind` check of the typed decoders is not repeated: these views are only read from
+//! watch events of their own resource. A reader that needs another field adds it here, with its
+//! wire name.
 
 use std::collections::BTreeMap;
 
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
+
+use crate::sim::clock::{parse_go_time, TimeLayout};
 
 pub use k8s_openapi::api::core::v1::{
     Affinity, ContainerImage, ContainerPort, LoadBalancerStatus, NodeAffinity, NodeSelector,
     NodeSelectorRequirement, NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity,
-    PreferredSchedulingTerm, ResourceRequirements, ServicePort, Taint, Toleration,
+    PreferredSchedulingTerm, ResourceRequirements, ServicePort, Toleration,
     TopologySpreadConstraint, WeightedPodAffinityTerm,
 };
 pub use k8s_openapi::api::discovery::v1::{EndpointConditions, EndpointPort};
@@ -35,6 +42,38 @@ where
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
+
+/// `Time` (meta.v1): an instant, written as RFC 3339 text (`2025-06-01T00:00:00Z`). Read as
+/// `metav1.Time` reads it (Go's `time.Parse(time.RFC3339, ...)`, refusing what that refuses, with
+/// its error text), kept as whole Unix seconds: the fraction is dropped, as `metav1.Time` drops it
+/// when it writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Time {
+    pub unix_seconds: i64,
+}
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Rfc3339;
+        impl Visitor<'_> for Rfc3339 {
+            type Value = Time;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(TIME_EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Time, E> {
+                parse_go_time(text, TimeLayout::Rfc3339)
+                    .map(|unix_seconds| Time { unix_seconds })
+                    .map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Rfc3339)
+    }
+}
+
+/// What a `Time` or `MicroTime` of the wrong JSON type is refused as expecting, the wording of the
+/// `jiff` decoder behind `k8s-openapi`'s: ``invalid type: integer `5`, expected a timestamp
+/// string``.
+pub const TIME_EXPECTED: &str = "a timestamp string";
 
 /// `Pod` (core.v1), the fields the scheduler and network read.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -126,7 +165,7 @@ pub struct PodStatus {
         Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
     /// Read by the scheduler, which writes `PodScheduled=False` only when it changes.
     #[serde(rename = "conditions")]
-    pub conditions: Option<Vec<k8s_openapi::api::core::v1::PodCondition>>,
+    pub conditions: Option<Vec<PodCondition>>,
     #[serde(rename = "hostIP")]
     pub host_ip: Option<String>,
     #[serde(rename = "message")]
@@ -148,7 +187,21 @@ pub struct PodStatus {
     #[serde(rename = "resources")]
     pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
     #[serde(rename = "startTime")]
-    pub start_time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    pub start_time: Option<Time>,
+}
+
+/// `PodCondition` (core.v1), the fields the scheduler reads: not its times or observedGeneration.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PodCondition {
+    #[serde(rename = "message")]
+    pub message: Option<String>,
+    #[serde(rename = "reason")]
+    pub reason: Option<String>,
+    #[serde(rename = "status", deserialize_with = "null_default")]
+    pub status: String,
+    #[serde(rename = "type", deserialize_with = "null_default")]
+    pub type_: String,
 }
 
 /// `Container` (core.v1), the fields the scheduler and network read.
@@ -210,9 +263,22 @@ pub struct NodeSpec {
     #[serde(rename = "providerID")]
     pub provider_id: Option<String>,
     #[serde(rename = "taints")]
-    pub taints: Option<Vec<k8s_openapi::api::core::v1::Taint>>,
+    pub taints: Option<Vec<Taint>>,
     #[serde(rename = "unschedulable")]
     pub unschedulable: Option<bool>,
+}
+
+/// `Taint` (core.v1), without `timeAdded`: the node lifecycle controller writes it, nothing here
+/// reads it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Taint {
+    #[serde(rename = "effect", deserialize_with = "null_default")]
+    pub effect: String,
+    #[serde(rename = "key", deserialize_with = "null_default")]
+    pub key: String,
+    #[serde(rename = "value")]
+    pub value: Option<String>,
 }
 
 /// `NodeStatus` (core.v1), the fields the scheduler and network read.
@@ -337,11 +403,11 @@ pub struct ObjectMeta {
     #[serde(rename = "annotations")]
     pub annotations: Option<BTreeMap<String, String>>,
     #[serde(rename = "creationTimestamp")]
-    pub creation_timestamp: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    pub creation_timestamp: Option<Time>,
     #[serde(rename = "deletionGracePeriodSeconds")]
     pub deletion_grace_period_seconds: Option<i64>,
     #[serde(rename = "deletionTimestamp")]
-    pub deletion_timestamp: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    pub deletion_timestamp: Option<Time>,
     #[serde(rename = "finalizers")]
     pub finalizers: Option<Vec<String>>,
     #[serde(rename = "generateName")]

@@ -9,19 +9,23 @@
 //! `k8s-openapi`), not decoded into typed structs. A field of the wrong type is reported with
 //! serde's wording and the field path (`spec.replicas: invalid type: string "three", expected
 //! i32`), not Go's `json: cannot unmarshal ...` wording. Leaves with their own decoders (quantity,
-//! int-or-string, time, base64 bytes) are checked by those decoders, so their errors are theirs.
+//! int-or-string, time, base64 bytes) are checked by those decoders, so their errors are theirs:
+//! a bad time is Go's `time.Parse` error, as the apiserver's (`metadata.creationTimestamp: parsing
+//! time "x" as "2006-01-02T15:04:05Z07:00": cannot parse "x" as "2006"`), with the field path
+//! before it as for every other error here.
 
 use serde::de::{DeserializeOwned, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::core_v1::TIME_EXPECTED;
 use super::decode::{nesting_depth, MAX_NESTING_DEPTH};
 use super::quantity::Quantity;
 use super::resources::ResourceInfo;
 use super::schema::{schema, FieldType, Schema};
 use crate::sim::apiserver::request::ApiError;
+use crate::sim::clock::{parse_go_time, TimeLayout};
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::ByteString;
 
@@ -117,8 +121,8 @@ impl Walk<'_> {
             FieldType::Number => f64::deserialize(v).map(drop),
             FieldType::Boolean => bool::deserialize(v).map(drop),
             FieldType::IntOrString => IntOrString::deserialize(v).map(drop),
-            FieldType::Time => Time::deserialize(v).map(drop),
-            FieldType::MicroTime => MicroTime::deserialize(v).map(drop),
+            FieldType::Time => time(v, TimeLayout::Rfc3339),
+            FieldType::MicroTime => time(v, TimeLayout::Rfc3339Micro),
             FieldType::Bytes => ByteString::deserialize(v).map(drop),
             FieldType::Json => Ok(()),
             FieldType::Quantity => {
@@ -195,6 +199,18 @@ impl Walk<'_> {
         }
         self.path.push_str(key);
         len
+    }
+}
+
+/// `metav1.Time`'s and `metav1.MicroTime`'s decoders: a string that Go's `time.Parse` takes with
+/// their layout, or Go's parse error (`parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot
+/// parse "x" as "2006"`).
+fn time(v: &Value, layout: TimeLayout) -> Result<(), serde_json::Error> {
+    match v {
+        Value::String(text) => parse_go_time(text, layout)
+            .map(drop)
+            .map_err(serde::de::Error::custom),
+        other => Err(mismatch(other, TIME_EXPECTED)),
     }
 }
 
@@ -373,15 +389,24 @@ mod tests {
             "Pod",
             &json!({"metadata": {"creationTimestamp": "yesterday"}}),
         );
-        assert!(
-            bad_time.starts_with("metadata.creationTimestamp: "),
-            "{bad_time}"
+        assert_eq!(
+            bad_time,
+            r#"metadata.creationTimestamp: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006""#
+        );
+        assert_eq!(
+            refusal("Pod", &json!({"metadata": {"creationTimestamp": 5}})),
+            "metadata.creationTimestamp: invalid type: integer `5`, expected a timestamp string"
+        );
+        let second_precision_lease = json!({"spec": {"renewTime": "2025-06-01T00:00:10Z"}});
+        assert_eq!(
+            refusal("Lease", &second_precision_lease),
+            r#"spec.renewTime: parsing time "2025-06-01T00:00:10Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" as ".000000""#
         );
         let bad_base64 = refusal("Secret", &json!({"data": {"k": "not base64!"}}));
         assert!(bad_base64.starts_with("data.k: "), "{bad_base64}");
         let good = json!({
             "apiVersion": "v1", "kind": "Secret",
-            "metadata": {"name": "s", "creationTimestamp": "2024-01-02T03:04:05Z"},
+            "metadata": {"name": "s", "creationTimestamp": "2024-01-02T03:04:05+09:00"},
             "data": {"k": "aGVsbG8="}
         });
         strict_check(info("v1", "Secret"), &good).unwrap();

@@ -12,9 +12,10 @@ use serde_json::Value;
 use super::cmd::Ctx;
 use super::errors::api_error_text;
 use super::logs::{parse_args, str_at, usage_error};
-use super::table::{human_duration, parse_rfc3339};
+use super::table::human_duration;
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
+use crate::sim::clock::unix_from_rfc3339;
 use crate::sim::sort::StableSort;
 
 /// Go's text/tabwriter (minwidth 0, padding 2), as describe's `tabbedString` uses it: a cell
@@ -61,7 +62,7 @@ pub fn tabwrite(text: &str) -> String {
 
 /// `Sun, 01 Jun 2025 00:00:05 +0000`: Go's RFC1123Z, as describe prints times.
 pub fn rfc1123z(timestamp: &str) -> String {
-    let Some(t) = parse_rfc3339(timestamp) else {
+    let Some(t) = unix_from_rfc3339(timestamp) else {
         return "<unknown>".to_string();
     };
     let days = t.div_euclid(86_400);
@@ -168,14 +169,14 @@ pub fn event_lines(events: &[Value], kind: &str, name: &str, now: i64) -> Vec<Ev
         .collect();
     evs.stable_sort_by_key(|e| {
         (
-            parse_rfc3339(str_at(e, "/lastTimestamp")).unwrap_or(0),
+            unix_from_rfc3339(str_at(e, "/lastTimestamp")).unwrap_or(0),
             str_at(e, "/metadata/name").to_string(),
         )
     });
     evs.into_iter()
         .map(|e| {
             let since = |p: &str| {
-                parse_rfc3339(str_at(e, p))
+                unix_from_rfc3339(str_at(e, p))
                     .map(|t| human_duration(now - t))
                     .unwrap_or_else(|| "<unknown>".into())
             };
@@ -734,7 +735,7 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
                 v.join("+")
             }
         };
-        let age = parse_rfc3339(str_at(p, "/metadata/creationTimestamp"))
+        let age = unix_from_rfc3339(str_at(p, "/metadata/creationTimestamp"))
             .map(|t| human_duration(now - t))
             .unwrap_or_default();
         s.push_str(&format!(

@@ -248,7 +248,6 @@ mod tests {
             key: "node-role.kubernetes.io/control-plane".into(),
             effect: "NoSchedule".into(),
             value: None,
-            time_added: None,
         };
         let tol = |key: Option<&str>,
                    op: Option<&str>,

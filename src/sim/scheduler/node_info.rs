@@ -220,7 +220,7 @@ impl PodInfo {
         let start_time_seconds = status
             .and_then(|s| s.start_time.as_ref())
             .or(meta.creation_timestamp.as_ref())
-            .map(|t| t.0.as_second())
+            .map(|t| t.unix_seconds)
             .unwrap_or(0);
         PodInfo {
             namespace: meta.namespace.clone().unwrap_or_else(|| "default".into()),

@@ -86,7 +86,6 @@ impl NodeBuilder {
                 key: key.into(),
                 value: (!value.is_empty()).then(|| value.into()),
                 effect: effect.into(),
-                time_added: None,
             });
         }
         self

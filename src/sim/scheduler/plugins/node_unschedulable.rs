@@ -24,7 +24,6 @@ pub fn fits(pod: &PodInfo, node: &NodeInfo) -> bool {
         key: "node.kubernetes.io/unschedulable".into(),
         effect: "NoSchedule".into(),
         value: None,
-        time_added: None,
     };
     let tolerations = pod
         .spec()
