@@ -28,6 +28,18 @@ pub struct TerminalOutput {
     pub edit: Option<String>,
 }
 
+impl From<crate::sim::kubectl::Output> for TerminalOutput {
+    fn from(out: crate::sim::kubectl::Output) -> Self {
+        TerminalOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            exit_code: out.exit_code,
+            clear_screen: out.clear_screen,
+            edit: None,
+        }
+    }
+}
+
 /// The lab, its shell, and the timeline of the lines run so far.
 pub struct Session {
     seed: u64,
@@ -138,12 +150,7 @@ impl Session {
     /// [`Session::work`] (the page runs it in slices between frames). A command that needs no
     /// work completes here and returns where its beats start.
     pub fn submit_line(&mut self, line: &str) -> (TerminalOutput, Option<usize>) {
-        // The last line's work comes first, as a shell waits for it.
-        while self.busy() {
-            if self.work(usize::MAX).is_some() {
-                break;
-            }
-        }
+        self.finish_work();
         let (start, revision) = match &self.pending {
             Some((_, start, revision)) => (*start, *revision),
             None => (
@@ -157,11 +164,8 @@ impl Session {
         };
         let out = self.shell.run_line(line);
         let output = TerminalOutput {
-            stdout: out.stdout,
-            stderr: out.stderr,
-            exit_code: out.exit_code,
-            clear_screen: out.clear_screen,
             edit: self.shell.take_opened_edit(),
+            ..TerminalOutput::from(out)
         };
         if self.shell.prompt() == CONTINUATION_PROMPT {
             self.pending = Some((label, start, revision));
@@ -185,20 +189,11 @@ impl Session {
     /// edited, or refused and still open). A change is traced under the line that opened the
     /// edit; returns where its beats start, as [`Session::submit_line`] does.
     pub fn save_edit(&mut self, text: &str) -> (TerminalOutput, Option<usize>) {
-        while self.busy() {
-            if self.work(usize::MAX).is_some() {
-                break;
-            }
-        }
+        self.finish_work();
         let start = self.shell.backend().cluster.trace().next_seq() as usize;
         let revision = self.shell.backend().cluster.store().revision();
         let out = self.shell.save_edit(text);
-        let output = TerminalOutput {
-            stdout: out.stdout,
-            stderr: out.stderr,
-            exit_code: out.exit_code,
-            ..TerminalOutput::default()
-        };
+        let output = TerminalOutput::from(out);
         if self.shell.backend().cluster.trace().next_seq() as usize == start {
             return (output, None);
         }
@@ -210,11 +205,15 @@ impl Session {
     /// The editor closed an edit without saving: kubectl's `Edit cancelled, no changes made.`
     pub fn cancel_edit(&mut self) -> TerminalOutput {
         let out = self.shell.cancel_edit();
-        TerminalOutput {
-            stdout: out.stdout,
-            stderr: out.stderr,
-            exit_code: out.exit_code,
-            ..TerminalOutput::default()
+        TerminalOutput::from(out)
+    }
+
+    /// Lets the last line's work end before the next thing runs, as a shell waits for it.
+    fn finish_work(&mut self) {
+        while self.busy() {
+            if self.work(usize::MAX).is_some() {
+                break;
+            }
         }
     }
 

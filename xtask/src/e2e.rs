@@ -493,12 +493,21 @@ fn check_kubectl_edit(s: &Session) -> Result<(), String> {
     wait_live(s, Duration::from_secs(60))?;
     let pods = web_pods(s)?;
     if pods.len() != 4 {
-        return Err(format!("after the edit to 4 replicas the cards show {pods:?}"));
+        return Err(format!(
+            "after the edit to 4 replicas the cards show {pods:?}"
+        ));
     }
     s.click("[data-panel-close=editor]")?;
     // Back to three, for the checks after this one.
-    s.type_into("#terminal-input", "kubectl scale deployment web --replicas=3\u{E007}")?;
-    wait_ran(s, "kubectl scale deployment web --replicas=3", Duration::from_secs(60))?;
+    s.type_into(
+        "#terminal-input",
+        "kubectl scale deployment web --replicas=3\u{E007}",
+    )?;
+    wait_ran(
+        s,
+        "kubectl scale deployment web --replicas=3",
+        Duration::from_secs(60),
+    )?;
     Ok(())
 }
 
