@@ -2,7 +2,10 @@
 //! `kubectl create deployment web --image=nginx --replicas=3` on a fresh lab, checked against
 //! what `etcdctl` and `kubectl` print in the terminal.
 
+mod common;
+
 use base64::Engine;
+use common::created;
 use kube_sandbox::present::panels::etcd::{
     self, key_history, key_tree, keys_under, Change, DiffOp,
 };
@@ -11,19 +14,7 @@ use kube_sandbox::present::session::Session;
 use kube_sandbox::sim::trace::ObjectRef;
 use serde_json::Value;
 
-const CREATE: &str = "kubectl create deployment web --image=nginx --replicas=3";
 const WEB_KEY: &str = "/registry/deployments/default/web";
-
-fn created() -> Session {
-    let mut session = Session::new(1);
-    let (out, _) = session.run_line(CREATE);
-    assert_eq!(
-        out.stdout, "deployment.apps/web created\n",
-        "{}",
-        out.stderr
-    );
-    session
-}
 
 fn run(session: &mut Session, line: &str) -> String {
     let (out, _) = session.run_line(line);

@@ -2,6 +2,9 @@
 //! --replicas=3` on a fresh lab) and on a pod no node can take: the scheduler panel's tables and
 //! the journey from the student's line to a Ready pod (src/present/panels).
 
+mod common;
+
+use common::{created, CREATE};
 use kube_sandbox::present::i18n::Lang;
 use kube_sandbox::present::panels::journey::{journey_panel, label, JourneyKind};
 use kube_sandbox::present::panels::scheduler::{
@@ -11,19 +14,7 @@ use kube_sandbox::present::panels::scheduler::{
 use kube_sandbox::present::session::Session;
 use kube_sandbox::present::timeline::STEPS;
 
-const CREATE: &str = "kubectl create deployment web --image=nginx --replicas=3";
 const TAINT: &str = "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }";
-
-fn created() -> Session {
-    let mut session = Session::new(1);
-    let (out, _) = session.run_line(CREATE);
-    assert_eq!(
-        out.stdout, "deployment.apps/web created\n",
-        "{}",
-        out.stderr
-    );
-    session
-}
 
 fn web_pods(session: &Session) -> Vec<String> {
     let pods: Vec<String> = scheduled_pods(session)

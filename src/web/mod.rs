@@ -191,8 +191,6 @@ impl UiState {
             let result = session.submit_line(line);
             self.prompt = session.prompt();
             self.host = session.host();
-            self.beats = session.timeline().len();
-            self.working = session.busy().then_some(0);
             result
         };
         if output.clear_screen {
