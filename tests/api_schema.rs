@@ -345,3 +345,39 @@ fn the_schema_walk_accepts_and_refuses_what_the_typed_decoding_does() {
     }
     assert!(compared > 1000, "only {compared} mutants compared");
 }
+
+/// Secret `data` is checked by a local base64 check, not `k8s-openapi`'s `ByteString`: it must
+/// refuse what that refuses, with its words (its `base64` 0.22 words one error differently from
+/// the newer crate the check uses).
+#[test]
+fn bytes_are_refused_as_k8s_openapi_byte_string_refuses_them() {
+    let secret = RESOURCES.iter().find(|r| r.kind == "Secret").unwrap();
+    let values = [
+        json!("aGVsbG8="),
+        json!(""),
+        Value::Null,
+        json!("not base64!"),
+        json!("aGVsbG9="),
+        json!("aGVsbA=x"),
+        json!("aGVsbG8"),
+        json!("a"),
+        json!("===="),
+        json!("aGk=aGk="),
+        json!("aGVsbG8=\n"),
+        json!(5),
+        json!(["aGk="]),
+    ];
+    for value in values {
+        let old = serde_json::from_value::<k8s_openapi::ByteString>(value.clone())
+            .map(drop)
+            .map_err(|e| format!("data.k: {e}"));
+        let body = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                          "data": {"k": value}});
+        let new = strict_check(secret, &body).map_err(|e| e.message);
+        match (&old, &new) {
+            (Ok(()), Ok(())) => {}
+            (Err(o), Err(n)) => assert!(n.ends_with(o.as_str()), "{value}\nold: {o}\nnew: {n}"),
+            _ => panic!("{value}\nold: {old:?}\nnew: {new:?}"),
+        }
+    }
+}

@@ -18,7 +18,7 @@ use serde::de::{DeserializeOwned, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::core_v1::TIME_EXPECTED;
+use super::core_v1::{IntOrString, Quantity as QuantityText, TIME_EXPECTED};
 use super::decode::{nesting_depth, MAX_NESTING_DEPTH};
 use super::quantity::Quantity;
 use super::resources::ResourceInfo;
@@ -26,10 +26,7 @@ use super::schema::{schema, FieldType, Schema};
 use crate::sim::apiserver::request::ApiError;
 use crate::sim::clock::{parse_go_time, TimeLayout};
 
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use k8s_openapi::ByteString;
-
-/// Reads a stored object as its `k8s-openapi` type (`typed::<Pod>(&value)`); `None` if it does not
+/// Reads a stored object as its typed view (`typed::<Pod>(&value)`, [`super::core_v1`]); `None` if it does not
 /// fit, which for an object that went through [`strict_check`] only happens on a bug.
 pub fn typed<T: DeserializeOwned>(obj: &Value) -> Option<T> {
     serde_json::from_value(obj.clone()).ok()
@@ -123,17 +120,15 @@ impl Walk<'_> {
             FieldType::IntOrString => IntOrString::deserialize(v).map(drop),
             FieldType::Time => time(v, TimeLayout::Rfc3339),
             FieldType::MicroTime => time(v, TimeLayout::Rfc3339Micro),
-            FieldType::Bytes => ByteString::deserialize(v).map(drop),
+            FieldType::Bytes => bytes(v),
             FieldType::Json => Ok(()),
-            FieldType::Quantity => {
-                k8s_openapi::apimachinery::pkg::api::resource::Quantity::deserialize(v).map(|q| {
-                    if self.bad_quantity.is_none() {
-                        if let Err(e) = Quantity::parse(&q.0) {
-                            self.bad_quantity = Some(e.to_string());
-                        }
+            FieldType::Quantity => QuantityText::deserialize(v).map(|q| {
+                if self.bad_quantity.is_none() {
+                    if let Err(e) = Quantity::parse(&q.0) {
+                        self.bad_quantity = Some(e.to_string());
                     }
-                })
-            }
+                }
+            }),
             FieldType::Array(item) => match v {
                 Value::Array(items) => {
                     for (i, child) in items.iter().enumerate() {
@@ -212,6 +207,37 @@ fn time(v: &Value, layout: TimeLayout) -> Result<(), serde_json::Error> {
             .map_err(serde::de::Error::custom),
         other => Err(mismatch(other, TIME_EXPECTED)),
     }
+}
+
+/// `[]byte` as `k8s-openapi`'s `ByteString` decodes it: `null`, or a string of standard base64
+/// with padding. Its errors keep that decoder's words, which are those of the `base64` 0.22 crate
+/// behind it (`Invalid symbol 32, offset 3.`); the newer crate used here words a bad last symbol
+/// differently, so that one is reworded.
+fn bytes(v: &Value) -> Result<(), serde_json::Error> {
+    struct Base64;
+    impl<'de> Visitor<'de> for Base64 {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a base64-encoded string")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_str(self)
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+            use base64::{DecodeError, Engine};
+            match base64::engine::general_purpose::STANDARD.decode(text) {
+                Ok(_) => Ok(()),
+                Err(DecodeError::InvalidLastSymbol { offset, symbol, .. }) => Err(E::custom(
+                    format!("Invalid last symbol {symbol}, offset {offset}."),
+                )),
+                Err(e) => Err(E::custom(e)),
+            }
+        }
+    }
+    serde::Deserializer::deserialize_option(v, Base64)
 }
 
 /// serde's own `invalid type: <what v is>, expected <expected>` error for a value of the wrong
@@ -404,6 +430,11 @@ mod tests {
         );
         let bad_base64 = refusal("Secret", &json!({"data": {"k": "not base64!"}}));
         assert!(bad_base64.starts_with("data.k: "), "{bad_base64}");
+        assert_eq!(bad_base64, "data.k: Invalid symbol 32, offset 3.");
+        assert_eq!(
+            refusal("Secret", &json!({"data": {"k": "aGVsbG9="}})),
+            "data.k: Invalid last symbol 57, offset 6."
+        );
         let good = json!({
             "apiVersion": "v1", "kind": "Secret",
             "metadata": {"name": "s", "creationTimestamp": "2024-01-02T03:04:05+09:00"},
