@@ -2,40 +2,34 @@
 //! Service and EndpointSlice.
 //!
 //! Mirrors: the `k8s-openapi` structs of the same names (`api::core::v1`, `api::discovery::v1`,
-//! `ObjectMeta`): same type names, field names, field types and wire names, and the same decoding
-//! rules (unknown keys ignored, `null` or a missing required field read as its default). Leaf types
-//! (Affinity, Toleration, ContainerPort, ServicePort, OwnerReference, quantities, ...) are
-//! `k8s-openapi`'s own, re-exported here; the ones with a `Time` inside (Taint, PodCondition) and
-//! `Time` itself are local.
+//! `ObjectMeta`, `OwnerReference`, `Quantity`, `IntOrString`): same type names, field names, field
+//! types and wire names, and the same decoding rules (unknown keys ignored, `null` or a missing
+//! required field read as its default). The label selectors inside affinity terms and spread
+//! constraints are [`crate::sim::api::selector::LabelSelector`], the one the controllers use.
 //! Simplified: fields that no reader here looks at (volumes, probes, env, security contexts,
-//! container statuses, conditions, addresses, node system info, managedFields, ...) are left out.
+//! container statuses, conditions, addresses, node system info, managedFields, resource limits and
+//! claims, load-balancer port statuses, ...) are left out. Kept although nothing reads them: every
+//! field of `Toleration` and `OwnerReference`, because the scheduling queue compares pod specs and
+//! metadata (`is_pod_updated`), and tolerations and owner references may change on a live pod.
 //! Why: every `Deserialize` of a `k8s-openapi` type tree is monomorphised with serde_json's Value
 //! deserializer; the whole Pod and Node trees (every volume source, probe and status type)
-//! measured as the largest block of the wasm module (README, "Size"). `k8s-openapi`'s `Time` holds
-//! a `jiff::Timestamp`, whose parser and error texts cost more than everything else a view reads;
-//! the local [`Time`] reads the text with [`crate::sim::clock::parse_go_time`]. The
-//! `apiVersion`/`kind` check of the typed decoders is not repeated: these views are only read from
-//! watch events of their own resource. A reader that needs another field adds it here, with its
-//! wire name.
+//! measured as the largest block of the wasm module (README, "Size"), and the leaf types still
+//! linked the crate into the module. `k8s-openapi`'s `Time` holds a `jiff::Timestamp`, whose parser
+//! and error texts cost more than everything else a view reads; the local [`Time`] reads the text
+//! with [`crate::sim::clock::parse_go_time`]. The `apiVersion`/`kind` check of the typed decoders is
+//! not repeated: these views are only read from watch events of their own resource. A reader that
+//! needs another field adds it here, with its wire name.
 
 use std::collections::BTreeMap;
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::sim::api::selector::LabelSelector;
 use crate::sim::clock::{parse_go_time, TimeLayout};
 
-pub use k8s_openapi::api::core::v1::{
-    Affinity, ContainerImage, ContainerPort, LoadBalancerStatus, NodeAffinity, NodeSelector,
-    NodeSelectorRequirement, NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity,
-    PreferredSchedulingTerm, ResourceRequirements, ServicePort, Toleration,
-    TopologySpreadConstraint, WeightedPodAffinityTerm,
-};
-pub use k8s_openapi::api::discovery::v1::{EndpointConditions, EndpointPort};
-pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
-
 /// A required field of a `k8s-openapi` type: `null` or missing reads as its default, as there.
-fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -94,7 +88,7 @@ pub struct PodSpec {
     #[serde(rename = "activeDeadlineSeconds")]
     pub active_deadline_seconds: Option<i64>,
     #[serde(rename = "affinity")]
-    pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
+    pub affinity: Option<Affinity>,
     #[serde(rename = "automountServiceAccountToken")]
     pub automount_service_account_token: Option<bool>,
     #[serde(rename = "containers", deserialize_with = "null_default")]
@@ -122,7 +116,7 @@ pub struct PodSpec {
     #[serde(rename = "nodeSelector")]
     pub node_selector: Option<BTreeMap<String, String>>,
     #[serde(rename = "overhead")]
-    pub overhead: Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    pub overhead: Option<BTreeMap<String, Quantity>>,
     #[serde(rename = "preemptionPolicy")]
     pub preemption_policy: Option<String>,
     #[serde(rename = "priority")]
@@ -130,7 +124,7 @@ pub struct PodSpec {
     #[serde(rename = "priorityClassName")]
     pub priority_class_name: Option<String>,
     #[serde(rename = "resources")]
-    pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
+    pub resources: Option<ResourceRequirements>,
     #[serde(rename = "restartPolicy")]
     pub restart_policy: Option<String>,
     #[serde(rename = "runtimeClassName")]
@@ -150,10 +144,9 @@ pub struct PodSpec {
     #[serde(rename = "terminationGracePeriodSeconds")]
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(rename = "tolerations")]
-    pub tolerations: Option<Vec<k8s_openapi::api::core::v1::Toleration>>,
+    pub tolerations: Option<Vec<Toleration>>,
     #[serde(rename = "topologySpreadConstraints")]
-    pub topology_spread_constraints:
-        Option<Vec<k8s_openapi::api::core::v1::TopologySpreadConstraint>>,
+    pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
 }
 
 /// `PodStatus` (core.v1), the fields the scheduler and network read.
@@ -161,8 +154,7 @@ pub struct PodSpec {
 #[serde(default)]
 pub struct PodStatus {
     #[serde(rename = "allocatedResources")]
-    pub allocated_resources:
-        Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    pub allocated_resources: Option<BTreeMap<String, Quantity>>,
     /// Read by the scheduler, which writes `PodScheduled=False` only when it changes.
     #[serde(rename = "conditions")]
     pub conditions: Option<Vec<PodCondition>>,
@@ -185,7 +177,7 @@ pub struct PodStatus {
     #[serde(rename = "resize")]
     pub resize: Option<String>,
     #[serde(rename = "resources")]
-    pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
+    pub resources: Option<ResourceRequirements>,
     #[serde(rename = "startTime")]
     pub start_time: Option<Time>,
 }
@@ -219,9 +211,9 @@ pub struct Container {
     #[serde(rename = "name", deserialize_with = "null_default")]
     pub name: String,
     #[serde(rename = "ports")]
-    pub ports: Option<Vec<k8s_openapi::api::core::v1::ContainerPort>>,
+    pub ports: Option<Vec<ContainerPort>>,
     #[serde(rename = "resources")]
-    pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
+    pub resources: Option<ResourceRequirements>,
     #[serde(rename = "restartPolicy")]
     pub restart_policy: Option<String>,
     #[serde(rename = "stdin")]
@@ -286,14 +278,13 @@ pub struct Taint {
 #[serde(default)]
 pub struct NodeStatus {
     #[serde(rename = "allocatable")]
-    pub allocatable:
-        Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    pub allocatable: Option<BTreeMap<String, Quantity>>,
     #[serde(rename = "capacity")]
-    pub capacity: Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    pub capacity: Option<BTreeMap<String, Quantity>>,
     #[serde(rename = "declaredFeatures")]
     pub declared_features: Option<Vec<String>>,
     #[serde(rename = "images")]
-    pub images: Option<Vec<k8s_openapi::api::core::v1::ContainerImage>>,
+    pub images: Option<Vec<ContainerImage>>,
     #[serde(rename = "phase")]
     pub phase: Option<String>,
     #[serde(rename = "volumesInUse")]
@@ -343,7 +334,7 @@ pub struct ServiceSpec {
     #[serde(rename = "loadBalancerSourceRanges")]
     pub load_balancer_source_ranges: Option<Vec<String>>,
     #[serde(rename = "ports")]
-    pub ports: Option<Vec<k8s_openapi::api::core::v1::ServicePort>>,
+    pub ports: Option<Vec<ServicePort>>,
     #[serde(rename = "publishNotReadyAddresses")]
     pub publish_not_ready_addresses: Option<bool>,
     #[serde(rename = "selector")]
@@ -361,7 +352,7 @@ pub struct ServiceSpec {
 #[serde(default)]
 pub struct ServiceStatus {
     #[serde(rename = "loadBalancer")]
-    pub load_balancer: Option<k8s_openapi::api::core::v1::LoadBalancerStatus>,
+    pub load_balancer: Option<LoadBalancerStatus>,
 }
 
 /// `EndpointSlice` (discovery.v1), the fields the scheduler and network read.
@@ -375,7 +366,7 @@ pub struct EndpointSlice {
     #[serde(rename = "metadata", deserialize_with = "null_default")]
     pub metadata: ObjectMeta,
     #[serde(rename = "ports")]
-    pub ports: Option<Vec<k8s_openapi::api::discovery::v1::EndpointPort>>,
+    pub ports: Option<Vec<EndpointPort>>,
 }
 
 /// `Endpoint` (discovery.v1), the fields the scheduler and network read.
@@ -385,7 +376,7 @@ pub struct Endpoint {
     #[serde(rename = "addresses", deserialize_with = "null_default")]
     pub addresses: Vec<String>,
     #[serde(rename = "conditions")]
-    pub conditions: Option<k8s_openapi::api::discovery::v1::EndpointConditions>,
+    pub conditions: Option<EndpointConditions>,
     #[serde(rename = "deprecatedTopology")]
     pub deprecated_topology: Option<BTreeMap<String, String>>,
     #[serde(rename = "hostname")]
@@ -421,8 +412,7 @@ pub struct ObjectMeta {
     #[serde(rename = "namespace")]
     pub namespace: Option<String>,
     #[serde(rename = "ownerReferences")]
-    pub owner_references:
-        Option<Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>>,
+    pub owner_references: Option<Vec<OwnerReference>>,
     #[serde(rename = "resourceVersion")]
     pub resource_version: Option<String>,
     #[serde(rename = "selfLink")]
@@ -431,9 +421,11 @@ pub struct ObjectMeta {
     pub uid: Option<String>,
 }
 
-/// `resource.Quantity`, as strict decoding reads it before parsing: the text as written (`500m`,
-/// `1Gi`). A number is kept as its decimal text (`cpu: 1` reads as `"1"`), as `k8s-openapi` reads
-/// it; [`crate::sim::scheduler::quantity`] and
+// ---------------------------------------------------------------------------------------------
+// Leaf types: what the scheduler and the network read inside the views above.
+
+/// `resource.Quantity`: the text as written (`500m`, `1Gi`). A number is kept as its decimal text
+/// (`cpu: 1` reads as `"1"`), as `k8s-openapi` reads it; [`crate::sim::scheduler::quantity`] and
 /// [`super::quantity`] turn the text into numbers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Quantity(pub String);
@@ -502,4 +494,247 @@ impl<'de> Deserialize<'de> for IntOrString {
         }
         d.deserialize_any(Either)
     }
+}
+
+/// `Affinity` (core.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Affinity {
+    #[serde(rename = "nodeAffinity")]
+    pub node_affinity: Option<NodeAffinity>,
+    #[serde(rename = "podAffinity")]
+    pub pod_affinity: Option<PodAffinity>,
+    #[serde(rename = "podAntiAffinity")]
+    pub pod_anti_affinity: Option<PodAntiAffinity>,
+}
+
+/// `NodeAffinity` (core.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NodeAffinity {
+    #[serde(rename = "preferredDuringSchedulingIgnoredDuringExecution")]
+    pub preferred_during_scheduling_ignored_during_execution: Option<Vec<PreferredSchedulingTerm>>,
+    #[serde(rename = "requiredDuringSchedulingIgnoredDuringExecution")]
+    pub required_during_scheduling_ignored_during_execution: Option<NodeSelector>,
+}
+
+/// `NodeSelector` (core.v1): its terms are ORed.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NodeSelector {
+    #[serde(rename = "nodeSelectorTerms", deserialize_with = "null_default")]
+    pub node_selector_terms: Vec<NodeSelectorTerm>,
+}
+
+/// `NodeSelectorTerm` (core.v1): its requirements are ANDed.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NodeSelectorTerm {
+    #[serde(rename = "matchExpressions")]
+    pub match_expressions: Option<Vec<NodeSelectorRequirement>>,
+    #[serde(rename = "matchFields")]
+    pub match_fields: Option<Vec<NodeSelectorRequirement>>,
+}
+
+/// `NodeSelectorRequirement` (core.v1): `In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NodeSelectorRequirement {
+    #[serde(rename = "key", deserialize_with = "null_default")]
+    pub key: String,
+    #[serde(rename = "operator", deserialize_with = "null_default")]
+    pub operator: String,
+    #[serde(rename = "values")]
+    pub values: Option<Vec<String>>,
+}
+
+/// `PreferredSchedulingTerm` (core.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PreferredSchedulingTerm {
+    #[serde(rename = "preference", deserialize_with = "null_default")]
+    pub preference: NodeSelectorTerm,
+    #[serde(rename = "weight", deserialize_with = "null_default")]
+    pub weight: i32,
+}
+
+/// `PodAffinity` (core.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PodAffinity {
+    #[serde(rename = "preferredDuringSchedulingIgnoredDuringExecution")]
+    pub preferred_during_scheduling_ignored_during_execution: Option<Vec<WeightedPodAffinityTerm>>,
+    #[serde(rename = "requiredDuringSchedulingIgnoredDuringExecution")]
+    pub required_during_scheduling_ignored_during_execution: Option<Vec<PodAffinityTerm>>,
+}
+
+/// `PodAntiAffinity` (core.v1) has exactly the fields of `PodAffinity`: one type, one decoder.
+pub type PodAntiAffinity = PodAffinity;
+
+/// `PodAffinityTerm` (core.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PodAffinityTerm {
+    #[serde(rename = "labelSelector")]
+    pub label_selector: Option<LabelSelector>,
+    #[serde(rename = "namespaceSelector")]
+    pub namespace_selector: Option<LabelSelector>,
+    #[serde(rename = "namespaces")]
+    pub namespaces: Option<Vec<String>>,
+    #[serde(rename = "topologyKey", deserialize_with = "null_default")]
+    pub topology_key: String,
+}
+
+/// `WeightedPodAffinityTerm` (core.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct WeightedPodAffinityTerm {
+    #[serde(rename = "podAffinityTerm", deserialize_with = "null_default")]
+    pub pod_affinity_term: PodAffinityTerm,
+    #[serde(rename = "weight", deserialize_with = "null_default")]
+    pub weight: i32,
+}
+
+/// `ResourceRequirements` (core.v1), requests only: the scheduler fits and scores by requests.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ResourceRequirements {
+    #[serde(rename = "requests")]
+    pub requests: Option<BTreeMap<String, Quantity>>,
+}
+
+/// `Toleration` (core.v1), every field (see the module doc).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Toleration {
+    #[serde(rename = "effect")]
+    pub effect: Option<String>,
+    #[serde(rename = "key")]
+    pub key: Option<String>,
+    #[serde(rename = "operator")]
+    pub operator: Option<String>,
+    #[serde(rename = "tolerationSeconds")]
+    pub toleration_seconds: Option<i64>,
+    #[serde(rename = "value")]
+    pub value: Option<String>,
+}
+
+/// `TopologySpreadConstraint` (core.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct TopologySpreadConstraint {
+    #[serde(rename = "labelSelector")]
+    pub label_selector: Option<LabelSelector>,
+    #[serde(rename = "matchLabelKeys")]
+    pub match_label_keys: Option<Vec<String>>,
+    #[serde(rename = "maxSkew", deserialize_with = "null_default")]
+    pub max_skew: i32,
+    #[serde(rename = "minDomains")]
+    pub min_domains: Option<i32>,
+    #[serde(rename = "nodeAffinityPolicy")]
+    pub node_affinity_policy: Option<String>,
+    #[serde(rename = "nodeTaintsPolicy")]
+    pub node_taints_policy: Option<String>,
+    #[serde(rename = "topologyKey", deserialize_with = "null_default")]
+    pub topology_key: String,
+    #[serde(rename = "whenUnsatisfiable", deserialize_with = "null_default")]
+    pub when_unsatisfiable: String,
+}
+
+/// `ContainerPort` (core.v1), what NodePorts reads: the host port, its IP and protocol.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ContainerPort {
+    #[serde(rename = "hostIP")]
+    pub host_ip: Option<String>,
+    #[serde(rename = "hostPort")]
+    pub host_port: Option<i32>,
+    #[serde(rename = "protocol")]
+    pub protocol: Option<String>,
+}
+
+/// `ContainerImage` (core.v1): what ImageLocality reads from a node's status.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ContainerImage {
+    #[serde(rename = "names")]
+    pub names: Option<Vec<String>>,
+    #[serde(rename = "sizeBytes")]
+    pub size_bytes: Option<i64>,
+}
+
+/// `ServicePort` (core.v1), without `appProtocol`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ServicePort {
+    #[serde(rename = "name")]
+    pub name: Option<String>,
+    #[serde(rename = "nodePort")]
+    pub node_port: Option<i32>,
+    #[serde(rename = "port", deserialize_with = "null_default")]
+    pub port: i32,
+    #[serde(rename = "protocol")]
+    pub protocol: Option<String>,
+    #[serde(rename = "targetPort")]
+    pub target_port: Option<IntOrString>,
+}
+
+/// `LoadBalancerStatus` (core.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct LoadBalancerStatus {
+    #[serde(rename = "ingress")]
+    pub ingress: Option<Vec<LoadBalancerIngress>>,
+}
+
+/// `LoadBalancerIngress` (core.v1), without `ports` (port statuses) and `ipMode`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct LoadBalancerIngress {
+    #[serde(rename = "hostname")]
+    pub hostname: Option<String>,
+    #[serde(rename = "ip")]
+    pub ip: Option<String>,
+}
+
+/// `EndpointPort` (discovery.v1), without `appProtocol`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct EndpointPort {
+    #[serde(rename = "name")]
+    pub name: Option<String>,
+    #[serde(rename = "port")]
+    pub port: Option<i32>,
+    #[serde(rename = "protocol")]
+    pub protocol: Option<String>,
+}
+
+/// `EndpointConditions` (discovery.v1).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct EndpointConditions {
+    #[serde(rename = "ready")]
+    pub ready: Option<bool>,
+    #[serde(rename = "serving")]
+    pub serving: Option<bool>,
+    #[serde(rename = "terminating")]
+    pub terminating: Option<bool>,
+}
+
+/// `OwnerReference` (meta.v1), every field (see the module doc).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct OwnerReference {
+    #[serde(rename = "apiVersion", deserialize_with = "null_default")]
+    pub api_version: String,
+    #[serde(rename = "blockOwnerDeletion")]
+    pub block_owner_deletion: Option<bool>,
+    #[serde(rename = "controller")]
+    pub controller: Option<bool>,
+    #[serde(rename = "kind", deserialize_with = "null_default")]
+    pub kind: String,
+    #[serde(rename = "name", deserialize_with = "null_default")]
+    pub name: String,
+    #[serde(rename = "uid", deserialize_with = "null_default")]
+    pub uid: String,
 }

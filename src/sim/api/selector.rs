@@ -9,22 +9,36 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
 use serde_json::Value;
 
+use super::core_v1::null_default;
 use super::labels::{Operator, Requirement, Selector};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `LabelSelectorRequirement` (meta.v1). Decoded as `k8s-openapi` decodes it: a missing or `null`
+/// field reads as empty, unknown keys are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct LabelSelectorRequirement {
+    #[serde(rename = "key", deserialize_with = "null_default")]
     pub key: String,
     /// `In`, `NotIn`, `Exists`, `DoesNotExist`, as written.
+    #[serde(rename = "operator", deserialize_with = "null_default")]
     pub operator: String,
+    #[serde(rename = "values", deserialize_with = "null_default")]
     pub values: Vec<String>,
 }
 
-/// A selector as it appears in a spec (`spec.selector` of a Deployment).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A selector as it appears in a spec (`spec.selector` of a Deployment, `labelSelector` of an
+/// affinity term or a topology spread constraint). Absent and empty lists are the same to every
+/// reader, so they are one value here; whether the selector itself is absent is an `Option` around
+/// it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct LabelSelector {
+    #[serde(rename = "matchLabels", deserialize_with = "null_default")]
     pub match_labels: BTreeMap<String, String>,
+    #[serde(rename = "matchExpressions", deserialize_with = "null_default")]
     pub match_expressions: Vec<LabelSelectorRequirement>,
 }
 

@@ -7,8 +7,8 @@
 //!
 //! Simplified: a named `targetPort` must be resolved by the caller; only numbers are handled.
 
+use crate::sim::api::core_v1::IntOrString;
 use crate::sim::api::core_v1::Service;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// One `LOCAL:REMOTE` pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

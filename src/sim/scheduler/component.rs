@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::sim::api::core_v1::{Node, Pod};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::sim::api::selector::LabelSelector;
 use serde_json::Value;
 
 use super::framework::{ClusterEvent, Profile};

@@ -8,34 +8,32 @@
 use std::collections::BTreeMap;
 
 use crate::sim::api::core_v1::{NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::sim::api::selector::LabelSelector;
 
 pub type Labels = BTreeMap<String, String>;
 
 /// `metav1.LabelSelector` against a set of labels. An empty selector matches everything; callers
 /// decide what a missing (nil) selector means, as upstream does (usually: nothing).
+/// Unlike [`LabelSelector::matches`], keys and values are not validated first: the scheduler
+/// trusts what the apiserver stored, as upstream's plugins do.
 pub fn selector_matches(selector: &LabelSelector, labels: &Labels) -> bool {
-    if let Some(match_labels) = &selector.match_labels {
-        for (key, value) in match_labels {
-            if labels.get(key) != Some(value) {
-                return false;
-            }
+    for (key, value) in &selector.match_labels {
+        if labels.get(key) != Some(value) {
+            return false;
         }
     }
-    if let Some(expressions) = &selector.match_expressions {
-        for requirement in expressions {
-            let values = requirement.values.as_deref().unwrap_or(&[]);
-            let label = labels.get(&requirement.key);
-            let ok = match requirement.operator.as_str() {
-                "In" => label.is_some_and(|v| values.contains(v)),
-                "NotIn" => label.is_none_or(|v| !values.contains(v)),
-                "Exists" => label.is_some(),
-                "DoesNotExist" => label.is_none(),
-                _ => false,
-            };
-            if !ok {
-                return false;
-            }
+    for requirement in &selector.match_expressions {
+        let values = &requirement.values;
+        let label = labels.get(&requirement.key);
+        let ok = match requirement.operator.as_str() {
+            "In" => label.is_some_and(|v| values.contains(v)),
+            "NotIn" => label.is_none_or(|v| !values.contains(v)),
+            "Exists" => label.is_some(),
+            "DoesNotExist" => label.is_none(),
+            _ => false,
+        };
+        if !ok {
+            return false;
         }
     }
     true
@@ -43,11 +41,7 @@ pub fn selector_matches(selector: &LabelSelector, labels: &Labels) -> bool {
 
 /// True when the selector has neither labels nor expressions (matches everything).
 pub fn selector_is_empty(selector: &LabelSelector) -> bool {
-    selector.match_labels.as_ref().is_none_or(|m| m.is_empty())
-        && selector
-            .match_expressions
-            .as_ref()
-            .is_none_or(|e| e.is_empty())
+    selector.match_labels.is_empty() && selector.match_expressions.is_empty()
 }
 
 /// One `NodeSelectorRequirement` against the node's labels (`matchExpressions`) or fields
@@ -139,7 +133,7 @@ pub fn tolerated(tolerations: &[Toleration], taint: &Taint) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+    use crate::sim::api::selector::LabelSelectorRequirement;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
         pairs
@@ -152,7 +146,7 @@ mod tests {
         LabelSelectorRequirement {
             key: key.into(),
             operator: op.into(),
-            values: Some(values.iter().map(|v| v.to_string()).collect()),
+            values: values.iter().map(|v| v.to_string()).collect(),
         }
     }
 
@@ -163,35 +157,35 @@ mod tests {
             (LabelSelector::default(), true),
             (
                 LabelSelector {
-                    match_labels: Some(labels(&[("app", "web")])),
+                    match_labels: labels(&[("app", "web")]),
                     ..Default::default()
                 },
                 true,
             ),
             (
                 LabelSelector {
-                    match_labels: Some(labels(&[("app", "db")])),
+                    match_labels: labels(&[("app", "db")]),
                     ..Default::default()
                 },
                 false,
             ),
             (
                 LabelSelector {
-                    match_expressions: Some(vec![expr("tier", "In", &["front", "back"])]),
+                    match_expressions: vec![expr("tier", "In", &["front", "back"])],
                     ..Default::default()
                 },
                 true,
             ),
             (
                 LabelSelector {
-                    match_expressions: Some(vec![expr("tier", "NotIn", &["front"])]),
+                    match_expressions: vec![expr("tier", "NotIn", &["front"])],
                     ..Default::default()
                 },
                 false,
             ),
             (
                 LabelSelector {
-                    match_expressions: Some(vec![expr("zone", "DoesNotExist", &[])]),
+                    match_expressions: vec![expr("zone", "DoesNotExist", &[])],
                     ..Default::default()
                 },
                 true,

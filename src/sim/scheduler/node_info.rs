@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::sim::api::core_v1::{Node, Pod, Taint};
+use crate::sim::api::core_v1::{Node, Pod, Quantity, Taint};
+use crate::sim::api::selector::LabelSelector;
 
 use super::labels::Labels;
 use super::quantity;
@@ -51,9 +52,7 @@ impl Resources {
             .max(other.ephemeral_storage_bytes);
     }
 
-    fn from_list(
-        list: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
-    ) -> Resources {
+    fn from_list(list: Option<&BTreeMap<String, Quantity>>) -> Resources {
         let mut r = Resources::default();
         let Some(list) = list else { return r };
         if let Some(q) = list.get("cpu") {
@@ -371,8 +370,7 @@ pub struct Snapshot {
     /// Selectors of the controllers (ReplicaSet, StatefulSet, ReplicationController) and Services
     /// a pod belongs to, keyed `namespace/Kind/name`: PodTopologySpread's system default
     /// constraints spread a pod among the pods these select.
-    pub controller_selectors:
-        BTreeMap<String, k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+    pub controller_selectors: BTreeMap<String, LabelSelector>,
     /// Pods whose node is not (yet) in the snapshot, so they appear when it does.
     orphans: Vec<PodInfo>,
     /// Pods with (anti-)affinity on the nodes, kept as a count so a cycle need not walk them.

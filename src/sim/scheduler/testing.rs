@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::sim::api::core_v1::Quantity;
 use crate::sim::api::core_v1::{
     Affinity, Container, ContainerImage, ContainerPort, Node, NodeAffinity, NodeSelector,
     NodeSelectorRequirement, NodeSelectorTerm, NodeSpec, NodeStatus, Pod, PodAffinity,
@@ -14,8 +15,7 @@ use crate::sim::api::core_v1::{
     Taint, Toleration, TopologySpreadConstraint, WeightedPodAffinityTerm,
 };
 use crate::sim::api::core_v1::{ObjectMeta, OwnerReference};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::sim::api::selector::LabelSelector;
 
 pub struct NodeBuilder {
     node: Node,
@@ -201,11 +201,9 @@ impl PodBuilder {
     pub fn host_port(mut self, protocol: &str, host_ip: &str, port: i32) -> Self {
         if let Some(c) = self.spec().containers.first_mut() {
             c.ports.get_or_insert_with(Vec::new).push(ContainerPort {
-                container_port: port,
                 host_port: Some(port),
                 host_ip: (!host_ip.is_empty()).then(|| host_ip.into()),
                 protocol: Some(protocol.into()),
-                name: None,
             });
         }
         self
@@ -418,8 +416,8 @@ pub fn match_labels(key: &str, value: &str) -> LabelSelector {
     let mut labels = BTreeMap::new();
     labels.insert(key.to_string(), value.to_string());
     LabelSelector {
-        match_labels: Some(labels),
-        match_expressions: None,
+        match_labels: labels,
+        match_expressions: Vec::new(),
     }
 }
 

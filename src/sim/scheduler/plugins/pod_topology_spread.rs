@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+use crate::sim::api::selector::{LabelSelector, LabelSelectorRequirement};
 
 use crate::sim::scheduler::framework::{
     ClusterEvent, CycleState, ExtensionPoint, NodeScore, Plugin, Status, MAX_NODE_SCORE,
@@ -71,14 +71,11 @@ fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
             // matchLabelKeys: the pod's own values for these keys narrow the selector.
             for key in c.match_label_keys.iter().flatten() {
                 if let Some(value) = pod.labels.get(key) {
-                    selector
-                        .match_expressions
-                        .get_or_insert_with(Vec::new)
-                        .push(LabelSelectorRequirement {
-                            key: key.clone(),
-                            operator: "In".into(),
-                            values: Some(vec![value.clone()]),
-                        });
+                    selector.match_expressions.push(LabelSelectorRequirement {
+                        key: key.clone(),
+                        operator: "In".into(),
+                        values: vec![value.clone()],
+                    });
                 }
             }
             Constraint {
@@ -111,8 +108,8 @@ fn default_selector(pod: &PodInfo, snapshot: &Snapshot) -> Option<LabelSelector>
         let from = match snapshot.controller_selectors.get(&key) {
             Some(s) => s.clone(),
             None => LabelSelector {
-                match_labels: Some(pod.labels.clone()),
-                match_expressions: None,
+                match_labels: pod.labels.clone(),
+                match_expressions: Vec::new(),
             },
         };
         merge(&mut selector, from);
@@ -132,16 +129,8 @@ fn default_selector(pod: &PodInfo, snapshot: &Snapshot) -> Option<LabelSelector>
 }
 
 fn merge(into: &mut LabelSelector, from: LabelSelector) {
-    if let Some(labels) = from.match_labels {
-        into.match_labels
-            .get_or_insert_with(BTreeMap::new)
-            .extend(labels);
-    }
-    if let Some(expressions) = from.match_expressions {
-        into.match_expressions
-            .get_or_insert_with(Vec::new)
-            .extend(expressions);
-    }
+    into.match_labels.extend(from.match_labels);
+    into.match_expressions.extend(from.match_expressions);
 }
 
 /// How many pods on the node count for a constraint: same namespace, not terminating, selected.
