@@ -18,15 +18,19 @@
 //! and error texts cost more than everything else a view reads; the local [`Time`] reads the text
 //! with [`crate::sim::clock::parse_go_time`]. The `apiVersion`/`kind` check of the typed decoders is
 //! not repeated: these views are only read from watch events of their own resource. A reader that
-//! needs another field adds it here, with its wire name.
+//! needs another field adds it here, with its wire name; `tests/typed_views.rs` checks every wire
+//! name against `schema.txt`, which is generated from `k8s-openapi`.
+//!
+//! `Serialize` is derived for that test (and for nothing in the page: code that is never called
+//! is not linked).
 
 use std::collections::BTreeMap;
 
 use serde::de::{self, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::sim::api::selector::LabelSelector;
-use crate::sim::clock::{parse_go_time, TimeLayout};
+use crate::sim::clock::{parse_go_time, rfc3339_from_unix, TimeLayout};
 
 /// A required field of a `k8s-openapi` type: `null` or missing reads as its default, as there.
 pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -64,13 +68,19 @@ impl<'de> Deserialize<'de> for Time {
     }
 }
 
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&rfc3339_from_unix(self.unix_seconds))
+    }
+}
+
 /// What a `Time` or `MicroTime` of the wrong JSON type is refused as expecting, the wording of the
 /// `jiff` decoder behind `k8s-openapi`'s: ``invalid type: integer `5`, expected a timestamp
 /// string``.
 pub const TIME_EXPECTED: &str = "a timestamp string";
 
 /// `Pod` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Pod {
     #[serde(rename = "metadata", deserialize_with = "null_default")]
@@ -82,7 +92,7 @@ pub struct Pod {
 }
 
 /// `PodSpec` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PodSpec {
     #[serde(rename = "activeDeadlineSeconds")]
@@ -150,7 +160,7 @@ pub struct PodSpec {
 }
 
 /// `PodStatus` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PodStatus {
     #[serde(rename = "allocatedResources")]
@@ -183,7 +193,7 @@ pub struct PodStatus {
 }
 
 /// `PodCondition` (core.v1), the fields the scheduler reads: not its times or observedGeneration.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PodCondition {
     #[serde(rename = "message")]
@@ -197,7 +207,7 @@ pub struct PodCondition {
 }
 
 /// `Container` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Container {
     #[serde(rename = "args")]
@@ -231,7 +241,7 @@ pub struct Container {
 }
 
 /// `Node` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Node {
     #[serde(rename = "metadata", deserialize_with = "null_default")]
@@ -243,7 +253,7 @@ pub struct Node {
 }
 
 /// `NodeSpec` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct NodeSpec {
     #[serde(rename = "externalID")]
@@ -262,7 +272,7 @@ pub struct NodeSpec {
 
 /// `Taint` (core.v1), without `timeAdded`: the node lifecycle controller writes it, nothing here
 /// reads it.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Taint {
     #[serde(rename = "effect", deserialize_with = "null_default")]
@@ -274,7 +284,7 @@ pub struct Taint {
 }
 
 /// `NodeStatus` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct NodeStatus {
     #[serde(rename = "allocatable")]
@@ -292,7 +302,7 @@ pub struct NodeStatus {
 }
 
 /// `Service` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Service {
     #[serde(rename = "metadata", deserialize_with = "null_default")]
@@ -304,7 +314,7 @@ pub struct Service {
 }
 
 /// `ServiceSpec` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ServiceSpec {
     #[serde(rename = "allocateLoadBalancerNodePorts")]
@@ -348,7 +358,7 @@ pub struct ServiceSpec {
 }
 
 /// `ServiceStatus` (core.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ServiceStatus {
     #[serde(rename = "loadBalancer")]
@@ -356,7 +366,7 @@ pub struct ServiceStatus {
 }
 
 /// `EndpointSlice` (discovery.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct EndpointSlice {
     #[serde(rename = "addressType", deserialize_with = "null_default")]
@@ -370,7 +380,7 @@ pub struct EndpointSlice {
 }
 
 /// `Endpoint` (discovery.v1), the fields the scheduler and network read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Endpoint {
     #[serde(rename = "addresses", deserialize_with = "null_default")]
@@ -388,7 +398,7 @@ pub struct Endpoint {
 }
 
 /// `ObjectMeta` (meta.v1), without `managedFields`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ObjectMeta {
     #[serde(rename = "annotations")]
@@ -427,7 +437,7 @@ pub struct ObjectMeta {
 /// `resource.Quantity`: the text as written (`500m`, `1Gi`). A number is kept as its decimal text
 /// (`cpu: 1` reads as `"1"`), as `k8s-openapi` reads it; [`crate::sim::scheduler::quantity`] and
 /// [`super::quantity`] turn the text into numbers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Quantity(pub String);
 
 impl<'de> Deserialize<'de> for Quantity {
@@ -458,7 +468,8 @@ impl<'de> Deserialize<'de> for Quantity {
 /// `intstr.IntOrString`: an int32 or a string, whichever JSON holds (`targetPort: 8080`,
 /// `targetPort: http`). Refuses other JSON types and integers outside int32 with the words of
 /// `k8s-openapi`'s decoder, which strict decoding reports (`expected IntOrString`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum IntOrString {
     Int(i32),
     String(String),
@@ -497,7 +508,7 @@ impl<'de> Deserialize<'de> for IntOrString {
 }
 
 /// `Affinity` (core.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Affinity {
     #[serde(rename = "nodeAffinity")]
@@ -509,7 +520,7 @@ pub struct Affinity {
 }
 
 /// `NodeAffinity` (core.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct NodeAffinity {
     #[serde(rename = "preferredDuringSchedulingIgnoredDuringExecution")]
@@ -519,7 +530,7 @@ pub struct NodeAffinity {
 }
 
 /// `NodeSelector` (core.v1): its terms are ORed.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct NodeSelector {
     #[serde(rename = "nodeSelectorTerms", deserialize_with = "null_default")]
@@ -527,7 +538,7 @@ pub struct NodeSelector {
 }
 
 /// `NodeSelectorTerm` (core.v1): its requirements are ANDed.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct NodeSelectorTerm {
     #[serde(rename = "matchExpressions")]
@@ -537,7 +548,7 @@ pub struct NodeSelectorTerm {
 }
 
 /// `NodeSelectorRequirement` (core.v1): `In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct NodeSelectorRequirement {
     #[serde(rename = "key", deserialize_with = "null_default")]
@@ -549,7 +560,7 @@ pub struct NodeSelectorRequirement {
 }
 
 /// `PreferredSchedulingTerm` (core.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PreferredSchedulingTerm {
     #[serde(rename = "preference", deserialize_with = "null_default")]
@@ -559,7 +570,7 @@ pub struct PreferredSchedulingTerm {
 }
 
 /// `PodAffinity` (core.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PodAffinity {
     #[serde(rename = "preferredDuringSchedulingIgnoredDuringExecution")]
@@ -572,7 +583,7 @@ pub struct PodAffinity {
 pub type PodAntiAffinity = PodAffinity;
 
 /// `PodAffinityTerm` (core.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PodAffinityTerm {
     #[serde(rename = "labelSelector")]
@@ -586,7 +597,7 @@ pub struct PodAffinityTerm {
 }
 
 /// `WeightedPodAffinityTerm` (core.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct WeightedPodAffinityTerm {
     #[serde(rename = "podAffinityTerm", deserialize_with = "null_default")]
@@ -596,7 +607,7 @@ pub struct WeightedPodAffinityTerm {
 }
 
 /// `ResourceRequirements` (core.v1), requests only: the scheduler fits and scores by requests.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ResourceRequirements {
     #[serde(rename = "requests")]
@@ -604,7 +615,7 @@ pub struct ResourceRequirements {
 }
 
 /// `Toleration` (core.v1), every field (see the module doc).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Toleration {
     #[serde(rename = "effect")]
@@ -620,7 +631,7 @@ pub struct Toleration {
 }
 
 /// `TopologySpreadConstraint` (core.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TopologySpreadConstraint {
     #[serde(rename = "labelSelector")]
@@ -642,7 +653,7 @@ pub struct TopologySpreadConstraint {
 }
 
 /// `ContainerPort` (core.v1), what NodePorts reads: the host port, its IP and protocol.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ContainerPort {
     #[serde(rename = "hostIP")]
@@ -654,7 +665,7 @@ pub struct ContainerPort {
 }
 
 /// `ContainerImage` (core.v1): what ImageLocality reads from a node's status.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ContainerImage {
     #[serde(rename = "names")]
@@ -664,7 +675,7 @@ pub struct ContainerImage {
 }
 
 /// `ServicePort` (core.v1), without `appProtocol`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ServicePort {
     #[serde(rename = "name")]
@@ -680,7 +691,7 @@ pub struct ServicePort {
 }
 
 /// `LoadBalancerStatus` (core.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct LoadBalancerStatus {
     #[serde(rename = "ingress")]
@@ -688,7 +699,7 @@ pub struct LoadBalancerStatus {
 }
 
 /// `LoadBalancerIngress` (core.v1), without `ports` (port statuses) and `ipMode`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct LoadBalancerIngress {
     #[serde(rename = "hostname")]
@@ -698,7 +709,7 @@ pub struct LoadBalancerIngress {
 }
 
 /// `EndpointPort` (discovery.v1), without `appProtocol`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct EndpointPort {
     #[serde(rename = "name")]
@@ -710,7 +721,7 @@ pub struct EndpointPort {
 }
 
 /// `EndpointConditions` (discovery.v1).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct EndpointConditions {
     #[serde(rename = "ready")]
@@ -722,7 +733,7 @@ pub struct EndpointConditions {
 }
 
 /// `OwnerReference` (meta.v1), every field (see the module doc).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct OwnerReference {
     #[serde(rename = "apiVersion", deserialize_with = "null_default")]

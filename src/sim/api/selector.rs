@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::core_v1::null_default;
@@ -17,7 +17,7 @@ use super::labels::{Operator, Requirement, Selector};
 
 /// `LabelSelectorRequirement` (meta.v1). Decoded as `k8s-openapi` decodes it: a missing or `null`
 /// field reads as empty, unknown keys are ignored.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct LabelSelectorRequirement {
     #[serde(rename = "key", deserialize_with = "null_default")]
@@ -33,7 +33,7 @@ pub struct LabelSelectorRequirement {
 /// affinity term or a topology spread constraint). Absent and empty lists are the same to every
 /// reader, so they are one value here; whether the selector itself is absent is an `Option` around
 /// it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct LabelSelector {
     #[serde(rename = "matchLabels", deserialize_with = "null_default")]
