@@ -1017,9 +1017,6 @@ impl Component for Kubelet {
             let object_deleted = w.is_object_deleted();
             // The object Events and statuses are about: the pod, or a static pod's mirror.
             let involved = ctx.lister.get("pods", Some(&namespace), &name);
-            let involved_for_events = involved
-                .clone()
-                .or_else(|| self.static_pods.get(uid).cloned());
             let mut last_of_container: BTreeMap<String, DecisionId> = BTreeMap::new();
             let mut last_cri: Option<DecisionId> = None;
             for effect in effects.remove(uid).unwrap_or_default() {
@@ -1067,7 +1064,9 @@ impl Component for Kubelet {
                         let mut d =
                             Decision::new(&effect.reason, format!("{pod_ref}: {}", effect.message));
                         if !self.network_cut {
-                            if let Some(obj) = &involved_for_events {
+                            // A static pod's Events are about its mirror when it has one.
+                            let obj = involved.as_ref().or_else(|| self.static_pods.get(uid));
+                            if let Some(obj) = obj {
                                 if let Some(request) = self.event_request(ctx, obj, &effect) {
                                     d = d.action(request);
                                 }
