@@ -234,3 +234,28 @@ async fn ssh_moves_the_terminal_to_another_vm_and_exit_brings_it_back() {
     settle().await;
     assert!(text_of(&root, ".terminal__title").ends_with("root@master"));
 }
+
+#[wasm_bindgen_test]
+async fn the_first_frame_shows_the_vms_while_the_lab_boots() {
+    let root = mount(Lang::Ko).await;
+    assert_eq!(
+        all(&root, "[data-vm]").len(),
+        3,
+        "the VMs are drawn at once"
+    );
+    // The boot runs in slices of a frame or so; a few of them have run by now, not all.
+    assert_eq!(text_of(&root, "[data-busy]"), text(Lang::Ko, Msg::Booting));
+    // Up to 30 s: the tests' wasm is a debug build.
+    for _ in 0..600 {
+        if root.query_selector("[data-busy]").ok().flatten().is_none() {
+            break;
+        }
+        settle().await;
+    }
+    assert!(
+        root.query_selector("[data-busy]").ok().flatten().is_none(),
+        "the boot ended"
+    );
+    let pods = all(&root, "[data-pod], [data-pod-group]").len();
+    assert!(pods >= 4, "the booted lab's pods are on the cards: {pods}");
+}

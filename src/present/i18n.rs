@@ -107,6 +107,8 @@ pub enum Msg {
     KeysHelp,
     /// The terminal while the cluster works on the last line.
     Working,
+    /// The terminal while the lab boots, before the first command.
+    Booting,
     /// Beside the timeline once a long session's oldest history is gone.
     HistoryBounded,
     /// The switch that unfolds the apiserver's stages and the bookkeeping requests.
@@ -243,6 +245,7 @@ impl Msg {
             Msg::PodsCount,
             Msg::KeysHelp,
             Msg::Working,
+            Msg::Booting,
             Msg::HistoryBounded,
             Msg::AllStages,
             Msg::Taints,
@@ -589,6 +592,8 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Msg::HistoryBounded, En) => "The oldest history is gone: the timeline goes back to the commands still kept",
         (Msg::Working, Ko) => "클러스터가 일하는 중…",
         (Msg::Working, En) => "The cluster is working…",
+        (Msg::Booting, Ko) => "클러스터가 부팅하는 중…",
+        (Msg::Booting, En) => "The cluster is booting…",
         (Msg::KeysHelp, En) => "Space play/pause · ←→ one event · PgUp/PgDn step · Home start · End live",
     }
 }

@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 
 use crate::present::cluster_view::ClusterView;
 use crate::present::timeline::{Detail, Timeline};
+use crate::sim::cluster::IdleRun;
 use crate::sim::cluster::{VM_POWERED_OFF, VM_POWERED_ON};
 use crate::sim::kubectl::shell::CONTINUATION_PROMPT;
 use crate::sim::kubectl::Shell;
-use crate::sim::lab::Lab;
+use crate::sim::lab::{Lab, BOOT_SETTLE_TICKS};
 use crate::sim::trace::{Seq, TraceKind};
 
 /// What the terminal shows after a line: the shell's output, verbatim.
@@ -49,6 +50,8 @@ pub struct Session {
     /// Lines of a heredoc being typed: they become one command when its terminator arrives.
     /// (The first line, the trace's length and the store's revision before it.)
     pending: Option<(String, usize, i64)>,
+    /// The lab's boot, while it is still running ([`Session::starting`]).
+    booting: Option<IdleRun>,
     /// The line the cluster is still working on (the same three).
     working: Option<(String, usize, i64)>,
     /// When a VM was powered off (true) or booted (false), by the trace event that says so: the
@@ -69,9 +72,22 @@ struct Window {
 }
 
 impl Session {
-    /// Boots the lab from `seed`.
+    /// Boots the lab from `seed`: the session as [`Session::starting`] leaves it once its boot
+    /// has run to the end.
     pub fn new(seed: u64) -> Session {
-        let lab = Lab::boot(seed);
+        let mut session = Session::starting(seed);
+        session.finish_work();
+        session
+    }
+
+    /// The lab from `seed` with its boot still to run: the VMs, components and add-on objects
+    /// exist ([`Lab::boot_staged`]), and [`Session::work`] runs the boot in slices (the page
+    /// draws the first frame before it) until the cluster is as [`Lab::boot`] leaves it, with the
+    /// same trace. The boot is not a command: it adds no beats. A line submitted before the
+    /// boot ends first finishes it.
+    pub fn starting(seed: u64) -> Session {
+        let lab = Lab::boot_staged(seed);
+        let booting = Some(lab.cluster.begin_idle(BOOT_SETTLE_TICKS));
         let timeline = Timeline {
             base_revision: lab.cluster.store().revision(),
             ..Timeline::default()
@@ -82,6 +98,7 @@ impl Session {
         shell.attach_editor();
         Session {
             seed,
+            booting,
             working: None,
             shell,
             timeline,
@@ -217,14 +234,29 @@ impl Session {
         }
     }
 
-    /// Is the cluster still working on the last line?
+    /// Is the cluster still booting, or working on the last line?
     pub fn busy(&self) -> bool {
-        self.working.is_some()
+        self.booting.is_some() || self.working.is_some()
     }
 
-    /// Runs at most `budget` rounds of the cluster's work on the last line. When it has settled,
-    /// the line's beats join the timeline and this returns where they start.
+    /// Is the lab's boot still running?
+    pub fn booting(&self) -> bool {
+        self.booting.is_some()
+    }
+
+    /// Runs at most `budget` rounds of the cluster's work: the boot's, then the last line's. When
+    /// a line's work has settled, its beats join the timeline and this returns where they start.
     pub fn work(&mut self, budget: usize) -> Option<usize> {
+        if let Some(run) = &mut self.booting {
+            let cluster = &mut self.shell.backend_mut().cluster;
+            let ended = cluster.continue_idle(run, budget).is_some();
+            // Before the first command the scene is the live store: the boot as it goes.
+            self.timeline.base_revision = cluster.store().revision();
+            if ended {
+                self.booting = None;
+            }
+            return None;
+        }
         self.working.as_ref()?;
         if !self.shell.settle_slice(budget) {
             return None;

@@ -153,6 +153,13 @@ pub struct RunOutcome {
     pub idle: bool,
 }
 
+/// A run until idle in progress ([`Cluster::begin_idle`]): where it must stop, and its steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdleRun {
+    deadline: Ticks,
+    steps: usize,
+}
+
 /// A settle in progress ([`Cluster::begin_settle`]): where it must stop, and what it has seen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SettleRun {
@@ -986,21 +993,51 @@ impl Cluster {
     /// Steps until nothing is pending and no timer falls within `limit_ticks` from now; when idle
     /// with a timer inside the limit, moves the clock to it.
     pub fn run_until_idle(&mut self, limit_ticks: Ticks) -> RunOutcome {
-        let deadline = self.clock.now().saturating_add(limit_ticks);
-        let mut steps = 0;
-        while steps < MAX_STEPS_PER_RUN {
+        let mut run = self.begin_idle(limit_ticks);
+        loop {
+            if let Some(outcome) = self.continue_idle(&mut run, usize::MAX) {
+                return outcome;
+            }
+        }
+    }
+
+    /// The start of [`Cluster::run_until_idle`], to be driven in slices by
+    /// [`Cluster::continue_idle`] (the page boots the lab so, drawing between slices). Run to the
+    /// end, the slices do exactly what one call does: the same steps, the same trace.
+    pub fn begin_idle(&self, limit_ticks: Ticks) -> IdleRun {
+        IdleRun {
+            deadline: self.clock.now().saturating_add(limit_ticks),
+            steps: 0,
+        }
+    }
+
+    /// Runs at most `budget` rounds (a step, or a move of the clock to the next timer) of a run
+    /// until idle; `Some` once it has ended.
+    pub fn continue_idle(&mut self, run: &mut IdleRun, budget: usize) -> Option<RunOutcome> {
+        for _ in 0..budget {
+            if run.steps >= MAX_STEPS_PER_RUN {
+                return Some(RunOutcome {
+                    steps: run.steps,
+                    idle: false,
+                });
+            }
             // A step that delivered or ran nothing means every component is caught up (watches
             // opened by kubectl are not components' work, so they cannot keep this spinning).
             if self.step() {
-                steps += 1;
+                run.steps += 1;
                 continue;
             }
             match self.next_timer() {
-                Some(due) if due <= deadline => self.move_clock_to(due),
-                _ => return RunOutcome { steps, idle: true },
+                Some(due) if due <= run.deadline => self.move_clock_to(due),
+                _ => {
+                    return Some(RunOutcome {
+                        steps: run.steps,
+                        idle: true,
+                    })
+                }
             }
         }
-        RunOutcome { steps, idle: false }
+        None
     }
 
     /// `sleep N`: lets `ticks` of simulated time pass, firing every timer on the way.

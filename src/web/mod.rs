@@ -158,9 +158,10 @@ impl UiState {
         UiState::with_seed(lang, LAB_SEED)
     }
 
-    /// A fresh lab booted from `seed`.
+    /// A fresh lab from `seed`: the first frame shows its VMs while the boot runs in slices.
     pub fn with_seed(lang: Lang, seed: u64) -> UiState {
-        let session = Session::new(seed);
+        let session = Session::starting(seed);
+        let working = session.busy().then_some(0);
         let view = session.scene(0);
         let prompt = session.prompt();
         let host = session.host();
@@ -174,7 +175,7 @@ impl UiState {
             prompt,
             host,
             beats: 0,
-            working: None,
+            working,
             panels: Panels::default(),
         }
     }
@@ -355,9 +356,14 @@ impl UiState {
                 }
             }
         };
-        let busy = self.session.0.borrow().busy();
-        self.working = busy.then(|| self.working.unwrap_or(0) + 1);
-        self.beats = self.session.0.borrow().timeline().len();
+        let session = self.session.0.borrow();
+        self.working = session.busy().then(|| self.working.unwrap_or(0) + 1);
+        self.beats = session.timeline().len();
+        if self.beats == 0 {
+            // Before the first command the scene is the live cluster: the boot as it goes.
+            self.view = session.scene(0);
+        }
+        drop(session);
         if let Some(first) = done {
             self.move_player(PlayerAction::CommandRan { first });
         }
@@ -641,6 +647,7 @@ pub fn app(props: &AppProps) -> Html {
                         can_run={ state.prompt != ">" } on_action={ on_panel } />
                     <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit}
                         busy={ state.working.is_some() }
+                        booting={ state.session.0.borrow().booting() }
                         place={ Place::Terminal(state.host.clone()).id() }
                         active={ active.contains(&Place::Terminal(state.host.clone()).id()) } />
                 </aside>

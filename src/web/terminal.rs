@@ -32,6 +32,9 @@ pub struct TerminalProps {
     /// The cluster is still working on the last line.
     #[prop_or_default]
     pub busy: bool,
+    /// ... or still booting.
+    #[prop_or_default]
+    pub booting: bool,
 }
 
 #[function_component(Terminal)]
@@ -80,7 +83,7 @@ pub fn terminal(props: &TerminalProps) -> Html {
                 { for props.lines.iter().map(|line| render_line(props.lang, line)) }
             </div>
             if props.busy {
-                <div class="terminal__busy" data-busy="" role="status">{ text(props.lang, Msg::Working) }</div>
+                <div class="terminal__busy" data-busy="" role="status">{ text(props.lang, if props.booting { Msg::Booting } else { Msg::Working }) }</div>
             }
             <form class="terminal__input-line" {onsubmit}>
                 <label class="terminal__prompt" for="terminal-input">{ &props.prompt }</label>

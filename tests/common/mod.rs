@@ -1,4 +1,6 @@
 //! What several integration tests share: the golden command on a fresh lab.
+//! Each test crate uses a part of it.
+#![allow(dead_code)]
 
 use kube_sandbox::present::session::Session;
 
