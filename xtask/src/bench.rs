@@ -26,6 +26,18 @@ pub const STORE_WRITES_ID: &str = "store/put 1 KiB with one prefix watcher drain
 pub const POD_CREATES_ID: &str =
     "apiserver/create pod (authn, RBAC, admission, validation, storage, trace)";
 pub const SCHEDULER_ID: &str = "scheduler/SchedulingBasic/5000Nodes_10000Pods";
+/// `benches/lab.rs`: one iteration each, reported in milliseconds.
+pub const LAB_IDS: [(&str, &str); 3] = [
+    ("lab/boot", "lab boot (kubeadm, to settled), native ms"),
+    (
+        "lab/create deployment, 100 replicas",
+        "kubectl create deployment --replicas=100 to settled, native ms",
+    ),
+    (
+        "lab/scale deployment from 100 to 1000",
+        "kubectl scale 100 to 1000 replicas to settled, native ms",
+    ),
+];
 
 const STORE_TARGET_PER_SECOND: f64 = 200_000.0;
 const POD_CREATES_TARGET_PER_SECOND: f64 = 20_000.0;
@@ -74,6 +86,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "apiserver",
             "--bench",
             "scheduler",
+            "--bench",
+            "lab",
             "--",
             "--warm-up-time",
             WARM_UP_SECONDS,
@@ -389,6 +403,11 @@ pub fn report(machine: &Machine, native: &[Measured], wasm: &[(WasmProfile, Vec<
             })
             .unwrap_or_default(),
     );
+    for (id, what) in LAB_IDS {
+        // One iteration per element: the rate's inverse is the time of one run.
+        let ms = find(id).map(|per_second| 1000.0 / per_second);
+        row(what, ms, None, String::new());
+    }
     for (profile, rounds) in wasm {
         let value = median(rounds);
         let mut notes = Vec::new();

@@ -28,7 +28,7 @@ commands:
              [--wait-ms N] [--click SELECTOR]... [--keys KEYS] [--dev]
                                a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
   bench [--opt-level-3] [--no-native] [--no-wasm]
-                               native criterion benches (store, apiserver, scheduler), then
+                               native criterion benches (store, apiserver, scheduler, lab), then
                                the scheduler workload as wasm in headless Chromium; one report
 ";
 

@@ -1,0 +1,59 @@
+//! The lab as the page runs it, natively: the kubeadm boot (what the page runs in slices after
+//! its first frame), `kubectl create deployment web --image=nginx --replicas=100` on a booted
+//! lab, and `kubectl scale deployment web --replicas=1000` after it, each until the cluster has
+//! settled (pods pulled, started and Ready).
+//!
+//! Run with `cargo bench --bench lab`. The page's own figures (the same work in headless
+//! Chromium, and the longest main-thread task) are in `cargo xtask bench`'s page report; these
+//! say how much of them is the simulation itself.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use kube_sandbox::present::session::Session;
+use kube_sandbox::sim::lab::Lab;
+
+const SEED: u64 = 1;
+const CREATE_100: &str = "kubectl create deployment web --image=nginx --replicas=100";
+const SCALE_1000: &str = "kubectl scale deployment web --replicas=1000";
+
+/// Runs `line` on `session` to the end and checks kubectl's answer.
+fn run(session: &mut Session, line: &str, expected: &str) {
+    let (out, _) = session.run_line(line);
+    assert_eq!(out.stdout, expected, "{line}: {}", out.stderr);
+}
+
+fn lab(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lab");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("boot", |b| b.iter(|| black_box(Lab::boot(SEED))));
+    group.bench_function("create deployment, 100 replicas", |b| {
+        b.iter_batched(
+            || Session::new(SEED),
+            |mut session| {
+                run(&mut session, CREATE_100, "deployment.apps/web created\n");
+                session
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("scale deployment from 100 to 1000", |b| {
+        b.iter_batched(
+            || {
+                let mut session = Session::new(SEED);
+                run(&mut session, CREATE_100, "deployment.apps/web created\n");
+                session
+            },
+            |mut session| {
+                run(&mut session, SCALE_1000, "deployment.apps/web scaled\n");
+                session
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, lab);
+criterion_main!(benches);
