@@ -470,7 +470,9 @@ impl Cluster {
         self.store
             .take_events(watch.id)
             .iter()
-            .filter_map(|event| selected_watch_event(event, |o| watch.filter.matches(o)))
+            .filter_map(|event| {
+                selected_watch_event(event, |o| watch.filter.matches(o), &mut Decoded::default())
+            })
             .collect()
     }
 
@@ -885,12 +887,15 @@ impl Cluster {
         // watch, and a caller looping until idle must not mistake that for nothing happening.
         let delivered = !pending.is_empty();
         let now = self.clock.now();
+        let mut decoded = Decoded::default();
         for (revision, index, informer, event) in pending {
             let watch = &self.slots[index].watches[informer];
             let resource = watch.resource;
             let selected = match &watch.selector {
-                Some(selector) => selected_watch_event(&event, |o| selector.matches(o)),
-                None => watch_event(&event),
+                Some(selector) => {
+                    selected_watch_event(&event, |o| selector.matches(o), &mut decoded)
+                }
+                None => watch_event(&event, &mut decoded),
             };
             let Some((kind, object)) = selected else {
                 continue;
@@ -1169,7 +1174,10 @@ fn stored_uid(kv: &backend::KeyValue) -> Option<String> {
 
 /// An etcd watch event as a Kubernetes watch event: a put of a new key is `Added`, of an existing
 /// key `Modified`; a delete is `Deleted` with the object's last state (from `prev_kv`).
-fn watch_event(event: &backend::WatchEvent) -> Option<(WatchEventType, Value)> {
+fn watch_event(
+    event: &backend::WatchEvent,
+    decoded: &mut Decoded,
+) -> Option<(WatchEventType, Value)> {
     match event.kind {
         WatchEventKind::Put => {
             let kind = if event.kv.create_revision == event.kv.mod_revision {
@@ -1177,12 +1185,41 @@ fn watch_event(event: &backend::WatchEvent) -> Option<(WatchEventType, Value)> {
             } else {
                 WatchEventType::Modified
             };
-            Some((kind, decode_object(&event.kv)?))
+            Some((kind, decoded.object(&event.kv)?))
         }
         WatchEventKind::Delete => Some((
             WatchEventType::Deleted,
-            decode_object(event.prev_kv.as_ref()?)?,
+            decoded.object(event.prev_kv.as_ref()?)?,
         )),
+    }
+}
+
+/// The objects of the last watch event decoded, for the next watcher of the same event: one
+/// change is delivered to every component that watches its resource, one after another.
+#[derive(Default)]
+struct Decoded {
+    /// Keyed by the value's allocation and revision: the store keeps one allocation per write.
+    last: Vec<(backend::Bytes, Revision, Option<Value>)>,
+}
+
+impl Decoded {
+    /// Room for an event's object and its previous state.
+    const KEPT: usize = 2;
+
+    fn object(&mut self, kv: &backend::KeyValue) -> Option<Value> {
+        let hit = self.last.iter().find(|(bytes, revision, _)| {
+            std::sync::Arc::ptr_eq(bytes, &kv.value) && *revision == kv.mod_revision
+        });
+        if let Some((_, _, object)) = hit {
+            return object.clone();
+        }
+        let object = decode_object(kv);
+        if self.last.len() == Self::KEPT {
+            self.last.remove(0);
+        }
+        self.last
+            .push((kv.value.clone(), kv.mod_revision, object.clone()));
+        object
     }
 }
 
@@ -1201,9 +1238,10 @@ fn watch_event(event: &backend::WatchEvent) -> Option<(WatchEventType, Value)> {
 fn selected_watch_event(
     event: &backend::WatchEvent,
     matches: impl Fn(&Value) -> bool,
+    decoded: &mut Decoded,
 ) -> Option<(WatchEventType, Value)> {
-    let (kind, object) = watch_event(event)?;
-    let previous = event.prev_kv.as_ref().and_then(decode_object);
+    let (kind, object) = watch_event(event, decoded)?;
+    let previous = event.prev_kv.as_ref().and_then(|kv| decoded.object(kv));
     let was = previous.as_ref().map(&matches);
     match kind {
         // A delete's `object` is already the last state.
@@ -1524,7 +1562,8 @@ mod tests {
     fn a_field_selected_watch_sees_objects_enter_and_leave_its_selection() {
         let selector = FieldSelector::parse("spec.nodeName=node1").expect("selector");
         let seen = |e: backend::WatchEvent| {
-            selected_watch_event(&e, |o| selector.matches(o)).map(|(kind, _)| kind)
+            selected_watch_event(&e, |o| selector.matches(o), &mut Decoded::default())
+                .map(|(kind, _)| kind)
         };
         use WatchEventKind::{Delete, Put};
         use WatchEventType::{Added, Deleted, Modified};
@@ -1573,5 +1612,39 @@ mod tests {
         for (name, e, want) in cases {
             assert_eq!(seen(e), want, "{name}");
         }
+    }
+}
+
+#[cfg(test)]
+mod decoded_tests {
+    use super::*;
+    use crate::sim::etcd::KeyValue;
+
+    fn kv(value: &backend::Bytes, revision: Revision) -> KeyValue {
+        KeyValue {
+            key: "/registry/pods/default/web".into(),
+            create_revision: 1,
+            mod_revision: revision,
+            version: 1,
+            value: value.clone(),
+            lease: 0,
+        }
+    }
+
+    #[test]
+    fn a_decoded_object_is_reused_only_for_the_same_write() {
+        let web: backend::Bytes = br#"{"metadata":{"name":"web"}}"#.to_vec().into();
+        let db: backend::Bytes = br#"{"metadata":{"name":"db"}}"#.to_vec().into();
+        let mut decoded = Decoded::default();
+        let rv = |o: Option<Value>| o.and_then(|o| o.pointer("/metadata/resourceVersion").cloned());
+        assert_eq!(rv(decoded.object(&kv(&web, 5))), Some(json!("5")));
+        // The same bytes under another revision are another write: its own resourceVersion.
+        assert_eq!(rv(decoded.object(&kv(&web, 6))), Some(json!("6")));
+        assert_eq!(rv(decoded.object(&kv(&web, 5))), Some(json!("5")));
+        let name = decoded
+            .object(&kv(&db, 7))
+            .and_then(|o| o.pointer("/metadata/name").cloned());
+        assert_eq!(name, Some(json!("db")));
+        assert_eq!(decoded.last.len(), Decoded::KEPT, "bounded");
     }
 }
