@@ -61,6 +61,13 @@ pub fn stored_lang() -> Option<Lang> {
     Lang::from_code(&code)
 }
 
+/// A performance mark the page benchmark reads (`terminal-ready`, `lab-booted`).
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 /// Storage can be disabled (private mode, file://): a choice then lasts for this visit only.
 fn remember<T: serde::Serialize>(key: &str, value: T) {
     let _ = LocalStorage::set(key, value);
@@ -342,10 +349,13 @@ impl UiState {
     /// the line's work has settled (then its beats play).
     fn work(&mut self) {
         let started = js_sys::Date::now();
+        let was_booting = self.session.0.borrow().booting();
         let done = {
             let mut session = self.session.0.borrow_mut();
             loop {
-                if let Some(first) = session.work(4) {
+                // One round at a time: a round can take a few ms (the boot's first ones most),
+                // and the slice's time is checked after each.
+                if let Some(first) = session.work(1) {
                     break Some(first);
                 }
                 if !session.busy() {
@@ -357,6 +367,9 @@ impl UiState {
             }
         };
         let session = self.session.0.borrow();
+        if was_booting && !session.booting() {
+            mark("lab-booted");
+        }
         self.working = session.busy().then(|| self.working.unwrap_or(0) + 1);
         self.beats = session.timeline().len();
         if self.beats == 0 {
@@ -498,11 +511,7 @@ pub fn app(props: &AppProps) -> Html {
     }
 
     // For the page benchmark: when the terminal first is on screen.
-    use_effect_with((), |_| {
-        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-            let _ = performance.mark("terminal-ready");
-        }
-    });
+    use_effect_with((), |_| mark("terminal-ready"));
 
     // The player's keys, anywhere on the page outside a text field.
     {

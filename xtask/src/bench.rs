@@ -329,6 +329,10 @@ pub fn page_report(page: &crate::page_bench::PageFigures) -> String {
         "| total blocking time at load | {:.0} ms | 50 ms |\n",
         page.load_blocking_ms
     ));
+    out.push_str(&format!(
+        "| the lab booted (in slices after the first frame): after navigation, longest task | {:.0} ms, {:.0} ms | -, 50 ms |\n",
+        page.booted_ms, page.boot_longest_task_ms
+    ));
     for c in &page.commands {
         out.push_str(&format!(
             "| `{}`: longest main-thread task | {:.0} ms ({} over 50 ms) | 50 ms |\n",
