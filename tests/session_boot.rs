@@ -5,6 +5,7 @@ mod common;
 
 use common::CREATE;
 use kube_sandbox::present::session::Session;
+use kube_sandbox::sim::lab::{Lab, BOOT_SETTLE_TICKS};
 
 /// Runs the boot in slices of `budget` rounds; returns how many slices it took.
 fn boot_in_slices(session: &mut Session, budget: usize) -> usize {
@@ -67,4 +68,19 @@ fn a_line_typed_while_the_lab_boots_runs_on_the_booted_lab() {
     assert!(!session.booting());
     assert_eq!(session.trace_fingerprint(), at_once.trace_fingerprint());
     assert_eq!(session.timeline().len(), at_once.timeline().len());
+}
+
+#[test]
+fn a_slice_is_a_part_of_a_step_so_one_step_is_not_one_long_task() {
+    let steps = Lab::boot_staged(1)
+        .cluster
+        .run_until_idle(BOOT_SETTLE_TICKS)
+        .steps;
+    let mut session = Session::starting(1);
+    let slices = boot_in_slices(&mut session, 1);
+    // Each step is its deliveries and then each component with work, one per slice.
+    assert!(
+        slices > 2 * steps,
+        "{slices} slices for {steps} steps: steps were not split"
+    );
 }

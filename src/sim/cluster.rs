@@ -153,6 +153,13 @@ pub struct RunOutcome {
     pub idle: bool,
 }
 
+/// How far a step has got: the next slot to reconcile, and whether it has done anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct StepInProgress {
+    next_slot: usize,
+    happened: bool,
+}
+
 /// A run until idle in progress ([`Cluster::begin_idle`]): where it must stop, and its steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IdleRun {
@@ -178,6 +185,8 @@ pub struct Cluster {
     rng: Rng,
     trace: Trace,
     events_named: EventsNamed,
+    /// A step the page's slices stopped part-way ([`Cluster::step_part`]).
+    step_in_progress: Option<StepInProgress>,
     slots: Vec<Slot>,
     /// The `StoreCommit` event of each revision, for deliveries to name as their cause.
     commit_seqs: BTreeMap<Revision, Seq>,
@@ -208,6 +217,7 @@ impl Cluster {
             rng: Rng::new(seed),
             trace: Trace::new(),
             events_named: EventsNamed::default(),
+            step_in_progress: None,
             slots: Vec::new(),
             commit_seqs: BTreeMap::new(),
             client_watches: BTreeMap::new(),
@@ -763,8 +773,8 @@ impl Cluster {
         }
     }
 
-    /// Runs at most `budget` rounds (a step, or a move of the clock to the next timer) of a
-    /// settle; `Some` once the cluster has settled.
+    /// Runs at most `budget` rounds (a part of a step, or a move of the clock to the next timer)
+    /// of a settle; `Some` once the cluster has settled.
     pub fn continue_settle(&mut self, run: &mut SettleRun, budget: usize) -> Option<RunOutcome> {
         for _ in 0..budget {
             if run.steps >= MAX_STEPS_PER_RUN {
@@ -773,7 +783,9 @@ impl Cluster {
                     idle: false,
                 });
             }
-            let stepped = self.step();
+            let Some(stepped) = self.step_part() else {
+                continue;
+            };
             for event in self.trace.since(run.seen) {
                 if let TraceKind::StoreCommit { key, .. } = &event.kind {
                     if !key.starts_with(HEARTBEAT_KEY_PREFIX) {
@@ -819,10 +831,39 @@ impl Cluster {
 
     /// One deterministic step (see the module doc). Returns whether anything happened.
     pub fn step(&mut self) -> bool {
-        let delivered = self.deliver_watch_events();
-        let reconciled = self.run_reconciles();
+        loop {
+            if let Some(happened) = self.step_part() {
+                return happened;
+            }
+        }
+    }
+
+    /// One part of a step: its deliveries, or the next component's reconcile. `Some` (whether
+    /// the step did anything) when the step is complete. The page runs a step in parts so that
+    /// one step at 1,000 pods is not one long task; the parts run in the step's order, so the
+    /// trace is the same. Nothing else happens between the parts: every run (a settle, a boot,
+    /// a sleep) ends at the end of a step.
+    fn step_part(&mut self) -> Option<bool> {
+        let Some(mut part) = self.step_in_progress.take() else {
+            let delivered = self.deliver_watch_events();
+            self.step_in_progress = Some(StepInProgress {
+                next_slot: 0,
+                happened: delivered,
+            });
+            return None;
+        };
+        let now = self.clock.now();
+        while part.next_slot < self.slots.len() {
+            let index = part.next_slot;
+            part.next_slot += 1;
+            if self.reconcile_slot(index, now) {
+                part.happened = true;
+                self.step_in_progress = Some(part);
+                return None;
+            }
+        }
         self.follow_trace_floor();
-        delivered || reconciled
+        Some(part.happened)
     }
 
     // ---- bounded history ---------------------------------------------------------------------
@@ -931,16 +972,15 @@ impl Cluster {
         delivered
     }
 
-    fn run_reconciles(&mut self) -> bool {
-        let now = self.clock.now();
-        let mut ran = false;
-        for index in 0..self.slots.len() {
+    /// Runs slot `index`'s reconcile if it has work (told something, or a timer due at `now`);
+    /// false when it had none.
+    fn reconcile_slot(&mut self, index: usize, now: Ticks) -> bool {
+        {
             let slot = &mut self.slots[index];
             let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
             if !slot.running || (slot.pending_cause.is_none() && !timer_due) {
-                continue;
+                return false;
             }
-            ran = true;
             let cause = slot.pending_cause.take().flatten();
             let mut ctx = Context {
                 now,
@@ -992,7 +1032,7 @@ impl Cluster {
                 }
             }
         }
-        ran
+        true
     }
 
     /// Steps until nothing is pending and no timer falls within `limit_ticks` from now; when idle
@@ -1016,8 +1056,8 @@ impl Cluster {
         }
     }
 
-    /// Runs at most `budget` rounds (a step, or a move of the clock to the next timer) of a run
-    /// until idle; `Some` once it has ended.
+    /// Runs at most `budget` rounds (a part of a step, or a move of the clock to the next timer)
+    /// of a run until idle; `Some` once it has ended.
     pub fn continue_idle(&mut self, run: &mut IdleRun, budget: usize) -> Option<RunOutcome> {
         for _ in 0..budget {
             if run.steps >= MAX_STEPS_PER_RUN {
@@ -1028,9 +1068,13 @@ impl Cluster {
             }
             // A step that delivered or ran nothing means every component is caught up (watches
             // opened by kubectl are not components' work, so they cannot keep this spinning).
-            if self.step() {
-                run.steps += 1;
-                continue;
+            match self.step_part() {
+                None => continue,
+                Some(true) => {
+                    run.steps += 1;
+                    continue;
+                }
+                Some(false) => {}
             }
             match self.next_timer() {
                 Some(due) if due <= run.deadline => self.move_clock_to(due),
