@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::present::cluster_view::ClusterView;
 use crate::present::timeline::{Detail, Timeline};
-use crate::sim::cluster::IdleRun;
+use crate::sim::cluster::Run;
 use crate::sim::cluster::{VM_POWERED_OFF, VM_POWERED_ON};
 use crate::sim::kubectl::shell::CONTINUATION_PROMPT;
 use crate::sim::kubectl::Shell;
@@ -51,7 +51,7 @@ pub struct Session {
     /// (The first line, the trace's length and the store's revision before it.)
     pending: Option<(String, usize, i64)>,
     /// The lab's boot, while it is still running ([`Session::starting`]).
-    booting: Option<IdleRun>,
+    booting: Option<Run>,
     /// The line the cluster is still working on (the same three).
     working: Option<(String, usize, i64)>,
     /// When a VM was powered off (true) or booted (false), by the trace event that says so: the
@@ -249,7 +249,7 @@ impl Session {
     pub fn work(&mut self, budget: usize) -> Option<usize> {
         if let Some(run) = &mut self.booting {
             let cluster = &mut self.shell.backend_mut().cluster;
-            let ended = cluster.continue_idle(run, budget).is_some();
+            let ended = cluster.continue_run(run, budget).is_some();
             // Before the first command the scene is the live store: the boot as it goes.
             self.timeline.base_revision = cluster.store().revision();
             if ended {

@@ -160,22 +160,24 @@ struct StepInProgress {
     happened: bool,
 }
 
-/// A run until idle in progress ([`Cluster::begin_idle`]): where it must stop, and its steps.
+/// A run of the cluster in progress, driven in slices by [`Cluster::continue_run`]: until idle
+/// ([`Cluster::begin_idle`]) or until settled ([`Cluster::begin_settle`]). Where it must stop,
+/// and its steps so far.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IdleRun {
+pub struct Run {
     deadline: Ticks,
     steps: usize,
+    /// A settle's watch on writes; None for a run until idle.
+    settle: Option<Quiet>,
 }
 
-/// A settle in progress ([`Cluster::begin_settle`]): where it must stop, and what it has seen.
+/// What a settle has seen of the writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SettleRun {
-    deadline: Ticks,
+struct Quiet {
     /// The last write that was not a heartbeat.
     last_change_ticks: Ticks,
     /// The trace up to here has been looked at for writes.
     seen: Seq,
-    steps: usize,
 }
 
 pub struct Cluster {
@@ -752,30 +754,27 @@ impl Cluster {
     /// than racing on through heartbeats.
     pub fn run_until_settled(&mut self, limit_ticks: Ticks) -> RunOutcome {
         let mut run = self.begin_settle(limit_ticks);
-        loop {
-            if let Some(outcome) = self.continue_settle(&mut run, usize::MAX) {
-                return outcome;
-            }
-        }
+        self.finish_run(&mut run)
     }
 
     /// The start of [`Cluster::run_until_settled`], to be driven in slices by
-    /// [`Cluster::continue_settle`] (the page does, so it can draw between slices). Run to the
+    /// [`Cluster::continue_run`] (the page does, so it can draw between slices). Run to the
     /// end, the slices do exactly what one call does: the same steps, the same trace.
-    pub fn begin_settle(&self, limit_ticks: Ticks) -> SettleRun {
-        SettleRun {
-            deadline: self.clock.now().saturating_add(limit_ticks),
-            // Before this run the cluster counts as quiet: a command that changed nothing (a
-            // read) returns at once instead of waiting out a window.
-            last_change_ticks: self.clock.now().saturating_sub(QUIET_WINDOW_TICKS),
-            seen: self.trace.next_seq(),
-            steps: 0,
+    pub fn begin_settle(&self, limit_ticks: Ticks) -> Run {
+        Run {
+            settle: Some(Quiet {
+                // Before this run the cluster counts as quiet: a command that changed nothing (a
+                // read) returns at once instead of waiting out a window.
+                last_change_ticks: self.clock.now().saturating_sub(QUIET_WINDOW_TICKS),
+                seen: self.trace.next_seq(),
+            }),
+            ..self.begin_idle(limit_ticks)
         }
     }
 
     /// Runs at most `budget` rounds (a part of a step, or a move of the clock to the next timer)
-    /// of a settle; `Some` once the cluster has settled.
-    pub fn continue_settle(&mut self, run: &mut SettleRun, budget: usize) -> Option<RunOutcome> {
+    /// of a run; `Some` once it has ended: idle, or settled.
+    pub fn continue_run(&mut self, run: &mut Run, budget: usize) -> Option<RunOutcome> {
         for _ in 0..budget {
             if run.steps >= MAX_STEPS_PER_RUN {
                 return Some(RunOutcome {
@@ -783,17 +782,21 @@ impl Cluster {
                     idle: false,
                 });
             }
+            // A step that delivered or ran nothing means every component is caught up (watches
+            // opened by kubectl are not components' work, so they cannot keep this spinning).
             let Some(stepped) = self.step_part() else {
                 continue;
             };
-            for event in self.trace.since(run.seen) {
-                if let TraceKind::StoreCommit { key, .. } = &event.kind {
-                    if !key.starts_with(HEARTBEAT_KEY_PREFIX) {
-                        run.last_change_ticks = event.tick;
+            if let Some(quiet) = &mut run.settle {
+                for event in self.trace.since(quiet.seen) {
+                    if let TraceKind::StoreCommit { key, .. } = &event.kind {
+                        if !key.starts_with(HEARTBEAT_KEY_PREFIX) {
+                            quiet.last_change_ticks = event.tick;
+                        }
                     }
                 }
+                quiet.seen = self.trace.next_seq();
             }
-            run.seen = self.trace.next_seq();
             if stepped {
                 run.steps += 1;
                 continue;
@@ -804,8 +807,16 @@ impl Cluster {
                     idle,
                 })
             };
-            let quiet_from = run.last_change_ticks.saturating_add(QUIET_WINDOW_TICKS);
-            match self.next_timer() {
+            let due = self.next_timer();
+            let Some(quiet) = run.settle else {
+                match due {
+                    Some(due) if due <= run.deadline => self.move_clock_to(due),
+                    _ => return outcome(true),
+                }
+                continue;
+            };
+            let quiet_from = quiet.last_change_ticks.saturating_add(QUIET_WINDOW_TICKS);
+            match due {
                 Some(due) if due <= run.deadline => {
                     if due > quiet_from {
                         return outcome(true);
@@ -819,6 +830,14 @@ impl Cluster {
             }
         }
         None
+    }
+
+    fn finish_run(&mut self, run: &mut Run) -> RunOutcome {
+        loop {
+            if let Some(outcome) = self.continue_run(run, usize::MAX) {
+                return outcome;
+            }
+        }
     }
 
     pub fn next_timer(&self) -> Option<Ticks> {
@@ -1039,54 +1058,18 @@ impl Cluster {
     /// with a timer inside the limit, moves the clock to it.
     pub fn run_until_idle(&mut self, limit_ticks: Ticks) -> RunOutcome {
         let mut run = self.begin_idle(limit_ticks);
-        loop {
-            if let Some(outcome) = self.continue_idle(&mut run, usize::MAX) {
-                return outcome;
-            }
-        }
+        self.finish_run(&mut run)
     }
 
     /// The start of [`Cluster::run_until_idle`], to be driven in slices by
-    /// [`Cluster::continue_idle`] (the page boots the lab so, drawing between slices). Run to the
+    /// [`Cluster::continue_run`] (the page boots the lab so, drawing between slices). Run to the
     /// end, the slices do exactly what one call does: the same steps, the same trace.
-    pub fn begin_idle(&self, limit_ticks: Ticks) -> IdleRun {
-        IdleRun {
+    pub fn begin_idle(&self, limit_ticks: Ticks) -> Run {
+        Run {
             deadline: self.clock.now().saturating_add(limit_ticks),
             steps: 0,
+            settle: None,
         }
-    }
-
-    /// Runs at most `budget` rounds (a part of a step, or a move of the clock to the next timer)
-    /// of a run until idle; `Some` once it has ended.
-    pub fn continue_idle(&mut self, run: &mut IdleRun, budget: usize) -> Option<RunOutcome> {
-        for _ in 0..budget {
-            if run.steps >= MAX_STEPS_PER_RUN {
-                return Some(RunOutcome {
-                    steps: run.steps,
-                    idle: false,
-                });
-            }
-            // A step that delivered or ran nothing means every component is caught up (watches
-            // opened by kubectl are not components' work, so they cannot keep this spinning).
-            match self.step_part() {
-                None => continue,
-                Some(true) => {
-                    run.steps += 1;
-                    continue;
-                }
-                Some(false) => {}
-            }
-            match self.next_timer() {
-                Some(due) if due <= run.deadline => self.move_clock_to(due),
-                _ => {
-                    return Some(RunOutcome {
-                        steps: run.steps,
-                        idle: true,
-                    })
-                }
-            }
-        }
-        None
     }
 
     /// `sleep N`: lets `ticks` of simulated time pass, firing every timer on the way.

@@ -25,17 +25,12 @@ impl Backend for Cluster {
         Cluster::end_command(self, command, idle);
     }
 
-    fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
+    fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::Run> {
         Some(Cluster::begin_settle(self, limit_ticks))
     }
 
-    fn settle_slice(
-        &mut self,
-        run: &mut crate::sim::cluster::SettleRun,
-        budget: usize,
-    ) -> Option<bool> {
-        self.continue_settle(run, budget)
-            .map(|outcome| outcome.idle)
+    fn settle_slice(&mut self, run: &mut crate::sim::cluster::Run, budget: usize) -> Option<bool> {
+        self.continue_run(run, budget).map(|outcome| outcome.idle)
     }
 
     fn advance(&mut self, ticks: Ticks) {

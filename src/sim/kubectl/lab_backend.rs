@@ -37,15 +37,11 @@ impl Backend for Lab {
         self.cluster.end_command(command, idle);
     }
 
-    fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
+    fn begin_settle(&mut self, limit_ticks: Ticks) -> Option<crate::sim::cluster::Run> {
         Backend::begin_settle(&mut self.cluster, limit_ticks)
     }
 
-    fn settle_slice(
-        &mut self,
-        run: &mut crate::sim::cluster::SettleRun,
-        budget: usize,
-    ) -> Option<bool> {
+    fn settle_slice(&mut self, run: &mut crate::sim::cluster::Run, budget: usize) -> Option<bool> {
         Backend::settle_slice(&mut self.cluster, run, budget)
     }
 

@@ -131,14 +131,14 @@ pub trait Backend: ApiClient {
     fn settle(&mut self, limit_ticks: Ticks) -> bool;
     /// The same settle, to be run in slices with [`Backend::settle_slice`]; None when this
     /// backend cannot (the shell then settles at once).
-    fn begin_settle(&mut self, _limit_ticks: Ticks) -> Option<crate::sim::cluster::SettleRun> {
+    fn begin_settle(&mut self, _limit_ticks: Ticks) -> Option<crate::sim::cluster::Run> {
         None
     }
     /// At most `budget` rounds of a settle begun with [`Backend::begin_settle`]; once settled,
     /// whether it ended idle (false: the limit stopped it).
     fn settle_slice(
         &mut self,
-        _run: &mut crate::sim::cluster::SettleRun,
+        _run: &mut crate::sim::cluster::Run,
         _budget: usize,
     ) -> Option<bool> {
         Some(true)

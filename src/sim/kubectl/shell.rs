@@ -69,7 +69,7 @@ pub struct Shell<B: Backend> {
     defer_settle: bool,
     /// The settle a line left owed, when deferred, and the line's `Command` event, whose
     /// `Settled` is recorded when the settle ends.
-    owed: Option<crate::sim::cluster::SettleRun>,
+    owed: Option<crate::sim::cluster::Run>,
     owed_command: Option<crate::sim::trace::Seq>,
     /// An editor is attached (the page's): `kubectl edit` opens the object in it.
     editor: bool,
