@@ -28,6 +28,18 @@ async fn mount(lang: Lang) -> Element {
     root
 }
 
+/// Waits until the lab has booted (it boots in slices after the first frame): up to 30 s, since
+/// the tests' wasm is a debug build.
+async fn booted(root: &Element) -> bool {
+    for _ in 0..600 {
+        if root.query_selector("[data-busy]").ok().flatten().is_none() {
+            return true;
+        }
+        settle().await;
+    }
+    false
+}
+
 async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(50)).await;
 }
@@ -172,6 +184,7 @@ async fn a_kubectl_error_is_shown_as_standard_error() {
 #[wasm_bindgen_test]
 async fn the_static_control_plane_pods_run_on_master() {
     let root = mount(Lang::En).await;
+    assert!(booted(&root).await, "the lab boots");
     let master = one(&root, "[data-vm='master']");
     let pods: Vec<String> = master
         .query_selector_all("[data-pod]")
@@ -245,17 +258,7 @@ async fn the_first_frame_shows_the_vms_while_the_lab_boots() {
     );
     // The boot runs in slices of a frame or so; a few of them have run by now, not all.
     assert_eq!(text_of(&root, "[data-busy]"), text(Lang::Ko, Msg::Booting));
-    // Up to 30 s: the tests' wasm is a debug build.
-    for _ in 0..600 {
-        if root.query_selector("[data-busy]").ok().flatten().is_none() {
-            break;
-        }
-        settle().await;
-    }
-    assert!(
-        root.query_selector("[data-busy]").ok().flatten().is_none(),
-        "the boot ended"
-    );
+    assert!(booted(&root).await, "the boot ended");
     let pods = all(&root, "[data-pod], [data-pod-group]").len();
     assert!(pods >= 4, "the booted lab's pods are on the cards: {pods}");
 }
