@@ -372,8 +372,8 @@ impl UiState {
         }
         self.working = session.busy().then(|| self.working.unwrap_or(0) + 1);
         self.beats = session.timeline().len();
-        if self.beats == 0 {
-            // Before the first command the scene is the live cluster: the boot as it goes.
+        if was_booting {
+            // While the lab boots the scene is the live cluster: the boot as it goes.
             self.view = session.scene(0);
         }
         drop(session);
