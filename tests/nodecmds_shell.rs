@@ -180,6 +180,39 @@ fn a_stopped_kubelet_on_node2_turns_the_node_not_ready() {
 }
 
 #[test]
+fn a_kubelet_started_again_after_its_node_went_not_ready_reports_its_pods_ready_again() {
+    let mut sh = lab_with_web();
+    let pod = web_pod(&mut sh);
+    let node = sh
+        .run_line(&format!(
+            "kubectl get pod {pod} -o jsonpath='{{.spec.nodeName}}'"
+        ))
+        .stdout;
+    let ready = |sh: &mut Shell<Lab>| {
+        sh.run_line(&format!(
+            "kubectl get pod {pod} -o jsonpath='{{.status.conditions[?(@.type==\"Ready\")].status}}'"
+        ))
+        .stdout
+    };
+    assert_eq!(ready(&mut sh), "True");
+    assert_eq!(
+        sh.run_line(&format!("ssh {node} systemctl stop kubelet"))
+            .exit_code,
+        0
+    );
+    // Past the node monitor grace period: the node lifecycle controller marks the pod NotReady
+    // (MarkPodsNotReady), though its container still runs.
+    sh.run_line("sleep 60");
+    assert_eq!(ready(&mut sh), "False");
+    sh.run_line(&format!("ssh {node} systemctl start kubelet"));
+    // Nothing changed on the node, but the apiserver's status is not what the kubelet last sent:
+    // it sends it again (needsReconcile), and the Deployment counts the pod.
+    assert_eq!(ready(&mut sh), "True");
+    let deploy = sh.run_line("kubectl get deploy web --no-headers").stdout;
+    assert!(deploy.starts_with("web   1/1 "), "{deploy}");
+}
+
+#[test]
 fn a_killed_container_is_restarted_once() {
     let mut sh = lab_with_web();
     let pod = web_pod(&mut sh);

@@ -1103,17 +1103,44 @@ impl Component for Kubelet {
             let object_gone =
                 object_deleted || (is_static && !self.mirrors.get(uid).is_some_and(|m| m.exists));
             if !object_gone && involved.is_some() && !self.network_cut {
+                // needsReconcile (`pkg/kubelet/status/status_manager.go`, run by `syncBatch`):
+                // when the apiserver's copy of this pod no longer says what we last sent (the
+                // node lifecycle controller marked it NotReady while we were stopped or cut
+                // off), our cache is stale: forget it, so the status goes out again though
+                // nothing changed on the node. Without this the pod runs, `1/1 Running`, and
+                // stays NotReady for good: out of its Service's endpoints, not counted by its
+                // ReplicaSet (issue 13: a Deployment stuck at 2/3).
+                let api_status = involved
+                    .as_ref()
+                    .filter(|pod| is_object_of(pod, uid))
+                    .and_then(|pod| pod.get("status"));
+                let mut reconciling = false;
+                if let (Some(api), Some(sent)) = (api_status, self.last_status.get(uid)) {
+                    if !status::status_by_kubelet_equal(api, sent) {
+                        self.last_status.remove(uid);
+                        reconciling = true;
+                        // A condition the API holds with the other status has changed twice
+                        // since we sent it: it goes back now (upstream's
+                        // `updateLastTransitionTime` against the apiserver's status).
+                        self.condition_times.retain(|(u, kind), (ok, _)| {
+                            u != uid || status::condition_status(api, kind).is_none_or(|s| s == *ok)
+                        });
+                    }
+                }
                 if let Some(status) = self.pod_status(uid, involved.as_ref(), now, epoch) {
                     if self.last_status.get(uid) != Some(&status) {
                         let phase = status["phase"].as_str().unwrap_or("").to_string();
                         self.last_status.insert(uid.clone(), status.clone());
-                        let mut decision = Decision::new(
-                            "StatusUpdate",
+                        let message = if reconciling {
+                            format!(
+                                "{namespace}/{name}: pod status is inconsistent with cached status (another writer changed it): phase {phase}, status sent to the apiserver again"
+                            )
+                        } else {
                             format!(
                                 "{namespace}/{name}: phase {phase}, status sent to the apiserver"
-                            ),
-                        )
-                        .action(
+                            )
+                        };
+                        let mut decision = Decision::new("StatusUpdate", message).action(
                             ApiRequest::new(self.credentials(), Verb::Patch, "pods")
                                 .namespace(namespace.clone())
                                 .name(name.clone())
@@ -1309,6 +1336,16 @@ impl Component for Kubelet {
             _ => {}
         }
     }
+}
+
+/// Is `pod` (from the apiserver) the object of the worker `uid`: the pod itself, or the mirror
+/// pod of the static pod `uid`? (Not a newer pod that took the same name.)
+fn is_object_of(pod: &Value, uid: &str) -> bool {
+    pod.pointer("/metadata/uid").and_then(Value::as_str) == Some(uid)
+        || pod
+            .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+            .and_then(Value::as_str)
+            == Some(uid)
 }
 
 impl Kubelet {

@@ -206,6 +206,41 @@ pub fn kubelet_conditions(
     ]
 }
 
+/// The pod conditions the kubelet owns (upstream's `kubetypes.PodConditionsByKubelet`, less
+/// `PodScheduled`, which the scheduler writes first and the kubelet only carries over).
+pub const KUBELET_CONDITIONS: [&str; 4] = [
+    "PodReadyToStartContainers",
+    "Initialized",
+    "Ready",
+    "ContainersReady",
+];
+
+/// The status (`True` → true) of the condition `kind` in a pod status, if it has one.
+pub fn condition_status(status: &Value, kind: &str) -> Option<bool> {
+    status
+        .get("conditions")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))?
+        .get("status")
+        .and_then(Value::as_str)
+        .map(|s| s == "True")
+}
+
+/// Upstream's `isPodStatusByKubeletEqual` (`pkg/kubelet/status/status_manager.go`), on what
+/// matters here: does the apiserver's copy of a pod's status (`api`) still say what the kubelet
+/// last sent (`sent`): the same phase, and each condition the kubelet owns with the same status?
+/// It does not when another writer changed it: the node lifecycle controller's
+/// `MarkPodsNotReady` sets `Ready` to False while the kubelet is stopped or cut off.
+/// Simplified: upstream also compares every other field after normalizing timestamps; here only
+/// the kubelet writes those, so they cannot drift.
+pub fn status_by_kubelet_equal(api: &Value, sent: &Value) -> bool {
+    api.get("phase") == sent.get("phase")
+        && KUBELET_CONDITIONS
+            .iter()
+            .all(|kind| condition_status(api, kind) == condition_status(sent, kind))
+}
+
 /// A condition as the API writes it.
 pub fn condition_json(
     kind: &str,
@@ -369,6 +404,28 @@ mod tests {
         assert_eq!(conditions[3].3, "containers with unready status: [web log]");
         let done = kubelet_conditions("Succeeded", false, &[], &[]);
         assert_eq!((done[2].1, done[2].2), (false, "PodCompleted"));
+    }
+
+    #[test]
+    fn a_status_another_writer_changed_is_not_what_the_kubelet_sent() {
+        let sent = json!({"phase": "Running", "conditions": [
+            {"type": "Ready", "status": "True", "lastTransitionTime": "2025-06-01T00:00:12Z"},
+            {"type": "ContainersReady", "status": "True"},
+            {"type": "PodScheduled", "status": "True"},
+        ]});
+        // Read back as sent, or with only its times or a condition the kubelet does not own
+        // changed: nothing to send again.
+        let mut same = sent.clone();
+        same["conditions"][0]["lastTransitionTime"] = json!("2025-06-01T00:01:00Z");
+        same["conditions"][2]["status"] = json!("False");
+        assert!(status_by_kubelet_equal(&same, &sent));
+        // MarkPodsNotReady turned Ready to False behind the kubelet's back.
+        let mut marked = sent.clone();
+        marked["conditions"][0]["status"] = json!("False");
+        assert!(!status_by_kubelet_equal(&marked, &sent));
+        let mut failed = sent.clone();
+        failed["phase"] = json!("Failed");
+        assert!(!status_by_kubelet_equal(&failed, &sent));
     }
 
     #[test]
