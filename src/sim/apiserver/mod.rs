@@ -316,6 +316,15 @@ impl Apiserver {
             }
         }
 
+        // The handler reads the body before it decodes it, and reads no more than the limit.
+        if let Some(body) = &request.body {
+            if encoded_len(body) > MAX_REQUEST_BODY_BYTES {
+                let e = ApiError::request_entity_too_large(MAX_REQUEST_BODY_BYTES);
+                tracer.stage(ApiStage::Validation, false, e.message.clone());
+                return Err(e);
+            }
+        }
+
         let mut ctx = registry::Ctx {
             store,
             clock,
@@ -330,6 +339,27 @@ impl Apiserver {
         }
         result
     }
+}
+
+/// kube-apiserver's `--max-request-bytes` default (`MaxRequestBodyBytes`): 3 MiB.
+pub const MAX_REQUEST_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// The bytes of `body` as JSON on the wire, counted without keeping them.
+fn encoded_len(body: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a Value into a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut count, body);
+    count.0
 }
 
 fn sa_exists(store: &Store, namespace: &str, name: &str) -> bool {

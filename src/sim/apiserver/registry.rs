@@ -524,13 +524,7 @@ impl Ctx<'_, '_> {
                 body: object,
             });
         }
-        let revision = self
-            .put_if(&key, 0, &object, true)
-            .ok_or_else(|| ApiError::already_exists(&info.qualified_plural(), &name));
-        let revision = match revision {
-            Ok(r) => r,
-            Err(e) => return Err(self.fail(ApiStage::Storage, e)),
-        };
+        let revision = self.put_if(&key, 0, &object, true)?;
         meta_mut(&mut object).insert("resourceVersion".into(), json!(revision.to_string()));
         Ok(ApiResponse {
             code: 201,
@@ -539,14 +533,16 @@ impl Ctx<'_, '_> {
     }
 
     /// Writes `object` at `key` if its mod_revision is still `expected` (0 = absent); records the
-    /// Storage stage and the commit. None when the compare failed.
+    /// Storage stage and the commit. When the compare fails: `already exists` for a create, the
+    /// optimistic-concurrency conflict for an update. etcd's own refusals (a value over its
+    /// request limit) reach the client as etcd words them, with no reason of the apiserver's.
     fn put_if(
         &mut self,
         key: &str,
         expected: Revision,
         object: &Value,
         is_create: bool,
-    ) -> Option<Revision> {
+    ) -> Result<Revision, ApiError> {
         let txn = Txn {
             compares: vec![Compare {
                 key: key.to_string(),
@@ -559,10 +555,26 @@ impl Ctx<'_, '_> {
             }],
             failure: vec![],
         };
-        let result = self.store.txn(txn).ok()?;
-        if !result.succeeded {
-            return None;
-        }
+        let result = match self.store.txn(txn) {
+            Ok(result) if result.succeeded => result,
+            Ok(_) => {
+                let plural = self.info.qualified_plural();
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let e = if is_create {
+                    ApiError::already_exists(&plural, name)
+                } else {
+                    ApiError::conflict(&plural, name)
+                };
+                return Err(self.fail(ApiStage::Storage, e));
+            }
+            Err(e) => {
+                let e = ApiError::new(StatusReason::Unknown, e.to_string());
+                return Err(self.fail(ApiStage::Storage, e));
+            }
+        };
         let what = if is_create { "create" } else { "update" };
         self.tracer.stage(
             ApiStage::Storage,
@@ -586,7 +598,7 @@ impl Ctx<'_, '_> {
             revision: result.revision,
             seq,
         });
-        Some(result.revision)
+        Ok(result.revision)
     }
 
     fn delete_if(&mut self, key: &str, expected: Revision) -> Option<Revision> {
@@ -837,19 +849,12 @@ impl Ctx<'_, '_> {
                 }
             };
         }
-        match self.put_if(key, old_revision, &new, false) {
-            Some(revision) => {
-                meta_mut(&mut new).insert("resourceVersion".into(), json!(revision.to_string()));
-                Ok(ApiResponse {
-                    code: 200,
-                    body: new,
-                })
-            }
-            None => {
-                let e = ApiError::conflict(&self.info.qualified_plural(), name);
-                Err(self.fail(ApiStage::Storage, e))
-            }
-        }
+        let revision = self.put_if(key, old_revision, &new, false)?;
+        meta_mut(&mut new).insert("resourceVersion".into(), json!(revision.to_string()));
+        Ok(ApiResponse {
+            code: 200,
+            body: new,
+        })
     }
 
     fn delete(
@@ -1018,19 +1023,12 @@ impl Ctx<'_, '_> {
                 body: new,
             });
         }
-        match self.put_if(&key, old_revision, &new, false) {
-            Some(revision) => {
-                meta_mut(&mut new).insert("resourceVersion".into(), json!(revision.to_string()));
-                Ok(ApiResponse {
-                    code: 200,
-                    body: new,
-                })
-            }
-            None => {
-                let e = ApiError::conflict(&info.qualified_plural(), name);
-                Err(self.fail(ApiStage::Storage, e))
-            }
-        }
+        let revision = self.put_if(&key, old_revision, &new, false)?;
+        meta_mut(&mut new).insert("resourceVersion".into(), json!(revision.to_string()));
+        Ok(ApiResponse {
+            code: 200,
+            body: new,
+        })
     }
 
     fn delete_collection(
@@ -1159,15 +1157,10 @@ impl Ctx<'_, '_> {
                 list.push(condition);
             }
         }
-        match self.put_if(&key, revision, &pod, false) {
-            Some(_) => Ok(ApiResponse {
-                code: 201,
-                body: status_success(201),
-            }),
-            None => {
-                let e = ApiError::conflict("pods", &name);
-                Err(self.fail(ApiStage::Storage, e))
-            }
-        }
+        self.put_if(&key, revision, &pod, false)?;
+        Ok(ApiResponse {
+            code: 201,
+            body: status_success(201),
+        })
     }
 }

@@ -177,6 +177,11 @@ pub enum StatusReason {
     Expired,
     InternalError,
     ServiceUnavailable,
+    /// 413: the body is over the apiserver's limit.
+    RequestEntityTooLarge,
+    /// `StatusReasonUnknown` (empty): an error the apiserver did not turn into a Status of its
+    /// own, such as etcd's; kubectl prints it without a reason.
+    Unknown,
 }
 
 impl StatusReason {
@@ -194,6 +199,8 @@ impl StatusReason {
             StatusReason::Expired => "Expired",
             StatusReason::InternalError => "InternalError",
             StatusReason::ServiceUnavailable => "ServiceUnavailable",
+            StatusReason::RequestEntityTooLarge => "RequestEntityTooLarge",
+            StatusReason::Unknown => "",
         }
     }
 
@@ -208,8 +215,9 @@ impl StatusReason {
             StatusReason::BadRequest => 400,
             StatusReason::MethodNotAllowed => 405,
             StatusReason::Gone | StatusReason::Expired => 410,
-            StatusReason::InternalError => 500,
+            StatusReason::InternalError | StatusReason::Unknown => 500,
             StatusReason::ServiceUnavailable => 503,
+            StatusReason::RequestEntityTooLarge => 413,
         }
     }
 }
@@ -275,6 +283,14 @@ impl ApiError {
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         ApiError::new(StatusReason::BadRequest, message)
+    }
+
+    /// `apierrors.NewRequestEntityTooLargeError`: a body over the apiserver's limit.
+    pub fn request_entity_too_large(limit: usize) -> Self {
+        ApiError::new(
+            StatusReason::RequestEntityTooLarge,
+            format!("Request entity too large: limit is {limit}"),
+        )
     }
 
     pub fn unauthorized() -> Self {

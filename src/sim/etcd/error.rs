@@ -21,12 +21,18 @@ pub enum StoreError {
     DuplicateKey,
     /// A txn op or a range has an empty key (only a prefix range may start at "").
     EmptyKey,
+    /// The request is over `--max-request-bytes` ([`MAX_REQUEST_BYTES`]).
+    RequestTooLarge,
     /// A snapshot could not be restored; the reason says which invariant it broke.
     InvalidSnapshot { reason: String },
 }
 
 /// etcd's default `--max-txn-ops`.
 pub const MAX_TXN_OPS: usize = 128;
+
+/// etcd's default `--max-request-bytes`: 1.5 MiB. The limit is on the encoded request; the
+/// store counts its keys and values, which are nearly all of it.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024 + 512 * 1024;
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -42,6 +48,7 @@ impl std::fmt::Display for StoreError {
                 f.write_str("etcdserver: duplicate key given in txn request")
             }
             StoreError::EmptyKey => f.write_str("etcdserver: key is not provided"),
+            StoreError::RequestTooLarge => f.write_str("etcdserver: request is too large"),
             StoreError::InvalidSnapshot { reason } => {
                 write!(f, "snapshot file integrity check failed: {reason}")
             }
@@ -77,6 +84,10 @@ mod tests {
                 "etcdserver: duplicate key given in txn request",
             ),
             (StoreError::EmptyKey, "etcdserver: key is not provided"),
+            (
+                StoreError::RequestTooLarge,
+                "etcdserver: request is too large",
+            ),
         ];
         for (error, text) in table {
             assert_eq!(error.to_string(), text);

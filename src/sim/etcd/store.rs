@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
-use super::error::{StoreError, MAX_TXN_OPS};
+use super::error::{StoreError, MAX_REQUEST_BYTES, MAX_TXN_OPS};
 use super::key_index::KeyIndex;
 use super::kv::{
     Bytes, Compare, CompareResult, CompareTarget, DeleteResult, KeyValue, PutResult, RangeEnd,
@@ -340,7 +340,8 @@ impl Store {
     /// Runs a transaction: compares, then the success or the failure ops, all at one revision.
     ///
     /// Refused before anything is written (so never half applied) when a branch has too many
-    /// ops, writes a key twice, has an empty key, or reads a compacted or future revision.
+    /// ops, writes a key twice, has an empty key, is over [`MAX_REQUEST_BYTES`], or reads a
+    /// compacted or future revision.
     pub fn txn(&mut self, txn: Txn) -> Result<TxnResult, StoreError> {
         if txn.compares.len() > MAX_TXN_OPS
             || txn.success.len() > MAX_TXN_OPS
@@ -350,6 +351,9 @@ impl Store {
         }
         for branch in [&txn.success, &txn.failure] {
             check_ops(branch)?;
+        }
+        if request_bytes(&txn) > MAX_REQUEST_BYTES {
+            return Err(StoreError::RequestTooLarge);
         }
         if txn.compares.iter().any(|c| c.key.is_empty()) {
             return Err(StoreError::EmptyKey);
@@ -546,6 +550,18 @@ impl Store {
 }
 
 /// Refuses a txn branch that etcd's `checkTxnReq`/`checkIntervals` would refuse.
+/// The bytes of a txn's keys and values: what [`MAX_REQUEST_BYTES`] is checked against.
+fn request_bytes(txn: &Txn) -> usize {
+    let op_bytes = |op: &TxnOp| match op {
+        TxnOp::Put { key, value } => key.len() + value.len(),
+        TxnOp::DeleteRange { key, .. } => key.len(),
+        TxnOp::Range(req) => req.key.len(),
+    };
+    txn.compares.iter().map(|c| c.key.len()).sum::<usize>()
+        + txn.success.iter().map(op_bytes).sum::<usize>()
+        + txn.failure.iter().map(op_bytes).sum::<usize>()
+}
+
 fn check_ops(ops: &[TxnOp]) -> Result<(), StoreError> {
     let mut put_keys: BTreeSet<&str> = BTreeSet::new();
     let mut deletes: Vec<(&str, &RangeEnd)> = Vec::new();

@@ -59,7 +59,10 @@ pub fn api_error_text_from(err: &ApiError, source: Option<(&str, &str)>) -> Stri
         Some((verb, file)) => format!("error when {verb} \"{file}\": {}", err.message),
         None => err.message.clone(),
     };
-    format!("Error from server ({}): {message}\n", err.reason.as_str())
+    match err.reason.as_str() {
+        "" => format!("Error from server: {message}\n"),
+        reason => format!("Error from server ({reason}): {message}\n"),
+    }
 }
 
 #[cfg(test)]

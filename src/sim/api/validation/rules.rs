@@ -68,7 +68,10 @@ pub fn validate_object(info: &ResourceInfo, obj: &Value) -> Errs {
         "ReplicationController" => validate_replication_controller_spec(&mut errs, spec),
         "Job" => validate_job_spec(&mut errs, spec),
         "Service" => validate_service_spec(&mut errs, spec),
-        "ConfigMap" | "Secret" => validate_data_keys(&mut errs, info.kind, obj),
+        "ConfigMap" | "Secret" => {
+            validate_data_keys(&mut errs, info.kind, obj);
+            validate_data_size(&mut errs, info.kind, obj);
+        }
         "Role" | "ClusterRole" => validate_rules(&mut errs, obj, info.kind == "Role"),
         "RoleBinding" | "ClusterRoleBinding" => {
             validate_binding(&mut errs, obj, info.kind == "RoleBinding")
@@ -779,6 +782,51 @@ fn validate_data_keys(errs: &mut Errs, kind: &str, obj: &Value) {
                 errs.push(E::required(&format!("data[{key}]"), ""));
             }
         }
+    }
+}
+
+/// What a ConfigMap or a Secret may hold in all: `core.MaxSecretSize`.
+pub const MAX_SECRET_SIZE: usize = 1024 * 1024;
+
+/// The bytes a base64 text decodes to (the object's `[]byte`), counted without decoding it.
+fn base64_decoded_len(text: &str) -> usize {
+    let padding = text.bytes().rev().take_while(|&b| b == b'=').count().min(2);
+    (text.len() / 4 * 3).saturating_sub(padding)
+}
+
+/// The size half of `ValidateConfigMap` and `ValidateSecret`: the values, not the keys nor the
+/// manifest, counted in bytes. A ConfigMap counts `data` and `binaryData` and names no field;
+/// a Secret counts `data` once `stringData` is merged into it (the internal version the rule
+/// runs on), and names `data`.
+fn validate_data_size(errs: &mut Errs, kind: &str, obj: &Value) {
+    let map = |field: &str| obj.get(field).and_then(Value::as_object);
+    let text_len = |v: &Value| v.as_str().map_or(0, str::len);
+    let bytes_len = |v: &Value| v.as_str().map_or(0, base64_decoded_len);
+    let (total, field) = if kind == "ConfigMap" {
+        let data: usize = map("data")
+            .into_iter()
+            .flatten()
+            .map(|(_, v)| text_len(v))
+            .sum();
+        let binary: usize = map("binaryData")
+            .into_iter()
+            .flatten()
+            .map(|(_, v)| bytes_len(v))
+            .sum();
+        // `field.NewPath("")` prints as `[]`.
+        (data + binary, "[]")
+    } else {
+        let mut merged: BTreeMap<&str, usize> = BTreeMap::new();
+        for (k, v) in map("data").into_iter().flatten() {
+            merged.insert(k, bytes_len(v));
+        }
+        for (k, v) in map("stringData").into_iter().flatten() {
+            merged.insert(k, text_len(v));
+        }
+        (merged.values().sum(), "data")
+    };
+    if total > MAX_SECRET_SIZE {
+        errs.push(E::too_long(field, MAX_SECRET_SIZE));
     }
 }
 
