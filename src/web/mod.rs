@@ -50,7 +50,7 @@ pub fn start() {
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
     if let Some(root) = root {
-        root.set_inner_html("");
+        root.set_text_content(None);
         yew::Renderer::<App>::with_root(root).render();
     }
 }

@@ -103,6 +103,12 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
         );
     }
     summary.record("the browser console has no errors", check_console(&session));
+    if ok {
+        summary.record(
+            "the page runs under its Content-Security-Policy: an inline script and an inline style are refused, and a refusal would have shown in the console",
+            check_csp(&session),
+        );
+    }
 }
 
 fn check_mounts(s: &Session) -> Result<(), String> {
@@ -564,6 +570,50 @@ fn check_console(s: &Session) -> Result<(), String> {
         "    {} console entries, none SEVERE (probe error seen)",
         entries.len()
     );
+    Ok(())
+}
+
+/// The policy index.html declares (issue 13): nothing inline, the wasm compiled by permission.
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+
+/// Run after [`check_console`]: that the page caused no violation is its "no errors". Here: the
+/// policy is the one meant, it is in force (an inline script does not run, a `style` attribute
+/// does not apply), and a refusal is logged as an error, so `check_console` would have seen one.
+fn check_csp(s: &Session) -> Result<(), String> {
+    let policy = s.script(
+        "const m = document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]'); return m ? m.content : null",
+    )?;
+    if policy.as_str() != Some(CSP) {
+        return Err(format!("the page's policy is {policy}, not {CSP:?}"));
+    }
+    let ran = s.script(
+        "window.__inlineRan = false; const el = document.createElement('script'); el.textContent = 'window.__inlineRan = true'; document.body.appendChild(el); el.remove(); return window.__inlineRan",
+    )?;
+    if ran.as_bool() != Some(false) {
+        return Err("an inline script ran".into());
+    }
+    let width = s.script(
+        "const d = document.createElement('div'); d.setAttribute('style', 'width: 123px'); document.body.appendChild(d); const w = getComputedStyle(d).width; d.remove(); return w",
+    )?;
+    if width.as_str() == Some("123px") {
+        return Err("an inline style attribute applied".into());
+    }
+    let refusals = s
+        .browser_log()?
+        .iter()
+        .filter(|e| {
+            e["level"].as_str() == Some("SEVERE")
+                && e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("Content Security Policy"))
+        })
+        .count();
+    if refusals < 2 {
+        return Err(format!(
+            "the two refusals were not logged as errors ({refusals} seen)"
+        ));
+    }
+    println!("    policy in force; {refusals} deliberate refusals logged as errors");
     Ok(())
 }
 

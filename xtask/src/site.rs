@@ -94,7 +94,7 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
     for name in ["kube_sandbox.js", "kube_sandbox_bg.wasm"] {
         copy(&pkg.join(name), &dist.join("pkg").join(name))?;
     }
-    for page in ["index.html", "style.css"] {
+    for page in ["index.html", "style.css", "boot.js"] {
         let path = dist.join(page);
         if let Ok(text) = fs::read_to_string(&path) {
             check_relative_urls(&text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -253,10 +253,53 @@ mod tests {
     #[test]
     fn the_checked_in_page_uses_relative_urls_only() {
         let root = crate::root();
-        for file in ["index.html", "www/style.css"] {
+        for file in ["index.html", "www/style.css", "www/boot.js"] {
             let text = fs::read_to_string(root.join(file)).expect("file exists");
             assert_eq!(check_relative_urls(&text), Ok(()), "{file}");
         }
+    }
+
+    #[test]
+    fn the_checked_in_page_has_no_inline_script_or_style() {
+        let page = fs::read_to_string(crate::root().join("index.html")).expect("index.html");
+        assert!(page.contains("<meta http-equiv=\"Content-Security-Policy\""));
+        for (at, _) in page.match_indices("<script") {
+            let tag = &page[at..at + page[at..].find('>').expect("a closed tag")];
+            assert!(tag.contains(" src="), "an inline script: {tag}");
+        }
+        assert!(!page.contains(" style="), "an inline style attribute");
+        assert!(!page.contains("<style"), "an inline style element");
+    }
+
+    #[test]
+    fn the_app_never_writes_html_or_inline_style() {
+        // User text reaches the DOM as text only (yew escapes it); markup written as a string
+        // would be parsed, and a `style` attribute is refused by the page's policy.
+        let dir = crate::root().join("src/web");
+        let mut files = vec![dir.clone()];
+        let mut seen = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                for entry in fs::read_dir(&path).expect("readable dir") {
+                    files.push(entry.expect("entry").path());
+                }
+                continue;
+            }
+            let text = fs::read_to_string(&path).expect("readable file");
+            seen += 1;
+            for banned in [
+                "inner_html",
+                "outer_html",
+                "insert_adjacent_html",
+                "from_html_unchecked",
+                "set_attribute(\"style\"",
+                "style={",
+                "style=\"",
+            ] {
+                assert!(!text.contains(banned), "{}: {banned}", path.display());
+            }
+        }
+        assert!(seen > 5, "src/web was read");
     }
 
     #[test]
