@@ -368,12 +368,14 @@ impl Cluster {
 
     /// The shell runs one complete `line` on `host`: records it as a `Command` event, the cause
     /// of every client request until [`Cluster::end_command`] that has no other cause.
+    /// The line is kept whole up to [`MAX_TRACED_LINE_BYTES`]; of a longer one (a paste), the
+    /// start and `…`, so that no line makes the trace grow without bound.
     pub fn begin_command(&mut self, line: &str, host: &str) -> Seq {
         let seq = self.trace.record(
             self.clock.now(),
             Actor::shell(host),
             TraceKind::Command {
-                line: line.to_string(),
+                line: traced_line(line),
                 host: host.to_string(),
             },
             None,
@@ -1547,6 +1549,21 @@ pub fn boot_rbac() -> Vec<(&'static str, Value)> {
         ),
         cluster_role_binding("system:node", "system:node", "Group", "system:nodes"),
     ]
+}
+
+/// How much of a typed line the trace keeps: more than any line typed by hand, far less than a
+/// paste can be.
+pub const MAX_TRACED_LINE_BYTES: usize = 4096;
+
+fn traced_line(line: &str) -> String {
+    if line.len() <= MAX_TRACED_LINE_BYTES {
+        return line.to_string();
+    }
+    let mut end = MAX_TRACED_LINE_BYTES;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &line[..end])
 }
 
 #[cfg(test)]

@@ -34,9 +34,11 @@ pub const PROMPT: &str = "[root@master ~]# ";
 /// bash's `PS2`, shown while a heredoc is being typed.
 pub const CONTINUATION_PROMPT: &str = "> ";
 
-/// Limits that keep one pasted line from growing memory without bound.
-const MAX_FILE_BYTES: usize = 1 << 20;
+/// Limits that keep what a student pastes or writes from growing memory without bound: a file
+/// may hold a manifest over the apiserver's 3 MiB limit (to meet its error), the disk a few.
+const MAX_FILE_BYTES: usize = 4 << 20;
 const MAX_FILES: usize = 256;
+const MAX_DISK_BYTES: usize = 16 << 20;
 
 /// A heredoc being typed: the command waits for its body.
 struct Pending {
@@ -189,13 +191,25 @@ impl<B: Backend> Shell<B> {
     /// limits as a redirect (`bash: ...: No space left on device`, or the file is too big).
     pub fn write_file(&mut self, path: &str, text: &str) -> Result<(), String> {
         let path = normalize(path);
-        if self.files.len() >= MAX_FILES && !self.files.contains_key(&path) {
+        self.room_for(&path, text.len())?;
+        self.files.insert(path, text.to_string());
+        Ok(())
+    }
+
+    /// Whether `path` may become `len` bytes long: bash's words when the file is over its size
+    /// limit or the disk (files or bytes) is full.
+    fn room_for(&self, path: &str, len: usize) -> Result<(), String> {
+        let old = self.files.get(path).map(String::len);
+        if old.is_none() && self.files.len() >= MAX_FILES {
             return Err(format!("bash: {path}: No space left on device\n"));
         }
-        if text.len() > MAX_FILE_BYTES {
+        if len > MAX_FILE_BYTES {
             return Err(format!("bash: {path}: File too large\n"));
         }
-        self.files.insert(path, text.to_string());
+        let used: usize = self.files.values().map(String::len).sum();
+        if used - old.unwrap_or(0) + len > MAX_DISK_BYTES {
+            return Err(format!("bash: {path}: No space left on device\n"));
+        }
         Ok(())
     }
 
@@ -630,20 +644,27 @@ impl<B: Backend> Shell<B> {
         let mut out = self.builtin(&words, stdin.as_deref());
         if let Some((path, append)) = redirect {
             let path = normalize(&path);
-            if self.files.len() >= MAX_FILES && !self.files.contains_key(&path) {
-                out.stderr
-                    .push_str(&format!("bash: {path}: No space left on device\n"));
+            let text = std::mem::take(&mut out.stdout);
+            let kept = if append {
+                self.files.get(&path).map_or(0, String::len)
+            } else {
+                0
+            };
+            if let Err(e) = self.room_for(&path, kept + text.len()) {
+                // bash opens (and truncates) the file before the command writes, and the
+                // write fails: a `>` leaves it empty, a `>>` as it was.
+                if !append && self.room_for(&path, 0).is_ok() {
+                    self.files.insert(path, String::new());
+                }
+                out.stderr.push_str(&e);
                 out.exit_code = 1;
                 return out;
             }
-            let text = std::mem::take(&mut out.stdout);
             let entry = self.files.entry(path).or_default();
             if !append {
                 entry.clear();
             }
-            if entry.len() + text.len() <= MAX_FILE_BYTES {
-                entry.push_str(&text);
-            }
+            entry.push_str(&text);
         }
         out
     }

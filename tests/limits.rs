@@ -1,12 +1,16 @@
-//! Upstream's size limits, with upstream's words (issue 13): the apiserver's request body limit,
-//! the ConfigMap and Secret data limit of validation, and etcd's request limit. A refused
-//! write leaves the store as it was and the lab working.
+//! Limits (issue 13). Upstream's, with upstream's words: the apiserver's request body limit, the
+//! ConfigMap and Secret data limit of validation, and etcd's request limit; a refused write
+//! leaves the store as it was and the lab working. And the sandbox's own, so that no input makes
+//! memory grow without bound: the shell's disk, and what the trace keeps of a pasted line.
 
 use kube_sandbox::present::session::Session;
 use kube_sandbox::sim::apiserver::{
     ApiError, ApiRequest, Credentials, StatusReason, Verb, MAX_REQUEST_BODY_BYTES,
 };
-use kube_sandbox::sim::cluster::Cluster;
+use kube_sandbox::sim::cluster::{Cluster, MAX_TRACED_LINE_BYTES};
+use kube_sandbox::sim::kubectl::Shell;
+use kube_sandbox::sim::lab::Lab;
+use kube_sandbox::sim::trace::TraceKind;
 use serde_json::{json, Value};
 
 const MIB: usize = 1024 * 1024;
@@ -149,4 +153,79 @@ fn kubectl_prints_the_limits_as_kubectl_does_and_the_lab_goes_on() {
         "kubectl create deployment web --image=nginx --replicas=1",
     );
     assert_eq!(code, 0);
+}
+
+#[test]
+fn a_manifest_file_over_the_body_limit_meets_the_apiservers_error_and_the_file_stays() {
+    let mut shell = Shell::new(Lab::boot(1));
+    let yaml = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: {}\n",
+        "x".repeat(3 * MIB + 100)
+    );
+    shell
+        .write_file("big.yaml", &yaml)
+        .expect("a 3 MiB file fits");
+    let out = shell.run_line("kubectl apply -f big.yaml");
+    assert_eq!(out.exit_code, 1);
+    assert_eq!(
+        out.stderr,
+        "Error from server (RequestEntityTooLarge): error when creating \"big.yaml\": Request entity too large: limit is 3145728\n"
+    );
+    assert_eq!(
+        shell.files().get("big.yaml").map(String::len),
+        Some(yaml.len())
+    );
+}
+
+#[test]
+fn the_shells_disk_fills_up_with_bashs_words_and_what_was_written_stays() {
+    let mut shell = Shell::new(Lab::boot(1));
+    let four = "x".repeat(4 * MIB);
+    assert_eq!(
+        shell.write_file("too-big.txt", &format!("{four}y")),
+        Err("bash: too-big.txt: File too large\n".to_string())
+    );
+    for n in 0..4 {
+        shell
+            .write_file(&format!("f{n}.txt"), &four)
+            .expect("16 MiB fit");
+    }
+    let out = shell.run_line("echo more > f4.txt");
+    assert_eq!(out.exit_code, 1);
+    assert_eq!(out.stderr, "bash: f4.txt: No space left on device\n");
+    // `>` truncates before it writes: the space of the old text is free for the new.
+    let out = shell.run_line("echo small > f0.txt");
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert_eq!(
+        shell.files().get("f0.txt").map(String::as_str),
+        Some("small\n")
+    );
+    assert_eq!(shell.files().get("f1.txt").map(String::len), Some(4 * MIB));
+    assert!(!shell.files().contains_key("too-big.txt"));
+}
+
+#[test]
+fn a_pasted_10_mb_line_runs_and_the_trace_keeps_only_its_start() {
+    let mut shell = Shell::new(Lab::boot(1));
+    let paste = format!("kubectl get pods {}", "y".repeat(10 * MIB));
+    let out = shell.run_line(&paste);
+    assert_eq!(out.exit_code, 1);
+    assert!(out
+        .stderr
+        .starts_with("Error from server (NotFound): pods \"yyy"));
+    let line = shell
+        .backend()
+        .trace()
+        .events()
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            TraceKind::Command { line, .. } => Some(line.clone()),
+            _ => None,
+        })
+        .expect("the line is traced");
+    assert_eq!(line.len(), MAX_TRACED_LINE_BYTES + "…".len());
+    assert!(line.starts_with("kubectl get pods yyy") && line.ends_with("y…"));
+    let out = shell.run_line("kubectl get nodes --no-headers");
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
 }
