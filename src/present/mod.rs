@@ -8,6 +8,7 @@
 //! | `player.rs` | the playhead: play, pause, step, seek, speed, live |
 //! | `cluster_view.rs` | the scene: nodes and pods read from the store at a revision |
 //! | `narration.rs` | one sentence per beat and a title per step, Korean and English |
+//! | `scrollback.rs` | the terminal's scrollback, bounded in entries and in bytes |
 //! | `editor.rs` | the YAML editor: the course's examples, and where an error points |
 //! | `failures.rs` | the buttons that break things: each a line a student could type |
 //! | `i18n.rs` | the UI's fixed strings, Korean and English |
@@ -21,6 +22,7 @@ pub mod i18n;
 pub mod narration;
 pub mod panels;
 pub mod player;
+pub mod scrollback;
 pub mod session;
 pub mod timeline;
 pub mod topology;

@@ -26,11 +26,12 @@ use crate::present::cluster_view::ClusterView;
 use crate::present::i18n::{self, text, Lang, Msg};
 use crate::present::narration::{sentence, step_title};
 use crate::present::player::{Player, PlayerAction};
+use crate::present::scrollback::{Line, Scrollback};
 use crate::present::session::Session;
 use crate::present::timeline::{Detail, Place};
 use crate::present::topology::Topology;
 use panels::{Dock, PanelAction, PanelKind, Panels};
-use terminal::{Line, Terminal};
+use terminal::Terminal;
 use vm::VmCard;
 
 /// Where the chosen language is remembered between visits.
@@ -38,9 +39,6 @@ const LANG_STORAGE_KEY: &str = "kube-sandbox.lang";
 /// Where the speed and the animation switch are remembered.
 const SPEED_STORAGE_KEY: &str = "kube-sandbox.speed";
 const ANIMATE_STORAGE_KEY: &str = "kube-sandbox.animate";
-
-/// The scrollback keeps this many lines; older ones scroll away, as in a real terminal.
-pub const SCROLLBACK_LINES_MAX: usize = 500;
 
 /// Runs when the wasm module is instantiated: mounts the app on `#app` if the page has one.
 /// (Test pages have none, and mount the app themselves.)
@@ -124,7 +122,8 @@ impl std::fmt::Debug for SharedSession {
 pub struct UiState {
     pub lang: Lang,
     pub topology: Topology,
-    pub lines: Vec<Line>,
+    /// Shared with the terminal's view, copied only when a line is added.
+    pub scrollback: Rc<Scrollback>,
     pub session: SharedSession,
     pub player: Player,
     /// The scene at the playhead, read when the playhead moves.
@@ -175,7 +174,11 @@ impl UiState {
         UiState {
             lang,
             topology: Topology::initial(),
-            lines: vec![Line::Note(Msg::TerminalWelcome)],
+            scrollback: Rc::new({
+                let mut s = Scrollback::new();
+                s.push(Line::Note(Msg::TerminalWelcome));
+                s
+            }),
             session: SharedSession(Rc::new(RefCell::new(session))),
             player: stored_player(),
             view,
@@ -190,9 +193,9 @@ impl UiState {
     /// Echoes the line after the prompt it was typed at, runs it, shows what the shell printed
     /// (stderr apart, as a terminal colours it), then lets the player animate what it did.
     fn run_line(&mut self, line: &str) -> crate::present::session::TerminalOutput {
-        self.lines.push(Line::Command {
-            prompt: self.prompt.clone(),
-            text: line.to_string(),
+        Rc::make_mut(&mut self.scrollback).push(Line::Command {
+            prompt: Rc::from(self.prompt.as_str()),
+            text: Rc::from(line),
         });
         let (output, first) = {
             let mut session = self.session.0.borrow_mut();
@@ -202,7 +205,7 @@ impl UiState {
             result
         };
         if output.clear_screen {
-            self.lines.clear();
+            Rc::make_mut(&mut self.scrollback).clear();
         }
         if let Some(text) = &output.edit {
             // kubectl edit: the object opens in the editor, as in $EDITOR.
@@ -223,14 +226,13 @@ impl UiState {
         output: &crate::present::session::TerminalOutput,
         first: Option<usize>,
     ) {
+        let scrollback = Rc::make_mut(&mut self.scrollback);
         if !output.stdout.is_empty() {
-            self.lines.push(Line::Output(output.stdout.clone()));
+            scrollback.push(Line::Output(Rc::from(output.stdout.as_str())));
         }
         if !output.stderr.is_empty() {
-            self.lines.push(Line::Error(output.stderr.clone()));
+            scrollback.push(Line::Error(Rc::from(output.stderr.as_str())));
         }
-        let overflow = self.lines.len().saturating_sub(SCROLLBACK_LINES_MAX);
-        self.lines.drain(..overflow);
         {
             let session = self.session.0.borrow();
             self.beats = session.timeline().len();
@@ -654,7 +656,7 @@ pub fn app(props: &AppProps) -> Html {
                     <Dock {lang} panels={ state.panels.clone() } session={ state.session.clone() }
                         stamp={ (state.beats, state.working.is_some()) }
                         can_run={ state.prompt != ">" } on_action={ on_panel } />
-                    <Terminal {lang} {title} {prompt} lines={ state.lines.clone() } {on_submit}
+                    <Terminal {lang} {title} {prompt} scrollback={ state.scrollback.clone() } {on_submit}
                         busy={ state.working.is_some() }
                         booting={ state.session.0.borrow().booting() }
                         place={ Place::Terminal(state.host.clone()).id() }

@@ -1,29 +1,19 @@
 //! The terminal: a scrollback and one input line after the shell prompt.
 
+use std::rc::Rc;
+
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::present::i18n::{text, Lang, Msg};
-
-/// One line of the scrollback.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Line {
-    /// What the user typed, after the prompt it was typed at.
-    Command { prompt: String, text: String },
-    /// A note from the sandbox itself, shown in the reader's language.
-    Note(Msg),
-    /// Program output, verbatim (kubectl output is never translated).
-    Output(String),
-    /// What a program wrote to standard error, verbatim, drawn in red.
-    Error(String),
-}
+use crate::present::scrollback::{Line, Scrollback};
 
 #[derive(Properties, PartialEq)]
 pub struct TerminalProps {
     pub lang: Lang,
     pub title: AttrValue,
     pub prompt: AttrValue,
-    pub lines: Vec<Line>,
+    pub scrollback: Rc<Scrollback>,
     pub on_submit: Callback<String>,
     /// Its `data-place` id (`master/kubectl`): messages fly from here to the apiserver.
     pub place: AttrValue,
@@ -45,7 +35,7 @@ pub fn terminal(props: &TerminalProps) -> Html {
     // Keep the newest line in view, as a terminal does.
     {
         let scrollback = scrollback.clone();
-        use_effect_with(props.lines.len(), move |_| {
+        use_effect_with(props.scrollback.pushed(), move |_| {
             if let Some(el) = scrollback.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
             }
@@ -80,7 +70,7 @@ pub fn terminal(props: &TerminalProps) -> Html {
                 <span class="terminal__title">{ &props.title }</span>
             </div>
             <div class="terminal__scrollback" ref={scrollback} role="log" aria-live="polite">
-                { for props.lines.iter().map(|line| render_line(props.lang, line)) }
+                { for props.scrollback.lines().iter().map(|line| render_line(props.lang, line)) }
             </div>
             if props.busy {
                 <div class="terminal__busy" data-busy="" role="status">{ text(props.lang, if props.booting { Msg::Booting } else { Msg::Working }) }</div>
@@ -100,11 +90,11 @@ fn render_line(lang: Lang, line: &Line) -> Html {
     match line {
         Line::Command { prompt, text } => html! {
             <div class="line line--command">
-                <span class="terminal__prompt">{ prompt }</span>{ " " }<span>{ text }</span>
+                <span class="terminal__prompt">{ &**prompt }</span>{ " " }<span>{ &**text }</span>
             </div>
         },
         Line::Note(msg) => html! { <div class="line line--note">{ text(lang, *msg) }</div> },
-        Line::Output(out) => html! { <pre class="line line--output">{ out }</pre> },
-        Line::Error(err) => html! { <pre class="line line--error">{ err }</pre> },
+        Line::Output(out) => html! { <pre class="line line--output">{ &**out }</pre> },
+        Line::Error(err) => html! { <pre class="line line--error">{ &**err }</pre> },
     }
 }
