@@ -262,3 +262,39 @@ async fn the_first_frame_shows_the_vms_while_the_lab_boots() {
     let pods = all(&root, "[data-pod], [data-pod-group]").len();
     assert!(pods >= 4, "the booted lab's pods are on the cards: {pods}");
 }
+
+#[wasm_bindgen_test]
+async fn a_pasted_5_mb_line_is_answered_and_the_terminal_goes_on_with_a_bounded_scrollback() {
+    let root = mount(Lang::En).await;
+    assert!(booted(&root).await, "the lab boots");
+    let input: HtmlInputElement = one(&root, ".terminal__input").dyn_into().expect("an input");
+    let form: HtmlFormElement = one(&root, ".terminal__input-line")
+        .dyn_into()
+        .expect("a form");
+    let submit = |line: &str| {
+        input.set_value(line);
+        form.request_submit().expect("submit the form");
+    };
+    // Echoed once as typed and once as printed: 10 MB for a scrollback of 2 MiB.
+    submit(&format!("echo {}", "p".repeat(5 << 20)));
+    settle().await;
+    let shown: usize = all(&root, ".terminal__scrollback .line")
+        .iter()
+        .filter_map(|l| l.text_content())
+        .map(|t| t.len())
+        .sum();
+    assert!(
+        shown > 1 << 20 && shown <= 2 << 20,
+        "{shown} bytes in the scrollback"
+    );
+    submit("kubectl get nodes");
+    settle().await;
+    let outputs: Vec<String> = all(&root, ".line--output")
+        .iter()
+        .filter_map(|l| l.text_content())
+        .collect();
+    assert!(
+        outputs.last().is_some_and(|o| o.starts_with("NAME")),
+        "the terminal answers after the paste"
+    );
+}
