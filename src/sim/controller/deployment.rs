@@ -6,9 +6,12 @@
 //! `syncDeploymentStatus`, `calculateStatus`, `isScalingEvent`), `progress.go`
 //! (`syncRolloutStatus`'s conditions), `rolling.go`, `recreate.go` (in [`super::rolling`] and
 //! [`super::recreate`]).
-//! Simplified: no progressDeadlineSeconds timeout (`ProgressDeadlineExceeded` is never set); a
-//! pod-template-hash collision bumps `status.collisionCount` on the next sync; one sync sends all
-//! its writes at once, and the next step sees their results (upstream waits for each call).
+//! A rollout that makes no progress for `progressDeadlineSeconds` (600 s by default) is marked
+//! `Progressing False ProgressDeadlineExceeded` (`DeploymentTimedOut`, woken by
+//! `requeueStuckDeployment`).
+//! Simplified: a pod-template-hash collision bumps `status.collisionCount` on the next sync; one
+//! sync sends all its writes at once, and the next step sees their results (upstream waits for
+//! each call).
 
 use std::collections::BTreeMap;
 
@@ -38,6 +41,8 @@ pub struct DeploymentController {
     /// grow, with the name that collided.
     collisions: BTreeMap<String, u32>,
     pending_creates: BTreeMap<String, String>,
+    /// Deployments to sync again at a time (their progress deadline), with the cause to name.
+    due: BTreeMap<String, (crate::sim::clock::Ticks, Seq)>,
 }
 
 impl DeploymentController {
@@ -57,6 +62,8 @@ pub struct DeploymentSync<'c, 'x> {
     pub rss: Vec<Value>,
     pub new_rs: Option<usize>,
     pub created_new_rs: bool,
+    /// Look at the Deployment again after this long: its rollout is stuck short of the deadline.
+    pub requeue_after: Option<crate::sim::clock::Ticks>,
 }
 
 impl<'c, 'x> DeploymentSync<'c, 'x> {
@@ -521,61 +528,120 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             .new_rs
             .map(|i| crate::sim::api::name(&self.rss[i]).to_string())
             .unwrap_or_default();
-        let old_pods: i64 = self
-            .old_refs()
-            .iter()
-            .map(|r| status_i64(r, "replicas"))
-            .sum();
         let was_paused = conditions.iter().any(|c| {
             c.get("type") == Some(&json!("Progressing"))
                 && c.get("reason") == Some(&json!(du::PAUSED_DEPLOY_REASON))
         });
-        let progressing = if paused {
-            Some(du::condition(
-                "Progressing",
-                "Unknown",
-                du::PAUSED_DEPLOY_REASON,
-                "Deployment is paused",
-                &now,
-            ))
+        if paused {
+            du::set_condition(
+                &mut conditions,
+                du::condition(
+                    "Progressing",
+                    "Unknown",
+                    du::PAUSED_DEPLOY_REASON,
+                    "Deployment is paused",
+                    &now,
+                ),
+            );
         } else if was_paused {
-            Some(du::condition(
-                "Progressing",
-                "Unknown",
-                du::RESUMED_DEPLOY_REASON,
-                "Deployment is resumed",
-                &now,
-            ))
-        } else if self.new_rs.is_none() {
-            None
-        } else if updated == desired && available == desired && replicas == desired && old_pods == 0
-        {
-            Some(du::condition(
-                "Progressing",
-                "True",
-                du::NEW_RS_AVAILABLE_REASON,
-                &format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
-                &now,
-            ))
-        } else if self.created_new_rs {
-            Some(du::condition(
-                "Progressing",
-                "True",
-                du::NEW_REPLICA_SET_REASON,
-                &format!("Created new replica set \"{rs_name}\""),
-                &now,
-            ))
-        } else {
-            Some(du::condition(
-                "Progressing",
-                "True",
-                du::REPLICA_SET_UPDATED_REASON,
-                &format!("ReplicaSet \"{rs_name}\" is progressing."),
-                &now,
-            ))
+            du::set_condition(
+                &mut conditions,
+                du::condition(
+                    "Progressing",
+                    "Unknown",
+                    du::RESUMED_DEPLOY_REASON,
+                    "Deployment is resumed",
+                    &now,
+                ),
+            );
+        } else if self.new_rs.is_some() {
+            // getNewReplicaSet: the new ReplicaSet was created, or found with no estimate yet.
+            if self.created_new_rs {
+                du::set_condition(
+                    &mut conditions,
+                    du::condition(
+                        "Progressing",
+                        "True",
+                        du::NEW_REPLICA_SET_REASON,
+                        &format!("Created new replica set \"{rs_name}\""),
+                        &now,
+                    ),
+                );
+            } else if du::progressing_condition(&conditions).is_none() {
+                du::set_condition(
+                    &mut conditions,
+                    du::condition(
+                        "Progressing",
+                        "True",
+                        du::FOUND_NEW_RS_REASON,
+                        &format!("Found new replica set \"{rs_name}\""),
+                        &now,
+                    ),
+                );
+            }
+        }
+        let deadline = du::progress_deadline_seconds(&self.d);
+        let counts = du::RolloutCounts {
+            replicas,
+            updated,
+            ready,
+            available,
         };
-        if let Some(c) = progressing {
-            du::set_condition(&mut conditions, c);
+        // DeploymentComplete (the new status observes this generation).
+        let complete = replicas == desired && updated == desired && available == desired;
+        // syncRolloutStatus: whether the rollout progressed since the last status, finished, or
+        // has made no progress for longer than progressDeadlineSeconds.
+        let current = du::progressing_condition(&conditions).cloned();
+        let finished_before = current.as_ref().is_some_and(|c| {
+            c.get("reason").and_then(Value::as_str) == Some(du::NEW_RS_AVAILABLE_REASON)
+        }) && replicas == updated;
+        if deadline.is_none() {
+            conditions.retain(|c| c.get("type") != Some(&json!("Progressing")));
+        } else if !paused && !was_paused && !finished_before {
+            if complete {
+                du::set_condition(
+                    &mut conditions,
+                    du::condition(
+                        "Progressing",
+                        "True",
+                        du::NEW_RS_AVAILABLE_REASON,
+                        &format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                        &now,
+                    ),
+                );
+            } else if counts.progressed_since(&du::RolloutCounts::of(&self.d)) {
+                // Progress moves lastUpdateTime, which the deadline counts from, even when the
+                // reason stays the same (set_condition would keep the old times).
+                let mut c = du::condition(
+                    "Progressing",
+                    "True",
+                    du::REPLICA_SET_UPDATED_REASON,
+                    &format!("ReplicaSet \"{rs_name}\" is progressing."),
+                    &now,
+                );
+                if let Some(old) = current
+                    .as_ref()
+                    .filter(|o| o.get("status").and_then(Value::as_str) == Some("True"))
+                {
+                    c["lastTransitionTime"] =
+                        old.get("lastTransitionTime").cloned().unwrap_or_default();
+                }
+                conditions.retain(|c| c.get("type") != Some(&json!("Progressing")));
+                conditions.push(c);
+            } else if let (Some(deadline), Some(c)) = (deadline, &current) {
+                if du::timed_out(c, deadline, self.ctx.clock.unix_seconds()) {
+                    du::set_condition(
+                        &mut conditions,
+                        du::condition(
+                            "Progressing",
+                            "False",
+                            du::TIMED_OUT_REASON,
+                            &format!("ReplicaSet \"{rs_name}\" has timed out progressing."),
+                            &now,
+                        ),
+                    );
+                }
+            }
         }
         // Upstream keeps Available before Progressing.
         conditions
@@ -597,6 +663,16 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             m.iter()
                 .any(|(k, v)| current.get(k).unwrap_or(&json!(0)) != v)
         });
+        if !differs {
+            // requeueStuckDeployment: with no progress to report, look again when the deadline
+            // would pass.
+            self.requeue_after = match (deadline, du::progressing_condition(&conditions)) {
+                (Some(deadline), Some(c)) if !complete && !paused => {
+                    du::until_deadline(c, deadline, self.ctx.clock.unix_seconds())
+                }
+                _ => None,
+            };
+        }
         if differs {
             self.decisions.push(
                 Decision::new(
@@ -720,6 +796,7 @@ impl DeploymentController {
             rss,
             new_rs: None,
             created_new_rs: false,
+            requeue_after: None,
         };
         let paused = sync.d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
         if is_being_deleted(&sync.d) {
@@ -739,6 +816,15 @@ impl DeploymentController {
         if let Some(rs_name) = created {
             self.pending_creates
                 .insert(format!("{ns}/{rs_name}"), key.to_string());
+        }
+        match sync.requeue_after {
+            Some(after) => {
+                let due = sync.ctx.now + after;
+                self.due.insert(key.to_string(), (due, cause));
+            }
+            None => {
+                self.due.remove(key);
+            }
         }
         out.decisions.extend(sync.decisions);
     }
@@ -790,11 +876,22 @@ impl Component for DeploymentController {
                 work.entry(key_of(&d)).or_insert(seq);
             }
         }
+        for (key, (due, seq)) in &self.due {
+            if *due <= ctx.now {
+                work.entry(key.clone()).or_insert(*seq);
+            }
+        }
         for (key, cause) in work {
             let first = out.decisions.len();
+            self.due.remove(&key);
             self.sync_deployment(ctx, &key, cause, &mut out);
             super::about_synced(&mut out, first, &ctx.lister, "deployments", &key);
         }
+        out.requeue_after = self
+            .due
+            .values()
+            .map(|(due, _)| due.saturating_sub(ctx.now).max(1))
+            .min();
         out
     }
 

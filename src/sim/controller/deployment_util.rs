@@ -52,6 +52,80 @@ pub const MINIMUM_REPLICAS_AVAILABLE: &str = "MinimumReplicasAvailable";
 pub const MINIMUM_REPLICAS_UNAVAILABLE: &str = "MinimumReplicasUnavailable";
 pub const PAUSED_DEPLOY_REASON: &str = "DeploymentPaused";
 pub const RESUMED_DEPLOY_REASON: &str = "DeploymentResumed";
+pub const TIMED_OUT_REASON: &str = "ProgressDeadlineExceeded";
+
+/// `HasProgressDeadline`: the deadline in seconds, unless unset or `math.MaxInt32` (no deadline).
+pub fn progress_deadline_seconds(d: &Value) -> Option<i64> {
+    d.pointer("/spec/progressDeadlineSeconds")
+        .and_then(Value::as_i64)
+        .filter(|&s| s != i64::from(i32::MAX))
+}
+
+/// The `Progressing` condition, if there is one.
+pub fn progressing_condition(conditions: &[Value]) -> Option<&Value> {
+    conditions
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some("Progressing"))
+}
+
+/// The numbers of a Deployment's status that `DeploymentProgressing` compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RolloutCounts {
+    pub replicas: i64,
+    pub updated: i64,
+    pub ready: i64,
+    pub available: i64,
+}
+
+impl RolloutCounts {
+    pub fn of(d: &Value) -> RolloutCounts {
+        RolloutCounts {
+            replicas: status_i64(d, "replicas"),
+            updated: status_i64(d, "updatedReplicas"),
+            ready: status_i64(d, "readyReplicas"),
+            available: status_i64(d, "availableReplicas"),
+        }
+    }
+
+    /// `DeploymentProgressing`: more updated, ready or available pods, or fewer old ones.
+    pub fn progressed_since(&self, old: &RolloutCounts) -> bool {
+        self.updated > old.updated
+            || self.replicas - self.updated < old.replicas - old.updated
+            || self.ready > old.ready
+            || self.available > old.available
+    }
+}
+
+/// The Unix second the deadline runs out, counted from the condition's lastUpdateTime.
+fn deadline_at(condition: &Value, deadline_seconds: i64) -> Option<i64> {
+    let from = condition.get("lastUpdateTime").and_then(Value::as_str)?;
+    Some(crate::sim::clock::unix_from_rfc3339(from)? + deadline_seconds)
+}
+
+/// `DeploymentTimedOut`: no progress since lastUpdateTime for longer than the deadline. A
+/// finished rollout never times out; a timed-out one stays so.
+pub fn timed_out(condition: &Value, deadline_seconds: i64, now_unix: i64) -> bool {
+    match condition.get("reason").and_then(Value::as_str) {
+        Some(NEW_RS_AVAILABLE_REASON) => false,
+        Some(TIMED_OUT_REASON) => true,
+        _ => deadline_at(condition, deadline_seconds).is_some_and(|at| at < now_unix),
+    }
+}
+
+/// `requeueStuckDeployment`: how long until the deadline has passed (a second after it), for a
+/// rollout not yet timed out.
+pub fn until_deadline(
+    condition: &Value,
+    deadline_seconds: i64,
+    now_unix: i64,
+) -> Option<crate::sim::clock::Ticks> {
+    if condition.get("reason").and_then(Value::as_str) == Some(TIMED_OUT_REASON) {
+        return None;
+    }
+    let left = deadline_at(condition, deadline_seconds)? - now_unix;
+    let seconds = if left < 1 { 1 } else { left + 1 };
+    Some(seconds as u64 * crate::sim::clock::TICKS_PER_SECOND)
+}
 
 /// An `intstr.IntOrString` as a spec holds it: `3` or `"25%"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
