@@ -1,7 +1,7 @@
 //! The lab as the page runs it, natively: the kubeadm boot (what the page runs in slices after
 //! its first frame), `kubectl create deployment web --image=nginx --replicas=100` on a booted
 //! lab, and `kubectl scale deployment web --replicas=1000` after it, each until the cluster has
-//! settled (pods pulled, started and Ready).
+//! settled (pods pulled, started and Ready); then `kubectl get pods` at 1,000 pods.
 //!
 //! Run with `cargo bench --bench lab`. The page's own figures (the same work in headless
 //! Chromium, and the longest main-thread task) are in `cargo xtask bench`'s page report; these
@@ -51,6 +51,18 @@ fn lab(c: &mut Criterion) {
             },
             BatchSize::PerIteration,
         )
+    });
+    // What a student types most, on the biggest lab the page runs: one table of 1,000 pods (the
+    // line's trace and settle included, as on the page).
+    let mut big = Session::new(SEED);
+    run(&mut big, CREATE_100, "deployment.apps/web created\n");
+    run(&mut big, SCALE_1000, "deployment.apps/web scaled\n");
+    group.bench_function("get pods at 1000 pods", |b| {
+        b.iter(|| {
+            let (out, _) = big.run_line("kubectl get pods");
+            assert_eq!(out.stdout.lines().count(), 1001);
+            black_box(out)
+        })
     });
     group.finish();
 }
