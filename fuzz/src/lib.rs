@@ -389,40 +389,11 @@ const MANIFESTS: &[&str] = &[
     "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"j\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}",
 ];
 
-const VOCABULARY: &[&str] = &[
-    "kubectl",
-    "etcdctl",
-    "'",
-    "\"",
-    "\\",
-    "<<",
-    "<<EOF",
-    "EOF",
-    ">",
-    ">>",
-    "<",
-    "|",
-    ";",
-    "&&",
-    "&",
-    "#",
-    "$(",
-    ")",
-    "$(kubectl get pods -o name)",
-    "--",
-    "=",
-    "--=",
-    "-o=",
-    "x/y/z",
-    ",",
-    "/",
-    "kind/",
-    "/name",
-    "\t",
-    "한글",
-    "-oyaml",
-    "-n=kube-system",
-];
+/// The proptest no-panic suite's words: kubectl's and bash's vocabulary, operators, quotes and
+/// junk.
+#[path = "../../tests/support/shell_words.rs"]
+mod shell_words;
+use shell_words::WORDS as VOCABULARY;
 
 /// A line generator over fuzz bytes.
 pub struct Lines;
