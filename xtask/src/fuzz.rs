@@ -203,7 +203,12 @@ fn parse_stats(lines: &[String]) -> Stats {
         } else if line.starts_with("stat::average_exec_per_sec:") {
             stats.exec_per_sec = field(line, "_sec:").unwrap_or(0);
         } else if let Some(i) = line.find("Test unit written to ") {
-            stats.crash = Some(line[i + "Test unit written to ".len()..].trim().to_string());
+            // `slow-unit-…` is only the slowest input so far; a crash, timeout, oom or leak
+            // is a failure.
+            let path = line[i + "Test unit written to ".len()..].trim();
+            if !path.contains("/slow-unit-") {
+                stats.crash = Some(path.to_string());
+            }
         }
     }
     stats
@@ -493,6 +498,14 @@ mod tests {
             parse_stats(&lines).crash.as_deref(),
             Some("/w/fuzz/artifacts/jsonpath/crash-ab12")
         );
+    }
+
+    #[test]
+    fn the_slowest_input_is_not_a_crash() {
+        let lines = vec![
+            "artifact_prefix='/w/a/'; Test unit written to /w/a/slow-unit-e24b663f".to_string(),
+        ];
+        assert_eq!(parse_stats(&lines).crash, None);
     }
 
     #[test]
