@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::proc::{describe, output, run};
@@ -511,7 +511,8 @@ mod tests {
     #[test]
     fn every_target_has_a_file_in_the_fuzz_crate() {
         for (target, _) in TARGETS {
-            let path: PathBuf = crate::root().join(format!("fuzz/fuzz_targets/{target}.rs"));
+            let path: std::path::PathBuf =
+                crate::root().join(format!("fuzz/fuzz_targets/{target}.rs"));
             assert!(path.is_file(), "{}", path.display());
         }
     }
