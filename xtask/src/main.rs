@@ -1,10 +1,11 @@
-//! Project automation: `cargo xtask serve | dist | test | screenshot | bench`.
+//! Project automation: `cargo xtask serve | dist | test | screenshot | bench | fuzz`.
 //!
 //! Every command first makes sure the tools it needs are installed (each step skipped when
 //! already satisfied, and saying what it installs), so a fresh clone needs nothing but Rust.
 
 mod bench;
 mod e2e;
+mod fuzz;
 mod page_bench;
 mod proc;
 mod server;
@@ -30,6 +31,10 @@ commands:
   bench [--opt-level-3] [--no-native] [--no-wasm]
                                native criterion benches (store, apiserver, scheduler, lab), then
                                the scheduler workload as wasm in headless Chromium; one report
+  fuzz [--cases N] [--target T] [--seconds S]
+                               libFuzzer (cargo-fuzz, nightly) on each target: manifest,
+                               shell_words, jsonpath, command_lines; N cases (default 10000)
+                               or S seconds per target; a table of cases, exec/s and coverage
 ";
 
 /// The repository root: the parent of this crate.
@@ -51,6 +56,7 @@ fn main() -> ExitCode {
         "e2e" => return summary::exit_code(e2e_only(rest)),
         "screenshot" => screenshot(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run_fuzz(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -116,6 +122,9 @@ impl Flags<'_> {
                     | "--wait-ms"
                     | "--keys"
                     | "--click"
+                    | "--cases"
+                    | "--target"
+                    | "--seconds"
             ) {
                 args.next();
             }
