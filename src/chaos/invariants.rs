@@ -5,7 +5,8 @@
 //! * **always**: must hold after every line of the schedule, faults and all ([`Tracker::check`]):
 //!   a pod is bound once and stays on its node; the scheduler never binds a pod onto a taint it
 //!   does not tolerate; a node's requests fit its allocatable; store revisions only grow; the
-//!   trace stays within its bound.
+//!   trace stays within its bound; a client's watch sees every change once, in order
+//!   ([`PodWatch`]).
 //! * **at rest**: must hold once every fault is healed and the lab has settled ([`at_rest`]):
 //!   every controller's status counts the pods it owns; Endpoints, EndpointSlices and
 //!   kube-proxy's rules list exactly the Ready pods a Service selects; no pod runs on a NoExecute
@@ -19,8 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::view::{self, int, key, list, text, uid, Taint};
-use crate::sim::cluster::Cluster;
+use crate::sim::apiserver::{ApiRequest, Verb};
+use crate::sim::cluster::{super_admin, Cluster, WatchHandle};
 use crate::sim::lab::LAB_NODES;
+use crate::sim::trace::WatchEventType;
 
 /// What the checks remember from one check to the next.
 #[derive(Default)]
@@ -595,4 +598,105 @@ pub fn kube_proxy_rules_match_the_ready_pods(
         }
     }
     out
+}
+
+// ---- a client's watch ----------------------------------------------------------------------
+
+/// A client's watch on every pod, opened once after the boot (what `kubectl get pods -A -w`
+/// does), replayed into a copy of the pods: what an informer's cache would hold.
+pub struct PodWatch {
+    handle: WatchHandle,
+    /// `namespace/name` → resourceVersion, as the watch has told it.
+    replica: BTreeMap<String, i64>,
+    /// The resourceVersion of the last event.
+    last: i64,
+}
+
+impl PodWatch {
+    /// Lists the pods and watches from there; None when the apiserver refuses.
+    pub fn open(cluster: &mut Cluster) -> Option<PodWatch> {
+        let request = ApiRequest::new(super_admin(), Verb::Watch, "pods");
+        let (handle, listed) = cluster.open_watch(request).ok()?;
+        let replica = listed
+            .body
+            .get("items")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|p| (key(p), resource_version(p)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let last = listed
+            .body
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Some(PodWatch {
+            handle,
+            replica,
+            last,
+        })
+    }
+
+    /// etcd's watch guarantees, as a client sees them: every change once, in revision order
+    /// (`Added` for a pod the client does not have, `Modified` and `Deleted` for one it has),
+    /// so that the events applied to the list give what a new list gives.
+    pub fn every_change_arrives_once_in_order(&mut self, cluster: &mut Cluster) -> Vec<String> {
+        let mut out = Vec::new();
+        for (event, pod) in cluster.poll_watch(self.handle) {
+            let (name, rv) = (key(&pod), resource_version(&pod));
+            if rv <= self.last {
+                out.push(format!(
+                    "{event:?} {name} at revision {rv}, after an event at {}",
+                    self.last
+                ));
+            }
+            self.last = rv;
+            let known = self.replica.contains_key(&name);
+            match event {
+                WatchEventType::Added if known => {
+                    out.push(format!("Added {name} at {rv}, which the watch already had"))
+                }
+                WatchEventType::Modified | WatchEventType::Deleted if !known => out.push(format!(
+                    "{event:?} {name} at {rv}, which the watch never had"
+                )),
+                _ => {}
+            }
+            if event == WatchEventType::Deleted {
+                self.replica.remove(&name);
+            } else {
+                self.replica.insert(name, rv);
+            }
+        }
+        let now: BTreeMap<String, i64> = list(cluster, "pods")
+            .iter()
+            .map(|p| (key(p), resource_version(p)))
+            .collect();
+        if now != self.replica {
+            let differ: Vec<String> = now
+                .iter()
+                .filter(|(k, v)| self.replica.get(*k) != Some(v))
+                .map(|(k, v)| format!("{k}@{v}"))
+                .chain(
+                    self.replica
+                        .iter()
+                        .filter(|(k, _)| !now.contains_key(*k))
+                        .map(|(k, v)| format!("{k}@{v} (gone)")),
+                )
+                .collect();
+            out.push(format!(
+                "the pods the watch has told of differ from the store's: {}",
+                differ.join(", ")
+            ));
+            self.replica = now;
+        }
+        out
+    }
+}
+
+fn resource_version(obj: &Value) -> i64 {
+    text(obj, "/metadata/resourceVersion").parse().unwrap_or(0)
 }

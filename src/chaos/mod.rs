@@ -25,7 +25,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::sim::kubectl::Shell;
 use crate::sim::lab::Lab;
-use invariants::Tracker;
+use invariants::{PodWatch, Tracker};
 use schedule::{Step, FILES, MEND, NODES, TAINT_KEY};
 
 /// What the lab is given after the heal, at most, in slices; it stops early once at rest.
@@ -155,6 +155,7 @@ struct Play {
     shell: Shell<Lab>,
     played: Vec<String>,
     tracker: Tracker,
+    watch: Option<PodWatch>,
 }
 
 type Broken = (String, Vec<String>);
@@ -162,6 +163,7 @@ type Broken = (String, Vec<String>);
 impl Play {
     fn new(seed: u64) -> Play {
         let mut shell = Shell::new(Lab::boot(seed));
+        let watch = PodWatch::open(&mut shell.backend_mut().cluster);
         let mut played = Vec::new();
         for (path, text) in FILES {
             // Cannot fail: the home directory takes any file.
@@ -172,6 +174,7 @@ impl Play {
             shell,
             played,
             tracker: Tracker::default(),
+            watch,
         }
     }
 
@@ -272,7 +275,15 @@ impl Play {
     }
 
     fn check_always(&mut self, when: &str) -> Result<(), Broken> {
-        let broken = self.tracker.check(&self.shell.backend().cluster);
+        let cluster = &mut self.shell.backend_mut().cluster;
+        let mut broken = self.tracker.check(cluster);
+        match &mut self.watch {
+            Some(watch) => broken.extend(invariants::named(
+                "a_watch_sees_every_change_once_in_order",
+                watch.every_change_arrives_once_in_order(cluster),
+            )),
+            None => broken.push("a_watch_sees_every_change_once_in_order: could not open".into()),
+        }
         if broken.is_empty() {
             Ok(())
         } else {
@@ -280,7 +291,8 @@ impl Play {
         }
     }
 
-    /// Every fault undone: both workers' VMs up, containerd and the kubelet running, no DROP
+    /// Every fault undone: both workers' VMs up, containerd and the kubelet running (restarted if
+    /// its Node was deleted), no DROP
     /// rule left (a VM's boot clears its rules, a rule may have been added twice), the workers
     /// schedulable and without the schedules' taints.
     fn heal(&mut self) -> Result<(), Broken> {
@@ -288,6 +300,15 @@ impl Play {
             self.must(&format!("vagrant up {node}"))?;
             self.must(&format!("ssh {node} systemctl start containerd"))?;
             self.must(&format!("ssh {node} systemctl start kubelet"))?;
+            // A deleted Node comes back when its kubelet starts again (it registers once per
+            // process).
+            let cluster = &self.shell.backend().cluster;
+            let registered = view::list(cluster, "nodes")
+                .iter()
+                .any(|n| view::text(n, "/metadata/name") == node);
+            if !registered {
+                self.must(&format!("ssh {node} systemctl restart kubelet"))?;
+            }
             for _ in 0..self.played.len() {
                 if self.line(&format!("ssh {node} {MEND}"))?.exit_code != 0 {
                     break;

@@ -156,7 +156,7 @@ fn line(text: impl Into<String>) -> Step {
 /// and half-mend the lab before the heal.
 fn draw_step(rng: &mut Rng) -> Step {
     let node = NODES[rng.below(NODES.len() as u64) as usize];
-    match rng.below(30) {
+    match rng.below(31) {
         0 => line(format!("vagrant halt {node}")),
         1 => line(format!("vagrant up {node}")),
         2 => line(format!("ssh {node} systemctl stop kubelet")),
@@ -204,6 +204,7 @@ fn draw_step(rng: &mut Rng) -> Step {
         // Some sleeps cross the node monitor grace period (40 s), a few the eviction (300 s).
         26 | 27 => line(format!("sleep {}", 5 + rng.below(56))),
         28 => line(format!("sleep {}", 60 + rng.below(300))),
+        29 => line(format!("kubectl delete node {node}")),
         _ => line(format!("sleep {}", 1 + rng.below(10))),
     }
 }

@@ -636,6 +636,7 @@ impl Cluster {
             return false;
         };
         if !self.slots[index].running {
+            self.slots[index].component.on_restart();
             self.start_slot(index);
         }
         true
