@@ -15,6 +15,9 @@ use std::time::Instant;
 
 use kube_sandbox::chaos::{self, Failure};
 
+/// Failures shrunk per run, the lowest seeds first.
+const SHRINK_MAX: usize = 3;
+
 struct Options {
     seeds: u64,
     from: u64,
@@ -117,9 +120,11 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let _ = std::fs::create_dir_all(&options.out);
-    for failure in &failures {
+    for (i, failure) in failures.iter().enumerate() {
         println!("\n==== seed {} ====\n{failure}", failure.seed);
-        let reported = if options.shrink {
+        // Shrinking replays the schedule tens of times: the first few failures are enough to
+        // start from (the others are often the same bug).
+        let reported = if options.shrink && i < SHRINK_MAX {
             let shrunk = chaos::shrink(failure);
             println!("shrunk to {} steps:\n{shrunk}", shrunk.schedule.len());
             shrunk
