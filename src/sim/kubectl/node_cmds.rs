@@ -363,13 +363,7 @@ fn systemctl(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) 
             backend.set_component_running(&component, false);
             Output::default()
         }
-        ("start", "kubelet") => {
-            backend.set_component_running(&component, true);
-            Output::default()
-        }
-        ("restart", "kubelet") => {
-            // A new process: it registers its Node again if that was deleted.
-            backend.set_component_running(&component, false);
+        ("start" | "restart", "kubelet") => {
             backend.set_component_running(&component, true);
             Output::default()
         }
