@@ -10,6 +10,7 @@
 use std::rc::Rc;
 
 use super::i18n::Msg;
+use crate::sim::text;
 
 /// At most this many entries (a command, an output, an error each count one).
 pub const LINES_MAX: usize = 500;
@@ -41,21 +42,15 @@ impl Line {
     /// The same entry with only the end of its text: at most `max` bytes in all.
     fn tail(self, max: usize) -> Line {
         let cut = |text: Rc<str>, max: usize| -> Rc<str> {
-            if text.len() <= max {
+            let kept = text::tail(&text, max);
+            if kept.len() == text.len() {
                 return text;
             }
-            let mut from = text.len() - max;
-            while !text.is_char_boundary(from) {
-                from += 1;
-            }
             // From the next whole line, when there is one.
-            if let Some(nl) = text[from..]
-                .find('\n')
-                .filter(|&nl| from + nl + 1 < text.len())
-            {
-                from += nl + 1;
+            match kept.find('\n') {
+                Some(nl) if nl + 1 < kept.len() => Rc::from(&kept[nl + 1..]),
+                _ => Rc::from(kept),
             }
-            Rc::from(&text[from..])
         };
         match self {
             Line::Command { prompt, text } => Line::Command {

@@ -1556,14 +1556,11 @@ pub fn boot_rbac() -> Vec<(&'static str, Value)> {
 pub const MAX_TRACED_LINE_BYTES: usize = 4096;
 
 fn traced_line(line: &str) -> String {
-    if line.len() <= MAX_TRACED_LINE_BYTES {
+    let kept = crate::sim::text::head(line, MAX_TRACED_LINE_BYTES);
+    if kept.len() == line.len() {
         return line.to_string();
     }
-    let mut end = MAX_TRACED_LINE_BYTES;
-    while !line.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &line[..end])
+    format!("{kept}…")
 }
 
 #[cfg(test)]

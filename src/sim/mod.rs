@@ -19,5 +19,6 @@ pub mod rng;
 pub mod runtime;
 pub mod scheduler;
 pub mod sort;
+pub mod text;
 pub mod trace;
 pub mod vms;

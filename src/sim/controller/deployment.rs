@@ -528,9 +528,8 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             .new_rs
             .map(|i| crate::sim::api::name(&self.rss[i]).to_string())
             .unwrap_or_default();
-        let was_paused = conditions.iter().any(|c| {
-            c.get("type") == Some(&json!("Progressing"))
-                && c.get("reason") == Some(&json!(du::PAUSED_DEPLOY_REASON))
+        let was_paused = du::progressing_condition(&conditions).is_some_and(|c| {
+            c.get("reason").and_then(Value::as_str) == Some(du::PAUSED_DEPLOY_REASON)
         });
         if paused {
             du::set_condition(
@@ -596,7 +595,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             c.get("reason").and_then(Value::as_str) == Some(du::NEW_RS_AVAILABLE_REASON)
         }) && replicas == updated;
         if deadline.is_none() {
-            conditions.retain(|c| c.get("type") != Some(&json!("Progressing")));
+            du::remove_condition(&mut conditions, "Progressing");
         } else if !paused && !was_paused && !finished_before {
             if complete {
                 du::set_condition(
@@ -626,7 +625,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
                     c["lastTransitionTime"] =
                         old.get("lastTransitionTime").cloned().unwrap_or_default();
                 }
-                conditions.retain(|c| c.get("type") != Some(&json!("Progressing")));
+                du::remove_condition(&mut conditions, "Progressing");
                 conditions.push(c);
             } else if let (Some(deadline), Some(c)) = (deadline, &current) {
                 if du::timed_out(c, deadline, self.ctx.clock.unix_seconds()) {
@@ -663,16 +662,6 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             m.iter()
                 .any(|(k, v)| current.get(k).unwrap_or(&json!(0)) != v)
         });
-        if !differs {
-            // requeueStuckDeployment: with no progress to report, look again when the deadline
-            // would pass.
-            self.requeue_after = match (deadline, du::progressing_condition(&conditions)) {
-                (Some(deadline), Some(c)) if !complete && !paused => {
-                    du::until_deadline(c, deadline, self.ctx.clock.unix_seconds())
-                }
-                _ => None,
-            };
-        }
         if differs {
             self.decisions.push(
                 Decision::new(
@@ -685,6 +674,15 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
                 .caused_by(self.cause)
                 .action(status_patch("deployments", &self.d, status)),
             );
+        } else {
+            // requeueStuckDeployment: with no progress to report, look again when the deadline
+            // would pass.
+            self.requeue_after = match (deadline, du::progressing_condition(&conditions)) {
+                (Some(deadline), Some(c)) if !complete && !paused => {
+                    du::until_deadline(c, deadline, self.ctx.clock.unix_seconds())
+                }
+                _ => None,
+            };
         }
     }
 

@@ -68,6 +68,11 @@ pub fn progressing_condition(conditions: &[Value]) -> Option<&Value> {
         .find(|c| c.get("type").and_then(Value::as_str) == Some("Progressing"))
 }
 
+/// `RemoveDeploymentCondition`.
+pub fn remove_condition(conditions: &mut Vec<Value>, kind: &str) {
+    conditions.retain(|c| c.get("type").and_then(Value::as_str) != Some(kind));
+}
+
 /// The numbers of a Deployment's status that `DeploymentProgressing` compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RolloutCounts {

@@ -45,14 +45,7 @@ pub struct LogBuffer {
 
 impl LogBuffer {
     pub fn push(&mut self, tick: Ticks, stream: Stream, text: &str) {
-        let mut text = text.to_string();
-        if text.len() > LOG_LINE_BYTES_MAX {
-            let mut cut = LOG_LINE_BYTES_MAX;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-        }
+        let text = crate::sim::text::head(text, LOG_LINE_BYTES_MAX).to_string();
         if self.lines.len() == LOG_LINES_MAX {
             self.lines.pop_front();
             self.dropped += 1;
