@@ -638,6 +638,7 @@ impl Cluster {
             return false;
         };
         if !self.slots[index].running {
+            self.slots[index].component.on_restart();
             self.start_slot(index);
         }
         true
@@ -1216,10 +1217,21 @@ fn watch_event(
             };
             Some((kind, decoded.object(&event.kv)?))
         }
-        WatchEventKind::Delete => Some((
-            WatchEventType::Deleted,
-            decoded.object(event.prev_kv.as_ref()?)?,
-        )),
+        WatchEventKind::Delete => {
+            let mut last = decoded.object(event.prev_kv.as_ref()?)?;
+            at_revision(&mut last, event.kv.mod_revision);
+            Some((WatchEventType::Deleted, last))
+        }
+    }
+}
+
+/// A deleted object's last state as a watch delivers it: with the delete's revision as its
+/// resourceVersion, as the apiserver's etcd3 watcher sets it (`versioner.UpdateObject(oldObj,
+/// e.rev)`), so a client that resumes from the last event's resourceVersion is not told of the
+/// delete a second time.
+fn at_revision(object: &mut Value, revision: Revision) {
+    if let Some(Value::Object(meta)) = object.get_mut("metadata") {
+        meta.insert("resourceVersion".into(), json!(revision.to_string()));
     }
 }
 
@@ -1279,7 +1291,11 @@ fn selected_watch_event(
             (Some(true), true) => Some((WatchEventType::Modified, object)),
             (Some(false), true) => Some((WatchEventType::Added, object)),
             (None, true) => Some((kind, object)),
-            (Some(true), false) => previous.map(|p| (WatchEventType::Deleted, p)),
+            // Out of the selection: the last state that was in it, at this event's revision.
+            (Some(true), false) => previous.map(|mut p| {
+                at_revision(&mut p, event.kv.mod_revision);
+                (WatchEventType::Deleted, p)
+            }),
             (_, false) => None,
         },
     }

@@ -221,6 +221,9 @@ pub trait Component {
     /// what a component needs to name it as the cause of a later step (a pull that finishes is
     /// caused by the `PullImage` that started it, not by whatever delivery came last).
     fn on_recorded(&mut self, _id: DecisionId, _seq: Seq) {}
+    /// Started again after a stop (`systemctl start kubelet`): a new process, which forgets
+    /// what only the old one knew (the kubelet registers its Node again if it is gone).
+    fn on_restart(&mut self) {}
     /// The apiserver's answer to one of its requests (a component may requeue on failure).
     fn on_response(&mut self, _request: &ApiRequest, _result: &Result<ApiResponse, ApiError>) {}
     /// The component as itself, for the simulated network (curl reads kube-proxy's rules and

@@ -1,9 +1,10 @@
-//! Project automation: `cargo xtask serve | dist | test | screenshot | bench | fuzz`.
+//! Project automation: `cargo xtask serve | dist | test | screenshot | bench | chaos | fuzz`.
 //!
 //! Every command first makes sure the tools it needs are installed (each step skipped when
 //! already satisfied, and saying what it installs), so a fresh clone needs nothing but Rust.
 
 mod bench;
+mod chaos;
 mod e2e;
 mod fuzz;
 mod page_bench;
@@ -31,6 +32,10 @@ commands:
   bench [--opt-level-3] [--no-native] [--no-wasm]
                                native criterion benches (store, apiserver, scheduler, lab), then
                                the scheduler workload as wasm in headless Chromium; one report
+  chaos [--seeds N] [--from S] [--threads T] [--no-shrink]
+                               random fault schedules on the lab, seeds S..S+N (default 0..100),
+                               invariants checked during and after; a failure prints its seed,
+                               its schedule and a shrunk schedule that still fails
   fuzz [--cases N] [--target T] [--seconds S]
                                libFuzzer (cargo-fuzz, nightly) on each target: manifest,
                                shell_words, jsonpath, command_lines; N cases (default 10000)
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
         "e2e" => return summary::exit_code(e2e_only(rest)),
         "screenshot" => screenshot(rest),
         "bench" => bench::run(rest),
+        "chaos" => chaos::run(rest),
         "fuzz" => fuzz::run_fuzz(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
@@ -122,6 +128,9 @@ impl Flags<'_> {
                     | "--wait-ms"
                     | "--keys"
                     | "--click"
+                    | "--seeds"
+                    | "--from"
+                    | "--threads"
                     | "--cases"
                     | "--target"
                     | "--seconds"
@@ -268,6 +277,18 @@ fn test() -> summary::Summary {
     summary.add_cargo_test(proc::run_streaming(
         proc::cargo().arg("test").arg("--workspace"),
     ));
+
+    summary::section(&format!(
+        "fault schedules: cargo xtask chaos --seeds {}",
+        chaos::CI_SEEDS
+    ));
+    summary.record(
+        &format!("{} fault schedules break no invariant", chaos::CI_SEEDS),
+        proc::run(&mut chaos::runner(&[
+            "--seeds".into(),
+            chaos::CI_SEEDS.to_string(),
+        ])),
+    );
 
     let Some(browser) = browser else {
         return summary;

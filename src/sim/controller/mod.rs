@@ -19,6 +19,7 @@ pub mod garbage_collector;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
+pub mod podgc;
 pub mod recreate;
 pub mod replicaset;
 pub mod rollback;
@@ -131,6 +132,7 @@ pub fn controllers() -> Vec<Box<dyn Component>> {
         Box::new(endpointslice::EndpointSliceController::new()),
         Box::new(namespace::NamespaceController::new()),
         Box::new(garbage_collector::GarbageCollector::new()),
+        Box::new(podgc::PodGcController::new()),
         Box::new(service_lb::ServiceLbController::new()),
     ]
 }

@@ -363,7 +363,13 @@ fn systemctl(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) 
             backend.set_component_running(&component, false);
             Output::default()
         }
-        ("start" | "restart", "kubelet") => {
+        ("start", "kubelet") => {
+            backend.set_component_running(&component, true);
+            Output::default()
+        }
+        ("restart", "kubelet") => {
+            // A new process: it registers its Node again if that was deleted.
+            backend.set_component_running(&component, false);
             backend.set_component_running(&component, true);
             Output::default()
         }

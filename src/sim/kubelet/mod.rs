@@ -147,6 +147,9 @@ pub struct Kubelet {
     memory_pressure_until: Option<Ticks>,
     boots: u32,
     handle: NodeHandle,
+    /// `registrationCompleted`: this process has registered its Node (or found it there). The
+    /// lab's boot registers every node, so a kubelet starts registered; a restart forgets it.
+    registration_completed: bool,
 }
 
 impl Kubelet {
@@ -185,6 +188,7 @@ impl Kubelet {
             memory_pressure_until: None,
             boots: 1,
             handle: NodeHandle::default(),
+            registration_completed: true,
         };
         kubelet.handle.0.borrow_mut().runtime = kubelet.cri.shared_runtime();
         if kubelet.config.static_pods {
@@ -725,6 +729,31 @@ impl Kubelet {
         let now = ctx.now;
         let node = self.config.name.clone();
         let credentials = Self::credentials_for(&node);
+        // registerWithAPIServer: once per process, before anything else about the node. Only a
+        // restarted kubelet whose Node was deleted (`kubectl delete node`) has anything to do.
+        if !self.registration_completed && !self.network_cut {
+            self.registration_completed = true;
+            if ctx.lister.get("nodes", None, &node).is_none() {
+                let mut object = crate::sim::cluster::node_object(
+                    &node,
+                    &self.config.ip,
+                    self.config.cpus,
+                    &self.config.pod_cidr,
+                );
+                // Registered without conditions: the status update right after writes them.
+                if let Some(status) = object.get_mut("status").and_then(Value::as_object_mut) {
+                    status.remove("conditions");
+                }
+                self.last_node_status = None;
+                self.node_status_ticks = None;
+                let register = Decision::new(
+                    "RegisterNode",
+                    format!("Attempting to register node {node}"),
+                )
+                .action(ApiRequest::new(credentials.clone(), Verb::Create, "nodes").body(object));
+                out.push(self.heartbeat_decision("node-status", register));
+            }
+        }
         let lease_due = self
             .lease_renewed_ticks
             .is_none_or(|t| now >= t + heartbeat::LEASE_RENEW_INTERVAL_TICKS);
@@ -1291,6 +1320,10 @@ impl Component for Kubelet {
         }
     }
 
+    fn on_restart(&mut self) {
+        self.registration_completed = false;
+    }
+
     fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
         let failed = result.is_err();
         match (
@@ -1332,6 +1365,12 @@ impl Component for Kubelet {
             }
             ("nodes", Some("status"), _) if failed => {
                 self.last_node_status = None;
+            }
+            ("nodes", None, Verb::Create) if failed => {
+                // Try again on the next status check, unless it is there after all.
+                self.registration_completed = result.as_ref().err().is_some_and(|e| {
+                    e.reason == crate::sim::apiserver::StatusReason::AlreadyExists
+                });
             }
             _ => {}
         }
