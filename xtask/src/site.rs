@@ -73,6 +73,8 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
         // --converge repeats -Oz until the module stops shrinking: about 1% more, measured.
         run(toolchain::wasm_opt()
             .args(["-Oz", "--converge"])
+            // Custom sections no browser reads: which compilers built it, which features it uses.
+            .args(["--strip-producers", "--strip-target-features"])
             .args(WASM_FEATURES)
             .arg(&wasm)
             .arg("-o")
@@ -103,9 +105,16 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
     }
     // The same for wasm-bindgen's glue: its doc comments and indentation (about 950 bytes of
     // gzip, measured on 2026-12-05).
-    let glue = dist.join("pkg/kube_sandbox.js");
-    let text = fs::read_to_string(&glue).map_err(|e| format!("{}: {e}", glue.display()))?;
-    fs::write(&glue, strip_js_layout(&text)).map_err(|e| format!("{}: {e}", glue.display()))?;
+    // The page's own start-up script and its HTML lose their comments too.
+    for (name, strip) in [
+        ("pkg/kube_sandbox.js", strip_js_layout as fn(&str) -> String),
+        ("boot.js", strip_js_layout),
+        ("index.html", strip_html_comments),
+    ] {
+        let path = dist.join(name);
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        fs::write(&path, strip(&text)).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     for page in ["index.html", "style.css", "boot.js"] {
         let path = dist.join(page);
         if let Ok(text) = fs::read_to_string(&path) {
@@ -187,6 +196,22 @@ pub fn strip_js_layout(js: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// HTML without its `<!-- ... -->` comments and the lines they leave empty. For the page's own
+/// `index.html`, which has no script or style text where `<!--` could mean something else.
+pub fn strip_html_comments(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<!--") {
+        out.push_str(&rest[..at]);
+        rest = rest[at + 4..]
+            .find("-->")
+            .map_or("", |end| &rest[at + 4 + end + 3..]);
+    }
+    out.push_str(rest);
+    let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines.join("\n") + "\n"
 }
 
 /// Refuses root-relative and absolute URLs, which break under a sub-path or another host.
@@ -364,6 +389,16 @@ mod tests {
         // A template literal over several lines: its indentation is text, so nothing changes.
         let multi = "const t = `a\n    b`;\n    // c\n";
         assert_eq!(strip_js_layout(multi), multi);
+    }
+
+    #[test]
+    fn html_loses_its_comments_only() {
+        let page =
+            "<head>\n  <!-- why\n       more -->\n  <meta a>\n<p>x <!-- y --> z</p>\n</head>\n";
+        assert_eq!(
+            strip_html_comments(page),
+            "<head>\n  <meta a>\n<p>x  z</p>\n</head>\n"
+        );
     }
 
     #[test]
