@@ -769,3 +769,43 @@ fn a_change_cause_annotation_shows_in_rollout_history_per_revision() {
         "{history}"
     );
 }
+
+#[test]
+fn every_verb_answers_a_bad_flag_as_cobra_does() {
+    // kubectl 1.32, offline: `kubectl cordon --bogus`, `kubectl logs web -c`, `kubectl exec -z`.
+    let mut sh = lab();
+    for (line, said) in [
+        ("kubectl cordon node1 --bogus", "unknown flag: --bogus"),
+        ("kubectl drain node1 --bogus", "unknown flag: --bogus"),
+        ("kubectl taint nodes node1 --bogus", "unknown flag: --bogus"),
+        ("kubectl logs web -c", "flag needs an argument: 'c' in -c"),
+        ("kubectl exec -z", "unknown shorthand flag: 'z' in -z"),
+        ("kubectl describe pods --bogus", "unknown flag: --bogus"),
+        ("kubectl top nodes --bogus", "unknown flag: --bogus"),
+        (
+            "kubectl auth can-i get pods --bogus",
+            "unknown flag: --bogus",
+        ),
+        (
+            "kubectl port-forward web 8080:80 --bogus",
+            "unknown flag: --bogus",
+        ),
+        (
+            "kubectl logs web --follow=maybe",
+            "invalid argument \"maybe\" for \"-f, --follow\" flag",
+        ),
+    ] {
+        let verb = line.split(' ').nth(1).expect("a verb");
+        let verb = match verb {
+            "auth" => "auth can-i",
+            "top" => "top node",
+            verb => verb,
+        };
+        let err = fails(&mut sh, line);
+        assert!(err.starts_with(&format!("Error: {said}")), "{line}: {err}");
+        assert!(
+            err.ends_with(&format!("See 'kubectl {verb} --help' for usage.\n")),
+            "{line}: {err}"
+        );
+    }
+}

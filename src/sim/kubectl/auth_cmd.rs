@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::cmd::Ctx;
 use super::errors::api_error_text;
-use super::logs::{parse_args, usage_error, FlagDef};
+use super::verb_util::{parse, Flag, Takes};
 use super::Output;
 use crate::sim::api::resources::{lookup, RESOURCES};
 use crate::sim::apiserver::authn::{UserInfo, AUTHENTICATED_GROUP};
@@ -49,14 +49,14 @@ const KNOWN_VERBS: &[&str] = &[
     "sign",
 ];
 
-const AUTH_FLAGS: &[FlagDef] = &[
-    ("all-namespaces", Some('A'), false),
-    ("list", None, false),
-    ("no-headers", None, false),
-    ("quiet", Some('q'), false),
-    ("subresource", None, true),
-    ("as", None, true),
-    ("as-group", None, true),
+const AUTH_FLAGS: &[Flag] = &[
+    ("all-namespaces", Some('A'), Takes::Bool),
+    ("list", None, Takes::Bool),
+    ("no-headers", None, Takes::Bool),
+    ("quiet", Some('q'), Takes::Bool),
+    ("subresource", None, Takes::Value),
+    ("as", None, Takes::Value),
+    ("as-group", None, Takes::Value),
 ];
 
 /// `kubectl auth SUBCOMMAND ...`.
@@ -125,24 +125,6 @@ fn user_for(as_user: Option<&str>, as_groups: &[String]) -> UserInfo {
     user
 }
 
-/// `--as-group` may repeat; `parse_args` keeps the last value, so collect them here.
-fn as_groups(args: &[String]) -> Vec<String> {
-    let mut groups = Vec::new();
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        if let Some(v) = a.strip_prefix("--as-group=") {
-            groups.push(v.to_string());
-        } else if a == "--as-group" {
-            if let Some(v) = args.get(i + 1) {
-                groups.push(v.clone());
-                i += 1;
-            }
-        }
-        i += 1;
-    }
-    groups
-}
-
 fn items(ctx: &mut Ctx, plural: &str) -> Result<Vec<Value>, Output> {
     let req = ApiRequest::new(Credentials::admin(), Verb::List, plural);
     let resp = ctx
@@ -158,9 +140,9 @@ fn items(ctx: &mut Ctx, plural: &str) -> Result<Vec<Value>, Output> {
 }
 
 fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
-    let parsed = match parse_args(args, AUTH_FLAGS) {
+    let parsed = match parse("kubectl auth can-i", args, AUTH_FLAGS, true) {
         Ok(p) => p,
-        Err(e) => return usage_error("auth can-i", &e),
+        Err(out) => return out,
     };
     if parsed.has("help") {
         return Output::ok("Check whether an action is allowed.\n\nUsage:\n  kubectl auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]\n");
@@ -178,7 +160,7 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
     if target.starts_with('/') {
         // Non-resource URLs (`/healthz`): the sandbox's RBAC has no non-resource rules, so
         // only system:masters may.
-        let user = user_for(parsed.value("as"), &as_groups(args));
+        let user = user_for(parsed.value("as"), parsed.values("as-group"));
         let allowed = user.groups.iter().any(|g| g == "system:masters")
             || user.groups.iter().any(|g| g == "kubeadm:cluster-admins");
         return answer(allowed, quiet, out);
@@ -221,7 +203,7 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
     let all_namespaces = parsed.has("all-namespaces");
     let namespace = parsed.namespace();
     let namespace = (namespaced && !all_namespaces).then_some(namespace.as_str());
-    let user = user_for(parsed.value("as"), &as_groups(args));
+    let user = user_for(parsed.value("as"), parsed.values("as-group"));
     let mut lists = Vec::new();
     for plural in [
         "clusterroles",
@@ -261,9 +243,9 @@ fn answer(allowed: bool, quiet: bool, mut out: Output) -> Output {
 
 /// `kubectl cluster-info` and `kubectl api-versions`.
 pub fn info(command: &str, args: &[String], ctx: &mut Ctx) -> Output {
-    let parsed = match parse_args(args, &[]) {
+    let parsed = match parse(&format!("kubectl {command}"), args, &[], true) {
         Ok(p) => p,
-        Err(e) => return usage_error(command, &e),
+        Err(out) => return out,
     };
     if command == "api-versions" {
         if let Some(extra) = parsed.positional.first() {

@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use super::cmd::Ctx;
 use super::errors::api_error_text;
-use super::logs::{parse_args, str_at, usage_error};
+use super::logs::str_at;
 use super::table::human_duration;
+use super::verb_util::{parse, Takes};
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
 use crate::sim::clock::unix_from_rfc3339;
@@ -230,15 +231,17 @@ fn events(ctx: &mut Ctx, kind: &str, namespace: Option<&str>, name: &str) -> Str
 
 /// `kubectl describe ARGS...` (without `describe`).
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
-    let a = match parse_args(
+    let a = match parse(
+        "kubectl describe",
         args,
         &[
-            ("all-namespaces", Some('A'), false),
-            ("selector", Some('l'), true),
+            ("all-namespaces", Some('A'), Takes::Bool),
+            ("selector", Some('l'), Takes::Value),
         ],
+        true,
     ) {
         Ok(a) => a,
-        Err(e) => return usage_error("describe", &e),
+        Err(out) => return out,
     };
     let mut positional: Vec<String> = Vec::new();
     for p in &a.positional {

@@ -8,21 +8,22 @@
 use serde_json::Value;
 
 use super::cmd::Ctx;
-use super::logs::{default_container, parse_args, resolve_pod, str_at, usage_error, FlagDef};
+use super::logs::{default_container, resolve_pod, str_at, usage_error};
+use super::verb_util::{parse, Flag, Takes};
 use super::Output;
 
-const EXEC_FLAGS: &[FlagDef] = &[
-    ("container", Some('c'), true),
-    ("stdin", Some('i'), false),
-    ("tty", Some('t'), false),
-    ("quiet", Some('q'), false),
+const EXEC_FLAGS: &[Flag] = &[
+    ("container", Some('c'), Takes::Value),
+    ("stdin", Some('i'), Takes::Bool),
+    ("tty", Some('t'), Takes::Bool),
+    ("quiet", Some('q'), Takes::Bool),
 ];
 
 /// `kubectl exec ARGS...` (without `exec`).
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
-    let a = match parse_args(args, EXEC_FLAGS) {
+    let a = match parse("kubectl exec", args, EXEC_FLAGS, true) {
         Ok(a) => a,
-        Err(e) => return usage_error("exec", &e),
+        Err(out) => return out,
     };
     if a.has("help") {
         return Output::ok(

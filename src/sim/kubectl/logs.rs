@@ -1,4 +1,4 @@
-//! `kubectl logs`, plus the small flag parser and pod look-ups the node-side commands share.
+//! `kubectl logs`, plus the pod look-ups the node-side commands share.
 //!
 //! Mirrors: kubectl v1.32 `logs` (`POD [CONTAINER]`, `TYPE/NAME`, `-c`, `--tail`, `--previous`,
 //! `--timestamps`, `Defaulted container "a" out of: a, b`), the apiserver's pod log checks
@@ -8,101 +8,14 @@
 //! Simplified: `-f` prints what the log holds and returns, because the terminal is line-based;
 //! `TYPE/NAME` picks the first pod of the object's selector.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::cmd::Ctx;
 use super::errors::api_error_text;
+use super::verb_util::{parse, Flag, Takes};
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
 use crate::sim::sort::StableSort;
-
-/// One flag a node-side command accepts: long name, shorthand, takes a value.
-pub(super) type FlagDef = (&'static str, Option<char>, bool);
-
-/// Parsed arguments: positionals, flags by long name, and what followed `--`.
-#[derive(Debug, Default)]
-pub(super) struct Args {
-    pub positional: Vec<String>,
-    pub flags: BTreeMap<&'static str, String>,
-    pub after_dashdash: Option<Vec<String>>,
-}
-
-impl Args {
-    pub fn has(&self, long: &str) -> bool {
-        self.flags
-            .get(long)
-            .is_some_and(|v| v != "false" && v != "0")
-    }
-
-    pub fn value(&self, long: &str) -> Option<&str> {
-        self.flags.get(long).map(String::as_str)
-    }
-
-    pub fn namespace(&self) -> String {
-        self.value("namespace").unwrap_or("default").to_string()
-    }
-}
-
-/// Splits `args` as cobra would for `defs` (plus `-n/--namespace` and `-h/--help`).
-pub(super) fn parse_args(args: &[String], defs: &[FlagDef]) -> Result<Args, String> {
-    const COMMON: [FlagDef; 2] = [("namespace", Some('n'), true), ("help", Some('h'), false)];
-    let all: Vec<FlagDef> = defs.iter().chain(COMMON.iter()).copied().collect();
-    let mut out = Args::default();
-    let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        i += 1;
-        if arg == "--" {
-            out.after_dashdash = Some(args.get(i..).unwrap_or(&[]).to_vec());
-            break;
-        }
-        let (def, inline) = if let Some(long) = arg.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            match all.iter().find(|d| d.0 == name) {
-                Some(d) => (*d, inline),
-                None => return Err(format!("unknown flag: --{name}")),
-            }
-        } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
-            let mut chars = short.chars();
-            let c = chars.next().unwrap_or('-');
-            let rest: String = chars.collect();
-            match all.iter().find(|d| d.1 == Some(c)) {
-                Some(d) => {
-                    let inline = if rest.is_empty() {
-                        None
-                    } else {
-                        Some(rest.trim_start_matches('=').to_string())
-                    };
-                    (*d, inline)
-                }
-                None => return Err(format!("unknown shorthand flag: '{c}' in {arg}")),
-            }
-        } else {
-            out.positional.push(arg.clone());
-            continue;
-        };
-        let value = if def.2 {
-            match inline {
-                Some(v) => v,
-                None => match args.get(i) {
-                    Some(v) => {
-                        i += 1;
-                        v.clone()
-                    }
-                    None => return Err(format!("flag needs an argument: --{}", def.0)),
-                },
-            }
-        } else {
-            inline.unwrap_or_else(|| "true".to_string())
-        };
-        out.flags.insert(def.0, value);
-    }
-    Ok(out)
-}
 
 pub(super) fn usage_error(command: &str, message: &str) -> Output {
     Output::fail(format!(
@@ -287,19 +200,19 @@ pub(super) fn log_container_id(
     }))
 }
 
-const LOGS_FLAGS: &[FlagDef] = &[
-    ("container", Some('c'), true),
-    ("tail", None, true),
-    ("previous", Some('p'), false),
-    ("timestamps", None, false),
-    ("follow", Some('f'), false),
+const LOGS_FLAGS: &[Flag] = &[
+    ("container", Some('c'), Takes::Value),
+    ("tail", None, Takes::Value),
+    ("previous", Some('p'), Takes::Bool),
+    ("timestamps", None, Takes::Bool),
+    ("follow", Some('f'), Takes::Bool),
 ];
 
 /// `kubectl logs ARGS...` (without `logs`).
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
-    let a = match parse_args(args, LOGS_FLAGS) {
+    let a = match parse("kubectl logs", args, LOGS_FLAGS, true) {
         Ok(a) => a,
-        Err(e) => return usage_error("logs", &e),
+        Err(out) => return out,
     };
     if a.has("help") {
         return Output::ok(LOGS_HELP);
@@ -394,9 +307,11 @@ mod tests {
 
     #[test]
     fn flags_take_values_inline_or_from_the_next_word() {
-        let a = parse_args(
+        let a = parse(
+            "kubectl logs",
             &words("web -c nginx --tail=5 -p -n kube-system"),
             LOGS_FLAGS,
+            true,
         )
         .expect("parses");
         assert_eq!(a.positional, vec!["web"]);
@@ -408,11 +323,22 @@ mod tests {
 
     #[test]
     fn an_unknown_flag_or_a_missing_value_is_an_error() {
+        // As kubectl 1.32 prints them (cobra's flag errors).
+        let err = |line: &str| {
+            parse("kubectl logs", &words(line), LOGS_FLAGS, true)
+                .err()
+                .map(|out| out.stderr)
+        };
         assert_eq!(
-            parse_args(&words("web --bogus"), LOGS_FLAGS).err(),
-            Some("unknown flag: --bogus".to_string())
+            err("web --bogus").as_deref(),
+            Some("Error: unknown flag: --bogus\nSee 'kubectl logs --help' for usage.\n")
         );
-        assert!(parse_args(&words("web -c"), LOGS_FLAGS).is_err());
+        assert_eq!(
+            err("web -c").as_deref(),
+            Some(
+                "Error: flag needs an argument: 'c' in -c\nSee 'kubectl logs --help' for usage.\n"
+            )
+        );
     }
 
     #[test]

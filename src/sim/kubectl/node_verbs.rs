@@ -20,7 +20,8 @@ use serde_json::{json, Value};
 
 use super::cmd::Ctx;
 use super::errors::api_error_text;
-use super::logs::{parse_args, str_at, usage_error, Args, FlagDef};
+use super::logs::{str_at, usage_error};
+use super::verb_util::{parse, Flag, Parsed, Takes};
 use super::Output;
 use crate::sim::api::validation::names::{is_label_value, is_qualified_name};
 use crate::sim::apiserver::request::{
@@ -39,7 +40,7 @@ fn fail_with(err: &ApiError) -> Output {
     Output::fail(api_error_text(err))
 }
 
-fn dry_run_flag(args: &Args) -> Result<bool, String> {
+fn dry_run_flag(args: &Parsed) -> Result<bool, String> {
     match args.value("dry-run") {
         None | Some("none") => Ok(false),
         Some("client" | "server" | "true") => Ok(true),
@@ -117,13 +118,16 @@ fn cordon_nodes(ctx: &mut Ctx, nodes: &[Value], desired: bool, dry: bool, out: &
     }
 }
 
-const CORDON_FLAGS: &[FlagDef] = &[("dry-run", None, true), ("selector", Some('l'), true)];
+const CORDON_FLAGS: &[Flag] = &[
+    ("dry-run", None, Takes::Value),
+    ("selector", Some('l'), Takes::Value),
+];
 
 fn cordon_or_uncordon(args: &[String], ctx: &mut Ctx, desired: bool) -> Output {
     let command = if desired { "cordon" } else { "uncordon" };
-    let parsed = match parse_args(args, CORDON_FLAGS) {
+    let parsed = match parse(&format!("kubectl {command}"), args, CORDON_FLAGS, true) {
         Ok(a) => a,
-        Err(e) => return usage_error(command, &e),
+        Err(out) => return out,
     };
     if parsed.has("help") {
         return Output::ok(format!(
@@ -532,27 +536,27 @@ fn pending_pods(
     }
 }
 
-const DRAIN_FLAGS: &[FlagDef] = &[
-    ("ignore-daemonsets", None, false),
-    ("delete-emptydir-data", None, false),
-    ("delete-local-data", None, false),
-    ("force", None, false),
-    ("grace-period", None, true),
-    ("timeout", None, true),
-    ("dry-run", None, true),
-    ("selector", Some('l'), true),
-    ("pod-selector", None, true),
-    ("disable-eviction", None, false),
-    ("chunk-size", None, true),
-    ("skip-wait-for-delete-timeout", None, true),
+const DRAIN_FLAGS: &[Flag] = &[
+    ("ignore-daemonsets", None, Takes::Bool),
+    ("delete-emptydir-data", None, Takes::Bool),
+    ("delete-local-data", None, Takes::Bool),
+    ("force", None, Takes::Bool),
+    ("grace-period", None, Takes::Value),
+    ("timeout", None, Takes::Value),
+    ("dry-run", None, Takes::Value),
+    ("selector", Some('l'), Takes::Value),
+    ("pod-selector", None, Takes::Value),
+    ("disable-eviction", None, Takes::Bool),
+    ("chunk-size", None, Takes::Value),
+    ("skip-wait-for-delete-timeout", None, Takes::Value),
 ];
 
 /// `kubectl drain NODE`: cordons the node, then evicts its pods so their controllers recreate
 /// them elsewhere.
 pub fn drain(args: &[String], ctx: &mut Ctx) -> Output {
-    let parsed = match parse_args(args, DRAIN_FLAGS) {
+    let parsed = match parse("kubectl drain", args, DRAIN_FLAGS, true) {
         Ok(a) => a,
-        Err(e) => return usage_error("drain", &e),
+        Err(out) => return out,
     };
     if parsed.has("help") {
         return Output::ok("Drain node in preparation for maintenance.\n\nUsage:\n  kubectl drain NODE [options]\n");
@@ -792,21 +796,21 @@ fn parse_taints(specs: &[String]) -> Result<(Vec<Taint>, Vec<Taint>), String> {
     Ok((add, remove))
 }
 
-const TAINT_FLAGS: &[FlagDef] = &[
-    ("overwrite", None, false),
-    ("all", None, false),
-    ("selector", Some('l'), true),
-    ("dry-run", None, true),
-    ("output", Some('o'), true),
-    ("field-manager", None, true),
-    ("validate", None, true),
+const TAINT_FLAGS: &[Flag] = &[
+    ("overwrite", None, Takes::Bool),
+    ("all", None, Takes::Bool),
+    ("selector", Some('l'), Takes::Value),
+    ("dry-run", None, Takes::Value),
+    ("output", Some('o'), Takes::Value),
+    ("field-manager", None, Takes::Value),
+    ("validate", None, Takes::Value),
 ];
 
 /// `kubectl taint nodes NODE key=value:Effect ...`: adds, replaces or removes node taints.
 pub fn taint(args: &[String], ctx: &mut Ctx) -> Output {
-    let parsed = match parse_args(args, TAINT_FLAGS) {
+    let parsed = match parse("kubectl taint", args, TAINT_FLAGS, true) {
         Ok(a) => a,
-        Err(e) => return usage_error("taint", &e),
+        Err(out) => return out,
     };
     if parsed.has("help") {
         return Output::ok("Update the taints on one or more nodes.\n\nUsage:\n  kubectl taint NODE NAME KEY_1=VAL_1:TAINT_EFFECT_1 ... KEY_N=VAL_N:TAINT_EFFECT_N [options]\n");

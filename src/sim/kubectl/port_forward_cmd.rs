@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use super::cmd::Ctx;
 use super::errors::api_error_text;
-use super::logs::{parse_args, resolve_pod, str_at, usage_error, FlagDef};
+use super::logs::{resolve_pod, str_at, usage_error};
+use super::verb_util::{parse, Flag, Takes};
 use super::{net_cmds, Output};
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
 use crate::sim::cluster::Cluster;
@@ -41,7 +42,10 @@ pub struct ActiveForward {
     pub uid: String,
 }
 
-const FLAGS: &[FlagDef] = &[("address", None, true), ("pod-running-timeout", None, true)];
+const FLAGS: &[Flag] = &[
+    ("address", None, Takes::Value),
+    ("pod-running-timeout", None, Takes::Value),
+];
 
 /// `kubectl port-forward` without a shell to keep the forward in: prints what kubectl prints.
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
@@ -173,9 +177,9 @@ fn container_port(pod: &Value, remote: &str) -> Result<String, String> {
 }
 
 fn start(args: &[String], ctx: &mut Ctx, host: &str, active: &mut Vec<ActiveForward>) -> Output {
-    let parsed = match parse_args(args, FLAGS) {
+    let parsed = match parse("kubectl port-forward", args, FLAGS, true) {
         Ok(p) => p,
-        Err(e) => return usage_error("port-forward", &e),
+        Err(out) => return out,
     };
     if parsed.has("help") {
         return Output::ok("Forward one or more local ports to a pod.\n\nUsage:\n  kubectl port-forward TYPE/NAME [options] [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]\n");

@@ -11,16 +11,17 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::cmd::Ctx;
-use super::logs::{parse_args, str_at, usage_error, FlagDef};
+use super::logs::str_at;
 use super::table::tabwrite;
+use super::verb_util::{parse, Flag, Takes};
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
 use crate::sim::kubelet::stats::PodUsage;
 
-const TOP_FLAGS: &[FlagDef] = &[
-    ("all-namespaces", Some('A'), false),
-    ("no-headers", None, false),
-    ("selector", Some('l'), true),
+const TOP_FLAGS: &[Flag] = &[
+    ("all-namespaces", Some('A'), Takes::Bool),
+    ("no-headers", None, Takes::Bool),
+    ("selector", Some('l'), Takes::Value),
 ];
 
 fn mebibytes(bytes: u64) -> String {
@@ -29,9 +30,15 @@ fn mebibytes(bytes: u64) -> String {
 
 /// `kubectl top ARGS...` (without `top`).
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
-    let a = match parse_args(args, TOP_FLAGS) {
+    // cobra names the subcommand in its errors: `kubectl top node`, `kubectl top pod`.
+    let path = match args.first().map(String::as_str) {
+        Some("node" | "nodes" | "no") => "kubectl top node",
+        Some("pod" | "pods" | "po") => "kubectl top pod",
+        _ => "kubectl top",
+    };
+    let a = match parse(path, args, TOP_FLAGS, true) {
         Ok(a) => a,
-        Err(e) => return usage_error("top", &e),
+        Err(out) => return out,
     };
     let what = a.positional.first().map(String::as_str).unwrap_or("");
     let name = a.positional.get(1).map(String::as_str);

@@ -73,6 +73,11 @@ impl Parsed {
     pub fn namespace(&self) -> String {
         self.value("namespace").unwrap_or("default").to_string()
     }
+
+    /// A boolean flag that is set. `parse` has refused a value that is no boolean already.
+    pub fn has(&self, long: &str) -> bool {
+        self.bool(long) == Ok(true)
+    }
 }
 
 /// cobra's answer to a bad flag: `Error: MESSAGE` and where to look.
@@ -182,10 +187,21 @@ pub(super) fn parse(
         out.flags.entry(def.0).or_default().push(value);
     }
     for (long, values) in &out.flags {
-        if all.iter().any(|d| d.0 == *long && d.2 == Takes::Bool) && values.last().is_some() {
-            if let Err(e) = out.bool(long) {
-                return Err(flag_error(command_path, &e));
-            }
+        let Some(def) = all.iter().find(|d| d.0 == *long && d.2 == Takes::Bool) else {
+            continue;
+        };
+        if let (Some(v), Err(_)) = (values.last(), out.bool(long)) {
+            // pflag names the flag with its shorthand: "-f, --follow".
+            let shown = match def.1 {
+                Some(c) => format!("-{c}, --{long}"),
+                None => format!("--{long}"),
+            };
+            return Err(flag_error(
+                command_path,
+                &format!(
+                    "invalid argument \"{v}\" for \"{shown}\" flag: strconv.ParseBool: parsing \"{v}\": invalid syntax"
+                ),
+            ));
         }
     }
     Ok(out)
