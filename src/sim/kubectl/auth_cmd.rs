@@ -62,18 +62,7 @@ const AUTH_FLAGS: &[Flag] = &[
 /// `kubectl auth SUBCOMMAND ...`.
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     // The subcommand is the first word that is not a flag or a flag's value.
-    let mut sub = None;
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        match a.as_str() {
-            "-n" | "--namespace" | "--as" | "--as-group" | "--subresource" => i += 2,
-            f if f.starts_with('-') => i += 1,
-            word => {
-                sub = Some((i, word));
-                break;
-            }
-        }
-    }
+    let sub = super::verb_util::first_word(args, AUTH_FLAGS).map(|i| (i, args[i].as_str()));
     match sub {
         Some((i, "can-i")) => {
             let mut rest = args.to_vec();

@@ -149,7 +149,7 @@ const SET_IMAGE_FLAGS: &[Flag] = &[
 
 /// `kubectl set SUBCOMMAND ...`: only `image` here.
 pub fn set(args: &[String], ctx: &mut Ctx) -> Output {
-    let sub = args.iter().position(|a| !a.starts_with('-'));
+    let sub = vu::first_word(args, &[]);
     match sub.and_then(|i| args.get(i).map(|s| (i, s.as_str()))) {
         Some((i, "image")) => {
             let mut rest = args.to_vec();

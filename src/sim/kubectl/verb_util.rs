@@ -37,6 +37,10 @@ const COMMON: &[Flag] = &[
     ("help", Some('h'), Takes::Bool),
 ];
 
+/// kubectl's global flags that take a value, beside `-n`: they may come before the command
+/// word, which is the first word that is neither a flag nor one of their values.
+pub(super) const GLOBAL: &[Flag] = &[("as", None, Takes::Value), ("as-group", None, Takes::Value)];
+
 /// A parsed command line: positionals, every value of each flag seen, and the words after `--`.
 #[derive(Debug, Default)]
 pub(super) struct Parsed {
@@ -97,6 +101,29 @@ pub(super) fn usage_error(command_path: &str, message: &str) -> Output {
 /// A plain `error: MESSAGE`.
 pub(super) fn error(message: &str) -> Output {
     Output::fail(format!("error: {message}\n"))
+}
+
+/// Where the command word is, as cobra finds a subcommand: the first word that is neither a flag
+/// nor the value of one of `defs` (or the common flags) given as its own word.
+pub(super) fn first_word(args: &[String], defs: &[Flag]) -> Option<usize> {
+    let takes_value = |d: &&Flag, arg: &str| {
+        d.2 == Takes::Value
+            && match arg.strip_prefix("--") {
+                Some(long) => d.0 == long,
+                None => arg.len() == 2 && d.1 == arg.chars().nth(1),
+            }
+    };
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if arg == "--" {
+            return None;
+        }
+        if arg == "-" || !arg.starts_with('-') {
+            return Some(i);
+        }
+        i += 1 + usize::from(defs.iter().chain(COMMON).any(|d| takes_value(&d, arg)));
+    }
+    None
 }
 
 /// Splits `args` as pflag does for `defs` plus the common flags; with `keep_dashdash` the words
