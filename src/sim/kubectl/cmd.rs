@@ -1,13 +1,16 @@
-//! kubectl: argument parsing, the commands, and their output.
+//! kubectl: the command table, and the `get`, `apply`, `create`, `delete` commands.
 //!
-//! Mirrors: kubectl v1.32's cobra/pflag command line (`--flag=value`, `--flag value`, `-n ns`,
-//! `-n=ns`, `-nns`, flags before or after the command, `--` ends flags, per-command flag sets and
-//! their error texts) and the `get`, `apply`, `create`, `delete`, `api-resources`, `version`
+//! Mirrors: kubectl v1.32's cobra command tree (`COMMANDS`: each command's name, its group and
+//! line in `kubectl --help`, and what runs it; unknown commands with cobra's suggestions), the
+//! pflag command line of `verb_util::parse` (`--flag=value`, `--flag value`, `-n ns`, `-nns`,
+//! flags before or after the command, `--` ends flags, one flag set per (sub)command with its
+//! error texts), the global `--as`/`--as-group` sent with every request as impersonation
+//! headers, and the `get`, `apply`, `create`, `delete`, `api-resources`, `version`
 //! commands with their output lines (`deployment.apps/web created`, `pod "web" deleted`, ...);
 //! `get` prints tables (`-o wide`, `-L`, `--show-labels`) or, as kubectl's `printGeneric`, one
 //! object or one `List` through yaml/json/name/jsonpath/custom-columns, sorted by `--sort-by`.
-//! Simplified: always the `kubernetes-admin` identity of kubeadm's admin.conf; no kubeconfig,
-//! no watch (`-w`), no waiting for deletions (the shell lets the cluster settle after each line).
+//! Simplified: always the `kubernetes-admin` credentials of kubeadm's admin.conf (impersonated
+//! with `--as`); no kubeconfig, no watch (`-w`), no waiting for deletions (the shell lets the cluster settle after each line).
 
 use serde_json::{json, Map, Value};
 
@@ -20,7 +23,9 @@ use super::yaml::{to_json, to_yaml};
 use super::{Backend, Output};
 use crate::sim::api::decode::{check_kind, decode_documents, DecodeErrorKind};
 use crate::sim::api::resources::{by_kind, lookup, ResourceInfo, RESOURCES};
-use crate::sim::apiserver::request::{ApiError, PatchType, StatusReason, Verb};
+use crate::sim::apiserver::request::{
+    ApiError, ApiRequest, ApiResponse, Impersonate, PatchType, StatusReason, Verb,
+};
 use crate::sim::sort::StableSort;
 
 /// What a kubectl run can reach: the cluster, the heredoc body as stdin, and files.
@@ -28,6 +33,16 @@ pub struct Ctx<'a> {
     pub backend: &'a mut dyn Backend,
     pub stdin: Option<&'a str>,
     pub read_file: &'a dyn Fn(&str) -> Option<String>,
+    /// `--as` / `--as-group` of this line: every request asks to act as them.
+    pub impersonate: Option<Impersonate>,
+}
+
+impl Ctx<'_> {
+    /// Sends a request as kubectl does: with the line's impersonation headers.
+    pub fn call(&mut self, mut request: ApiRequest) -> Result<ApiResponse, ApiError> {
+        request.impersonate = self.impersonate.clone();
+        self.backend.call(request)
+    }
 }
 
 const GET_FLAGS: &[Flag] = &[
@@ -110,7 +125,10 @@ const COMMANDS: &[Command] = &[
     Command("set", 0, "Set specific features on objects", Some(super::scale_set::set)),
     Command("explain", 1, "Get documentation for a resource", None),
     Command("get", 1, "Display one or many resources", Some(get)),
-    Command("edit", 1, "Edit a resource on the server", None),
+    // The page's shell opens its Editor panel before it gets here (`Shell::open_edit`).
+    Command("edit", 1, "Edit a resource on the server", Some(|_, _| Output::fail(
+        "error: kubectl edit opens the page's Editor panel; this terminal has no editor attached\n",
+    ))),
     Command("delete", 1, "Delete resources by file names, stdin, resources and names, or by resources and label selector", Some(delete)),
     Command("rollout", 2, "Manage the rollout of a resource", Some(super::rollout::run)),
     Command("scale", 2, "Set a new size for a deployment, replica set, or replication controller", Some(super::scale_set::scale)),
@@ -158,6 +176,10 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         };
     };
     let name = args[i].as_str();
+    ctx.impersonate = match vu::impersonation(args) {
+        Ok(asked) => asked,
+        Err(out) => return out,
+    };
     let mut rest = args.to_vec();
     rest.remove(i);
     let command = COMMANDS.iter().find(|c| c.0 == name);
@@ -353,7 +375,7 @@ fn fetch(
         }
         req.list_options.label_selector = p.value("selector").map(String::from);
         req.list_options.field_selector = p.value("field-selector").map(String::from);
-        match ctx.backend.call(req) {
+        match ctx.call(req) {
             Ok(resp) => {
                 if let Some(Value::Array(items)) = resp.body.get("items") {
                     objects.extend(items.iter().cloned());
@@ -367,7 +389,7 @@ fn fetch(
             if info.namespaced {
                 req = req.namespace(ns.clone());
             }
-            match ctx.backend.call(req) {
+            match ctx.call(req) {
                 Ok(resp) => objects.push(resp.body),
                 Err(e) => errors.push(e),
             }
@@ -747,7 +769,7 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
         if let Some(ns) = &ns {
             get_req = get_req.namespace(ns.clone());
         }
-        let result = match ctx.backend.call(get_req) {
+        let result = match ctx.call(get_req) {
             Err(e) if e.reason == StatusReason::NotFound => {
                 if dry == DryRun::Client {
                     Ok((modified.clone(), "created"))
@@ -758,8 +780,7 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
                     if let Some(ns) = &ns {
                         req = req.namespace(ns.clone());
                     }
-                    ctx.backend
-                        .call(req)
+                    ctx.call(req)
                         .map(|r| (r.body, "created"))
                         .map_err(|e| api_error_text_from(&e, Some(("creating", &source))))
                 }
@@ -799,8 +820,7 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
                     if let Some(ns) = &ns {
                         req = req.namespace(ns.clone());
                     }
-                    ctx.backend
-                        .call(req)
+                    ctx.call(req)
                         .map(|r| (r.body, "configured"))
                         .map_err(|e| api_error_text_from(&e, Some((&what, &source))))
                 }
@@ -953,7 +973,7 @@ fn create(args: &[String], ctx: &mut Ctx) -> Output {
     if info.namespaced {
         req = req.namespace(p.namespace());
     }
-    match ctx.backend.call(req) {
+    match ctx.call(req) {
         Ok(resp) => out.stdout = print_result(info, &resp.body, &format, "created", dry),
         Err(e) => {
             out.stderr.push_str(&api_error_text(&e));
@@ -1041,7 +1061,7 @@ fn create_from_files(
         if let (true, Some(ns)) = (info.namespaced, ns) {
             req = req.namespace(ns);
         }
-        match ctx.backend.call(req) {
+        match ctx.call(req) {
             Ok(resp) => out
                 .stdout
                 .push_str(&print_result(info, &resp.body, format, "created", dry)),
@@ -1164,7 +1184,7 @@ fn delete(args: &[String], ctx: &mut Ctx) -> Output {
         if let Some(ns) = ns {
             req = req.namespace(ns);
         }
-        match ctx.backend.call(req) {
+        match ctx.call(req) {
             Ok(_) => out.stdout.push_str(&line),
             Err(e) => {
                 let source = source.as_deref().map(|s| ("deleting", s));

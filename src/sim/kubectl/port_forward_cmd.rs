@@ -76,7 +76,6 @@ fn service_pod(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<(Value, Val
         .namespace(namespace.to_string())
         .name(name.to_string());
     let svc = ctx
-        .backend
         .call(get)
         .map_err(|e| Output::fail(api_error_text(&e)))?
         .body;
@@ -98,7 +97,6 @@ fn service_pod(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<(Value, Val
         ApiRequest::new(Credentials::admin(), Verb::List, "pods").namespace(namespace.to_string());
     list.list_options.label_selector = Some(selector.join(","));
     let pods: Vec<Value> = ctx
-        .backend
         .call(list)
         .ok()
         .and_then(|r| r.body.get("items").and_then(Value::as_array).cloned())

@@ -451,7 +451,7 @@ pub fn patch(args: &[String], ctx: &mut Ctx) -> Output {
             if let Some(ns) = &t.namespace {
                 req = req.namespace(ns.clone());
             }
-            match ctx.backend.call(req) {
+            match ctx.call(req) {
                 Ok(r) => r.body,
                 Err(e) => {
                     out.stderr.push_str(&super::errors::api_error_text(&e));
