@@ -81,6 +81,11 @@ fn main() {
     shell.set_settle_ticks(options.settle_seconds.saturating_mul(TICKS_PER_SECOND));
     // The browser has no disk; natively `-f PATH` may fall back to the real file system.
     shell.set_file_reader(Box::new(|path| std::fs::read_to_string(path).ok()));
+    // kubectl explain's docs: beside the binary's sources, as the page fetches them from dist/.
+    let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/www/explain.txt");
+    if let Ok(text) = std::fs::read_to_string(docs) {
+        shell.set_explain_docs(text);
+    }
     let interactive = std::io::stdin().is_terminal();
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout();

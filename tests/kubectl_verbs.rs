@@ -891,7 +891,8 @@ fn kubectl_help_lists_kubectls_groups_and_marks_what_the_sandbox_does_not_run() 
         ]
     );
     assert!(help.contains("\n  get             Display one or many resources\n"));
-    assert!(help.contains("\n  explain         Get documentation for a resource *\n"));
+    assert!(help.contains("\n  explain         Get documentation for a resource\n"));
+    assert!(help.contains("\n  proxy           Run a proxy to the Kubernetes API server *\n"));
     assert!(help.contains("\n  edit            Edit a resource on the server\n"));
     // Every line the help offers runs, or says honestly that it does not run yet.
     let commands = help

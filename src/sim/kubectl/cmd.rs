@@ -35,6 +35,8 @@ pub struct Ctx<'a> {
     pub read_file: &'a dyn Fn(&str) -> Option<String>,
     /// `--as` / `--as-group` of this line: every request asks to act as them.
     pub impersonate: Option<Impersonate>,
+    /// `kubectl explain`'s docs (`www/explain.txt`), once someone has handed them to the shell.
+    pub explain_docs: Option<&'a str>,
 }
 
 impl Ctx<'_> {
@@ -123,7 +125,7 @@ const COMMANDS: &[Command] = &[
     Command("expose", 0, "Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service", Some(super::run_expose::expose)),
     Command("run", 0, "Run a particular image on the cluster", Some(super::run_expose::run)),
     Command("set", 0, "Set specific features on objects", Some(super::scale_set::set)),
-    Command("explain", 1, "Get documentation for a resource", None),
+    Command("explain", 1, "Get documentation for a resource", Some(super::explain::run)),
     Command("get", 1, "Display one or many resources", Some(get)),
     // The page's shell opens its Editor panel before it gets here (`Shell::open_edit`).
     Command("edit", 1, "Edit a resource on the server", Some(|_, _| Output::fail(

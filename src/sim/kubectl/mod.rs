@@ -26,6 +26,7 @@
 //! | `etcdctl.rs` | `etcdctl get` and its output formats |
 //! | `backend.rs` | the [`Backend`] the shell needs, implemented for the real `Cluster` |
 //! | `lab_backend.rs` | the same for the booted `Lab`: the cluster plus its VMs' handles |
+//! | `explain.rs` | `kubectl explain`, over the docs the shell is handed (`www/explain.txt`) |
 //! | `logs.rs`, `top.rs`, `describe.rs`, `exec.rs` | kubectl's node-side commands |
 //! | `node_verbs.rs`, `port_forward_cmd.rs`, `auth_cmd.rs` | `cordon`, `drain`, `taint`; `port-forward`; `auth can-i`, `cluster-info`, `api-versions` |
 //! | `run_expose.rs`, `labels_cmd.rs`, `scale_set.rs`, `rollout.rs` | the workload verbs: `run`, `expose`, `label`, `annotate`, `scale`, `set image`, `patch`, `rollout` (`verb_util.rs`: their shared flags and look-ups) |
@@ -40,6 +41,7 @@ pub mod edit;
 pub mod errors;
 pub mod etcdctl;
 pub mod exec;
+pub mod explain;
 pub mod jsonpath;
 pub mod lab_backend;
 pub mod labels_cmd;

@@ -56,6 +56,8 @@ pub struct Shell<B: Backend> {
     pending: Option<Pending>,
     settle_ticks: Ticks,
     file_reader: Option<FileReader>,
+    /// `kubectl explain`'s docs: `www/explain.txt`, read from disk or fetched by the page.
+    explain_docs: Option<String>,
     /// `$?`: the exit status of the last complete command.
     last_exit_code: i32,
     /// The VM the terminal is on (`ssh node1`) and the VMs powered off.
@@ -93,6 +95,7 @@ impl<B: Backend> Shell<B> {
             pending: None,
             settle_ticks: DEFAULT_SETTLE_TICKS,
             file_reader: None,
+            explain_docs: None,
             last_exit_code: 0,
             node: node_cmds::NodeState::default(),
             forwards: Vec::new(),
@@ -172,6 +175,20 @@ impl<B: Backend> Shell<B> {
     /// A fallback for `-f PATH` and `cat PATH` when the virtual file system lacks the path.
     pub fn set_file_reader(&mut self, reader: FileReader) {
         self.file_reader = Some(reader);
+    }
+
+    /// Hands `kubectl explain` its docs (`www/explain.txt`); until then it says they are missing.
+    pub fn set_explain_docs(&mut self, docs: String) {
+        self.explain_docs = Some(docs);
+    }
+
+    /// Whether `line` is a `kubectl explain` that would find no docs: the page fetches them
+    /// first, then runs the line.
+    pub fn wants_explain_docs(&self, line: &str) -> bool {
+        let mut words = line.split_whitespace();
+        self.explain_docs.is_none()
+            && matches!(words.next(), Some("kubectl" | "k"))
+            && words.any(|w| w == "explain")
     }
 
     pub fn backend(&self) -> &B {
@@ -719,6 +736,7 @@ impl<B: Backend> Shell<B> {
                     stdin,
                     read_file: &read,
                     impersonate: None,
+                    explain_docs: self.explain_docs.as_deref(),
                 };
                 let host = &self.node.host;
                 super::port_forward_cmd::run_in_shell(args, &mut ctx, host, &mut self.forwards)
