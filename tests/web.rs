@@ -181,6 +181,42 @@ async fn a_kubectl_error_is_shown_as_standard_error() {
     );
 }
 
+/// `kubectl explain` first fetches its docs (`explain.txt`, beside `index.html`). The test
+/// runner serves no such file, so the line runs once the fetch has failed and says honestly
+/// that the docs are not loaded (the end-to-end test sees the docs themselves, from `dist/`).
+#[wasm_bindgen_test]
+async fn kubectl_explain_runs_after_its_docs_are_fetched_and_says_when_they_are_missing() {
+    let root = mount(Lang::En).await;
+    let input: HtmlInputElement = one(&root, ".terminal__input").dyn_into().expect("an input");
+    input.set_value("kubectl explain pod.spec.nodeName");
+    let form: HtmlFormElement = one(&root, ".terminal__input-line")
+        .dyn_into()
+        .expect("a form");
+    form.request_submit().expect("submit the form");
+    let mut errors = Vec::new();
+    for _ in 0..200 {
+        settle().await;
+        errors = all(&root, ".line--error")
+            .iter()
+            .filter_map(|l| l.text_content())
+            .collect();
+        if !errors.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "error: the field docs of kubectl explain (explain.txt) are not loaded yet"
+        ),
+        "{errors:?}"
+    );
+    assert!(all(&root, ".line--command").iter().any(|l| l
+        .text_content()
+        .unwrap_or_default()
+        .contains("kubectl explain pod.spec.nodeName")));
+}
+
 #[wasm_bindgen_test]
 async fn the_static_control_plane_pods_run_on_master() {
     let root = mount(Lang::En).await;

@@ -196,6 +196,17 @@ impl Session {
         (output, self.work(0))
     }
 
+    /// Whether `line` is a `kubectl explain` that has no docs yet: the page fetches
+    /// `explain.txt` first (see [`Session::set_explain_docs`]), then runs the line.
+    pub fn wants_explain_docs(&self, line: &str) -> bool {
+        self.shell.wants_explain_docs(line)
+    }
+
+    /// Hands `kubectl explain` its docs (`www/explain.txt`, fetched on demand by the page).
+    pub fn set_explain_docs(&mut self, docs: String) {
+        self.shell.set_explain_docs(docs);
+    }
+
     /// Saves `text` as a file in the terminal's home directory (the editor saves before it
     /// applies); the shell's own message when it cannot.
     pub fn write_file(&mut self, path: &str, text: &str) -> Result<(), String> {

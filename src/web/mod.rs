@@ -20,6 +20,7 @@ use gloo::storage::{LocalStorage, Storage};
 use gloo::timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 use crate::present::cluster_view::ClusterView;
@@ -64,6 +65,21 @@ fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
     }
+}
+
+/// Fetches `explain.txt` (beside `index.html`; kept out of the wasm, see docs/build.md) the
+/// first time a line needs it, then runs that line: kubectl explain's answer shows when the
+/// docs have arrived, or its "not loaded" error if they could not be fetched.
+fn fetch_explain_docs(state: UseReducerHandle<UiState>, line: String) {
+    yew::platform::spawn_local(async move {
+        let docs = async {
+            let fetch = web_sys::window()?.fetch_with_str("explain.txt");
+            let response: web_sys::Response = JsFuture::from(fetch).await.ok()?.dyn_into().ok()?;
+            let text = response.ok().then(|| response.text().ok()).flatten()?;
+            JsFuture::from(text).await.ok()?.as_string()
+        };
+        state.dispatch(Action::ExplainDocs(docs.await, line));
+    });
 }
 
 /// Storage can be disabled (private mode, file://): a choice then lasts for this visit only.
@@ -145,6 +161,9 @@ pub enum Action {
     SetLang(Lang),
     /// A line the user typed into the terminal and submitted.
     Submit(String),
+    /// `kubectl explain`'s docs have arrived (or could not be fetched: `None`); then the line
+    /// that asked for them runs.
+    ExplainDocs(Option<String>, String),
     Player(PlayerAction),
     /// Run a slice of the cluster's work on the last line.
     Work,
@@ -413,6 +432,12 @@ impl Reducible for UiState {
             Action::Submit(line) => {
                 next.run_line(&line);
             }
+            Action::ExplainDocs(docs, line) => {
+                if let Some(docs) = docs {
+                    next.session.0.borrow_mut().set_explain_docs(docs);
+                }
+                next.run_line(&line);
+            }
             Action::Panel(action) => next.panel(action),
             Action::CloseFrontPanel => {
                 if let Some(kind) = next.panels.open.last().copied() {
@@ -541,7 +566,13 @@ pub fn app(props: &AppProps) -> Html {
 
     let on_submit = {
         let state = state.clone();
-        Callback::from(move |line: String| state.dispatch(Action::Submit(line)))
+        Callback::from(move |line: String| {
+            if state.session.0.borrow().wants_explain_docs(&line) {
+                fetch_explain_docs(state.clone(), line);
+            } else {
+                state.dispatch(Action::Submit(line));
+            }
+        })
     };
     let on_panel = {
         let state = state.clone();
