@@ -78,6 +78,10 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             check_terminal(&session),
         );
         summary.record(
+            "kubectl explain pod.spec.nodeName fetches explain.txt on demand and prints the field's description",
+            check_explain(&session),
+        );
+        summary.record(
             "a created deployment is narrated in steps 1 to 8, in Korean then in English",
             check_steps_narrated(&session),
         );
@@ -203,6 +207,29 @@ fn check_terminal(s: &Session) -> Result<(), String> {
         Duration::from_secs(10),
     )
     .map(|_| ())
+}
+
+/// `kubectl explain`'s docs are not part of the page's start: the first explain fetches them,
+/// then its answer shows.
+fn check_explain(s: &Session) -> Result<(), String> {
+    let fetched = "return performance.getEntriesByType('resource').some(e => e.name.endsWith('/explain.txt'))";
+    if s.script(fetched)? != Value::Bool(false) {
+        return Err("explain.txt was fetched before any kubectl explain".into());
+    }
+    let line = "kubectl explain pod.spec.nodeName";
+    s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
+    s.wait_for(
+        "return Array.from(document.querySelectorAll('.line--output'))
+            .some(o => o.textContent.startsWith('KIND:       Pod\\nVERSION:    v1\\n\\nFIELD: nodeName <string>\\n')
+                && o.textContent.includes('\\nDESCRIPTION:\\n    NodeName indicates in which node this pod is scheduled.'))",
+        Duration::from_secs(10),
+    )?;
+    match s.script(fetched)? {
+        Value::Bool(true) => Ok(()),
+        other => Err(format!(
+            "the answer came without fetching explain.txt: {other}"
+        )),
+    }
 }
 
 const CREATE: &str = "kubectl create deployment web --image=nginx --replicas=3";

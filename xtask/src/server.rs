@@ -179,6 +179,7 @@ mod tests {
             ("index.html", "text/html; charset=utf-8"),
             ("style.css", "text/css; charset=utf-8"),
             ("favicon.svg", "image/svg+xml"),
+            ("explain.txt", "text/plain; charset=utf-8"),
         ];
         for (path, want) in table {
             assert_eq!(content_type(Path::new(path)), want, "{path}");

@@ -14,9 +14,13 @@ use flate2::Compression;
 use crate::proc::{self, run};
 use crate::toolchain;
 
-/// The size budget: gzip -9 of every file in dist/ together. Students open the page on school
-/// networks; one megabyte is about a second on a slow one.
+/// The size budget: gzip -9 of every file in dist/ the page loads at start, together. Students
+/// open the page on school networks; one megabyte is about a second on a slow one.
 pub const GZIP_BUDGET_BYTES: u64 = 1_000_000;
+
+/// Files in dist/ the page fetches only when a student asks (`kubectl explain`'s docs): shipped,
+/// reported on their own, and not counted in the budget.
+pub const ON_DEMAND: &[&str] = &["explain.txt"];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Profile {
@@ -276,10 +280,16 @@ pub struct SizeReport {
 
 impl SizeReport {
     pub fn raw_total(&self) -> u64 {
-        self.files.iter().map(|f| f.1).sum()
+        self.at_start().map(|f| f.1).sum()
     }
+    /// What the page loads at start: every file but the [`ON_DEMAND`] ones.
     pub fn gzip_total(&self) -> u64 {
-        self.files.iter().map(|f| f.2).sum()
+        self.at_start().map(|f| f.2).sum()
+    }
+    fn at_start(&self) -> impl Iterator<Item = &(String, u64, u64)> {
+        self.files
+            .iter()
+            .filter(|f| !ON_DEMAND.contains(&f.0.as_str()))
     }
 }
 
@@ -318,11 +328,16 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, u64, u64)>) -> Result
 pub fn print_size_report(report: &SizeReport) {
     println!("\n{:<32} {:>12} {:>12}", "file", "raw bytes", "gzip -9");
     for (name, raw, gz) in &report.files {
-        println!("{name:<32} {raw:>12} {gz:>12}");
+        let mark = if ON_DEMAND.contains(&name.as_str()) {
+            " (on demand)"
+        } else {
+            ""
+        };
+        println!("{name:<32} {raw:>12} {gz:>12}{mark}");
     }
     println!(
         "{:<32} {:>12} {:>12}",
-        "total",
+        "total at start (the budget)",
         report.raw_total(),
         report.gzip_total()
     );
@@ -334,7 +349,7 @@ pub fn check_budget(report: &SizeReport) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "dist/ is {total} bytes gzipped, over the budget of {GZIP_BUDGET_BYTES}"
+            "dist/ (what the page loads at start) is {total} bytes gzipped, over the budget of {GZIP_BUDGET_BYTES}"
         ))
     }
 }
@@ -442,6 +457,19 @@ mod tests {
             }
         }
         assert!(seen > 5, "src/web was read");
+    }
+
+    #[test]
+    fn the_budget_leaves_out_what_the_page_fetches_on_demand() {
+        let report = SizeReport {
+            files: vec![
+                ("explain.txt".into(), 300_000, 80_000),
+                ("pkg/kube_sandbox_bg.wasm".into(), 3_000_000, 990_000),
+            ],
+        };
+        assert_eq!(report.gzip_total(), 990_000);
+        assert_eq!(report.raw_total(), 3_000_000);
+        assert_eq!(check_budget(&report), Ok(()));
     }
 
     #[test]
