@@ -206,9 +206,7 @@ async fn kubectl_explain_runs_after_its_docs_are_fetched_and_says_when_they_are_
     }
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors[0].starts_with(
-            "error: the field docs of kubectl explain (explain.txt) are not loaded yet"
-        ),
+        errors[0] == "error: kubectl explain's docs (explain.txt) are not loaded yet\n",
         "{errors:?}"
     );
     assert!(all(&root, ".line--command").iter().any(|l| l

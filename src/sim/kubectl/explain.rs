@@ -8,7 +8,7 @@
 //! Simplified: the docs are `www/explain.txt` (generated from k8s-openapi by
 //! `tests/api_explain.rs`), handed to the shell by whoever runs it (`Shell::set_explain_docs`):
 //! the page fetches it on the first `kubectl explain`, so the wasm does not carry it. No enums
-//! (k8s-openapi's schemas have none), no `-o plaintext-openapiv2`.
+//! (k8s-openapi's schemas have none), no `-o` (kubectl's `plaintext-openapiv2` template).
 
 use super::cmd::Ctx;
 use super::verb_util::{self as vu, Takes};
@@ -20,21 +20,18 @@ use crate::sim::api::resources::{lookup, RESOURCES};
 type Field<'a> = (&'a str, &'a str, Option<&'a str>, bool, &'a str);
 
 /// A definition's description and fields, from the docs text.
-fn definition<'a>(docs: &'a str, name: &str) -> Option<(&'a str, Vec<Field<'a>>)> {
+fn definition<'a>(docs: &'a str, name: &str) -> Option<(&'a str, impl Iterator<Item = Field<'a>>)> {
     let mut lines = docs.lines();
     let doc = lines.find_map(|l| {
         l.strip_prefix("type ")?
             .strip_prefix(name)?
             .strip_prefix(' ')
     })?;
-    let fields = lines
-        .map_while(|l| l.strip_prefix(' '))
-        .filter_map(|l| {
-            let mut w = l.splitn(5, ' ');
-            let (name, ty, to, req) = (w.next()?, w.next()?, w.next()?, w.next()?);
-            Some((name, ty, (to != "-").then_some(to), req == "r", w.next()?))
-        })
-        .collect();
+    let fields = lines.map_while(|l| {
+        let mut w = l.strip_prefix(' ')?.splitn(5, ' ');
+        let (name, ty, to, req) = (w.next()?, w.next()?, w.next()?, w.next()?);
+        Some((name, ty, (to != "-").then_some(to), req == "r", w.next()?))
+    });
     Some((doc, fields))
 }
 
@@ -44,27 +41,21 @@ fn block(text: &str) -> String {
 }
 
 /// The fields of `name`: with descriptions, or (`--recursive`) as a tree of names and types.
-fn field_list<'a>(
-    docs: &'a str,
-    name: Option<&'a str>,
-    level: usize,
-    recursive: bool,
-    seen: &mut Vec<&'a str>,
-) -> String {
+/// kubectl stops where a definition recurs inside itself; no served kind has one, so a depth cap
+/// stands in for its history of refs.
+fn field_list(docs: &str, name: Option<&str>, level: usize, recursive: bool) -> String {
     let mut out = String::new();
-    let Some((name, (_, fields))) = name.and_then(|n| Some((n, definition(docs, n)?))) else {
+    let Some((_, fields)) = name
+        .filter(|_| level < 16)
+        .and_then(|n| definition(docs, n))
+    else {
         return out;
     };
-    // A definition inside itself ends the walk, as kubectl's history of refs does.
-    if seen.contains(&name) {
-        return out;
-    }
-    seen.push(name);
     for (field, ty, to, required, doc) in fields {
         let required = if required { " -required-" } else { "" };
         out.push_str(&format!("{:1$}{field}\t<{ty}>{required}\n", "", level * 2));
         if recursive {
-            out.push_str(&field_list(docs, to, level + 1, true, seen));
+            out.push_str(&field_list(docs, to, level + 1, true));
         } else {
             out.push_str(&block(if doc.is_empty() {
                 "<no description>"
@@ -74,7 +65,6 @@ fn field_list<'a>(
             out.push_str("\n\n");
         }
     }
-    seen.pop();
     out
 }
 
@@ -86,7 +76,6 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     let flags = [
         ("recursive", None, Takes::Bool),
         ("api-version", None, Takes::Value),
-        ("output", Some('o'), Takes::Value),
     ];
     let p = match vu::parse("kubectl explain", args, &flags, false) {
         Ok(p) => p,
@@ -98,35 +87,45 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             _ => "We accept only this format: explain RESOURCE".into(),
         });
     };
-    if p.value("output").is_some_and(|o| o != "plaintext") {
-        return fail("this sandbox's kubectl explain prints only --output=plaintext".into());
-    }
-    let words: Vec<&str> = arg.split('.').collect();
     let api_version = p.value("api-version");
-    // With --api-version kubectl takes the first word as the resource; else the longest prefix.
-    let found = (1..=words.len())
-        .rev()
-        .filter(|&n| n == 1 || api_version.is_none())
-        .find_map(|n| Some((lookup(&words[..n].join("."))?, n)));
-    let Some((info, n)) = found else {
-        return fail(format!(
-            "the server doesn't have a resource type \"{}\"",
-            words[0]
-        ));
+    // The resource: the longest prefix before a dot that names one (`deployments.apps.spec`);
+    // with --api-version kubectl takes the first word only.
+    let first = arg.find('.').unwrap_or(arg.len());
+    let mut end = if api_version.is_some() {
+        first
+    } else {
+        arg.len()
     };
-    let (mut group, mut version) = (info.group, info.version);
-    if let Some(v) = api_version {
-        (group, version) = v.split_once('/').unwrap_or(("", v));
+    let info = loop {
+        if let Some(info) = lookup(&arg[..end]) {
+            break info;
+        }
+        match arg[..end].rfind('.') {
+            Some(dot) if api_version.is_none() => end = dot,
+            _ => {
+                let bare = &arg[..first];
+                return fail(format!(
+                    "the server doesn't have a resource type \"{bare}\""
+                ));
+            }
+        }
+    };
+    let (group, version) = match api_version {
+        Some(v) => v.split_once('/').unwrap_or(("", v)),
+        None => (info.group, info.version),
+    };
+    if (group, version) != (info.group, info.version) {
         let gvr = format!("{group}/{version}, Resource={}", info.plural);
-        if !RESOURCES
-            .iter()
-            .any(|r| r.group == group && r.version == version)
-        {
-            return fail(format!("couldn't find resource for \"{gvr}\""));
-        }
-        if (group, version) != (info.group, info.version) {
-            return fail(format!("GVR ({gvr}) not found in OpenAPI schema"));
-        }
+        return fail(
+            if RESOURCES
+                .iter()
+                .any(|r| (r.group, r.version) == (group, version))
+            {
+                format!("GVR ({gvr}) not found in OpenAPI schema")
+            } else {
+                format!("couldn't find resource for \"{gvr}\"")
+            },
+        );
     }
     // kubectl finds the resource first, then reads the docs (its OpenAPI download).
     let kind_line = format!("kind {} ", info.kind);
@@ -134,45 +133,49 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     let Some((docs, def)) =
         docs.and_then(|d| Some((d, d.lines().find_map(|l| l.strip_prefix(&kind_line))?)))
     else {
-        return fail("the field docs of kubectl explain (explain.txt) are not loaded yet: the page fetches them on the first kubectl explain; try again once it has".into());
+        return fail("kubectl explain's docs (explain.txt) are not loaded yet".into());
     };
     let mut out = String::new();
     if !group.is_empty() {
-        out.push_str(&format!("GROUP:      {group}\n"));
+        out = format!("GROUP:      {group}\n");
     }
     out.push_str(&format!(
         "KIND:       {}\nVERSION:    {version}\n\n",
         info.kind
     ));
-    let path = &words[n..];
-    let mut description = "";
-    let mut to = Some(def);
-    for (i, name) in path.iter().enumerate() {
-        let field = to.and_then(|d| definition(docs, d)?.1.into_iter().find(|f| f.0 == *name));
+    // The fields of the path, each in the type of the one before.
+    let (mut to, mut field_doc, mut rest) = (Some(def), "", &arg[end..]);
+    while let Some(path) = rest.strip_prefix('.') {
+        let (name, tail) = path.split_at(path.find('.').unwrap_or(path.len()));
+        let field = to.and_then(|d| definition(docs, d)?.1.find(|f| f.0 == name));
         let Some((_, ty, next, _, doc)) = field else {
-            return fail(format!("field \"{}\" does not exist", path[path.len() - 1]));
+            // kubectl names the path's last word, whichever is missing.
+            let last = &arg[arg.rfind('.').map_or(0, |dot| dot + 1)..];
+            return fail(format!("field \"{last}\" does not exist"));
         };
-        if i + 1 == path.len() {
+        if tail.is_empty() {
             out.push_str(&format!("FIELD: {name} <{ty}>\n\n\n"));
-            description = doc;
         }
-        to = next;
+        (to, field_doc, rest) = (next, doc, tail);
     }
     // The field's description, then its type's, each ending with a newline; or `<empty>`.
-    let of_type = to.and_then(|d| definition(docs, d)).map_or("", |d| d.0);
-    let description: String = [description, of_type]
-        .iter()
-        .filter(|d| !d.is_empty())
-        .map(|d| format!("{d}\\n"))
-        .collect();
+    let mut description = String::new();
+    for doc in [
+        field_doc,
+        to.and_then(|d| definition(docs, d)).map_or("", |d| d.0),
+    ] {
+        if !doc.is_empty() {
+            description.push_str(doc);
+            description.push_str("\\n");
+        }
+    }
+    if description.is_empty() {
+        description.push_str("<empty>");
+    }
     out.push_str("DESCRIPTION:\n");
-    out.push_str(&block(if description.is_empty() {
-        "<empty>"
-    } else {
-        &description
-    }));
+    out.push_str(&block(&description));
     out.push('\n');
-    let fields = field_list(docs, to, 1, p.has("recursive"), &mut Vec::new());
+    let fields = field_list(docs, to, 1, p.has("recursive"));
     if !fields.is_empty() {
         out.push_str("FIELDS:\n");
         out.push_str(&fields);

@@ -182,13 +182,10 @@ impl<B: Backend> Shell<B> {
         self.explain_docs = Some(docs);
     }
 
-    /// Whether `line` is a `kubectl explain` that would find no docs: the page fetches them
-    /// first, then runs the line.
+    /// Whether `line` may be a `kubectl explain` that would find no docs: the page fetches them
+    /// first, then runs the line (any line naming `explain` waits for them; it is one fetch).
     pub fn wants_explain_docs(&self, line: &str) -> bool {
-        let mut words = line.split_whitespace();
-        self.explain_docs.is_none()
-            && matches!(words.next(), Some("kubectl" | "k"))
-            && words.any(|w| w == "explain")
+        self.explain_docs.is_none() && line.contains("explain")
     }
 
     pub fn backend(&self) -> &B {
