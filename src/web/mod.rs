@@ -71,7 +71,8 @@ fn mark(name: &str) {
 /// docs have arrived, or its "not loaded" error if they could not be fetched.
 fn fetch_explain_docs(state: UseReducerHandle<UiState>, line: String) {
     // With promise callbacks rather than futures: no executor for one fetch in the page (about
-    // 1.5 KB of gzip). Each callback runs once; the three are left to the page (a few bytes).
+    // 575 bytes of gzip less than JsFuture on spawn_local, measured together with a small change
+    // in explain.rs). Each callback runs once; the three are left to the page (a few bytes).
     // The docs go to the session (no line runs meanwhile), then the line runs as typed.
     let run = Rc::new(move |docs: JsValue| {
         if let Some(docs) = docs.as_string() {
