@@ -433,6 +433,21 @@ fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
 
 /// Runs `kubectl ARGS...` (without the leading `kubectl`).
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
+    // `kubectl create configmap|secret|service|job|role|...` (create_kinds.rs): the first two
+    // words that are no flag nor `-n`'s value.
+    let mut words = (0..args.len()).filter(|&i| {
+        !args[i].starts_with('-')
+            && (i == 0 || !matches!(args[i - 1].as_str(), "-n" | "--namespace"))
+    });
+    if let (Some(i), Some(j)) = (words.next(), words.next()) {
+        let mut rest = args.to_vec();
+        let sub = rest.remove(j);
+        if rest.remove(i) == "create" {
+            if let Some(out) = super::create_kinds::run(&sub, &rest, ctx) {
+                return out;
+            }
+        }
+    }
     if let Some((index, command)) = node_side_command(args) {
         let mut rest = args.to_vec();
         rest.remove(index);
