@@ -1,13 +1,13 @@
 //! `kubectl create SUBCOMMAND NAME ...`: the generators that build one object from flags.
 //!
-//! Mirrors: kubectl v1.32 `pkg/cmd/create` for `configmap`, `secret generic|tls|docker-registry`,
+//! Mirrors: kubectl v1.32 `pkg/cmd/create` for `configmap`, `secret generic|tls`,
 //! `service clusterip|nodeport|loadbalancer|externalname`, `serviceaccount`, `job`, `cronjob`,
 //! `role`, `clusterrole`, `rolebinding`, `clusterrolebinding`, `quota`, `priorityclass`: the
 //! object field for field (what `--dry-run=client -o yaml` prints), the namespace only with `-n`,
 //! `--save-config`, `--dry-run`, `-o yaml|json|name`, the `kind.group/NAME created` line, and the
 //! errors of the common mistakes (`exactly one NAME is required, got 0`, `required flag(s)`,
 //! `invalid literal source`, a bad `--tcp`, a rule without verbs).
-//! Simplified: no `--append-hash`, `--field-manager` or directories for `--from-file`; keys and
+//! Simplified: no `secret docker-registry`, no `--append-hash`, `--field-manager` or directories for `--from-file`; keys and
 //! quantities are left to the apiserver; a TLS pair is only checked to be PEM of the right kinds
 //! (not that the key matches); a role's special verbs (`bind`, `use`, ...) are not checked
 //! against their resources and unknown verbs bring no warning. CronJob and ResourceQuota are
@@ -34,11 +34,6 @@ use crate::sim::apiserver::request::Verb;
 /// `"metadata":{"creationTimestamp":null,"name":@`. Bit `i` of a flag's mask is `KINDS[i]`.
 const KINDS: &[(&str, &str, &str)] = &[
     ("configmap", "configmaps", "}}"),
-    (
-        "secret docker-registry",
-        "secrets",
-        r#"},"type":"kubernetes.io/dockerconfigjson"}"#,
-    ),
     ("secret generic", "secrets", "}}"),
     ("secret tls", "secrets", r#"},"type":"kubernetes.io/tls"}"#),
     ("service clusterip", "services", SVC),
@@ -73,20 +68,19 @@ const SVC: &str =
 const RB_T: &str = r#"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io"}}"#;
 
 const CM: u32 = 1;
-const DOCKER: u32 = 2;
-const GEN: u32 = 4;
-const TLS: u32 = 8;
-const CIP: u32 = 16;
-const EXT: u32 = 128;
-const SVC_ANY: u32 = 16 | 32 | 64 | 128;
-const JOB: u32 = 512;
-const CJ: u32 = 1024;
-const ROLE: u32 = 2048;
-const CR: u32 = 4096;
-const RB: u32 = 8192;
-const CRB: u32 = 16384;
-const QUOTA: u32 = 32768;
-const PC: u32 = 65536;
+const GEN: u32 = 2;
+const TLS: u32 = 4;
+const CIP: u32 = 8;
+const EXT: u32 = 64;
+const SVC_ANY: u32 = 8 | 16 | 32 | 64;
+const JOB: u32 = 256;
+const CJ: u32 = 512;
+const ROLE: u32 = 1024;
+const CR: u32 = 2048;
+const RB: u32 = 4096;
+const CRB: u32 = 8192;
+const QUOTA: u32 = 16384;
+const PC: u32 = 32768;
 const DATA: u32 = CM | GEN;
 
 /// Each flag, the generators that take it, and where a plain string value lands (`""`: code
@@ -96,18 +90,14 @@ const FLAGS: &[(&str, u32, &str)] = &[
     ("output", !0, ""),
     ("save-config", !0, ""),
     ("from-literal", DATA, ""),
-    ("from-file", DATA | DOCKER, ""),
+    ("from-file", DATA, ""),
     ("from-env-file", DATA, ""),
     ("type", GEN, "/type"),
     ("cert", TLS, ""),
     ("key", TLS, ""),
-    ("docker-server", DOCKER, ""),
-    ("docker-username", DOCKER, ""),
-    ("docker-password", DOCKER, ""),
-    ("docker-email", DOCKER, ""),
     ("tcp", SVC_ANY, ""),
     ("clusterip", CIP, "/spec/clusterIP"),
-    ("node-port", 32, ""),
+    ("node-port", 16, ""),
     ("external-name", EXT, "/spec/externalName"),
     ("image", JOB, "/spec/template/spec/containers/0/image"),
     (
@@ -346,7 +336,7 @@ fn build(bit: u32, path: &str, name: &str, p: &Parsed, ctx: &Ctx, obj: &mut Valu
             format!("Error: invalid argument \"{text}\" for \"--{long}\" flag: strconv.ParseInt: parsing \"{text}\": invalid syntax\nSee '{path} --help' for usage.\n")
         })
     };
-    if bit & (DATA | DOCKER) != 0 {
+    if bit & DATA != 0 {
         // --from-file, --from-literal, --from-env-file: the data, base64 for a Secret.
         let files = list(p, "from-file");
         let literals = p.values("from-literal");
@@ -374,25 +364,6 @@ fn build(bit: u32, path: &str, name: &str, p: &Parsed, ctx: &Ctx, obj: &mut Valu
                     pairs.push((k.into(), v.into()));
                 }
             }
-        }
-        if bit == DOCKER && files.is_empty() {
-            let (Some(user), Some(pass)) = (p.value("docker-username"), p.value("docker-password"))
-            else {
-                return fail("either --from-file or the combination of --docker-username, --docker-password and --docker-server is required");
-            };
-            let email = p
-                .value("docker-email")
-                .map(|e| format!(",\"email\":{}", quote(e)))
-                .unwrap_or_default();
-            let config =
-                format!(
-                "{{\"auths\":{{{}:{{\"username\":{},\"password\":{}{email},\"auth\":\"{}\"}}}}}}",
-                quote(p.value("docker-server").unwrap_or("https://index.docker.io/v1/")),
-                quote(user),
-                quote(pass),
-                B64.encode(format!("{user}:{pass}"))
-            );
-            pairs.push((".dockerconfigjson".into(), config));
         }
         let mut data = Map::new();
         for (k, v) in pairs {
@@ -465,7 +436,7 @@ fn build(bit: u32, path: &str, name: &str, p: &Parsed, ctx: &Ctx, obj: &mut Valu
             set(obj, "/spec/ports", ports.into());
         }
         let kind = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]
-            [(bit.trailing_zeros() - 4) as usize];
+            [(bit.trailing_zeros() - 3) as usize];
         set(obj, "/spec/type", kind.into());
     }
     if bit == JOB || bit == CJ {
@@ -559,12 +530,7 @@ fn rules(bit: u32, p: &Parsed, obj: &mut Value) -> Res<()> {
         verbs = vec!["*".into()];
     }
     let resources = list(p, "resource");
-    let mut names: Vec<String> = Vec::new();
-    for n in p.values("resource-name") {
-        if !names.contains(n) {
-            names.push(n.clone());
-        }
-    }
+    let names = p.values("resource-name");
     let urls = list(p, "non-resource-url");
     let mut labels = Map::new();
     for pair in list(p, "aggregation-rule") {
@@ -600,12 +566,11 @@ fn rules(bit: u32, p: &Parsed, obj: &mut Value) -> Res<()> {
         let (typed, sub) = r.split_once('/').map_or((r.as_str(), ""), |(t, s)| (t, s));
         let Some(info) = lookup(typed) else {
             // kubectl prints the RESTMapper's no-match error without `error: `.
-            let (bare, group) = typed.split_once('.').unwrap_or((typed, ""));
-            let mut text = format!("the server doesn't have a resource type {}", quote(bare));
-            if !group.is_empty() {
-                text += &format!(" in group {}", quote(group));
-            }
-            return Err(text + "\n");
+            let bare = typed.split('.').next().unwrap_or(typed);
+            return Err(format!(
+                "the server doesn't have a resource type {}\n",
+                quote(bare)
+            ));
         };
         let resource = if sub.is_empty() {
             info.plural.to_string()
@@ -625,17 +590,11 @@ fn rules(bit: u32, p: &Parsed, obj: &mut Value) -> Res<()> {
     for (group, resources) in groups {
         let mut rule = json!({"apiGroups": [group], "resources": resources, "verbs": verbs});
         if !names.is_empty() {
-            rule["resourceNames"] = names.clone().into();
+            rule["resourceNames"] = names.into();
         }
         rules.push(rule);
     }
     if !urls.is_empty() {
-        if let Some(v) = verbs
-            .iter()
-            .find(|v| !" * get post put delete patch head options ".contains(&format!(" {v} ")))
-        {
-            return fail(&format!("invalid verb: '{v}' for nonResourceURL"));
-        }
         rules.push(json!({"nonResourceURLs": urls, "verbs": verbs}));
     }
     obj["rules"] = rules.into();
