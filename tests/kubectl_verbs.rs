@@ -809,3 +809,107 @@ fn every_verb_answers_a_bad_flag_as_cobra_does() {
         );
     }
 }
+
+#[test]
+fn one_command_table_finds_the_command_after_global_flags_and_gives_each_its_own_flags() {
+    let mut sh = lab();
+    // `-n NS` before a command with subcommands: the subcommand is still found.
+    let out = ok(
+        &mut sh,
+        "kubectl -n kube-system rollout status deployment/coredns",
+    );
+    assert_eq!(out, "deployment \"coredns\" successfully rolled out\n");
+    ok(&mut sh, "kubectl create deployment web --image=nginx");
+    let out = ok(
+        &mut sh,
+        "kubectl -n default set image deployment/web nginx=nginx:1.27",
+    );
+    assert_eq!(out, "deployment.apps/web image updated\n");
+    // A flag belongs to the (sub)command that defines it, as in kubectl 1.32.
+    for (line, said, path) in [
+        (
+            "kubectl create -f web.yaml --image=nginx",
+            "unknown flag: --image",
+            "kubectl create",
+        ),
+        (
+            "kubectl create namespace x --replicas=2",
+            "unknown flag: --replicas",
+            "kubectl create namespace",
+        ),
+        (
+            "kubectl get pods --dry-run",
+            "unknown flag: --dry-run",
+            "kubectl get",
+        ),
+        (
+            "kubectl apply -f x --now",
+            "unknown flag: --now",
+            "kubectl apply",
+        ),
+        (
+            "kubectl version --bogus",
+            "unknown flag: --bogus",
+            "kubectl version",
+        ),
+    ] {
+        let err = fails(&mut sh, line);
+        assert_eq!(
+            err,
+            format!("Error: {said}\nSee '{path} --help' for usage.\n"),
+            "{line}"
+        );
+    }
+    // -w is get's --watch (it used to be an unknown shorthand).
+    assert!(fails(&mut sh, "kubectl get pods -w").contains("--watch is a real kubectl flag"));
+    assert_eq!(
+        fails(&mut sh, "kubectl apply web.yaml"),
+        "error: Unexpected args: [web.yaml]\nSee 'kubectl apply -h' for help and examples\n"
+    );
+}
+
+#[test]
+fn kubectl_help_lists_kubectls_groups_and_marks_what_the_sandbox_does_not_run() {
+    let mut sh = lab();
+    let help = ok(&mut sh, "kubectl --help");
+    assert_eq!(help, ok(&mut sh, "kubectl"));
+    let groups: Vec<&str> = help
+        .lines()
+        .filter(|l| l.ends_with("Commands:") || l.ends_with("):"))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "Basic Commands (Beginner):",
+            "Basic Commands (Intermediate):",
+            "Deploy Commands:",
+            "Cluster Management Commands:",
+            "Troubleshooting and Debugging Commands:",
+            "Advanced Commands:",
+            "Settings Commands:",
+            "Other Commands:",
+        ]
+    );
+    assert!(help.contains("\n  get             Display one or many resources\n"));
+    assert!(help.contains("\n  explain         Get documentation for a resource *\n"));
+    assert!(help.contains("\n  edit            Edit a resource on the server\n"));
+    // Every line the help offers runs, or says honestly that it does not run yet.
+    let commands = help
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("  kubectl"));
+    for line in commands {
+        let name = line.split_whitespace().next().expect("a command");
+        let out = sh.run_line(&format!("kubectl {name} --bogus"));
+        assert!(
+            !out.stderr.contains("unknown command"),
+            "{name}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            out.stderr.contains("does not run yet"),
+            line.ends_with(" *"),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+}

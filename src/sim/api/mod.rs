@@ -6,7 +6,7 @@
 //! views of [`core_v1`] (Pod, Node, Service, EndpointSlice, with `k8s-openapi`'s names; the page
 //! does not link `k8s-openapi` at all, native tests check the views against it). Text becomes
 //! objects in two steps: YAML (or JSON) → one `serde_json::Value` per document
-//! ([`decode_documents`], saphyr-parser events), then Value → typed with `serde_json::from_value`.
+//! ([`decode_documents`], saphyr-parser events), then Value → typed with `typed::typed` (serde through `&Value`).
 //! Why not YAML straight into `k8s_openapi` types: the YAML deserializer
 //! would be monomorphised once per API type, which measured 2.6 MB of wasm against 1.4 MB for the
 //! one-Value route (`shared/TOOLCHAIN.md`); the Value route also gives one place to refuse deep

@@ -28,8 +28,10 @@ use crate::sim::clock::{parse_go_time, TimeLayout};
 
 /// Reads a stored object as its typed view (`typed::<Pod>(&value)`, [`super::core_v1`]); `None` if it does not
 /// fit, which for an object that went through [`strict_check`] only happens on a bug.
+/// Reads through `&Value`'s deserializer, the one strict decoding uses too: no copy of the object
+/// first, and the owned `Value` deserializer is not linked into the page.
 pub fn typed<T: DeserializeOwned>(obj: &Value) -> Option<T> {
-    serde_json::from_value(obj.clone()).ok()
+    T::deserialize(obj).ok()
 }
 
 /// The apiserver's strict decoding of a create/update body: every field must exist in the schema,

@@ -20,6 +20,29 @@ pub struct UserInfo {
 }
 
 pub const AUTHENTICATED_GROUP: &str = "system:authenticated";
+
+/// Whom an impersonating request acts as (the apiserver's impersonation filter): the user with
+/// the groups asked for, a service account's own groups, and `system:authenticated`.
+pub fn impersonated(name: &str, groups: &[String]) -> UserInfo {
+    let mut groups = groups.to_vec();
+    let mut add = |g: String| {
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    };
+    if let Some((ns, _)) = name
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        add("system:serviceaccounts".to_string());
+        add(format!("system:serviceaccounts:{ns}"));
+    }
+    add(AUTHENTICATED_GROUP.to_string());
+    UserInfo {
+        name: name.to_string(),
+        groups,
+    }
+}
 pub const MASTERS_GROUP: &str = "system:masters";
 
 /// What a bearer token stands for.

@@ -23,7 +23,9 @@ use serde_json::Value;
 
 pub use authn::{Authenticator, UserInfo};
 pub use registry::{decode_object, list_raw as registry_list, STATUS_RESOURCES};
-pub use request::{ApiClient, ApiError, ApiRequest, ApiResponse, Credentials, StatusReason, Verb};
+pub use request::{
+    ApiClient, ApiError, ApiRequest, ApiResponse, Credentials, Impersonate, StatusReason, Verb,
+};
 
 use self::backend::{Revision, Store};
 use self::rbac::{Attributes, RbacIndex};
@@ -255,6 +257,40 @@ impl Apiserver {
         }
     }
 
+    /// The impersonation filter: `user` must be allowed to `impersonate` the user (or service
+    /// account) and each group it asks for.
+    fn impersonate(
+        &mut self,
+        store: &Store,
+        user: &UserInfo,
+        asked: &Impersonate,
+    ) -> Result<UserInfo, ApiError> {
+        let account = asked
+            .user
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|rest| rest.split_once(':'));
+        let mut checks = vec![match account {
+            Some((ns, name)) => ("serviceaccounts", Some(ns), name),
+            None => ("users", None, asked.user.as_str()),
+        }];
+        checks.extend(asked.groups.iter().map(|g| ("groups", None, g.as_str())));
+        for (resource, namespace, name) in checks {
+            let attributes = Attributes {
+                user,
+                verb: "impersonate",
+                api_group: "",
+                resource,
+                subresource: None,
+                namespace,
+                name: Some(name),
+            };
+            if let Err(why) = self.rbac_index(store).authorize(&attributes) {
+                return Err(admission::forbidden(resource, name, &why));
+            }
+        }
+        Ok(authn::impersonated(&asked.user, &asked.groups))
+    }
+
     fn serve(
         &mut self,
         store: &mut Store,
@@ -278,6 +314,26 @@ impl Apiserver {
                 tracer.stage(ApiStage::Authentication, false, e.message.clone());
                 return Err(e);
             }
+        };
+        let user = match &request.impersonate {
+            None => user,
+            Some(asked) => match self.impersonate(store, &user, asked) {
+                Ok(as_user) => {
+                    tracer.stage(
+                        ApiStage::Authentication,
+                        true,
+                        format!(
+                            "impersonating user \"{}\" groups {:?}",
+                            as_user.name, as_user.groups
+                        ),
+                    );
+                    as_user
+                }
+                Err(e) => {
+                    tracer.stage(ApiStage::Authorization, false, e.message.clone());
+                    return Err(e);
+                }
+            },
         };
         let Some(info) = resources::by_plural(&request.resource) else {
             let e = ApiError::new(

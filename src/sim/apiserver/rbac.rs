@@ -51,6 +51,7 @@ pub struct PolicyRule {
     pub api_groups: Vec<String>,
     pub resources: Vec<String>,
     pub resource_names: Vec<String>,
+    pub non_resource_urls: Vec<String>,
 }
 
 impl PolicyRule {
@@ -140,6 +141,7 @@ fn rules(object: &Value) -> Vec<PolicyRule> {
                     api_groups: strings(r.get("apiGroups")),
                     resources: strings(r.get("resources")),
                     resource_names: strings(r.get("resourceNames")),
+                    non_resource_urls: strings(r.get("nonResourceURLs")),
                 })
                 .collect()
         })
@@ -233,6 +235,20 @@ impl RbacIndex {
             _ => None,
         };
         found.map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The rules `user` holds in `namespace` (cluster-wide ones and, with a namespace, those
+    /// its RoleBindings give): what a SelfSubjectRulesReview answers.
+    pub fn rules_for(&self, user: &UserInfo, namespace: &str) -> Vec<PolicyRule> {
+        let cluster = self.cluster_bindings.iter().map(|b| (b, ""));
+        let local = self.bindings.get(namespace).into_iter().flatten();
+        let mut out = Vec::new();
+        for (b, ns) in cluster.chain(local.map(|b| (b, namespace))) {
+            if b.applies_to(user, ns).is_some() {
+                out.extend_from_slice(self.role_rules(&b.role_kind, &b.role_name, ns));
+            }
+        }
+        out
     }
 
     /// Ok(why it is allowed) or Err(why not), in upstream's audit-annotation words.

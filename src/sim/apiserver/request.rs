@@ -89,10 +89,20 @@ pub struct DeleteOptions {
     pub propagation_policy: Option<PropagationPolicy>,
 }
 
+/// kubectl's `--as` and `--as-group`: the `Impersonate-User` and `Impersonate-Group` headers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Impersonate {
+    pub user: String,
+    pub groups: Vec<String>,
+}
+
 /// One request to the apiserver.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiRequest {
     pub credentials: Credentials,
+    /// Whom the authenticated user asks to act as; None: as itself.
+    #[serde(default)]
+    pub impersonate: Option<Impersonate>,
     pub verb: Verb,
     /// The plural resource name: `pods`, `deployments`.
     pub resource: String,
@@ -114,6 +124,7 @@ impl ApiRequest {
     pub fn new(credentials: Credentials, verb: Verb, resource: &str) -> Self {
         ApiRequest {
             credentials,
+            impersonate: None,
             verb,
             resource: resource.to_string(),
             subresource: None,

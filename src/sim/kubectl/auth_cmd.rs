@@ -1,17 +1,20 @@
-//! `kubectl auth can-i`, `kubectl cluster-info` and `kubectl api-versions`: what the student may do,
-//! and where the cluster answers.
+//! `kubectl auth can-i`, `kubectl auth whoami`, `kubectl cluster-info` and `kubectl api-versions`:
+//! who the student is, what they may do, and where the cluster answers.
 //!
 //! Mirrors: kubectl v1.32 `pkg/cmd/auth/cani.go` (`yes`, `no` with exit code 1, `-q`, `-A`,
 //! `--subresource`, `TYPE/NAME`, `Warning: the server doesn't have a resource type 'x'`, its usage
-//! error), the global `--as`/`--as-group` impersonation flags (the impersonated user also gets
-//! `system:authenticated`, and a service account's groups, as the apiserver's impersonation filter
-//! adds them), `pkg/cmd/clusterinfo` (the control plane line, one line per `kube-system` Service
+//! error; `--list`: the rules broken down per verb, compacted per resource and sorted by their Go
+//! string, in the columns Resources, Non-Resource URLs, Resource Names, Verbs), `whoami.go` (the
+//! ATTRIBUTE/VALUE table or the SelfSubjectReview with `-o`), both for the user `--as` and
+//! `--as-group` name (`apiserver::authn::impersonated`), `pkg/cmd/clusterinfo` (the control plane line, one line per `kube-system` Service
 //! labelled `kubernetes.io/cluster-service=true`, named by its `kubernetes.io/name` label, and the
 //! closing `cluster-info dump` hint), and `api-versions` (discovery's group versions, sorted).
-//! Simplified: the apiserver serves no SelfSubjectAccessReview, so `can-i` reads the RBAC objects
-//! through the apiserver (as the admin) and evaluates them with the apiserver's own authorizer
-//! (`apiserver::rbac`), including its `system:masters` rule; `--list` is not offered; `--as` works
-//! for `auth can-i` only; no colours in `cluster-info`; `api-versions` lists the groups this
+//! Simplified: the apiserver serves no SelfSubjectAccessReview, SelfSubjectRulesReview or
+//! SelfSubjectReview, so `can-i` reads the RBAC objects through the apiserver (as the admin) and
+//! evaluates them with the apiserver's own authorizer (`apiserver::rbac`), including its
+//! `system:masters` rule, and `whoami` names the admin certificate's user or the impersonated one;
+//! the lab's bootstrap policy has no `system:basic-user`/`system:discovery` roles, so `--list`
+//! shows fewer rules than a kubeadm cluster's; no colours in `cluster-info`; `api-versions` lists the groups this
 //! sandbox serves, not a full kubeadm cluster's.
 
 use std::collections::BTreeSet;
@@ -20,12 +23,15 @@ use serde_json::Value;
 
 use super::cmd::Ctx;
 use super::errors::api_error_text;
+use super::table::tabwrite;
 use super::verb_util::{parse, Flag, Takes};
+use super::yaml::{to_json, to_yaml};
 use super::Output;
 use crate::sim::api::resources::{lookup, RESOURCES};
-use crate::sim::apiserver::authn::{UserInfo, AUTHENTICATED_GROUP};
-use crate::sim::apiserver::rbac::{Attributes, RbacIndex};
+use crate::sim::apiserver::authn::{self, UserInfo};
+use crate::sim::apiserver::rbac::{Attributes, PolicyRule, RbacIndex};
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
+use crate::sim::sort::StableSort;
 
 /// Where kubeadm's admin.conf points kubectl: the master's advertise address.
 pub const APISERVER_URL: &str = "https://172.16.20.11:6443";
@@ -55,33 +61,25 @@ const AUTH_FLAGS: &[Flag] = &[
     ("no-headers", None, Takes::Bool),
     ("quiet", Some('q'), Takes::Bool),
     ("subresource", None, Takes::Value),
-    ("as", None, Takes::Value),
-    ("as-group", None, Takes::Value),
 ];
 
 /// `kubectl auth SUBCOMMAND ...`.
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     // The subcommand is the first word that is not a flag or a flag's value.
-    let mut sub = None;
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        match a.as_str() {
-            "-n" | "--namespace" | "--as" | "--as-group" | "--subresource" => i += 2,
-            f if f.starts_with('-') => i += 1,
-            word => {
-                sub = Some((i, word));
-                break;
-            }
-        }
-    }
+    let sub = super::verb_util::first_word(args, AUTH_FLAGS).map(|i| (i, args[i].as_str()));
     match sub {
         Some((i, "can-i")) => {
             let mut rest = args.to_vec();
             rest.remove(i);
             can_i(&rest, ctx)
         }
-        Some((_, "whoami" | "reconcile")) => Output::fail(
-            "error: this sandbox runs \"kubectl auth can-i\" only; \"whoami\" and \"reconcile\" are real kubectl commands it does not run yet\n",
+        Some((i, "whoami")) => {
+            let mut rest = args.to_vec();
+            rest.remove(i);
+            whoami(&rest, ctx)
+        }
+        Some((_, "reconcile")) => Output::fail(
+            "error: \"kubectl auth reconcile\" is a real kubectl command that this sandbox does not run yet\n",
         ),
         Some((_, other)) => Output::fail(format!(
             "error: unknown command \"{other}\" for \"kubectl auth\"\nRun 'kubectl auth --help' for usage.\n"
@@ -93,38 +91,135 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
 }
 
 /// The user a request is evaluated as: the admin certificate, or whom `--as` impersonates.
-fn user_for(as_user: Option<&str>, as_groups: &[String]) -> UserInfo {
-    let mut user = match as_user {
-        None => UserInfo {
-            name: "kubernetes-admin".to_string(),
-            groups: vec!["kubeadm:cluster-admins".to_string()],
-        },
-        Some(name) => {
-            let mut groups: Vec<String> = as_groups.to_vec();
-            // The impersonation filter gives a service account its groups.
-            let parts: Vec<&str> = name.split(':').collect();
-            if let ["system", "serviceaccount", ns, _] = parts.as_slice() {
-                for g in [
-                    "system:serviceaccounts".to_string(),
-                    format!("system:serviceaccounts:{ns}"),
-                ] {
-                    if !groups.contains(&g) {
-                        groups.push(g);
+fn user_of(ctx: &Ctx) -> UserInfo {
+    match &ctx.impersonate {
+        None => authn::impersonated("kubernetes-admin", &["kubeadm:cluster-admins".to_string()]),
+        Some(asked) => authn::impersonated(&asked.user, &asked.groups),
+    }
+}
+
+/// `kubectl auth whoami`: the user the apiserver sees (a SelfSubjectReview's status).
+fn whoami(args: &[String], ctx: &mut Ctx) -> Output {
+    let p = match parse(
+        "kubectl auth whoami",
+        args,
+        &[("output", Some('o'), Takes::Value)],
+        false,
+    ) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let user = user_of(ctx);
+    let review = serde_json::json!({
+        "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview",
+        "metadata": {"creationTimestamp": null},
+        "status": {"userInfo": {"groups": user.groups, "username": user.name}}
+    });
+    match p.value("output").unwrap_or("") {
+        "" => Output::ok(tabwrite(&[
+            vec!["ATTRIBUTE".into(), "VALUE".into()],
+            vec!["Username".into(), user.name],
+            vec!["Groups".into(), format!("[{}]", user.groups.join(" "))],
+        ])),
+        "yaml" => Output::ok(to_yaml(&review)),
+        "json" => Output::ok(to_json(&review)),
+        other => super::verb_util::error(&format!(
+            "unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,yaml"
+        )),
+    }
+}
+
+/// `kubectl auth can-i --list`: the rules the user holds here, broken down to one verb each,
+/// merged again per resource, and sorted as kubectl sorts them (by the rule's Go string).
+fn list(ctx: &mut Ctx, index: &RbacIndex, namespace: &str, no_headers: bool) -> Output {
+    let mut merged: Vec<PolicyRule> = Vec::new();
+    for rule in index.rules_for(&user_of(ctx), namespace) {
+        for group in &rule.api_groups {
+            for resource in &rule.resources {
+                let same = |r: &&mut PolicyRule| {
+                    r.api_groups == [group.clone()]
+                        && r.resources == [resource.clone()]
+                        && r.resource_names == rule.resource_names
+                };
+                let at = match merged.iter_mut().position(|r| same(&r)) {
+                    Some(at) => at,
+                    None => {
+                        merged.push(PolicyRule {
+                            api_groups: vec![group.clone()],
+                            resources: vec![resource.clone()],
+                            resource_names: rule.resource_names.clone(),
+                            ..PolicyRule::default()
+                        });
+                        merged.len() - 1
+                    }
+                };
+                for verb in &rule.verbs {
+                    if !merged[at].verbs.contains(verb) {
+                        merged[at].verbs.push(verb.clone());
                     }
                 }
             }
-            UserInfo {
-                name: name.to_string(),
-                groups,
+        }
+        for url in &rule.non_resource_urls {
+            for verb in &rule.verbs {
+                merged.push(PolicyRule {
+                    verbs: vec![verb.clone()],
+                    non_resource_urls: vec![url.clone()],
+                    ..PolicyRule::default()
+                });
             }
         }
-    };
-    if !user.groups.iter().any(|g| g == AUTHENTICATED_GROUP) {
-        user.groups.push(AUTHENTICATED_GROUP.to_string());
     }
-    user
+    let go = |v: &[String]| format!("[{}]", v.join(" "));
+    let key = |r: &PolicyRule| {
+        let fields = [
+            &r.verbs,
+            &r.api_groups,
+            &r.resources,
+            &r.resource_names,
+            &r.non_resource_urls,
+        ];
+        fields.map(|f| go(f)).join(",")
+    };
+    merged.stable_sort_by_key(key);
+    let mut rows = Vec::new();
+    if !no_headers {
+        rows.push(
+            ["Resources", "Non-Resource URLs", "Resource Names", "Verbs"]
+                .map(String::from)
+                .to_vec(),
+        );
+    }
+    for r in &merged {
+        // kubectl's CombineResourceGroup: `pods`, `deployments.apps`, `pods/log`.
+        let resource = match (r.resources.first(), r.api_groups.first()) {
+            (None, _) => String::new(),
+            (Some(res), group) => {
+                let (base, sub) = res
+                    .split_once('/')
+                    .map_or((res.as_str(), None), |(b, s)| (b, Some(s)));
+                let mut text = base.to_string();
+                if let Some(g) = group.filter(|g| !g.is_empty()) {
+                    text = format!("{text}.{g}");
+                }
+                if let Some(sub) = sub {
+                    text = format!("{text}/{sub}");
+                }
+                text
+            }
+        };
+        rows.push(vec![
+            resource,
+            go(&r.non_resource_urls),
+            go(&r.resource_names),
+            go(&r.verbs),
+        ]);
+    }
+    Output::ok(tabwrite(&rows))
 }
 
+/// The RBAC objects `can-i` evaluates, read as the admin even under `--as`: the real command
+/// asks the apiserver (a SelfSubjectAccessReview, which anyone may create) instead.
 fn items(ctx: &mut Ctx, plural: &str) -> Result<Vec<Value>, Output> {
     let req = ApiRequest::new(Credentials::admin(), Verb::List, plural);
     let resp = ctx
@@ -148,9 +243,10 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
         return Output::ok("Check whether an action is allowed.\n\nUsage:\n  kubectl auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]\n");
     }
     if parsed.has("list") {
-        return Output::fail(
-            "error: \"kubectl auth can-i --list\" is a real kubectl option that this sandbox does not run yet\n",
-        );
+        return match rbac(ctx) {
+            Ok(index) => list(ctx, &index, &parsed.namespace(), parsed.has("no-headers")),
+            Err(out) => out,
+        };
     }
     let [verb, target] = parsed.positional.as_slice() else {
         return Output::fail("error: you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'kubectl auth can-i -h' for help and examples.\n");
@@ -160,7 +256,7 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
     if target.starts_with('/') {
         // Non-resource URLs (`/healthz`): the sandbox's RBAC has no non-resource rules, so
         // only system:masters may.
-        let user = user_for(parsed.value("as"), parsed.values("as-group"));
+        let user = user_of(ctx);
         let allowed = user.groups.iter().any(|g| g == "system:masters")
             || user.groups.iter().any(|g| g == "kubeadm:cluster-admins");
         return answer(allowed, quiet, out);
@@ -203,23 +299,11 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
     let all_namespaces = parsed.has("all-namespaces");
     let namespace = parsed.namespace();
     let namespace = (namespaced && !all_namespaces).then_some(namespace.as_str());
-    let user = user_for(parsed.value("as"), parsed.values("as-group"));
-    let mut lists = Vec::new();
-    for plural in [
-        "clusterroles",
-        "clusterrolebindings",
-        "roles",
-        "rolebindings",
-    ] {
-        match items(ctx, plural) {
-            Ok(list) => lists.push(list),
-            Err(out) => return out,
-        }
-    }
-    let [cr, crb, r, rb] = lists.as_slice() else {
-        return Output::fail("error: RBAC objects could not be read\n");
+    let user = user_of(ctx);
+    let index = match rbac(ctx) {
+        Ok(index) => index,
+        Err(out) => return out,
     };
-    let index = RbacIndex::build(cr.iter(), crb.iter(), r.iter(), rb.iter());
     let subresource = parsed.value("subresource").filter(|s| !s.is_empty());
     let attributes = Attributes {
         user: &user,
@@ -231,6 +315,23 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
         name,
     };
     answer(index.authorize(&attributes).is_ok(), quiet, out)
+}
+
+/// The RBAC policy as the apiserver's authorizer holds it.
+fn rbac(ctx: &mut Ctx) -> Result<RbacIndex, Output> {
+    let mut lists = Vec::new();
+    for plural in [
+        "clusterroles",
+        "clusterrolebindings",
+        "roles",
+        "rolebindings",
+    ] {
+        lists.push(items(ctx, plural)?);
+    }
+    let [cr, crb, r, rb] = lists.as_slice() else {
+        return Err(Output::fail("error: RBAC objects could not be read\n"));
+    };
+    Ok(RbacIndex::build(cr.iter(), crb.iter(), r.iter(), rb.iter()))
 }
 
 fn answer(allowed: bool, quiet: bool, mut out: Output) -> Output {
@@ -277,7 +378,7 @@ pub fn info(command: &str, args: &[String], ctx: &mut Ctx) -> Output {
     let mut req = ApiRequest::new(Credentials::admin(), Verb::List, "services")
         .namespace("kube-system".to_string());
     req.list_options.label_selector = Some("kubernetes.io/cluster-service=true".to_string());
-    let services = match ctx.backend.call(req) {
+    let services = match ctx.call(req) {
         Ok(resp) => resp
             .body
             .get("items")

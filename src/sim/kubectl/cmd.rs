@@ -1,13 +1,16 @@
-//! kubectl: argument parsing, the commands, and their output.
+//! kubectl: the command table, and the `get`, `apply`, `create`, `delete` commands.
 //!
-//! Mirrors: kubectl v1.32's cobra/pflag command line (`--flag=value`, `--flag value`, `-n ns`,
-//! `-n=ns`, `-nns`, flags before or after the command, `--` ends flags, per-command flag sets and
-//! their error texts) and the `get`, `apply`, `create`, `delete`, `api-resources`, `version`
+//! Mirrors: kubectl v1.32's cobra command tree (`COMMANDS`: each command's name, its group and
+//! line in `kubectl --help`, and what runs it; unknown commands with cobra's suggestions), the
+//! pflag command line of `verb_util::parse` (`--flag=value`, `--flag value`, `-n ns`, `-nns`,
+//! flags before or after the command, `--` ends flags, one flag set per (sub)command with its
+//! error texts), the global `--as`/`--as-group` sent with every request as impersonation
+//! headers, and the `get`, `apply`, `create`, `delete`, `api-resources`, `version`
 //! commands with their output lines (`deployment.apps/web created`, `pod "web" deleted`, ...);
 //! `get` prints tables (`-o wide`, `-L`, `--show-labels`) or, as kubectl's `printGeneric`, one
 //! object or one `List` through yaml/json/name/jsonpath/custom-columns, sorted by `--sort-by`.
-//! Simplified: always the `kubernetes-admin` identity of kubeadm's admin.conf; no kubeconfig,
-//! no watch (`-w`), no waiting for deletions (the shell lets the cluster settle after each line).
+//! Simplified: always the `kubernetes-admin` credentials of kubeadm's admin.conf (impersonated
+//! with `--as`); no kubeconfig, no watch (`-w`), no waiting for deletions (the shell lets the cluster settle after each line).
 
 use serde_json::{json, Map, Value};
 
@@ -15,12 +18,13 @@ use super::apply::{original_of, three_way_patch, with_last_applied};
 use super::errors::{api_error_text, api_error_text_from};
 use super::printers::{sort_objects, sort_table_rows, template_printer};
 use super::table::{header, row, tabwrite, TableOptions};
+use super::verb_util::{self as vu, admin, DryRun, Flag, Parsed, Takes};
 use super::yaml::{to_json, to_yaml};
 use super::{Backend, Output};
 use crate::sim::api::decode::{check_kind, decode_documents, DecodeErrorKind};
 use crate::sim::api::resources::{by_kind, lookup, ResourceInfo, RESOURCES};
 use crate::sim::apiserver::request::{
-    ApiError, ApiRequest, Credentials, PatchType, StatusReason, Verb,
+    ApiError, ApiRequest, ApiResponse, Impersonate, PatchType, StatusReason, Verb,
 };
 use crate::sim::sort::StableSort;
 
@@ -29,512 +33,170 @@ pub struct Ctx<'a> {
     pub backend: &'a mut dyn Backend,
     pub stdin: Option<&'a str>,
     pub read_file: &'a dyn Fn(&str) -> Option<String>,
+    /// `--as` / `--as-group` of this line: every request asks to act as them.
+    pub impersonate: Option<Impersonate>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Arity {
-    Bool,
-    Value,
-    /// `--dry-run`: a value only with `=`; bare means the deprecated "client".
-    OptionalValue,
-}
-
-struct FlagSpec {
-    long: &'static str,
-    short: Option<char>,
-    arity: Arity,
-    /// The commands that define this flag; empty: every command.
-    commands: &'static [&'static str],
-}
-
-const GET: &str = "get";
-const APPLY: &str = "apply";
-const CREATE: &str = "create";
-const DELETE: &str = "delete";
-
-const FLAGS: &[FlagSpec] = &[
-    FlagSpec {
-        long: "namespace",
-        short: Some('n'),
-        arity: Arity::Value,
-        commands: &[],
-    },
-    FlagSpec {
-        long: "help",
-        short: Some('h'),
-        arity: Arity::Bool,
-        commands: &[],
-    },
-    FlagSpec {
-        long: "all-namespaces",
-        short: Some('A'),
-        arity: Arity::Bool,
-        commands: &[GET, DELETE],
-    },
-    FlagSpec {
-        long: "output",
-        short: Some('o'),
-        arity: Arity::Value,
-        commands: &[GET, APPLY, CREATE],
-    },
-    FlagSpec {
-        long: "selector",
-        short: Some('l'),
-        arity: Arity::Value,
-        commands: &[GET, APPLY, DELETE],
-    },
-    FlagSpec {
-        long: "field-selector",
-        short: None,
-        arity: Arity::Value,
-        commands: &[GET, DELETE],
-    },
-    FlagSpec {
-        long: "filename",
-        short: Some('f'),
-        arity: Arity::Value,
-        commands: &[GET, APPLY, CREATE, DELETE],
-    },
-    FlagSpec {
-        long: "dry-run",
-        short: None,
-        arity: Arity::OptionalValue,
-        commands: &[APPLY, CREATE, DELETE],
-    },
-    FlagSpec {
-        long: "image",
-        short: None,
-        arity: Arity::Value,
-        commands: &[CREATE],
-    },
-    FlagSpec {
-        long: "replicas",
-        short: Some('r'),
-        arity: Arity::Value,
-        commands: &[CREATE],
-    },
-    FlagSpec {
-        long: "port",
-        short: None,
-        arity: Arity::Value,
-        commands: &[CREATE],
-    },
-    FlagSpec {
-        long: "show-labels",
-        short: None,
-        arity: Arity::Bool,
-        commands: &[GET],
-    },
-    FlagSpec {
-        long: "label-columns",
-        short: Some('L'),
-        arity: Arity::Value,
-        commands: &[GET],
-    },
-    FlagSpec {
-        long: "sort-by",
-        short: None,
-        arity: Arity::Value,
-        commands: &[GET],
-    },
-    FlagSpec {
-        long: "no-headers",
-        short: None,
-        arity: Arity::Bool,
-        commands: &[GET],
-    },
-    FlagSpec {
-        long: "all",
-        short: None,
-        arity: Arity::Bool,
-        commands: &[DELETE, APPLY],
-    },
-    FlagSpec {
-        long: "grace-period",
-        short: None,
-        arity: Arity::Value,
-        commands: &[DELETE],
-    },
-    FlagSpec {
-        long: "force",
-        short: None,
-        arity: Arity::Bool,
-        commands: &[DELETE, APPLY],
-    },
-    FlagSpec {
-        long: "now",
-        short: None,
-        arity: Arity::Bool,
-        commands: &[DELETE],
-    },
-    FlagSpec {
-        long: "wait",
-        short: None,
-        arity: Arity::Bool,
-        commands: &[DELETE],
-    },
-    FlagSpec {
-        long: "client",
-        short: None,
-        arity: Arity::Bool,
-        commands: &["version"],
-    },
-    FlagSpec {
-        long: "save-config",
-        short: None,
-        arity: Arity::Bool,
-        commands: &[CREATE],
-    },
-];
-
-/// The parsed flags of one kubectl line.
-#[derive(Clone, Debug, Default)]
-pub struct Flags {
-    pub namespace: Option<String>,
-    pub help: bool,
-    pub all_namespaces: bool,
-    pub output: Option<String>,
-    pub selector: Option<String>,
-    pub field_selector: Option<String>,
-    pub filenames: Vec<String>,
-    pub dry_run: Option<String>,
-    pub images: Vec<String>,
-    pub replicas: Option<String>,
-    pub port: Option<String>,
-    pub show_labels: bool,
-    /// `-L a,b -L c`: extra columns with these labels' values.
-    pub label_columns: Vec<String>,
-    pub sort_by: Option<String>,
-    pub watch: bool,
-    pub no_headers: bool,
-    pub all: bool,
-    pub grace_period: Option<String>,
-    pub force: bool,
-    pub now: bool,
-    pub save_config: bool,
-    pub client: bool,
-}
-
-/// The command words and flags of one line; `flag_error` is pflag's complaint, if any.
-#[derive(Clone, Debug, Default)]
-pub struct Parsed {
-    pub positional: Vec<String>,
-    pub flags: Flags,
-    pub flag_error: Option<String>,
-    /// Flags seen, by long name, to check them against the command once it is known.
-    pub seen: Vec<&'static str>,
-}
-
-/// Splits kubectl's arguments into words and flags, in any order.
-pub fn parse(args: &[String]) -> Parsed {
-    let mut p = Parsed::default();
-    let mut i = 0;
-    let mut only_positional = false;
-    while let Some(arg) = args.get(i) {
-        i += 1;
-        if only_positional || arg == "-" || !arg.starts_with('-') {
-            p.positional.push(arg.clone());
-            continue;
-        }
-        if arg == "--" {
-            only_positional = true;
-            continue;
-        }
-        let (spec, inline, shown) = if let Some(long) = arg.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            match FLAGS.iter().find(|f| f.long == name) {
-                Some(spec) => (spec, inline, format!("--{name}")),
-                None => {
-                    p.flag_error
-                        .get_or_insert_with(|| format!("unknown flag: --{name}"));
-                    continue;
-                }
-            }
-        } else {
-            let rest = &arg[1..];
-            let mut chars = rest.chars();
-            let Some(c) = chars.next() else { continue };
-            let tail: String = chars.collect();
-            match FLAGS.iter().find(|f| f.short == Some(c)) {
-                Some(spec) => {
-                    let inline = if tail.is_empty() {
-                        None
-                    } else if spec.arity == Arity::Bool {
-                        // Combined short booleans (`-Ah`) are rare; treat the rest as unknown.
-                        p.flag_error.get_or_insert_with(|| {
-                            format!(
-                                "unknown shorthand flag: '{}' in -{rest}",
-                                tail.chars().next().unwrap_or(' ')
-                            )
-                        });
-                        continue;
-                    } else {
-                        Some(tail.strip_prefix('=').unwrap_or(&tail).to_string())
-                    };
-                    (spec, inline, format!("'{c}' in -{c}"))
-                }
-                None => {
-                    p.flag_error
-                        .get_or_insert_with(|| format!("unknown shorthand flag: '{c}' in -{rest}"));
-                    continue;
-                }
-            }
-        };
-        let value = match spec.arity {
-            Arity::Bool => inline.unwrap_or_else(|| "true".to_string()),
-            Arity::OptionalValue => inline.unwrap_or_default(),
-            Arity::Value => match inline {
-                Some(v) => v,
-                None => match args.get(i) {
-                    Some(v) => {
-                        i += 1;
-                        v.clone()
-                    }
-                    None => {
-                        p.flag_error
-                            .get_or_insert_with(|| format!("flag needs an argument: {shown}"));
-                        continue;
-                    }
-                },
-            },
-        };
-        p.seen.push(spec.long);
-        if let Err(e) = set_flag(&mut p.flags, spec, value) {
-            p.flag_error.get_or_insert(e);
-        }
+impl Ctx<'_> {
+    /// Sends a request as kubectl does: with the line's impersonation headers.
+    pub fn call(&mut self, mut request: ApiRequest) -> Result<ApiResponse, ApiError> {
+        request.impersonate = self.impersonate.clone();
+        self.backend.call(request)
     }
-    p
 }
 
-fn set_flag(f: &mut Flags, spec: &FlagSpec, value: String) -> Result<(), String> {
-    let boolean = |v: &str| {
-        match v {
-        "true" | "1" | "t" | "T" | "TRUE" | "True" => Ok(true),
-        "false" | "0" | "f" | "F" | "FALSE" | "False" => Ok(false),
-        _ => Err(format!(
-            "invalid argument \"{v}\" for \"--{}\" flag: strconv.ParseBool: parsing \"{v}\": invalid syntax",
-            spec.long
-        )),
-    }
-    };
-    match spec.long {
-        "namespace" => f.namespace = Some(value),
-        "help" => f.help = boolean(&value)?,
-        "all-namespaces" => f.all_namespaces = boolean(&value)?,
-        "output" => f.output = Some(value),
-        "selector" => f.selector = Some(value),
-        "field-selector" => f.field_selector = Some(value),
-        "filename" => f.filenames.push(value),
-        "dry-run" => f.dry_run = Some(value),
-        "image" => f.images.push(value),
-        "replicas" => f.replicas = Some(value),
-        "port" => f.port = Some(value),
-        "watch" => f.watch = boolean(&value)?,
-        "show-labels" => f.show_labels = boolean(&value)?,
-        // pflag's stringSlice: comma-separated, repeatable.
-        "label-columns" if !value.is_empty() => {
-            f.label_columns.extend(value.split(',').map(str::to_string))
-        }
-        // kubectl sorts only when the field is non-empty.
-        "sort-by" => f.sort_by = Some(value).filter(|v| !v.is_empty()),
-        "no-headers" => f.no_headers = boolean(&value)?,
-        "all" => f.all = boolean(&value)?,
-        "grace-period" => f.grace_period = Some(value),
-        "force" => f.force = boolean(&value)?,
-        "now" => f.now = boolean(&value)?,
-        "save-config" => f.save_config = boolean(&value)?,
-        "client" => f.client = boolean(&value)?,
-        _ => {}
-    }
-    Ok(())
-}
-
-const KNOWN_COMMANDS: &[&str] = &[
-    "get",
-    "apply",
-    "create",
-    "delete",
-    "api-resources",
-    "version",
-    "help",
-    "describe",
-    "logs",
-    "exec",
-    "top",
+const GET_FLAGS: &[Flag] = &[
+    ("all-namespaces", Some('A'), Takes::Bool),
+    ("output", Some('o'), Takes::Value),
+    ("selector", Some('l'), Takes::Value),
+    ("field-selector", None, Takes::Value),
+    ("filename", Some('f'), Takes::Value),
+    ("watch", Some('w'), Takes::Bool),
+    ("show-labels", None, Takes::Bool),
+    ("label-columns", Some('L'), Takes::Value),
+    ("sort-by", None, Takes::Value),
+    ("no-headers", None, Takes::Bool),
 ];
 
-/// The workload verbs, each in its own module with its own flags.
-const WORKLOAD_VERBS: &[&str] = &[
-    "run", "expose", "label", "annotate", "scale", "set", "patch", "rollout",
+const APPLY_FLAGS: &[Flag] = &[
+    ("output", Some('o'), Takes::Value),
+    ("selector", Some('l'), Takes::Value),
+    ("filename", Some('f'), Takes::Value),
+    ("dry-run", None, Takes::Optional),
+    ("all", None, Takes::Bool),
+    ("force", None, Takes::Bool),
 ];
 
-/// Real kubectl commands this sandbox does not run yet: named so the message is honest.
-const LATER_COMMANDS: &[&str] = &[
-    "edit",
-    "replace",
-    "explain",
-    "attach",
-    "cp",
-    "config",
-    "events",
-    "wait",
-    "diff",
-    "certificate",
-    "proxy",
-    "debug",
-    "autoscale",
-    "kustomize",
-    "plugin",
-    "completion",
-    "options",
+const CREATE_FLAGS: &[Flag] = &[
+    ("output", Some('o'), Takes::Value),
+    ("filename", Some('f'), Takes::Value),
+    ("dry-run", None, Takes::Optional),
+    ("save-config", None, Takes::Bool),
 ];
 
-fn usage_error(command_path: &str, message: &str) -> Output {
-    Output::fail(format!(
-        "Error: {message}\nSee '{command_path} --help' for usage.\n"
-    ))
-}
-
-/// Node and access verbs with their own flag parsers (`node_verbs.rs`, `port_forward_cmd.rs`,
-/// `auth_cmd.rs`).
-const NODE_AND_ACCESS_VERBS: &[&str] = &[
-    "cordon",
-    "uncordon",
-    "drain",
-    "taint",
-    "port-forward",
-    "auth",
-    "cluster-info",
-    "api-versions",
+/// `kubectl create deployment`'s own flags, beside create's.
+const CREATE_DEPLOYMENT_FLAGS: &[Flag] = &[
+    ("output", Some('o'), Takes::Value),
+    ("dry-run", None, Takes::Optional),
+    ("save-config", None, Takes::Bool),
+    ("image", None, Takes::Value),
+    ("replicas", Some('r'), Takes::Value),
+    ("port", None, Takes::Value),
 ];
 
-/// The commands with their own flag parsers (`logs`, `top`, `describe`, `exec`, the workload
-/// verbs, the node and access verbs): finds the command word (skipping `-n NS`) and its index.
-fn node_side_command(args: &[String]) -> Option<(usize, &str)> {
-    let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        match arg.as_str() {
-            "--" => return None,
-            "-n" | "--namespace" | "--as" | "--as-group" => i += 2,
-            a if a.starts_with('-') => i += 1,
-            a => {
-                let own_parser = matches!(a, "logs" | "top" | "describe" | "exec")
-                    || NODE_AND_ACCESS_VERBS.contains(&a)
-                    || WORKLOAD_VERBS.contains(&a);
-                return own_parser.then_some((i, a));
-            }
-        }
-    }
-    None
-}
+const DELETE_FLAGS: &[Flag] = &[
+    ("all-namespaces", Some('A'), Takes::Bool),
+    ("selector", Some('l'), Takes::Value),
+    ("field-selector", None, Takes::Value),
+    ("filename", Some('f'), Takes::Value),
+    ("dry-run", None, Takes::Optional),
+    ("all", None, Takes::Bool),
+    ("grace-period", None, Takes::Value),
+    ("force", None, Takes::Bool),
+    ("now", None, Takes::Bool),
+    ("wait", None, Takes::Bool),
+];
+
+/// The groups of `kubectl --help`, in its order.
+const GROUPS: &[&str] = &[
+    "Basic Commands (Beginner)",
+    "Basic Commands (Intermediate)",
+    "Deploy Commands",
+    "Cluster Management Commands",
+    "Troubleshooting and Debugging Commands",
+    "Advanced Commands",
+    "Settings Commands",
+    "Other Commands",
+];
+
+/// How a command runs: with the words after its name.
+type Run = fn(&[String], &mut Ctx) -> Output;
+
+/// One kubectl command: its name, its group in `kubectl --help` (an index into `GROUPS`), its
+/// one-line help as kubectl prints it, and what runs it; `None` is a real kubectl command this
+/// sandbox does not run yet, named so that the answer is honest.
+struct Command(&'static str, u8, &'static str, Option<Run>);
+
+/// kubectl's commands, in the order of `kubectl --help`: the one place a command is named.
+const COMMANDS: &[Command] = &[
+    Command("create", 0, "Create a resource from a file or from stdin", Some(create)),
+    Command("expose", 0, "Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service", Some(super::run_expose::expose)),
+    Command("run", 0, "Run a particular image on the cluster", Some(super::run_expose::run)),
+    Command("set", 0, "Set specific features on objects", Some(super::scale_set::set)),
+    Command("explain", 1, "Get documentation for a resource", None),
+    Command("get", 1, "Display one or many resources", Some(get)),
+    // The page's shell opens its Editor panel before it gets here (`Shell::open_edit`).
+    Command("edit", 1, "Edit a resource on the server", Some(|_, _| Output::fail(
+        "error: kubectl edit opens the page's Editor panel; this terminal has no editor attached\n",
+    ))),
+    Command("delete", 1, "Delete resources by file names, stdin, resources and names, or by resources and label selector", Some(delete)),
+    Command("rollout", 2, "Manage the rollout of a resource", Some(super::rollout::run)),
+    Command("scale", 2, "Set a new size for a deployment, replica set, or replication controller", Some(super::scale_set::scale)),
+    Command("autoscale", 2, "Auto-scale a deployment, replica set, stateful set, or replication controller", None),
+    Command("certificate", 3, "Modify certificate resources", None),
+    Command("cluster-info", 3, "Display cluster information", Some(|a, c| super::auth_cmd::info("cluster-info", a, c))),
+    Command("top", 3, "Display resource (CPU/memory) usage", Some(super::top::run)),
+    Command("cordon", 3, "Mark node as unschedulable", Some(super::node_verbs::cordon)),
+    Command("uncordon", 3, "Mark node as schedulable", Some(super::node_verbs::uncordon)),
+    Command("drain", 3, "Drain node in preparation for maintenance", Some(super::node_verbs::drain)),
+    Command("taint", 3, "Update the taints on one or more nodes", Some(super::node_verbs::taint)),
+    Command("describe", 4, "Show details of a specific resource or group of resources", Some(super::describe::run)),
+    Command("logs", 4, "Print the logs for a container in a pod", Some(super::logs::run)),
+    Command("attach", 4, "Attach to a running container", None),
+    Command("exec", 4, "Execute a command in a container", Some(super::exec::run)),
+    Command("port-forward", 4, "Forward one or more local ports to a pod", Some(super::port_forward_cmd::run)),
+    Command("proxy", 4, "Run a proxy to the Kubernetes API server", None),
+    Command("cp", 4, "Copy files and directories to and from containers", None),
+    Command("auth", 4, "Inspect authorization", Some(super::auth_cmd::run)),
+    Command("debug", 4, "Create debugging sessions for troubleshooting workloads and nodes", None),
+    Command("events", 4, "List events", None),
+    Command("diff", 5, "Diff the live version against a would-be applied version", None),
+    Command("apply", 5, "Apply a configuration to a resource by file name or stdin", Some(apply)),
+    Command("patch", 5, "Update fields of a resource", Some(super::scale_set::patch)),
+    Command("replace", 5, "Replace a resource by file name or stdin", None),
+    Command("wait", 5, "Experimental: Wait for a specific condition on one or many resources", None),
+    Command("kustomize", 5, "Build a kustomization target from a directory or URL", None),
+    Command("label", 6, "Update the labels on a resource", Some(|a, c| super::labels_cmd::run(a, c, super::labels_cmd::What::Labels))),
+    Command("annotate", 6, "Update the annotations on a resource", Some(|a, c| super::labels_cmd::run(a, c, super::labels_cmd::What::Annotations))),
+    Command("completion", 6, "Output shell completion code for the specified shell (bash, zsh, fish, or powershell)", None),
+    Command("api-resources", 7, "Print the supported API resources on the server", Some(api_resources)),
+    Command("api-versions", 7, "Print the supported API versions on the server, in the form of \"group/version\"", Some(|a, c| super::auth_cmd::info("api-versions", a, c))),
+    Command("config", 7, "Modify kubeconfig files", None),
+    Command("plugin", 7, "Provides utilities for interacting with plugins", None),
+    Command("version", 7, "Print the client and server version information", Some(version)),
+    Command("options", 7, "Print the list of flags inherited by all commands", None),
+];
 
 /// Runs `kubectl ARGS...` (without the leading `kubectl`).
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
-    // `kubectl create configmap|secret|service|job|role|...` (create_kinds.rs): the first two
-    // words that are no flag nor `-n`'s value.
-    let mut words = (0..args.len()).filter(|&i| {
-        !args[i].starts_with('-')
-            && (i == 0 || !matches!(args[i - 1].as_str(), "-n" | "--namespace"))
-    });
-    if let (Some(i), Some(j)) = (words.next(), words.next()) {
-        let mut rest = args.to_vec();
-        let sub = rest.remove(j);
-        if rest.remove(i) == "create" {
-            if let Some(out) = super::create_kinds::run(&sub, &rest, ctx) {
-                return out;
-            }
-        }
-    }
-    if let Some((index, command)) = node_side_command(args) {
-        let mut rest = args.to_vec();
-        rest.remove(index);
-        return match command {
-            "logs" => super::logs::run(&rest, ctx),
-            "top" => super::top::run(&rest, ctx),
-            "describe" => super::describe::run(&rest, ctx),
-            "cordon" => super::node_verbs::cordon(&rest, ctx),
-            "uncordon" => super::node_verbs::uncordon(&rest, ctx),
-            "drain" => super::node_verbs::drain(&rest, ctx),
-            "taint" => super::node_verbs::taint(&rest, ctx),
-            "port-forward" => super::port_forward_cmd::run(&rest, ctx),
-            "auth" => super::auth_cmd::run(&rest, ctx),
-            "cluster-info" | "api-versions" => super::auth_cmd::info(command, &rest, ctx),
-            "run" => super::run_expose::run(&rest, ctx),
-            "expose" => super::run_expose::expose(&rest, ctx),
-            "label" => super::labels_cmd::run(&rest, ctx, super::labels_cmd::What::Labels),
-            "annotate" => super::labels_cmd::run(&rest, ctx, super::labels_cmd::What::Annotations),
-            "scale" => super::scale_set::scale(&rest, ctx),
-            "set" => super::scale_set::set(&rest, ctx),
-            "patch" => super::scale_set::patch(&rest, ctx),
-            "rollout" => super::rollout::run(&rest, ctx),
-            _ => super::exec::run(&rest, ctx),
+    let Some(i) = vu::first_word(args, vu::GLOBAL) else {
+        return match vu::parse("kubectl", args, vu::GLOBAL, false) {
+            Err(out) => out,
+            Ok(_) => Output::ok(help()),
         };
-    }
-    let parsed = parse(args);
-    let command = parsed.positional.first().cloned().unwrap_or_default();
-    let path = match (command.as_str(), parsed.positional.get(1)) {
-        ("create", Some(sub))
-            if matches!(sub.as_str(), "namespace" | "ns" | "deployment" | "deploy") =>
-        {
-            format!(
-                "kubectl create {}",
-                if sub.starts_with('n') {
-                    "namespace"
-                } else {
-                    "deployment"
-                }
-            )
-        }
-        ("", _) => "kubectl".to_string(),
-        (c, _) => format!("kubectl {c}"),
     };
-    if let Some(err) = &parsed.flag_error {
-        return usage_error(&path, err);
-    }
-    for long in &parsed.seen {
-        let spec = FLAGS.iter().find(|f| f.long == *long);
-        if let Some(spec) = spec {
-            if !spec.commands.is_empty() && !spec.commands.contains(&command.as_str()) {
-                return usage_error(&path, &format!("unknown flag: --{long}"));
-            }
-        }
-    }
-    let rest = parsed.positional.get(1..).unwrap_or(&[]).to_vec();
-    let f = &parsed.flags;
-    if f.help || command.is_empty() || command == "help" {
-        return Output::ok(HELP);
-    }
-    match command.as_str() {
-        "get" => get(&rest, f, ctx),
-        "apply" => apply(f, ctx),
-        "create" => create(&rest, f, ctx),
-        "delete" => delete(&rest, f, ctx),
-        "api-resources" => Output::ok(api_resources()),
-        "version" => {
-            let client = "Client Version: v1.32.0\nKustomize Version: v5.5.0\n";
-            if f.client {
-                Output::ok(client)
-            } else {
-                Output::ok(format!("{client}Server Version: v1.32.0\n"))
-            }
-        }
-        other if LATER_COMMANDS.contains(&other) => Output::fail(format!(
-            "error: \"kubectl {other}\" is a real kubectl command that this sandbox does not run yet\n"
+    let name = args[i].as_str();
+    ctx.impersonate = match vu::impersonation(args) {
+        Ok(asked) => asked,
+        Err(out) => return out,
+    };
+    let mut rest = args.to_vec();
+    rest.remove(i);
+    let command = COMMANDS.iter().find(|c| c.0 == name);
+    match command {
+        Some(Command(_, _, _, Some(run))) => run(&rest, ctx),
+        Some(_) => Output::fail(format!(
+            "error: \"kubectl {name}\" is a real kubectl command that this sandbox does not run yet\n"
         )),
-        other => {
-            let suggestions: Vec<&str> = KNOWN_COMMANDS
+        None if name == "help" => Output::ok(help()),
+        None => {
+            let mut text = format!("Error: unknown command \"{name}\" for \"kubectl\"\n");
+            let mut suggestions = COMMANDS
                 .iter()
-                .chain(WORKLOAD_VERBS)
-                .chain(NODE_AND_ACCESS_VERBS)
-                .chain(LATER_COMMANDS)
-                .copied()
-                .filter(|c| levenshtein(other, c) <= 2 || c.starts_with(other))
-                .collect();
-            let mut text = format!("Error: unknown command \"{other}\" for \"kubectl\"\n");
-            if !suggestions.is_empty() {
+                .map(|c| c.0)
+                .filter(|c| levenshtein(name, c) <= 2 || c.starts_with(name))
+                .peekable();
+            if suggestions.peek().is_some() {
                 text.push_str("\nDid you mean this?\n");
                 for s in suggestions {
                     text.push_str(&format!("\t{s}\n"));
@@ -546,42 +208,39 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     }
 }
 
-const HELP: &str = "kubectl controls the Kubernetes cluster manager.
+/// `kubectl --help`: kubectl's groups and lines, the commands this sandbox does not run marked.
+fn help() -> String {
+    let mut text = String::from("kubectl controls the Kubernetes cluster manager.\n");
+    for (g, title) in GROUPS.iter().enumerate() {
+        text.push_str(&format!("\n{title}:\n"));
+        for Command(name, _, line, run) in COMMANDS.iter().filter(|c| usize::from(c.1) == g) {
+            let mark = if run.is_some() { "" } else { " *" };
+            text.push_str(&format!("  {name:<15} {line}{mark}\n"));
+        }
+    }
+    text.push_str("\n* a real kubectl command this sandbox does not run yet\n\nUsage:\n  kubectl [flags] [options]\n\nUse \"kubectl <command> --help\" for more information about a given command.\n");
+    text
+}
 
-Commands in this sandbox:
-  get             Display one or many resources
-  apply           Apply a configuration to a resource by file name or stdin
-  create          Create a resource from a file or from stdin (also: namespace, deployment)
-  delete          Delete resources by file names, stdin, resources and names, or by resources and label selector
-  describe        Show details of a pod, node, deployment or service, with its events
-  logs            Print the logs for a container in a pod
-  exec            Execute a command in a container
-  top             Display resource (CPU/memory) usage of nodes or pods
-  run             Run a particular image on the cluster
-  expose          Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service
-  label           Update the labels on a resource
-  annotate        Update the annotations on a resource
-  scale           Set a new size for a deployment, replica set, or replication controller
-  set image       Update the image of a pod template
-  patch           Update fields of a resource
-  rollout         Manage the rollout of a resource (status, history, undo, pause, resume, restart)
-  cordon          Mark node as unschedulable
-  uncordon        Mark node as schedulable
-  drain           Drain node in preparation for maintenance
-  taint           Update the taints on one or more nodes
-  port-forward    Forward one or more local ports to a pod
-  auth can-i      Check whether an action is allowed
-  cluster-info    Display cluster information
-  api-versions    Print the supported API versions on the server, in the form of \"group/version\"
-  api-resources   Print the supported API resources on the server
-  version         Print the client and server version information
-
-Examples:
-  kubectl get pods -A -o wide
-  kubectl create deployment web --image=nginx --replicas=3
-  kubectl apply -f web.yaml
-  kubectl delete deployment web
-";
+fn version(args: &[String], _: &mut Ctx) -> Output {
+    let p = match vu::parse(
+        "kubectl version",
+        args,
+        &[("client", None, Takes::Bool)],
+        false,
+    ) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let client = "Client Version: v1.32.0\nKustomize Version: v5.5.0\n";
+    if p.has("help") {
+        Output::ok("Print the client and server version information for the current context.\n")
+    } else if p.has("client") {
+        Output::ok(client)
+    } else {
+        Output::ok(format!("{client}Server Version: v1.32.0\n"))
+    }
+}
 
 fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -599,8 +258,13 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev.last().copied().unwrap_or(0)
 }
 
-fn admin(verb: Verb, info: &ResourceInfo) -> ApiRequest {
-    ApiRequest::new(Credentials::admin(), verb, info.plural)
+/// Parses a command's flags; `--help` answers with kubectl's help.
+fn parsed(path: &str, args: &[String], defs: &[Flag]) -> Result<Parsed, Output> {
+    let p = vu::parse(path, args, defs, false)?;
+    if p.has("help") {
+        return Err(Output::ok(help()));
+    }
+    Ok(p)
 }
 
 /// `deployment.apps` / `pod`: how kubectl names a kind in `created` lines and `-o name`.
@@ -617,10 +281,6 @@ fn name_of(obj: &Value) -> &str {
     obj.pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("")
-}
-
-fn effective_namespace(f: &Flags) -> String {
-    f.namespace.clone().unwrap_or_else(|| "default".to_string())
 }
 
 fn unknown_type(name: &str) -> Output {
@@ -690,24 +350,32 @@ pub(super) fn targets(
     Ok(out)
 }
 
+/// `-L a,b -L c`: the labels shown as extra columns.
+fn label_columns(p: &Parsed) -> Vec<&str> {
+    let all = p.values("label-columns").iter();
+    all.flat_map(|v| v.split(','))
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
 /// Lists or gets the objects of one kind; errors for missing names are returned beside them.
 fn fetch(
     ctx: &mut Ctx,
     info: &'static ResourceInfo,
     names: &[String],
-    f: &Flags,
+    p: &Parsed,
 ) -> (Vec<Value>, Vec<ApiError>) {
-    let ns = effective_namespace(f);
+    let ns = p.namespace();
     let mut objects = Vec::new();
     let mut errors = Vec::new();
     if names.is_empty() {
         let mut req = admin(Verb::List, info);
-        if info.namespaced && !f.all_namespaces {
+        if info.namespaced && !p.has("all-namespaces") {
             req = req.namespace(ns);
         }
-        req.list_options.label_selector = f.selector.clone();
-        req.list_options.field_selector = f.field_selector.clone();
-        match ctx.backend.call(req) {
+        req.list_options.label_selector = p.value("selector").map(String::from);
+        req.list_options.field_selector = p.value("field-selector").map(String::from);
+        match ctx.call(req) {
             Ok(resp) => {
                 if let Some(Value::Array(items)) = resp.body.get("items") {
                     objects.extend(items.iter().cloned());
@@ -721,7 +389,7 @@ fn fetch(
             if info.namespaced {
                 req = req.namespace(ns.clone());
             }
-            match ctx.backend.call(req) {
+            match ctx.call(req) {
                 Ok(resp) => objects.push(resp.body),
                 Err(e) => errors.push(e),
             }
@@ -750,12 +418,17 @@ fn bad_output_format(format: &str) -> Output {
     ))
 }
 
-fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
-    if f.watch {
+fn get(args: &[String], ctx: &mut Ctx) -> Output {
+    let p = &match parsed("kubectl get", args, GET_FLAGS) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let args = &p.positional;
+    if p.has("watch") {
         // A watch never ends, and the terminal runs one line at a time.
         return Output::fail("error: --watch is a real kubectl flag this sandbox does not run yet: repeat the command (or `sleep N` first) to see changes\n");
     }
-    let format = f.output.clone().unwrap_or_default();
+    let format = p.value("output").unwrap_or_default().to_string();
     // kubectl builds its printer before it asks the server for anything.
     let template = match template_printer(&format, ctx.read_file) {
         Ok(t) => t,
@@ -764,8 +437,8 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     if template.is_none() && !matches!(format.as_str(), "" | "wide" | "yaml" | "json" | "name") {
         return bad_output_format(&format);
     }
-    let mut groups = if !f.filenames.is_empty() {
-        match manifests(f, ctx, "get") {
+    let mut groups = if !p.values("filename").is_empty() {
+        match manifests(p, ctx, "get") {
             Ok(objs) => {
                 let mut g: Vec<(&'static ResourceInfo, Vec<String>)> = Vec::new();
                 for (_, obj, info) in objs {
@@ -786,7 +459,7 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     }
     let now = ctx.backend.unix_seconds();
     let named = groups.iter().map(|(_, n)| n.len()).sum::<usize>();
-    if named > 0 && f.all_namespaces && f.filenames.is_empty() {
+    if named > 0 && p.has("all-namespaces") && p.values("filename").is_empty() {
         return Output::fail(
             "error: a resource cannot be retrieved by name across all namespaces\n",
         );
@@ -795,7 +468,7 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     let mut fetched = Vec::new();
     let mut stderr = String::new();
     for (info, names) in groups.drain(..) {
-        let (objects, errors) = fetch(ctx, info, &names, f);
+        let (objects, errors) = fetch(ctx, info, &names, p);
         for e in &errors {
             stderr.push_str(&api_error_text(e));
         }
@@ -814,7 +487,7 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
             .flat_map(|(info, objects)| objects.into_iter().map(move |o| (info, o)))
             .collect();
         let single = named == 1 && all.len() == 1;
-        if let (Some(sort_by), false) = (&f.sort_by, single) {
+        if let (Some(sort_by), false) = (p.value("sort-by").filter(|v| !v.is_empty()), single) {
             if let Err(e) = sort_objects(&mut all, |(_, o)| o, sort_by) {
                 stderr.push_str(&format!("error: {e}\n"));
                 return Output {
@@ -839,7 +512,7 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
             };
             match (&template, doc.is_null()) {
                 (_, true) => {}
-                (Some(printer), false) => match printer.print(&doc, f.no_headers) {
+                (Some(printer), false) => match printer.print(&doc, p.has("no-headers")) {
                     Ok(text) => stdout = text,
                     Err(e) => {
                         stderr.push_str(&format!("error: {e}\n"));
@@ -858,18 +531,18 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     } else {
         let opts = TableOptions {
             wide: format == "wide",
-            with_namespace: f.all_namespaces,
+            with_namespace: p.has("all-namespaces"),
             with_kind,
         };
         let mut tables = Vec::new();
         for (info, mut objects) in fetched {
-            if let Some(sort_by) = &f.sort_by {
+            if let Some(sort_by) = p.value("sort-by").filter(|v| !v.is_empty()) {
                 if let Err(e) = sort_table_rows(&mut objects, |o| o, sort_by) {
                     return Output::fail(format!("{stderr}error: {e}\n"));
                 }
             }
             if !objects.is_empty() {
-                tables.push(render_table(info, &objects, opts, f, now));
+                tables.push(render_table(info, &objects, opts, p, now));
             }
         }
         stdout = tables.join("\n");
@@ -880,11 +553,8 @@ fn get(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
         && template.is_none()
         && !matches!(format.as_str(), "yaml" | "json")
     {
-        let message = if namespaced && !f.all_namespaces {
-            format!(
-                "No resources found in {} namespace.\n",
-                effective_namespace(f)
-            )
+        let message = if namespaced && !p.has("all-namespaces") {
+            format!("No resources found in {} namespace.\n", p.namespace())
         } else {
             "No resources found\n".to_string()
         };
@@ -902,12 +572,12 @@ fn render_table(
     info: &ResourceInfo,
     objects: &[Value],
     opts: TableOptions,
-    f: &Flags,
+    p: &Parsed,
     now: i64,
 ) -> String {
     let with_ns = opts.with_namespace && info.namespaced;
     let mut rows = Vec::new();
-    if !f.no_headers {
+    if !p.has("no-headers") {
         let mut h: Vec<String> = header(info, opts.wide)
             .into_iter()
             .map(String::from)
@@ -916,11 +586,11 @@ fn render_table(
             h.insert(0, "NAMESPACE".to_string());
         }
         // -L columns: the label key's last path segment, upper-cased (formatLabelHeaders).
-        for key in &f.label_columns {
+        for key in &label_columns(p) {
             let last = key.rsplit('/').next().unwrap_or(key);
             h.push(last.to_uppercase());
         }
-        if f.show_labels {
+        if p.has("show-labels") {
             h.push("LABELS".to_string());
         }
         rows.push(h);
@@ -939,7 +609,7 @@ fn render_table(
                 .unwrap_or("");
             cells.insert(0, ns.to_string());
         }
-        for key in &f.label_columns {
+        for key in &label_columns(p) {
             let value = obj
                 .pointer("/metadata/labels")
                 .and_then(|labels| labels.get(key))
@@ -947,7 +617,7 @@ fn render_table(
                 .unwrap_or("");
             cells.push(value.to_string());
         }
-        if f.show_labels {
+        if p.has("show-labels") {
             let labels = match obj.pointer("/metadata/labels") {
                 Some(Value::Object(m)) if !m.is_empty() => m
                     .iter()
@@ -965,12 +635,12 @@ fn render_table(
 
 /// Reads `-f` files (or stdin for `-`) into objects with their source name and resource.
 fn manifests(
-    f: &Flags,
+    p: &Parsed,
     ctx: &Ctx,
     verb: &str,
 ) -> Result<Vec<(String, Value, &'static ResourceInfo)>, Output> {
     let mut out = Vec::new();
-    for path in &f.filenames {
+    for path in p.values("filename") {
         let (source, text) = if path == "-" {
             ("STDIN".to_string(), ctx.stdin.unwrap_or("").to_string())
         } else {
@@ -1019,14 +689,14 @@ fn manifests(
                     .pointer("/metadata/namespace")
                     .and_then(Value::as_str)
                     .map(String::from);
-                match (&obj_ns, &f.namespace) {
+                match (&obj_ns, p.value("namespace")) {
                     (Some(o), Some(flag)) if o != flag => {
                         return Err(Output::fail(format!(
                             "error: the namespace from the provided object \"{o}\" does not match the namespace \"{flag}\". You must pass '--namespace={o}' to perform this operation.\n"
                         )));
                     }
                     (None, _) => {
-                        let ns = effective_namespace(f);
+                        let ns = p.namespace();
                         if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
                             meta.insert("namespace".into(), Value::String(ns));
                         } else if let Some(map) = doc.as_object_mut() {
@@ -1053,49 +723,29 @@ fn namespace_of(obj: &Value) -> Option<String> {
         .map(String::from)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum DryRun {
-    None,
-    Client,
-    Server,
-}
-
-fn dry_run(f: &Flags) -> Result<(DryRun, String), Output> {
-    match f.dry_run.as_deref() {
-        None | Some("none") => Ok((DryRun::None, String::new())),
-        Some("client") => Ok((DryRun::Client, String::new())),
-        Some("") => Ok((
-            DryRun::Client,
-            "--dry-run is deprecated and can be replaced with --dry-run=client.\n".to_string(),
-        )),
-        Some("server") => Ok((DryRun::Server, String::new())),
-        Some(other) => Err(Output::fail(format!(
-            "error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\".\n"
-        ))),
+fn apply(args: &[String], ctx: &mut Ctx) -> Output {
+    let p = &match parsed("kubectl apply", args, APPLY_FLAGS) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    if !p.positional.is_empty() {
+        return vu::usage_error(
+            "kubectl apply",
+            &format!("Unexpected args: [{}]", p.positional.join(" ")),
+        );
     }
-}
-
-fn dry_suffix(d: DryRun) -> &'static str {
-    match d {
-        DryRun::None => "",
-        DryRun::Client => " (dry run)",
-        DryRun::Server => " (server dry run)",
-    }
-}
-
-fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
-    if f.filenames.is_empty() {
+    if p.values("filename").is_empty() {
         return Output::fail("error: must specify one of -f and -k\n");
     }
-    let format = f.output.clone().unwrap_or_default();
+    let format = p.value("output").unwrap_or_default().to_string();
     if !matches!(format.as_str(), "" | "yaml" | "json" | "name") {
         return bad_output_format(&format);
     }
-    let (dry, warning) = match dry_run(f) {
+    let (dry, warning) = match vu::dry_run(p) {
         Ok(d) => d,
         Err(out) => return out,
     };
-    let objs = match manifests(f, ctx, "apply") {
+    let objs = match manifests(p, ctx, "apply") {
         Ok(o) => o,
         Err(out) => return out,
     };
@@ -1119,7 +769,7 @@ fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
         if let Some(ns) = &ns {
             get_req = get_req.namespace(ns.clone());
         }
-        let result = match ctx.backend.call(get_req) {
+        let result = match ctx.call(get_req) {
             Err(e) if e.reason == StatusReason::NotFound => {
                 if dry == DryRun::Client {
                     Ok((modified.clone(), "created"))
@@ -1130,8 +780,7 @@ fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
                     if let Some(ns) = &ns {
                         req = req.namespace(ns.clone());
                     }
-                    ctx.backend
-                        .call(req)
+                    ctx.call(req)
                         .map(|r| (r.body, "created"))
                         .map_err(|e| api_error_text_from(&e, Some(("creating", &source))))
                 }
@@ -1171,8 +820,7 @@ fn apply(f: &Flags, ctx: &mut Ctx) -> Output {
                     if let Some(ns) = &ns {
                         req = req.namespace(ns.clone());
                     }
-                    ctx.backend
-                        .call(req)
+                    ctx.call(req)
                         .map(|r| (r.body, "configured"))
                         .map_err(|e| api_error_text_from(&e, Some((&what, &source))))
                 }
@@ -1204,36 +852,48 @@ fn info_string(info: &ResourceInfo, name: &str, namespace: &str) -> String {
     )
 }
 
-/// One object's line after create/apply, or the object itself with `-o`.
+/// One object's line after create/apply (`deployment.apps/web created`), or the object itself
+/// with `-o`.
 fn print_result(info: &ResourceInfo, obj: &Value, format: &str, verb: &str, dry: DryRun) -> String {
-    match format {
-        "yaml" => to_yaml(obj),
-        "json" => to_json(obj),
-        "name" => format!("{}/{}\n", kind_ref(info), name_of(obj)),
-        _ => format!(
-            "{}/{} {verb}{}\n",
-            kind_ref(info),
-            name_of(obj),
-            dry_suffix(dry)
-        ),
-    }
+    let reference = format!("{}/{}", kind_ref(info), name_of(obj));
+    vu::print_result(obj, &reference, format, &format!("{verb}{}", dry.suffix()))
 }
 
-fn create(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
-    let format = f.output.clone().unwrap_or_default();
+fn create(args: &[String], ctx: &mut Ctx) -> Output {
+    // The subcommand picks the flags: `create deployment` has --image, `create` has -f.
+    let at = vu::first_word(args, CREATE_FLAGS);
+    let sub = at.map_or("", |i| args[i].as_str());
+    let (path, defs) = match sub {
+        "namespace" | "ns" => ("kubectl create namespace", &CREATE_DEPLOYMENT_FLAGS[..3]),
+        "deployment" | "deploy" => ("kubectl create deployment", CREATE_DEPLOYMENT_FLAGS),
+        _ => ("kubectl create", CREATE_FLAGS),
+    };
+    let mut rest = args.to_vec();
+    if let (Some(i), false) = (at, path == "kubectl create") {
+        rest.remove(i);
+    }
+    // The generators of `create_kinds.rs`: configmap, secret, service, job, role, ...
+    if let (Some(i), "kubectl create") = (at, path) {
+        rest.remove(i);
+        if let Some(out) = super::create_kinds::run(sub, &rest, ctx) {
+            return out;
+        }
+        rest = args.to_vec();
+    }
+    let p = &match parsed(path, &rest, defs) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let format = p.value("output").unwrap_or_default().to_string();
     if !matches!(format.as_str(), "" | "yaml" | "json" | "name") {
         return bad_output_format(&format);
     }
-    let (dry, warning) = match dry_run(f) {
+    let (dry, warning) = match vu::dry_run(p) {
         Ok(d) => d,
         Err(out) => return out,
     };
-    let (sub, names) = match args.split_first() {
-        Some((sub, names)) => (sub.as_str(), names),
-        None => ("", &[][..]),
-    };
+    let names = &p.positional;
     let object = match sub {
-        "" => return create_from_files(f, ctx, &format, dry, warning),
         "namespace" | "ns" => {
             if names.len() != 1 {
                 return Output::fail(format!(
@@ -1252,27 +912,27 @@ fn create(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
                     names.len()
                 ));
             }
-            if f.images.is_empty() {
+            if p.values("image").is_empty() {
                 return Output::fail("error: required flag(s) \"image\" not set\n");
             }
-            let replicas = match &f.replicas {
+            let replicas = match p.value("replicas") {
                 None => 1,
                 Some(text) => match text.parse::<i32>() {
                     Ok(n) => i64::from(n),
                     Err(_) => {
-                        return usage_error(
+                        return vu::flag_error(
                             "kubectl create deployment",
                             &format!("invalid argument \"{text}\" for \"-r, --replicas\" flag: strconv.ParseInt: parsing \"{text}\": invalid syntax"),
                         )
                     }
                 },
             };
-            let port = match &f.port {
+            let port = match p.value("port") {
                 None => None,
                 Some(text) => match text.parse::<i32>() {
                     Ok(n) => Some(n),
                     Err(_) => {
-                        return usage_error(
+                        return vu::flag_error(
                             "kubectl create deployment",
                             &format!("invalid argument \"{text}\" for \"--port\" flag: strconv.ParseInt: parsing \"{text}\": invalid syntax"),
                         )
@@ -1280,14 +940,21 @@ fn create(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
                 },
             };
             let name = names.first().cloned().unwrap_or_default();
-            deployment_object(&name, &f.images, replicas, port, f.namespace.as_deref())
+            deployment_object(
+                &name,
+                p.values("image"),
+                replicas,
+                port,
+                p.value("namespace"),
+            )
         }
-        other if !other.is_empty() && f.filenames.is_empty() => {
-            return Output::fail(format!(
-                "error: Unexpected args: [{other}]\nSee 'kubectl create -h' for help and examples\n"
-            ));
+        other if !other.is_empty() && p.values("filename").is_empty() => {
+            return vu::usage_error(
+                "kubectl create",
+                &format!("Unexpected args: [{}]", names.join(" ")),
+            );
         }
-        _ => return create_from_files(f, ctx, &format, dry, warning),
+        _ => return create_from_files(p, ctx, &format, dry, warning),
     };
     let Some(info) = object.get("kind").and_then(Value::as_str).and_then(|k| {
         by_kind(
@@ -1312,9 +979,9 @@ fn create(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     req.dry_run = dry == DryRun::Server;
     req.field_manager = Some("kubectl-create".into());
     if info.namespaced {
-        req = req.namespace(effective_namespace(f));
+        req = req.namespace(p.namespace());
     }
-    match ctx.backend.call(req) {
+    match ctx.call(req) {
         Ok(resp) => out.stdout = print_result(info, &resp.body, &format, "created", dry),
         Err(e) => {
             out.stderr.push_str(&api_error_text(&e));
@@ -1372,16 +1039,16 @@ fn container_name(image: &str) -> String {
 }
 
 fn create_from_files(
-    f: &Flags,
+    p: &Parsed,
     ctx: &mut Ctx,
     format: &str,
     dry: DryRun,
     warning: String,
 ) -> Output {
-    if f.filenames.is_empty() {
+    if p.values("filename").is_empty() {
         return Output::fail("error: must specify one of -f and -k\n");
     }
-    let objs = match manifests(f, ctx, "create") {
+    let objs = match manifests(p, ctx, "create") {
         Ok(o) => o,
         Err(out) => return out,
     };
@@ -1402,7 +1069,7 @@ fn create_from_files(
         if let (true, Some(ns)) = (info.namespaced, ns) {
             req = req.namespace(ns);
         }
-        match ctx.backend.call(req) {
+        match ctx.call(req) {
             Ok(resp) => out
                 .stdout
                 .push_str(&print_result(info, &resp.body, format, "created", dry)),
@@ -1416,32 +1083,37 @@ fn create_from_files(
     out
 }
 
-fn delete(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
-    let (dry, warning) = match dry_run(f) {
+fn delete(args: &[String], ctx: &mut Ctx) -> Output {
+    let p = &match parsed("kubectl delete", args, DELETE_FLAGS) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let args = &p.positional;
+    let (dry, warning) = match vu::dry_run(p) {
         Ok(d) => d,
         Err(out) => return out,
     };
-    let mut grace = match &f.grace_period {
+    let mut grace = match p.value("grace-period") {
         None => None,
         Some(text) => match text.parse::<i64>() {
             Ok(n) if n >= 0 => Some(n),
             Ok(_) => None,
             Err(_) => {
-                return usage_error(
+                return vu::flag_error(
                     "kubectl delete",
                     &format!("invalid argument \"{text}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{text}\": invalid syntax"),
                 )
             }
         },
     };
-    if f.now {
+    if p.has("now") {
         grace = Some(1);
     }
     let mut out = Output {
         stderr: warning,
         ..Output::default()
     };
-    if f.force && grace == Some(0) {
+    if p.has("force") && grace == Some(0) {
         out.stderr.push_str("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
     }
     // (resource, namespace, name, source file)
@@ -1451,8 +1123,8 @@ fn delete(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
         String,
         Option<String>,
     )> = Vec::new();
-    if !f.filenames.is_empty() {
-        match manifests(f, ctx, "delete") {
+    if !p.values("filename").is_empty() {
+        match manifests(p, ctx, "delete") {
             Ok(objs) => {
                 for (source, obj, info) in objs {
                     let ns = if info.namespaced {
@@ -1475,12 +1147,15 @@ fn delete(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
         }
         for (info, names) in groups {
             if names.is_empty() {
-                if !f.all && f.selector.is_none() && f.field_selector.is_none() {
+                if !p.has("all")
+                    && p.value("selector").is_none()
+                    && p.value("field-selector").is_none()
+                {
                     return Output::fail(
                         "error: resource(s) were provided, but no name was specified\n",
                     );
                 }
-                let (objects, errors) = fetch(ctx, info, &[], f);
+                let (objects, errors) = fetch(ctx, info, &[], p);
                 for e in errors {
                     out.stderr.push_str(&api_error_text(&e));
                     out.exit_code = 1;
@@ -1495,7 +1170,7 @@ fn delete(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
                 }
             } else {
                 for name in names {
-                    let ns = info.namespaced.then(|| effective_namespace(f));
+                    let ns = info.namespaced.then(|| p.namespace());
                     victims.push((info, ns, name, None));
                 }
             }
@@ -1506,7 +1181,7 @@ fn delete(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
         }
     }
     for (info, ns, name, source) in victims {
-        let line = format!("{} \"{name}\" deleted{}\n", kind_ref(info), dry_suffix(dry));
+        let line = format!("{} \"{name}\" deleted{}\n", kind_ref(info), dry.suffix());
         if dry == DryRun::Client {
             out.stdout.push_str(&line);
             continue;
@@ -1517,7 +1192,7 @@ fn delete(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
         if let Some(ns) = ns {
             req = req.namespace(ns);
         }
-        match ctx.backend.call(req) {
+        match ctx.call(req) {
             Ok(_) => out.stdout.push_str(&line),
             Err(e) => {
                 let source = source.as_deref().map(|s| ("deleting", s));
@@ -1529,7 +1204,10 @@ fn delete(args: &[String], f: &Flags, ctx: &mut Ctx) -> Output {
     out
 }
 
-fn api_resources() -> String {
+fn api_resources(args: &[String], _: &mut Ctx) -> Output {
+    if let Err(out) = parsed("kubectl api-resources", args, &[]) {
+        return out;
+    }
     let mut rows = vec![vec![
         "NAME".to_string(),
         "SHORTNAMES".to_string(),
@@ -1549,5 +1227,5 @@ fn api_resources() -> String {
             r.kind.to_string(),
         ]);
     }
-    tabwrite(&rows)
+    Output::ok(tabwrite(&rows))
 }

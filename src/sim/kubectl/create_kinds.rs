@@ -197,15 +197,9 @@ pub(super) fn run(sub: &str, args: &[String], ctx: &mut Ctx) -> Option<Output> {
     let mut args = args.to_vec();
     let mut full = sub.to_string();
     if matches!(sub, "secret" | "service") {
-        // The type is the first word that is no flag (nor `-n`'s value).
-        let words: Vec<usize> = (0..args.len())
-            .filter(|&i| {
-                !args[i].starts_with('-')
-                    && (i == 0 || !matches!(args[i - 1].as_str(), "-n" | "--namespace"))
-            })
-            .collect();
+        // The type is the first word that is no flag (nor a flag's value).
         let path = format!("kubectl create {sub}");
-        let Some(&first) = words.first() else {
+        let Some(first) = vu::first_word(&args, &[]) else {
             let types: Vec<&str> = KINDS
                 .iter()
                 .filter_map(|k| k.0.strip_prefix(sub)?.strip_prefix(' '))
@@ -217,8 +211,13 @@ pub(super) fn run(sub: &str, args: &[String], ctx: &mut Ctx) -> Option<Output> {
         };
         full = format!("{sub} {}", args[first]);
         if !KINDS.iter().any(|k| k.0 == full) {
-            let all: Vec<&str> = words.iter().map(|&i| args[i].as_str()).collect();
-            let message = format!("unknown command \"{}\"", all.join(" "));
+            // kubectl names every word left (`DefaultSubCommandRun`).
+            let words: Vec<&str> = args[first..]
+                .iter()
+                .map(String::as_str)
+                .filter(|w| !w.starts_with('-'))
+                .collect();
+            let message = format!("unknown command \"{}\"", words.join(" "));
             return Some(usage_error(&path, &message));
         }
         args.remove(first);

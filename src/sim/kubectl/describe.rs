@@ -122,8 +122,7 @@ fn get(
     if let Some(ns) = namespace {
         req = req.namespace(ns.to_string());
     }
-    ctx.backend
-        .call(req)
+    ctx.call(req)
         .map(|r| r.body)
         .map_err(|e| Output::fail(api_error_text(&e)))
 }
@@ -133,8 +132,7 @@ fn list(ctx: &mut Ctx, resource: &str, namespace: Option<&str>) -> Vec<Value> {
     if let Some(ns) = namespace {
         req = req.namespace(ns.to_string());
     }
-    ctx.backend
-        .call(req)
+    ctx.call(req)
         .ok()
         .and_then(|r| r.body.get("items").and_then(Value::as_array).cloned())
         .unwrap_or_default()
@@ -277,7 +275,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             req = req.namespace(ns.clone());
         }
         req.list_options.label_selector = a.value("selector").map(String::from);
-        let found: Vec<Value> = match ctx.backend.call(req) {
+        let found: Vec<Value> = match ctx.call(req) {
             Ok(r) => r
                 .body
                 .get("items")

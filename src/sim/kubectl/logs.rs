@@ -61,7 +61,6 @@ pub(super) fn resolve_pod(
         }
     };
     let object = ctx
-        .backend
         .call(admin_get(resource, namespace, name))
         .map_err(|e| Output::fail(api_error_text(&e)))?
         .body;
@@ -73,7 +72,6 @@ pub(super) fn resolve_pod(
         ApiRequest::new(Credentials::admin(), Verb::List, "pods").namespace(namespace.to_string());
     list.list_options.label_selector = Some(selector);
     let pods: Vec<Value> = ctx
-        .backend
         .call(list)
         .ok()
         .and_then(|r| r.body.get("items").and_then(Value::as_array).cloned())

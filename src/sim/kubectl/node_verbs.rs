@@ -56,7 +56,7 @@ fn nodes(ctx: &mut Ctx, names: &[String], selector: Option<&str>) -> Result<Vec<
     if let Some(selector) = selector.filter(|s| !s.is_empty()) {
         let mut req = admin(Verb::List, "nodes");
         req.list_options.label_selector = Some(selector.to_string());
-        let list = ctx.backend.call(req).map_err(|e| fail_with(&e))?;
+        let list = ctx.call(req).map_err(|e| fail_with(&e))?;
         let items: Vec<Value> = list
             .body
             .get("items")
@@ -72,7 +72,7 @@ fn nodes(ctx: &mut Ctx, names: &[String], selector: Option<&str>) -> Result<Vec<
             .strip_prefix("node/")
             .or_else(|| name.strip_prefix("nodes/"))
             .unwrap_or(name);
-        match ctx.backend.call(admin(Verb::Get, "nodes").name(name)) {
+        match ctx.call(admin(Verb::Get, "nodes").name(name)) {
             Ok(resp) => found.push(resp.body),
             Err(e) => return Err(fail_with(&e)),
         }
@@ -105,7 +105,7 @@ fn cordon_nodes(ctx: &mut Ctx, nodes: &[Value], desired: bool, dry: bool, out: &
                 PatchType::StrategicMerge,
                 json!({ "spec": { "unschedulable": value } }),
             );
-            if let Err(e) = ctx.backend.call(req) {
+            if let Err(e) = ctx.call(req) {
                 out.stderr.push_str(&format!(
                     "error: unable to {verb} node \"{name}\": {}\n",
                     e.message
@@ -230,7 +230,7 @@ fn filter_pod(ctx: &mut Ctx, pod: &Value, o: &DrainOptions) -> PodDelete {
             let req = admin(Verb::Get, "daemonsets")
                 .namespace(namespace.to_string())
                 .name(ds.to_string());
-            let status = match ctx.backend.call(req) {
+            let status = match ctx.call(req) {
                 Err(e) if e.reason == StatusReason::NotFound && o.force => PodDelete::Warning {
                     delete: true,
                     message: "DaemonSet not found",
@@ -292,7 +292,7 @@ fn pods_for_deletion(
     let mut req = admin(Verb::List, "pods");
     req.list_options.field_selector = Some(format!("spec.nodeName={node}"));
     req.list_options.label_selector = pod_selector.map(str::to_string);
-    let list = ctx.backend.call(req)?;
+    let list = ctx.call(req)?;
     let pods: Vec<Value> = list
         .body
         .get("items")
@@ -396,7 +396,7 @@ fn evict_pods(
                     "deleteOptions": delete_options,
                 }));
             req.delete_options.grace_period_seconds = o.grace_period_seconds;
-            match ctx.backend.call(req) {
+            match ctx.call(req) {
                 Ok(_) => {
                     waiting.push((namespace, name, uid, "evicted"));
                     continue;
@@ -421,7 +421,7 @@ fn evict_pods(
             .namespace(namespace.clone())
             .name(name.clone());
         req.delete_options.grace_period_seconds = o.grace_period_seconds;
-        match ctx.backend.call(req) {
+        match ctx.call(req) {
             Ok(_) => waiting.push((namespace, name, uid, "deleted")),
             Err(e) if e.reason == StatusReason::NotFound => {}
             Err(e) => return Err(e.message),
@@ -436,7 +436,7 @@ fn evict_pods(
             let get = admin(Verb::Get, "pods")
                 .namespace(namespace.clone())
                 .name(name.clone());
-            let gone = match ctx.backend.call(get) {
+            let gone = match ctx.call(get) {
                 Err(e) => e.reason == StatusReason::NotFound,
                 Ok(resp) => str_at(&resp.body, "/metadata/uid") != uid,
             };
@@ -884,7 +884,7 @@ pub fn taint(args: &[String], ctx: &mut Ctx) -> Output {
     };
     let overwrite = parsed.has("overwrite");
     let found = if all {
-        match ctx.backend.call(admin(Verb::List, "nodes")) {
+        match ctx.call(admin(Verb::List, "nodes")) {
             Ok(resp) => resp
                 .body
                 .get("items")
@@ -972,7 +972,7 @@ pub fn taint(args: &[String], ctx: &mut Ctx) -> Output {
                 PatchType::StrategicMerge,
                 json!({ "spec": { "taints": taints } }),
             );
-            if let Err(e) = ctx.backend.call(req) {
+            if let Err(e) = ctx.call(req) {
                 out.append(fail_with(&e));
                 return out;
             }

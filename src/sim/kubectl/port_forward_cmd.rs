@@ -61,20 +61,13 @@ pub fn run_in_shell(
     host: &str,
     active: &mut Vec<ActiveForward>,
 ) -> Option<Output> {
-    let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        match arg.as_str() {
-            "-n" | "--namespace" => i += 2,
-            a if a.starts_with('-') => i += 1,
-            "port-forward" => {
-                let mut rest = args.to_vec();
-                rest.remove(i);
-                return Some(start(&rest, ctx, host, active));
-            }
-            _ => return None,
-        }
+    let i = super::verb_util::first_word(args, super::verb_util::GLOBAL)?;
+    if args[i] != "port-forward" {
+        return None;
     }
-    None
+    let mut rest = args.to_vec();
+    rest.remove(i);
+    Some(start(&rest, ctx, host, active))
 }
 
 /// The pod a Service forwards to: its selector's pods, running ones first (`GetFirstPod`).
@@ -83,7 +76,6 @@ fn service_pod(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<(Value, Val
         .namespace(namespace.to_string())
         .name(name.to_string());
     let svc = ctx
-        .backend
         .call(get)
         .map_err(|e| Output::fail(api_error_text(&e)))?
         .body;
@@ -105,7 +97,6 @@ fn service_pod(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<(Value, Val
         ApiRequest::new(Credentials::admin(), Verb::List, "pods").namespace(namespace.to_string());
     list.list_options.label_selector = Some(selector.join(","));
     let pods: Vec<Value> = ctx
-        .backend
         .call(list)
         .ok()
         .and_then(|r| r.body.get("items").and_then(Value::as_array).cloned())

@@ -47,7 +47,7 @@ const SUBCOMMANDS: &[&str] = &["history", "pause", "restart", "resume", "status"
 
 /// `kubectl rollout SUBCOMMAND TYPE NAME`.
 pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
-    let sub_index = args.iter().position(|a| !a.starts_with('-'));
+    let sub_index = vu::first_word(args, FLAGS);
     let Some((i, sub)) = sub_index.and_then(|i| args.get(i).map(|s| (i, s.clone()))) else {
         return Output::ok(HELP);
     };

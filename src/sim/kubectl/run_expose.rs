@@ -249,7 +249,7 @@ fn create(
         .body(object);
     req.dry_run = dry == DryRun::Server;
     req.field_manager = Some(field_manager.to_string());
-    match ctx.backend.call(req) {
+    match ctx.call(req) {
         Ok(resp) => {
             out.stdout = vu::print_result(
                 &resp.body,

@@ -149,7 +149,7 @@ const SET_IMAGE_FLAGS: &[Flag] = &[
 
 /// `kubectl set SUBCOMMAND ...`: only `image` here.
 pub fn set(args: &[String], ctx: &mut Ctx) -> Output {
-    let sub = args.iter().position(|a| !a.starts_with('-'));
+    let sub = vu::first_word(args, &[]);
     match sub.and_then(|i| args.get(i).map(|s| (i, s.as_str()))) {
         Some((i, "image")) => {
             let mut rest = args.to_vec();
@@ -451,7 +451,7 @@ pub fn patch(args: &[String], ctx: &mut Ctx) -> Output {
             if let Some(ns) = &t.namespace {
                 req = req.namespace(ns.clone());
             }
-            match ctx.backend.call(req) {
+            match ctx.call(req) {
                 Ok(r) => r.body,
                 Err(e) => {
                     out.stderr.push_str(&super::errors::api_error_text(&e));

@@ -718,6 +718,7 @@ impl<B: Backend> Shell<B> {
                     backend: &mut self.backend,
                     stdin,
                     read_file: &read,
+                    impersonate: None,
                 };
                 let host = &self.node.host;
                 super::port_forward_cmd::run_in_shell(args, &mut ctx, host, &mut self.forwards)

@@ -64,8 +64,7 @@ fn list(ctx: &mut Ctx, resource: &str, namespace: Option<String>) -> Vec<Value> 
     if let Some(ns) = namespace {
         req = req.namespace(ns);
     }
-    ctx.backend
-        .call(req)
+    ctx.call(req)
         .ok()
         .and_then(|r| r.body.get("items").and_then(Value::as_array).cloned())
         .unwrap_or_default()

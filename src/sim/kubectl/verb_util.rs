@@ -15,7 +15,7 @@ use super::cmd::{kind_ref, targets, Ctx};
 use super::errors::api_error_text;
 use super::Output;
 use crate::sim::api::resources::ResourceInfo;
-use crate::sim::apiserver::request::{ApiRequest, Credentials, PatchType, Verb};
+use crate::sim::apiserver::request::{ApiRequest, Credentials, Impersonate, PatchType, Verb};
 
 /// How a flag takes its value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -36,6 +36,37 @@ const COMMON: &[Flag] = &[
     ("namespace", Some('n'), Takes::Value),
     ("help", Some('h'), Takes::Bool),
 ];
+
+/// kubectl's global flags that take a value, beside `-n`: they may come before the command
+/// word, which is the first word that is neither a flag nor one of their values.
+pub(super) const GLOBAL: &[Flag] = &[("as", None, Takes::Value), ("as-group", None, Takes::Value)];
+
+/// `--as` and `--as-group`, wherever they stand before `--`: kubectl's global flags, sent as
+/// the impersonation headers of every request the line makes.
+pub(super) fn impersonation(args: &[String]) -> Result<Option<Impersonate>, Output> {
+    let (mut user, mut groups) = (None, Vec::new());
+    let mut words = args.iter().take_while(|a| *a != "--");
+    while let Some(arg) = words.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        if flag == "--as" || flag == "--as-group" {
+            let value = inline.or_else(|| words.next().cloned()).unwrap_or_default();
+            match flag {
+                "--as" => user = Some(value),
+                _ => groups.push(value),
+            }
+        }
+    }
+    match user.filter(|u| !u.is_empty()) {
+        Some(user) => Ok(Some(Impersonate { user, groups })),
+        None if groups.is_empty() => Ok(None),
+        None => Err(error(
+            "requesting uid, groups or user-extra for kubernetes-admin without impersonating a user",
+        )),
+    }
+}
 
 /// A parsed command line: positionals, every value of each flag seen, and the words after `--`.
 #[derive(Debug, Default)]
@@ -99,6 +130,30 @@ pub(super) fn error(message: &str) -> Output {
     Output::fail(format!("error: {message}\n"))
 }
 
+/// Where the command word is, as cobra finds a subcommand: the first word that is neither a flag
+/// nor the value of one of `defs` (or the common and global flags) given as its own word.
+pub(super) fn first_word(args: &[String], defs: &[Flag]) -> Option<usize> {
+    let takes_value = |d: &&Flag, arg: &str| {
+        d.2 == Takes::Value
+            && match arg.strip_prefix("--") {
+                Some(long) => d.0 == long,
+                None => arg.len() == 2 && d.1 == arg.chars().nth(1),
+            }
+    };
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if arg == "--" {
+            return None;
+        }
+        if arg == "-" || !arg.starts_with('-') {
+            return Some(i);
+        }
+        let mut all = defs.iter().chain(COMMON).chain(GLOBAL);
+        i += 1 + usize::from(all.any(|d| takes_value(&d, arg)));
+    }
+    None
+}
+
 /// Splits `args` as pflag does for `defs` plus the common flags; with `keep_dashdash` the words
 /// after `--` are kept apart (`kubectl run NAME -- COMMAND`), else they become positionals.
 pub(super) fn parse(
@@ -107,7 +162,7 @@ pub(super) fn parse(
     defs: &[Flag],
     keep_dashdash: bool,
 ) -> Result<Parsed, Output> {
-    let all: Vec<Flag> = defs.iter().chain(COMMON).copied().collect();
+    let all: Vec<Flag> = defs.iter().chain(COMMON).chain(GLOBAL).copied().collect();
     let mut out = Parsed::default();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -282,7 +337,6 @@ pub(super) fn resolve(
             }
             req.list_options.label_selector = selector.map(String::from);
             let resp = ctx
-                .backend
                 .call(req)
                 .map_err(|e| Output::fail(api_error_text(&e)))?;
             if let Some(items) = resp.body.get("items").and_then(Value::as_array) {
@@ -322,8 +376,7 @@ pub(super) fn get(ctx: &mut Ctx, t: &Target) -> Result<Value, String> {
     if let Some(ns) = &t.namespace {
         req = req.namespace(ns.clone());
     }
-    ctx.backend
-        .call(req)
+    ctx.call(req)
         .map(|r| r.body)
         .map_err(|e| api_error_text(&e))
 }
@@ -345,8 +398,7 @@ pub(super) fn patch(
     if let Some(ns) = &t.namespace {
         req = req.namespace(ns.clone());
     }
-    ctx.backend
-        .call(req)
+    ctx.call(req)
         .map(|r| r.body)
         .map_err(|e| api_error_text(&e))
 }
@@ -354,8 +406,7 @@ pub(super) fn patch(
 /// LISTs `plural` in `namespace` (e.g. a Deployment's ReplicaSets).
 pub(super) fn list(ctx: &mut Ctx, plural: &str, namespace: &str) -> Result<Vec<Value>, String> {
     let req = ApiRequest::new(Credentials::admin(), Verb::List, plural).namespace(namespace);
-    ctx.backend
-        .call(req)
+    ctx.call(req)
         .map(|r| {
             r.body
                 .get("items")

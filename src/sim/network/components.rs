@@ -38,7 +38,7 @@ impl ServiceCache {
                 if deleted {
                     return self.services.remove(&event.key).is_some();
                 }
-                match serde_json::from_value::<Service>(event.object.clone()) {
+                match crate::sim::api::typed::typed::<Service>(&event.object).ok_or(()) {
                     Ok(svc) => {
                         self.services.insert(event.key.clone(), svc);
                         true
@@ -50,7 +50,7 @@ impl ServiceCache {
                 if deleted {
                     return self.slices.remove(&event.key).is_some();
                 }
-                match serde_json::from_value::<EndpointSlice>(event.object.clone()) {
+                match crate::sim::api::typed::typed::<EndpointSlice>(&event.object).ok_or(()) {
                     Ok(slice) => {
                         self.slices.insert(event.key.clone(), slice);
                         true

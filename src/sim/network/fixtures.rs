@@ -62,7 +62,7 @@ impl ServiceBuilder {
     }
 
     pub fn build(self) -> Service {
-        serde_json::from_value(self.0).expect("fixture service is well formed")
+        crate::sim::api::typed::typed(&self.0).expect("fixture service is well formed")
     }
 }
 
@@ -116,6 +116,6 @@ impl SliceBuilder {
     }
 
     pub fn build(self) -> EndpointSlice {
-        serde_json::from_value(self.0).expect("fixture slice is well formed")
+        crate::sim::api::typed::typed(&self.0).expect("fixture slice is well formed")
     }
 }

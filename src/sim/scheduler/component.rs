@@ -245,7 +245,7 @@ impl Scheduler {
         let selector = event
             .object
             .pointer("/spec/selector")
-            .and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok());
+            .and_then(crate::sim::api::typed::typed::<LabelSelector>);
         if let Some(selector) = selector {
             self.controller_selectors.insert(key, selector);
         }
