@@ -69,6 +69,18 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
             Profile::Release => "--release",
         })
         .arg(&root);
+    if profile == Profile::Release {
+        // The pinned nightly, in its own target dir so that it never invalidates stable's.
+        for var in ["CARGO", "RUSTC", "RUSTDOC"] {
+            wasm_pack.env_remove(var);
+        }
+        wasm_pack
+            .env("RUSTUP_TOOLCHAIN", toolchain::SHIPPED_TOOLCHAIN)
+            .env("RUSTFLAGS", toolchain::SHIPPED_RUSTFLAGS)
+            .env("CARGO_TARGET_DIR", root.join("target/shipped"))
+            .arg("--")
+            .args(toolchain::SHIPPED_CARGO_ARGS);
+    }
     run(&mut wasm_pack)?;
 
     let wasm = pkg.join("kube_sandbox_bg.wasm");

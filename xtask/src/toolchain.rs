@@ -1,6 +1,8 @@
 //! Installs what the build and the tests need, each step skipped when already satisfied.
 //!
 //! - Rust's `wasm32-unknown-unknown` target (rustup)
+//! - the pinned nightly that builds the shipped module, with `rust-src` (rustup; see
+//!   `SHIPPED_TOOLCHAIN`)
 //! - `wasm-pack` (cargo install)
 //! - `wasm-bindgen` CLI at exactly the version Cargo.lock pins: wasm-bindgen refuses a module
 //!   built by a different version of its macro crate
@@ -15,6 +17,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::proc::{self, output, run, which};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// The toolchain of the shipped (release) module: a pinned nightly, because only nightly can
+/// rebuild the standard library for size (`-Z build-std` with `optimize_for_size`), abort on a
+/// panic without formatting it (`-C panic=immediate-abort`) and leave out panic locations
+/// (`-Z location-detail=none`): 67 KB of gzip less, measured on 2026-12-06 (docs/build.md). Tests,
+/// benches and debug builds stay on stable; the code is the same, so is the trace.
+pub const SHIPPED_TOOLCHAIN: &str = "nightly-2026-05-20";
+
+/// The flags of the shipped build (see `SHIPPED_TOOLCHAIN`).
+pub const SHIPPED_RUSTFLAGS: &str =
+    "-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort";
+pub const SHIPPED_CARGO_ARGS: &[&str] = &[
+    "-Z",
+    "build-std=std,panic_abort",
+    "-Z",
+    "build-std-features=optimize_for_size",
+];
 /// The binaryen release whose `wasm-opt` reads what current rustc emits.
 const BINARYEN_NPM_VERSION: &str = "132.0.0";
 
@@ -47,6 +66,7 @@ fn step_install(what: &str) {
 
 pub fn ensure_wasm_toolchain() -> Result<(), String> {
     ensure_wasm_target()?;
+    ensure_shipped_toolchain()?;
     ensure_wasm_pack()?;
     ensure_wasm_bindgen()?;
     ensure_wasm_opt()?;
@@ -69,6 +89,34 @@ fn ensure_wasm_target() -> Result<(), String> {
              or add the {WASM_TARGET} target to your toolchain yourself"
         )),
     }
+}
+
+fn ensure_shipped_toolchain() -> Result<(), String> {
+    let src = output(Command::new("rustup").args([
+        "component",
+        "list",
+        "--installed",
+        "--toolchain",
+        SHIPPED_TOOLCHAIN,
+    ]));
+    if src.is_some_and(|list| list.lines().any(|l| l.starts_with("rust-src"))) {
+        step_ok(&format!(
+            "{SHIPPED_TOOLCHAIN} with rust-src (the shipped build)"
+        ));
+        return Ok(());
+    }
+    step_install(&format!(
+        "{SHIPPED_TOOLCHAIN} with rust-src (rustup, minimal profile)"
+    ));
+    run(Command::new("rustup").args([
+        "toolchain",
+        "install",
+        SHIPPED_TOOLCHAIN,
+        "--profile",
+        "minimal",
+        "--component",
+        "rust-src",
+    ]))
 }
 
 fn ensure_wasm_pack() -> Result<(), String> {

@@ -874,6 +874,14 @@ fn create(args: &[String], ctx: &mut Ctx) -> Output {
     if let (Some(i), false) = (at, path == "kubectl create") {
         rest.remove(i);
     }
+    // The generators of `create_kinds.rs`: configmap, secret, service, job, role, ...
+    if let (Some(i), "kubectl create") = (at, path) {
+        rest.remove(i);
+        if let Some(out) = super::create_kinds::run(sub, &rest, ctx) {
+            return out;
+        }
+        rest = args.to_vec();
+    }
     let p = &match parsed(path, &rest, defs) {
         Ok(p) => p,
         Err(out) => return out,

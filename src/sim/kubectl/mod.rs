@@ -17,6 +17,7 @@
 //! | `words.rs` | bash word splitting, quotes, `<<EOF`, `>`, `|`, `;`, `&&` |
 //! | `shell.rs` | the shell: heredoc buffering, virtual files, builtins, settling the cluster |
 //! | `cmd.rs` | kubectl's flags and commands |
+//! | `create_kinds.rs` | `kubectl create configmap`, `secret`, `service`, `job`, `role`, ...: the generators |
 //! | `apply.rs` | client-side apply: last-applied annotation and the three-way patch |
 //! | `table.rs` | `kubectl get` tables, AGE, tabwriter alignment |
 //! | `jsonpath.rs` | client-go's JSONPath templates, and Go's value printing |
@@ -36,6 +37,7 @@ pub mod apply;
 pub mod auth_cmd;
 pub mod backend;
 pub mod cmd;
+pub mod create_kinds;
 pub mod describe;
 pub mod edit;
 pub mod errors;
