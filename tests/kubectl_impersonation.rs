@@ -53,6 +53,11 @@ fn every_verb_acts_as_the_impersonated_user_wherever_the_flag_stands() {
     );
     assert!(fails(&mut sh, "kubectl --as=bob create namespace x")
         .contains("User \"bob\" cannot create resource \"namespaces\""));
+    assert!(fails(
+        &mut sh,
+        "kubectl create configmap app --from-literal=a=b --as=bob"
+    )
+    .contains("User \"bob\" cannot create resource \"configmaps\""));
     // Nothing was changed by the refused lines.
     assert!(ok(&mut sh, "kubectl get deploy web --no-headers").starts_with("web   1/1"));
     // A RoleBinding lets the service account read pods, and only that.

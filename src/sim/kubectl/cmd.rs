@@ -977,14 +977,8 @@ fn create(args: &[String], ctx: &mut Ctx) -> Output {
         out.stdout = print_result(info, &object, &format, "created", dry);
         return out;
     }
-    let mut req = admin(Verb::Create, info).body(object);
-    req.dry_run = dry == DryRun::Server;
-    req.field_manager = Some("kubectl-create".into());
-    if info.namespaced {
-        req = req.namespace(p.namespace());
-    }
-    match ctx.call(req) {
-        Ok(resp) => out.stdout = print_result(info, &resp.body, &format, "created", dry),
+    match vu::create(ctx, info, object, dry, Some(p.namespace())) {
+        Ok(created) => out.stdout = print_result(info, &created, &format, "created", dry),
         Err(e) => {
             out.stderr.push_str(&api_error_text(&e));
             out.exit_code = 1;
@@ -1065,16 +1059,10 @@ fn create_from_files(
             continue;
         }
         let ns = namespace_of(&obj);
-        let mut req = admin(Verb::Create, info).body(obj);
-        req.dry_run = dry == DryRun::Server;
-        req.field_manager = Some("kubectl-create".into());
-        if let (true, Some(ns)) = (info.namespaced, ns) {
-            req = req.namespace(ns);
-        }
-        match ctx.call(req) {
-            Ok(resp) => out
+        match vu::create(ctx, info, obj, dry, ns) {
+            Ok(created) => out
                 .stdout
-                .push_str(&print_result(info, &resp.body, format, "created", dry)),
+                .push_str(&print_result(info, &created, format, "created", dry)),
             Err(e) => {
                 out.stderr
                     .push_str(&api_error_text_from(&e, Some(("creating", &source))));

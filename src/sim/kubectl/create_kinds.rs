@@ -28,7 +28,6 @@ use super::errors::api_error_text;
 use super::verb_util::{self as vu, error, usage_error, DryRun, Flag, Parsed, Takes};
 use super::Output;
 use crate::sim::api::resources::{by_plural, lookup, ResourceInfo};
-use crate::sim::apiserver::request::Verb;
 
 /// Every generator: `kubectl create WORDS`, the resource, and the object's JSON after
 /// `"metadata":{"creationTimestamp":null,"name":@`. Bit `i` of a flag's mask is `KINDS[i]`.
@@ -289,17 +288,8 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
     }
     let reference = format!("{}/{name}", kind_ref(info));
     if dry != DryRun::Client {
-        let mut req = vu::admin(Verb::Create, info).body(obj);
-        req.dry_run = dry == DryRun::Server;
-        req.field_manager = Some("kubectl-create".into());
-        if info.namespaced {
-            req = req.namespace(p.namespace());
-        }
-        obj = ctx
-            .backend
-            .call(req)
-            .map_err(|e| Output::fail(warning.clone() + &api_error_text(&e)))?
-            .body;
+        obj = vu::create(ctx, info, obj, dry, Some(p.namespace()))
+            .map_err(|e| Output::fail(warning.clone() + &api_error_text(&e)))?;
     }
     Ok(Output {
         stdout: vu::print_result(

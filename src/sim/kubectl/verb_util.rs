@@ -15,7 +15,9 @@ use super::cmd::{kind_ref, targets, Ctx};
 use super::errors::api_error_text;
 use super::Output;
 use crate::sim::api::resources::ResourceInfo;
-use crate::sim::apiserver::request::{ApiRequest, Credentials, Impersonate, PatchType, Verb};
+use crate::sim::apiserver::request::{
+    ApiError, ApiRequest, Credentials, Impersonate, PatchType, Verb,
+};
 
 /// How a flag takes its value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -368,6 +370,24 @@ pub(super) fn resolve(
 
 pub(super) fn admin(verb: Verb, info: &ResourceInfo) -> ApiRequest {
     ApiRequest::new(Credentials::admin(), verb, info.plural)
+}
+
+/// Sends what `kubectl create` creates: as field manager `kubectl-create`, only validated under
+/// `--dry-run=server`, with the line's impersonation (`Ctx::call`).
+pub(super) fn create(
+    ctx: &mut Ctx,
+    info: &ResourceInfo,
+    obj: Value,
+    dry: DryRun,
+    namespace: Option<String>,
+) -> Result<Value, ApiError> {
+    let mut req = admin(Verb::Create, info).body(obj);
+    req.dry_run = dry == DryRun::Server;
+    req.field_manager = Some("kubectl-create".into());
+    if let (true, Some(ns)) = (info.namespaced, namespace) {
+        req = req.namespace(ns);
+    }
+    ctx.call(req).map(|r| r.body)
 }
 
 /// GETs the target; the error is kubectl's text.
