@@ -174,6 +174,9 @@ fn without_the_docs_explain_says_they_are_not_loaded() {
     let mut sh = Shell::new(Lab::boot(1));
     assert!(sh.wants_explain_docs("kubectl explain pod"));
     assert!(!sh.wants_explain_docs("kubectl get pods"));
+    assert!(sh.wants_explain_docs("kubectl -n kube-system --as bob explain pod"));
+    assert!(!sh.wants_explain_docs("kubectl get pods -l app=explain"));
+    assert!(!sh.wants_explain_docs("echo explain"));
     let err = fails(&mut sh, "kubectl explain pod");
     assert!(
         err == "error: kubectl explain's docs (explain.txt) are not loaded yet\n",

@@ -182,10 +182,15 @@ impl<B: Backend> Shell<B> {
         self.explain_docs = Some(docs);
     }
 
-    /// Whether `line` may be a `kubectl explain` that would find no docs: the page fetches them
-    /// first, then runs the line (any line naming `explain` waits for them; it is one fetch).
+    /// Whether `line` is a `kubectl explain` that would find no docs: the page fetches them
+    /// first, then runs the line. The command word is found as kubectl finds it, past `-n NS`
+    /// and `--as USER`.
     pub fn wants_explain_docs(&self, line: &str) -> bool {
-        self.explain_docs.is_none() && line.contains("explain")
+        let mut words = line.split_whitespace();
+        let kubectl = matches!(words.next(), Some("kubectl" | "k"));
+        let args: Vec<String> = words.map(String::from).collect();
+        let command = super::verb_util::first_word(&args, super::verb_util::GLOBAL);
+        self.explain_docs.is_none() && kubectl && command.is_some_and(|i| args[i] == "explain")
     }
 
     pub fn backend(&self) -> &B {
