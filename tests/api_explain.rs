@@ -14,15 +14,10 @@
 //!   newline written as `\n` (no description has a backslash before an `n`): the page only
 //!   indents them.
 
-use std::collections::BTreeMap;
-
-use k8s_openapi::api::{
-    apps::v1 as apps, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,
-    discovery::v1 as discovery, rbac::v1 as rbac, scheduling::v1 as scheduling,
-};
-use kube_sandbox::sim::api::resources::RESOURCES;
-use schemars::{generate::SchemaSettings, JsonSchema, SchemaGenerator};
+#[path = "support/served_schemas.rs"]
+mod served_schemas;
 use serde_json::Value;
+use served_schemas::{served_definitions, short};
 
 const EXPLAIN_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/explain.txt");
 
@@ -36,19 +31,6 @@ const STRINGS: &[&str] = &[
 /// leaves optional, so kubectl explain prints no `-required-` for them. Event's metadata is
 /// required upstream too.
 const OPTIONAL_IN_KINDS: &[&str] = &["metadata", "spec"];
-
-fn short(name: &str) -> &str {
-    name.strip_prefix("io.k8s.").unwrap_or(name)
-}
-
-fn root<T: JsonSchema>(gen: &mut SchemaGenerator) -> String {
-    let schema = gen.subschema_for::<T>();
-    let reference = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .expect("every kind is a named definition");
-    short(reference.rsplit('/').next().unwrap_or_default()).to_string()
-}
 
 /// A property's type as kubectl explain's `typeGuess` prints it, and the definition it leads to.
 fn type_of(schema: &Value) -> (String, Option<String>) {
@@ -146,36 +128,7 @@ fn descriptions_wrap_as_go_wordwrap() {
 /// The docs of every served kind and every definition they reach, as committed in
 /// `www/explain.txt`.
 fn explain_docs() -> String {
-    let mut gen = SchemaSettings::draft2020_12().into_generator();
-    let mut kinds = BTreeMap::new();
-    for r in RESOURCES {
-        let name = match r.kind {
-            "ConfigMap" => root::<core::ConfigMap>(&mut gen),
-            "Endpoints" => root::<core::Endpoints>(&mut gen),
-            "Event" => root::<core::Event>(&mut gen),
-            "Namespace" => root::<core::Namespace>(&mut gen),
-            "Node" => root::<core::Node>(&mut gen),
-            "Pod" => root::<core::Pod>(&mut gen),
-            "ReplicationController" => root::<core::ReplicationController>(&mut gen),
-            "Secret" => root::<core::Secret>(&mut gen),
-            "ServiceAccount" => root::<core::ServiceAccount>(&mut gen),
-            "Service" => root::<core::Service>(&mut gen),
-            "DaemonSet" => root::<apps::DaemonSet>(&mut gen),
-            "Deployment" => root::<apps::Deployment>(&mut gen),
-            "ReplicaSet" => root::<apps::ReplicaSet>(&mut gen),
-            "Job" => root::<batch::Job>(&mut gen),
-            "Lease" => root::<coordination::Lease>(&mut gen),
-            "EndpointSlice" => root::<discovery::EndpointSlice>(&mut gen),
-            "ClusterRoleBinding" => root::<rbac::ClusterRoleBinding>(&mut gen),
-            "ClusterRole" => root::<rbac::ClusterRole>(&mut gen),
-            "RoleBinding" => root::<rbac::RoleBinding>(&mut gen),
-            "Role" => root::<rbac::Role>(&mut gen),
-            "PriorityClass" => root::<scheduling::PriorityClass>(&mut gen),
-            other => panic!("served kind {other} has no k8s-openapi type here"),
-        };
-        kinds.insert(r.kind, name);
-    }
-    let definitions: BTreeMap<String, Value> = gen.take_definitions(true).into_iter().collect();
+    let (kinds, definitions) = served_definitions();
     let mut out = String::from(
         "# kubectl explain's docs of the served kinds, generated from k8s-openapi 0.29 (feature \"latest\")\n\
          # by tests/api_explain.rs. Do not edit: UPDATE_EXPLAIN=1 cargo test --test api_explain\n\

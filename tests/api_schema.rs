@@ -5,16 +5,17 @@
 //! It also checks the schema walk against the old oracle: decoding into the `k8s-openapi` type and
 //! serializing back. Both must accept and refuse the same bodies.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::{
     apps::v1 as apps, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,
     discovery::v1 as discovery, rbac::v1 as rbac, scheduling::v1 as scheduling,
 };
 use kube_sandbox::sim::api::{check_kind, decode_documents, resources::RESOURCES, strict_check};
-use schemars::{generate::SchemaSettings, JsonSchema, SchemaGenerator};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{json, Value};
+
+#[path = "support/served_schemas.rs"]
+mod served_schemas;
+use served_schemas::{served_definitions, short};
 
 const SCHEMA_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/sim/api/schema.txt");
 
@@ -33,20 +34,6 @@ const LEAVES: &[(&str, &str)] = &[
     ("io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1", "json"),
     ("io.k8s.apimachinery.pkg.runtime.RawExtension", "json"),
 ];
-
-/// Definition names without the `io.k8s.` every one of them starts with.
-fn short(name: &str) -> &str {
-    name.strip_prefix("io.k8s.").unwrap_or(name)
-}
-
-fn root<T: JsonSchema>(gen: &mut SchemaGenerator) -> String {
-    let schema = gen.subschema_for::<T>();
-    let reference = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .expect("every kind is a named definition");
-    short(reference.rsplit('/').next().unwrap_or_default()).to_string()
-}
 
 /// One schema (a property, an item, a map value) as a compact type expression.
 fn expression(schema: &Value) -> String {
@@ -78,36 +65,7 @@ fn expression(schema: &Value) -> String {
 
 /// The compact schema of every served kind, as committed in `src/sim/api/schema.txt`.
 fn compact_schema() -> String {
-    let mut gen = SchemaSettings::draft2020_12().into_generator();
-    let mut kinds = BTreeMap::new();
-    for r in RESOURCES {
-        let name = match r.kind {
-            "ConfigMap" => root::<core::ConfigMap>(&mut gen),
-            "Endpoints" => root::<core::Endpoints>(&mut gen),
-            "Event" => root::<core::Event>(&mut gen),
-            "Namespace" => root::<core::Namespace>(&mut gen),
-            "Node" => root::<core::Node>(&mut gen),
-            "Pod" => root::<core::Pod>(&mut gen),
-            "ReplicationController" => root::<core::ReplicationController>(&mut gen),
-            "Secret" => root::<core::Secret>(&mut gen),
-            "ServiceAccount" => root::<core::ServiceAccount>(&mut gen),
-            "Service" => root::<core::Service>(&mut gen),
-            "DaemonSet" => root::<apps::DaemonSet>(&mut gen),
-            "Deployment" => root::<apps::Deployment>(&mut gen),
-            "ReplicaSet" => root::<apps::ReplicaSet>(&mut gen),
-            "Job" => root::<batch::Job>(&mut gen),
-            "Lease" => root::<coordination::Lease>(&mut gen),
-            "EndpointSlice" => root::<discovery::EndpointSlice>(&mut gen),
-            "ClusterRoleBinding" => root::<rbac::ClusterRoleBinding>(&mut gen),
-            "ClusterRole" => root::<rbac::ClusterRole>(&mut gen),
-            "RoleBinding" => root::<rbac::RoleBinding>(&mut gen),
-            "Role" => root::<rbac::Role>(&mut gen),
-            "PriorityClass" => root::<scheduling::PriorityClass>(&mut gen),
-            other => panic!("served kind {other} has no k8s-openapi type here"),
-        };
-        kinds.insert(r.kind, name);
-    }
-    let definitions: BTreeMap<String, Value> = gen.take_definitions(true).into_iter().collect();
+    let (kinds, definitions) = served_definitions();
     let mut out = String::from(
         "# Strict decoding schema of the served kinds, generated from k8s-openapi 0.29 (feature\n\
          # \"latest\") by tests/api_schema.rs. Do not edit: UPDATE_SCHEMA=1 cargo test --test api_schema\n\
