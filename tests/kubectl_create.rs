@@ -12,6 +12,10 @@ use std::fs;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 
+#[path = "support/lab_shell.rs"]
+mod lab_shell;
+use lab_shell::{fails, ok};
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/create");
 
 /// A shell on the lab with `files/` written to its disk through heredocs, as a student would.
@@ -33,18 +37,6 @@ fn lab_with_files() -> Shell<Lab> {
         assert_eq!(out.exit_code, 0, "{}", out.stderr);
     }
     sh
-}
-
-fn ok(sh: &mut Shell<Lab>, line: &str) -> String {
-    let out = sh.run_line(line);
-    assert_eq!(out.exit_code, 0, "{line}\n{}{}", out.stdout, out.stderr);
-    out.stdout
-}
-
-fn fails(sh: &mut Shell<Lab>, line: &str) -> String {
-    let out = sh.run_line(line);
-    assert_ne!(out.exit_code, 0, "{line} succeeded:\n{}", out.stdout);
-    out.stderr
 }
 
 #[test]

@@ -7,18 +7,16 @@
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 
+#[path = "support/lab_shell.rs"]
+mod lab_shell;
+use lab_shell::ok;
+
 const DOCS: &str = include_str!("../www/explain.txt");
 
 fn shell() -> Shell<Lab> {
     let mut sh = Shell::new(Lab::boot(1));
     sh.set_explain_docs(DOCS.to_string());
     sh
-}
-
-fn ok(sh: &mut Shell<Lab>, line: &str) -> String {
-    let out = sh.run_line(line);
-    assert_eq!(out.exit_code, 0, "{line}\n{}{}", out.stdout, out.stderr);
-    out.stdout
 }
 
 fn fails(sh: &mut Shell<Lab>, line: &str) -> String {

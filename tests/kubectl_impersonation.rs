@@ -4,24 +4,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use kube_sandbox::sim::apiserver::{ApiRequest, Credentials, Impersonate, StatusReason, Verb};
-use kube_sandbox::sim::kubectl::Shell;
-use kube_sandbox::sim::lab::Lab;
 
-fn lab() -> Shell<Lab> {
-    Shell::new(Lab::boot(1))
-}
-
-fn ok(sh: &mut Shell<Lab>, line: &str) -> String {
-    let out = sh.run_line(line);
-    assert_eq!(out.exit_code, 0, "{line}\n{}{}", out.stdout, out.stderr);
-    out.stdout
-}
-
-fn fails(sh: &mut Shell<Lab>, line: &str) -> String {
-    let out = sh.run_line(line);
-    assert_ne!(out.exit_code, 0, "{line} succeeded:\n{}", out.stdout);
-    out.stderr
-}
+#[path = "support/lab_shell.rs"]
+mod lab_shell;
+use lab_shell::{fails, lab, ok};
 
 const SA: &str = "system:serviceaccount:default:default";
 

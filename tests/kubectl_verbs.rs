@@ -6,23 +6,11 @@
 use kube_sandbox::sim::clock::TICKS_PER_SECOND;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
+
+#[path = "support/lab_shell.rs"]
+mod lab_shell;
+use lab_shell::{fails, lab, ok};
 use proptest::prelude::*;
-
-fn lab() -> Shell<Lab> {
-    Shell::new(Lab::boot(1))
-}
-
-fn ok(sh: &mut Shell<Lab>, line: &str) -> String {
-    let out = sh.run_line(line);
-    assert_eq!(out.exit_code, 0, "{line}\n{}{}", out.stdout, out.stderr);
-    out.stdout
-}
-
-fn fails(sh: &mut Shell<Lab>, line: &str) -> String {
-    let out = sh.run_line(line);
-    assert_ne!(out.exit_code, 0, "{line} succeeded:\n{}", out.stdout);
-    out.stderr
-}
 
 /// A column of `kubectl get svc NAME`: 2 = CLUSTER-IP, 3 = EXTERNAL-IP, 4 = PORT(S).
 fn svc_column(sh: &mut Shell<Lab>, name: &str, column: usize) -> String {
