@@ -865,24 +865,28 @@ fn create(args: &[String], ctx: &mut Ctx) -> Output {
     // The subcommand picks the flags: `create deployment` has --image, `create` has -f.
     let at = vu::first_word(args, CREATE_FLAGS);
     let sub = at.map_or("", |i| args[i].as_str());
-    let (path, defs) = match sub {
-        "namespace" | "ns" => ("kubectl create namespace", &CREATE_DEPLOYMENT_FLAGS[..3]),
-        "deployment" | "deploy" => ("kubectl create deployment", CREATE_DEPLOYMENT_FLAGS),
-        _ => ("kubectl create", CREATE_FLAGS),
-    };
-    let mut rest = args.to_vec();
-    if let (Some(i), false) = (at, path == "kubectl create") {
-        rest.remove(i);
+    let mut without_sub = args.to_vec();
+    if let Some(i) = at {
+        without_sub.remove(i);
     }
     // The generators of `create_kinds.rs`: configmap, secret, service, job, role, ...
-    if let (Some(i), "kubectl create") = (at, path) {
-        rest.remove(i);
-        if let Some(out) = super::create_kinds::run(sub, &rest, ctx) {
-            return out;
-        }
-        rest = args.to_vec();
+    if let Some(out) = super::create_kinds::run(sub, &without_sub, ctx) {
+        return out;
     }
-    let p = &match parsed(path, &rest, defs) {
+    let (path, defs, rest) = match sub {
+        "namespace" | "ns" => (
+            "kubectl create namespace",
+            &CREATE_DEPLOYMENT_FLAGS[..3],
+            &without_sub[..],
+        ),
+        "deployment" | "deploy" => (
+            "kubectl create deployment",
+            CREATE_DEPLOYMENT_FLAGS,
+            &without_sub[..],
+        ),
+        _ => ("kubectl create", CREATE_FLAGS, args),
+    };
+    let p = &match parsed(path, rest, defs) {
         Ok(p) => p,
         Err(out) => return out,
     };
