@@ -123,6 +123,7 @@ fn round_trip(kind: &str, obj: &Value) -> Result<Value, String> {
         "Node" => via::<core::Node>(obj),
         "Pod" => via::<core::Pod>(obj),
         "ReplicationController" => via::<core::ReplicationController>(obj),
+        "ResourceQuota" => via::<core::ResourceQuota>(obj),
         "Secret" => via::<core::Secret>(obj),
         "ServiceAccount" => via::<core::ServiceAccount>(obj),
         "Service" => via::<core::Service>(obj),

@@ -24,6 +24,7 @@ pub mod core_v1;
 pub mod decode;
 pub mod labels;
 pub mod quantity;
+pub mod quota;
 pub mod resources;
 pub mod schema;
 pub mod selector;

@@ -150,6 +150,22 @@ impl Quantity {
         }
     }
 
+    /// `q.Add(y)`: the sum keeps the receiver's format, or the other's when the receiver is zero
+    /// (a usage summed from nothing prints as its first term: `128Mi`, not `134217728`).
+    pub fn plus(self, other: Quantity) -> Quantity {
+        Quantity {
+            nano_value: self.nano_value + other.nano_value,
+            format: if self.is_zero() { other.format } else { self.format },
+        }
+    }
+
+    pub fn minus(self, other: Quantity) -> Quantity {
+        self.plus(Quantity {
+            nano_value: -other.nano_value,
+            format: other.format,
+        })
+    }
+
     /// The value in milli-units, rounded up: `MilliValue()`. CPU is counted in these.
     pub fn milli_value(&self) -> i128 {
         div_ceil(self.nano_value, NANO_PER_MILLI)

@@ -117,6 +117,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         true,
         "controllers"
     ),
+    resource!(
+        "ResourceQuota",
+        "resourcequotas",
+        "resourcequota",
+        ["quota"],
+        "",
+        "v1",
+        true,
+        "resourcequotas"
+    ),
     resource!("Secret", "secrets", "secret", [], "", "v1", true, "secrets"),
     resource!(
         "ServiceAccount",

@@ -25,6 +25,7 @@ use super::request::{
 };
 use super::service_alloc;
 use super::{Commit, CommitFacts, Tracer};
+use crate::sim::api::quota;
 use crate::sim::api::resources::{self, ResourceInfo};
 use crate::sim::clock::{rfc3339_from_unix, Clock};
 use crate::sim::rng::Rng;
@@ -42,6 +43,7 @@ pub const STATUS_RESOURCES: &[&str] = &[
     "daemonsets",
     "jobs",
     "replicationcontrollers",
+    "resourcequotas",
 ];
 
 /// Kinds whose `metadata.generation` counts spec changes (their controllers report
@@ -63,6 +65,7 @@ const CREATE_RESETS_STATUS: &[&str] = &[
     "jobs",
     "replicationcontrollers",
     "services",
+    "resourcequotas",
 ];
 
 /// Generated names keep the prefix to 58 characters so that prefix + 5 fits in 63.
@@ -503,6 +506,7 @@ impl Ctx<'_, '_> {
         self.tracer.stage(ApiStage::Validation, true, valid);
 
         // Validating admission.
+        let mut plugins = "NamespaceLifecycle".to_string();
         if let Some(ns) = &namespace {
             let state = self.namespace_state(ns);
             if let Err(e) =
@@ -510,9 +514,10 @@ impl Ctx<'_, '_> {
             {
                 return Err(self.fail(ApiStage::ValidatingAdmission, e));
             }
+            plugins += &self.resource_quota(ns, &name, &object, None, request.dry_run)?;
         }
         self.tracer
-            .stage(ApiStage::ValidatingAdmission, true, "NamespaceLifecycle");
+            .stage(ApiStage::ValidatingAdmission, true, plugins);
 
         // Storage: a txn that succeeds only if the key does not exist yet.
         let key = info.key(namespace.as_deref(), &name);
@@ -530,6 +535,49 @@ impl Ctx<'_, '_> {
             code: 201,
             body: object,
         })
+    }
+
+    /// The ResourceQuota plugin: refuses a write that would take a quota of the namespace past
+    /// its hard limits and, as upstream does before the object is stored, writes each charged
+    /// quota's new `status.used` (the resource-quota controller corrects it later if the write
+    /// then fails). Returns the note for the trace: empty when no quota tracks the object.
+    fn resource_quota(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        new: &Value,
+        old: Option<&Value>,
+        dry_run: bool,
+    ) -> Result<String, ApiError> {
+        let Some(rq) = resources::by_plural("resourcequotas") else {
+            return Ok(String::new());
+        };
+        let quotas = list_raw(self.store, rq, Some(namespace));
+        if quotas.is_empty() {
+            return Ok(String::new());
+        }
+        let charged = match quota::check(self.info, new, old, &quotas) {
+            Ok(charged) => charged,
+            Err(why) => {
+                let e = admission::forbidden(&self.info.qualified_plural(), name, &why);
+                return Err(self.fail(ApiStage::ValidatingAdmission, e));
+            }
+        };
+        let mut note = String::from(", ResourceQuota");
+        for (i, used) in charged {
+            let q = &quotas[i];
+            note += &format!(": {} used {}", crate::sim::api::name(q), quota::pretty(&used));
+            if dry_run {
+                continue;
+            }
+            let key = rq.key(Some(namespace), crate::sim::api::name(q));
+            let Some((mut stored, revision)) = self.read(&key) else {
+                continue;
+            };
+            stored["status"]["used"] = quota::list_json(&used);
+            self.put_if(&key, revision, &stored, false)?;
+        }
+        Ok(note)
     }
 
     /// Writes `object` at `key` if its mod_revision is still `expected` (0 = absent); records the
@@ -722,8 +770,13 @@ impl Ctx<'_, '_> {
             }
         }
         self.tracer.stage(ApiStage::Validation, true, valid);
+        let mut plugins = "NamespaceLifecycle".to_string();
+        // Of the kinds served here, only a service's update changes what it uses (its type).
+        if let (Some(ns), "services", None) = (namespace, info.plural, subresource) {
+            plugins += &self.resource_quota(ns, &name, &new, Some(&old), request.dry_run)?;
+        }
         self.tracer
-            .stage(ApiStage::ValidatingAdmission, true, "NamespaceLifecycle");
+            .stage(ApiStage::ValidatingAdmission, true, plugins);
         if request.dry_run {
             self.tracer
                 .stage(ApiStage::Storage, true, "dry run: not stored");

@@ -10,9 +10,9 @@
 //! Simplified: no `secret docker-registry`, no `--append-hash`, `--field-manager` or directories for `--from-file`; keys and
 //! quantities are left to the apiserver; a TLS pair is only checked to be PEM of the right kinds
 //! (not that the key matches); a role's special verbs (`bind`, `use`, ...) are not checked
-//! against their resources and unknown verbs bring no warning. CronJob and ResourceQuota are
-//! built but the sandbox's apiserver does not serve them, so a real create of either fails as
-//! on a server without them, and `create job --from=cronjob/X` stops where kubectl would find
+//! against their resources and unknown verbs bring no warning. CronJob is
+//! built but the sandbox's apiserver does not serve it, so a real create fails as
+//! on a server without it, and `create job --from=cronjob/X` stops where kubectl would find
 //! no such resource type.
 //!
 //! Each generator is data: the object's JSON text after `metadata.name` (`@` is the name), and
@@ -148,16 +148,6 @@ const UNSERVED: &[ResourceInfo] = &[
         version: "v1",
         namespaced: true,
         etcd_prefix: "cronjobs",
-    },
-    ResourceInfo {
-        kind: "ResourceQuota",
-        plural: "resourcequotas",
-        singular: "resourcequota",
-        short_names: &["quota"],
-        group: "",
-        version: "v1",
-        namespaced: true,
-        etcd_prefix: "resourcequotas",
     },
 ];
 

@@ -80,6 +80,7 @@ pub fn validate_object(info: &ResourceInfo, obj: &Value) -> Errs {
         "EndpointSlice" => validate_endpoint_slice(&mut errs, obj),
         "Endpoints" => validate_endpoints(&mut errs, obj),
         "PriorityClass" => validate_priority_class(&mut errs, obj),
+        "ResourceQuota" => validate_resource_quota(&mut errs, obj),
         "Event" => validate_event(&mut errs, obj),
         _ => {}
     }
@@ -1049,6 +1050,43 @@ fn validate_priority_class(errs: &mut Errs, obj: &Value) {
                 "value",
                 "maximum allowed value of a user defined priority is 1000000000",
             ));
+        }
+    }
+}
+
+/// `ValidateResourceQuota`: each name a quota resource (`ValidateResourceQuotaResourceName`),
+/// each quantity non-negative and whole for object counts (`ValidateResourceQuantityValue`), in
+/// `spec.hard`, `status.hard` and `status.used`.
+fn validate_resource_quota(errs: &mut Errs, obj: &Value) {
+    use crate::sim::api::quota::{is_integer_resource, STANDARD_QUOTA_RESOURCES};
+    for (field, path) in [
+        ("/spec/hard", "spec.hard"),
+        ("/status/hard", "status.hard"),
+        ("/status/used", "status.used"),
+    ] {
+        let Some(Value::Object(list)) = obj.pointer(field) else {
+            continue;
+        };
+        for (k, v) in list {
+            let at = format!("{path}[{k}]");
+            for msg in is_qualified_name(k) {
+                errs.push(E::invalid(&at, go_quote(k), &msg));
+            }
+            if !k.contains('/') && !STANDARD_QUOTA_RESOURCES.contains(&k.as_str()) {
+                errs.push(E::invalid(&at, go_quote(k), "must be a standard resource for quota"));
+            }
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            let Ok(q) = Quantity::parse(&text) else {
+                continue;
+            };
+            if q.is_negative() {
+                let bad = go_quote(&q.canonical());
+                errs.push(E::invalid(&at, bad, "must be greater than or equal to 0"));
+            }
+            if is_integer_resource(k) && q.milli_value() % 1000 != 0 {
+                let bad = go_quote(&q.canonical());
+                errs.push(E::invalid(&at, bad, "must be an integer"));
+            }
         }
     }
 }
