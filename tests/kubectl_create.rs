@@ -222,10 +222,6 @@ fn kinds_the_sandbox_does_not_serve_are_built_but_refused_by_the_apiserver() {
         not_served
     );
     assert_eq!(
-        fails(&mut sh, "kubectl create quota q --hard=pods=2"),
-        not_served
-    );
-    assert_eq!(
         fails(&mut sh, "kubectl create job now --from=cronjob/tick"),
         "error: the server doesn't have a resource type \"cronjob\"\n"
     );

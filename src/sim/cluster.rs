@@ -1040,18 +1040,31 @@ impl Cluster {
                     recorded.insert(id, decision_seq);
                     self.slots[index].component.on_recorded(id, decision_seq);
                 }
+                // An Event reports how the request before it went (`SuccessfulCreate` after a
+                // create): after a refused request it is not sent, as upstream records the
+                // success only once the call returned.
+                let mut refused = false;
                 for mut request in decision.actions {
+                    if refused && request.resource == "events" && request.verb == Verb::Create {
+                        continue;
+                    }
                     request.credentials = credentials.clone();
                     let repeat = self.slots[index].events.correlate(&request);
                     let sent = repeat.as_ref().unwrap_or(&request);
                     let handled = self.submit_as(&actor, Some(decision_seq), sent.clone());
-                    if handled.result.is_err() {
+                    refused = handled.result.is_err();
+                    if refused {
                         self.slots[index].events.refused(sent);
                     }
                     self.slots[index]
                         .component
                         .on_response(&request, &handled.result);
                 }
+            }
+            let slot = &mut self.slots[index];
+            if let Some(after) = slot.component.requeue_after_responses() {
+                let due = now + after.max(1);
+                slot.due_ticks = Some(slot.due_ticks.map_or(due, |d| d.min(due)));
             }
         }
         true

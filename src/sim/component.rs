@@ -226,6 +226,11 @@ pub trait Component {
     fn on_restart(&mut self) {}
     /// The apiserver's answer to one of its requests (a component may requeue on failure).
     fn on_response(&mut self, _request: &ApiRequest, _result: &Result<ApiResponse, ApiError>) {}
+    /// Asked after the requests of a reconcile were answered: how soon to reconcile again, for a
+    /// component that learnt from a refusal it has something to report (a `FailedCreate`).
+    fn requeue_after_responses(&mut self) -> Option<Ticks> {
+        None
+    }
     /// The component as itself, for the simulated network (curl reads kube-proxy's rules and
     /// reaches a pod's app through its kubelet). None for components nothing needs to reach.
     fn as_any(&self) -> Option<&dyn std::any::Any> {

@@ -22,6 +22,7 @@ pub mod node_lifecycle;
 pub mod podgc;
 pub mod recreate;
 pub mod replicaset;
+pub mod resourcequota;
 pub mod rollback;
 pub mod rolling;
 pub mod service_lb;
@@ -34,7 +35,7 @@ use crate::sim::apiserver::events::{build_event, record_request, EventSpec, Even
 use crate::sim::apiserver::request::PatchType;
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::Ticks;
-use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::component::{Component, Context, Decision, DecisionId, ObjectEvent, Reconcile};
 use crate::sim::trace::{Actor, ObjectRef, Seq};
 
 /// The name the whole group answers to.
@@ -134,6 +135,7 @@ pub fn controllers() -> Vec<Box<dyn Component>> {
         Box::new(garbage_collector::GarbageCollector::new()),
         Box::new(podgc::PodGcController::new()),
         Box::new(service_lb::ServiceLbController::new()),
+        Box::new(resourcequota::ResourceQuotaController::new()),
     ]
 }
 
@@ -154,6 +156,9 @@ pub struct ControllerManager {
     /// Which controller sent each request of the last reconcile, in order: the cluster answers
     /// them in that order through `on_response`.
     senders: VecDeque<usize>,
+    /// Which controller made each decision of the last reconcile that carries an id, in order:
+    /// the cluster tells their seqs in that order through `on_recorded`.
+    decision_ids: VecDeque<usize>,
 }
 
 impl ControllerManager {
@@ -164,6 +169,7 @@ impl ControllerManager {
             dirty: vec![true; n],
             due_ticks: vec![None; n],
             senders: VecDeque::new(),
+            decision_ids: VecDeque::new(),
         }
     }
 
@@ -205,6 +211,7 @@ impl Component for ControllerManager {
     fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
         let mut out = Reconcile::default();
         self.senders.clear();
+        self.decision_ids.clear();
         for (i, c) in self.controllers.iter_mut().enumerate() {
             let due = self.due_ticks[i].is_some_and(|d| d <= ctx.now);
             if !self.dirty[i] && !due {
@@ -221,6 +228,9 @@ impl Component for ControllerManager {
                 decision.actor.get_or_insert_with(|| c.actor());
                 self.senders
                     .extend(std::iter::repeat_n(i, decision.actions.len()));
+                if decision.id.is_some() {
+                    self.decision_ids.push_back(i);
+                }
                 out.decisions.push(decision);
             }
         }
@@ -231,6 +241,23 @@ impl Component for ControllerManager {
             .min()
             .map(|d| d.saturating_sub(ctx.now).max(1));
         out
+    }
+
+    fn on_recorded(&mut self, id: DecisionId, seq: Seq) {
+        let owner = self.decision_ids.pop_front();
+        if let Some(c) = owner.and_then(|i| self.controllers.get_mut(i)) {
+            c.on_recorded(id, seq);
+        }
+    }
+
+    fn requeue_after_responses(&mut self) -> Option<Ticks> {
+        let mut soonest: Option<Ticks> = None;
+        for c in self.controllers.iter_mut() {
+            if let Some(after) = c.requeue_after_responses() {
+                soonest = Some(soonest.map_or(after, |s| s.min(after)));
+            }
+        }
+        soonest
     }
 
     fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {

@@ -25,6 +25,8 @@ use crate::sim::api::selector::selector_from_optional;
 use crate::sim::apiserver::events::EventType;
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::clock::{seconds_to_ticks, Ticks};
+use crate::sim::component::DecisionId;
 use crate::sim::trace::{Actor, Seq, WatchEventType};
 
 /// Which kind this instance manages.
@@ -66,6 +68,30 @@ pub struct ReplicaSetController {
     expectations: ControllerExpectations,
     /// Pod key → owner key of the deletes sent, to lower expectations if one fails.
     deleting: std::collections::BTreeMap<String, String>,
+    /// Owner key → its last refused pod create, until a sync needs no more pods.
+    failures: std::collections::BTreeMap<String, CreateFailure>,
+    /// The seq of the last create decision recorded: the cause of a refusal's report.
+    create_seq: Option<Seq>,
+}
+
+/// A refused pod create (`manageReplicasErr`): reported once as a `FailedCreate` Event and the
+/// `ReplicaFailure` condition, then retried after the work queue's back-off
+/// (`DefaultControllerRateLimiter`: 5 ms doubling to 1000 s), or at once when a pod of the owner
+/// changes or its spec does (upstream's `queue.Add` from the event handlers).
+#[derive(Clone, Debug)]
+struct CreateFailure {
+    message: String,
+    /// The decision that sent the refused create.
+    seq: Seq,
+    failures: u32,
+    /// None until reported; then when to try again.
+    retry_at: Option<Ticks>,
+    generation: i64,
+}
+
+/// `ItemExponentialFailureRateLimiter(5ms, 1000s)`.
+fn failure_backoff_ticks(failures: u32) -> Ticks {
+    (5u64 << failures.saturating_sub(1).min(30)).min(seconds_to_ticks(1000))
 }
 
 impl ReplicaSetController {
@@ -76,6 +102,8 @@ impl ReplicaSetController {
             orphan_namespaces: Default::default(),
             expectations: ControllerExpectations::default(),
             deleting: Default::default(),
+            failures: Default::default(),
+            create_seq: None,
         }
     }
 
@@ -243,8 +271,26 @@ impl ReplicaSetController {
             self.manage_replicas(ctx, &rs, key, &active, &all_pods, cause, out);
         }
 
-        let status = calculate_status(&rs, self.kind, &active);
-        if status_differs(&rs, &status) {
+        let mut status = calculate_status(&rs, self.kind, &active);
+        // The ReplicaFailure condition says why pods are missing while a create is refused.
+        let old_failure = rs
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .and_then(|c| c.iter().find(|c| c["type"] == "ReplicaFailure"));
+        let failure = self.failures.get(key).filter(|f| f.retry_at.is_some());
+        if let Some(f) = failure {
+            let same = old_failure.filter(|c| c["message"] == f.message.as_str());
+            status["conditions"] = json!([same.cloned().unwrap_or_else(|| json!({
+                "type": "ReplicaFailure", "status": "True",
+                "lastTransitionTime": ctx.clock.rfc3339(),
+                "reason": "FailedCreate", "message": f.message,
+            }))]);
+        } else if old_failure.is_some() {
+            status["conditions"] = Value::Null;
+        }
+        let conditions_differ = old_failure.map(|c| &c["message"])
+            != failure.map(|f| Value::from(f.message.as_str())).as_ref();
+        if status_differs(&rs, &status) || conditions_differ {
             out.decisions.push(
                 Decision::new(
                     "UpdateStatus",
@@ -282,7 +328,15 @@ impl ReplicaSetController {
             .max(0) as usize;
         let have = active.len();
         let kind = self.kind.kind();
-        if have < want {
+        if have >= want {
+            // A sync with nothing to create forgets the back-off (`queue.Forget`).
+            self.failures.remove(key);
+        }
+        let backing_off = self
+            .failures
+            .get(key)
+            .is_some_and(|f| f.retry_at.is_none_or(|at| at > ctx.now));
+        if have < want && !backing_off {
             let diff = (want - have).min(BURST_REPLICAS);
             self.expectations.expect_creations(key, diff);
             let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
@@ -296,7 +350,8 @@ impl ReplicaSetController {
                         i + 1
                     ),
                 )
-                .caused_by(cause);
+                .caused_by(cause)
+                .id(DecisionId(0));
                 for _ in 0..size {
                     let prefix = format!("{name}-");
                     let mut pod = cu::pod_from_template(rs, &template, &prefix);
@@ -363,11 +418,23 @@ impl Component for ReplicaSetController {
 
     fn observe(&mut self, ev: &ObjectEvent) {
         if ev.resource == self.kind.resource() {
-            self.queue.add(key_of(&ev.object), ev.seq);
+            let key = key_of(&ev.object);
+            let generation = ev.object.pointer("/metadata/generation").and_then(Value::as_i64);
+            if let Some(f) = self.failures.get_mut(&key) {
+                if generation != Some(f.generation) && f.retry_at.is_some() {
+                    f.retry_at = Some(0);
+                }
+            }
+            self.queue.add(key, ev.seq);
             return;
         }
         match self.owner_key(&ev.object) {
             Some(owner) => {
+                if let Some(f) = self.failures.get_mut(&owner) {
+                    if f.retry_at.is_some() {
+                        f.retry_at = Some(0);
+                    }
+                }
                 match ev.event {
                     WatchEventType::Added => self.expectations.creation_observed(&owner),
                     // A graceful delete shows first as a deletionTimestamp (upstream's updatePod
@@ -395,6 +462,43 @@ impl Component for ReplicaSetController {
     fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
         let mut out = Reconcile::default();
         let mut work = self.queue.take();
+        // Refusals to report (`FailedCreate`, caused by the decision that sent the create), and
+        // back-offs that ended.
+        for (key, f) in self.failures.iter_mut() {
+            match f.retry_at {
+                None => {
+                    f.retry_at = Some(ctx.now + failure_backoff_ticks(f.failures));
+                    let (ns, name) = cu::split_key(key);
+                    if let Some(rs) = ctx.lister.get(self.kind.resource(), ns, name) {
+                        f.generation = rs
+                            .pointer("/metadata/generation")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0);
+                        let message = format!("Error creating: {}", f.message);
+                        out.decisions.push(
+                            Decision::new(
+                                "FailedCreate",
+                                format!("{} {name}: {message}", self.kind.kind()),
+                            )
+                            .caused_by(f.seq)
+                            .action(event(
+                                ctx,
+                                &rs,
+                                EventType::Warning,
+                                "FailedCreate",
+                                &message,
+                                self.kind.component(),
+                            )),
+                        );
+                    }
+                    work.entry(key.clone()).or_insert(f.seq);
+                }
+                Some(at) if at <= ctx.now => {
+                    work.entry(key.clone()).or_insert(f.seq);
+                }
+                Some(_) => {}
+            }
+        }
         for (ns, seq) in std::mem::take(&mut self.orphan_namespaces) {
             for rs in ctx.lister.list(self.kind.resource(), Some(&ns)) {
                 work.entry(key_of(&rs)).or_insert(seq);
@@ -407,7 +511,23 @@ impl Component for ReplicaSetController {
             self.sync_replica_set(ctx, &key, cause, &mut out);
             super::about_synced(&mut out, first, &ctx.lister, self.kind.resource(), &key);
         }
+        out.requeue_after = self
+            .failures
+            .values()
+            .filter_map(|f| f.retry_at)
+            .filter(|at| *at > ctx.now)
+            .min()
+            .map(|at| at - ctx.now);
         out
+    }
+
+    fn on_recorded(&mut self, _id: DecisionId, seq: Seq) {
+        self.create_seq = Some(seq);
+    }
+
+    fn requeue_after_responses(&mut self) -> Option<Ticks> {
+        // A refusal is reported on the next pass, not with the next unrelated event.
+        self.failures.values().any(|f| f.retry_at.is_none()).then_some(1)
     }
 
     fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
@@ -422,9 +542,21 @@ impl Component for ReplicaSetController {
             request.name.as_deref().unwrap_or("")
         );
         match request.verb {
-            Verb::Create if result.is_err() => {
-                if let Some(owner) = request.body.as_ref().and_then(|b| self.owner_key(b)) {
+            Verb::Create => {
+                let owner = request.body.as_ref().and_then(|b| self.owner_key(b));
+                if let (Some(owner), Err(e)) = (owner, result) {
                     self.expectations.creation_observed(&owner);
+                    let failures = self.failures.get(&owner).map_or(0, |f| f.failures);
+                    self.failures.insert(
+                        owner,
+                        CreateFailure {
+                            message: e.message.clone(),
+                            seq: self.create_seq.unwrap_or_default(),
+                            failures: failures + 1,
+                            retry_at: None,
+                            generation: 0,
+                        },
+                    );
                 }
             }
             Verb::Delete => {

@@ -263,6 +263,9 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         "node" | "nodes" | "no" => ("nodes", false),
         "deployment" | "deployments" | "deploy" | "deployment.apps" => ("deployments", true),
         "service" | "services" | "svc" => ("services", true),
+        "replicaset" | "replicasets" | "rs" | "replicaset.apps" => ("replicasets", true),
+        "resourcequota" | "resourcequotas" | "quota" => ("resourcequotas", true),
+        "namespace" | "namespaces" | "ns" => ("namespaces", false),
         other => {
             return Output::fail(format!(
                 "error: the server doesn't have a resource type \"{other}\"\n"
@@ -313,6 +316,9 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             "pods" => pod(ctx, &obj),
             "nodes" => node(ctx, &obj),
             "deployments" => deployment(ctx, &obj),
+            "replicasets" => replica_set(ctx, &obj),
+            "resourcequotas" => quota_table(&obj, false),
+            "namespaces" => namespace(ctx, &obj),
             _ => service(ctx, &obj),
         };
         blocks.push(tabwrite(&text));
@@ -785,6 +791,13 @@ fn deployment(ctx: &mut Ctx, d: &Value) -> String {
         "MinReadySeconds:\t{}\n",
         int("/spec/minReadySeconds")
     ));
+    pod_template(&mut s, d);
+    s.push_str(&events(ctx, "Deployment", Some(ns), name));
+    s
+}
+
+/// `Pod Template:` with its labels and each container's image.
+fn pod_template(s: &mut String, d: &Value) {
     s.push_str("Pod Template:\n");
     s.push_str(&map_lines(
         d.pointer("/spec/template/metadata/labels"),
@@ -804,7 +817,106 @@ fn deployment(ctx: &mut Ctx, d: &Value) -> String {
             str_at(c, "/image")
         ));
     }
-    s.push_str(&events(ctx, "Deployment", Some(ns), name));
+}
+
+/// `describeReplicaSet`: the counts, the pods' phases, the template, the conditions
+/// (`ReplicaFailure` while pod creates are refused) and the events.
+fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
+    let name = str_at(rs, "/metadata/name");
+    let ns = str_at(rs, "/metadata/namespace");
+    let uid = str_at(rs, "/metadata/uid");
+    let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
+    let selector = super::table::selector_string(rs.pointer("/spec/selector"));
+    s.push_str(&format!("Selector:\t{selector}\n"));
+    s.push_str(&map_lines(rs.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(rs.pointer("/metadata/annotations"), "Annotations:", ""));
+    for r in rs.pointer("/metadata/ownerReferences").and_then(Value::as_array).into_iter().flatten() {
+        if r["controller"] == true {
+            s.push_str(&format!("Controlled By:\t{}/{}\n", str_at(r, "/kind"), str_at(r, "/name")));
+        }
+    }
+    let int = |p: &str| rs.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    s.push_str(&format!(
+        "Replicas:\t{} current / {} desired\n",
+        int("/status/replicas"),
+        int("/spec/replicas")
+    ));
+    let mut phases = [0; 4];
+    for p in list(ctx, "pods", Some(ns)) {
+        let owned = p.pointer("/metadata/ownerReferences").and_then(Value::as_array).is_some_and(|refs| {
+            refs.iter().any(|r| r["controller"] == true && r["uid"] == uid)
+        });
+        let i = ["Running", "Pending", "Succeeded", "Failed"]
+            .iter()
+            .position(|ph| *ph == str_at(&p, "/status/phase"));
+        if let (true, Some(i)) = (owned, i) {
+            phases[i] += 1;
+        }
+    }
+    s.push_str(&format!(
+        "Pods Status:\t{} Running / {} Waiting / {} Succeeded / {} Failed\n",
+        phases[0], phases[1], phases[2], phases[3]
+    ));
+    pod_template(&mut s, rs);
+    let conditions = rs.pointer("/status/conditions").and_then(Value::as_array);
+    if let Some(conditions) = conditions.filter(|c| !c.is_empty()) {
+        s.push_str("Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n");
+        for c in conditions {
+            s.push_str(&format!(
+                "  {} \t{}\t{}\n",
+                str_at(c, "/type"),
+                str_at(c, "/status"),
+                str_at(c, "/reason")
+            ));
+        }
+    }
+    s.push_str(&events(ctx, "ReplicaSet", Some(ns), name));
+    s
+}
+
+/// The `Resource Used Hard` rows of a quota, by resource name: `describeQuota` (with `Name:` and
+/// `Namespace:` above, the used value shown in the hard value's format) or, `in_namespace`, one
+/// quota of `DescribeResourceQuotas` under `describe namespace`.
+fn quota_table(q: &Value, in_namespace: bool) -> String {
+    use crate::sim::api::quota::resource_list;
+    let name = str_at(q, "/metadata/name");
+    let used = resource_list(q.pointer("/status/used"));
+    let (pad, dashes) = if in_namespace { ("  ", "---") } else { ("", "----") };
+    let mut s = format!("{pad}Name:\t{name}\n");
+    if !in_namespace {
+        s.push_str(&format!("Namespace:\t{}\n", str_at(q, "/metadata/namespace")));
+    }
+    s.push_str(&format!("{pad}Resource\tUsed\tHard\n{pad}--------\t{dashes}\t{dashes}\n"));
+    for (k, hard) in resource_list(q.pointer("/status/hard")) {
+        let mut u = used.get(&k).copied().unwrap_or_else(|| crate::sim::api::Quantity::from_millis(0));
+        if !in_namespace && u.format != hard.format {
+            if let Ok(mut whole) = crate::sim::api::Quantity::parse(&u.value().to_string()) {
+                whole.format = hard.format;
+                u = whole;
+            }
+        }
+        s.push_str(&format!("{pad}{k}\t{u}\t{hard}\n"));
+    }
+    s
+}
+
+/// `describeNamespace`: its labels, status and quotas (limit ranges are not served here, so
+/// they are left out as kubectl leaves out a kind its server does not have).
+fn namespace(ctx: &mut Ctx, n: &Value) -> String {
+    let name = str_at(n, "/metadata/name");
+    let mut s = format!("Name:\t{name}\n");
+    s.push_str(&map_lines(n.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(n.pointer("/metadata/annotations"), "Annotations:", ""));
+    s.push_str(&format!("Status:\t{}\n\n", str_at(n, "/status/phase")));
+    let quotas = list(ctx, "resourcequotas", Some(name));
+    if quotas.is_empty() {
+        s.push_str("No resource quota.\n");
+    } else {
+        s.push_str("Resource Quotas\n");
+        for q in &quotas {
+            s.push_str(&quota_table(q, true));
+        }
+    }
     s
 }
 

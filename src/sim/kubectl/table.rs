@@ -191,6 +191,7 @@ pub fn header(info: &ResourceInfo, wide: bool) -> Vec<&'static str> {
             &["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"],
             &[],
         ),
+        "resourcequotas" => (&["NAME", "AGE", "REQUEST", "LIMIT"], &[]),
         _ => (&["NAME", "AGE"], &[]),
     };
     if wide && info.plural == "events" {
@@ -554,6 +555,21 @@ pub fn row(info: &ResourceInfo, obj: &Value, name: String, wide: bool, now: i64)
             cells.push(global.to_string());
             cells.push(age_cell());
             cells.push(or_none(str_at(obj, &["preemptionPolicy"]).to_string()));
+        }
+        "resourcequotas" => {
+            // `printResourceQuota`: `used/hard` of each status.hard resource by name, limits.*
+            // in LIMIT and the rest in REQUEST.
+            use crate::sim::api::quota::resource_list;
+            let used = resource_list(obj.pointer("/status/used"));
+            let (mut request, mut limit) = (Vec::new(), Vec::new());
+            for (k, hard) in resource_list(obj.pointer("/status/hard")) {
+                let u = used.get(&k).map_or("0".into(), |q| q.canonical());
+                let column = if k.starts_with("limits.") { &mut limit } else { &mut request };
+                column.push(format!("{k}: {u}/{hard}"));
+            }
+            cells.push(age_cell());
+            cells.push(request.join(", "));
+            cells.push(limit.join(", "));
         }
         _ => cells.push(age_cell()),
     }
