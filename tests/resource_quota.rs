@@ -47,12 +47,21 @@ fn a_pod_quota_stops_the_third_replica_and_the_replica_set_says_why() {
         "resourcequota/q created\n"
     );
     let table = ok(&mut sh, "kubectl get quota");
-    assert!(table.starts_with("NAME   AGE   REQUEST     LIMIT\n"), "{table}");
+    assert!(
+        table.starts_with("NAME   AGE   REQUEST     LIMIT\n"),
+        "{table}"
+    );
     assert_eq!(row(&table, "q")[2], "pods: 0/2");
 
-    ok(&mut sh, "kubectl create deployment web --image=nginx --replicas=3");
+    ok(
+        &mut sh,
+        "kubectl create deployment web --image=nginx --replicas=3",
+    );
     assert_eq!(running_pods(&mut sh, "app=web"), 2);
-    assert_eq!(row(&ok(&mut sh, "kubectl get quota q"), "q")[2], "pods: 2/2");
+    assert_eq!(
+        row(&ok(&mut sh, "kubectl get quota q"), "q")[2],
+        "pods: 2/2"
+    );
 
     let rs = ok(&mut sh, "kubectl get rs -l app=web -o name");
     let rs = rs.trim().trim_start_matches("replicaset.apps/").to_string();
@@ -87,7 +96,10 @@ fn a_pod_quota_stops_the_third_replica_and_the_replica_set_says_why() {
     // Scaling down frees a pod in the quota and the ReplicaSet stops failing.
     ok(&mut sh, "kubectl scale deployment web --replicas=1");
     assert_eq!(running_pods(&mut sh, "app=web"), 1);
-    assert_eq!(row(&ok(&mut sh, "kubectl get quota q"), "q")[2], "pods: 1/2");
+    assert_eq!(
+        row(&ok(&mut sh, "kubectl get quota q"), "q")[2],
+        "pods: 1/2"
+    );
     let described = ok(&mut sh, &format!("kubectl describe rs {rs}"));
     assert!(!described.contains("ReplicaFailure"), "{described}");
 
@@ -95,7 +107,10 @@ fn a_pod_quota_stops_the_third_replica_and_the_replica_set_says_why() {
     let pod = ok(&mut sh, "kubectl get pods -l app=web -o name");
     ok(&mut sh, &format!("kubectl delete {}", pod.trim()));
     ok(&mut sh, "sleep 60");
-    assert_eq!(row(&ok(&mut sh, "kubectl get quota q"), "q")[2], "pods: 1/2");
+    assert_eq!(
+        row(&ok(&mut sh, "kubectl get quota q"), "q")[2],
+        "pods: 1/2"
+    );
 
     // Back to three: two fit, the third is refused again.
     ok(&mut sh, "kubectl scale deployment web --replicas=3");
@@ -138,6 +153,8 @@ fn a_cpu_quota_wants_every_container_to_request_cpu() {
         fails(&mut sh, "kubectl create quota bad -n team --hard=pods=-1"),
         "The ResourceQuota \"bad\" is invalid: spec.hard[pods]: Invalid value: \"-1\": must be greater than or equal to 0\n"
     );
-    assert!(fails(&mut sh, "kubectl create quota bad -n team --hard=pods=1.5")
-        .contains("spec.hard[pods]: Invalid value: \"1500m\": must be an integer"));
+    assert!(
+        fails(&mut sh, "kubectl create quota bad -n team --hard=pods=1.5")
+            .contains("spec.hard[pods]: Invalid value: \"1500m\": must be an integer")
+    );
 }

@@ -10,7 +10,8 @@
 //! * **at rest**: must hold once every fault is healed and the lab has settled ([`at_rest`]):
 //!   every controller's status counts the pods it owns; Endpoints, EndpointSlices and
 //!   kube-proxy's rules list exactly the Ready pods a Service selects; no pod runs on a NoExecute
-//!   taint it does not tolerate; every node is registered and Ready.
+//!   taint it does not tolerate; every node is registered and Ready; each ResourceQuota's status
+//!   counts what its namespace uses.
 //!
 //! Status counts are only compared at rest because upstream's are eventually consistent too: a
 //! controller writes its status after it sees the pods change, never in the same write.
@@ -254,6 +255,61 @@ pub fn at_rest(cluster: &Cluster) -> Vec<String> {
         "endpoint_slices_list_the_ready_pods_a_service_selects",
         endpoint_slices_list_the_ready_pods_a_service_selects(cluster, &pods),
     ));
+    out.extend(named(
+        "quotas_count_what_their_namespace_uses",
+        quotas_count_what_their_namespace_uses(cluster),
+    ));
+    out
+}
+
+/// `kubectl describe quota` tells the truth: each quota's `status.hard` is its `spec.hard`, and
+/// its `status.used` is what the objects of its namespace use now (what admission charged for
+/// creates that then failed, and what deleted or finished pods used, is given back).
+pub fn quotas_count_what_their_namespace_uses(cluster: &Cluster) -> Vec<String> {
+    use crate::sim::api::quota::{calculate_usage, pretty, resource_list, tracks};
+    use crate::sim::api::resources::RESOURCES;
+    let quotas = list(cluster, "resourcequotas");
+    if quotas.is_empty() {
+        return Vec::new();
+    }
+    let all: Vec<(
+        &'static crate::sim::api::resources::ResourceInfo,
+        Vec<Value>,
+    )> = RESOURCES
+        .iter()
+        .filter(|i| {
+            i.namespaced
+                && quotas.iter().any(|q| {
+                    resource_list(q.pointer("/spec/hard"))
+                        .keys()
+                        .any(|k| tracks(i, k))
+                })
+        })
+        .map(|i| (i, list(cluster, i.plural)))
+        .collect();
+    let mut out = Vec::new();
+    for q in &quotas {
+        let ns = text(q, "/metadata/namespace");
+        let hard = resource_list(q.pointer("/spec/hard"));
+        let objects = all.iter().flat_map(|(i, objs)| {
+            objs.iter()
+                .filter(|o| text(o, "/metadata/namespace") == ns)
+                .map(move |o| (*i, o))
+        });
+        let used = calculate_usage(&hard, objects);
+        let status_hard = resource_list(q.pointer("/status/hard"));
+        let status_used = resource_list(q.pointer("/status/used"));
+        if status_hard != hard || status_used != used {
+            out.push(format!(
+                "resourcequota {}: status says used {} of hard {}, but its namespace uses {} of {}",
+                key(q),
+                pretty(&status_used),
+                pretty(&status_hard),
+                pretty(&used),
+                pretty(&hard)
+            ));
+        }
+    }
     out
 }
 

@@ -156,7 +156,7 @@ fn line(text: impl Into<String>) -> Step {
 /// and half-mend the lab before the heal.
 fn draw_step(rng: &mut Rng) -> Step {
     let node = NODES[rng.below(NODES.len() as u64) as usize];
-    match rng.below(31) {
+    match rng.below(33) {
         0 => line(format!("vagrant halt {node}")),
         1 => line(format!("vagrant up {node}")),
         2 => line(format!("ssh {node} systemctl stop kubelet")),
@@ -205,6 +205,13 @@ fn draw_step(rng: &mut Rng) -> Step {
         26 | 27 => line(format!("sleep {}", 5 + rng.below(56))),
         28 => line(format!("sleep {}", 60 + rng.below(300))),
         29 => line(format!("kubectl delete node {node}")),
+        // A pod quota in web's namespace: admission refuses what goes past it, and the
+        // ReplicaSets keep retrying until pods are freed (a create fails while one exists).
+        31 => line(format!(
+            "kubectl create quota pods --hard=pods={}",
+            3 + rng.below(6)
+        )),
+        32 => line("kubectl delete quota pods"),
         _ => line(format!("sleep {}", 1 + rng.below(10))),
     }
 }

@@ -155,7 +155,11 @@ impl Quantity {
     pub fn plus(self, other: Quantity) -> Quantity {
         Quantity {
             nano_value: self.nano_value + other.nano_value,
-            format: if self.is_zero() { other.format } else { self.format },
+            format: if self.is_zero() {
+                other.format
+            } else {
+                self.format
+            },
         }
     }
 

@@ -190,11 +190,17 @@ pub fn usage(info: &ResourceInfo, obj: &Value) -> ResourceList {
             let ports = ports.map_or(0, Vec::len) as i64;
             match obj.pointer("/spec/type").and_then(Value::as_str) {
                 Some("NodePort") => {
-                    used.insert("services.nodeports".into(), Quantity::from_millis(ports * 1000));
+                    used.insert(
+                        "services.nodeports".into(),
+                        Quantity::from_millis(ports * 1000),
+                    );
                 }
                 Some("LoadBalancer") => {
                     used.insert("services.loadbalancers".into(), one());
-                    used.insert("services.nodeports".into(), Quantity::from_millis(ports * 1000));
+                    used.insert(
+                        "services.nodeports".into(),
+                        Quantity::from_millis(ports * 1000),
+                    );
                 }
                 _ => {}
             }
@@ -239,7 +245,8 @@ pub fn constraints(info: &ResourceInfo, obj: &Value, restricted: &[&str]) -> Res
     let spec = obj.get("spec").unwrap_or(&Value::Null);
     for list in ["containers", "initContainers"] {
         for c in spec[list].as_array().into_iter().flatten() {
-            let has = |field: &str, r: &str| c.pointer(&format!("/resources/{field}/{r}")).is_some();
+            let has =
+                |field: &str, r: &str| c.pointer(&format!("/resources/{field}/{r}")).is_some();
             for r in &required {
                 let present = match r.split_once('.') {
                     Some((field, res)) => has(field, res),
@@ -323,7 +330,10 @@ pub fn check(
             .collect();
         if !exceeded.is_empty() {
             let only = |l: &ResourceList| -> ResourceList {
-                exceeded.iter().map(|k| ((*k).clone(), l.get(*k).copied().unwrap_or_else(zero))).collect()
+                exceeded
+                    .iter()
+                    .map(|k| ((*k).clone(), l.get(*k).copied().unwrap_or_else(zero)))
+                    .collect()
             };
             return Err(format!(
                 "exceeded quota: {name}, requested: {}, used: {}, limited: {}",
@@ -369,7 +379,10 @@ mod tests {
         );
         let q = [quota("q", json!({"pods": "2"}), json!({"pods": "1"}))];
         let ok = check(pods, &pod("p", json!({}), "Pending"), None, &q).unwrap();
-        assert_eq!(ok, vec![(0, [("pods".to_string(), one().plus(one()))].into())]);
+        assert_eq!(
+            ok,
+            vec![(0, [("pods".to_string(), one().plus(one()))].into())]
+        );
     }
 
     #[test]
@@ -391,7 +404,10 @@ mod tests {
             "Pending",
         );
         let changed = check(pods, &fits, None, &q).unwrap();
-        assert_eq!(list_json(&changed[0].1), json!({"limits.memory": "128Mi", "requests.cpu": "600m"}));
+        assert_eq!(
+            list_json(&changed[0].1),
+            json!({"limits.memory": "128Mi", "requests.cpu": "600m"})
+        );
         let q = [quota(
             "compute",
             json!({"requests.cpu": "1", "limits.memory": "1Gi"}),
@@ -406,7 +422,9 @@ mod tests {
     #[test]
     fn terminal_pods_use_only_their_object_count() {
         let pods = by_plural("pods").unwrap();
-        let hard = resource_list(Some(&json!({"pods": "5", "count/pods": "5", "requests.cpu": "2"})));
+        let hard = resource_list(Some(
+            &json!({"pods": "5", "count/pods": "5", "requests.cpu": "2"}),
+        ));
         let running = pod("a", json!({"requests": {"cpu": "500m"}}), "Running");
         let done = pod("b", json!({"requests": {"cpu": "500m"}}), "Succeeded");
         let failed = pod("c", json!({"requests": {"cpu": "500m"}}), "Failed");
@@ -445,7 +463,8 @@ mod tests {
             json!({"services.nodeports": "1"}),
             json!({"services.nodeports": "0"}),
         )];
-        let cluster_ip = json!({"spec": {"type": "ClusterIP", "ports": [{"port": 80}, {"port": 443}]}});
+        let cluster_ip =
+            json!({"spec": {"type": "ClusterIP", "ports": [{"port": 80}, {"port": 443}]}});
         let mut node_port = cluster_ip.clone();
         node_port["spec"]["type"] = json!("NodePort");
         assert_eq!(check(svc, &cluster_ip, None, &q), Ok(vec![]));

@@ -566,7 +566,11 @@ impl Ctx<'_, '_> {
         let mut note = String::from(", ResourceQuota");
         for (i, used) in charged {
             let q = &quotas[i];
-            note += &format!(": {} used {}", crate::sim::api::name(q), quota::pretty(&used));
+            note += &format!(
+                ": {} used {}",
+                crate::sim::api::name(q),
+                quota::pretty(&used)
+            );
             if dry_run {
                 continue;
             }

@@ -24,9 +24,9 @@ use crate::sim::api::labels::{Operator, Requirement, Selector};
 use crate::sim::api::selector::selector_from_optional;
 use crate::sim::apiserver::events::EventType;
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
-use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
 use crate::sim::clock::{seconds_to_ticks, Ticks};
 use crate::sim::component::DecisionId;
+use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
 use crate::sim::trace::{Actor, Seq, WatchEventType};
 
 /// Which kind this instance manages.
@@ -419,7 +419,10 @@ impl Component for ReplicaSetController {
     fn observe(&mut self, ev: &ObjectEvent) {
         if ev.resource == self.kind.resource() {
             let key = key_of(&ev.object);
-            let generation = ev.object.pointer("/metadata/generation").and_then(Value::as_i64);
+            let generation = ev
+                .object
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64);
             if let Some(f) = self.failures.get_mut(&key) {
                 if generation != Some(f.generation) && f.retry_at.is_some() {
                     f.retry_at = Some(0);
@@ -527,7 +530,10 @@ impl Component for ReplicaSetController {
 
     fn requeue_after_responses(&mut self) -> Option<Ticks> {
         // A refusal is reported on the next pass, not with the next unrelated event.
-        self.failures.values().any(|f| f.retry_at.is_none()).then_some(1)
+        self.failures
+            .values()
+            .any(|f| f.retry_at.is_none())
+            .then_some(1)
     }
 
     fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {

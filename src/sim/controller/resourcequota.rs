@@ -88,7 +88,9 @@ impl Component for ResourceQuotaController {
                     .filter(|i| i.namespaced && hard.keys().any(|k| quota::tracks(i, k)))
                     .map(|i| (i, ctx.lister.list(i.plural, Some(&ns))))
                     .collect();
-                let objects = listed.iter().flat_map(|(i, l)| l.iter().map(move |o| (*i, o)));
+                let objects = listed
+                    .iter()
+                    .flat_map(|(i, l)| l.iter().map(move |o| (*i, o)));
                 let used = calculate_usage(&hard, objects);
                 let old_hard = resource_list(q.pointer("/status/hard"));
                 let old_used = resource_list(q.pointer("/status/used"));
@@ -97,7 +99,8 @@ impl Component for ResourceQuotaController {
                 }
                 let name = crate::sim::api::name(&q);
                 let mut new = q.clone();
-                new["status"] = serde_json::json!({"hard": list_json(&hard), "used": list_json(&used)});
+                new["status"] =
+                    serde_json::json!({"hard": list_json(&hard), "used": list_json(&used)});
                 out.decisions.push(
                     Decision::new(
                         "SyncResourceQuota",
@@ -108,9 +111,10 @@ impl Component for ResourceQuotaController {
                         ),
                     )
                     .caused_by(cause)
-                    .about(ObjectRef::of(rq.plural, &q).unwrap_or_else(|| {
-                        ObjectRef::new(rq.plural, Some(&ns), name)
-                    }))
+                    .about(
+                        ObjectRef::of(rq.plural, &q)
+                            .unwrap_or_else(|| ObjectRef::new(rq.plural, Some(&ns), name)),
+                    )
                     .action(
                         request(Verb::Update, rq.plural, Some(&ns))
                             .name(name)

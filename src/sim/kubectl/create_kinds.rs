@@ -138,18 +138,16 @@ const REQUIRED: &[(&str, u32)] = &[
 ];
 
 /// The kinds the sandbox's apiserver does not serve, so that kubectl can still build them.
-const UNSERVED: &[ResourceInfo] = &[
-    ResourceInfo {
-        kind: "CronJob",
-        plural: "cronjobs",
-        singular: "cronjob",
-        short_names: &["cj"],
-        group: "batch",
-        version: "v1",
-        namespaced: true,
-        etcd_prefix: "cronjobs",
-    },
-];
+const UNSERVED: &[ResourceInfo] = &[ResourceInfo {
+    kind: "CronJob",
+    plural: "cronjobs",
+    singular: "cronjob",
+    short_names: &["cj"],
+    group: "batch",
+    version: "v1",
+    namespaced: true,
+    etcd_prefix: "cronjobs",
+}];
 
 /// What failed, as the whole stderr text.
 type Res<T> = Result<T, String>;

@@ -829,10 +829,23 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
     let selector = super::table::selector_string(rs.pointer("/spec/selector"));
     s.push_str(&format!("Selector:\t{selector}\n"));
     s.push_str(&map_lines(rs.pointer("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(rs.pointer("/metadata/annotations"), "Annotations:", ""));
-    for r in rs.pointer("/metadata/ownerReferences").and_then(Value::as_array).into_iter().flatten() {
+    s.push_str(&map_lines(
+        rs.pointer("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    for r in rs
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if r["controller"] == true {
-            s.push_str(&format!("Controlled By:\t{}/{}\n", str_at(r, "/kind"), str_at(r, "/name")));
+            s.push_str(&format!(
+                "Controlled By:\t{}/{}\n",
+                str_at(r, "/kind"),
+                str_at(r, "/name")
+            ));
         }
     }
     let int = |p: &str| rs.pointer(p).and_then(Value::as_i64).unwrap_or(0);
@@ -843,9 +856,13 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
     ));
     let mut phases = [0; 4];
     for p in list(ctx, "pods", Some(ns)) {
-        let owned = p.pointer("/metadata/ownerReferences").and_then(Value::as_array).is_some_and(|refs| {
-            refs.iter().any(|r| r["controller"] == true && r["uid"] == uid)
-        });
+        let owned = p
+            .pointer("/metadata/ownerReferences")
+            .and_then(Value::as_array)
+            .is_some_and(|refs| {
+                refs.iter()
+                    .any(|r| r["controller"] == true && r["uid"] == uid)
+            });
         let i = ["Running", "Pending", "Succeeded", "Failed"]
             .iter()
             .position(|ph| *ph == str_at(&p, "/status/phase"));
@@ -881,14 +898,26 @@ fn quota_table(q: &Value, in_namespace: bool) -> String {
     use crate::sim::api::quota::resource_list;
     let name = str_at(q, "/metadata/name");
     let used = resource_list(q.pointer("/status/used"));
-    let (pad, dashes) = if in_namespace { ("  ", "---") } else { ("", "----") };
+    let (pad, dashes) = if in_namespace {
+        ("  ", "---")
+    } else {
+        ("", "----")
+    };
     let mut s = format!("{pad}Name:\t{name}\n");
     if !in_namespace {
-        s.push_str(&format!("Namespace:\t{}\n", str_at(q, "/metadata/namespace")));
+        s.push_str(&format!(
+            "Namespace:\t{}\n",
+            str_at(q, "/metadata/namespace")
+        ));
     }
-    s.push_str(&format!("{pad}Resource\tUsed\tHard\n{pad}--------\t{dashes}\t{dashes}\n"));
+    s.push_str(&format!(
+        "{pad}Resource\tUsed\tHard\n{pad}--------\t{dashes}\t{dashes}\n"
+    ));
     for (k, hard) in resource_list(q.pointer("/status/hard")) {
-        let mut u = used.get(&k).copied().unwrap_or_else(|| crate::sim::api::Quantity::from_millis(0));
+        let mut u = used
+            .get(&k)
+            .copied()
+            .unwrap_or_else(|| crate::sim::api::Quantity::from_millis(0));
         if !in_namespace && u.format != hard.format {
             if let Ok(mut whole) = crate::sim::api::Quantity::parse(&u.value().to_string()) {
                 whole.format = hard.format;
@@ -906,7 +935,11 @@ fn namespace(ctx: &mut Ctx, n: &Value) -> String {
     let name = str_at(n, "/metadata/name");
     let mut s = format!("Name:\t{name}\n");
     s.push_str(&map_lines(n.pointer("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(n.pointer("/metadata/annotations"), "Annotations:", ""));
+    s.push_str(&map_lines(
+        n.pointer("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
     s.push_str(&format!("Status:\t{}\n\n", str_at(n, "/status/phase")));
     let quotas = list(ctx, "resourcequotas", Some(name));
     if quotas.is_empty() {

@@ -564,7 +564,11 @@ pub fn row(info: &ResourceInfo, obj: &Value, name: String, wide: bool, now: i64)
             let (mut request, mut limit) = (Vec::new(), Vec::new());
             for (k, hard) in resource_list(obj.pointer("/status/hard")) {
                 let u = used.get(&k).map_or("0".into(), |q| q.canonical());
-                let column = if k.starts_with("limits.") { &mut limit } else { &mut request };
+                let column = if k.starts_with("limits.") {
+                    &mut limit
+                } else {
+                    &mut request
+                };
                 column.push(format!("{k}: {u}/{hard}"));
             }
             cells.push(age_cell());

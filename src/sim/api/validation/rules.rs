@@ -1073,7 +1073,11 @@ fn validate_resource_quota(errs: &mut Errs, obj: &Value) {
                 errs.push(E::invalid(&at, go_quote(k), &msg));
             }
             if !k.contains('/') && !STANDARD_QUOTA_RESOURCES.contains(&k.as_str()) {
-                errs.push(E::invalid(&at, go_quote(k), "must be a standard resource for quota"));
+                errs.push(E::invalid(
+                    &at,
+                    go_quote(k),
+                    "must be a standard resource for quota",
+                ));
             }
             let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
             let Ok(q) = Quantity::parse(&text) else {
