@@ -158,3 +158,38 @@ fn a_cpu_quota_wants_every_container_to_request_cpu() {
             .contains("spec.hard[pods]: Invalid value: \"1500m\": must be an integer")
     );
 }
+
+#[test]
+fn a_job_whose_pod_is_refused_counts_no_active_pod_and_says_why() {
+    let mut sh = lab();
+    ok(&mut sh, "kubectl create quota none --hard=pods=0");
+    ok(&mut sh, "kubectl create job once --image=busybox");
+    assert_eq!(
+        ok(&mut sh, "kubectl get job once -o jsonpath={.status.active}"),
+        "0"
+    );
+    let events = ok(
+        &mut sh,
+        "kubectl get events --field-selector reason=FailedCreate",
+    );
+    let line = events
+        .lines()
+        .find(|l| l.contains("job/once"))
+        .unwrap_or_else(|| panic!("no FailedCreate for the job in\n{events}"));
+    assert!(line.contains("Warning   FailedCreate"), "{line}");
+    assert!(
+        line.ends_with(
+            "is forbidden: exceeded quota: none, requested: pods=1, used: pods=0, limited: pods=0"
+        ),
+        "{line}"
+    );
+    // Once the quota is gone the job's pod is created on the next retry.
+    ok(&mut sh, "kubectl delete quota none");
+    ok(&mut sh, "sleep 90");
+    assert_eq!(
+        ok(&mut sh, "kubectl get pods -l job-name=once --no-headers")
+            .lines()
+            .count(),
+        1
+    );
+}

@@ -16,8 +16,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+use crate::sim::clock::Ticks;
 use crate::sim::rng::{Rng, SAFE_ALPHABET};
 use crate::sim::sort::StableSort;
+use crate::sim::trace::Seq;
 
 /// The label a Deployment puts on its ReplicaSets and their pods.
 pub const DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY: &str = "pod-template-hash";
@@ -489,5 +491,132 @@ mod tests {
         assert_eq!(r["blockOwnerDeletion"], json!(true));
         assert_eq!(r["kind"], json!("ReplicaSet"));
         assert_eq!(pod["metadata"]["generateName"], json!("web-1-"));
+    }
+}
+
+/// One refused pod create of an owner (`manageReplicasErr`, `manageJob`'s errors).
+#[derive(Clone, Debug)]
+struct CreateFailure {
+    /// The apiserver's message, e.g. `pods "web-x" is forbidden: exceeded quota: ...`.
+    message: String,
+    /// The decision that sent the refused create: what the report names as its cause.
+    seq: Seq,
+    /// Refusals in a row: the back-off's exponent.
+    failures: u32,
+    /// None until reported; then when the owner may try creating again.
+    retry_at: Option<Ticks>,
+}
+
+/// The refused pod creates of a controller, per owner key: each is reported once (a
+/// `FailedCreate` Warning, `Error creating: <message>`) and the owner tries again after the work
+/// queue's back-off (`ItemExponentialFailureRateLimiter(base, max)`: `base` doubling up to
+/// `max`), or at once when one of its pods or its spec changes (the event handlers' plain
+/// `queue.Add`). A sync that needs no more pods forgets the owner (`queue.Forget`).
+///
+/// The cluster tells the controller the seq of each decision it records that carries an id
+/// ([`crate::sim::component::Component::on_recorded`]): create decisions carry one, so that a
+/// refusal found in `on_response` names the decision that sent the create.
+#[derive(Clone, Debug, Default)]
+pub struct CreateFailures {
+    owners: BTreeMap<String, CreateFailure>,
+    last_create_seq: Option<Seq>,
+    base_ticks: Ticks,
+    max_ticks: Ticks,
+}
+
+/// A refusal to report: the owner key, `Error creating: <message>`, and its cause.
+pub struct FailedCreate {
+    pub key: String,
+    pub message: String,
+    pub cause: Seq,
+}
+
+impl CreateFailures {
+    pub fn new(base_ticks: Ticks, max_ticks: Ticks) -> Self {
+        CreateFailures {
+            base_ticks,
+            max_ticks,
+            ..CreateFailures::default()
+        }
+    }
+
+    /// `on_recorded` of a create decision.
+    pub fn create_recorded(&mut self, seq: Seq) {
+        self.last_create_seq = Some(seq);
+    }
+
+    /// `on_response` of a refused create for `owner`. Several refusals of one sync count once.
+    pub fn refused(&mut self, owner: String, message: &str) {
+        let before = self.owners.get(&owner);
+        let failures = before.map_or(1, |f| f.failures + u32::from(f.retry_at.is_some()));
+        let seq = self.last_create_seq.unwrap_or_default();
+        let retry_at = None;
+        let message = message.to_string();
+        self.owners.insert(
+            owner,
+            CreateFailure {
+                message,
+                seq,
+                failures,
+                retry_at,
+            },
+        );
+    }
+
+    /// Some refusal waits to be reported: reconcile again at once.
+    pub fn unreported(&self) -> bool {
+        self.owners.values().any(|f| f.retry_at.is_none())
+    }
+
+    /// The refusals not yet reported, now marked reported with their back-off started.
+    pub fn report(&mut self, now: Ticks) -> Vec<FailedCreate> {
+        let (base, max) = (self.base_ticks, self.max_ticks);
+        let mut out = Vec::new();
+        for (key, f) in self.owners.iter_mut().filter(|(_, f)| f.retry_at.is_none()) {
+            let shift = f.failures.saturating_sub(1).min(40);
+            f.retry_at = Some(now + base.saturating_mul(1 << shift).min(max));
+            out.push(FailedCreate {
+                key: key.clone(),
+                message: format!("Error creating: {}", f.message),
+                cause: f.seq,
+            });
+        }
+        out
+    }
+
+    /// Owners whose back-off ended, with the refusal that started it (the cause of the retry).
+    pub fn due(&self, now: Ticks) -> Vec<(String, Seq)> {
+        let due = |f: &&CreateFailure| f.retry_at.is_some_and(|at| at <= now);
+        let owners = self.owners.iter().filter(|(_, f)| due(f));
+        owners.map(|(k, f)| (k.clone(), f.seq)).collect()
+    }
+
+    /// May `key` not create now (refused and not yet due)?
+    pub fn backing_off(&self, key: &str, now: Ticks) -> bool {
+        let f = self.owners.get(key);
+        f.is_some_and(|f| f.retry_at.is_none_or(|at| at > now))
+    }
+
+    /// The reported refusal of `key`, for a status condition.
+    pub fn message(&self, key: &str) -> Option<&str> {
+        let f = self.owners.get(key).filter(|f| f.retry_at.is_some());
+        f.map(|f| f.message.as_str())
+    }
+
+    /// Something about the owner changed: let it try again at its next sync.
+    pub fn retry_now(&mut self, key: &str) {
+        if let Some(f) = self.owners.get_mut(key).filter(|f| f.retry_at.is_some()) {
+            f.retry_at = Some(0);
+        }
+    }
+
+    pub fn forget(&mut self, key: &str) {
+        self.owners.remove(key);
+    }
+
+    /// How long until the next back-off ends.
+    pub fn requeue_after(&self, now: Ticks) -> Option<Ticks> {
+        let waits = self.owners.values().filter_map(|f| f.retry_at);
+        waits.filter(|at| *at > now).map(|at| at - now).min()
     }
 }

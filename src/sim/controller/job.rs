@@ -19,9 +19,9 @@ use serde_json::{json, Value};
 use super::controller_utils::{self as cu, is_controlled_by, is_pod_active, is_pod_ready, key_of};
 use super::{credentials, event, request, status_patch, WorkQueue};
 use crate::sim::apiserver::events::EventType;
-use crate::sim::apiserver::{Credentials, Verb};
+use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::{seconds_to_ticks, Ticks};
-use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::component::{Component, Context, Decision, DecisionId, ObjectEvent, Reconcile};
 use crate::sim::trace::{Actor, Seq};
 
 pub const COMPONENT: &str = "job-controller";
@@ -45,11 +45,31 @@ pub struct JobController {
     failures_seen: BTreeMap<String, (i64, Ticks)>,
     /// Per job: when to look again (back-off).
     due: BTreeMap<String, (Ticks, Seq)>,
+    /// Refused pod creates, reported and retried on the API back-off.
+    failures: cu::CreateFailures,
 }
+
+/// `DefaultJobApiBackOff` and `MaxJobApiBackOff`: a refused create is retried after 1 s,
+/// doubling to 60 s.
+const API_BACKOFF_TICKS: Ticks = seconds_to_ticks(1);
+const API_BACKOFF_MAX_TICKS: Ticks = seconds_to_ticks(60);
 
 impl JobController {
     pub fn new() -> Self {
-        JobController::default()
+        JobController {
+            failures: cu::CreateFailures::new(API_BACKOFF_TICKS, API_BACKOFF_MAX_TICKS),
+            ..JobController::default()
+        }
+    }
+
+    /// The key of the Job that controls `pod`, if one does.
+    fn job_key(pod: &Value) -> Option<String> {
+        let r = cu::get_controller_of(pod)?;
+        if r.get("kind").and_then(Value::as_str) != Some("Job") {
+            return None;
+        }
+        let name = r.get("name").and_then(Value::as_str).unwrap_or("");
+        Some(format!("{}/{name}", crate::sim::api::namespace(pod)))
     }
 }
 
@@ -169,7 +189,12 @@ impl JobController {
         } else {
             let want_active = parallelism.min(completions - succeeded).max(0);
             let missing = want_active - active.len() as i64;
-            if missing > 0 {
+            if missing <= 0 {
+                self.failures.forget(key);
+            }
+            if missing > 0 && self.failures.backing_off(key, ctx.now) {
+                // A refused create waits for its back-off; the status says what exists.
+            } else if missing > 0 {
                 let wait = backoff_ticks(failed.clamp(0, 64) as u32);
                 let ready_at = if failed > 0 {
                     last_failure_ticks + wait
@@ -187,6 +212,7 @@ impl JobController {
                 } else {
                     self.due.remove(key);
                     decision.reason = "SuccessfulCreate".into();
+                    decision.id = Some(DecisionId(0));
                     decision.message = format!(
                         "job {key}: want {want_active} active (parallelism {parallelism}, {succeeded}/{completions} done), have {}: creating {missing}",
                         active.len()
@@ -276,12 +302,9 @@ impl Component for JobController {
         match ev.resource {
             "jobs" => self.queue.add(key_of(&ev.object), ev.seq),
             "pods" => {
-                if let Some(r) = cu::get_controller_of(&ev.object) {
-                    if r.get("kind").and_then(Value::as_str) == Some("Job") {
-                        let name = r.get("name").and_then(Value::as_str).unwrap_or("");
-                        let ns = crate::sim::api::namespace(&ev.object);
-                        self.queue.add(format!("{ns}/{name}"), ev.seq);
-                    }
+                if let Some(key) = Self::job_key(&ev.object) {
+                    self.failures.retry_now(&key);
+                    self.queue.add(key, ev.seq);
                 }
             }
             _ => {}
@@ -296,16 +319,55 @@ impl Component for JobController {
                 work.entry(key.clone()).or_insert(*seq);
             }
         }
+        // Refusals to report (caused by the decision that sent the create), back-offs ended.
+        for f in self.failures.report(ctx.now) {
+            let (ns, name) = cu::split_key(&f.key);
+            if let Some(job) = ctx.lister.get("jobs", ns, name) {
+                let warning = event(
+                    ctx,
+                    &job,
+                    EventType::Warning,
+                    "FailedCreate",
+                    &f.message,
+                    COMPONENT,
+                );
+                out.decisions.push(
+                    Decision::new("FailedCreate", format!("job {}: {}", f.key, f.message))
+                        .caused_by(f.cause)
+                        .action(warning),
+                );
+            }
+            work.entry(f.key).or_insert(f.cause);
+        }
+        for (key, cause) in self.failures.due(ctx.now) {
+            work.entry(key).or_insert(cause);
+        }
         for (key, cause) in work {
             self.sync_job(ctx, &key, cause, &mut out);
         }
         out.requeue_after = self
             .due
             .values()
-            .map(|(due, _)| *due)
-            .min()
-            .map(|due| due.saturating_sub(ctx.now).max(1));
+            .map(|(due, _)| due.saturating_sub(ctx.now).max(1))
+            .chain(self.failures.requeue_after(ctx.now))
+            .min();
         out
+    }
+
+    fn on_recorded(&mut self, _id: DecisionId, seq: Seq) {
+        self.failures.create_recorded(seq);
+    }
+
+    fn requeue_after_responses(&mut self) -> Option<Ticks> {
+        self.failures.unreported().then_some(1)
+    }
+
+    fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
+        if let (Verb::Create, Err(e)) = (request.verb, result) {
+            if let Some(key) = request.body.as_ref().and_then(Self::job_key) {
+                self.failures.refused(key, &e.message);
+            }
+        }
     }
 }
 

@@ -68,31 +68,13 @@ pub struct ReplicaSetController {
     expectations: ControllerExpectations,
     /// Pod key → owner key of the deletes sent, to lower expectations if one fails.
     deleting: std::collections::BTreeMap<String, String>,
-    /// Owner key → its last refused pod create, until a sync needs no more pods.
-    failures: std::collections::BTreeMap<String, CreateFailure>,
-    /// The seq of the last create decision recorded: the cause of a refusal's report.
-    create_seq: Option<Seq>,
+    /// Refused pod creates, reported and retried on the work queue's back-off.
+    failures: cu::CreateFailures,
 }
 
-/// A refused pod create (`manageReplicasErr`): reported once as a `FailedCreate` Event and the
-/// `ReplicaFailure` condition, then retried after the work queue's back-off
-/// (`DefaultControllerRateLimiter`: 5 ms doubling to 1000 s), or at once when a pod of the owner
-/// changes or its spec does (upstream's `queue.Add` from the event handlers).
-#[derive(Clone, Debug)]
-struct CreateFailure {
-    message: String,
-    /// The decision that sent the refused create.
-    seq: Seq,
-    failures: u32,
-    /// None until reported; then when to try again.
-    retry_at: Option<Ticks>,
-    generation: i64,
-}
-
-/// `ItemExponentialFailureRateLimiter(5ms, 1000s)`.
-fn failure_backoff_ticks(failures: u32) -> Ticks {
-    (5u64 << failures.saturating_sub(1).min(30)).min(seconds_to_ticks(1000))
-}
+/// `DefaultControllerRateLimiter`'s per-item back-off: 5 ms doubling to 1000 s.
+const FAILURE_BACKOFF_BASE_TICKS: Ticks = 5;
+const FAILURE_BACKOFF_MAX_TICKS: Ticks = seconds_to_ticks(1000);
 
 impl ReplicaSetController {
     pub fn replica_sets() -> Self {
@@ -102,8 +84,10 @@ impl ReplicaSetController {
             orphan_namespaces: Default::default(),
             expectations: ControllerExpectations::default(),
             deleting: Default::default(),
-            failures: Default::default(),
-            create_seq: None,
+            failures: cu::CreateFailures::new(
+                FAILURE_BACKOFF_BASE_TICKS,
+                FAILURE_BACKOFF_MAX_TICKS,
+            ),
         }
     }
 
@@ -277,19 +261,19 @@ impl ReplicaSetController {
             .pointer("/status/conditions")
             .and_then(Value::as_array)
             .and_then(|c| c.iter().find(|c| c["type"] == "ReplicaFailure"));
-        let failure = self.failures.get(key).filter(|f| f.retry_at.is_some());
-        if let Some(f) = failure {
-            let same = old_failure.filter(|c| c["message"] == f.message.as_str());
+        let failure = self.failures.message(key);
+        if let Some(message) = failure {
+            let same = old_failure.filter(|c| c["message"] == message);
             status["conditions"] = json!([same.cloned().unwrap_or_else(|| json!({
                 "type": "ReplicaFailure", "status": "True",
                 "lastTransitionTime": ctx.clock.rfc3339(),
-                "reason": "FailedCreate", "message": f.message,
+                "reason": "FailedCreate", "message": message,
             }))]);
         } else if old_failure.is_some() {
             status["conditions"] = Value::Null;
         }
-        let conditions_differ = old_failure.map(|c| &c["message"])
-            != failure.map(|f| Value::from(f.message.as_str())).as_ref();
+        let conditions_differ =
+            old_failure.map(|c| &c["message"]) != failure.map(Value::from).as_ref();
         if status_differs(&rs, &status) || conditions_differ {
             out.decisions.push(
                 Decision::new(
@@ -330,12 +314,9 @@ impl ReplicaSetController {
         let kind = self.kind.kind();
         if have >= want {
             // A sync with nothing to create forgets the back-off (`queue.Forget`).
-            self.failures.remove(key);
+            self.failures.forget(key);
         }
-        let backing_off = self
-            .failures
-            .get(key)
-            .is_some_and(|f| f.retry_at.is_none_or(|at| at > ctx.now));
+        let backing_off = self.failures.backing_off(key, ctx.now);
         if have < want && !backing_off {
             let diff = (want - have).min(BURST_REPLICAS);
             self.expectations.expect_creations(key, diff);
@@ -419,25 +400,17 @@ impl Component for ReplicaSetController {
     fn observe(&mut self, ev: &ObjectEvent) {
         if ev.resource == self.kind.resource() {
             let key = key_of(&ev.object);
-            let generation = ev
-                .object
-                .pointer("/metadata/generation")
-                .and_then(Value::as_i64);
-            if let Some(f) = self.failures.get_mut(&key) {
-                if generation != Some(f.generation) && f.retry_at.is_some() {
-                    f.retry_at = Some(0);
-                }
+            // A spec change not yet observed (a scale): try creating again at once.
+            let generation = ev.object.pointer("/metadata/generation");
+            if generation != ev.object.pointer("/status/observedGeneration") {
+                self.failures.retry_now(&key);
             }
             self.queue.add(key, ev.seq);
             return;
         }
         match self.owner_key(&ev.object) {
             Some(owner) => {
-                if let Some(f) = self.failures.get_mut(&owner) {
-                    if f.retry_at.is_some() {
-                        f.retry_at = Some(0);
-                    }
-                }
+                self.failures.retry_now(&owner);
                 match ev.event {
                     WatchEventType::Added => self.expectations.creation_observed(&owner),
                     // A graceful delete shows first as a deletionTimestamp (upstream's updatePod
@@ -465,42 +438,30 @@ impl Component for ReplicaSetController {
     fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
         let mut out = Reconcile::default();
         let mut work = self.queue.take();
-        // Refusals to report (`FailedCreate`, caused by the decision that sent the create), and
-        // back-offs that ended.
-        for (key, f) in self.failures.iter_mut() {
-            match f.retry_at {
-                None => {
-                    f.retry_at = Some(ctx.now + failure_backoff_ticks(f.failures));
-                    let (ns, name) = cu::split_key(key);
-                    if let Some(rs) = ctx.lister.get(self.kind.resource(), ns, name) {
-                        f.generation = rs
-                            .pointer("/metadata/generation")
-                            .and_then(Value::as_i64)
-                            .unwrap_or(0);
-                        let message = format!("Error creating: {}", f.message);
-                        out.decisions.push(
-                            Decision::new(
-                                "FailedCreate",
-                                format!("{} {name}: {message}", self.kind.kind()),
-                            )
-                            .caused_by(f.seq)
-                            .action(event(
-                                ctx,
-                                &rs,
-                                EventType::Warning,
-                                "FailedCreate",
-                                &message,
-                                self.kind.component(),
-                            )),
-                        );
-                    }
-                    work.entry(key.clone()).or_insert(f.seq);
-                }
-                Some(at) if at <= ctx.now => {
-                    work.entry(key.clone()).or_insert(f.seq);
-                }
-                Some(_) => {}
+        // Refusals to report (`FailedCreate`, caused by the decision that sent the create),
+        // and back-offs that ended.
+        for f in self.failures.report(ctx.now) {
+            let (ns, name) = cu::split_key(&f.key);
+            if let Some(rs) = ctx.lister.get(self.kind.resource(), ns, name) {
+                let kind = self.kind.kind();
+                let message = &f.message;
+                out.decisions.push(
+                    Decision::new("FailedCreate", format!("{kind} {name}: {message}"))
+                        .caused_by(f.cause)
+                        .action(event(
+                            ctx,
+                            &rs,
+                            EventType::Warning,
+                            "FailedCreate",
+                            message,
+                            self.kind.component(),
+                        )),
+                );
             }
+            work.entry(f.key).or_insert(f.cause);
+        }
+        for (key, cause) in self.failures.due(ctx.now) {
+            work.entry(key).or_insert(cause);
         }
         for (ns, seq) in std::mem::take(&mut self.orphan_namespaces) {
             for rs in ctx.lister.list(self.kind.resource(), Some(&ns)) {
@@ -514,26 +475,17 @@ impl Component for ReplicaSetController {
             self.sync_replica_set(ctx, &key, cause, &mut out);
             super::about_synced(&mut out, first, &ctx.lister, self.kind.resource(), &key);
         }
-        out.requeue_after = self
-            .failures
-            .values()
-            .filter_map(|f| f.retry_at)
-            .filter(|at| *at > ctx.now)
-            .min()
-            .map(|at| at - ctx.now);
+        out.requeue_after = self.failures.requeue_after(ctx.now);
         out
     }
 
     fn on_recorded(&mut self, _id: DecisionId, seq: Seq) {
-        self.create_seq = Some(seq);
+        self.failures.create_recorded(seq);
     }
 
     fn requeue_after_responses(&mut self) -> Option<Ticks> {
         // A refusal is reported on the next pass, not with the next unrelated event.
-        self.failures
-            .values()
-            .any(|f| f.retry_at.is_none())
-            .then_some(1)
+        self.failures.unreported().then_some(1)
     }
 
     fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
@@ -552,17 +504,7 @@ impl Component for ReplicaSetController {
                 let owner = request.body.as_ref().and_then(|b| self.owner_key(b));
                 if let (Some(owner), Err(e)) = (owner, result) {
                     self.expectations.creation_observed(&owner);
-                    let failures = self.failures.get(&owner).map_or(0, |f| f.failures);
-                    self.failures.insert(
-                        owner,
-                        CreateFailure {
-                            message: e.message.clone(),
-                            seq: self.create_seq.unwrap_or_default(),
-                            failures: failures + 1,
-                            retry_at: None,
-                            generation: 0,
-                        },
-                    );
+                    self.failures.refused(owner, &e.message);
                 }
             }
             Verb::Delete => {
