@@ -240,8 +240,8 @@ pub fn constraints(info: &ResourceInfo, obj: &Value, restricted: &[&str]) -> Res
         .into_iter()
         .filter(|r| restricted.contains(r))
         .collect();
-    // Missing resource → the containers that lack it, both in name order.
-    let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    // Missing resource → the containers that lack it, both in name order (`required` is).
+    let mut missing: Vec<(&str, Vec<&str>)> = required.iter().map(|r| (*r, Vec::new())).collect();
     let spec = obj.get("spec").unwrap_or(&Value::Null);
     for list in ["containers", "initContainers"] {
         for c in spec[list].as_array().into_iter().flatten() {
@@ -254,11 +254,14 @@ pub fn constraints(info: &ResourceInfo, obj: &Value, restricted: &[&str]) -> Res
                 };
                 if !present {
                     let name = c.get("name").and_then(Value::as_str).unwrap_or("");
-                    missing.entry(r).or_default().push(name);
+                    if let Some((_, names)) = missing.iter_mut().find(|(m, _)| m == r) {
+                        names.push(name);
+                    }
                 }
             }
         }
     }
+    missing.retain(|(_, names)| !names.is_empty());
     if missing.is_empty() {
         return Ok(());
     }

@@ -518,7 +518,8 @@ struct CreateFailure {
 /// refusal found in `on_response` names the decision that sent the create.
 #[derive(Clone, Debug, Default)]
 pub struct CreateFailures {
-    owners: BTreeMap<String, CreateFailure>,
+    /// By owner key, in the order they were first refused (a Vec: no B-tree of these on the page).
+    owners: Vec<(String, CreateFailure)>,
     last_create_seq: Option<Seq>,
     base_ticks: Ticks,
     max_ticks: Ticks,
@@ -541,31 +542,37 @@ impl CreateFailures {
     }
 
     /// `on_recorded` of a create decision.
+    fn get(&self, key: &str) -> Option<&CreateFailure> {
+        self.owners.iter().find(|(k, _)| k == key).map(|(_, f)| f)
+    }
+
     pub fn create_recorded(&mut self, seq: Seq) {
         self.last_create_seq = Some(seq);
     }
 
     /// `on_response` of a refused create for `owner`. Several refusals of one sync count once.
     pub fn refused(&mut self, owner: String, message: &str) {
-        let before = self.owners.get(&owner);
-        let failures = before.map_or(1, |f| f.failures + u32::from(f.retry_at.is_some()));
-        let seq = self.last_create_seq.unwrap_or_default();
-        let retry_at = None;
-        let message = message.to_string();
-        self.owners.insert(
-            owner,
-            CreateFailure {
-                message,
-                seq,
-                failures,
-                retry_at,
-            },
-        );
+        let failure = CreateFailure {
+            message: message.to_string(),
+            seq: self.last_create_seq.unwrap_or_default(),
+            failures: 1,
+            retry_at: None,
+        };
+        match self.owners.iter_mut().find(|(k, _)| *k == owner) {
+            Some((_, f)) => {
+                let failures = f.failures + u32::from(f.retry_at.is_some());
+                *f = CreateFailure {
+                    failures,
+                    ..failure
+                };
+            }
+            None => self.owners.push((owner, failure)),
+        }
     }
 
     /// Some refusal waits to be reported: reconcile again at once.
     pub fn unreported(&self) -> bool {
-        self.owners.values().any(|f| f.retry_at.is_none())
+        self.owners.iter().any(|(_, f)| f.retry_at.is_none())
     }
 
     /// The refusals not yet reported, now marked reported with their back-off started.
@@ -586,37 +593,38 @@ impl CreateFailures {
 
     /// Owners whose back-off ended, with the refusal that started it (the cause of the retry).
     pub fn due(&self, now: Ticks) -> Vec<(String, Seq)> {
-        let due = |f: &&CreateFailure| f.retry_at.is_some_and(|at| at <= now);
+        let due = |f: &CreateFailure| f.retry_at.is_some_and(|at| at <= now);
         let owners = self.owners.iter().filter(|(_, f)| due(f));
         owners.map(|(k, f)| (k.clone(), f.seq)).collect()
     }
 
     /// May `key` not create now (refused and not yet due)?
     pub fn backing_off(&self, key: &str, now: Ticks) -> bool {
-        let f = self.owners.get(key);
+        let f = self.get(key);
         f.is_some_and(|f| f.retry_at.is_none_or(|at| at > now))
     }
 
     /// The reported refusal of `key`, for a status condition.
     pub fn message(&self, key: &str) -> Option<&str> {
-        let f = self.owners.get(key).filter(|f| f.retry_at.is_some());
+        let f = self.get(key).filter(|f| f.retry_at.is_some());
         f.map(|f| f.message.as_str())
     }
 
     /// Something about the owner changed: let it try again at its next sync.
     pub fn retry_now(&mut self, key: &str) {
-        if let Some(f) = self.owners.get_mut(key).filter(|f| f.retry_at.is_some()) {
+        let found = self.owners.iter_mut().find(|(k, _)| k == key);
+        if let Some((_, f)) = found.filter(|(_, f)| f.retry_at.is_some()) {
             f.retry_at = Some(0);
         }
     }
 
     pub fn forget(&mut self, key: &str) {
-        self.owners.remove(key);
+        self.owners.retain(|(k, _)| k != key);
     }
 
     /// How long until the next back-off ends.
     pub fn requeue_after(&self, now: Ticks) -> Option<Ticks> {
-        let waits = self.owners.values().filter_map(|f| f.retry_at);
+        let waits = self.owners.iter().filter_map(|(_, f)| f.retry_at);
         waits.filter(|at| *at > now).map(|at| at - now).min()
     }
 }
