@@ -439,8 +439,14 @@ impl Ctx<'_, '_> {
         notes.push(format!("uid {uid}"));
         notes.push(format!("creationTimestamp {created}"));
         if CREATE_RESETS_STATUS.contains(&info.plural) {
+            // PrepareForCreate resets the status to its zero struct, which Go prints as `{}`
+            // (a Service's holds an empty `loadBalancer`).
             if let Value::Object(o) = &mut object {
-                o.remove("status");
+                let empty = match info.plural {
+                    "services" => json!({"loadBalancer": {}}),
+                    _ => json!({}),
+                };
+                o.insert("status".into(), empty);
             }
         }
         admission::apply_defaults(info.kind, &mut object);
