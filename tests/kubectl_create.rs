@@ -3,7 +3,8 @@
 //!
 //! Each `tests/fixtures/create/*.yaml` starts with a command line and holds what a real kubectl
 //! v1.32 client printed for it (`regen.sh` there rewrites them; the files the commands read are in
-//! `files/`). The role and clusterrole ones were printed against `discovery_stub.py`, since
+//! `files/`); the `*.json` ones show `-o json` keeping the Go struct's field order. The role and
+//! clusterrole ones were printed against `discovery_stub.py`, since
 //! kubectl maps `--resource` through discovery even with `--dry-run=client`.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -45,10 +46,10 @@ fn every_generator_builds_the_object_kubectl_1_32_builds() {
     let mut paths: Vec<_> = fs::read_dir(FIXTURES)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 21, "{paths:?}");
+    assert!(paths.len() >= 45, "{paths:?}");
     for path in paths {
         let text = fs::read_to_string(&path).unwrap();
         let (first, expected) = text.split_once('\n').unwrap();

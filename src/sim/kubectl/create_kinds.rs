@@ -292,7 +292,7 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
             .map_err(|e| Output::fail(warning.clone() + &api_error_text(&e)))?;
     }
     Ok(Output {
-        stdout: vu::print_result(
+        stdout: vu::print_built(
             &obj,
             &reference,
             &format,
