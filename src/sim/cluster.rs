@@ -154,10 +154,29 @@ pub struct RunOutcome {
 }
 
 /// How far a step has got: the next slot to reconcile, and whether it has done anything.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct StepInProgress {
     next_slot: usize,
     happened: bool,
+    /// The last reconcile's decisions not yet applied: a reconcile at 1,000 pods sends hundreds
+    /// of requests, applied [`REQUESTS_PER_PART`] at a time, in order, before the next slot.
+    applying: Option<Applying>,
+}
+
+/// At most this many requests of one reconcile are sent in one part of a step.
+const REQUESTS_PER_PART: usize = 32;
+
+/// The decisions of one reconcile, being recorded and sent.
+struct Applying {
+    index: usize,
+    now: Ticks,
+    cause: Option<Seq>,
+    actor: Actor,
+    credentials: Credentials,
+    /// The seqs of this reconcile's decisions that carry an id, for `Decision::after`.
+    recorded: BTreeMap<DecisionId, Seq>,
+    decisions: std::vec::IntoIter<crate::sim::component::Decision>,
+    /// The decision being sent: its seq, actor and requests not yet sent.
+    current: Option<(Seq, Actor, std::vec::IntoIter<ApiRequest>)>,
 }
 
 /// A run of the cluster in progress, driven in slices by [`Cluster::continue_run`]: until idle
@@ -871,15 +890,22 @@ impl Cluster {
             self.step_in_progress = Some(StepInProgress {
                 next_slot: 0,
                 happened: delivered,
+                applying: None,
             });
             return None;
         };
+        if let Some(applying) = part.applying.take() {
+            part.applying = self.apply(applying, REQUESTS_PER_PART);
+            self.step_in_progress = Some(part);
+            return None;
+        }
         let now = self.clock.now();
         while part.next_slot < self.slots.len() {
             let index = part.next_slot;
             part.next_slot += 1;
-            if self.reconcile_slot(index, now) {
+            if let Some(applying) = self.reconcile_slot(index, now) {
                 part.happened = true;
+                part.applying = Some(applying);
                 self.step_in_progress = Some(part);
                 return None;
             }
@@ -996,65 +1022,83 @@ impl Cluster {
 
     /// Runs slot `index`'s reconcile if it has work (told something, or a timer due at `now`);
     /// false when it had none.
-    fn reconcile_slot(&mut self, index: usize, now: Ticks) -> bool {
-        {
-            let slot = &mut self.slots[index];
-            let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
-            if !slot.running || (slot.pending_cause.is_none() && !timer_due) {
-                return false;
-            }
-            let cause = slot.pending_cause.take().flatten();
-            let mut ctx = Context {
-                now,
-                clock: &self.clock,
-                rng: &mut self.rng,
-                events_named: &mut self.events_named,
-                cause,
-                lister: Lister::new(&self.store),
-            };
-            let result = slot.component.reconcile(&mut ctx);
-            slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
-            let actor = slot.component.actor();
-            let credentials = slot.component.credentials();
-            // The seqs of this reconcile's decisions that carry an id, for `Decision::after`.
-            let mut recorded: BTreeMap<DecisionId, Seq> = BTreeMap::new();
-            for decision in result.decisions {
-                let kind = decision.kind.unwrap_or(TraceKind::Decision {
-                    reason: decision.reason,
-                    message: decision.message,
-                });
-                let decision_cause = decision
-                    .after
-                    .and_then(|id| recorded.get(&id).copied())
-                    .or(decision.cause)
-                    .or(cause);
-                let actor = decision.actor.unwrap_or_else(|| actor.clone());
-                let decision_seq = self.trace.record_about(
-                    now,
-                    actor.clone(),
-                    kind,
-                    decision_cause,
-                    decision.object,
-                );
-                if let Some(id) = decision.id {
-                    recorded.insert(id, decision_seq);
-                    self.slots[index].component.on_recorded(id, decision_seq);
-                }
-                for mut request in decision.actions {
-                    request.credentials = credentials.clone();
-                    let repeat = self.slots[index].events.correlate(&request);
-                    let sent = repeat.as_ref().unwrap_or(&request);
-                    let handled = self.submit_as(&actor, Some(decision_seq), sent.clone());
-                    if handled.result.is_err() {
-                        self.slots[index].events.refused(sent);
-                    }
-                    self.slots[index]
-                        .component
-                        .on_response(&request, &handled.result);
-                }
-            }
+    /// Runs a slot's reconcile if it has work; its decisions are then applied by [`Self::apply`].
+    fn reconcile_slot(&mut self, index: usize, now: Ticks) -> Option<Applying> {
+        let slot = &mut self.slots[index];
+        let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
+        if !slot.running || (slot.pending_cause.is_none() && !timer_due) {
+            return None;
         }
-        true
+        let cause = slot.pending_cause.take().flatten();
+        let mut ctx = Context {
+            now,
+            clock: &self.clock,
+            rng: &mut self.rng,
+            events_named: &mut self.events_named,
+            cause,
+            lister: Lister::new(&self.store),
+        };
+        let result = slot.component.reconcile(&mut ctx);
+        slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
+        Some(Applying {
+            index,
+            now,
+            cause,
+            actor: slot.component.actor(),
+            credentials: slot.component.credentials(),
+            recorded: BTreeMap::new(),
+            decisions: result.decisions.into_iter(),
+            current: None,
+        })
+    }
+
+    /// Records a reconcile's decisions and sends their requests, in order, at most `budget`
+    /// requests; what is left when the budget runs out.
+    fn apply(&mut self, mut a: Applying, mut budget: usize) -> Option<Applying> {
+        loop {
+            if let Some((decision_seq, actor, requests)) = &mut a.current {
+                for mut request in requests.by_ref() {
+                    request.credentials = a.credentials.clone();
+                    let slot = &mut self.slots[a.index];
+                    let repeat = slot.events.correlate(&request);
+                    let sent = repeat.as_ref().unwrap_or(&request);
+                    let handled = self.submit_as(actor, Some(*decision_seq), sent.clone());
+                    let slot = &mut self.slots[a.index];
+                    if handled.result.is_err() {
+                        slot.events.refused(sent);
+                    }
+                    slot.component.on_response(&request, &handled.result);
+                    budget = budget.saturating_sub(1);
+                    if budget == 0 {
+                        return Some(a);
+                    }
+                }
+                a.current = None;
+            }
+            let decision = a.decisions.next()?;
+            let kind = decision.kind.unwrap_or(TraceKind::Decision {
+                reason: decision.reason,
+                message: decision.message,
+            });
+            let decision_cause = decision
+                .after
+                .and_then(|id| a.recorded.get(&id).copied())
+                .or(decision.cause)
+                .or(a.cause);
+            let actor = decision.actor.unwrap_or_else(|| a.actor.clone());
+            let decision_seq = self.trace.record_about(
+                a.now,
+                actor.clone(),
+                kind,
+                decision_cause,
+                decision.object,
+            );
+            if let Some(id) = decision.id {
+                a.recorded.insert(id, decision_seq);
+                self.slots[a.index].component.on_recorded(id, decision_seq);
+            }
+            a.current = Some((decision_seq, actor, decision.actions.into_iter()));
+        }
     }
 
     /// Steps until nothing is pending and no timer falls within `limit_ticks` from now; when idle
