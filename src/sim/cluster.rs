@@ -157,6 +157,8 @@ pub struct RunOutcome {
 struct StepInProgress {
     next_slot: usize,
     happened: bool,
+    /// The watch events taken at the step's start, not yet delivered.
+    delivering: Option<Delivering>,
     /// The last reconcile's decisions not yet applied: a reconcile at 1,000 pods sends hundreds
     /// of requests, applied [`REQUESTS_PER_PART`] at a time, in order, before the next slot.
     applying: Option<Applying>,
@@ -164,6 +166,14 @@ struct StepInProgress {
 
 /// At most this many requests of one reconcile are sent in one part of a step.
 const REQUESTS_PER_PART: usize = 32;
+/// At most this many watch events are delivered in one part of a step.
+const DELIVERIES_PER_PART: usize = 256;
+
+/// A step's watch events, in delivery order, with the decodes they share.
+struct Delivering {
+    events: std::vec::IntoIter<(Revision, usize, usize, backend::WatchEvent)>,
+    decoded: Decoded,
+}
 
 /// The decisions of one reconcile, being recorded and sent.
 struct Applying {
@@ -886,14 +896,24 @@ impl Cluster {
     /// a sleep) ends at the end of a step.
     fn step_part(&mut self) -> Option<bool> {
         let Some(mut part) = self.step_in_progress.take() else {
-            let delivered = self.deliver_watch_events();
+            let delivering = self.take_watch_events();
+            // Events a selector filters out still count as work done: the step took them off
+            // the watch, and a caller looping until idle must not mistake that for nothing
+            // happening.
+            let delivered = delivering.events.len() > 0;
             self.step_in_progress = Some(StepInProgress {
                 next_slot: 0,
                 happened: delivered,
+                delivering: Some(delivering),
                 applying: None,
             });
             return None;
         };
+        if let Some(delivering) = part.delivering.take() {
+            part.delivering = self.deliver(delivering, DELIVERIES_PER_PART);
+            self.step_in_progress = Some(part);
+            return None;
+        }
         if let Some(applying) = part.applying.take() {
             part.applying = self.apply(applying, REQUESTS_PER_PART);
             self.step_in_progress = Some(part);
@@ -958,7 +978,8 @@ impl Cluster {
         self.commit_seqs = self.commit_seqs.split_off(&(revision + 1));
     }
 
-    fn deliver_watch_events(&mut self) -> bool {
+    /// Takes every watch's new events off the store, in the order they are delivered.
+    fn take_watch_events(&mut self) -> Delivering {
         let mut pending: Vec<(Revision, usize, usize, backend::WatchEvent)> = Vec::new();
         for (index, slot) in self.slots.iter().enumerate() {
             if !slot.running {
@@ -972,19 +993,22 @@ impl Cluster {
         }
         // Ordered by revision, then component, then key: the same on every run.
         pending.stable_sort_by(|a, b| (a.0, a.1, &a.3.kv.key).cmp(&(b.0, b.1, &b.3.kv.key)));
-        // Events a selector filtered out still count as work done: the step took them off the
-        // watch, and a caller looping until idle must not mistake that for nothing happening.
-        let delivered = !pending.is_empty();
+        Delivering {
+            events: pending.into_iter(),
+            decoded: Decoded::default(),
+        }
+    }
+
+    /// Delivers at most `budget` of the events taken; what is left when the budget runs out.
+    fn deliver(&mut self, mut d: Delivering, budget: usize) -> Option<Delivering> {
         let now = self.clock.now();
-        let mut decoded = Decoded::default();
-        for (revision, index, informer, event) in pending {
+        let decoded = &mut d.decoded;
+        for (revision, index, informer, event) in d.events.by_ref().take(budget) {
             let watch = &self.slots[index].watches[informer];
             let resource = watch.resource;
             let selected = match &watch.selector {
-                Some(selector) => {
-                    selected_watch_event(&event, |o| selector.matches(o), &mut decoded)
-                }
-                None => watch_event(&event, &mut decoded),
+                Some(selector) => selected_watch_event(&event, |o| selector.matches(o), decoded),
+                None => watch_event(&event, decoded),
             };
             let Some((kind, object)) = selected else {
                 continue;
@@ -1017,12 +1041,11 @@ impl Cluster {
             });
             slot.pending_cause = Some(Some(seq));
         }
-        delivered
+        (d.events.len() > 0).then_some(d)
     }
 
     /// Runs slot `index`'s reconcile if it has work (told something, or a timer due at `now`);
-    /// false when it had none.
-    /// Runs a slot's reconcile if it has work; its decisions are then applied by [`Self::apply`].
+    /// its decisions are then applied by [`Self::apply`].
     fn reconcile_slot(&mut self, index: usize, now: Ticks) -> Option<Applying> {
         let slot = &mut self.slots[index];
         let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
