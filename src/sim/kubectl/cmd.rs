@@ -299,6 +299,7 @@ const ALL_CATEGORY: &[&str] = &[
     "deployments",
     "replicasets",
     "replicationcontrollers",
+    "cronjobs",
     "jobs",
 ];
 
