@@ -7,6 +7,7 @@
 use kube_sandbox::sim::clock::unix_from_rfc3339;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
+use kube_sandbox::sim::trace::{TraceEvent, TraceKind};
 
 #[path = "support/lab_shell.rs"]
 mod lab_shell;
@@ -227,4 +228,37 @@ fn bad_schedules_are_refused_with_upstreams_messages() {
             )
         );
     }
+}
+
+#[test]
+fn each_scheduled_job_is_caused_by_the_decision_that_set_its_timer() {
+    let mut sh = lab();
+    ok(
+        &mut sh,
+        "kubectl create cronjob hello --image=busybox --schedule='*/1 * * * *' -- echo hi",
+    );
+    ok(&mut sh, "sleep 185");
+    let trace = sh.backend().trace();
+    let decisions: Vec<&TraceEvent> = trace
+        .events()
+        .iter()
+        .filter(|e| e.actor.controller.as_deref() == Some("cronjob-controller"))
+        .filter(|e| matches!(e.kind, TraceKind::Decision { .. }))
+        .collect();
+    let mut timer_set_by = None;
+    let mut creates = 0;
+    for d in decisions {
+        let TraceKind::Decision { reason, message } = &d.kind else {
+            unreachable!()
+        };
+        if reason == "SuccessfulCreate" {
+            creates += 1;
+            assert!(timer_set_by.is_some(), "{message}");
+            assert_eq!(d.cause, timer_set_by, "{message}");
+        }
+        if message.contains("next schedule time") {
+            timer_set_by = Some(d.seq);
+        }
+    }
+    assert_eq!(creates, 3);
 }

@@ -358,13 +358,15 @@ impl CronJobController {
             decision = decision.about(object);
         }
         match due {
-            Some(d) => {
+            // A new time: this decision set the timer, and causes the sync it starts.
+            Some(d) if new_timer => {
                 self.next_id += 1;
                 let id = DecisionId(self.next_id);
                 decision = decision.id(id);
                 self.timers_pending.insert(id, key.to_string());
                 self.due.insert(key.to_string(), (d, cause));
             }
+            Some(_) => {}
             None => {
                 self.due.remove(key);
             }
