@@ -718,14 +718,11 @@ fn validate_cron_job(errs: &mut Errs, obj: &Value, spec: &Value) {
         nonnegative(errs, spec, key, "spec");
     }
     let policies = ["Allow", "Forbid", "Replace"];
-    match s(spec, "concurrencyPolicy") {
-        "" => errs.push(E::required("spec.concurrencyPolicy", "")),
-        p if !policies.contains(&p) => errs.push(E::not_supported(
-            "spec.concurrencyPolicy",
-            go_quote(p),
-            &policies,
-        )),
-        _ => {}
+    // Empty is defaulted to Allow before validation (upstream's Required never fires then).
+    let policy = s(spec, "concurrencyPolicy");
+    if !policy.is_empty() && !policies.contains(&policy) {
+        let bad = go_quote(policy);
+        errs.push(E::not_supported("spec.concurrencyPolicy", bad, &policies));
     }
     if let Some(zone) = spec.get("timeZone").and_then(Value::as_str) {
         if zone.is_empty() {
