@@ -262,3 +262,33 @@ fn each_scheduled_job_is_caused_by_the_decision_that_set_its_timer() {
     }
     assert_eq!(creates, 3);
 }
+
+#[test]
+fn policy_zone_and_name_length_are_validated_as_upstream() {
+    let mut sh = lab();
+    ok(
+        &mut sh,
+        "kubectl create cronjob ok --image=busybox --schedule=@hourly",
+    );
+    assert_eq!(
+        fails(
+            &mut sh,
+            "kubectl patch cj ok -p '{\"spec\":{\"concurrencyPolicy\":\"Sometimes\"}}'"
+        ),
+        "The CronJob \"ok\" is invalid: spec.concurrencyPolicy: Unsupported value: \"Sometimes\": supported values: \"Allow\", \"Forbid\", \"Replace\"\n"
+    );
+    // Only UTC is known to the sandbox (see src/sim/api/cron.rs).
+    ok(
+        &mut sh,
+        "kubectl patch cj ok -p '{\"spec\":{\"timeZone\":\"UTC\"}}'",
+    );
+    assert_eq!(cronjob_row(&mut sh, "ok")[2], "UTC", "TIMEZONE");
+    let long = "a".repeat(53);
+    assert_eq!(
+        fails(
+            &mut sh,
+            &format!("kubectl create cronjob {long} --image=busybox --schedule=@hourly")
+        ),
+        format!("The CronJob \"{long}\" is invalid: metadata.name: Invalid value: \"{long}\": must be no more than 52 characters\n")
+    );
+}

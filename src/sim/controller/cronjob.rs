@@ -15,7 +15,8 @@
 //! Simplified: the schedule is read in UTC (`spec.timeZone` is only ever UTC, see `api::cron`);
 //! the new Job enters `status.active` when the informer sees it (our intents carry no uid
 //! before the apiserver assigns one), one status write later than upstream; missed times are
-//! counted one by one (upstream estimates from the interval), up to 101.
+//! counted one by one up to 101, then the search jumps ahead by the interval as upstream's
+//! estimate does.
 //!
 //! Each timer is caused by the decision that set it: the sync that computes a new next time
 //! names its decision, and the sync the timer starts names that decision as its cause.
@@ -148,23 +149,29 @@ impl CronJobController {
             let job_name = text(job, "/metadata/name");
             let in_active = active.iter().any(|r| text(r, "/uid") == cu::uid(job));
             let finished = finished_condition(job);
-            if !in_active && finished.is_none() {
-                if created.remove(job_name) {
+            // A Job this controller just created counts as listed (upstream has its uid from
+            // the create's answer and lists it at once), even if it finished before it was seen.
+            let ours = created.remove(job_name);
+            match finished {
+                None if !in_active && ours => {
                     active.push(job_ref(job));
                     notes.push(format!("job {job_name} is running: added to active"));
-                } else if self.unexpected.insert(cu::uid(job).to_string()) {
+                }
+                None if !in_active && self.unexpected.insert(cu::uid(job).to_string()) => {
                     let m = format!(
                         "Saw a job that the controller did not create or forgot: {job_name}"
                     );
                     emit(ctx, &mut actions, EventType::Warning, "UnexpectedJob", &m);
                     notes.push(m);
                 }
-            } else if let (true, Some(condition)) = (in_active, finished) {
-                active.retain(|r| text(r, "/uid") != cu::uid(job));
-                let m = format!("Saw completed job: {job_name}, condition: {condition}");
-                emit(ctx, &mut actions, EventType::Normal, "SawCompletedJob", &m);
-                notes.push(m);
-                reason = "SawCompletedJob";
+                Some(condition) if in_active || ours => {
+                    active.retain(|r| text(r, "/uid") != cu::uid(job));
+                    let m = format!("Saw completed job: {job_name}, condition: {condition}");
+                    emit(ctx, &mut actions, EventType::Normal, "SawCompletedJob", &m);
+                    notes.push(m);
+                    reason = "SawCompletedJob";
+                }
+                _ => {}
             }
             if finished == Some("Complete") {
                 let done = job.pointer("/status/completionTime");
