@@ -260,4 +260,21 @@ mod tests {
             assert_eq!(draw(seed)[0], line("kubectl apply -f web.yaml"));
         }
     }
+
+    #[test]
+    fn the_cronjob_is_applied_then_suspended_or_deleted_in_some_schedules() {
+        let has = |seed, text: &str| draw(seed).iter().any(|s| s.to_string().contains(text));
+        let applied = (0..300).filter(|&s| has(s, "apply -f tick.yaml")).count();
+        let later = (0..300)
+            .filter(|&s| {
+                let steps: Vec<String> = draw(s).iter().map(|s| s.to_string()).collect();
+                let first = steps.iter().position(|l| l.contains("tick.yaml"));
+                first.is_some_and(|i| steps[i..].iter().any(|l| l.contains("cronjob tick")))
+            })
+            .count();
+        eprintln!(
+            "tick.yaml applied in {applied} of 300 seeds, then patched or deleted in {later}"
+        );
+        assert!(applied > 30 && later > 3, "{applied} {later}");
+    }
 }
