@@ -213,22 +213,32 @@ fn dry_runs_and_output_formats_send_nothing() {
 #[test]
 fn kinds_the_sandbox_does_not_serve_are_built_but_refused_by_the_apiserver() {
     let mut sh = lab_with_files();
-    let not_served =
-        "Error from server (NotFound): the server could not find the requested resource\n";
     assert_eq!(
-        fails(
+        fails(&mut sh, "kubectl create quota q --hard=pods=2"),
+        "Error from server (NotFound): the server could not find the requested resource\n"
+    );
+}
+
+#[test]
+fn a_cronjob_is_served_and_a_job_is_made_from_it() {
+    let mut sh = lab_with_files();
+    assert_eq!(
+        ok(
             &mut sh,
             "kubectl create cronjob tick --image=busybox --schedule='*/5 * * * *'"
         ),
-        not_served
+        "cronjob.batch/tick created\n"
     );
     assert_eq!(
-        fails(&mut sh, "kubectl create quota q --hard=pods=2"),
-        not_served
+        ok(&mut sh, "kubectl create job now --from=cronjob/tick"),
+        "job.batch/now created\n"
     );
     assert_eq!(
-        fails(&mut sh, "kubectl create job now --from=cronjob/tick"),
-        "error: the server doesn't have a resource type \"cronjob\"\n"
+        fails(
+            &mut sh,
+            "kubectl create job now2 --from=cronjob/tick -- echo hi"
+        ),
+        "error: cannot specify --from and command\n"
     );
 }
 

@@ -329,6 +329,26 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
                 default_field(template_meta, "metadata", json!({}));
             }
         }
+        "CronJob" => {
+            // SetDefaults_CronJob; the job template gets only its pod template's defaults (the
+            // Job's own, backoffLimit and the rest, come when a Job is made from it).
+            let spec = ensure_object(object, "spec");
+            default_field(spec, "concurrencyPolicy", json!("Allow"));
+            default_field(spec, "suspend", json!(false));
+            default_field(spec, "successfulJobsHistoryLimit", json!(3));
+            default_field(spec, "failedJobsHistoryLimit", json!(1));
+            if let Some(template) = spec
+                .get_mut("jobTemplate")
+                .and_then(|t| t.get_mut("spec"))
+                .and_then(|s| s.get_mut("template"))
+                .and_then(Value::as_object_mut)
+            {
+                if let Some(Value::Object(pod_spec)) = template.get_mut("spec") {
+                    default_pod_spec(pod_spec);
+                }
+                default_field(template, "metadata", json!({}));
+            }
+        }
         "Service" => {
             let spec = ensure_object(object, "spec");
             default_field(spec, "type", json!("ClusterIP"));

@@ -41,6 +41,7 @@ pub const STATUS_RESOURCES: &[&str] = &[
     "replicasets",
     "daemonsets",
     "jobs",
+    "cronjobs",
     "replicationcontrollers",
 ];
 
@@ -51,6 +52,7 @@ const GENERATION_RESOURCES: &[&str] = &[
     "replicasets",
     "daemonsets",
     "jobs",
+    "cronjobs",
     "replicationcontrollers",
 ];
 
@@ -61,6 +63,7 @@ const CREATE_RESETS_STATUS: &[&str] = &[
     "replicasets",
     "daemonsets",
     "jobs",
+    "cronjobs",
     "replicationcontrollers",
     "services",
 ];

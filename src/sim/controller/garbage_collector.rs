@@ -31,6 +31,7 @@ pub const GC_RESOURCES: &[&str] = &[
     "replicationcontrollers",
     "daemonsets",
     "jobs",
+    "cronjobs",
     "pods",
     "services",
     "endpointslices",

@@ -10,6 +10,7 @@
 //! sync and why (the event's seq is each decision's cause).
 
 pub mod controller_utils;
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod deployment_util;
@@ -34,7 +35,7 @@ use crate::sim::apiserver::events::{build_event, record_request, EventSpec, Even
 use crate::sim::apiserver::request::PatchType;
 use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::Ticks;
-use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::component::{Component, Context, Decision, DecisionId, ObjectEvent, Reconcile};
 use crate::sim::trace::{Actor, ObjectRef, Seq};
 
 /// The name the whole group answers to.
@@ -128,6 +129,7 @@ pub fn controllers() -> Vec<Box<dyn Component>> {
         Box::new(node_lifecycle::TaintEvictionController::new()),
         Box::new(daemonset::DaemonSetsController::new()),
         Box::new(job::JobController::new()),
+        Box::new(cronjob::CronJobController::new()),
         Box::new(endpoints::EndpointsController::new()),
         Box::new(endpointslice::EndpointSliceController::new()),
         Box::new(namespace::NamespaceController::new()),
@@ -219,6 +221,11 @@ impl Component for ControllerManager {
                 decision.message = format!("{name}: {}", decision.message);
                 // The manager is one process; the trace names the loop that decided.
                 decision.actor.get_or_insert_with(|| c.actor());
+                // Ids are each loop's own: the loop's index in the high bits keeps them apart,
+                // and `on_recorded` hands the seq back to the loop that named the decision.
+                let tag = |id: DecisionId| DecisionId(((i as u64) << 32) | id.0);
+                decision.id = decision.id.map(tag);
+                decision.after = decision.after.map(tag);
                 self.senders
                     .extend(std::iter::repeat_n(i, decision.actions.len()));
                 out.decisions.push(decision);
@@ -231,6 +238,12 @@ impl Component for ControllerManager {
             .min()
             .map(|d| d.saturating_sub(ctx.now).max(1));
         out
+    }
+
+    fn on_recorded(&mut self, id: DecisionId, seq: Seq) {
+        if let Some(c) = self.controllers.get_mut((id.0 >> 32) as usize) {
+            c.on_recorded(DecisionId(id.0 & 0xffff_ffff), seq);
+        }
     }
 
     fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {

@@ -300,6 +300,7 @@ const ALL_CATEGORY: &[&str] = &[
     "deployments",
     "replicasets",
     "replicationcontrollers",
+    "cronjobs",
     "jobs",
 ];
 
