@@ -130,6 +130,7 @@ fn round_trip(kind: &str, obj: &Value) -> Result<Value, String> {
         "DaemonSet" => via::<apps::DaemonSet>(obj),
         "Deployment" => via::<apps::Deployment>(obj),
         "ReplicaSet" => via::<apps::ReplicaSet>(obj),
+        "CronJob" => via::<batch::CronJob>(obj),
         "Job" => via::<batch::Job>(obj),
         "Lease" => via::<coordination::Lease>(obj),
         "EndpointSlice" => via::<discovery::EndpointSlice>(obj),

@@ -3,7 +3,8 @@
 //!
 //! Each `tests/fixtures/create/*.yaml` starts with a command line and holds what a real kubectl
 //! v1.32 client printed for it (`regen.sh` there rewrites them; the files the commands read are in
-//! `files/`). The role and clusterrole ones were printed against `discovery_stub.py`, since
+//! `files/`); the `*.json` ones show `-o json` keeping the Go struct's field order. The role and
+//! clusterrole ones were printed against `discovery_stub.py`, since
 //! kubectl maps `--resource` through discovery even with `--dry-run=client`.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -45,10 +46,10 @@ fn every_generator_builds_the_object_kubectl_1_32_builds() {
     let mut paths: Vec<_> = fs::read_dir(FIXTURES)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 21, "{paths:?}");
+    assert!(paths.len() >= 45, "{paths:?}");
     for path in paths {
         let text = fs::read_to_string(&path).unwrap();
         let (first, expected) = text.split_once('\n').unwrap();
@@ -210,20 +211,29 @@ fn dry_runs_and_output_formats_send_nothing() {
 }
 
 #[test]
-fn kinds_the_sandbox_does_not_serve_are_built_but_refused_by_the_apiserver() {
+fn quotas_and_cronjobs_are_served_and_a_job_is_made_from_a_cronjob() {
     let mut sh = lab_with_files();
-    let not_served =
-        "Error from server (NotFound): the server could not find the requested resource\n";
     assert_eq!(
-        fails(
+        ok(&mut sh, "kubectl create quota q --hard=pods=20"),
+        "resourcequota/q created\n"
+    );
+    assert_eq!(
+        ok(
             &mut sh,
             "kubectl create cronjob tick --image=busybox --schedule='*/5 * * * *'"
         ),
-        not_served
+        "cronjob.batch/tick created\n"
     );
     assert_eq!(
-        fails(&mut sh, "kubectl create job now --from=cronjob/tick"),
-        "error: the server doesn't have a resource type \"cronjob\"\n"
+        ok(&mut sh, "kubectl create job now --from=cronjob/tick"),
+        "job.batch/now created\n"
+    );
+    assert_eq!(
+        fails(
+            &mut sh,
+            "kubectl create job now2 --from=cronjob/tick -- echo hi"
+        ),
+        "error: cannot specify --from and command\n"
     );
 }
 

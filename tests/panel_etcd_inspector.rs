@@ -86,12 +86,13 @@ fn the_deployments_history_counts_versions_up_from_its_create_revision_to_its_mo
     assert!(added > 0, "{:?}", status_change.diff);
     let ready = entries
         .iter()
-        .find(|e| {
+        .filter(|e| {
             e.diff
                 .changed_fields
                 .iter()
                 .any(|f| f == "status.readyReplicas")
         })
+        .last()
         .expect("a revision where the pods became ready");
     assert!(
         ready
@@ -111,12 +112,16 @@ fn a_diff_between_any_two_revisions_shows_the_replicas_coming_up() {
     let now = store.get(WEB_KEY).unwrap();
     let diff = etcd::diff_revisions(store, WEB_KEY, now.create_revision, now.mod_revision)
         .expect("both revisions are readable");
-    // The status did not exist at creation: it is named once, whole.
+    // The status was empty at creation (`status: {}`, as the apiserver stores it): each field
+    // it gained is named.
     assert!(
-        diff.changed_fields.iter().any(|f| f == "status"),
+        diff.changed_fields
+            .iter()
+            .any(|f| f == "status.availableReplicas"),
         "{:?}",
         diff.changed_fields
     );
+    assert!(!diff.changed_fields.iter().any(|f| f == "status"));
     assert!(diff
         .lines
         .iter()

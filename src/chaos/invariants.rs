@@ -244,6 +244,10 @@ pub fn at_rest(cluster: &Cluster) -> Vec<String> {
         jobs_count_the_pods_they_own(cluster, &pods),
     ));
     out.extend(named(
+        "cronjobs_list_their_running_jobs_as_active",
+        cronjobs_list_their_running_jobs_as_active(cluster),
+    ));
+    out.extend(named(
         "no_pod_runs_on_an_untolerated_no_execute_taint",
         no_pod_runs_on_an_untolerated_no_execute_taint(&pods, &list(cluster, "nodes")),
     ));
@@ -460,6 +464,62 @@ pub fn jobs_count_the_pods_they_own(cluster: &Cluster, pods: &[Value]) -> Vec<St
             })
         })
         .collect()
+}
+
+/// The CronJob controller's status: `active` names exactly the unfinished Jobs the CronJob
+/// controls that it started on schedule (a Job made by `kubectl create job --from` is not
+/// listed, as upstream does not adopt it), and every Job it started is named after a schedule
+/// time no later than `lastScheduleTime`.
+pub fn cronjobs_list_their_running_jobs_as_active(cluster: &Cluster) -> Vec<String> {
+    let jobs = list(cluster, "jobs");
+    let mut out = Vec::new();
+    for cj in list(cluster, "cronjobs") {
+        let finished = |j: &Value| {
+            j.pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .is_some_and(|cs| cs.iter().any(|c| text(c, "/status") == "True"))
+        };
+        let scheduled = |j: &Value| {
+            j.pointer("/metadata/annotations")
+                .and_then(|a| a.get("batch.kubernetes.io/cronjob-scheduled-timestamp"))
+                .is_some()
+        };
+        let mut running: Vec<String> = view::owned_by(&jobs, &cj)
+            .into_iter()
+            .filter(|j| scheduled(j) && !finished(j) && !view::being_deleted(j))
+            .map(|j| text(j, "/metadata/uid").to_string())
+            .collect();
+        let mut active: Vec<String> = cj
+            .pointer("/status/active")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| text(r, "/uid").to_string())
+            .collect();
+        running.sort();
+        active.sort();
+        if running != active {
+            out.push(format!(
+                "cronjob {}: status.active {active:?}, running scheduled jobs {running:?}",
+                key(&cj)
+            ));
+        }
+        let last = crate::sim::clock::unix_from_rfc3339(text(&cj, "/status/lastScheduleTime"));
+        for j in view::owned_by(&jobs, &cj)
+            .into_iter()
+            .filter(|j| scheduled(j))
+        {
+            let name = text(j, "/metadata/name");
+            let minute = name.rsplit('-').next().and_then(|m| m.parse::<i64>().ok());
+            if minute.zip(last).is_none_or(|(m, l)| m * 60 > l) {
+                out.push(format!(
+                    "cronjob {}: job {name} is named after no time up to lastScheduleTime {last:?}",
+                    key(&cj)
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The taint manager, at rest: no pod left on a node with a NoExecute taint it does not

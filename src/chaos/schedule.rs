@@ -21,10 +21,11 @@ pub const MEND: &str = "iptables -D OUTPUT -d 172.16.20.11 -j DROP";
 pub const TAINT_KEY: &str = "chaos";
 
 /// Files the schedules apply, written into the shell's home before the first step.
-pub const FILES: [(&str, &str); 3] = [
+pub const FILES: [(&str, &str); 4] = [
     ("web.yaml", WEB_YAML),
     ("agent.yaml", AGENT_YAML),
     ("batch.yaml", BATCH_YAML),
+    ("tick.yaml", TICK_YAML),
 ];
 
 /// A Deployment whose pods request enough CPU that a scale-up can run a 1-CPU node out of it.
@@ -100,6 +101,34 @@ spec:
             cpu: 100m
 ";
 
+/// A CronJob every two minutes whose Job runs 30 s, one at a time: the settle finds it at rest
+/// between two runs, and a halted node or a suspend makes Forbid skip or start late.
+const TICK_YAML: &str = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: tick
+spec:
+  schedule: \"*/2 * * * *\"
+  concurrencyPolicy: Forbid
+  successfulJobsHistoryLimit: 2
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels:
+            app: tick
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: tick
+            image: busybox
+            command: [\"sh\", \"-c\", \"sleep 30\"]
+            resources:
+              requests:
+                cpu: 50m
+";
+
 /// One step of a schedule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -156,7 +185,7 @@ fn line(text: impl Into<String>) -> Step {
 /// and half-mend the lab before the heal.
 fn draw_step(rng: &mut Rng) -> Step {
     let node = NODES[rng.below(NODES.len() as u64) as usize];
-    match rng.below(33) {
+    match rng.below(36) {
         0 => line(format!("vagrant halt {node}")),
         1 => line(format!("vagrant up {node}")),
         2 => line(format!("ssh {node} systemctl stop kubelet")),
@@ -205,13 +234,19 @@ fn draw_step(rng: &mut Rng) -> Step {
         26 | 27 => line(format!("sleep {}", 5 + rng.below(56))),
         28 => line(format!("sleep {}", 60 + rng.below(300))),
         29 => line(format!("kubectl delete node {node}")),
+        31 => line("kubectl apply -f tick.yaml"),
+        32 => line("kubectl delete cronjob tick --wait=false"),
+        33 => line(format!(
+            "kubectl patch cronjob tick -p '{{\"spec\":{{\"suspend\":{}}}}}'",
+            rng.below(2) == 0
+        )),
         // A pod quota in web's namespace: admission refuses what goes past it, and the
         // ReplicaSets keep retrying until pods are freed (a create fails while one exists).
-        31 => line(format!(
+        34 => line(format!(
             "kubectl create quota pods --hard=pods={}",
             3 + rng.below(6)
         )),
-        32 => line("kubectl delete quota pods"),
+        35 => line("kubectl delete quota pods"),
         _ => line(format!("sleep {}", 1 + rng.below(10))),
     }
 }
@@ -231,5 +266,22 @@ mod tests {
         for seed in 0..50 {
             assert_eq!(draw(seed)[0], line("kubectl apply -f web.yaml"));
         }
+    }
+
+    #[test]
+    fn the_cronjob_is_applied_then_suspended_or_deleted_in_some_schedules() {
+        let has = |seed, text: &str| draw(seed).iter().any(|s| s.to_string().contains(text));
+        let applied = (0..300).filter(|&s| has(s, "apply -f tick.yaml")).count();
+        let later = (0..300)
+            .filter(|&s| {
+                let steps: Vec<String> = draw(s).iter().map(|s| s.to_string()).collect();
+                let first = steps.iter().position(|l| l.contains("tick.yaml"));
+                first.is_some_and(|i| steps[i..].iter().any(|l| l.contains("cronjob tick")))
+            })
+            .count();
+        eprintln!(
+            "tick.yaml applied in {applied} of 300 seeds, then patched or deleted in {later}"
+        );
+        assert!(applied > 30 && later > 3, "{applied} {later}");
     }
 }

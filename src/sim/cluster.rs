@@ -154,10 +154,40 @@ pub struct RunOutcome {
 }
 
 /// How far a step has got: the next slot to reconcile, and whether it has done anything.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct StepInProgress {
     next_slot: usize,
     happened: bool,
+    /// The watch events taken at the step's start, not yet delivered.
+    delivering: Option<Delivering>,
+    /// The last reconcile's decisions not yet applied: a reconcile at 1,000 pods sends hundreds
+    /// of requests, applied [`REQUESTS_PER_PART`] at a time, in order, before the next slot.
+    applying: Option<Applying>,
+}
+
+/// At most this many requests of one reconcile are sent in one part of a step.
+const REQUESTS_PER_PART: usize = 32;
+/// At most this many watch events are delivered in one part of a step.
+const DELIVERIES_PER_PART: usize = 256;
+
+/// A step's watch events, in delivery order, with the decodes they share.
+struct Delivering {
+    events: std::vec::IntoIter<(Revision, usize, usize, backend::WatchEvent)>,
+    decoded: Decoded,
+}
+
+/// The decisions of one reconcile, being recorded and sent.
+struct Applying {
+    index: usize,
+    now: Ticks,
+    cause: Option<Seq>,
+    actor: Actor,
+    credentials: Credentials,
+    /// The seqs of this reconcile's decisions that carry an id, for `Decision::after`.
+    recorded: BTreeMap<DecisionId, Seq>,
+    decisions: std::vec::IntoIter<crate::sim::component::Decision>,
+    /// The decision being sent: its seq, actor and requests not yet sent, and whether one of
+    /// its requests was refused.
+    current: Option<(Seq, Actor, std::vec::IntoIter<ApiRequest>, bool)>,
 }
 
 /// A run of the cluster in progress, driven in slices by [`Cluster::continue_run`]: until idle
@@ -867,19 +897,36 @@ impl Cluster {
     /// a sleep) ends at the end of a step.
     fn step_part(&mut self) -> Option<bool> {
         let Some(mut part) = self.step_in_progress.take() else {
-            let delivered = self.deliver_watch_events();
+            let delivering = self.take_watch_events();
+            // Events a selector filters out still count as work done: the step took them off
+            // the watch, and a caller looping until idle must not mistake that for nothing
+            // happening.
+            let delivered = delivering.events.len() > 0;
             self.step_in_progress = Some(StepInProgress {
                 next_slot: 0,
                 happened: delivered,
+                delivering: Some(delivering),
+                applying: None,
             });
             return None;
         };
+        if let Some(delivering) = part.delivering.take() {
+            part.delivering = self.deliver(delivering, DELIVERIES_PER_PART);
+            self.step_in_progress = Some(part);
+            return None;
+        }
+        if let Some(applying) = part.applying.take() {
+            part.applying = self.apply(applying, REQUESTS_PER_PART);
+            self.step_in_progress = Some(part);
+            return None;
+        }
         let now = self.clock.now();
         while part.next_slot < self.slots.len() {
             let index = part.next_slot;
             part.next_slot += 1;
-            if self.reconcile_slot(index, now) {
+            if let Some(applying) = self.reconcile_slot(index, now) {
                 part.happened = true;
+                part.applying = Some(applying);
                 self.step_in_progress = Some(part);
                 return None;
             }
@@ -932,7 +979,8 @@ impl Cluster {
         self.commit_seqs = self.commit_seqs.split_off(&(revision + 1));
     }
 
-    fn deliver_watch_events(&mut self) -> bool {
+    /// Takes every watch's new events off the store, in the order they are delivered.
+    fn take_watch_events(&mut self) -> Delivering {
         let mut pending: Vec<(Revision, usize, usize, backend::WatchEvent)> = Vec::new();
         for (index, slot) in self.slots.iter().enumerate() {
             if !slot.running {
@@ -946,19 +994,22 @@ impl Cluster {
         }
         // Ordered by revision, then component, then key: the same on every run.
         pending.stable_sort_by(|a, b| (a.0, a.1, &a.3.kv.key).cmp(&(b.0, b.1, &b.3.kv.key)));
-        // Events a selector filtered out still count as work done: the step took them off the
-        // watch, and a caller looping until idle must not mistake that for nothing happening.
-        let delivered = !pending.is_empty();
+        Delivering {
+            events: pending.into_iter(),
+            decoded: Decoded::default(),
+        }
+    }
+
+    /// Delivers at most `budget` of the events taken; what is left when the budget runs out.
+    fn deliver(&mut self, mut d: Delivering, budget: usize) -> Option<Delivering> {
         let now = self.clock.now();
-        let mut decoded = Decoded::default();
-        for (revision, index, informer, event) in pending {
+        let decoded = &mut d.decoded;
+        for (revision, index, informer, event) in d.events.by_ref().take(budget) {
             let watch = &self.slots[index].watches[informer];
             let resource = watch.resource;
             let selected = match &watch.selector {
-                Some(selector) => {
-                    selected_watch_event(&event, |o| selector.matches(o), &mut decoded)
-                }
-                None => watch_event(&event, &mut decoded),
+                Some(selector) => selected_watch_event(&event, |o| selector.matches(o), decoded),
+                None => watch_event(&event, decoded),
             };
             let Some((kind, object)) = selected else {
                 continue;
@@ -991,83 +1042,101 @@ impl Cluster {
             });
             slot.pending_cause = Some(Some(seq));
         }
-        delivered
+        (d.events.len() > 0).then_some(d)
     }
 
     /// Runs slot `index`'s reconcile if it has work (told something, or a timer due at `now`);
-    /// false when it had none.
-    fn reconcile_slot(&mut self, index: usize, now: Ticks) -> bool {
-        {
-            let slot = &mut self.slots[index];
-            let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
-            if !slot.running || (slot.pending_cause.is_none() && !timer_due) {
-                return false;
-            }
-            let cause = slot.pending_cause.take().flatten();
-            let mut ctx = Context {
-                now,
-                clock: &self.clock,
-                rng: &mut self.rng,
-                events_named: &mut self.events_named,
-                cause,
-                lister: Lister::new(&self.store),
-            };
-            let result = slot.component.reconcile(&mut ctx);
-            slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
-            let actor = slot.component.actor();
-            let credentials = slot.component.credentials();
-            // The seqs of this reconcile's decisions that carry an id, for `Decision::after`.
-            let mut recorded: BTreeMap<DecisionId, Seq> = BTreeMap::new();
-            for decision in result.decisions {
-                let kind = decision.kind.unwrap_or(TraceKind::Decision {
-                    reason: decision.reason,
-                    message: decision.message,
-                });
-                let decision_cause = decision
-                    .after
-                    .and_then(|id| recorded.get(&id).copied())
-                    .or(decision.cause)
-                    .or(cause);
-                let actor = decision.actor.unwrap_or_else(|| actor.clone());
-                let decision_seq = self.trace.record_about(
-                    now,
-                    actor.clone(),
-                    kind,
-                    decision_cause,
-                    decision.object,
-                );
-                if let Some(id) = decision.id {
-                    recorded.insert(id, decision_seq);
-                    self.slots[index].component.on_recorded(id, decision_seq);
-                }
-                // An Event reports how the request before it went (`SuccessfulCreate` after a
-                // create): after a refused request it is not sent, as upstream records the
-                // success only once the call returned.
-                let mut refused = false;
-                for mut request in decision.actions {
-                    if refused && request.resource == "events" && request.verb == Verb::Create {
+    /// its decisions are then applied by [`Self::apply`].
+    fn reconcile_slot(&mut self, index: usize, now: Ticks) -> Option<Applying> {
+        let slot = &mut self.slots[index];
+        let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
+        if !slot.running || (slot.pending_cause.is_none() && !timer_due) {
+            return None;
+        }
+        let cause = slot.pending_cause.take().flatten();
+        let mut ctx = Context {
+            now,
+            clock: &self.clock,
+            rng: &mut self.rng,
+            events_named: &mut self.events_named,
+            cause,
+            lister: Lister::new(&self.store),
+        };
+        let result = slot.component.reconcile(&mut ctx);
+        slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
+        Some(Applying {
+            index,
+            now,
+            cause,
+            actor: slot.component.actor(),
+            credentials: slot.component.credentials(),
+            recorded: BTreeMap::new(),
+            decisions: result.decisions.into_iter(),
+            current: None,
+        })
+    }
+
+    /// Records a reconcile's decisions and sends their requests, in order, at most `budget`
+    /// requests; what is left when the budget runs out.
+    fn apply(&mut self, mut a: Applying, mut budget: usize) -> Option<Applying> {
+        loop {
+            if let Some((decision_seq, actor, requests, refused)) = &mut a.current {
+                for mut request in requests.by_ref() {
+                    // An Event reports how the request before it went (`SuccessfulCreate` after
+                    // a create): after a refused request it is not sent, as upstream records
+                    // the success only once the call returned.
+                    if *refused && request.resource == "events" && request.verb == Verb::Create {
                         continue;
                     }
-                    request.credentials = credentials.clone();
-                    let repeat = self.slots[index].events.correlate(&request);
+                    request.credentials = a.credentials.clone();
+                    let slot = &mut self.slots[a.index];
+                    let repeat = slot.events.correlate(&request);
                     let sent = repeat.as_ref().unwrap_or(&request);
-                    let handled = self.submit_as(&actor, Some(decision_seq), sent.clone());
-                    refused = handled.result.is_err();
-                    if refused {
-                        self.slots[index].events.refused(sent);
+                    let handled = self.submit_as(actor, Some(*decision_seq), sent.clone());
+                    let slot = &mut self.slots[a.index];
+                    *refused = handled.result.is_err();
+                    if *refused {
+                        slot.events.refused(sent);
                     }
-                    self.slots[index]
-                        .component
-                        .on_response(&request, &handled.result);
+                    slot.component.on_response(&request, &handled.result);
+                    budget = budget.saturating_sub(1);
+                    if budget == 0 {
+                        return Some(a);
+                    }
                 }
+                a.current = None;
             }
-            let slot = &mut self.slots[index];
-            if let Some(after) = slot.component.requeue_after_responses() {
-                let due = now + after.max(1);
-                slot.due_ticks = Some(slot.due_ticks.map_or(due, |d| d.min(due)));
+            let Some(decision) = a.decisions.next() else {
+                let slot = &mut self.slots[a.index];
+                if let Some(after) = slot.component.requeue_after_responses() {
+                    let due = a.now + after.max(1);
+                    slot.due_ticks = Some(slot.due_ticks.map_or(due, |d| d.min(due)));
+                }
+                return None;
+            };
+            let kind = decision.kind.unwrap_or(TraceKind::Decision {
+                reason: decision.reason,
+                message: decision.message,
+            });
+            let decision_cause = decision
+                .after
+                .and_then(|id| a.recorded.get(&id).copied())
+                .or(decision.cause)
+                .or(a.cause);
+            let actor = decision.actor.unwrap_or_else(|| a.actor.clone());
+            let decision_seq = self.trace.record_about(
+                a.now,
+                actor.clone(),
+                kind,
+                decision_cause,
+                decision.object,
+            );
+            if let Some(id) = decision.id {
+                a.recorded.insert(id, decision_seq);
+                self.slots[a.index].component.on_recorded(id, decision_seq);
             }
+            a.current = Some((decision_seq, actor, decision.actions.into_iter(), false));
         }
-        true
     }
 
     /// Steps until nothing is pending and no timer falls within `limit_ticks` from now; when idle

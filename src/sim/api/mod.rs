@@ -21,6 +21,7 @@
 //! defaults); validation covers the rules students meet, listed in [`validation`].
 
 pub mod core_v1;
+pub mod cron;
 pub mod decode;
 pub mod labels;
 pub mod quantity;

@@ -178,6 +178,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         true,
         "replicasets"
     ),
+    resource!(
+        "CronJob",
+        "cronjobs",
+        "cronjob",
+        ["cj"],
+        "batch",
+        "v1",
+        true,
+        "cronjobs"
+    ),
     resource!("Job", "jobs", "job", [], "batch", "v1", true, "jobs"),
     resource!(
         "Lease",

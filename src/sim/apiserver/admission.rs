@@ -43,6 +43,18 @@ fn ensure_object<'a>(parent: &'a mut Value, field: &str) -> &'a mut Map<String, 
     }
 }
 
+/// A map's member `field`, made an empty object first unless it is one.
+fn object_in<'a>(map: &'a mut Map<String, Value>, field: &str) -> &'a mut Map<String, Value> {
+    let value = map.entry(field).or_insert_with(|| json!({}));
+    if !value.is_object() {
+        *value = json!({});
+    }
+    match value {
+        Value::Object(m) => m,
+        _ => unreachable!("just set to an object"),
+    }
+}
+
 fn default_field(map: &mut Map<String, Value>, field: &str, value: Value) {
     if map.get(field).is_none_or(Value::is_null) {
         map.insert(field.to_string(), value);
@@ -274,12 +286,15 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
                 default_field(spec, "replicas", json!(1));
             }
             if kind == "Deployment" {
-                default_field(
-                    spec,
-                    "strategy",
-                    json!({"type": "RollingUpdate",
-                           "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}),
-                );
+                // SetDefaults_Deployment: an empty strategy (`strategy: {}` from
+                // `kubectl create deployment`) is a rolling update of 25% / 25%.
+                let strategy = object_in(spec, "strategy");
+                default_field(strategy, "type", json!("RollingUpdate"));
+                if strategy.get("type") == Some(&json!("RollingUpdate")) {
+                    let rolling = object_in(strategy, "rollingUpdate");
+                    default_field(rolling, "maxUnavailable", json!("25%"));
+                    default_field(rolling, "maxSurge", json!("25%"));
+                }
                 default_field(spec, "revisionHistoryLimit", json!(10));
                 default_field(spec, "progressDeadlineSeconds", json!(600));
             }
@@ -312,6 +327,26 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
             }
             if let Some(template_meta) = spec.get_mut("template").and_then(Value::as_object_mut) {
                 default_field(template_meta, "metadata", json!({}));
+            }
+        }
+        "CronJob" => {
+            // SetDefaults_CronJob; the job template gets only its pod template's defaults (the
+            // Job's own, backoffLimit and the rest, come when a Job is made from it).
+            let spec = ensure_object(object, "spec");
+            default_field(spec, "concurrencyPolicy", json!("Allow"));
+            default_field(spec, "suspend", json!(false));
+            default_field(spec, "successfulJobsHistoryLimit", json!(3));
+            default_field(spec, "failedJobsHistoryLimit", json!(1));
+            if let Some(template) = spec
+                .get_mut("jobTemplate")
+                .and_then(|t| t.get_mut("spec"))
+                .and_then(|s| s.get_mut("template"))
+                .and_then(Value::as_object_mut)
+            {
+                if let Some(Value::Object(pod_spec)) = template.get_mut("spec") {
+                    default_pod_spec(pod_spec);
+                }
+                default_field(template, "metadata", json!({}));
             }
         }
         "Service" => {

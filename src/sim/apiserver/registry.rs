@@ -42,6 +42,7 @@ pub const STATUS_RESOURCES: &[&str] = &[
     "replicasets",
     "daemonsets",
     "jobs",
+    "cronjobs",
     "replicationcontrollers",
     "resourcequotas",
 ];
@@ -53,6 +54,7 @@ const GENERATION_RESOURCES: &[&str] = &[
     "replicasets",
     "daemonsets",
     "jobs",
+    "cronjobs",
     "replicationcontrollers",
 ];
 
@@ -63,6 +65,7 @@ const CREATE_RESETS_STATUS: &[&str] = &[
     "replicasets",
     "daemonsets",
     "jobs",
+    "cronjobs",
     "replicationcontrollers",
     "services",
     "resourcequotas",
@@ -442,8 +445,14 @@ impl Ctx<'_, '_> {
         notes.push(format!("uid {uid}"));
         notes.push(format!("creationTimestamp {created}"));
         if CREATE_RESETS_STATUS.contains(&info.plural) {
+            // PrepareForCreate resets the status to its zero struct, which Go prints as `{}`
+            // (a Service's holds an empty `loadBalancer`).
             if let Value::Object(o) = &mut object {
-                o.remove("status");
+                let empty = match info.plural {
+                    "services" => json!({"loadBalancer": {}}),
+                    _ => json!({}),
+                };
+                o.insert("status".into(), empty);
             }
         }
         admission::apply_defaults(info.kind, &mut object);

@@ -8,11 +8,11 @@
 //! an owner deleted with `Orphan` carries the `orphan` finalizer until its dependents' references
 //! to it are removed). Background deletion is the default: the owner goes at once and the
 //! collector deletes the dependents afterwards.
-//! Simplified: the graph is rebuilt from the current objects on each pass (upstream keeps it
-//! incrementally from its informers) over the kinds listed in [`GC_RESOURCES`]; references to
-//! other kinds are treated as live; no verification GET before deleting.
+//! Simplified: the graph covers the kinds listed in [`GC_RESOURCES`]; references to other kinds
+//! are treated as live; no verification GET before deleting; a failed request is tried again
+//! after the next change the collector sees, not after a rate-limited back-off.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
@@ -20,9 +20,9 @@ use super::controller_utils::{is_being_deleted, key_of, owner_references, uid};
 use super::{credentials, merge_patch};
 use crate::sim::api::resources;
 use crate::sim::apiserver::request::PropagationPolicy;
-use crate::sim::apiserver::Credentials;
+use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, StatusReason};
 use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
-use crate::sim::trace::{Actor, Seq};
+use crate::sim::trace::{Actor, Seq, WatchEventType};
 
 /// The kinds the collector builds its graph over (owners and dependents).
 pub const GC_RESOURCES: &[&str] = &[
@@ -31,6 +31,7 @@ pub const GC_RESOURCES: &[&str] = &[
     "replicationcontrollers",
     "daemonsets",
     "jobs",
+    "cronjobs",
     "pods",
     "services",
     "endpointslices",
@@ -43,14 +44,87 @@ pub const GC_RESOURCES: &[&str] = &[
 pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
 pub const ORPHAN_FINALIZER: &str = "orphan";
 
+/// One object in the dependency graph (upstream's `node`): what the collector needs of it.
+struct Node {
+    /// Index into [`GC_RESOURCES`]: with `key`, the order the collector looks at objects in.
+    resource: usize,
+    /// `namespace/name`, or `name` for a cluster-scoped object.
+    key: String,
+    owner_refs: Vec<Value>,
+    finalizers: Vec<String>,
+    deleting: bool,
+}
+
+impl Node {
+    fn of(resource: usize, obj: &Value) -> Node {
+        Node {
+            resource,
+            key: key_of(obj),
+            owner_refs: owner_references(obj).to_vec(),
+            finalizers: finalizers(obj),
+            deleting: is_being_deleted(obj),
+        }
+    }
+
+    fn resource(&self) -> &'static str {
+        GC_RESOURCES[self.resource]
+    }
+
+    fn owner_uids(&self) -> impl Iterator<Item = &str> {
+        self.owner_refs
+            .iter()
+            .map(|r| r.get("uid").and_then(Value::as_str).unwrap_or(""))
+    }
+
+    /// Enough of the object for a request about it: its namespace and name.
+    fn object(&self) -> Value {
+        match self.key.split_once('/') {
+            Some((ns, name)) => json!({"metadata": {"namespace": ns, "name": name}}),
+            None => json!({"metadata": {"name": self.key}}),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("{} {}", self.resource(), self.key)
+    }
+}
+
+/// The collector keeps its graph from its watches, as upstream's `GraphBuilder` does from its
+/// informers, and looks again only at the objects a change can concern: the object itself, its
+/// owners (a foreground owner waits for it) and, when it is gone, its dependents.
 #[derive(Default)]
 pub struct GarbageCollector {
-    cause: Option<Seq>,
+    nodes: BTreeMap<String, Node>,
+    /// owner uid → the uids of the objects that name it.
+    dependents: BTreeMap<String, BTreeSet<String>>,
+    /// uid → the delivery that made it worth a look.
+    dirty: BTreeMap<String, Seq>,
+    /// Objects whose request failed (resource, key): looked at again after the next change.
+    failed: Vec<(String, String)>,
 }
 
 impl GarbageCollector {
     pub fn new() -> Self {
         GarbageCollector::default()
+    }
+
+    fn mark(&mut self, uid: &str, seq: Seq) {
+        if !uid.is_empty() {
+            self.dirty.insert(uid.to_string(), seq);
+        }
+    }
+
+    fn unlink(&mut self, uid: &str) -> Option<Node> {
+        let node = self.nodes.remove(uid)?;
+        for owner in node.owner_uids() {
+            if let Some(set) = self.dependents.get_mut(owner) {
+                set.remove(uid);
+                if set.is_empty() {
+                    self.dependents.remove(owner);
+                }
+            }
+        }
+        Some(node)
     }
 }
 
@@ -65,11 +139,8 @@ fn finalizers(obj: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn without_finalizer(obj: &Value, finalizer: &str) -> Value {
-    let rest: Vec<String> = finalizers(obj)
-        .into_iter()
-        .filter(|f| f != finalizer)
-        .collect();
+fn without_finalizer(finalizers: &[String], finalizer: &str) -> Value {
+    let rest: Vec<&String> = finalizers.iter().filter(|f| *f != finalizer).collect();
     json!({"metadata": {"finalizers": rest}})
 }
 
@@ -81,10 +152,6 @@ fn covered(reference: &Value) -> bool {
         .unwrap_or("");
     let kind = reference.get("kind").and_then(Value::as_str).unwrap_or("");
     resources::by_kind(api_version, kind).is_some_and(|info| GC_RESOURCES.contains(&info.plural))
-}
-
-fn describe(resource: &str, obj: &Value) -> String {
-    format!("{resource} {}", key_of(obj))
 }
 
 impl Component for GarbageCollector {
@@ -105,109 +172,143 @@ impl Component for GarbageCollector {
     }
 
     fn observe(&mut self, ev: &ObjectEvent) {
-        self.cause = Some(ev.seq);
+        let Some(resource) = GC_RESOURCES.iter().position(|r| *r == ev.resource) else {
+            return;
+        };
+        let my_uid = uid(&ev.object).to_string();
+        if let Some(old) = self.unlink(&my_uid) {
+            for owner in old.owner_uids() {
+                self.dirty.insert(owner.to_string(), ev.seq);
+            }
+        }
+        if ev.event == WatchEventType::Deleted {
+            for dependent in self.dependents.get(&my_uid).cloned().unwrap_or_default() {
+                self.dirty.insert(dependent, ev.seq);
+            }
+            self.dirty.remove(&my_uid);
+        } else {
+            let node = Node::of(resource, &ev.object);
+            for owner in node.owner_uids() {
+                self.dependents
+                    .entry(owner.to_string())
+                    .or_default()
+                    .insert(my_uid.clone());
+                self.dirty.insert(owner.to_string(), ev.seq);
+            }
+            self.nodes.insert(my_uid.clone(), node);
+            self.mark(&my_uid, ev.seq);
+        }
+        for (resource, key) in std::mem::take(&mut self.failed) {
+            let uids: Vec<String> = self
+                .nodes
+                .iter()
+                .filter(|(_, n)| n.resource() == resource && n.key == key)
+                .map(|(u, _)| u.clone())
+                .collect();
+            for u in uids {
+                self.mark(&u, ev.seq);
+            }
+        }
     }
 
-    fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
+    fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
+        if let (Err(e), Some(name)) = (result, &request.name) {
+            if e.reason != StatusReason::NotFound {
+                let key = match &request.namespace {
+                    Some(ns) => format!("{ns}/{name}"),
+                    None => name.clone(),
+                };
+                self.failed.push((request.resource.clone(), key));
+            }
+        }
+    }
+
+    fn reconcile(&mut self, _ctx: &mut Context) -> Reconcile {
         let mut out = Reconcile::default();
-        let Some(cause) = self.cause.take() else {
-            return out;
-        };
-        let mut objects: Vec<(&'static str, Value)> = Vec::new();
-        for resource in GC_RESOURCES {
-            for obj in ctx.lister.list(resource, None) {
-                objects.push((resource, obj));
-            }
-        }
-        let by_uid: BTreeMap<String, usize> = objects
-            .iter()
-            .enumerate()
-            .map(|(i, (_, o))| (uid(o).to_string(), i))
+        let mut dirty: Vec<(&Node, &String, Seq)> = std::mem::take(&mut self.dirty)
+            .into_iter()
+            .filter_map(|(u, seq)| {
+                let (u, node) = self.nodes.get_key_value(&u)?;
+                Some((node, u, seq))
+            })
             .collect();
-        // owner uid → (dependent index, blockOwnerDeletion)
-        let mut dependents: BTreeMap<String, Vec<(usize, bool)>> = BTreeMap::new();
-        for (i, (_, o)) in objects.iter().enumerate() {
-            for r in owner_references(o) {
-                let owner_uid = r
-                    .get("uid")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let blocks = r.get("blockOwnerDeletion").and_then(Value::as_bool) == Some(true);
-                dependents.entry(owner_uid).or_default().push((i, blocks));
-            }
-        }
-        let no_deps = Vec::new();
-        for (i, (resource, obj)) in objects.iter().enumerate() {
-            let my_uid = uid(obj).to_string();
-            let deps = dependents.get(&my_uid).unwrap_or(&no_deps);
-            let fins = finalizers(obj);
-            let deleting = is_being_deleted(obj);
+        // In the order a list of every kind would give them: by kind, then by key.
+        dirty.sort_by(|a, b| (a.0.resource, &a.0.key).cmp(&(b.0.resource, &b.0.key)));
+        let no_deps = BTreeSet::new();
+        for (node, my_uid, cause) in dirty {
+            let deps = self.dependents.get(my_uid).unwrap_or(&no_deps);
+            let dep_nodes = || deps.iter().filter_map(|d| self.nodes.get(d));
+            let obj = node.object();
+            let has = |f: &str| node.finalizers.iter().any(|x| x == f);
 
             // Orphan: drop the references to this owner, then the finalizer.
-            if deleting && fins.iter().any(|f| f == ORPHAN_FINALIZER) {
+            if node.deleting && has(ORPHAN_FINALIZER) {
                 let mut d = Decision::new(
                     "OrphanDependents",
                     format!(
                         "{} is deleted with propagationPolicy Orphan: {} dependent(s) keep running without it",
-                        describe(resource, obj),
+                        node.describe(),
                         deps.len()
                     ),
                 )
                 .caused_by(cause);
-                for (j, _) in deps {
-                    let (dep_resource, dep) = &objects[*j];
-                    let refs: Vec<Value> = owner_references(dep)
+                for dep in dep_nodes() {
+                    let refs: Vec<Value> = dep
+                        .owner_refs
                         .iter()
                         .filter(|r| r.get("uid").and_then(Value::as_str) != Some(my_uid.as_str()))
                         .cloned()
                         .collect();
                     d.actions.push(merge_patch(
-                        dep_resource,
-                        dep,
+                        dep.resource(),
+                        &dep.object(),
                         json!({"metadata": {"ownerReferences": refs}}),
                     ));
                 }
                 d.actions.push(merge_patch(
-                    resource,
-                    obj,
-                    without_finalizer(obj, ORPHAN_FINALIZER),
+                    node.resource(),
+                    &obj,
+                    without_finalizer(&node.finalizers, ORPHAN_FINALIZER),
                 ));
                 out.decisions.push(d);
                 continue;
             }
 
             // Foreground: delete the dependents; let the owner go when none blocks it.
-            if deleting && fins.iter().any(|f| f == FOREGROUND_FINALIZER) {
+            if node.deleting && has(FOREGROUND_FINALIZER) {
                 let mut d = Decision::new("DeleteDependents", String::new()).caused_by(cause);
-                for (j, _) in deps {
-                    let (dep_resource, dep) = &objects[*j];
-                    if is_being_deleted(dep) {
+                let mut blocking = 0;
+                for (dep_uid, dep) in deps.iter().filter_map(|u| Some((u, self.nodes.get(u)?))) {
+                    let blocks = dep.owner_refs.iter().any(|r| {
+                        r.get("uid").and_then(Value::as_str) == Some(my_uid.as_str())
+                            && r.get("blockOwnerDeletion").and_then(Value::as_bool) == Some(true)
+                    });
+                    blocking += usize::from(blocks);
+                    if dep.deleting {
                         continue;
                     }
-                    let has_own = dependents.get(uid(dep)).is_some_and(|v| !v.is_empty());
-                    let mut request = super::delete(dep_resource, dep);
+                    let has_own = self.dependents.get(dep_uid).is_some_and(|v| !v.is_empty());
+                    let mut request = super::delete(dep.resource(), &dep.object());
                     if has_own {
                         request.delete_options.propagation_policy =
                             Some(PropagationPolicy::Foreground);
                     }
                     d.actions.push(request);
                 }
-                let blocking = deps.iter().filter(|(_, b)| *b).count();
                 if blocking == 0 {
                     d.message = format!(
                         "{} (foreground deletion): no dependent blocks it any more: removing the foregroundDeletion finalizer",
-                        describe(resource, obj)
+                        node.describe()
                     );
                     d.actions.push(merge_patch(
-                        resource,
-                        obj,
-                        without_finalizer(obj, FOREGROUND_FINALIZER),
+                        node.resource(),
+                        &obj,
+                        without_finalizer(&node.finalizers, FOREGROUND_FINALIZER),
                     ));
                 } else {
                     d.message = format!(
                         "{} (foreground deletion): waiting for {blocking} dependent(s) with blockOwnerDeletion; deleting {} of them",
-                        describe(resource, obj),
+                        node.describe(),
                         d.actions.len()
                     );
                 }
@@ -218,15 +319,17 @@ impl Component for GarbageCollector {
             }
 
             // attemptToDeleteItem: owners gone?
-            let refs = owner_references(obj);
-            if refs.is_empty() || deleting {
+            let refs = &node.owner_refs;
+            if refs.is_empty() || node.deleting {
                 continue;
             }
             let absent: Vec<&Value> = refs
                 .iter()
                 .filter(|r| {
                     covered(r)
-                        && !by_uid.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or(""))
+                        && !self
+                            .nodes
+                            .contains_key(r.get("uid").and_then(Value::as_str).unwrap_or(""))
                 })
                 .collect();
             if absent.is_empty() {
@@ -248,12 +351,12 @@ impl Component for GarbageCollector {
                         "DeleteDependent",
                         format!(
                             "{}: its owner {} is gone: deleting it (background propagation)",
-                            describe(resource, obj),
+                            node.describe(),
                             names.join(", ")
                         ),
                     )
                     .caused_by(cause)
-                    .action(super::delete(resource, obj)),
+                    .action(super::delete(node.resource(), &obj)),
                 );
             } else {
                 let live: Vec<Value> = refs
@@ -266,19 +369,18 @@ impl Component for GarbageCollector {
                         "RemoveDanglingReference",
                         format!(
                             "{}: owner {} is gone but others remain: removing the dangling reference",
-                            describe(resource, obj),
+                            node.describe(),
                             names.join(", ")
                         ),
                     )
                     .caused_by(cause)
                     .action(merge_patch(
-                        resource,
-                        obj,
+                        node.resource(),
+                        &obj,
                         json!({"metadata": {"ownerReferences": live}}),
                     )),
                 );
             }
-            let _ = i;
         }
         out
     }

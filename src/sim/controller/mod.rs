@@ -10,6 +10,7 @@
 //! sync and why (the event's seq is each decision's cause).
 
 pub mod controller_utils;
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod deployment_util;
@@ -129,6 +130,7 @@ pub fn controllers() -> Vec<Box<dyn Component>> {
         Box::new(node_lifecycle::TaintEvictionController::new()),
         Box::new(daemonset::DaemonSetsController::new()),
         Box::new(job::JobController::new()),
+        Box::new(cronjob::CronJobController::new()),
         Box::new(endpoints::EndpointsController::new()),
         Box::new(endpointslice::EndpointSliceController::new()),
         Box::new(namespace::NamespaceController::new()),
@@ -156,9 +158,6 @@ pub struct ControllerManager {
     /// Which controller sent each request of the last reconcile, in order: the cluster answers
     /// them in that order through `on_response`.
     senders: VecDeque<usize>,
-    /// Which controller made each decision of the last reconcile that carries an id, in order:
-    /// the cluster tells their seqs in that order through `on_recorded`.
-    decision_ids: VecDeque<usize>,
 }
 
 impl ControllerManager {
@@ -169,7 +168,6 @@ impl ControllerManager {
             dirty: vec![true; n],
             due_ticks: vec![None; n],
             senders: VecDeque::new(),
-            decision_ids: VecDeque::new(),
         }
     }
 
@@ -211,7 +209,6 @@ impl Component for ControllerManager {
     fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
         let mut out = Reconcile::default();
         self.senders.clear();
-        self.decision_ids.clear();
         for (i, c) in self.controllers.iter_mut().enumerate() {
             let due = self.due_ticks[i].is_some_and(|d| d <= ctx.now);
             if !self.dirty[i] && !due {
@@ -226,11 +223,13 @@ impl Component for ControllerManager {
                 decision.message = format!("{name}: {}", decision.message);
                 // The manager is one process; the trace names the loop that decided.
                 decision.actor.get_or_insert_with(|| c.actor());
+                // Ids are each loop's own: the loop's index in the high bits keeps them apart,
+                // and `on_recorded` hands the seq back to the loop that named the decision.
+                let tag = |id: DecisionId| DecisionId(((i as u64) << 32) | id.0);
+                decision.id = decision.id.map(tag);
+                decision.after = decision.after.map(tag);
                 self.senders
                     .extend(std::iter::repeat_n(i, decision.actions.len()));
-                if decision.id.is_some() {
-                    self.decision_ids.push_back(i);
-                }
                 out.decisions.push(decision);
             }
         }
@@ -244,9 +243,8 @@ impl Component for ControllerManager {
     }
 
     fn on_recorded(&mut self, id: DecisionId, seq: Seq) {
-        let owner = self.decision_ids.pop_front();
-        if let Some(c) = owner.and_then(|i| self.controllers.get_mut(i)) {
-            c.on_recorded(id, seq);
+        if let Some(c) = self.controllers.get_mut((id.0 >> 32) as usize) {
+            c.on_recorded(DecisionId(id.0 & 0xffff_ffff), seq);
         }
     }
 

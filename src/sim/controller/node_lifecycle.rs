@@ -434,6 +434,7 @@ impl Component for TaintEvictionController {
         for node in self.taint_seen.keys() {
             nodes.entry(node.clone()).or_insert(self.last_cause);
         }
+        let mut all_pods: Option<Vec<Value>> = None;
         for (node_name, cause) in nodes {
             let Some(node) = ctx.lister.get("nodes", None, &node_name) else {
                 self.taint_seen.remove(&node_name);
@@ -451,9 +452,15 @@ impl Component for TaintEvictionController {
             let tainted_since = seen.values().copied().max().unwrap_or(now);
             if no_execute.is_empty() {
                 self.taint_seen.remove(&node_name);
+                if self.scheduled.is_empty() {
+                    // No taint to evict for and no eviction to cancel: no pod needs a look.
+                    continue;
+                }
             }
-            for pod in ctx.lister.list("pods", None) {
-                if node_name_of(&pod) != node_name || is_being_deleted(&pod) {
+            // The reconcile only reads: one list serves every node.
+            let pods = all_pods.get_or_insert_with(|| ctx.lister.list("pods", None));
+            for pod in pods.iter() {
+                if node_name_of(pod) != node_name || is_being_deleted(pod) {
                     continue;
                 }
                 let key = key_of(&pod);

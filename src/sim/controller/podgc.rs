@@ -3,14 +3,13 @@
 //! Mirrors: `pkg/controller/podgc/gc_controller.go` `gcOrphaned`: a pod whose `spec.nodeName`
 //! names a node the informer has not had for `quarantineTime` (40 s) is deleted with grace
 //! period 0, so its controller makes a replacement (`kubectl delete node node2` with pods on it).
-//! Simplified: looks when a pod or node changes and when a quarantine ends, not every
+//! Simplified: looks (at its informers' view, kept from its watches) when a pod or node changes
+//! and when a quarantine ends, not every
 //! `gcCheckPeriod` (20 s); no `DisruptionTarget` condition patched before the delete; no
 //! `gcTerminated` (its threshold, 12500 terminated pods, is never reached in the lab) nor
 //! `gcUnscheduledTerminating`.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use serde_json::Value;
 
 use super::controller_utils::{key_of, node_name};
 use super::credentials;
@@ -30,6 +29,9 @@ pub struct PodGcController {
     /// Pods whose delete was sent, so each is deleted once.
     deleted: BTreeSet<String>,
     dirty: Option<Seq>,
+    /// The informers' view, kept from the watches: each bound pod's node, by pod key.
+    bound: BTreeMap<String, String>,
+    nodes: BTreeSet<String>,
 }
 
 impl PodGcController {
@@ -56,12 +58,31 @@ impl Component for PodGcController {
     }
 
     fn observe(&mut self, ev: &ObjectEvent) {
-        // Only a pod bound to a node, or a node that comes or goes, can change what is orphaned.
-        if ev.resource == "nodes" || !node_name(&ev.object).is_empty() {
-            self.dirty = Some(ev.seq);
-        }
-        if ev.resource == "pods" && ev.event == crate::sim::trace::WatchEventType::Deleted {
-            self.deleted.remove(&key_of(&ev.object));
+        let gone = ev.event == crate::sim::trace::WatchEventType::Deleted;
+        match ev.resource {
+            "nodes" => {
+                self.dirty = Some(ev.seq);
+                if gone {
+                    self.nodes.remove(ev.name());
+                } else {
+                    self.nodes.insert(ev.name().to_string());
+                }
+            }
+            _ => {
+                let node = node_name(&ev.object);
+                if node.is_empty() {
+                    return;
+                }
+                // Only a pod bound to a node can be orphaned.
+                self.dirty = Some(ev.seq);
+                let key = key_of(&ev.object);
+                if gone {
+                    self.deleted.remove(&key);
+                    self.bound.remove(&key);
+                } else {
+                    self.bound.insert(key, node.to_string());
+                }
+            }
         }
     }
 
@@ -72,20 +93,14 @@ impl Component for PodGcController {
             return out;
         }
         let now = ctx.now;
-        // Plain vectors and loops, not `collect` into sets nor `retain`: each of those would
-        // link another sort and B-tree instance into the page for three nodes (about 1 KB of
-        // gzip, measured).
-        let nodes = ctx.lister.list("nodes", None);
-        let pods = ctx.lister.list("pods", None);
-        let mut orphaned: Vec<&Value> = Vec::new();
+        let mut orphaned: Vec<(&String, &String)> = Vec::new();
         let mut missing: Vec<&str> = Vec::new();
-        for pod in pods.iter() {
-            let node = node_name(pod);
-            if node.is_empty() || nodes.iter().any(|n| crate::sim::api::name(n) == node) {
+        for (pod, node) in &self.bound {
+            if self.nodes.contains(node) {
                 continue;
             }
-            orphaned.push(pod);
-            if !missing.contains(&node) {
+            orphaned.push((pod, node));
+            if !missing.contains(&node.as_str()) {
                 missing.push(node);
             }
         }
@@ -101,15 +116,15 @@ impl Component for PodGcController {
         for node in &missing {
             self.missing_since.entry(node.to_string()).or_insert(now);
         }
-        for pod in orphaned {
-            let node = node_name(pod);
+        for (key, node) in orphaned {
             let due = self.missing_since[node] + QUARANTINE_TICKS;
-            let key = key_of(pod);
-            if due > now || self.deleted.contains(&key) {
+            if due > now || self.deleted.contains(key) {
                 continue;
             }
             self.deleted.insert(key.clone());
-            let mut delete = super::delete("pods", pod);
+            let (ns, name) = key.split_once('/').unwrap_or(("", key));
+            let pod = serde_json::json!({"metadata": {"namespace": ns, "name": name}});
+            let mut delete = super::delete("pods", &pod);
             delete.delete_options = DeleteOptions {
                 grace_period_seconds: Some(0),
                 ..DeleteOptions::default()

@@ -23,9 +23,10 @@ use serde_json::Value;
 
 use super::cmd::Ctx;
 use super::errors::api_error_text;
+use super::json;
 use super::table::tabwrite;
 use super::verb_util::{parse, Flag, Takes};
-use super::yaml::{to_json, to_yaml};
+use super::yaml::to_yaml;
 use super::Output;
 use crate::sim::api::resources::{lookup, RESOURCES};
 use crate::sim::apiserver::authn::{self, UserInfo};
@@ -122,7 +123,7 @@ fn whoami(args: &[String], ctx: &mut Ctx) -> Output {
             vec!["Groups".into(), format!("[{}]", user.groups.join(" "))],
         ])),
         "yaml" => Output::ok(to_yaml(&review)),
-        "json" => Output::ok(to_json(&review)),
+        "json" => Output::ok(json::sorted(&review)),
         other => super::verb_util::error(&format!(
             "unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,yaml"
         )),

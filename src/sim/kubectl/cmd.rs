@@ -16,10 +16,11 @@ use serde_json::{json, Map, Value};
 
 use super::apply::{original_of, three_way_patch, with_last_applied};
 use super::errors::{api_error_text, api_error_text_from};
+use super::json;
 use super::printers::{sort_objects, sort_table_rows, template_printer};
 use super::table::{header, row, tabwrite, TableOptions};
 use super::verb_util::{self as vu, admin, DryRun, Flag, Parsed, Takes};
-use super::yaml::{to_json, to_yaml};
+use super::yaml::to_yaml;
 use super::{Backend, Output};
 use crate::sim::api::decode::{check_kind, decode_documents, DecodeErrorKind};
 use crate::sim::api::resources::{by_kind, lookup, ResourceInfo, RESOURCES};
@@ -299,6 +300,7 @@ const ALL_CATEGORY: &[&str] = &[
     "deployments",
     "replicasets",
     "replicationcontrollers",
+    "cronjobs",
     "jobs",
 ];
 
@@ -527,7 +529,7 @@ fn get(args: &[String], ctx: &mut Ctx) -> Output {
                     }
                 },
                 (None, false) if format == "yaml" => stdout = to_yaml(&doc),
-                (None, false) => stdout = to_json(&doc),
+                (None, false) => stdout = json::sorted(&doc),
             }
         }
     } else {
@@ -861,6 +863,12 @@ fn print_result(info: &ResourceInfo, obj: &Value, format: &str, verb: &str, dry:
     vu::print_result(obj, &reference, format, &format!("{verb}{}", dry.suffix()))
 }
 
+/// [`print_result`] of an object `create deployment` built: typed, so `-o json` keeps its order.
+fn print_built(info: &ResourceInfo, obj: &Value, format: &str, dry: DryRun) -> String {
+    let reference = format!("{}/{}", kind_ref(info), name_of(obj));
+    vu::print_built(obj, &reference, format, &format!("created{}", dry.suffix()))
+}
+
 fn create(args: &[String], ctx: &mut Ctx) -> Output {
     // The subcommand picks the flags: `create deployment` has --image, `create` has -f.
     let at = vu::first_word(args, CREATE_FLAGS);
@@ -978,11 +986,11 @@ fn create(args: &[String], ctx: &mut Ctx) -> Output {
         ..Output::default()
     };
     if dry == DryRun::Client {
-        out.stdout = print_result(info, &object, &format, "created", dry);
+        out.stdout = print_built(info, &object, &format, dry);
         return out;
     }
     match vu::create(ctx, info, object, dry, Some(p.namespace())) {
-        Ok(created) => out.stdout = print_result(info, &created, &format, "created", dry),
+        Ok(created) => out.stdout = print_built(info, &created, &format, dry),
         Err(e) => {
             out.stderr.push_str(&api_error_text(&e));
             out.exit_code = 1;

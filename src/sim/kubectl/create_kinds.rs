@@ -10,10 +10,9 @@
 //! Simplified: no `secret docker-registry`, no `--append-hash`, `--field-manager` or directories for `--from-file`; keys and
 //! quantities are left to the apiserver; a TLS pair is only checked to be PEM of the right kinds
 //! (not that the key matches); a role's special verbs (`bind`, `use`, ...) are not checked
-//! against their resources and unknown verbs bring no warning. CronJob is
-//! built but the sandbox's apiserver does not serve it, so a real create fails as
-//! on a server without it, and `create job --from=cronjob/X` stops where kubectl would find
-//! no such resource type.
+//! against their resources and unknown verbs bring no warning.
+//! `create job --from=cronjob/X` makes the Job from the CronJob's template as kubectl's
+//! `createJobFromCronJob` does.
 //!
 //! Each generator is data: the object's JSON text after `metadata.name` (`@` is the name), and
 //! the flags that land at a JSON pointer; code only for what needs it (data sources, ports,
@@ -27,7 +26,7 @@ use super::cmd::{kind_ref, Ctx};
 use super::errors::api_error_text;
 use super::verb_util::{self as vu, error, usage_error, DryRun, Flag, Parsed, Takes};
 use super::Output;
-use crate::sim::api::resources::{by_plural, lookup, ResourceInfo};
+use crate::sim::api::resources::{by_plural, lookup};
 
 /// Every generator: `kubectl create WORDS`, the resource, and the object's JSON after
 /// `"metadata":{"creationTimestamp":null,"name":@`. Bit `i` of a flag's mask is `KINDS[i]`.
@@ -137,18 +136,6 @@ const REQUIRED: &[(&str, u32)] = &[
     ("schedule", CJ),
 ];
 
-/// The kinds the sandbox's apiserver does not serve, so that kubectl can still build them.
-const UNSERVED: &[ResourceInfo] = &[ResourceInfo {
-    kind: "CronJob",
-    plural: "cronjobs",
-    singular: "cronjob",
-    short_names: &["cj"],
-    group: "batch",
-    version: "v1",
-    namespaced: true,
-    etcd_prefix: "cronjobs",
-}];
-
 /// What failed, as the whole stderr text.
 type Res<T> = Result<T, String>;
 
@@ -248,9 +235,7 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
     };
     let format = vu::output_format(&p)?;
     let (dry, warning) = vu::dry_run(&p)?;
-    let info = by_plural(plural)
-        .or_else(|| UNSERVED.iter().find(|r| r.plural == plural))
-        .ok_or_else(|| error(plural))?;
+    let info = by_plural(plural).ok_or_else(|| error(plural))?;
     let text = format!(
         r#"{{"apiVersion":"{}","kind":"{}","metadata":{{"creationTimestamp":null,"name":@{tail}"#,
         info.api_version(),
@@ -263,6 +248,9 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
         }
     }
     build(bit, &path, name, &p, ctx, &mut obj).map_err(Output::fail)?;
+    if let (JOB, Some(from)) = (bit, p.value("from")) {
+        obj = job_from_cronjob(ctx, &p, name, from).map_err(Output::fail)?;
+    }
     if let (true, Some(ns)) = (info.namespaced, p.value("namespace")) {
         set(&mut obj, "/metadata/namespace", ns.into());
     }
@@ -280,7 +268,7 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
             .map_err(|e| Output::fail(warning.clone() + &api_error_text(&e)))?;
     }
     Ok(Output {
-        stdout: vu::print_result(
+        stdout: vu::print_built(
             &obj,
             &reference,
             &format,
@@ -289,6 +277,46 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
         stderr: warning,
         ..Output::default()
     })
+}
+
+/// `createJobFromCronJob`: the cronjob's job template as a Job named `name`, annotated
+/// `cronjob.kubernetes.io/instantiate: manual`, owned by the cronjob (controller, without
+/// blockOwnerDeletion, as kubectl does to need no `cronjobs/finalizers` permission).
+fn job_from_cronjob(ctx: &mut Ctx, p: &Parsed, name: &str, from: &str) -> Res<Value> {
+    let Some((kind, from_name)) = from.split_once('/').filter(|(_, n)| !n.contains('/')) else {
+        return fail("from must be of the form resource/name");
+    };
+    let Some(info) = lookup(kind) else {
+        return fail(&format!(
+            "the server doesn't have a resource type {}",
+            quote(kind)
+        ));
+    };
+    let mut req = vu::admin(crate::sim::apiserver::Verb::Get, info).name(from_name.to_string());
+    if info.namespaced {
+        req = req.namespace(p.namespace());
+    }
+    let cj = ctx.call(req).map_err(|e| api_error_text(&e))?.body;
+    if info.kind != "CronJob" {
+        let version = info.version;
+        return fail(&format!("unknown object type *{version}.{}", info.kind));
+    }
+    let template = cj.pointer("/spec/jobTemplate").unwrap_or(&Value::Null);
+    let mut annotations = json!({"cronjob.kubernetes.io/instantiate": "manual"});
+    if let Some(Value::Object(extra)) = template.pointer("/metadata/annotations") {
+        for (k, v) in extra {
+            annotations[k] = v.clone();
+        }
+    }
+    let mut job = json!({"apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"annotations": annotations, "creationTimestamp": null, "name": name,
+            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob",
+                "name": from_name, "uid": cj.pointer("/metadata/uid"), "controller": true}]},
+        "spec": template.get("spec").cloned().unwrap_or(json!({})), "status": {}});
+    if let Some(labels) = template.pointer("/metadata/labels") {
+        job["metadata"]["labels"] = labels.clone();
+    }
+    Ok(job)
 }
 
 /// Every value of a `StringSlice` flag, repeated and comma-separated, without repeats.
@@ -420,13 +448,10 @@ fn build(bit: u32, path: &str, name: &str, p: &Parsed, ctx: &Ctx, obj: &mut Valu
         if bit == JOB {
             match (p.value("image"), p.value("from")) {
                 (Some(_), None) => {}
-                (None, Some(from)) => {
-                    // The sandbox serves no CronJobs: kubectl stops at the lookup.
-                    let typed = from.split('/').next().unwrap_or(from);
-                    let message =
-                        format!("the server doesn't have a resource type {}", quote(typed));
-                    return fail(&message);
+                (None, Some(_)) if p.after_dashdash.as_ref().is_some_and(|c| !c.is_empty()) => {
+                    return fail("cannot specify --from and command");
                 }
+                (None, Some(_)) => {} // the job comes from the cronjob, in `generate`
                 _ => return fail("either --image or --from must be specified"),
             }
         }

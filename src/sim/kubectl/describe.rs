@@ -266,6 +266,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         "replicaset" | "replicasets" | "rs" | "replicaset.apps" => ("replicasets", true),
         "resourcequota" | "resourcequotas" | "quota" => ("resourcequotas", true),
         "namespace" | "namespaces" | "ns" => ("namespaces", false),
+        "cronjob" | "cronjobs" | "cj" | "cronjob.batch" | "cronjobs.batch" => ("cronjobs", true),
         other => {
             return Output::fail(format!(
                 "error: the server doesn't have a resource type \"{other}\"\n"
@@ -319,6 +320,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             "replicasets" => replica_set(ctx, &obj),
             "resourcequotas" => quota_table(&obj, false),
             "namespaces" => namespace(ctx, &obj),
+            "cronjobs" => cron_job(ctx, &obj),
             _ => service(ctx, &obj),
         };
         blocks.push(tabwrite(&text));
@@ -950,6 +952,94 @@ fn namespace(ctx: &mut Ctx, n: &Value) -> String {
             s.push_str(&quota_table(q, true));
         }
     }
+    s
+}
+
+/// `describeCronJob` with `describeJobTemplate` and `printActiveJobs`.
+fn cron_job(ctx: &mut Ctx, cj: &Value) -> String {
+    let name = str_at(cj, "/metadata/name");
+    let ns = str_at(cj, "/metadata/namespace");
+    let or_unset = |p: &str, unit: &str| match cj.pointer(p) {
+        Some(Value::Bool(b)) => (if *b { "True" } else { "False" }).to_string(),
+        Some(Value::Number(n)) => format!("{n}{unit}"),
+        Some(Value::Object(_)) => super::table::selector_string(cj.pointer(p)),
+        _ => "<unset>".to_string(),
+    };
+    let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
+    s.push_str(&map_lines(cj.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(
+        cj.pointer("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    let spec = "/spec/jobTemplate/spec";
+    for (label, pointer, unit) in [
+        ("Schedule", "/spec/schedule", ""),
+        ("Concurrency Policy", "/spec/concurrencyPolicy", ""),
+        ("Suspend", "/spec/suspend", ""),
+        (
+            "Successful Job History Limit",
+            "/spec/successfulJobsHistoryLimit",
+            "",
+        ),
+        (
+            "Failed Job History Limit",
+            "/spec/failedJobsHistoryLimit",
+            "",
+        ),
+        (
+            "Starting Deadline Seconds",
+            "/spec/startingDeadlineSeconds",
+            "s",
+        ),
+        ("Selector", &format!("{spec}/selector"), ""),
+        ("Parallelism", &format!("{spec}/parallelism"), ""),
+        ("Completions", &format!("{spec}/completions"), ""),
+    ] {
+        let value = match cj.pointer(pointer) {
+            Some(Value::String(text)) => text.clone(),
+            _ => or_unset(pointer, unit),
+        };
+        s.push_str(&format!("{label}:\t{value}\n"));
+    }
+    s.push_str("Pod Template:\n");
+    s.push_str(&map_lines(
+        cj.pointer(&format!("{spec}/template/metadata/labels")),
+        "Labels:",
+        "  ",
+    ));
+    s.push_str("  Containers:\n");
+    for c in cj
+        .pointer(&format!("{spec}/template/spec/containers"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        s.push_str(&format!(
+            "   {}:\n    Image:\t{}\n",
+            str_at(c, "/name"),
+            str_at(c, "/image")
+        ));
+    }
+    let last = match str_at(cj, "/status/lastScheduleTime") {
+        "" => "<unset>".to_string(),
+        t => rfc1123z(t),
+    };
+    s.push_str(&format!("Last Schedule Time:\t{last}\n"));
+    let active: Vec<&str> = cj
+        .pointer("/status/active")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|r| str_at(r, "/name"))
+        .collect();
+    let active = if active.is_empty() {
+        "<none>".to_string()
+    } else {
+        active.join(", ")
+    };
+    s.push_str(&format!("Active Jobs:\t{active}\n"));
+    s.push_str(&events(ctx, "CronJob", Some(ns), name));
     s
 }
 

@@ -44,6 +44,7 @@ pub mod errors;
 pub mod etcdctl;
 pub mod exec;
 pub mod explain;
+pub mod json;
 pub mod jsonpath;
 pub mod lab_backend;
 pub mod labels_cmd;

@@ -236,7 +236,7 @@ fn create(
         ..Output::default()
     };
     if dry == DryRun::Client {
-        out.stdout = vu::print_result(
+        out.stdout = vu::print_built(
             &object,
             &reference,
             format,
@@ -251,7 +251,7 @@ fn create(
     req.field_manager = Some(field_manager.to_string());
     match ctx.call(req) {
         Ok(resp) => {
-            out.stdout = vu::print_result(
+            out.stdout = vu::print_built(
                 &resp.body,
                 &reference,
                 format,

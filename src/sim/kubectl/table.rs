@@ -153,6 +153,18 @@ pub fn header(info: &ResourceInfo, wide: bool) -> Vec<&'static str> {
             &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
         ),
+        "cronjobs" => (
+            &[
+                "NAME",
+                "SCHEDULE",
+                "TIMEZONE",
+                "SUSPEND",
+                "ACTIVE",
+                "LAST SCHEDULE",
+                "AGE",
+            ],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
         "services" => (
             &[
                 "NAME",
@@ -396,6 +408,32 @@ pub fn row(info: &ResourceInfo, obj: &Value, name: String, wide: bool, now: i64)
             cells.push(age_cell());
             if wide {
                 push_workload_wide(&mut cells, obj);
+            }
+        }
+        "cronjobs" => {
+            // printCronJob: printBoolPtr for suspend, translateTimestampSince for the times.
+            cells.push(str_at(obj, &["spec", "schedule"]).to_string());
+            cells.push(or_none(str_at(obj, &["spec", "timeZone"]).to_string()));
+            cells.push(
+                match s(obj, &["spec", "suspend"]).and_then(Value::as_bool) {
+                    Some(true) => "True".into(),
+                    Some(false) => "False".into(),
+                    None => "<unset>".into(),
+                },
+            );
+            cells.push(len_at(obj, &["status", "active"]).to_string());
+            cells.push(match s(obj, &["status", "lastScheduleTime"]) {
+                Some(t) => age(Some(t), now),
+                None => "<none>".into(),
+            });
+            cells.push(age_cell());
+            if wide {
+                let template = s(obj, &["spec", "jobTemplate", "spec"]);
+                let (names, images) =
+                    containers_and_images(template.and_then(|t| t.pointer("/template/spec")));
+                cells.push(names);
+                cells.push(images);
+                cells.push(selector_string(template.and_then(|t| t.get("selector"))));
             }
         }
         "services" => {

@@ -503,9 +503,18 @@ pub(super) fn output_format(p: &Parsed) -> Result<String, Output> {
 pub(super) fn print_result(obj: &Value, reference: &str, format: &str, line: &str) -> String {
     match format {
         "yaml" => super::yaml::to_yaml(obj),
-        "json" => super::yaml::to_json(obj),
+        "json" => super::json::sorted(obj),
         "name" => format!("{reference}\n"),
         _ => format!("{reference} {line}\n"),
+    }
+}
+
+/// [`print_result`] for an object kubectl built itself (a generator's, `run`'s, `expose`'s):
+/// kubectl holds it as a typed struct, so `-o json` keeps the struct's field order.
+pub(super) fn print_built(obj: &Value, reference: &str, format: &str, line: &str) -> String {
+    match format {
+        "json" => super::json::typed(obj),
+        _ => print_result(obj, reference, format, line),
     }
 }
 

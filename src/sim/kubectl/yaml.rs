@@ -5,8 +5,7 @@
 //! indented under their key, strings quoted only when a plain scalar would be read back as
 //! something else (`"true"`, `"123"`, `""`, timestamps get double quotes; indicators such as
 //! `*` or `- x` get single quotes), multi-line strings as literal blocks (`|`, `|-`), and long plain
-//! strings folded past column 80. The JSON printer is `json.MarshalIndent` with four spaces and
-//! HTML-safe escapes (`\u003c`).
+//! strings folded past column 80. `-o json` is in `json.rs`.
 //! Simplified: double-quoted scalars are never folded; floats use Rust's shortest form.
 
 use serde_json::Value;
@@ -26,31 +25,6 @@ pub fn to_yaml(value: &Value) -> String {
         }
     }
     w.out
-}
-
-/// `-o json`: four-space indent, keys in map order (sorted), Go's HTML-safe escaping.
-pub fn to_json(value: &Value) -> String {
-    let mut buf = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    if serde::Serialize::serialize(value, &mut ser).is_err() {
-        return String::from("{}\n");
-    }
-    let text = String::from_utf8_lossy(&buf);
-    // These characters only occur inside JSON strings, so replacing them everywhere is safe.
-    let mut out = String::with_capacity(text.len() + 1);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            _ => out.push(c),
-        }
-    }
-    out.push('\n');
-    out
 }
 
 #[derive(Default)]
@@ -517,15 +491,6 @@ mod tests {
             .split_whitespace()
             .count();
         assert_eq!(rejoined, 30);
-    }
-
-    #[test]
-    fn json_output_is_four_space_indented_and_html_safe() {
-        let v = json!({"b": 1, "a": "<x&y>"});
-        assert_eq!(
-            to_json(&v),
-            "{\n    \"a\": \"\\u003cx\\u0026y\\u003e\",\n    \"b\": 1\n}\n"
-        );
     }
 }
 

@@ -67,6 +67,7 @@ pub fn validate_object(info: &ResourceInfo, obj: &Value) -> Errs {
         "DaemonSet" => validate_daemon_set_spec(&mut errs, spec),
         "ReplicationController" => validate_replication_controller_spec(&mut errs, spec),
         "Job" => validate_job_spec(&mut errs, spec),
+        "CronJob" => validate_cron_job(&mut errs, obj, spec),
         "Service" => validate_service_spec(&mut errs, spec),
         "ConfigMap" | "Secret" => {
             validate_data_keys(&mut errs, info.kind, obj);
@@ -676,6 +677,74 @@ fn validate_job_spec(errs: &mut Errs, spec: &Value) {
             go_quote(other),
             &["OnFailure", "Never"],
         )),
+    }
+}
+
+/// `ValidateCronJobCreate`: the name leaves room for the `-<minutes>` suffix of its Jobs, the
+/// schedule parses (robfig/cron's message) and names no zone, the policy and limits, and the
+/// job template as a Job's spec (`ValidateJobTemplateSpec`, its errors under
+/// `spec.jobTemplate.spec`). Simplified: `spec.timeZone` knows only UTC (see `api::cron`).
+fn validate_cron_job(errs: &mut Errs, obj: &Value, spec: &Value) {
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if name.len() > 52 {
+        errs.push(E::invalid(
+            "metadata.name",
+            go_quote(name),
+            "must be no more than 52 characters",
+        ));
+    }
+    let schedule = s(spec, "schedule");
+    if schedule.is_empty() {
+        errs.push(E::required("spec.schedule", ""));
+    } else {
+        if let Err(e) = crate::sim::api::cron::parse(schedule) {
+            errs.push(E::invalid("spec.schedule", go_quote(schedule), &e));
+        }
+        if schedule.contains("TZ") {
+            errs.push(E::invalid(
+                "spec.schedule",
+                go_quote(schedule),
+                "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+            ));
+        }
+    }
+    for key in [
+        "startingDeadlineSeconds",
+        "successfulJobsHistoryLimit",
+        "failedJobsHistoryLimit",
+    ] {
+        nonnegative(errs, spec, key, "spec");
+    }
+    let policies = ["Allow", "Forbid", "Replace"];
+    // Empty is defaulted to Allow before validation (upstream's Required never fires then).
+    let policy = s(spec, "concurrencyPolicy");
+    if !policy.is_empty() && !policies.contains(&policy) {
+        let bad = go_quote(policy);
+        errs.push(E::not_supported("spec.concurrencyPolicy", bad, &policies));
+    }
+    if let Some(zone) = spec.get("timeZone").and_then(Value::as_str) {
+        if zone.is_empty() {
+            let detail = "timeZone must be nil or non-empty string";
+            errs.push(E::invalid("spec.timeZone", go_quote(zone), detail));
+        } else if !matches!(zone, "UTC" | "Etc/UTC") {
+            let detail = format!("unknown time zone {zone}");
+            errs.push(E::invalid("spec.timeZone", go_quote(zone), &detail));
+        }
+    }
+    let job_spec = spec.pointer("/jobTemplate/spec").unwrap_or(&Value::Null);
+    if let Some(selector) = child(job_spec, "selector") {
+        let shown = go_value(selector);
+        let detail = "`selector` will be auto-generated";
+        errs.push(E::invalid("spec.jobTemplate.spec.selector", shown, detail));
+    }
+    let mut template_errs = Vec::new();
+    validate_job_spec(&mut template_errs, job_spec);
+    for mut e in template_errs {
+        e.field = format!("spec.jobTemplate.{}", e.field);
+        errs.push(e);
     }
 }
 
