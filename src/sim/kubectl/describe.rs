@@ -793,22 +793,23 @@ fn deployment(ctx: &mut Ctx, d: &Value) -> String {
         "MinReadySeconds:\t{}\n",
         int("/spec/minReadySeconds")
     ));
-    pod_template(&mut s, d);
+    pod_template(&mut s, d, "/spec");
     s.push_str(&events(ctx, "Deployment", Some(ns), name));
     s
 }
 
-/// `Pod Template:` with its labels and each container's image.
-fn pod_template(s: &mut String, d: &Value) {
+/// `Pod Template:` with its labels and each container's image; `spec` points at the spec that
+/// holds the template (`/spec`, or a CronJob's `/spec/jobTemplate/spec`).
+fn pod_template(s: &mut String, obj: &Value, spec: &str) {
     s.push_str("Pod Template:\n");
     s.push_str(&map_lines(
-        d.pointer("/spec/template/metadata/labels"),
+        obj.pointer(&format!("{spec}/template/metadata/labels")),
         "Labels:",
         "  ",
     ));
     s.push_str("  Containers:\n");
-    for c in d
-        .pointer("/spec/template/spec/containers")
+    for c in obj
+        .pointer(&format!("{spec}/template/spec/containers"))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -876,7 +877,7 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
         "Pods Status:\t{} Running / {} Waiting / {} Succeeded / {} Failed\n",
         phases[0], phases[1], phases[2], phases[3]
     ));
-    pod_template(&mut s, rs);
+    pod_template(&mut s, rs, "/spec");
     let conditions = rs.pointer("/status/conditions").and_then(Value::as_array);
     if let Some(conditions) = conditions.filter(|c| !c.is_empty()) {
         s.push_str("Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n");
@@ -1002,25 +1003,7 @@ fn cron_job(ctx: &mut Ctx, cj: &Value) -> String {
         };
         s.push_str(&format!("{label}:\t{value}\n"));
     }
-    s.push_str("Pod Template:\n");
-    s.push_str(&map_lines(
-        cj.pointer(&format!("{spec}/template/metadata/labels")),
-        "Labels:",
-        "  ",
-    ));
-    s.push_str("  Containers:\n");
-    for c in cj
-        .pointer(&format!("{spec}/template/spec/containers"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        s.push_str(&format!(
-            "   {}:\n    Image:\t{}\n",
-            str_at(c, "/name"),
-            str_at(c, "/image")
-        ));
-    }
+    pod_template(&mut s, cj, spec);
     let last = match str_at(cj, "/status/lastScheduleTime") {
         "" => "<unset>".to_string(),
         t => rfc1123z(t),
