@@ -342,24 +342,7 @@ fn validate_protocol(errs: &mut Errs, port: &Value, path: &str) {
 
 /// `ValidateResourceRequirements`: quantities non-negative, requests no more than limits.
 fn validate_resource_requirements(errs: &mut Errs, resources: &Value, path: &str) {
-    let read = |field: &str| -> BTreeMap<String, Quantity> {
-        resources
-            .get(field)
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| {
-                        let text = match v {
-                            Value::String(s) => s.clone(),
-                            Value::Number(n) => n.to_string(),
-                            _ => return None,
-                        };
-                        Quantity::parse(&text).ok().map(|q| (k.clone(), q))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let read = |field: &str| crate::sim::api::quota::resource_list(resources.get(field));
     let limits = read("limits");
     let requests = read("requests");
     for (field, map) in [("limits", &limits), ("requests", &requests)] {
