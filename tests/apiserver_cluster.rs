@@ -439,3 +439,102 @@ fn a_client_watch_lists_then_reports_matching_changes_and_never_keeps_the_loop_b
         .unwrap_err();
     assert_eq!(err.message, "pods is forbidden: User \"student\" cannot watch resource \"pods\" in API group \"\" in the namespace \"default\"");
 }
+
+/// A loop inside a ControllerManager that, once, sends the creates it is given (each ConfigMap
+/// create followed by an Event that reports it, as controllers do) and writes down the answers
+/// it is handed back.
+struct Sender {
+    name: &'static str,
+    creates: Vec<&'static str>,
+    answers: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+}
+
+impl Component for Sender {
+    fn name(&self) -> String {
+        self.name.into()
+    }
+    fn actor(&self) -> Actor {
+        Actor::controller(self.name)
+    }
+    fn credentials(&self) -> Credentials {
+        Counter {
+            seen: 0,
+            wakeups: 0,
+        }
+        .credentials()
+    }
+    fn watches(&self) -> Vec<&'static str> {
+        vec![]
+    }
+    fn observe(&mut self, _event: &ObjectEvent) {}
+    fn reconcile(&mut self, _ctx: &mut Context) -> Reconcile {
+        let mut decision = Decision::new("Create", self.name);
+        for name in std::mem::take(&mut self.creates) {
+            let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}});
+            let event = json!({"apiVersion": "v1", "kind": "Event",
+                "metadata": {"name": format!("{name}.1")},
+                "involvedObject": {"kind": "ConfigMap", "namespace": "default", "name": name},
+                "reason": "Created", "message": name, "type": "Normal"});
+            for (resource, body) in [("configmaps", cm), ("events", event)] {
+                let request = ApiRequest::new(self.credentials(), Verb::Create, resource);
+                decision = decision.action(request.namespace("default").body(body));
+            }
+        }
+        let mut out = Reconcile::default();
+        if !decision.actions.is_empty() {
+            out.decisions.push(decision);
+        }
+        out
+    }
+    fn on_response(
+        &mut self,
+        request: &ApiRequest,
+        result: &Result<
+            kube_sandbox::sim::apiserver::ApiResponse,
+            kube_sandbox::sim::apiserver::ApiError,
+        >,
+    ) {
+        let name = request
+            .body
+            .as_ref()
+            .map_or("", |b| b["metadata"]["name"].as_str().unwrap_or(""));
+        let how = if result.is_ok() { "ok" } else { "refused" };
+        self.answers.borrow_mut().push(format!("{name} {how}"));
+    }
+}
+
+#[test]
+fn each_loop_of_the_controller_manager_gets_its_own_answers_after_an_unsent_event() {
+    // Chaos seed 249: an Event after a refused create is not sent, and the answers after it
+    // went to the loop before their sender, so a Job never heard that quota refused its pod.
+    let mut c = Cluster::new(1);
+    c.submit(
+        admin(Verb::Create, "configmaps")
+            .namespace("default")
+            .body(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "taken"}})),
+    )
+    .unwrap();
+    let first = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let second = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let loops: Vec<Box<dyn Component>> = vec![
+        Box::new(Sender {
+            name: "first-controller",
+            creates: vec!["taken", "fresh-a"],
+            answers: first.clone(),
+        }),
+        Box::new(Sender {
+            name: "second-controller",
+            creates: vec!["fresh-b"],
+            answers: second.clone(),
+        }),
+    ];
+    c.add_component(Box::new(
+        kube_sandbox::sim::controller::ControllerManager::new(loops),
+    ));
+    c.run_until_idle(0);
+    assert_eq!(
+        *first.borrow(),
+        ["taken refused", "fresh-a ok", "fresh-a.1 ok"]
+    );
+    assert_eq!(*second.borrow(), ["fresh-b ok", "fresh-b.1 ok"]);
+}

@@ -1086,6 +1086,7 @@ impl Cluster {
                     // a create): after a refused request it is not sent, as upstream records
                     // the success only once the call returned.
                     if *refused && request.resource == "events" && request.verb == Verb::Create {
+                        self.slots[a.index].component.on_not_sent(&request);
                         continue;
                     }
                     request.credentials = a.credentials.clone();

@@ -226,6 +226,9 @@ pub trait Component {
     fn on_restart(&mut self) {}
     /// The apiserver's answer to one of its requests (a component may requeue on failure).
     fn on_response(&mut self, _request: &ApiRequest, _result: &Result<ApiResponse, ApiError>) {}
+    /// One of its requests was not sent: the Event that reports how the request before it went,
+    /// when that request was refused. Each request gets either this or `on_response`, in order.
+    fn on_not_sent(&mut self, _request: &ApiRequest) {}
     /// Asked after the requests of a reconcile were answered: how soon to reconcile again, for a
     /// component that learnt from a refusal it has something to report (a `FailedCreate`).
     fn requeue_after_responses(&mut self) -> Option<Ticks> {

@@ -258,6 +258,16 @@ impl Component for ControllerManager {
         soonest
     }
 
+    fn on_not_sent(&mut self, request: &ApiRequest) {
+        // The unsent request still had its place in `senders`: without this every later
+        // answer of the reconcile would go to the loop before its sender (chaos seed 249).
+        if let Some(i) = self.senders.pop_front() {
+            if let Some(c) = self.controllers.get_mut(i) {
+                c.on_not_sent(request);
+            }
+        }
+    }
+
     fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
         if let Some(i) = self.senders.pop_front() {
             if let Some(c) = self.controllers.get_mut(i) {
