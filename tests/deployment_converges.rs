@@ -137,3 +137,55 @@ fn a_deleted_nodes_pods_are_collected_and_the_node_returns_when_its_kubelet_rest
     assert!(daemons.contains("kube-proxy-"), "{daemons}");
     assert_eq!(invariants::at_rest(s.cluster()), Vec::<String>::new());
 }
+
+/// Chaos seed 249: when quota refused a DaemonSet's pod and a Job's pod in the same pass of the
+/// controller manager, the Job never heard of its refusal (the answer went to another loop), so
+/// it reported `active: 2` for pods that did not exist, sent no FailedCreate, and never retried.
+#[test]
+fn a_job_and_a_daemon_set_refused_by_quota_in_one_pass_each_report_and_retry() {
+    let mut s = Session::new(1);
+    session_run(&mut s, "kubectl create quota pods --hard=pods=0");
+    session_run(
+        &mut s,
+        "kubectl create job batch --image=busybox -- sleep 5 && kubectl create -f - <<EOF
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels:
+      app: agent
+  template:
+    metadata:
+      labels:
+        app: agent
+    spec:
+      containers:
+      - name: agent
+        image: nginx
+EOF",
+    );
+    session_run(&mut s, "sleep 30");
+    let events = session_run(
+        &mut s,
+        "kubectl get events --field-selector reason=FailedCreate --no-headers",
+    );
+    for owner in ["job/batch", "daemonset/agent"] {
+        assert!(
+            events.contains(owner),
+            "no FailedCreate for {owner}:\n{events}"
+        );
+    }
+    let active = session_run(&mut s, "kubectl get job batch -o jsonpath={.status.active}");
+    assert!(matches!(active.as_str(), "" | "0"), "active {active:?}");
+    assert_eq!(invariants::at_rest(s.cluster()), Vec::<String>::new());
+
+    // Room again: both get their pods on their next retry.
+    session_run(&mut s, "kubectl delete quota pods");
+    session_run(&mut s, "sleep 60");
+    let pods = session_run(&mut s, "kubectl get pods --no-headers");
+    assert!(pods.lines().any(|l| l.starts_with("batch-")), "{pods}");
+    assert!(pods.lines().any(|l| l.starts_with("agent-")), "{pods}");
+    assert_eq!(invariants::at_rest(s.cluster()), Vec::<String>::new());
+}

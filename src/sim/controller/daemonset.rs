@@ -2,7 +2,8 @@
 //!
 //! Mirrors: `pkg/controller/daemon/daemon_controller.go` (`syncDaemonSet`, `manage`:
 //! `podsShouldBeOnNode` per node, create where missing, delete where not wanted or doubled,
-//! `updateDaemonSetStatus`'s numbers), `util/daemonset_util.go` (`AddOrUpdateDaemonPodTolerations`:
+//! `updateDaemonSetStatus`'s numbers; a refused create is a `FailedCreate` Warning,
+//! `Error creating: ...`, and the key is retried on the rate limiter's back-off), `util/daemonset_util.go` (`AddOrUpdateDaemonPodTolerations`:
 //! not-ready and unreachable NoExecute, disk-pressure, memory-pressure, pid-pressure and
 //! unschedulable NoSchedule, network-unavailable for hostNetwork pods; and
 //! `ReplaceDaemonSetPodNodeNameNodeAffinity`: the pod names its node through
@@ -20,22 +21,52 @@ use super::controller_utils::{self as cu, is_controlled_by, is_pod_active, is_po
 use super::node_lifecycle::{taints, tolerates, NOT_READY_TAINT, UNREACHABLE_TAINT};
 use super::{credentials, event, request, status_patch, WorkQueue};
 use crate::sim::apiserver::events::EventType;
-use crate::sim::apiserver::{Credentials, Verb};
-use crate::sim::component::{Component, Context, Decision, ObjectEvent, Reconcile};
+use crate::sim::apiserver::{ApiError, ApiRequest, ApiResponse, Credentials, Verb};
+use crate::sim::clock::{seconds_to_ticks, Ticks};
+use crate::sim::component::{Component, Context, Decision, DecisionId, ObjectEvent, Reconcile};
 use crate::sim::trace::{Actor, Seq};
 
 pub const COMPONENT: &str = "daemonset-controller";
 
-#[derive(Default)]
 pub struct DaemonSetsController {
     queue: WorkQueue,
     /// A node or an unowned pod changed: every DaemonSet needs a look.
     all: Option<Seq>,
+    /// Refused pod creates (`Error creating: ...`), reported and retried on the work queue's
+    /// back-off, as `syncDaemonSet`'s error requeues the key rate-limited.
+    failures: cu::CreateFailures,
+}
+
+/// `DefaultControllerRateLimiter`'s per-item back-off: 5 ms doubling to 1000 s.
+const FAILURE_BACKOFF_BASE_TICKS: Ticks = 5;
+const FAILURE_BACKOFF_MAX_TICKS: Ticks = seconds_to_ticks(1000);
+
+impl Default for DaemonSetsController {
+    fn default() -> Self {
+        DaemonSetsController {
+            queue: WorkQueue::default(),
+            all: None,
+            failures: cu::CreateFailures::new(
+                FAILURE_BACKOFF_BASE_TICKS,
+                FAILURE_BACKOFF_MAX_TICKS,
+            ),
+        }
+    }
 }
 
 impl DaemonSetsController {
     pub fn new() -> Self {
         DaemonSetsController::default()
+    }
+
+    /// The key of the DaemonSet that controls `pod`, if one does.
+    fn owner_key(pod: &Value) -> Option<String> {
+        let r = cu::get_controller_of(pod)?;
+        if r.get("kind").and_then(Value::as_str) != Some("DaemonSet") {
+            return None;
+        }
+        let name = r.get("name").and_then(Value::as_str).unwrap_or("");
+        Some(format!("{}/{name}", crate::sim::api::namespace(pod)))
     }
 }
 
@@ -136,7 +167,11 @@ impl DaemonSetsController {
         for p in &pods {
             by_node.entry(target_node(p)).or_default().push(p);
         }
-        let mut create = Decision::new("SuccessfulCreate", String::new()).caused_by(cause);
+        let mut create = Decision::new("SuccessfulCreate", String::new())
+            .caused_by(cause)
+            .id(DecisionId(0));
+        let backing_off = self.failures.backing_off(key, ctx.now);
+        let mut missing = 0;
         let mut delete = Decision::new("SuccessfulDelete", String::new()).caused_by(cause);
         let mut wanted_nodes = Vec::new();
         let deleting = cu::is_being_deleted(&ds);
@@ -149,6 +184,9 @@ impl DaemonSetsController {
             if should {
                 wanted_nodes.push(node_name.clone());
                 if existing.is_empty() {
+                    missing += 1;
+                }
+                if existing.is_empty() && !backing_off {
                     let pod = self.new_pod(ctx, &ds, &template, &node_name);
                     let pod_name = crate::sim::api::name(&pod).to_string();
                     create
@@ -187,6 +225,10 @@ impl DaemonSetsController {
             for p in stale {
                 delete.actions.push(super::delete("pods", p));
             }
+        }
+        if missing == 0 {
+            // A sync with nothing to create forgets the back-off (`queue.Forget`).
+            self.failures.forget(key);
         }
         let creating = create.actions.len() / 2;
         if creating > 0 {
@@ -277,15 +319,16 @@ impl Component for DaemonSetsController {
 
     fn observe(&mut self, ev: &ObjectEvent) {
         match ev.resource {
-            "daemonsets" => self.queue.add(key_of(&ev.object), ev.seq),
+            "daemonsets" => {
+                let key = key_of(&ev.object);
+                self.failures.retry_now(&key);
+                self.queue.add(key, ev.seq);
+            }
             "nodes" => self.all = Some(ev.seq),
             "pods" => {
-                if let Some(r) = cu::get_controller_of(&ev.object) {
-                    if r.get("kind").and_then(Value::as_str) == Some("DaemonSet") {
-                        let name = r.get("name").and_then(Value::as_str).unwrap_or("");
-                        let ns = crate::sim::api::namespace(&ev.object);
-                        self.queue.add(format!("{ns}/{name}"), ev.seq);
-                    }
+                if let Some(key) = Self::owner_key(&ev.object) {
+                    self.failures.retry_now(&key);
+                    self.queue.add(key, ev.seq);
                 }
             }
             _ => {}
@@ -300,10 +343,53 @@ impl Component for DaemonSetsController {
                 work.entry(key_of(&ds)).or_insert(seq);
             }
         }
+        // Refusals to report (caused by the decision that sent the create), back-offs ended.
+        for f in self.failures.report(ctx.now) {
+            let (ns, name) = cu::split_key(&f.key);
+            if let Some(ds) = ctx.lister.get("daemonsets", ns, name) {
+                let warning = event(
+                    ctx,
+                    &ds,
+                    EventType::Warning,
+                    "FailedCreate",
+                    &f.message,
+                    COMPONENT,
+                );
+                out.decisions.push(
+                    Decision::new(
+                        "FailedCreate",
+                        format!("daemonset {}: {}", f.key, f.message),
+                    )
+                    .caused_by(f.cause)
+                    .action(warning),
+                );
+            }
+            work.entry(f.key).or_insert(f.cause);
+        }
+        for (key, cause) in self.failures.due(ctx.now) {
+            work.entry(key).or_insert(cause);
+        }
         for (key, cause) in work {
             self.sync_daemon_set(ctx, &key, cause, &mut out);
         }
+        out.requeue_after = self.failures.requeue_after(ctx.now);
         out
+    }
+
+    fn on_recorded(&mut self, _id: DecisionId, seq: Seq) {
+        self.failures.create_recorded(seq);
+    }
+
+    fn requeue_after_responses(&mut self) -> Option<Ticks> {
+        self.failures.unreported().then_some(1)
+    }
+
+    fn on_response(&mut self, request: &ApiRequest, result: &Result<ApiResponse, ApiError>) {
+        if let (Verb::Create, Err(e)) = (request.verb, result) {
+            if let Some(key) = request.body.as_ref().and_then(Self::owner_key) {
+                self.failures.refused(key, &e.message);
+            }
+        }
     }
 }
 
