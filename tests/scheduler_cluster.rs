@@ -149,3 +149,39 @@ fn the_same_seed_schedules_the_same_way_twice() {
     assert_eq!(trace_a, trace_b);
     assert!(a.iter().all(|n| n == "node1" || n == "node2"), "{a:?}");
 }
+
+#[test]
+fn a_long_queue_is_scheduled_in_batches_that_let_the_other_components_run_in_between() {
+    use kube_sandbox::sim::scheduler::CYCLES_PER_RECONCILE;
+    let mut c = cluster_with_scheduler(5);
+    let pods = 2 * CYCLES_PER_RECONCILE + 22;
+    for i in 0..pods {
+        create_pod(&mut c, &format!("web-{i}"), "1m", json!({}));
+    }
+    let start = c.now();
+    let cycles = |c: &Cluster| {
+        c.trace()
+            .events()
+            .iter()
+            .filter(|e| matches!(e.kind, TraceKind::SchedulingCycle(_)))
+            .count()
+    };
+    let mut per_step = Vec::new();
+    let mut before = cycles(&c);
+    while c.step() {
+        let after = cycles(&c);
+        if after > before {
+            per_step.push(after - before);
+        }
+        before = after;
+    }
+    assert_eq!(per_step, [CYCLES_PER_RECONCILE, CYCLES_PER_RECONCILE, 22]);
+    assert_eq!(c.now(), start, "the batches run at the same simulated time");
+    for i in 0..pods {
+        let pod = get_pod(&mut c, &format!("web-{i}"));
+        assert!(
+            pod["spec"]["nodeName"].is_string(),
+            "web-{i} is bound: {pod}"
+        );
+    }
+}

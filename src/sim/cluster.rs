@@ -1064,6 +1064,9 @@ impl Cluster {
         };
         let result = slot.component.reconcile(&mut ctx);
         slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
+        if result.more {
+            slot.pending_cause = Some(cause);
+        }
         Some(Applying {
             index,
             now,

@@ -194,6 +194,9 @@ pub struct Reconcile {
     pub decisions: Vec<Decision>,
     /// Run again after this many ticks even if nothing changes (resync, back-off, heartbeat).
     pub requeue_after: Option<Ticks>,
+    /// It stopped with work left (the scheduler after a batch of pods): run again in the next
+    /// step, at the same time, after the others had their turn.
+    pub more: bool,
 }
 
 /// A control loop. See the module doc.

@@ -1311,6 +1311,7 @@ impl Component for Kubelet {
         Reconcile {
             decisions: out,
             requeue_after: Some(requeue),
+            more: false,
         }
     }
 

@@ -170,6 +170,7 @@ impl Component for KubeProxy {
         Reconcile {
             decisions: vec![decision],
             requeue_after: None,
+            more: false,
         }
     }
 

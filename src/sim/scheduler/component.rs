@@ -32,6 +32,11 @@ use crate::sim::trace::{Actor, ObjectRef, Seq, TraceKind, WatchEventType};
 /// How many recent cycle records the UI can look at.
 pub const RECORDS_KEPT: usize = 64;
 
+/// Scheduling cycles in one reconcile: upstream's scheduler takes one pod at a time while the
+/// other components go on; a batch keeps a scale to 1,000 replicas from being one long step (the
+/// rest of the queue is scheduled in the next steps, at the same simulated time).
+pub const CYCLES_PER_RECONCILE: usize = 64;
+
 /// What an informer event asks the queue to do, applied at the next reconcile (where the time is
 /// known).
 #[derive(Clone, Debug)]
@@ -346,8 +351,14 @@ impl Component for Scheduler {
         self.queue.flush(now);
 
         let mut out = Reconcile::default();
-        let mut snapshot = self.snapshot();
+        // The snapshot copies every bound pod: only worth making when a pod waits.
+        let mut snapshot = match self.queue.has_active() {
+            true => self.snapshot(),
+            false => Snapshot::default(),
+        };
+        let mut cycles = 0;
         while let Some(queued) = self.queue.pop() {
+            cycles += 1;
             let info = snapshot.pod_info_arc(Arc::clone(&queued.pod));
             let record = self.algorithm.schedule_pod_info(&info, &snapshot, ctx.rng);
             let cause = self.causes.get(&queued.key).copied().or(ctx.cause);
@@ -425,6 +436,10 @@ impl Component for Scheduler {
             self.records.push(record);
             if self.records.len() > RECORDS_KEPT {
                 self.records.remove(0);
+            }
+            if cycles == CYCLES_PER_RECONCILE && self.queue.has_active() {
+                out.more = true;
+                break;
             }
         }
         out.requeue_after = self

@@ -31,7 +31,7 @@ pub mod record;
 pub mod schedule_one;
 pub mod testing;
 
-pub use component::Scheduler;
+pub use component::{Scheduler, CYCLES_PER_RECONCILE};
 pub use framework::{Profile, RecordDetail};
 pub use node_info::{NodeInfo, PodInfo, Snapshot};
 pub use record::CycleRecord;

@@ -115,6 +115,11 @@ impl SchedulingQueue {
         self.pods.is_empty()
     }
 
+    /// Some pod waits in activeQ: `pop` has something to give.
+    pub fn has_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
     pub fn where_is(&self, key: &str) -> Option<QueueName> {
         self.pods.get(key).map(|(q, _, _)| *q)
     }
