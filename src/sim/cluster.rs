@@ -34,7 +34,8 @@ use crate::sim::apiserver::{
 };
 use crate::sim::clock::{Clock, Ticks};
 use crate::sim::component::{
-    Component, Context, DecisionId, EventsNamed, Lister, ObjectEvent, ServiceAccountsController,
+    Component, Context, DecisionId, DecodeCache, EventsNamed, Lister, ObjectEvent,
+    ServiceAccountsController,
 };
 use crate::sim::rng::Rng;
 use crate::sim::sort::StableSort;
@@ -227,6 +228,8 @@ pub struct Cluster {
     /// The `Command` event of the line the shell is running, if any: the cause of whatever a
     /// client (kubectl, etcdctl, curl, systemctl) does without another cause.
     command_root: Option<Seq>,
+    /// What the components' listers decoded, kept for the next reconciles.
+    decoded: std::cell::RefCell<DecodeCache>,
 }
 
 impl Cluster {
@@ -255,6 +258,7 @@ impl Cluster {
             client_watches: BTreeMap::new(),
             next_client_watch: 0,
             command_root: None,
+            decoded: Default::default(),
         }
     }
 
@@ -1060,7 +1064,7 @@ impl Cluster {
             rng: &mut self.rng,
             events_named: &mut self.events_named,
             cause,
-            lister: Lister::new(&self.store),
+            lister: Lister::cached(&self.store, &self.decoded),
         };
         let result = slot.component.reconcile(&mut ctx);
         slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));

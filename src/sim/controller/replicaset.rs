@@ -190,14 +190,15 @@ impl ReplicaSetController {
         };
         let ns = ns.unwrap_or("default");
         let selector = selector_of(self.kind, &rs);
-        let all_pods = ctx.lister.list("pods", Some(ns));
+        let shared = ctx.lister.list_shared("pods", Some(ns));
+        let all_pods: Vec<&Value> = shared.iter().map(|p| &**p).collect();
 
         // ClaimPods: ours, plus orphans that match (unless we are going away); release ours
         // that no longer match.
         let mut claimed: Vec<&Value> = Vec::new();
         let mut adopt = Decision::new("Adopt", String::new()).caused_by(cause);
         let mut release = Decision::new("Release", String::new()).caused_by(cause);
-        for pod in &all_pods {
+        for &pod in &all_pods {
             let matches = selector.matches(&crate::sim::api::labels(pod));
             if is_controlled_by(pod, &rs) {
                 if matches {
@@ -300,7 +301,7 @@ impl ReplicaSetController {
         rs: &Value,
         key: &str,
         active: &[&Value],
-        all_pods: &[Value],
+        all_pods: &[&Value],
         cause: Seq,
         out: &mut Reconcile,
     ) {
@@ -355,8 +356,7 @@ impl ReplicaSetController {
             }
         } else if have > want {
             let diff = (have - want).min(BURST_REPLICAS);
-            let related: Vec<&Value> = all_pods.iter().collect();
-            let victims = get_pods_to_delete(active, &related, diff);
+            let victims = get_pods_to_delete(active, all_pods, diff);
             self.expectations.expect_deletions(key, victims.len());
             let mut d = Decision::new(
                 "SuccessfulDelete",

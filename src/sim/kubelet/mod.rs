@@ -1045,7 +1045,7 @@ impl Component for Kubelet {
             let (namespace, name) = (w.namespace.clone(), w.name.clone());
             let object_deleted = w.is_object_deleted();
             // The object Events and statuses are about: the pod, or a static pod's mirror.
-            let involved = ctx.lister.get("pods", Some(&namespace), &name);
+            let involved = ctx.lister.get_shared("pods", Some(&namespace), &name);
             let mut last_of_container: BTreeMap<String, DecisionId> = BTreeMap::new();
             let mut last_cri: Option<DecisionId> = None;
             for effect in effects.remove(uid).unwrap_or_default() {
@@ -1094,7 +1094,7 @@ impl Component for Kubelet {
                             Decision::new(&effect.reason, format!("{pod_ref}: {}", effect.message));
                         if !self.network_cut {
                             // A static pod's Events are about its mirror when it has one.
-                            let obj = involved.as_ref().or_else(|| self.static_pods.get(uid));
+                            let obj = involved.as_deref().or_else(|| self.static_pods.get(uid));
                             if let Some(obj) = obj {
                                 if let Some(request) = self.event_request(ctx, obj, &effect) {
                                     d = d.action(request);
@@ -1156,7 +1156,7 @@ impl Component for Kubelet {
                         });
                     }
                 }
-                if let Some(status) = self.pod_status(uid, involved.as_ref(), now, epoch) {
+                if let Some(status) = self.pod_status(uid, involved.as_deref(), now, epoch) {
                     if self.last_status.get(uid) != Some(&status) {
                         let phase = status["phase"].as_str().unwrap_or("").to_string();
                         self.last_status.insert(uid.clone(), status.clone());
