@@ -399,4 +399,30 @@ fn the_cluster_work_run_in_small_slices_gives_the_same_trace_and_timeline_as_one
     );
     assert_eq!(sliced.trace_fingerprint(), whole.trace_fingerprint());
     assert_eq!(sliced.timeline(), whole.timeline());
+    // The beats were made slice by slice as the events came; made again from each line's whole
+    // window of the trace, they are the same.
+    let built = sliced.timeline().clone();
+    sliced.set_detail(sliced.detail(), 0);
+    assert_eq!(sliced.timeline(), &built);
+}
+
+#[test]
+fn unfolding_while_the_cluster_still_works_makes_the_working_line_in_the_new_detail() {
+    let mut session = Session::new(1);
+    let (_, mut first) = session.submit_line(CREATE);
+    for _ in 0..20 {
+        first = first.or_else(|| session.work(1));
+    }
+    assert!(
+        first.is_none() && session.busy(),
+        "the line is still working"
+    );
+    session.set_detail(Detail::Full, 0);
+    while first.is_none() && session.busy() {
+        first = session.work(1);
+    }
+    let built = session.timeline().clone();
+    session.set_detail(Detail::Full, 0);
+    assert_eq!(session.timeline(), &built);
+    assert!(built.beats.len() > 100, "{} beats", built.beats.len());
 }

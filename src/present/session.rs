@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::present::cluster_view::ClusterView;
-use crate::present::timeline::{Detail, Timeline};
+use crate::present::cluster_view::{ChipCache, ClusterView};
+use crate::present::timeline::{CommandBeats, Detail, Timeline};
 use crate::sim::cluster::Run;
 use crate::sim::cluster::{VM_POWERED_OFF, VM_POWERED_ON};
 use crate::sim::kubectl::shell::CONTINUATION_PROMPT;
@@ -54,6 +54,10 @@ pub struct Session {
     booting: Option<Run>,
     /// The line the cluster is still working on (the same three).
     working: Option<(String, usize, i64)>,
+    /// Its beats so far, made from its events as they come, and the trace's seq they reach.
+    building: Option<(CommandBeats, Seq)>,
+    /// The pod chips the scenes made, for the next scenes.
+    chips: std::cell::RefCell<ChipCache>,
     /// When a VM was powered off (true) or booted (false), by the trace event that says so: the
     /// store does not know a VM is off, only that its node stops reporting.
     power: BTreeMap<Seq, (String, bool)>,
@@ -100,6 +104,8 @@ impl Session {
             seed,
             booting,
             working: None,
+            building: None,
+            chips: Default::default(),
             shell,
             timeline,
             detail: Detail::default(),
@@ -269,13 +275,44 @@ impl Session {
             return None;
         }
         self.working.as_ref()?;
-        if !self.shell.settle_slice(budget) {
+        let settled = self.shell.settle_slice(budget);
+        self.build_working();
+        if !settled {
             return None;
         }
         let (label, start, revision) = self.working.take()?;
         let first = self.timeline.len();
+        let (beats, _) = self.building.take()?;
         let trace = self.shell.backend().cluster.trace();
-        let events = trace.since(start as Seq);
+        let host = self.host();
+        self.timeline.finish_command(beats);
+        self.windows.push(Window {
+            line: label,
+            host,
+            start: start as Seq,
+            end: trace.next_seq(),
+            revision,
+        });
+        let (first_seq, compacted) = self.shell.backend().cluster.history_floor();
+        self.timeline.keep_from(first_seq, compacted);
+        Some(first)
+    }
+
+    /// Feeds the working line's new trace events to its beats (and notes the VMs they power on
+    /// or off), so that its end is not one long task.
+    fn build_working(&mut self) {
+        let Some((label, start, revision)) = &self.working else {
+            return;
+        };
+        let host = self.shell.host().to_string();
+        let (beats, fed) = self.building.get_or_insert_with(|| {
+            let beats = self
+                .timeline
+                .begin_command(label, &host, *revision, self.detail);
+            (beats, *start as Seq)
+        });
+        let trace = self.shell.backend().cluster.trace();
+        let events = trace.since(*fed);
         for event in events {
             if let TraceKind::Decision { reason, .. } = &event.kind {
                 let halted = match reason.as_str() {
@@ -287,19 +324,8 @@ impl Session {
                     .insert(event.seq, (event.actor.vm.clone(), halted));
             }
         }
-        let host = self.host();
-        self.timeline
-            .push_command(&label, &host, events, revision, self.detail);
-        self.windows.push(Window {
-            line: label,
-            host,
-            start: start as Seq,
-            end: trace.next_seq(),
-            revision,
-        });
-        let (first_seq, compacted) = self.shell.backend().cluster.history_floor();
-        self.timeline.keep_from(first_seq, compacted);
-        Some(first)
+        beats.feed(events);
+        *fed = trace.next_seq();
     }
 
     pub fn detail(&self) -> Detail {
@@ -315,6 +341,8 @@ impl Session {
             .and_then(|i| self.timeline.beats.get(i))
             .map(|b| b.last_seq);
         self.detail = detail;
+        // The working line's beats are made again in the new detail at the next slice.
+        self.building = None;
         let trace = self.shell.backend().cluster.trace();
         let mut timeline = Timeline {
             base_revision: self.timeline.base_revision,
@@ -343,7 +371,7 @@ impl Session {
     pub fn scene(&self, played: usize) -> ClusterView {
         let store = self.shell.backend().cluster.store();
         let revision = self.timeline.revision_at(played);
-        let mut view = ClusterView::at(store, revision);
+        let mut view = ClusterView::at_cached(store, revision, &mut self.chips.borrow_mut());
         let upto = played
             .checked_sub(1)
             .and_then(|i| self.timeline.beats.get(i))

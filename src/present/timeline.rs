@@ -318,38 +318,53 @@ impl Timeline {
         revision_before: i64,
         detail: Detail,
     ) {
-        let command = self.commands.len();
-        let first = self.beats.len();
-        let mut builder = Builder {
-            detail,
-            command,
-            revision: revision_before,
-            last_tick: events.first().map(|e| e.tick).unwrap_or(0),
-            requests: BTreeMap::new(),
-            beats: Vec::new(),
-        };
-        let start_seq = events.first().map(|e| e.seq).unwrap_or(0);
-        let start_tick = builder.last_tick;
-        builder.beats.push(Beat {
-            seq: start_seq,
-            last_seq: start_seq,
-            command,
-            step: Some(1),
-            kind: BeatKind::Command {
-                line: line.to_string(),
-                host: host.to_string(),
+        let mut beats = self.begin_command(line, host, revision_before, detail);
+        beats.feed(events);
+        self.finish_command(beats);
+    }
+
+    /// Starts the beats of the next command, to be fed its events while the cluster works on it
+    /// and added with [`Timeline::finish_command`] once it settled: the same beats as
+    /// [`Timeline::push_command`], without one long task at the end of a line of 60,000 events.
+    pub fn begin_command(
+        &self,
+        line: &str,
+        host: &str,
+        revision_before: i64,
+        detail: Detail,
+    ) -> CommandBeats {
+        CommandBeats {
+            line: line.to_string(),
+            host: host.to_string(),
+            builder: Builder {
+                detail,
+                command: self.commands.len(),
+                revision: revision_before,
+                last_tick: 0,
+                requests: BTreeMap::new(),
+                beats: Vec::new(),
             },
-            from: Place::Terminal(host.to_string()),
-            to: vec![Place::Terminal(host.to_string())],
-            tick: start_tick,
-            waited_ticks: 0,
-            revision: revision_before,
-        });
-        for event in events {
-            builder.event(event);
+            start: None,
+            last: None,
         }
-        let end_seq = events.last().map(|e| e.seq).unwrap_or(start_seq);
-        let end_tick = events.last().map(|e| e.tick).unwrap_or(start_tick);
+    }
+
+    /// Adds a command's beats, closed by its `Settled` beat.
+    pub fn finish_command(&mut self, mut beats: CommandBeats) {
+        let first = self.beats.len();
+        let (start_seq, start_tick) = beats.start.unwrap_or((0, 0));
+        if beats.start.is_none() {
+            beats.push_start(start_seq, start_tick);
+        }
+        let CommandBeats {
+            line,
+            host,
+            mut builder,
+            last,
+            ..
+        } = beats;
+        let command = builder.command;
+        let (end_seq, end_tick) = last.unwrap_or((start_seq, start_tick));
         let waited = end_tick.saturating_sub(builder.last_tick);
         let revision = builder.revision;
         builder.beats.push(Beat {
@@ -358,16 +373,16 @@ impl Timeline {
             command,
             step: None,
             kind: BeatKind::Settled,
-            from: Place::Terminal(host.to_string()),
-            to: vec![Place::Terminal(host.to_string())],
+            from: Place::Terminal(host.clone()),
+            to: vec![Place::Terminal(host.clone())],
             tick: end_tick,
             waited_ticks: waited,
             revision,
         });
         self.beats.extend(builder.beats);
         self.commands.push(CommandSpan {
-            line: line.to_string(),
-            host: host.to_string(),
+            line,
+            host,
             first,
             end: self.beats.len(),
         });
@@ -448,6 +463,51 @@ impl Timeline {
             }
         }
         seen
+    }
+}
+
+/// One command's beats while they are made (see [`Timeline::begin_command`]).
+pub struct CommandBeats {
+    line: String,
+    host: String,
+    builder: Builder,
+    /// The first event's seq and tick: where the `Command` beat stands.
+    start: Option<(Seq, Ticks)>,
+    /// The last event's: where the `Settled` beat will.
+    last: Option<(Seq, Ticks)>,
+}
+
+impl CommandBeats {
+    /// The command's next events, in trace order.
+    pub fn feed(&mut self, events: &[TraceEvent]) {
+        for event in events {
+            if self.start.is_none() {
+                self.push_start(event.seq, event.tick);
+            }
+            self.builder.event(event);
+            self.last = Some((event.seq, event.tick));
+        }
+    }
+
+    fn push_start(&mut self, seq: Seq, tick: Ticks) {
+        self.start = Some((seq, tick));
+        self.builder.last_tick = tick;
+        let host = &self.host;
+        self.builder.beats.push(Beat {
+            seq,
+            last_seq: seq,
+            command: self.builder.command,
+            step: Some(1),
+            kind: BeatKind::Command {
+                line: self.line.clone(),
+                host: host.clone(),
+            },
+            from: Place::Terminal(host.clone()),
+            to: vec![Place::Terminal(host.clone())],
+            tick,
+            waited_ticks: 0,
+            revision: self.builder.revision,
+        });
     }
 }
 
