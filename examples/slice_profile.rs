@@ -35,6 +35,10 @@ fn main() {
             }
             worst.push((d, n, after - before, format!("{actors:?}")));
         }
+        // What the page does next in the same task: the scene at the new playhead.
+        let t = Instant::now();
+        let _ = s.scene(s.timeline().len());
+        eprintln!("scene at the end of the line: {:?}", t.elapsed());
         worst.sort_by(|a, b| b.0.cmp(&a.0));
         eprintln!("{n} parts; worst:");
         for w in worst.iter().take(10) {
