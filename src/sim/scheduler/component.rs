@@ -35,7 +35,7 @@ pub const RECORDS_KEPT: usize = 64;
 /// Scheduling cycles in one reconcile: upstream's scheduler takes one pod at a time while the
 /// other components go on; a batch keeps a scale to 1,000 replicas from being one long step (the
 /// rest of the queue is scheduled in the next steps, at the same simulated time).
-pub const CYCLES_PER_RECONCILE: usize = 64;
+pub const CYCLES_PER_RECONCILE: usize = 32;
 
 /// What an informer event asks the queue to do, applied at the next reconcile (where the time is
 /// known).
