@@ -163,6 +163,16 @@ struct StepInProgress {
     /// The last reconcile's decisions not yet applied: a reconcile at 1,000 pods sends hundreds
     /// of requests, applied [`REQUESTS_PER_PART`] at a time, in order, before the next slot.
     applying: Option<Applying>,
+    /// A reconcile that did part of its work (see [`crate::sim::component::Reconcile::unfinished`]).
+    reconciling: Option<Reconciling>,
+}
+
+/// A reconcile called again for the rest of its work, with nothing else in between, before its
+/// decisions (kept here, in order) are applied.
+struct Reconciling {
+    index: usize,
+    cause: Option<Seq>,
+    decisions: Vec<crate::sim::component::Decision>,
 }
 
 /// At most this many requests of one reconcile are sent in one part of a step.
@@ -911,6 +921,7 @@ impl Cluster {
                 happened: delivered,
                 delivering: Some(delivering),
                 applying: None,
+                reconciling: None,
             });
             return None;
         };
@@ -925,12 +936,23 @@ impl Cluster {
             return None;
         }
         let now = self.clock.now();
+        if let Some(reconciling) = part.reconciling.take() {
+            match self.reconcile_part(reconciling, now) {
+                Ok(applying) => part.applying = Some(applying),
+                Err(reconciling) => part.reconciling = Some(reconciling),
+            }
+            self.step_in_progress = Some(part);
+            return None;
+        }
         while part.next_slot < self.slots.len() {
             let index = part.next_slot;
             part.next_slot += 1;
-            if let Some(applying) = self.reconcile_slot(index, now) {
+            if let Some(reconciling) = self.reconcile_slot(index, now) {
                 part.happened = true;
-                part.applying = Some(applying);
+                match self.reconcile_part(reconciling, now) {
+                    Ok(applying) => part.applying = Some(applying),
+                    Err(reconciling) => part.reconciling = Some(reconciling),
+                }
                 self.step_in_progress = Some(part);
                 return None;
             }
@@ -1051,13 +1073,26 @@ impl Cluster {
 
     /// Runs slot `index`'s reconcile if it has work (told something, or a timer due at `now`);
     /// its decisions are then applied by [`Self::apply`].
-    fn reconcile_slot(&mut self, index: usize, now: Ticks) -> Option<Applying> {
+    /// Whether the slot's component reconciles in this step (something it watches changed, or
+    /// its timer is due): its reconcile, not yet called.
+    fn reconcile_slot(&mut self, index: usize, now: Ticks) -> Option<Reconciling> {
         let slot = &mut self.slots[index];
         let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
         if !slot.running || (slot.pending_cause.is_none() && !timer_due) {
             return None;
         }
-        let cause = slot.pending_cause.take().flatten();
+        Some(Reconciling {
+            index,
+            cause: slot.pending_cause.take().flatten(),
+            decisions: Vec::new(),
+        })
+    }
+
+    /// Calls the component's reconcile: its decisions to apply, or, when it has more of this
+    /// reconcile to do, the reconcile to call again in the next part.
+    fn reconcile_part(&mut self, mut r: Reconciling, now: Ticks) -> Result<Applying, Reconciling> {
+        let slot = &mut self.slots[r.index];
+        let cause = r.cause;
         let mut ctx = Context {
             now,
             clock: &self.clock,
@@ -1067,18 +1102,22 @@ impl Cluster {
             lister: Lister::cached(&self.store, &self.decoded),
         };
         let result = slot.component.reconcile(&mut ctx);
+        r.decisions.extend(result.decisions);
+        if result.unfinished {
+            return Err(r);
+        }
         slot.due_ticks = result.requeue_after.map(|after| now + after.max(1));
         if result.more {
             slot.pending_cause = Some(cause);
         }
-        Some(Applying {
-            index,
+        Ok(Applying {
+            index: r.index,
             now,
             cause,
             actor: slot.component.actor(),
             credentials: slot.component.credentials(),
             recorded: BTreeMap::new(),
-            decisions: result.decisions.into_iter(),
+            decisions: r.decisions.into_iter(),
             current: None,
         })
     }

@@ -316,6 +316,10 @@ pub struct Reconcile {
     /// It stopped with work left (the scheduler after a batch of pods): run again in the next
     /// step, at the same time, after the others had their turn.
     pub more: bool,
+    /// It did part of this reconcile (the controller manager, one loop): call it again for the
+    /// rest before anything is applied. Nothing else runs in between, so the decisions, in the
+    /// order the calls made them, are those of one call; the page runs each call as its own part.
+    pub unfinished: bool,
 }
 
 /// A control loop. See the module doc.

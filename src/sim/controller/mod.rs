@@ -158,6 +158,8 @@ pub struct ControllerManager {
     /// Which controller sent each request of the last reconcile, in order: the cluster answers
     /// them in that order through `on_response`.
     senders: VecDeque<usize>,
+    /// The loop the reconcile in progress goes on with (0: a new reconcile).
+    next_loop: usize,
 }
 
 impl ControllerManager {
@@ -168,7 +170,13 @@ impl ControllerManager {
             dirty: vec![true; n],
             due_ticks: vec![None; n],
             senders: VecDeque::new(),
+            next_loop: 0,
         }
+    }
+
+    /// Whether loop `i` has something to do now.
+    fn wants(&self, i: usize, now: Ticks) -> bool {
+        self.dirty[i] || self.due_ticks[i].is_some_and(|d| d <= now)
     }
 
     pub fn controller_names(&self) -> Vec<String> {
@@ -208,13 +216,17 @@ impl Component for ControllerManager {
 
     fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
         let mut out = Reconcile::default();
-        self.senders.clear();
-        for (i, c) in self.controllers.iter_mut().enumerate() {
-            let due = self.due_ticks[i].is_some_and(|d| d <= ctx.now);
-            if !self.dirty[i] && !due {
+        if self.next_loop == 0 {
+            self.senders.clear();
+        }
+        while self.next_loop < self.controllers.len() {
+            let i = self.next_loop;
+            self.next_loop += 1;
+            if !self.wants(i, ctx.now) {
                 continue;
             }
             self.dirty[i] = false;
+            let c = &mut self.controllers[i];
             let result = c.reconcile(ctx);
             self.due_ticks[i] = result.requeue_after.map(|after| ctx.now + after.max(1));
             for decision in result.decisions {
@@ -232,7 +244,14 @@ impl Component for ControllerManager {
                     .extend(std::iter::repeat_n(i, decision.actions.len()));
                 out.decisions.push(decision);
             }
+            // One loop per call while another has work: at 1,000 pods one loop's sync takes
+            // milliseconds, and the page runs each call as its own part.
+            if (self.next_loop..self.controllers.len()).any(|j| self.wants(j, ctx.now)) {
+                out.unfinished = true;
+                return out;
+            }
         }
+        self.next_loop = 0;
         out.requeue_after = self
             .due_ticks
             .iter()
@@ -308,4 +327,77 @@ pub fn about_synced(
 /// (only when a student would ask "why did nothing happen?").
 pub fn note(reason: &str, message: impl Into<String>, cause: Seq) -> Decision {
     Decision::new(reason, message).caused_by(cause)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::apiserver::backend::Store;
+    use crate::sim::clock::Clock;
+    use crate::sim::component::{EventsNamed, Lister};
+    use crate::sim::rng::Rng;
+
+    /// A loop that decides `reason` once each time it is told something.
+    struct Loop(&'static str);
+
+    impl Component for Loop {
+        fn name(&self) -> String {
+            self.0.to_string()
+        }
+        fn actor(&self) -> Actor {
+            Actor::controller(self.0)
+        }
+        fn credentials(&self) -> Credentials {
+            Credentials::admin()
+        }
+        fn watches(&self) -> Vec<&'static str> {
+            vec!["pods"]
+        }
+        fn observe(&mut self, _event: &ObjectEvent) {}
+        fn reconcile(&mut self, _ctx: &mut Context) -> Reconcile {
+            Reconcile {
+                decisions: vec![Decision::new(self.0, "")],
+                requeue_after: Some(10),
+                ..Reconcile::default()
+            }
+        }
+    }
+
+    fn reasons(r: &Reconcile) -> Vec<&str> {
+        r.decisions.iter().map(|d| d.reason.as_str()).collect()
+    }
+
+    #[test]
+    fn the_manager_runs_one_loop_per_call_while_another_has_work_then_finishes() {
+        let loops: Vec<Box<dyn Component>> = ["a", "b", "c"]
+            .into_iter()
+            .map(|n| Box::new(Loop(n)) as Box<dyn Component>)
+            .collect();
+        let mut manager = ControllerManager::new(loops);
+        let (store, clock, mut rng) = (Store::new(), Clock::default(), Rng::new(1));
+        let mut named = EventsNamed::default();
+        let mut call = |manager: &mut ControllerManager, now: Ticks| {
+            let mut ctx = Context {
+                now,
+                clock: &clock,
+                rng: &mut rng,
+                events_named: &mut named,
+                cause: None,
+                lister: Lister::new(&store),
+            };
+            manager.reconcile(&mut ctx)
+        };
+        // All three are dirty at the start: three calls, the last one finished.
+        let first = call(&mut manager, 0);
+        assert_eq!((reasons(&first), first.unfinished), (vec!["a"], true));
+        let second = call(&mut manager, 0);
+        assert_eq!((reasons(&second), second.unfinished), (vec!["b"], true));
+        let third = call(&mut manager, 0);
+        assert_eq!((reasons(&third), third.unfinished), (vec!["c"], false));
+        assert_eq!(third.requeue_after, Some(10));
+        // Only b has work: one call does it and finishes.
+        manager.dirty[1] = true;
+        let only = call(&mut manager, 5);
+        assert_eq!((reasons(&only), only.unfinished), (vec!["b"], false));
+    }
 }

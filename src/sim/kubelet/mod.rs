@@ -1312,6 +1312,7 @@ impl Component for Kubelet {
             decisions: out,
             requeue_after: Some(requeue),
             more: false,
+            unfinished: false,
         }
     }
 

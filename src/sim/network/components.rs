@@ -171,6 +171,7 @@ impl Component for KubeProxy {
             decisions: vec![decision],
             requeue_after: None,
             more: false,
+            unfinished: false,
         }
     }
 
