@@ -159,7 +159,8 @@ pub fn is_pod_active(pod: &Value) -> bool {
 
 /// `podutil.IsPodReady`: the Ready condition is True.
 pub fn is_pod_ready(pod: &Value) -> bool {
-    pod_condition(pod, "Ready").is_some_and(|c| c.get("status") == Some(&json!("True")))
+    pod_condition(pod, "Ready")
+        .is_some_and(|c| c.get("status").and_then(Value::as_str) == Some("True"))
 }
 
 pub fn pod_condition<'a>(pod: &'a Value, kind: &str) -> Option<&'a Value> {

@@ -767,7 +767,7 @@ impl DeploymentController {
                 rss.push(rs);
             } else if cu::get_controller_of(&rs).is_none()
                 && !is_being_deleted(&d)
-                && selector.matches(&crate::sim::api::labels(&rs))
+                && selector.matches_labels_of(&rs)
             {
                 let mut refs = cu::owner_references(&rs).to_vec();
                 refs.push(cu::new_controller_ref(&d));

@@ -84,10 +84,13 @@ pub fn selected_pods(
     include_terminating: bool,
 ) -> Vec<Value> {
     let ns = crate::sim::api::namespace(svc);
+    let Ok(selector) = selector.to_selector() else {
+        return Vec::new();
+    };
     ctx.lister
-        .list("pods", Some(ns))
+        .list_shared("pods", Some(ns))
         .into_iter()
-        .filter(|p| selector.matches(&crate::sim::api::labels(p)))
+        .filter(|p| selector.matches_labels_of(p))
         .filter(|p| {
             p.pointer("/status/podIP")
                 .and_then(Value::as_str)
@@ -100,6 +103,7 @@ pub fn selected_pods(
                 Some("Succeeded" | "Failed")
             )
         })
+        .map(|p| Value::clone(&p))
         .collect()
 }
 

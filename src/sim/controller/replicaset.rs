@@ -199,7 +199,7 @@ impl ReplicaSetController {
         let mut adopt = Decision::new("Adopt", String::new()).caused_by(cause);
         let mut release = Decision::new("Release", String::new()).caused_by(cause);
         for &pod in &all_pods {
-            let matches = selector.matches(&crate::sim::api::labels(pod));
+            let matches = selector.matches_labels_of(pod);
             if is_controlled_by(pod, &rs) {
                 if matches {
                     claimed.push(pod);
