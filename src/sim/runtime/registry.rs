@@ -80,6 +80,35 @@ pub struct ImageSpec {
     pub app: AppKind,
     pub base: Base,
     pub exposed_ports: Vec<u16>,
+    /// `WorkingDir` of the config ("" for the root).
+    pub working_dir: String,
+    /// `User` of the config ("" for root).
+    pub user: String,
+    pub labels: Vec<(String, String)>,
+    /// The config's history, oldest first: one entry per Dockerfile step, layer or not.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One step of an image's history, as `docker history` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub created_by: String,
+    pub created_unix_seconds: i64,
+    pub size_bytes: u64,
+    /// The step changed only the config (ENV, CMD, ...): no layer.
+    pub empty_layer: bool,
+}
+
+impl HistoryEntry {
+    /// The history entry of a layer whose size is not known (the catalog's images).
+    pub fn layer(created_by: &str, created_unix_seconds: i64) -> Self {
+        HistoryEntry {
+            created_by: created_by.to_string(),
+            created_unix_seconds,
+            size_bytes: 0,
+            empty_layer: false,
+        }
+    }
 }
 
 impl ImageSpec {
@@ -305,6 +334,7 @@ fn build(recipe: Recipe<'_>) -> ImageSpec {
     ));
     let manifest_digest = digest_of(&format!("manifest {} {id}", recipe.repository));
     let strings = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let history = layers_history(&layers, recipe.created_unix_seconds);
     ImageSpec {
         repository: recipe.repository.to_string(),
         tags: strings(recipe.tags),
@@ -325,7 +355,21 @@ fn build(recipe: Recipe<'_>) -> ImageSpec {
         app: recipe.app,
         base: recipe.base,
         exposed_ports: recipe.exposed_ports.to_vec(),
+        working_dir: String::new(),
+        user: String::new(),
+        labels: Vec::new(),
+        history,
     }
+}
+
+fn layers_history(layers: &[Layer], created_unix_seconds: i64) -> Vec<HistoryEntry> {
+    layers
+        .iter()
+        .map(|l| HistoryEntry {
+            size_bytes: l.size_bytes,
+            ..HistoryEntry::layer(&l.created_by, created_unix_seconds)
+        })
+        .collect()
 }
 
 const PATH_ENV: (&str, &str) = (
@@ -623,6 +667,23 @@ fn catalog() -> Vec<ImageSpec> {
             app: AppKind::Mysql,
             base: Base::OracleLinux,
             exposed_ports: &[3306, 33060],
+        }),
+        // The base of the course's chapter 2 Dockerfile (`FROM node:7`): kubia's layers but its
+        // own app.js.
+        build(Recipe {
+            repository: "docker.io/library/node",
+            tags: &["7", "7.10", "7.10.1"],
+            created_unix_seconds: JUN_2017,
+            layers: &NODE7_JESSIE,
+            unpacked_bytes: 660_162_956,
+            entrypoint: &[],
+            cmd: &["node"],
+            env: &[PATH_ENV, ("NODE_VERSION", "7.10.1")],
+            stop_signal: Signal::Sigterm,
+            program: "node",
+            app: AppKind::Shell,
+            base: Base::Debian,
+            exposed_ports: &[],
         }),
         kubia(&["latest", "v1"], "ADD app.js /app.js # kubia v1", AppKind::Kubia { version: 1 }),
         kubia(&["v2"], "ADD app.js /app.js # kubia v2", AppKind::Kubia { version: 2 }),
