@@ -3,7 +3,8 @@
 //! cluster.
 //!
 //! Mirrors: root shells on the kubeadm + Vagrant lab's VMs: `crictl ps [-a]|images|pods`,
-//! `crictl stop ID`, `docker ps [-a]|images`, `docker kill ID` against the VM's containerd;
+//! `crictl stop ID`, `docker ps [-a]|images`, `docker kill ID` against the VM's containerd
+//! (`docker build|history|tag|rmi|inspect` are in `docker_cmd.rs`);
 //! `systemctl stop|start|status kubelet|containerd`; `poweroff`; kubectl on a worker without
 //! admin.conf (`The connection to the server localhost:8080 was refused ...`); OpenSSH's
 //! destinations and errors (`ssh root@172.16.20.13`, `Could not resolve hostname`, `No route to
@@ -50,6 +51,8 @@ pub struct NodeState {
     /// kubeadm's manifests moved away from `/etc/kubernetes/manifests` on master (by file name:
     /// `kube-scheduler.yaml` → `/etc/kubernetes/kube-scheduler.yaml`).
     pub moved_manifests: BTreeMap<String, String>,
+    /// Docker's state on each VM besides its images (the build cache).
+    pub docker: BTreeMap<String, super::docker_cmd::DockerEngine>,
 }
 
 impl Default for NodeState {
@@ -59,6 +62,7 @@ impl Default for NodeState {
             halted: BTreeSet::new(),
             typed_rules: BTreeMap::new(),
             moved_manifests: BTreeMap::new(),
+            docker: BTreeMap::new(),
         }
     }
 }
@@ -78,7 +82,7 @@ pub const NO_KUBECONFIG: &str =
 
 /// crictl's fatal line when containerd does not answer (logrus text format; the time is added).
 const CRICTL_DOWN: &str = "level=fatal msg=\"validate service connection: validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused\\\"\"\n";
-const DOCKER_DOWN: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n";
+pub const DOCKER_DOWN: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n";
 
 /// Runs `name args` if it is a node command; None lets the shell try its other builtins.
 pub fn run(
@@ -311,7 +315,7 @@ fn docker(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
     match sub {
         "ps" => Output::ok(views::docker_ps(&runtime, now, all)),
         "images" => Output::ok(views::docker_images(&runtime, now)),
-        "" => Output::ok("Usage:  docker [OPTIONS] COMMAND\n\nCommands:\n  ps        List containers\n  images    List images\n  kill      Kill one or more running containers\n"),
+        "" => Output::ok("Usage:  docker [OPTIONS] COMMAND\n\nCommon Commands:\n  ps        List containers\n  build     Build an image from a Dockerfile\n  images    List images\n\nManagement Commands:\n  image     Manage images\n\nCommands:\n  history   Show the history of an image\n  inspect   Return low-level information on Docker objects\n  kill      Kill one or more running containers\n  rmi       Remove one or more images\n  tag       Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n"),
         other => Output::fail(format!(
             "docker: '{other}' is not a docker command.\nSee 'docker --help'\n"
         )),

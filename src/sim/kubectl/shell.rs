@@ -53,6 +53,10 @@ struct Pending {
 pub struct Shell<B: Backend> {
     backend: B,
     files: BTreeMap<String, String>,
+    /// Variables set with `export NAME=value`, and for one command its `NAME=value` prefixes
+    /// (`DOCKER_BUILDKIT=0 docker build .`).
+    env: BTreeMap<String, String>,
+    command_env: BTreeMap<String, String>,
     pending: Option<Pending>,
     settle_ticks: Ticks,
     file_reader: Option<FileReader>,
@@ -92,6 +96,8 @@ impl<B: Backend> Shell<B> {
         Shell {
             backend,
             files: BTreeMap::new(),
+            env: BTreeMap::new(),
+            command_env: BTreeMap::new(),
             pending: None,
             settle_ticks: DEFAULT_SETTLE_TICKS,
             file_reader: None,
@@ -659,7 +665,14 @@ impl<B: Backend> Shell<B> {
             .iter()
             .position(|w| !is_assignment(w))
             .unwrap_or(words.len());
-        let words = words.split_off(first_command);
+        let rest = words.split_off(first_command);
+        self.command_env = self.env.clone();
+        for assignment in &words {
+            if let Some((name, value)) = assignment.split_once('=') {
+                self.command_env.insert(name.to_string(), value.to_string());
+            }
+        }
+        let words = rest;
         let mut out = self.builtin(&words, stdin.as_deref());
         if let Some((path, append)) = redirect {
             let path = normalize(&path);
@@ -708,6 +721,18 @@ impl<B: Backend> Shell<B> {
                 exit_code: code.unwrap_or(self.last_exit_code),
                 ..Output::default()
             };
+        }
+        if name == "docker" {
+            let invocation = super::docker_cmd::Invocation {
+                args,
+                env: &self.command_env,
+                files: &self.files,
+            };
+            if let Some(out) =
+                super::docker_cmd::run(&invocation, &mut self.node, &mut self.backend)
+            {
+                return out;
+            }
         }
         if let Some(out) = node_cmds::run(name, args, &mut self.node, &mut self.backend) {
             return out;
@@ -843,7 +868,15 @@ impl<B: Backend> Shell<B> {
             },
             "help" => Output::ok(SHELL_HELP),
             "pwd" => Output::ok("/root\n"),
-            "cd" | "export" | "true" | "history" => Output::default(),
+            "export" => {
+                for assignment in args.iter().filter(|a| is_assignment(a)) {
+                    if let Some((name, value)) = assignment.split_once('=') {
+                        self.env.insert(name.to_string(), value.to_string());
+                    }
+                }
+                Output::default()
+            }
+            "cd" | "true" | "history" => Output::default(),
             "false" => Output {
                 exit_code: 1,
                 ..Output::default()

@@ -61,6 +61,8 @@ pub struct Built {
     pub base: ImageSpec,
     pub steps: Vec<Step>,
     pub image: ImageSpec,
+    /// Bytes of the context files ADD and COPY read (what BuildKit transfers).
+    pub context_read_bytes: u64,
 }
 
 /// Why a build stopped; `Display` is the text after BuildKit's `ERROR: failed to solve: `.
@@ -149,7 +151,7 @@ pub fn build(input: &BuildInput<'_>) -> Result<Built, BuildError> {
     for instruction in &instructions[stage + 1..] {
         let mut content_digest = String::new();
         let mut layer = None;
-        let mut created_by = format!("{} {}", instruction.keyword.name(), instruction.args);
+        let created_by = format!("{} {}", instruction.keyword.name(), instruction.args);
         match instruction.keyword {
             Keyword::Add | Keyword::Copy => {
                 step_number += 1;
@@ -179,11 +181,10 @@ pub fn build(input: &BuildInput<'_>) -> Result<Built, BuildError> {
                 let digest = digest_of(&format!("run {key} {}", instruction.args));
                 let hex = digest.trim_start_matches("sha256:");
                 let size_bytes = 512 + u64::from_str_radix(&hex[..4], 16).unwrap_or(0) % 8192;
-                created_by = format!("RUN /bin/sh -c {} # buildkit", instruction.args);
                 layer = Some(Layer {
                     digest,
                     size_bytes,
-                    created_by: created_by.clone(),
+                    created_by: format!("RUN /bin/sh -c {} # buildkit", instruction.args),
                 });
             }
             Keyword::Workdir => {
@@ -233,19 +234,15 @@ pub fn build(input: &BuildInput<'_>) -> Result<Built, BuildError> {
             | Keyword::From => {}
         }
         key = digest_of(&format!("{key}\n{}\n{content_digest}", instruction.text()));
-        let history = match &layer {
-            Some(l) => HistoryEntry {
-                created_by: l.created_by.clone(),
-                created_unix_seconds: input.now_unix_seconds,
-                size_bytes: l.size_bytes,
-                empty_layer: false,
+        let history = HistoryEntry {
+            created_by: match &layer {
+                Some(l) => l.created_by.clone(),
+                None => config_created_by(instruction, &image),
             },
-            None => HistoryEntry {
-                created_by: format!("{created_by} # buildkit"),
-                created_unix_seconds: input.now_unix_seconds,
-                size_bytes: 0,
-                empty_layer: true,
-            },
+            created_unix_seconds: input.now_unix_seconds,
+            size_bytes: layer.as_ref().map_or(0, |l| l.size_bytes),
+            empty_layer: layer.is_none(),
+            comment: BUILDKIT_COMMENT.to_string(),
         };
         image.history.push(history);
         if let Some(l) = &layer {
@@ -261,14 +258,57 @@ pub fn build(input: &BuildInput<'_>) -> Result<Built, BuildError> {
         });
     }
     debug_assert_eq!(step_number, numbered);
+    let steps_len = steps.len();
     image.app = recognize_app(&image, &added).unwrap_or(base.app);
     if let Some(program) = image.entrypoint.iter().chain(&image.cmd).next() {
         image.program = program.rsplit('/').next().unwrap_or(program).to_string();
     }
     image.id = config_digest(&image);
+    // The last step's image is the image itself.
+    if let Some(last) = steps.last_mut().filter(|_| steps_len > 1) {
+        last.image_id = image.id.clone();
+    }
     image.manifest_digest = digest_of(&format!("manifest {}", image.id));
     image.created_unix_seconds = input.now_unix_seconds;
-    Ok(Built { base, steps, image })
+    let context_read_bytes = added.values().map(|t| t.len() as u64).sum();
+    Ok(Built {
+        base,
+        steps,
+        image,
+        context_read_bytes,
+    })
+}
+
+/// What `docker history` shows in COMMENT for a step BuildKit made.
+pub const BUILDKIT_COMMENT: &str = "buildkit.dockerfile.v0";
+
+/// CREATED BY of a step that changed only the config, as BuildKit writes it: Go's `%v` of the
+/// values (`ENTRYPOINT ["node" "app.js"]`, `EXPOSE map[8080/tcp:{}]`).
+fn config_created_by(instruction: &Instruction, image: &ImageSpec) -> String {
+    let go_list = |words: &[String]| {
+        let quoted: Vec<String> = words.iter().map(|w| format!("{w:?}")).collect();
+        format!("[{}]", quoted.join(" "))
+    };
+    let name = instruction.keyword.name();
+    match instruction.keyword {
+        Keyword::Cmd => format!("CMD {}", go_list(&image.cmd)),
+        Keyword::Entrypoint => format!("ENTRYPOINT {}", go_list(&image.entrypoint)),
+        Keyword::Expose => {
+            let ports: Vec<String> = instruction
+                .words()
+                .iter()
+                .map(|p| {
+                    if p.contains('/') {
+                        format!("{p}:{{}}")
+                    } else {
+                        format!("{p}/tcp:{{}}")
+                    }
+                })
+                .collect();
+            format!("EXPOSE map[{}]", ports.join(" "))
+        }
+        _ => format!("{name} {}", instruction.args),
+    }
 }
 
 /// The config's digest: what the image runs and the layers it has, and nothing else.

@@ -258,6 +258,9 @@ fn arity_error(keyword: Keyword, args: &str) -> Option<String> {
         Keyword::Add | Keyword::Copy if count < 2 => {
             Some(format!("{name} requires at least two arguments, but only one was provided. Destination could not be determined"))
         }
+        Keyword::From if count == 2 || count > 3 => {
+            Some("FROM requires either one or three arguments".to_string())
+        }
         Keyword::From
         | Keyword::Run
         | Keyword::Workdir

@@ -97,6 +97,8 @@ pub struct HistoryEntry {
     pub size_bytes: u64,
     /// The step changed only the config (ENV, CMD, ...): no layer.
     pub empty_layer: bool,
+    /// `buildkit.dockerfile.v0` for steps of a Dockerfile built here.
+    pub comment: String,
 }
 
 impl HistoryEntry {
@@ -107,6 +109,7 @@ impl HistoryEntry {
             created_unix_seconds,
             size_bytes: 0,
             empty_layer: false,
+            comment: String::new(),
         }
     }
 }

@@ -109,7 +109,7 @@ fn format_g(v: f64, precision: usize) -> String {
     }
 }
 
-fn short(id: &str, n: usize) -> String {
+pub fn short(id: &str, n: usize) -> String {
     id.trim_start_matches("sha256:").chars().take(n).collect()
 }
 
