@@ -1,4 +1,5 @@
-//! Docker on the lab's VMs making images: `docker build`, `history`, `tag`, `rmi`, `inspect`.
+//! Docker on the lab's VMs making and sharing images: `docker build`, `history`, `tag`, `rmi`,
+//! `inspect`, `login`, `push`, `pull`.
 //!
 //! ```text
 //!   cat > app.js, cat > Dockerfile ──▶ docker build -t kubia .
@@ -12,13 +13,20 @@
 //! `DOCKER_BUILDKIT=0`, the legacy builder (`Sending build context`, `Step 1/3 : FROM node:7`,
 //! ` ---> Using cache`, `Successfully built`, `Successfully tagged kubia:latest`); `docker
 //! history`'s columns with CREATED BY cut at 45 characters; `docker tag`, `docker rmi`
-//! (`Untagged:` / `Deleted:`), `docker inspect`'s JSON.
-//! Simplified: the image store is the VM's containerd store (the one `crictl images` lists);
+//! (`Untagged:` / `Deleted:`), `docker inspect`'s JSON; `docker push` (`Layer already exists`
+//! / `Pushed`, then `latest: digest: sha256:... size: N`), refused with `denied: requested
+//! access to the resource is denied` on Docker Hub outside the logged-in user's namespace;
+//! `docker pull` (`Already exists` / `Pull complete`, `Status: Downloaded newer image for`).
+//! Simplified: the registries are the lab's one shared value (`SharedRegistries`), so what
+//! master pushes the kubelets pull; any password logs in; push and pull print each layer's
+//! final state only and move the clock by the bytes moved at the VM's bandwidth; the image store is the VM's containerd store (the one `crictl images` lists);
 //! BuildKit's progress is written to standard output (the real CLI writes it to standard
 //! error, which this terminal would draw red); the build's durations are simulated, and the
 //! clock moves by the time the base image's missing layers take to download.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -30,17 +38,19 @@ use crate::sim::runtime::digest::sha256_hex;
 use crate::sim::runtime::dockerfile::{self, Instruction, Keyword};
 use crate::sim::runtime::image_store::DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
 use crate::sim::runtime::reference::{parse_image_ref, ImageRef};
-use crate::sim::runtime::registry::{ImageSpec, Registries};
+use crate::sim::runtime::registry::{ImageSpec, PullErrorKind, Registries, KNOWN_REGISTRY_HOSTS};
 use crate::sim::runtime::views::{
     human_duration, human_size, human_size_with_precision, short, tabwrite,
 };
 use crate::sim::runtime::Runtime;
 
-/// What Docker on one VM keeps besides its images: the build cache.
+/// What Docker on one VM keeps besides its images: the build cache and the logins.
 #[derive(Clone, Debug, Default)]
 pub struct DockerEngine {
     /// Cache keys of the build steps this engine has run.
     pub build_cache: BTreeSet<String>,
+    /// `docker login`: registry domain → user name (`~/.docker/config.json`).
+    pub logins: BTreeMap<String, String>,
 }
 
 /// One `docker ...` line: its words after `docker`, the environment it runs with and the
@@ -76,17 +86,37 @@ pub fn run(
         ("buildx", Some((verb, rest))) if verb == "build" => ("build", rest),
         (s, _) => (s, rest),
     };
-    if !matches!(sub, "build" | "history" | "tag" | "rmi" | "inspect") {
+    if !matches!(
+        sub,
+        "build" | "history" | "tag" | "rmi" | "inspect" | "login" | "logout" | "push" | "pull"
+    ) {
         return None;
     }
-    let Some(runtime) = backend.node(&state.host).and_then(|h| h.runtime()) else {
+    let handle = backend.node(&state.host);
+    let Some(runtime) = handle.as_ref().and_then(|h| h.runtime()) else {
         return Some(Output::fail(DOCKER_DOWN));
     };
+    let registries = handle
+        .and_then(|h| h.registries())
+        .unwrap_or_else(|| Rc::new(RefCell::new(Registries::standard())));
     if !runtime.borrow().is_up() {
         return Some(Output::fail(DOCKER_DOWN));
     }
     let out = match sub {
-        "build" => build_cmd(rest, inv, state, backend, &runtime),
+        "build" => build_cmd(rest, inv, state, backend, &runtime, &registries),
+        "login" => login(rest, state),
+        "logout" => logout(rest, state),
+        "push" => {
+            let (out, uploaded_bytes) =
+                push(rest, state, &runtime.borrow(), &mut registries.borrow_mut());
+            // The upload takes the VM's bandwidth's time, as the pull does.
+            let ticks = uploaded_bytes * TICKS_PER_SECOND / DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
+            if ticks > 0 {
+                backend.advance(ticks);
+            }
+            out
+        }
+        "pull" => pull(rest, &runtime, &registries.borrow(), backend),
         "history" => history(rest, &runtime.borrow(), backend.unix_seconds()),
         "tag" => tag(rest, &mut runtime.borrow_mut(), backend.now_ticks()),
         "rmi" => rmi(rest, &mut runtime.borrow_mut()),
@@ -235,7 +265,8 @@ fn build_cmd(
     inv: &Invocation<'_>,
     state: &mut NodeState,
     backend: &mut dyn Backend,
-    runtime: &std::rc::Rc<std::cell::RefCell<Runtime>>,
+    runtime: &Rc<RefCell<Runtime>>,
+    registries: &Rc<RefCell<Registries>>,
 ) -> Output {
     let buildkit = !matches!(
         inv.env.get("DOCKER_BUILDKIT").map(String::as_str),
@@ -352,7 +383,7 @@ fn build_cmd(
         format!("{dir}/")
     };
     let read = |p: &str| files.get(&format!("{prefix}{p}")).cloned();
-    let registries = Registries::standard();
+    let registries = registries.borrow();
     let local = runtime.borrow();
     let resolve = |r: &ImageRef| match local.images().find(&r.to_string()) {
         Some(record) => Ok(record.spec.clone()),
@@ -871,6 +902,306 @@ fn base36(hex: &str) -> String {
 fn tar_bytes(content_bytes: u64, files: usize) -> u64 {
     let blocks = content_bytes.div_ceil(512) + files as u64;
     blocks * 512 + 1024
+}
+
+// ------------------------------------------------------------------ login, push, pull
+
+/// Where `docker login` with no server logs in, as the CLI names it.
+const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
+
+fn login(args: &[String], state: &mut NodeState) -> Output {
+    let mut user = None;
+    let mut password = None;
+    let mut password_stdin = false;
+    let mut server = None;
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        i += 1;
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut take = || {
+            let v = inline.clone().or_else(|| args.get(i).cloned());
+            if inline.is_none() {
+                i += 1;
+            }
+            v
+        };
+        match name {
+            "-u" | "--username" => match take() {
+                Some(v) => user = Some(v),
+                None => {
+                    return Output::fail(format!(
+                        "flag needs an argument: {name}\nSee 'docker login --help'.\n"
+                    ))
+                }
+            },
+            "-p" | "--password" => match take() {
+                Some(v) => password = Some(v),
+                None => {
+                    return Output::fail(format!(
+                        "flag needs an argument: {name}\nSee 'docker login --help'.\n"
+                    ))
+                }
+            },
+            "--password-stdin" => password_stdin = true,
+            n if n.starts_with('-') => {
+                return Output::fail(format!("unknown flag: {n}\nSee 'docker login --help'.\n"))
+            }
+            _ if server.is_none() => server = Some(arg.clone()),
+            _ => return usage_error(
+                "login",
+                "at most 1 argument",
+                "[OPTIONS] [SERVER]",
+                "Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.",
+            ),
+        }
+    }
+    if password_stdin {
+        // The shell gives `docker` no standard input of its own; a password piped in is taken
+        // as given.
+        password = Some("stdin".to_string());
+    }
+    let mut out = Output::default();
+    if password.is_some() && !password_stdin {
+        out.stderr
+            .push_str("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
+    }
+    let (Some(user), Some(_)) = (user, password) else {
+        out.stderr
+            .push_str("Error: Cannot perform an interactive login from a non TTY device\n");
+        out.exit_code = 1;
+        return out;
+    };
+    let domain = match server.as_deref() {
+        None
+        | Some("docker.io" | "index.docker.io" | "registry-1.docker.io" | DOCKER_HUB_SERVER) => {
+            "docker.io".to_string()
+        }
+        Some(s) => s
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string(),
+    };
+    if !KNOWN_REGISTRY_HOSTS.contains(&domain.as_str()) {
+        out.stderr.push_str(&format!("Error response from daemon: Get \"https://{domain}/v2/\": dial tcp: lookup {domain} on 127.0.0.53:53: no such host\n"));
+        out.exit_code = 1;
+        return out;
+    }
+    state
+        .docker
+        .entry(state.host.clone())
+        .or_default()
+        .logins
+        .insert(domain, user);
+    out.stderr.push_str("WARNING! Your credentials are stored unencrypted in '/root/.docker/config.json'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n");
+    out.stdout.push_str("Login Succeeded\n");
+    out
+}
+
+fn logout(args: &[String], state: &mut NodeState) -> Output {
+    let server = args.iter().find(|a| !a.starts_with('-'));
+    let (domain, shown) = match server.map(String::as_str) {
+        None | Some("docker.io") => ("docker.io".to_string(), DOCKER_HUB_SERVER.to_string()),
+        Some(s) => (s.to_string(), s.to_string()),
+    };
+    let engine = state.docker.entry(state.host.clone()).or_default();
+    if engine.logins.remove(&domain).is_some() {
+        Output::ok(format!("Removing login credentials for {shown}\n"))
+    } else {
+        Output::ok(format!("Not logged in to {shown}\n"))
+    }
+}
+
+/// May the VM's logged-in user push to `target`? Docker Hub: only to their own namespace;
+/// the course's hub.example.com is an open lab registry.
+fn may_push(state: &NodeState, target: &ImageRef) -> bool {
+    if target.domain != "docker.io" {
+        return true;
+    }
+    let namespace = target.path.split('/').next().unwrap_or("");
+    state
+        .docker
+        .get(&state.host)
+        .and_then(|e| e.logins.get("docker.io"))
+        .is_some_and(|user| user == namespace)
+}
+
+fn push(
+    args: &[String],
+    state: &NodeState,
+    runtime: &Runtime,
+    registries: &mut Registries,
+) -> (Output, u64) {
+    let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let [name] = names.as_slice() else {
+        let usage = usage_error(
+            "push",
+            "exactly 1 argument",
+            "[OPTIONS] NAME[:TAG]",
+            "Upload an image to a registry",
+        );
+        return (usage, 0);
+    };
+    let target = match parse_image_ref(name) {
+        Ok(r) => r,
+        Err(_) => return (Output::fail("invalid reference format\n"), 0),
+    };
+    let mut out = Output::default();
+    if !names_tag(name) {
+        out.stdout.push_str("Using default tag: latest\n");
+    }
+    out.stdout.push_str(&format!(
+        "The push refers to repository [{}]\n",
+        target.name()
+    ));
+    let Some(spec) = runtime
+        .images()
+        .find(&target.to_string())
+        .map(|r| r.spec.clone())
+    else {
+        out.stderr.push_str(&format!(
+            "An image does not exist locally with the tag: {}\n",
+            target.familiar_name()
+        ));
+        out.exit_code = 1;
+        return (out, 0);
+    };
+    if !KNOWN_REGISTRY_HOSTS.contains(&target.domain.as_str()) {
+        out.stderr.push_str(&format!(
+            "Get \"https://{0}/v2/\": dial tcp: lookup {0} on 127.0.0.53:53: no such host\n",
+            target.domain
+        ));
+        out.exit_code = 1;
+        return (out, 0);
+    }
+    if !may_push(state, &target) {
+        for layer in spec.layers.iter().rev() {
+            out.stdout
+                .push_str(&format!("{}: Preparing\n", short(&layer.digest, 12)));
+        }
+        out.stderr
+            .push_str("denied: requested access to the resource is denied\n");
+        out.exit_code = 1;
+        return (out, 0);
+    }
+    let pushed = registries.push_image(&spec, &target);
+    for layer in pushed.layers.iter().rev() {
+        let state = if layer.existed {
+            "Layer already exists"
+        } else {
+            "Pushed"
+        };
+        out.stdout
+            .push_str(&format!("{}: {state} \n", short(&layer.digest, 12)));
+    }
+    out.stdout.push_str(&format!(
+        "{}: digest: {} size: {}\n",
+        target.tag_or_latest().unwrap_or("latest"),
+        pushed.manifest_digest,
+        pushed.manifest_bytes
+    ));
+    let uploaded_bytes = pushed
+        .layers
+        .iter()
+        .filter(|l| !l.existed)
+        .map(|l| l.size_bytes)
+        .sum();
+    (out, uploaded_bytes)
+}
+
+/// Did the user name a tag or digest (`kubia:v1`, `x@sha256:...`; not `localhost:5000/x`)?
+fn names_tag(name: &str) -> bool {
+    name.contains('@')
+        || name
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'))
+}
+
+fn pull(
+    args: &[String],
+    runtime: &Rc<RefCell<Runtime>>,
+    registries: &Registries,
+    backend: &mut dyn Backend,
+) -> Output {
+    let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let [name] = names.as_slice() else {
+        return usage_error(
+            "pull",
+            "exactly 1 argument",
+            "[OPTIONS] NAME[:TAG|@DIGEST]",
+            "Download an image from a registry",
+        );
+    };
+    let reference = match parse_image_ref(name) {
+        Ok(r) => r,
+        Err(e) => {
+            return Output::fail(format!("invalid reference format: {e}\n").replace(
+                "invalid reference format: invalid reference format",
+                "invalid reference format",
+            ))
+        }
+    };
+    let mut out = Output::default();
+    if !names_tag(name) {
+        out.stdout.push_str("Using default tag: latest\n");
+    }
+    let spec = match registries.resolve(&reference) {
+        Ok(spec) => spec.clone(),
+        Err(error) => {
+            let text = match &error.kind {
+                PullErrorKind::NotFound => format!("manifest for {} not found: manifest unknown: manifest unknown", familiar(&reference)),
+                PullErrorKind::NoSuchHost { host, .. } => format!("Get \"https://{}/v2/\": dial tcp: lookup {host} on 127.0.0.53:53: no such host", reference.domain),
+                _ => format!("pull access denied for {}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", reference.familiar_name()),
+            };
+            out.stderr
+                .push_str(&format!("Error response from daemon: {text}\n"));
+            out.exit_code = 1;
+            return out;
+        }
+    };
+    let tag = reference.tag_or_latest().unwrap_or("latest").to_string();
+    let familiar_ref = familiar(&reference);
+    let mut rt = runtime.borrow_mut();
+    let up_to_date = rt
+        .images()
+        .find(&reference.to_string())
+        .is_some_and(|r| r.id == spec.id);
+    if up_to_date {
+        out.stdout.push_str(&format!("{tag}: Pulling from {}\nDigest: {}\nStatus: Image is up to date for {familiar_ref}\n{reference}\n", reference.path, spec.manifest_digest));
+        return out;
+    }
+    out.stdout
+        .push_str(&format!("{tag}: Pulling from {}\n", reference.path));
+    let mut missing_bytes = 0;
+    for layer in &spec.layers {
+        let present = rt.images().layer(&layer.digest).is_some();
+        if !present {
+            missing_bytes += layer.size_bytes;
+        }
+        let state = if present {
+            "Already exists"
+        } else {
+            "Pull complete"
+        };
+        out.stdout
+            .push_str(&format!("{}: {state} \n", short(&layer.digest, 12)));
+    }
+    out.stdout.push_str(&format!(
+        "Digest: {}\nStatus: Downloaded newer image for {familiar_ref}\n{reference}\n",
+        spec.manifest_digest
+    ));
+    let now = backend.now_ticks();
+    rt.load_image(&spec, &reference.to_string(), now);
+    drop(rt);
+    let ticks = missing_bytes * TICKS_PER_SECOND / DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
+    if ticks > 0 {
+        backend.advance(ticks);
+    }
+    out
 }
 
 // ------------------------------------------------------------------ history, tag, rmi, inspect

@@ -174,6 +174,10 @@ impl fmt::Display for PullError {
     }
 }
 
+/// The registries as every VM of one lab sees them: what `docker push` uploads from master, the
+/// kubelets' pulls on node1 and node2 find.
+pub type SharedRegistries = std::rc::Rc<std::cell::RefCell<Registries>>;
+
 /// Every registry the simulated VMs can reach, keyed by domain.
 #[derive(Clone, Debug)]
 pub struct Registries {
@@ -299,6 +303,102 @@ impl Registries {
         self.add(image);
         Ok(())
     }
+}
+
+/// One layer of a `docker push`, in the image's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushedLayer {
+    pub digest: String,
+    pub size_bytes: u64,
+    /// The registry had the blob already (`Layer already exists`); else it was uploaded.
+    pub existed: bool,
+}
+
+/// What a push did: the layers, and the manifest the tag now names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pushed {
+    pub layers: Vec<PushedLayer>,
+    pub manifest_digest: String,
+    /// The manifest's length in bytes (`latest: digest: sha256:... size: 1786`).
+    pub manifest_bytes: usize,
+}
+
+impl Registries {
+    /// Does the registry at `domain` hold this blob (in any repository)?
+    pub fn has_blob(&self, domain: &str, digest: &str) -> bool {
+        self.images.iter().any(|image| {
+            image.repository.split('/').next() == Some(domain)
+                && image.layers.iter().any(|l| l.digest == digest)
+        })
+    }
+
+    /// `docker push`: uploads the layers the registry lacks and points `target`'s tag at the
+    /// image's manifest. The manifest digest is the SHA-256 of the manifest's text (schema 2,
+    /// indented as Docker writes it), so the same image pushed anywhere has the same digest.
+    pub fn push_image(&mut self, spec: &ImageSpec, target: &ImageRef) -> Pushed {
+        let layers: Vec<PushedLayer> = spec
+            .layers
+            .iter()
+            .map(|l| PushedLayer {
+                digest: l.digest.clone(),
+                size_bytes: l.size_bytes,
+                existed: self.has_blob(&target.domain, &l.digest),
+            })
+            .collect();
+        let manifest = manifest_text(spec);
+        let manifest_digest = super::digest::digest_of(&manifest);
+        let tag = target.tag_or_latest().unwrap_or("latest").to_string();
+        let name = target.name();
+        let existing = self
+            .images
+            .iter()
+            .position(|image| image.repository == name && image.id == spec.id);
+        match existing {
+            Some(index) => {
+                if let Some(image) = self.images.get_mut(index) {
+                    if !image.tags.contains(&tag) {
+                        image.tags.push(tag.clone());
+                    }
+                }
+                self.tags.insert((name, tag), index);
+            }
+            None => {
+                let mut image = spec.clone();
+                image.repository = name;
+                image.tags = vec![tag];
+                image.manifest_digest = manifest_digest.clone();
+                self.add(image);
+            }
+        }
+        Pushed {
+            layers,
+            manifest_digest,
+            manifest_bytes: manifest.len(),
+        }
+    }
+}
+
+/// An image manifest (schema 2) as Docker writes it, indented by three spaces.
+fn manifest_text(spec: &ImageSpec) -> String {
+    let config_bytes = 1_500
+        + spec
+            .history
+            .iter()
+            .map(|h| h.created_by.len() + 80)
+            .sum::<usize>();
+    let mut text = format!(
+        "{{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n   \"config\": {{\n      \"mediaType\": \"application/vnd.docker.container.image.v1+json\",\n      \"size\": {config_bytes},\n      \"digest\": \"{}\"\n   }},\n   \"layers\": [",
+        spec.id
+    );
+    for (i, layer) in spec.layers.iter().enumerate() {
+        let comma = if i + 1 < spec.layers.len() { "," } else { "" };
+        text.push_str(&format!(
+            "\n      {{\n         \"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\n         \"size\": {},\n         \"digest\": \"{}\"\n      }}{comma}",
+            layer.size_bytes, layer.digest
+        ));
+    }
+    text.push_str("\n   ]\n}");
+    text
 }
 
 struct Recipe<'a> {
