@@ -73,6 +73,13 @@ pub fn run(
     backend: &mut dyn Backend,
 ) -> Option<Output> {
     let (sub, rest) = inv.args.split_first()?;
+    let shared = backend
+        .node(&state.host)
+        .and_then(|h| h.registries())
+        .unwrap_or_else(|| Rc::new(RefCell::new(Registries::standard())));
+    if let Some(out) = super::docker_run::run(inv.args, state, backend, &shared) {
+        return Some(out);
+    }
     let (sub, rest) = match (sub.as_str(), rest.split_first()) {
         ("image", Some((verb, rest)))
             if matches!(
@@ -96,9 +103,7 @@ pub fn run(
     let Some(runtime) = handle.as_ref().and_then(|h| h.runtime()) else {
         return Some(Output::fail(DOCKER_DOWN));
     };
-    let registries = handle
-        .and_then(|h| h.registries())
-        .unwrap_or_else(|| Rc::new(RefCell::new(Registries::standard())));
+    let registries = shared;
     if !runtime.borrow().is_up() {
         return Some(Output::fail(DOCKER_DOWN));
     }

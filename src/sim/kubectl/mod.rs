@@ -40,6 +40,7 @@ pub mod cmd;
 pub mod create_kinds;
 pub mod describe;
 pub mod docker_cmd;
+pub mod docker_run;
 pub mod edit;
 pub mod errors;
 pub mod etcdctl;

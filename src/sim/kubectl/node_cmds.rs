@@ -4,7 +4,8 @@
 //!
 //! Mirrors: root shells on the kubeadm + Vagrant lab's VMs: `crictl ps [-a]|images|pods`,
 //! `crictl stop ID`, `docker ps [-a]|images`, `docker kill ID` against the VM's containerd
-//! (`docker build|history|tag|rmi|inspect|login|push|pull` are in `docker_cmd.rs`);
+//! (`docker build|history|tag|rmi|inspect|login|push|pull` are in `docker_cmd.rs`, `docker
+//! run|logs|stop|rm|exec` in `docker_run.rs`);
 //! `systemctl stop|start|status kubelet|containerd`; `poweroff`; kubectl on a worker without
 //! admin.conf (`The connection to the server localhost:8080 was refused ...`); OpenSSH's
 //! destinations and errors (`ssh root@172.16.20.13`, `Could not resolve hostname`, `No route to
@@ -315,7 +316,7 @@ fn docker(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
     match sub {
         "ps" => Output::ok(views::docker_ps(&runtime, now, all)),
         "images" => Output::ok(views::docker_images(&runtime, now)),
-        "" => Output::ok("Usage:  docker [OPTIONS] COMMAND\n\nCommon Commands:\n  ps        List containers\n  build     Build an image from a Dockerfile\n  images    List images\n\nManagement Commands:\n  image     Manage images\n\nCommands:\n  history   Show the history of an image\n  inspect   Return low-level information on Docker objects\n  kill      Kill one or more running containers\n  login     Authenticate to a registry\n  logout    Log out from a registry\n  pull      Download an image from a registry\n  push      Upload an image to a registry\n  rmi       Remove one or more images\n  tag       Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n"),
+        "" => Output::ok("Usage:  docker [OPTIONS] COMMAND\n\nCommon Commands:\n  run       Create and run a new container from an image\n  exec      Execute a command in a running container\n  ps        List containers\n  build     Build an image from a Dockerfile\n  pull      Download an image from a registry\n  push      Upload an image to a registry\n  images    List images\n  login     Authenticate to a registry\n  logout    Log out from a registry\n\nManagement Commands:\n  image     Manage images\n\nCommands:\n  history   Show the history of an image\n  inspect   Return low-level information on Docker objects\n  kill      Kill one or more running containers\n  logs      Fetch the logs of a container\n  rm        Remove one or more containers\n  rmi       Remove one or more images\n  stop      Stop one or more running containers\n  tag       Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n"),
         other => Output::fail(format!(
             "docker: '{other}' is not a docker command.\nSee 'docker --help'\n"
         )),

@@ -722,6 +722,14 @@ impl<B: Backend> Shell<B> {
                 ..Output::default()
             };
         }
+        if name == "curl" {
+            // A port `docker run -p` published on this VM answers before the cluster's network.
+            let now = self.backend.now_ticks();
+            let runtime = self.backend.node(&self.node.host).and_then(|h| h.runtime());
+            if let Some(out) = runtime.and_then(|rt| super::docker_run::curl(args, &rt, now)) {
+                return out;
+            }
+        }
         if name == "docker" {
             let invocation = super::docker_cmd::Invocation {
                 args,

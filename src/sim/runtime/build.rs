@@ -379,8 +379,14 @@ fn recognize_app(image: &ImageSpec, added: &BTreeMap<String, String>) -> Option<
     if program.rsplit('/').next() != Some("node") {
         return None;
     }
+    // `node` with a script this build added: the course's app, or one the sandbox cannot run.
     let script = argv.get(1)?;
     let text = added.get(&join(&image.working_dir, script))?;
+    Some(course_app(text).unwrap_or(AppKind::Unsupported))
+}
+
+/// Which of the course's programs a script is, by what it answers.
+fn course_app(text: &str) -> Option<AppKind> {
     if text.contains("This is v2 running in pod") {
         Some(AppKind::Kubia { version: 2 })
     } else if text.contains("This is v3 running in pod") {

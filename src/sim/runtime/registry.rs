@@ -784,7 +784,8 @@ fn catalog() -> Vec<ImageSpec> {
             env: &[PATH_ENV, ("NODE_VERSION", "7.10.1")],
             stop_signal: Signal::Sigterm,
             program: "node",
-            app: AppKind::Shell,
+            // `node` alone is a REPL, `node x.js` a script the sandbox cannot know.
+            app: AppKind::Unsupported,
             base: Base::Debian,
             exposed_ports: &[],
         }),
