@@ -3,6 +3,7 @@
 
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
+use kube_sandbox::sim::trace::{ImageAction, TraceKind};
 
 const APP_JS: &str = r#"const http = require('http');
 const os = require('os');
@@ -214,4 +215,72 @@ fn an_image_never_pushed_is_err_image_pull_then_image_pull_back_off() {
     assert!(events.contains("failed to resolve reference \"docker.io/devbelly/kubia:latest\": pull access denied, repository does not exist or may require authorization"), "{events}");
     assert!(events.contains("Error: ErrImagePull"));
     assert!(events.contains("Error: ImagePullBackOff"));
+}
+
+/// `(action, host, layers moved, bytes moved, layers already there)` of each image event.
+fn image_events(sh: &Shell<Lab>) -> Vec<(ImageAction, String, usize, u64, usize)> {
+    sh.backend()
+        .trace()
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Image {
+                action,
+                host,
+                layers,
+                ..
+            } => {
+                let moved: Vec<_> = layers.iter().filter(|l| !l.cached).collect();
+                Some((
+                    *action,
+                    host.clone(),
+                    moved.len(),
+                    moved.iter().map(|l| l.size_bytes).sum(),
+                    layers.len() - moved.len(),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn build_push_and_pull_are_trace_events_with_the_layers_that_moved() {
+    let mut sh = built();
+    login_and_push(&mut sh);
+    sh.run_line("ssh node2 docker pull devbelly/kubia");
+    let events = image_events(&sh);
+    let app_js = APP_JS.len() as u64;
+    assert_eq!(events.len(), 3, "{events:?}");
+    // The build downloaded node:7's six layers and made app.js's.
+    assert_eq!(events[0].0, ImageAction::Build);
+    assert_eq!(
+        (events[0].1.as_str(), events[0].2, events[0].4),
+        ("master", 7, 0)
+    );
+    // The push uploaded one layer of app.js's bytes; Docker Hub had node's six.
+    assert_eq!(
+        events[1],
+        (ImageAction::Push, "master".into(), 1, app_js, 6)
+    );
+    // node2 had none of them.
+    assert_eq!(events[2].0, ImageAction::Pull);
+    assert_eq!(
+        (events[2].1.as_str(), events[2].2, events[2].4),
+        ("node2", 7, 0)
+    );
+    assert_eq!(events[2].3, events[0].3);
+    // Each is caused by the line that did it.
+    let trace = sh.backend().trace().events();
+    for e in trace
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::Image { .. }))
+    {
+        let cause = e.cause.expect("caused by its line");
+        let line = trace
+            .iter()
+            .find(|c| c.seq == cause)
+            .expect("the cause is kept");
+        assert!(matches!(&line.kind, TraceKind::Command { line, .. } if line.contains("docker")));
+    }
 }

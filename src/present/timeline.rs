@@ -889,6 +889,33 @@ impl Builder {
                 };
                 self.push(event, Some(5), cycle_beat(record), at.clone(), vec![at]);
             }
+            // `docker pull` on a VM: the layers it lacked fly from the registry, as a kubelet's
+            // pull's do. A build or a push has no beat of its own yet.
+            TraceKind::Image {
+                action: crate::sim::trace::ImageAction::Pull,
+                image,
+                host,
+                layers,
+            } => {
+                let moved: Vec<_> = layers.iter().filter(|l| !l.cached).collect();
+                if moved.is_empty() {
+                    return;
+                }
+                let repository = image.rsplit_once(':').map_or(image.as_str(), |(r, _)| r);
+                self.push(
+                    event,
+                    Some(7),
+                    BeatKind::Layers {
+                        repository: repository.to_string(),
+                        node: host.clone(),
+                        count: moved.len(),
+                        size_bytes: moved.iter().map(|l| l.size_bytes).sum(),
+                    },
+                    Place::Registry,
+                    vec![Place::on(host, Component::ContainerRuntime)],
+                );
+            }
+            TraceKind::Image { .. } => {}
             // The line and its end are the command's first and last beats (`push_command`).
             TraceKind::Command { .. } | TraceKind::Settled { .. } => {}
             TraceKind::TimePassed { .. } => {

@@ -43,6 +43,7 @@ use crate::sim::runtime::views::{
     human_duration, human_size, human_size_with_precision, short, tabwrite,
 };
 use crate::sim::runtime::Runtime;
+use crate::sim::trace::{ImageAction, LayerPull};
 
 /// What Docker on one VM keeps besides its images: the build cache and the logins.
 #[derive(Clone, Debug, Default)]
@@ -112,16 +113,13 @@ pub fn run(
         "login" => login(rest, state),
         "logout" => logout(rest, state),
         "push" => {
-            let (out, uploaded_bytes) =
-                push(rest, state, &runtime.borrow(), &mut registries.borrow_mut());
-            // The upload takes the VM's bandwidth's time, as the pull does.
-            let ticks = uploaded_bytes * TICKS_PER_SECOND / DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
-            if ticks > 0 {
-                backend.advance(ticks);
+            let (out, pushed) = push(rest, state, &runtime.borrow(), &mut registries.borrow_mut());
+            if let Some((image, layers)) = pushed {
+                transfer(backend, ImageAction::Push, &image, &state.host, layers);
             }
             out
         }
-        "pull" => pull(rest, &runtime, &registries.borrow(), backend),
+        "pull" => pull(rest, &state.host, &runtime, &registries.borrow(), backend),
         "history" => history(rest, &runtime.borrow(), backend.unix_seconds()),
         "tag" => tag(rest, &mut runtime.borrow_mut(), backend.now_ticks()),
         "rmi" => rmi(rest, &mut runtime.borrow_mut()),
@@ -414,11 +412,10 @@ fn build_cmd(
             return report.fail_build(&e, &instructions, context_bytes, context.len());
         }
     };
-    let missing: Vec<(String, u64)> = built
-        .base
-        .layers
+    let base_layers = pulled_layers(&local, &built.base);
+    let missing: Vec<(String, u64)> = base_layers
         .iter()
-        .filter(|l| local.images().layer(&l.digest).is_none())
+        .filter(|l| !l.cached)
         .map(|l| (l.digest.clone(), l.size_bytes))
         .collect();
     let base_local = local.images().find(&base_ref(&built).to_string()).is_some();
@@ -443,10 +440,6 @@ fn build_cmd(
             .build_cache
             .extend(built.steps.iter().map(|s| s.cache_key.clone()));
     }
-    let download_ticks: Ticks = missing
-        .iter()
-        .map(|(_, b)| b * TICKS_PER_SECOND / DEFAULT_BANDWIDTH_BYTES_PER_SECOND)
-        .sum();
     let stdout = if flags.quiet {
         format!("{}\n", built.image.id)
     } else if buildkit {
@@ -454,15 +447,25 @@ fn build_cmd(
     } else {
         report.classic_success(
             &built,
-            &missing,
+            &base_layers,
             base_local,
             tar_bytes(context_bytes, context.len()),
             &tags,
         )
     };
-    if download_ticks > 0 {
-        backend.advance(download_ticks);
-    }
+    // The trace: the base's layers (downloaded or already here), then the built ones.
+    let mut layers = base_layers;
+    layers.extend(built.steps.iter().filter_map(|step| {
+        step.layer.as_ref().map(|l| LayerPull {
+            digest: l.digest.clone(),
+            size_bytes: l.size_bytes,
+            cached: step.cached,
+        })
+    }));
+    let image = tags
+        .first()
+        .map_or_else(|| built.image.id.clone(), ImageRef::to_string);
+    transfer(backend, ImageAction::Build, &image, &state.host, layers);
     Output {
         stdout,
         stderr: report.stderr,
@@ -830,7 +833,7 @@ impl<'a> Report<'a> {
     fn classic_success(
         &mut self,
         built: &Built,
-        missing: &[(String, u64)],
+        base_layers: &[LayerPull],
         base_local: bool,
         context_bytes: u64,
         tags: &[ImageRef],
@@ -851,14 +854,7 @@ impl<'a> Report<'a> {
                     let base = base_ref(built);
                     let tag = base.tag_or_latest().unwrap_or("latest");
                     out.push_str(&format!("{tag}: Pulling from {}\n", base.path));
-                    for layer in &built.base.layers {
-                        let state = if missing.iter().any(|(d, _)| *d == layer.digest) {
-                            "Pull complete"
-                        } else {
-                            "Already exists"
-                        };
-                        out.push_str(&format!("{}: {state} \n", short(&layer.digest, 12)));
-                    }
+                    out.push_str(&pull_lines(base_layers));
                     out.push_str(&format!(
                         "Digest: {}\nStatus: Downloaded newer image for {}\n",
                         built.base.manifest_digest,
@@ -910,6 +906,29 @@ fn tar_bytes(content_bytes: u64, files: usize) -> u64 {
 }
 
 // ------------------------------------------------------------------ login, push, pull
+
+/// What moving an image's layers costs: a trace event saying which layers moved and which the
+/// destination had, and the clock moved on by the bytes that moved at the VM's bandwidth.
+pub(super) fn transfer(
+    backend: &mut dyn Backend,
+    action: ImageAction,
+    image: &str,
+    host: &str,
+    layers: Vec<LayerPull>,
+) {
+    let moved_bytes: u64 = layers
+        .iter()
+        .filter(|l| !l.cached)
+        .map(|l| l.size_bytes)
+        .sum();
+    if let Some(cluster) = backend.cluster_mut() {
+        cluster.note_image(action, image, host, layers);
+    }
+    let ticks = moved_bytes * TICKS_PER_SECOND / DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
+    if ticks > 0 {
+        backend.advance(ticks);
+    }
+}
 
 /// Where `docker login` with no server logs in, as the CLI names it.
 const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
@@ -1039,7 +1058,7 @@ fn push(
     state: &NodeState,
     runtime: &Runtime,
     registries: &mut Registries,
-) -> (Output, u64) {
+) -> (Output, Option<(String, Vec<LayerPull>)>) {
     let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     let [name] = names.as_slice() else {
         let usage = usage_error(
@@ -1048,11 +1067,11 @@ fn push(
             "[OPTIONS] NAME[:TAG]",
             "Upload an image to a registry",
         );
-        return (usage, 0);
+        return (usage, None);
     };
     let target = match parse_image_ref(name) {
         Ok(r) => r,
-        Err(_) => return (Output::fail("invalid reference format\n"), 0),
+        Err(_) => return (Output::fail("invalid reference format\n"), None),
     };
     let mut out = Output::default();
     if !names_tag(name) {
@@ -1072,7 +1091,7 @@ fn push(
             target.familiar_name()
         ));
         out.exit_code = 1;
-        return (out, 0);
+        return (out, None);
     };
     if !KNOWN_REGISTRY_HOSTS.contains(&target.domain.as_str()) {
         out.stderr.push_str(&format!(
@@ -1080,7 +1099,7 @@ fn push(
             target.domain
         ));
         out.exit_code = 1;
-        return (out, 0);
+        return (out, None);
     }
     if !may_push(state, &target) {
         for layer in spec.layers.iter().rev() {
@@ -1090,7 +1109,7 @@ fn push(
         out.stderr
             .push_str("denied: requested access to the resource is denied\n");
         out.exit_code = 1;
-        return (out, 0);
+        return (out, None);
     }
     let pushed = registries.push_image(&spec, &target);
     for layer in pushed.layers.iter().rev() {
@@ -1108,13 +1127,16 @@ fn push(
         pushed.manifest_digest,
         pushed.manifest_bytes
     ));
-    let uploaded_bytes = pushed
+    let layers = pushed
         .layers
         .iter()
-        .filter(|l| !l.existed)
-        .map(|l| l.size_bytes)
-        .sum();
-    (out, uploaded_bytes)
+        .map(|l| LayerPull {
+            digest: l.digest.clone(),
+            size_bytes: l.size_bytes,
+            cached: l.existed,
+        })
+        .collect();
+    (out, Some((target.to_string(), layers)))
 }
 
 /// Did the user name a tag or digest (`kubia:v1`, `x@sha256:...`; not `localhost:5000/x`)?
@@ -1128,6 +1150,7 @@ fn names_tag(name: &str) -> bool {
 
 fn pull(
     args: &[String],
+    host: &str,
     runtime: &Rc<RefCell<Runtime>>,
     registries: &Registries,
     backend: &mut dyn Backend,
@@ -1181,20 +1204,8 @@ fn pull(
     }
     out.stdout
         .push_str(&format!("{tag}: Pulling from {}\n", reference.path));
-    let mut missing_bytes = 0;
-    for layer in &spec.layers {
-        let present = rt.images().layer(&layer.digest).is_some();
-        if !present {
-            missing_bytes += layer.size_bytes;
-        }
-        let state = if present {
-            "Already exists"
-        } else {
-            "Pull complete"
-        };
-        out.stdout
-            .push_str(&format!("{}: {state} \n", short(&layer.digest, 12)));
-    }
+    let layers = pulled_layers(&rt, &spec);
+    out.stdout.push_str(&pull_lines(&layers));
     out.stdout.push_str(&format!(
         "Digest: {}\nStatus: Downloaded newer image for {familiar_ref}\n{reference}\n",
         spec.manifest_digest
@@ -1202,11 +1213,42 @@ fn pull(
     let now = backend.now_ticks();
     rt.load_image(&spec, &reference.to_string(), now);
     drop(rt);
-    let ticks = missing_bytes * TICKS_PER_SECOND / DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
-    if ticks > 0 {
-        backend.advance(ticks);
-    }
+    transfer(
+        backend,
+        ImageAction::Pull,
+        &reference.to_string(),
+        host,
+        layers,
+    );
     out
+}
+
+/// `docker pull`'s final line per layer: `Already exists` or `Pull complete` (with the
+/// trailing space the progress display leaves).
+pub(super) fn pull_lines(layers: &[LayerPull]) -> String {
+    layers
+        .iter()
+        .map(|l| {
+            let state = if l.cached {
+                "Already exists"
+            } else {
+                "Pull complete"
+            };
+            format!("{}: {state} \n", short(&l.digest, 12))
+        })
+        .collect()
+}
+
+/// An image's layers, each `cached` when the VM's store has it already.
+pub(super) fn pulled_layers(runtime: &Runtime, spec: &ImageSpec) -> Vec<LayerPull> {
+    spec.layers
+        .iter()
+        .map(|l| LayerPull {
+            digest: l.digest.clone(),
+            size_bytes: l.size_bytes,
+            cached: runtime.images().layer(&l.digest).is_some(),
+        })
+        .collect()
 }
 
 // ------------------------------------------------------------------ history, tag, rmi, inspect

@@ -23,6 +23,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::docker_cmd::{pull_lines, pulled_layers, transfer};
 use super::node_cmds::{NodeState, DOCKER_DOWN};
 use super::port_forward_cmd::curl_local_target;
 use super::{Backend, Output};
@@ -34,8 +35,9 @@ use crate::sim::runtime::digest::sha256_hex;
 use crate::sim::runtime::logs::Stream;
 use crate::sim::runtime::reference::parse_image_ref;
 use crate::sim::runtime::registry::Registries;
-use crate::sim::runtime::views::{short, DOCKER_NAMESPACE, PUBLISHED_PORTS_LABEL};
+use crate::sim::runtime::views::{DOCKER_NAMESPACE, PUBLISHED_PORTS_LABEL};
 use crate::sim::runtime::{ContainerConfig, ContainerState, PodSandboxConfig, Runtime};
+use crate::sim::trace::ImageAction;
 
 /// At most this many containers `docker run` keeps on a VM (running or exited).
 const CONTAINERS_MAX: usize = 64;
@@ -275,20 +277,10 @@ fn docker_run(
                 return fail;
             }
         };
-        let missing: u64 = {
-            let rt = runtime.borrow();
-            spec.layers
-                .iter()
-                .filter(|l| rt.images().layer(&l.digest).is_none())
-                .map(|l| l.size_bytes)
-                .sum()
-        };
+        let layers = pulled_layers(&runtime.borrow(), &spec);
         out.stdout
             .push_str(&format!("{tag}: Pulling from {}\n", reference.path));
-        for layer in &spec.layers {
-            out.stdout
-                .push_str(&format!("{}: Pull complete \n", short(&layer.digest, 12)));
-        }
+        out.stdout.push_str(&pull_lines(&layers));
         out.stdout.push_str(&format!(
             "Digest: {}\nStatus: Downloaded newer image for {}:{tag}\n",
             spec.manifest_digest,
@@ -297,11 +289,8 @@ fn docker_run(
         runtime
             .borrow_mut()
             .load_image(&spec, &reference.to_string(), now);
-        let ticks = missing * TICKS_PER_SECOND
-            / crate::sim::runtime::image_store::DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
-        if ticks > 0 {
-            backend.advance(ticks);
-        }
+        let image = reference.to_string();
+        transfer(backend, ImageAction::Pull, &image, &state.host, layers);
     }
     let now = backend.now_ticks();
     let mut rng = Rng::new(u64::from_str_radix(&sha256_hex(&seed)[..16], 16).unwrap_or(1));
