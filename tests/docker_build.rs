@@ -4,38 +4,13 @@
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 
-const APP_JS: &str = r#"const http = require('http');
-const os = require('os');
+#[path = "support/course_kubia.rs"]
+mod course;
 
-console.log("Kubia server starting...");
-
-var handler = function(request, response) {
-  console.log("Received request from " + request.connection.remoteAddress);
-  response.writeHead(200);
-  response.end("You've hit " + os.hostname() + "\n");
-};
-
-var www = http.createServer(handler);
-www.listen(8080);
-"#;
-
-const DOCKERFILE: &str = "FROM node:7\nADD app.js /app.js\nENTRYPOINT [\"node\", \"app.js\"]\n";
-
-fn write(sh: &mut Shell<Lab>, path: &str, text: &str) {
-    let out = sh.run_line(&format!("cat > {path} <<'EOF'"));
-    assert_eq!(out.exit_code, 0);
-    for line in text.lines() {
-        sh.run_line(line);
-    }
-    let out = sh.run_line("EOF");
-    assert_eq!(out.exit_code, 0, "{}", out.stderr);
-}
+use course::{write, APP_JS, DOCKERFILE};
 
 fn chapter2() -> Shell<Lab> {
-    let mut sh = Shell::new(Lab::boot(1));
-    write(&mut sh, "app.js", APP_JS);
-    write(&mut sh, "Dockerfile", DOCKERFILE);
-    sh
+    course::with_files(DOCKERFILE)
 }
 
 /// The 12-digit id of an image, from `docker images`.
@@ -332,4 +307,26 @@ fn no_docker_input_panics() {
     write(&mut sh, "Dockerfile", "FROM node:7 \\\nRUN \\\n");
     let out = sh.run_line("docker build .");
     assert_eq!(out.exit_code, 1, "{out:?}");
+}
+
+#[test]
+fn an_untagged_build_is_none_and_rmi_by_id_deletes_it() {
+    let mut sh = chapter2();
+    let out = sh.run_line("docker build -q .");
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    let id = out.stdout.trim().to_string();
+    assert!(id.starts_with("sha256:"));
+    let short = &id["sha256:".len().."sha256:".len() + 12];
+    let images = sh.run_line("docker images").stdout;
+    let row = images
+        .lines()
+        .find(|l| l.contains(short))
+        .unwrap_or_default()
+        .to_string();
+    assert!(row.starts_with("<none>     "), "{images}");
+    assert_eq!(
+        sh.run_line(&format!("docker rmi {short}")).stdout,
+        format!("Deleted: {id}\n")
+    );
+    assert!(!sh.run_line("docker images").stdout.contains(short));
 }

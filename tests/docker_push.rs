@@ -5,41 +5,13 @@ use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 use kube_sandbox::sim::trace::{ImageAction, TraceKind};
 
-const APP_JS: &str = r#"const http = require('http');
-const os = require('os');
+#[path = "support/course_kubia.rs"]
+mod course;
 
-console.log("Kubia server starting...");
-
-var handler = function(request, response) {
-  console.log("Received request from " + request.connection.remoteAddress);
-  response.writeHead(200);
-  response.end("You've hit " + os.hostname() + "\n");
-};
-
-var www = http.createServer(handler);
-www.listen(8080);
-"#;
-
-fn write(sh: &mut Shell<Lab>, path: &str, text: &str) {
-    sh.run_line(&format!("cat > {path} <<'EOF'"));
-    for line in text.lines() {
-        sh.run_line(line);
-    }
-    let out = sh.run_line("EOF");
-    assert_eq!(out.exit_code, 0, "{}", out.stderr);
-}
+use course::{APP_JS, DOCKERFILE};
 
 fn built() -> Shell<Lab> {
-    let mut sh = Shell::new(Lab::boot(1));
-    write(&mut sh, "app.js", APP_JS);
-    write(
-        &mut sh,
-        "Dockerfile",
-        "FROM node:7\nADD app.js /app.js\nENTRYPOINT [\"node\", \"app.js\"]\n",
-    );
-    let out = sh.run_line("docker build -t kubia .");
-    assert_eq!(out.exit_code, 0, "{}", out.stderr);
-    sh
+    course::built(DOCKERFILE)
 }
 
 /// `(short digest, state)` of each layer line of a push or pull.

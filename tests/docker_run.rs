@@ -4,41 +4,10 @@
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 
-const APP_JS: &str = r#"const http = require('http');
-const os = require('os');
+#[path = "support/course_kubia.rs"]
+mod course;
 
-console.log("Kubia server starting...");
-
-var handler = function(request, response) {
-  console.log("Received request from " + request.connection.remoteAddress);
-  response.writeHead(200);
-  response.end("You've hit " + os.hostname() + "\n");
-};
-
-var www = http.createServer(handler);
-www.listen(8080);
-"#;
-
-fn write(sh: &mut Shell<Lab>, path: &str, text: &str) {
-    sh.run_line(&format!("cat > {path} <<'EOF'"));
-    for line in text.lines() {
-        sh.run_line(line);
-    }
-    let out = sh.run_line("EOF");
-    assert_eq!(out.exit_code, 0, "{}", out.stderr);
-}
-
-fn built(dockerfile: &str) -> Shell<Lab> {
-    let mut sh = Shell::new(Lab::boot(1));
-    write(&mut sh, "app.js", APP_JS);
-    write(&mut sh, "Dockerfile", dockerfile);
-    let out = sh.run_line("docker build -t kubia .");
-    assert_eq!(out.exit_code, 0, "{}", out.stderr);
-    sh
-}
-
-const COURSE_DOCKERFILE: &str =
-    "FROM node:7\nADD app.js /app.js\nENTRYPOINT [\"node\", \"app.js\"]\n";
+use course::{built, write, DOCKERFILE as COURSE_DOCKERFILE};
 
 fn ps_row(sh: &mut Shell<Lab>, name: &str, all: bool) -> Option<String> {
     let line = if all { "docker ps -a" } else { "docker ps" };

@@ -192,20 +192,14 @@ fn build_flags(args: &[String]) -> Result<BuildFlags, String> {
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         i += 1;
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |short_attached: Option<&str>| -> Result<String, String> {
-            if let Some(v) = inline.clone().or(short_attached.map(str::to_string)) {
-                return Ok(v);
-            }
-            let v = args
-                .get(i)
-                .cloned()
-                .ok_or_else(|| format!("flag needs an argument: {name}"))?;
-            i += 1;
-            Ok(v)
+        let (name, inline) = split_flag(arg);
+        let mut value = |attached: Option<&str>| {
+            flag_value(
+                args,
+                &mut i,
+                name,
+                inline.clone().or(attached.map(str::to_string)),
+            )
         };
         match name {
             "-t" | "--tag" => flags.tags.push(value(None)?),
@@ -234,6 +228,33 @@ fn build_flags(args: &[String]) -> Result<BuildFlags, String> {
         }
     }
     Ok(flags)
+}
+
+/// `--name=value` split at its `=` (pflag's long form); any other word as it is.
+pub(super) fn split_flag(arg: &str) -> (&str, Option<String>) {
+    match arg.split_once('=') {
+        Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+        _ => (arg, None),
+    }
+}
+
+/// A flag's value: given with it (`--tag=kubia`, `-tkubia`) or the next word, which `i`
+/// then steps over; pflag's error when there is none.
+pub(super) fn flag_value(
+    args: &[String],
+    i: &mut usize,
+    name: &str,
+    given: Option<String>,
+) -> Result<String, String> {
+    if let Some(v) = given {
+        return Ok(v);
+    }
+    let v = args
+        .get(*i)
+        .cloned()
+        .ok_or_else(|| format!("flag needs an argument: {name}"))?;
+    *i += 1;
+    Ok(v)
 }
 
 /// The shell's file key for a path (the home directory's files are keyed without `/root/`).
@@ -432,7 +453,8 @@ fn build_cmd(
             rt.load_image(&built.image, &tag.to_string(), now);
         }
         if tags.is_empty() {
-            rt.load_image(&built.image, &built.image.id, now);
+            // An untagged build: the image is `<none>:<none>`, found by its id.
+            rt.load_image(&built.image, &format!("@{}", built.image.id), now);
         }
     }
     if let Some(engine) = state.docker.get_mut(&state.host) {
@@ -599,12 +621,7 @@ impl<'a> Report<'a> {
         if let Some(line) = line {
             stdout.push_str(&self.excerpt(line, line));
         }
-        Output {
-            stdout,
-            stderr: format!("ERROR: failed to build: failed to solve: {message}\n"),
-            exit_code: 1,
-            ..Output::default()
-        }
+        solve_failure(stdout, &message)
     }
 
     fn fail_build(
@@ -743,12 +760,7 @@ impl<'a> Report<'a> {
         let mut stdout = self.render();
         stdout.push_str(&detail);
         stdout.push_str(&self.excerpt(error.line(), end_line));
-        Output {
-            stdout,
-            stderr: format!("ERROR: failed to build: failed to solve: {buildkit_message}\n"),
-            exit_code: 1,
-            ..Output::default()
-        }
+        solve_failure(stdout, &buildkit_message)
     }
 
     fn buildkit_success(
@@ -883,6 +895,16 @@ impl<'a> Report<'a> {
     }
 }
 
+/// A BuildKit build that failed: its display so far, and the error line.
+fn solve_failure(stdout: String, message: &str) -> Output {
+    Output {
+        stdout,
+        stderr: format!("ERROR: failed to build: failed to solve: {message}\n"),
+        exit_code: 1,
+        ..Output::default()
+    }
+}
+
 /// `nginx:9.9` from `docker.io/library/nginx:9.9`.
 fn familiar_tag(reference: &str) -> String {
     parse_image_ref(reference)
@@ -941,33 +963,19 @@ fn login(args: &[String], state: &mut NodeState) -> Output {
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         i += 1;
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
+        let (name, inline) = split_flag(arg);
         let mut take = || {
-            let v = inline.clone().or_else(|| args.get(i).cloned());
-            if inline.is_none() {
-                i += 1;
-            }
-            v
+            flag_value(args, &mut i, name, inline.clone())
+                .map_err(|e| Output::fail(format!("{e}\nSee 'docker login --help'.\n")))
         };
         match name {
             "-u" | "--username" => match take() {
-                Some(v) => user = Some(v),
-                None => {
-                    return Output::fail(format!(
-                        "flag needs an argument: {name}\nSee 'docker login --help'.\n"
-                    ))
-                }
+                Ok(v) => user = Some(v),
+                Err(out) => return out,
             },
             "-p" | "--password" => match take() {
-                Some(v) => password = Some(v),
-                None => {
-                    return Output::fail(format!(
-                        "flag needs an argument: {name}\nSee 'docker login --help'.\n"
-                    ))
-                }
+                Ok(v) => password = Some(v),
+                Err(out) => return out,
             },
             "--password-stdin" => password_stdin = true,
             n if n.starts_with('-') => {
@@ -1354,11 +1362,17 @@ fn rmi(args: &[String], runtime: &mut Runtime) -> Output {
                         out.exit_code = 1;
                         continue;
                     }
-                    let mut last = None;
-                    for t in &tags {
-                        last = runtime.untag_image(t);
+                    if tags.is_empty() {
+                        // `<none>`: nothing to untag, the image goes.
+                        let deleted = runtime.remove_image(&id).is_ok();
+                        Some((tags, id, deleted))
+                    } else {
+                        let mut last = None;
+                        for t in &tags {
+                            last = runtime.untag_image(t);
+                        }
+                        last.map(|(id, deleted)| (tags, id, deleted))
                     }
-                    last.map(|(id, deleted)| (tags, id, deleted))
                 }
                 None => None,
             },

@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::docker_cmd::{pull_lines, pulled_layers, transfer};
+use super::docker_cmd::{flag_value, pull_lines, pulled_layers, split_flag, transfer};
 use super::node_cmds::{NodeState, DOCKER_DOWN};
 use super::port_forward_cmd::curl_local_target;
 use super::{Backend, Output};
@@ -36,7 +36,7 @@ use crate::sim::runtime::logs::Stream;
 use crate::sim::runtime::reference::parse_image_ref;
 use crate::sim::runtime::registry::Registries;
 use crate::sim::runtime::views::{DOCKER_NAMESPACE, PUBLISHED_PORTS_LABEL};
-use crate::sim::runtime::{ContainerConfig, ContainerState, PodSandboxConfig, Runtime};
+use crate::sim::runtime::{Container, ContainerConfig, ContainerState, PodSandboxConfig, Runtime};
 use crate::sim::trace::ImageAction;
 
 /// At most this many containers `docker run` keeps on a VM (running or exited).
@@ -112,22 +112,9 @@ fn run_flags(args: &[String]) -> Result<RunFlags, String> {
             flags.command = args.get(i..).unwrap_or(&[]).to_vec();
             return Ok(flags);
         }
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            if let Some(v) = inline.clone() {
-                return Ok(v);
-            }
-            let v = args
-                .get(i)
-                .cloned()
-                .ok_or_else(|| format!("flag needs an argument: {name}"))?;
-            i += 1;
-            Ok(v)
-        };
-        match name.as_str() {
+        let (name, inline) = split_flag(arg);
+        let mut value = || flag_value(args, &mut i, name, inline.clone());
+        match name {
             "-d" | "--detach" => flags.detach = true,
             "-i" | "-t" | "-it" | "-ti" | "--interactive" | "--tty" | "--rm" => {}
             "-dit" | "-itd" | "-dt" | "-td" => flags.detach = true,
@@ -375,13 +362,7 @@ fn docker_run(
     // Attached: what the container wrote in that first second.
     let rt = runtime.borrow();
     if let Ok(c) = rt.container_status(&id) {
-        for line in c.log().lines() {
-            let text = format!("{}\n", line.text);
-            match line.stream {
-                Stream::Stdout => out.stdout.push_str(&text),
-                Stream::Stderr => out.stderr.push_str(&text),
-            }
-        }
+        write_log(c, &mut out);
         if c.state == ContainerState::ContainerExited {
             out.exit_code = c.exit_code;
         }
@@ -428,15 +409,20 @@ fn logs(args: &[String], runtime: &Runtime) -> Output {
     };
     let mut out = Output::default();
     if let Ok(c) = runtime.container_status(&id) {
-        for line in c.log().lines() {
-            let text = format!("{}\n", line.text);
-            match line.stream {
-                Stream::Stdout => out.stdout.push_str(&text),
-                Stream::Stderr => out.stderr.push_str(&text),
-            }
-        }
+        write_log(c, &mut out);
     }
     out
+}
+
+/// A container's log, each line to the stream it was written to.
+fn write_log(container: &Container, out: &mut Output) {
+    for line in container.log().lines() {
+        let text = format!("{}\n", line.text);
+        match line.stream {
+            Stream::Stdout => out.stdout.push_str(&text),
+            Stream::Stderr => out.stderr.push_str(&text),
+        }
+    }
 }
 
 fn stop_or_rm(
@@ -590,7 +576,7 @@ pub fn curl(host_args: &[String], runtime: &Rc<RefCell<Runtime>>, now: u64) -> O
             stderr: if silent {
                 String::new()
             } else {
-                format!("curl: (56) Recv failure: Connection reset by peer\n")
+                "curl: (56) Recv failure: Connection reset by peer\n".to_string()
             },
             exit_code: 56,
             ..Output::default()

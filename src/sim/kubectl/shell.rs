@@ -1117,26 +1117,12 @@ fn is_dir(abs: &str) -> bool {
 /// `path` as an absolute path from `/root` (the shell's working directory): `~`, `.` and `..`
 /// resolved, repeated and trailing slashes dropped.
 fn absolute(path: &str) -> String {
-    let joined = if path == "~" {
-        "/root".to_string()
-    } else if let Some(rest) = path.strip_prefix("~/") {
-        format!("/root/{rest}")
-    } else if path.starts_with('/') {
-        path.to_string()
+    let relative = if path == "~" {
+        "/root"
     } else {
-        format!("/root/{path}")
+        path.strip_prefix("~/").unwrap_or(path)
     };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
+    crate::sim::runtime::build::join("/root", relative)
 }
 
 const SHELL_HELP: &str =
