@@ -330,3 +330,32 @@ fn an_untagged_build_is_none_and_rmi_by_id_deletes_it() {
     );
     assert!(!sh.run_line("docker images").stdout.contains(short));
 }
+
+#[test]
+fn images_of_one_repository_and_the_management_spellings() {
+    let mut sh = chapter2();
+    sh.run_line("docker build -t kubia .");
+    sh.run_line("docker tag kubia kubia:v1");
+    let id = image_id(&mut sh, "kubia", "latest").unwrap();
+    let only = sh.run_line("docker images kubia").stdout;
+    assert_eq!(only.lines().count(), 3, "{only}");
+    assert!(only
+        .lines()
+        .skip(1)
+        .all(|l| l.starts_with("kubia ") && l.contains(&id)));
+    let tagged = sh.run_line("docker image ls kubia:v1").stdout;
+    assert_eq!(tagged.lines().count(), 2, "{tagged}");
+    assert!(tagged
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .starts_with("kubia        v1 "));
+    assert_eq!(
+        sh.run_line("docker images nope").stdout,
+        "REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n"
+    );
+    assert_eq!(
+        sh.run_line("docker image rm kubia:v1").stdout,
+        "Untagged: kubia:v1\n"
+    );
+}

@@ -85,7 +85,7 @@ pub fn run(
         ("image", Some((verb, rest)))
             if matches!(
                 verb.as_str(),
-                "build" | "history" | "tag" | "rm" | "inspect"
+                "build" | "history" | "tag" | "rm" | "inspect" | "push" | "pull"
             ) =>
         {
             (if verb == "rm" { "rmi" } else { verb.as_str() }, rest)

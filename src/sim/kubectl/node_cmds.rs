@@ -301,6 +301,15 @@ fn crictl(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
 fn docker(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> Output {
     let sub = args.first().map(String::as_str).unwrap_or("");
     let rest = args.get(1..).unwrap_or(&[]);
+    // The management commands' spellings: `docker image ls`, `docker container ls|kill`.
+    let (sub, rest) = match (sub, rest.split_first()) {
+        ("image", Some((verb, more))) if matches!(verb.as_str(), "ls" | "list") => ("images", more),
+        ("container", Some((verb, more))) if matches!(verb.as_str(), "ls" | "list" | "ps") => {
+            ("ps", more)
+        }
+        ("container", Some((verb, more))) if verb == "kill" => ("kill", more),
+        _ => (sub, rest),
+    };
     if sub == "kill" {
         return stop_container("docker", rest, state, backend, true);
     }
@@ -315,7 +324,17 @@ fn docker(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
     let all = rest.iter().any(|a| a == "-a" || a == "--all");
     match sub {
         "ps" => Output::ok(views::docker_ps(&runtime, now, all)),
-        "images" => Output::ok(views::docker_images(&runtime, now)),
+        "images" => {
+            // `docker images kubia` / `docker images kubia:v1`: that repository's rows.
+            let reference = rest.iter().find(|a| !a.starts_with('-')).map(|name| {
+                let r = crate::sim::runtime::reference::parse_image_ref(name).ok();
+                let repo = r.as_ref().map_or(name.to_string(), |r| r.familiar_name());
+                let tag = r.and_then(|r| r.tag).filter(|_| name.contains(':'));
+                (repo, tag)
+            });
+            let only = reference.as_ref().map(|(r, t)| (r.as_str(), t.as_deref()));
+            Output::ok(views::docker_images_of(&runtime, now, only))
+        }
         "" => Output::ok("Usage:  docker [OPTIONS] COMMAND\n\nCommon Commands:\n  run       Create and run a new container from an image\n  exec      Execute a command in a running container\n  ps        List containers\n  build     Build an image from a Dockerfile\n  pull      Download an image from a registry\n  push      Upload an image to a registry\n  images    List images\n  login     Authenticate to a registry\n  logout    Log out from a registry\n\nManagement Commands:\n  image     Manage images\n\nCommands:\n  history   Show the history of an image\n  inspect   Return low-level information on Docker objects\n  kill      Kill one or more running containers\n  logs      Fetch the logs of a container\n  rm        Remove one or more containers\n  rmi       Remove one or more images\n  stop      Stop one or more running containers\n  tag       Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n"),
         other => Output::fail(format!(
             "docker: '{other}' is not a docker command.\nSee 'docker --help'\n"

@@ -377,6 +377,15 @@ pub fn docker_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
 
 /// `docker images`: newest image first, unpacked sizes.
 pub fn docker_images(runtime: &Runtime, now: Ticks) -> String {
+    docker_images_of(runtime, now, None)
+}
+
+/// `docker images [REPOSITORY[:TAG]]`: only the rows of that repository (and tag).
+pub fn docker_images_of(
+    runtime: &Runtime,
+    now: Ticks,
+    only: Option<(&str, Option<&str>)>,
+) -> String {
     let now_unix = runtime.config.epoch_unix_seconds + (now / TICKS_PER_SECOND) as i64;
     let mut entries: Vec<(i64, String, String, String, u64)> = Vec::new();
     for image in runtime.images().images() {
@@ -395,7 +404,10 @@ pub fn docker_images(runtime: &Runtime, now: Ticks) -> String {
                 .collect()
         };
         for (repo, tag) in tags {
-            entries.push((created, repo, tag, id.clone(), image.spec.unpacked_bytes));
+            let wanted = only.is_none_or(|(r, t)| r == repo && t.is_none_or(|t| t == tag));
+            if wanted {
+                entries.push((created, repo, tag, id.clone(), image.spec.unpacked_bytes));
+            }
         }
     }
     entries.stable_sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
