@@ -121,6 +121,7 @@ fn a_new_namespace_gets_its_default_service_account_with_a_complete_cause_chain(
             TraceKind::TimePassed { .. } => "TimePassed",
             TraceKind::Cri { .. } => "Cri",
             TraceKind::RegistryBlob { .. } => "RegistryBlob",
+            TraceKind::Image { .. } => "Image",
             TraceKind::SchedulingCycle(_) => "SchedulingCycle",
             TraceKind::Command { .. } => "Command",
             TraceKind::Settled { .. } => "Settled",

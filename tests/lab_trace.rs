@@ -168,6 +168,16 @@ fn summary(kind: &TraceKind) -> String {
             short_digest(digest)
         ),
         TraceKind::SchedulingCycle(record) => cycle_summary(record),
+        TraceKind::Image {
+            action,
+            image,
+            host,
+            layers,
+        } => format!(
+            "docker {action:?} {image} on {host}: {} of {} layers moved",
+            layers.iter().filter(|l| !l.cached).count(),
+            layers.len()
+        ),
         TraceKind::Command { line, host } => format!("command on {host}: {line}"),
         TraceKind::Settled { command, idle } => format!(
             "settled {command} {}",

@@ -426,3 +426,48 @@ fn unfolding_while_the_cluster_still_works_makes_the_working_line_in_the_new_det
     assert_eq!(session.timeline(), &built);
     assert!(built.beats.len() > 100, "{} beats", built.beats.len());
 }
+
+#[test]
+fn docker_build_push_and_pull_are_beats_between_the_vm_and_the_registry() {
+    let mut session = Session::new(1);
+    for line in [
+        "echo \"const os = require('os'); // You've hit\" > app.js",
+        "echo 'FROM node:7' > Dockerfile",
+        "echo 'ADD app.js /app.js' >> Dockerfile",
+        "echo 'ENTRYPOINT [\"node\", \"app.js\"]' >> Dockerfile",
+        "docker build -t devbelly/kubia .",
+        "docker login -u devbelly -p secret",
+        "docker push devbelly/kubia",
+        "ssh node2 docker pull devbelly/kubia",
+    ] {
+        let (out, _) = session.run_line(line);
+        assert_eq!(out.exit_code, 0, "{line}: {}", out.stderr);
+    }
+    let images: Vec<_> = session
+        .timeline()
+        .beats
+        .iter()
+        .filter(|b| matches!(b.kind, BeatKind::Image { .. }))
+        .collect();
+    assert_eq!(images.len(), 3);
+    let places: Vec<(Place, Place)> = images
+        .iter()
+        .map(|b| (b.from.clone(), b.to[0].clone()))
+        .collect();
+    assert_eq!(
+        places[1].1,
+        Place::Registry,
+        "the push flies to the registry"
+    );
+    assert_eq!(places[2].0, Place::Registry, "the pull comes from it");
+    assert_eq!(
+        sentence(Lang::En, images[1]),
+        format!(
+            "Docker on master pushes docker.io/devbelly/kubia:latest: 1 layer(s) uploaded ({} B), 6 already in the registry",
+            "const os = require('os'); // You've hit\n".len()
+        )
+    );
+    assert!(sentence(Lang::Ko, images[2]).starts_with(
+        "레지스트리가 node2의 도커에 docker.io/devbelly/kubia:latest 레이어 7개를 보냅니다"
+    ));
+}

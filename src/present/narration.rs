@@ -9,7 +9,7 @@
 use crate::present::i18n::Lang;
 use crate::present::timeline::{Beat, BeatKind, Step};
 use crate::sim::clock::TICKS_PER_SECOND;
-use crate::sim::trace::{ApiStage, WatchEventType};
+use crate::sim::trace::{ApiStage, ImageAction, WatchEventType};
 
 /// The title of a deployment step.
 pub fn step_title(lang: Lang, step: Step) -> &'static str {
@@ -194,6 +194,16 @@ pub fn label(beat: &Beat) -> String {
         BeatKind::Layers {
             count, size_bytes, ..
         } => format!("{count} layer(s) · {}", bytes(*size_bytes)),
+        BeatKind::Image {
+            action,
+            moved,
+            moved_bytes,
+            ..
+        } => format!(
+            "docker {} · {moved} layer(s) · {}",
+            image_verb(*action),
+            bytes(*moved_bytes)
+        ),
         BeatKind::Cycle { picked, .. } => match picked {
             Some(node) => format!("Filter · Score → {node}"),
             None => "Filter → 0 nodes".to_string(),
@@ -204,6 +214,49 @@ pub fn label(beat: &Beat) -> String {
 }
 
 /// A byte count as `docker pull` prints it: `1.2 MB`, `512 kB`.
+/// `docker build|push|pull`.
+fn image_verb(action: ImageAction) -> &'static str {
+    match action {
+        ImageAction::Build => "build",
+        ImageAction::Push => "push",
+        ImageAction::Pull => "pull",
+    }
+}
+
+/// What Docker did with an image's layers, in a sentence: the course's point that layers
+/// already there are not built or moved again.
+fn image_sentence(
+    lang: Lang,
+    action: ImageAction,
+    image: &str,
+    host: &str,
+    moved: usize,
+    moved_bytes: u64,
+    cached: usize,
+) -> String {
+    let size = bytes(moved_bytes);
+    match (action, lang) {
+        (ImageAction::Build, Lang::Ko) => format!(
+            "{host}의 도커가 {image} 이미지를 빌드합니다: 새로 만들거나 받은 레이어 {moved}개({size}), 캐시에 있던 레이어 {cached}개"
+        ),
+        (ImageAction::Build, Lang::En) => format!(
+            "Docker on {host} builds {image}: {moved} layer(s) made or downloaded ({size}), {cached} from its cache"
+        ),
+        (ImageAction::Push, Lang::Ko) => format!(
+            "{host}의 도커가 {image}를 레지스트리에 올립니다: 레이어 {moved}개를 보내고({size}), {cached}개는 레지스트리에 이미 있습니다"
+        ),
+        (ImageAction::Push, Lang::En) => format!(
+            "Docker on {host} pushes {image}: {moved} layer(s) uploaded ({size}), {cached} already in the registry"
+        ),
+        (ImageAction::Pull, Lang::Ko) => format!(
+            "레지스트리가 {host}의 도커에 {image} 레이어 {moved}개를 보냅니다({size}), {cached}개는 이미 있습니다"
+        ),
+        (ImageAction::Pull, Lang::En) => format!(
+            "The registry sends {moved} layer(s) of {image} to Docker on {host} ({size}); {cached} were already there"
+        ),
+    }
+}
+
 pub fn bytes(n: u64) -> String {
     if n >= 1_000_000 {
         format!("{:.1} MB", n as f64 / 1_000_000.0)
@@ -442,6 +495,17 @@ pub fn sentence(lang: Lang, beat: &Beat) -> String {
             "The registry sends {count} layer(s) of {repository} to containerd on {node} ({})",
             bytes(*size_bytes)
         ),
+        (
+            BeatKind::Image {
+                action,
+                image,
+                host,
+                moved,
+                moved_bytes,
+                cached,
+            },
+            lang,
+        ) => image_sentence(lang, *action, image, host, *moved, *moved_bytes, *cached),
         (
             BeatKind::Cycle {
                 pod,
@@ -699,6 +763,14 @@ mod tests {
                 count: 5,
                 size_bytes: 60_000_000,
             },
+            BeatKind::Image {
+                action: ImageAction::Push,
+                image: "docker.io/devbelly/kubia:latest".into(),
+                host: "master".into(),
+                moved: 1,
+                moved_bytes: 367,
+                cached: 6,
+            },
             BeatKind::Cycle {
                 pod: "default/web-1".into(),
                 picked: Some("node2".into()),
@@ -729,6 +801,7 @@ mod tests {
                 | BeatKind::Decision { .. }
                 | BeatKind::Cri { .. }
                 | BeatKind::Layers { .. }
+                | BeatKind::Image { .. }
                 | BeatKind::Cycle { .. }
                 | BeatKind::TimePassed
                 | BeatKind::Settled => {}

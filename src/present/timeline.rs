@@ -30,7 +30,9 @@ use crate::present::topology::Component;
 use crate::sim::apiserver::Verb;
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
 use crate::sim::scheduler::record::{CycleRecord, TieBreak};
-use crate::sim::trace::{Actor, ApiStage, CriCall, Seq, TraceEvent, TraceKind, WatchEventType};
+use crate::sim::trace::{
+    Actor, ApiStage, CriCall, ImageAction, Seq, TraceEvent, TraceKind, WatchEventType,
+};
 
 /// A deployment step, 1 to 8.
 pub type Step = u8;
@@ -174,6 +176,16 @@ pub enum BeatKind {
         count: usize,
         size_bytes: u64,
     },
+    /// Docker on a VM built, pushed or pulled an image: how many layers moved (built,
+    /// uploaded, downloaded) and how many the destination had already.
+    Image {
+        action: ImageAction,
+        image: String,
+        host: String,
+        moved: usize,
+        moved_bytes: u64,
+        cached: usize,
+    },
     /// One scheduling cycle: which nodes the filters rejected and why, the scores, the pick.
     Cycle {
         pod: String,
@@ -207,6 +219,7 @@ impl BeatKind {
             BeatKind::Decision { .. } => "Decision",
             BeatKind::Cri { .. } => "Cri",
             BeatKind::Layers { .. } => "Layers",
+            BeatKind::Image { .. } => "Image",
             BeatKind::Cycle { .. } => "Cycle",
             BeatKind::TimePassed => "TimePassed",
             BeatKind::Settled => "Settled",
@@ -254,7 +267,7 @@ impl Beat {
             BeatKind::Watch { .. } => 800,
             BeatKind::Decision { .. } => 900,
             BeatKind::Cri { .. } => 900,
-            BeatKind::Layers { .. } => 1100,
+            BeatKind::Layers { .. } | BeatKind::Image { .. } => 1100,
             BeatKind::Cycle { .. } => 1400,
             BeatKind::TimePassed => 900,
             BeatKind::Settled => 500,
@@ -948,6 +961,36 @@ impl Builder {
                     return;
                 };
                 self.push(event, Some(5), cycle_beat(record), at.clone(), vec![at]);
+            }
+            // Docker on a VM: a build stays on the VM, a push flies to the registry, a pull
+            // from it; the beat counts the layers that moved and those already there.
+            TraceKind::Image {
+                action,
+                image,
+                host,
+                layers,
+            } => {
+                let moved: Vec<_> = layers.iter().filter(|l| !l.cached).collect();
+                let runtime = Place::on(host, Component::ContainerRuntime);
+                let (from, to) = match action {
+                    ImageAction::Build => (runtime.clone(), runtime),
+                    ImageAction::Push => (runtime, Place::Registry),
+                    ImageAction::Pull => (Place::Registry, runtime),
+                };
+                self.push(
+                    event,
+                    None,
+                    BeatKind::Image {
+                        action: *action,
+                        image: image.clone(),
+                        host: host.clone(),
+                        moved: moved.len(),
+                        moved_bytes: moved.iter().map(|l| l.size_bytes).sum(),
+                        cached: layers.len() - moved.len(),
+                    },
+                    from,
+                    vec![to],
+                );
             }
             // The line and its end are the command's first and last beats (`push_command`).
             TraceKind::Command { .. } | TraceKind::Settled { .. } => {}

@@ -584,6 +584,33 @@ impl Cluster {
         )
     }
 
+    /// Records what Docker on `host` did with an image (`docker build|push|pull`), caused by
+    /// the line that did it. A push is the registry's step (it receives the layers); a build
+    /// or pull is the VM's runtime's.
+    pub fn note_image(
+        &mut self,
+        action: crate::sim::trace::ImageAction,
+        image: &str,
+        host: &str,
+        layers: Vec<crate::sim::trace::LayerPull>,
+    ) -> Seq {
+        let component = match action {
+            crate::sim::trace::ImageAction::Push => TraceComponent::Registry,
+            _ => TraceComponent::Containerd,
+        };
+        self.trace.record(
+            self.clock.now(),
+            Actor::of(component, host),
+            TraceKind::Image {
+                action,
+                image: image.to_string(),
+                host: host.to_string(),
+                layers,
+            },
+            self.command_root,
+        )
+    }
+
     /// `(create_revision, version)` are etcd's KeyValue fields after the write (0, 0 for a
     /// delete's tombstone).
     fn record_direct_commit(

@@ -65,8 +65,14 @@ impl Lab {
             .into_iter()
             .for_each(|c| cluster.add_component(c));
         let mut nodes = Vec::new();
+        // One Docker Hub, registry.k8s.io and hub.example.com for the whole lab: an image
+        // pushed from master is what node1 and node2 pull.
+        let registries = std::rc::Rc::new(std::cell::RefCell::new(
+            crate::sim::runtime::Registries::standard(),
+        ));
         for name in LAB_NODES {
-            let kubelet = Kubelet::lab(name).expect("every lab node has a kubelet config");
+            let kubelet = Kubelet::lab_with(name, std::rc::Rc::clone(&registries))
+                .expect("every lab node has a kubelet config");
             nodes.push((name.to_string(), kubelet.handle()));
             cluster.add_component(Box::new(kubelet));
         }

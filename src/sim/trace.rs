@@ -372,6 +372,18 @@ pub enum TraceKind {
         size_bytes: u64,
         node: String,
     },
+    /// Docker on a VM built, pushed or pulled an image (`docker build|push|pull`, or the pull
+    /// `docker run` does): each layer with whether the destination had it already (`cached`:
+    /// "CACHED" / "Layer already exists" / "Already exists") or it moved (built, uploaded to
+    /// the registry, downloaded from it). Caused by the line that did it.
+    Image {
+        action: ImageAction,
+        /// The normalized reference: `docker.io/devbelly/kubia:latest`.
+        image: String,
+        /// The VM whose Docker acted.
+        host: String,
+        layers: Vec<LayerPull>,
+    },
     /// One scheduling cycle of kube-scheduler as data: per node, each Filter plugin's verdict
     /// (with upstream's reason) and each Score plugin's raw, normalized and weighted score, the
     /// totals, the pick and its tie-break, or the `0/3 nodes are available: ...` failure. The
@@ -403,6 +415,18 @@ pub enum CriCall {
     RemoveContainer,
     StopPodSandbox,
     RemovePodSandbox,
+}
+
+/// What Docker did with an image ([`TraceKind::Image`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImageAction {
+    /// `docker build`: the layers are the image's; `cached` ones came from the build cache or
+    /// the base image already on the VM.
+    Build,
+    /// `docker push`: layers from the VM to the registry.
+    Push,
+    /// `docker pull`: layers from the registry to the VM.
+    Pull,
 }
 
 /// One layer of a pulled image.

@@ -396,6 +396,7 @@ impl<'a> Builder<'a> {
                 },
                 TraceKind::Response { .. }
                 | TraceKind::RegistryBlob { .. }
+                | TraceKind::Image { .. }
                 | TraceKind::TimePassed { .. }
                 | TraceKind::Settled { .. } => continue,
             };

@@ -39,6 +39,8 @@ pub mod backend;
 pub mod cmd;
 pub mod create_kinds;
 pub mod describe;
+pub mod docker_cmd;
+pub mod docker_run;
 pub mod edit;
 pub mod errors;
 pub mod etcdctl;

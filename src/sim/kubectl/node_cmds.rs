@@ -3,7 +3,9 @@
 //! cluster.
 //!
 //! Mirrors: root shells on the kubeadm + Vagrant lab's VMs: `crictl ps [-a]|images|pods`,
-//! `crictl stop ID`, `docker ps [-a]|images`, `docker kill ID` against the VM's containerd;
+//! `crictl stop ID`, `docker ps [-a]|images`, `docker kill ID` against the VM's containerd
+//! (`docker build|history|tag|rmi|inspect|login|push|pull` are in `docker_cmd.rs`, `docker
+//! run|logs|stop|rm|exec` in `docker_run.rs`);
 //! `systemctl stop|start|status kubelet|containerd`; `poweroff`; kubectl on a worker without
 //! admin.conf (`The connection to the server localhost:8080 was refused ...`); OpenSSH's
 //! destinations and errors (`ssh root@172.16.20.13`, `Could not resolve hostname`, `No route to
@@ -50,6 +52,8 @@ pub struct NodeState {
     /// kubeadm's manifests moved away from `/etc/kubernetes/manifests` on master (by file name:
     /// `kube-scheduler.yaml` → `/etc/kubernetes/kube-scheduler.yaml`).
     pub moved_manifests: BTreeMap<String, String>,
+    /// Docker's state on each VM besides its images (the build cache).
+    pub docker: BTreeMap<String, super::docker_cmd::DockerEngine>,
 }
 
 impl Default for NodeState {
@@ -59,6 +63,7 @@ impl Default for NodeState {
             halted: BTreeSet::new(),
             typed_rules: BTreeMap::new(),
             moved_manifests: BTreeMap::new(),
+            docker: BTreeMap::new(),
         }
     }
 }
@@ -78,7 +83,7 @@ pub const NO_KUBECONFIG: &str =
 
 /// crictl's fatal line when containerd does not answer (logrus text format; the time is added).
 const CRICTL_DOWN: &str = "level=fatal msg=\"validate service connection: validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused\\\"\"\n";
-const DOCKER_DOWN: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n";
+pub const DOCKER_DOWN: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n";
 
 /// Runs `name args` if it is a node command; None lets the shell try its other builtins.
 pub fn run(
@@ -296,6 +301,15 @@ fn crictl(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
 fn docker(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> Output {
     let sub = args.first().map(String::as_str).unwrap_or("");
     let rest = args.get(1..).unwrap_or(&[]);
+    // The management commands' spellings: `docker image ls`, `docker container ls|kill`.
+    let (sub, rest) = match (sub, rest.split_first()) {
+        ("image", Some((verb, more))) if matches!(verb.as_str(), "ls" | "list") => ("images", more),
+        ("container", Some((verb, more))) if matches!(verb.as_str(), "ls" | "list" | "ps") => {
+            ("ps", more)
+        }
+        ("container", Some((verb, more))) if verb == "kill" => ("kill", more),
+        _ => (sub, rest),
+    };
     if sub == "kill" {
         return stop_container("docker", rest, state, backend, true);
     }
@@ -310,8 +324,18 @@ fn docker(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
     let all = rest.iter().any(|a| a == "-a" || a == "--all");
     match sub {
         "ps" => Output::ok(views::docker_ps(&runtime, now, all)),
-        "images" => Output::ok(views::docker_images(&runtime, now)),
-        "" => Output::ok("Usage:  docker [OPTIONS] COMMAND\n\nCommands:\n  ps        List containers\n  images    List images\n  kill      Kill one or more running containers\n"),
+        "images" => {
+            // `docker images kubia` / `docker images kubia:v1`: that repository's rows.
+            let reference = rest.iter().find(|a| !a.starts_with('-')).map(|name| {
+                let r = crate::sim::runtime::reference::parse_image_ref(name).ok();
+                let repo = r.as_ref().map_or(name.to_string(), |r| r.familiar_name());
+                let tag = r.and_then(|r| r.tag).filter(|_| name.contains(':'));
+                (repo, tag)
+            });
+            let only = reference.as_ref().map(|(r, t)| (r.as_str(), t.as_deref()));
+            Output::ok(views::docker_images_of(&runtime, now, only))
+        }
+        "" => Output::ok("Usage:  docker [OPTIONS] COMMAND\n\nCommon Commands:\n  run       Create and run a new container from an image\n  exec      Execute a command in a running container\n  ps        List containers\n  build     Build an image from a Dockerfile\n  pull      Download an image from a registry\n  push      Upload an image to a registry\n  images    List images\n  login     Authenticate to a registry\n  logout    Log out from a registry\n\nManagement Commands:\n  image     Manage images\n\nCommands:\n  history   Show the history of an image\n  inspect   Return low-level information on Docker objects\n  kill      Kill one or more running containers\n  logs      Fetch the logs of a container\n  rm        Remove one or more containers\n  rmi       Remove one or more images\n  stop      Stop one or more running containers\n  tag       Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n"),
         other => Output::fail(format!(
             "docker: '{other}' is not a docker command.\nSee 'docker --help'\n"
         )),

@@ -341,13 +341,16 @@ const CURL_VALUE_FLAGS: &[&str] = &[
 /// for 8080`, `error: lost connection to pod`) go to `terminal`: the background kubectl writes to
 /// the terminal, not into curl's pipe or redirect. None when no forward is involved (curl runs
 /// as usual).
-pub fn curl(
-    host: &str,
-    args: &[String],
-    active: &mut Vec<ActiveForward>,
-    terminal: &mut String,
-    cluster: &mut Cluster,
-) -> Option<Output> {
+/// A `curl` line's URL when it names this VM itself (`localhost`, `127.0.0.1`, `[::1]`).
+pub struct LocalTarget {
+    /// Where the URL is among curl's arguments.
+    pub index: usize,
+    pub port: u16,
+    pub path: String,
+}
+
+/// Finds the URL among curl's arguments; Some only when it points at the VM itself.
+pub fn curl_local_target(args: &[String]) -> Option<LocalTarget> {
     let mut index = None;
     let mut i = 0;
     while let Some(a) = args.get(i) {
@@ -381,6 +384,22 @@ pub fn curl(
     ) {
         return None;
     }
+    Some(LocalTarget {
+        index,
+        port,
+        path: path.to_string(),
+    })
+}
+
+pub fn curl(
+    host: &str,
+    args: &[String],
+    active: &mut Vec<ActiveForward>,
+    terminal: &mut String,
+    cluster: &mut Cluster,
+) -> Option<Output> {
+    let target = curl_local_target(args)?;
+    let (index, port, path) = (target.index, target.port, target.path.as_str());
     let at = active
         .iter()
         .position(|f| f.host == host && f.local == port)?;

@@ -53,6 +53,10 @@ struct Pending {
 pub struct Shell<B: Backend> {
     backend: B,
     files: BTreeMap<String, String>,
+    /// Variables set with `export NAME=value`, and for one command its `NAME=value` prefixes
+    /// (`DOCKER_BUILDKIT=0 docker build .`).
+    env: BTreeMap<String, String>,
+    command_env: BTreeMap<String, String>,
     pending: Option<Pending>,
     settle_ticks: Ticks,
     file_reader: Option<FileReader>,
@@ -92,6 +96,8 @@ impl<B: Backend> Shell<B> {
         Shell {
             backend,
             files: BTreeMap::new(),
+            env: BTreeMap::new(),
+            command_env: BTreeMap::new(),
             pending: None,
             settle_ticks: DEFAULT_SETTLE_TICKS,
             file_reader: None,
@@ -659,7 +665,14 @@ impl<B: Backend> Shell<B> {
             .iter()
             .position(|w| !is_assignment(w))
             .unwrap_or(words.len());
-        let words = words.split_off(first_command);
+        let rest = words.split_off(first_command);
+        self.command_env = self.env.clone();
+        for assignment in &words {
+            if let Some((name, value)) = assignment.split_once('=') {
+                self.command_env.insert(name.to_string(), value.to_string());
+            }
+        }
+        let words = rest;
         let mut out = self.builtin(&words, stdin.as_deref());
         if let Some((path, append)) = redirect {
             let path = normalize(&path);
@@ -708,6 +721,26 @@ impl<B: Backend> Shell<B> {
                 exit_code: code.unwrap_or(self.last_exit_code),
                 ..Output::default()
             };
+        }
+        if name == "curl" {
+            // A port `docker run -p` published on this VM answers before the cluster's network.
+            let now = self.backend.now_ticks();
+            let runtime = self.backend.node(&self.node.host).and_then(|h| h.runtime());
+            if let Some(out) = runtime.and_then(|rt| super::docker_run::curl(args, &rt, now)) {
+                return out;
+            }
+        }
+        if name == "docker" {
+            let invocation = super::docker_cmd::Invocation {
+                args,
+                env: &self.command_env,
+                files: &self.files,
+            };
+            if let Some(out) =
+                super::docker_cmd::run(&invocation, &mut self.node, &mut self.backend)
+            {
+                return out;
+            }
         }
         if let Some(out) = node_cmds::run(name, args, &mut self.node, &mut self.backend) {
             return out;
@@ -843,7 +876,15 @@ impl<B: Backend> Shell<B> {
             },
             "help" => Output::ok(SHELL_HELP),
             "pwd" => Output::ok("/root\n"),
-            "cd" | "export" | "true" | "history" => Output::default(),
+            "export" => {
+                for assignment in args.iter().filter(|a| is_assignment(a)) {
+                    if let Some((name, value)) = assignment.split_once('=') {
+                        self.env.insert(name.to_string(), value.to_string());
+                    }
+                }
+                Output::default()
+            }
+            "cd" | "true" | "history" => Output::default(),
             "false" => Output {
                 exit_code: 1,
                 ..Output::default()
@@ -1076,26 +1117,12 @@ fn is_dir(abs: &str) -> bool {
 /// `path` as an absolute path from `/root` (the shell's working directory): `~`, `.` and `..`
 /// resolved, repeated and trailing slashes dropped.
 fn absolute(path: &str) -> String {
-    let joined = if path == "~" {
-        "/root".to_string()
-    } else if let Some(rest) = path.strip_prefix("~/") {
-        format!("/root/{rest}")
-    } else if path.starts_with('/') {
-        path.to_string()
+    let relative = if path == "~" {
+        "/root"
     } else {
-        format!("/root/{path}")
+        path.strip_prefix("~/").unwrap_or(path)
     };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
+    crate::sim::runtime::build::join("/root", relative)
 }
 
 const SHELL_HELP: &str =

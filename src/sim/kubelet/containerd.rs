@@ -3,7 +3,7 @@
 //! Mirrors: `pkg/kubelet/cri/remote` (the kubelet's gRPC client of the CRI): each [`Cri`] call is
 //! one RuntimeService/ImageService call; errors reach the kubelet as gRPC statuses
 //! (`rpc error: code = NotFound desc = ...`).
-//! Simplified: the node's registries are a copy of the standard ones made at boot.
+//! Simplified: the registries are one in-memory value the lab's nodes share (no network).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,7 +12,7 @@ use crate::sim::clock::Ticks;
 use crate::sim::rng::Rng;
 use crate::sim::runtime::cri::ProbeOutcome;
 use crate::sim::runtime::image_store::PullEvent;
-use crate::sim::runtime::registry::{Registries, CNI_IMAGE, KUBEADM_IMAGES};
+use crate::sim::runtime::registry::{Registries, SharedRegistries, CNI_IMAGE, KUBEADM_IMAGES};
 use crate::sim::runtime::{
     ContainerConfig, ContainerState, CriError, PodSandboxConfig, Runtime, RuntimeConfig,
     RuntimeEvent,
@@ -29,19 +29,28 @@ pub struct Containerd {
     /// Shared with the node's [`crate::sim::kubelet::failures::NodeHandle`] so the terminal
     /// (`crictl`, `kubectl logs`, `kubectl exec`) reads the same containerd the kubelet drives.
     runtime: Rc<RefCell<Runtime>>,
-    registries: Registries,
+    /// The lab's registries, shared by every node (and by `docker push` on the VMs).
+    registries: SharedRegistries,
 }
 
 impl Containerd {
     /// containerd as kubeadm leaves it: the control-plane images and the CNI image already
     /// pulled (`kubeadm config images pull`), nothing running.
     pub fn kubeadm_node(node: &str, cpus: u32) -> Self {
-        let registries = Registries::standard();
-        let mut runtime = Runtime::new(RuntimeConfig::new(node, cpus), &registries);
-        for image in KUBEADM_IMAGES.iter().chain([&CNI_IMAGE]) {
-            // An image missing from the catalog is a catalog bug; the node simply lacks it.
-            let _ = runtime.preload(image, &registries, 0);
-        }
+        Self::kubeadm_node_with(node, cpus, Rc::new(RefCell::new(Registries::standard())))
+    }
+
+    /// The same, pulling from the lab's shared registries.
+    pub fn kubeadm_node_with(node: &str, cpus: u32, registries: SharedRegistries) -> Self {
+        let runtime = {
+            let standard = registries.borrow();
+            let mut runtime = Runtime::new(RuntimeConfig::new(node, cpus), &standard);
+            for image in KUBEADM_IMAGES.iter().chain([&CNI_IMAGE]) {
+                // An image missing from the catalog is a catalog bug; the node simply lacks it.
+                let _ = runtime.preload(image, &standard, 0);
+            }
+            runtime
+        };
         Containerd {
             runtime: Rc::new(RefCell::new(runtime)),
             registries,
@@ -51,8 +60,19 @@ impl Containerd {
     /// A [`RuntimeFactory`] for a node: every boot starts a fresh containerd with the
     /// kubeadm images in its store.
     pub fn factory(node: &str, cpus: u32) -> RuntimeFactory {
+        Self::factory_with(node, cpus, Rc::new(RefCell::new(Registries::standard())))
+    }
+
+    /// A [`RuntimeFactory`] whose containerds pull from the lab's shared registries.
+    pub fn factory_with(node: &str, cpus: u32, registries: SharedRegistries) -> RuntimeFactory {
         let node = node.to_string();
-        Box::new(move || Box::new(Containerd::kubeadm_node(&node, cpus)))
+        Box::new(move || {
+            Box::new(Containerd::kubeadm_node_with(
+                &node,
+                cpus,
+                Rc::clone(&registries),
+            ))
+        })
     }
 
     /// The runtime itself, for `crictl`, `kubectl logs` and the UI's node panel.
@@ -191,13 +211,15 @@ impl Cri for Containerd {
     fn pull_image(&mut self, image: &str, now: Ticks) -> Result<String, String> {
         self.runtime
             .borrow_mut()
-            .pull_image(image, &self.registries, now)
+            .pull_image(image, &self.registries.borrow(), now)
             .map_err(text)
     }
 
     fn pull_layers(&self, image: &str) -> Option<PullLayers> {
-        let (repository, layers, joined) =
-            self.runtime.borrow().pull_layers(image, &self.registries)?;
+        let (repository, layers, joined) = self
+            .runtime
+            .borrow()
+            .pull_layers(image, &self.registries.borrow())?;
         Some(PullLayers {
             repository,
             joined,

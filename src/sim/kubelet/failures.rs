@@ -72,6 +72,8 @@ pub struct Shared {
     /// The node's containerd, shared with the kubelet (None for scripted runtimes); replaced
     /// at each VM boot.
     pub runtime: Option<Rc<RefCell<Runtime>>>,
+    /// The registries the node pulls from (shared by the lab's nodes), for `docker push/pull`.
+    pub registries: Option<crate::sim::runtime::registry::SharedRegistries>,
 }
 
 /// The handle the UI keeps for a node. Cloning it shares the same node.
@@ -101,6 +103,11 @@ impl NodeHandle {
     /// The node's containerd as the terminal reads it (`crictl`, `kubectl logs`/`exec`).
     pub fn runtime(&self) -> Option<Rc<RefCell<Runtime>>> {
         self.0.borrow().runtime.clone()
+    }
+
+    /// The registries this node's containerd pulls from.
+    pub fn registries(&self) -> Option<crate::sim::runtime::registry::SharedRegistries> {
+        self.0.borrow().registries.clone()
     }
 
     pub fn last_outcome(&self) -> Option<String> {

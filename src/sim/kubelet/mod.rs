@@ -228,9 +228,26 @@ impl Kubelet {
     /// The kubelet of one of the lab's VMs (`master`, `node1`, `node2`) driving containerd as
     /// kubeadm left it. Add it with `Cluster::add_component`; keep its [`Kubelet::handle`].
     pub fn lab(node: &str) -> Option<Kubelet> {
+        let registries = std::rc::Rc::new(std::cell::RefCell::new(
+            crate::sim::runtime::Registries::standard(),
+        ));
+        Kubelet::lab_with(node, registries)
+    }
+
+    /// The same kubelet, its containerd pulling from the lab's shared `registries`.
+    pub fn lab_with(
+        node: &str,
+        registries: crate::sim::runtime::registry::SharedRegistries,
+    ) -> Option<Kubelet> {
         let config = NodeConfig::lab(node)?;
-        let factory = containerd::Containerd::factory(node, config.cpus);
-        Some(Kubelet::new(config, factory))
+        let factory = containerd::Containerd::factory_with(
+            node,
+            config.cpus,
+            std::rc::Rc::clone(&registries),
+        );
+        let kubelet = Kubelet::new(config, factory);
+        kubelet.handle.0.borrow_mut().registries = Some(registries);
+        Some(kubelet)
     }
 
     /// host-local over the node's pod CIDR (a bad CIDR falls back to node1's: a config bug).

@@ -88,6 +88,9 @@ pub enum AppKind {
     Crasher,
     /// Grows its memory steadily until the cgroup limit OOM-kills it.
     MemLeak,
+    /// A program of a student's image the sandbox cannot simulate (`node server.js` that is not
+    /// the course's app): it starts, logs one line saying so, and exits 1.
+    Unsupported,
 }
 
 /// How `StartContainer` fails when the command cannot be executed (runc's text).
@@ -375,7 +378,7 @@ impl Process {
             AppKind::Fluentd => (2, 640),
             AppKind::Crasher => (5, 60),
             AppKind::MemLeak => (20, 40),
-            AppKind::Shell => (0, 4),
+            AppKind::Shell | AppKind::Unsupported => (0, 4),
         };
         self.base_cpu_millis = cpu;
         self.base_memory_bytes = mem_mib_tenths * MIB / 10;
@@ -572,6 +575,14 @@ impl Process {
                     self.schedule(t, Stream::Stderr, klog(t, file, msg));
                 }
                 self.ready_tick = Some(t);
+            }
+            AppKind::Unsupported => {
+                self.schedule(
+                    now,
+                    Stream::Stderr,
+                    "kube-sandbox: this program is not one the sandbox can run (it knows the course's apps, such as kubia's app.js); exiting",
+                );
+                self.exit_due = Some((now + 100, 1));
             }
             AppKind::Crasher => {
                 self.schedule(now, Stream::Stdout, "crasher 1.0 starting");
@@ -925,7 +936,7 @@ impl Process {
                 0
             }
             // No handler and not special-cased by the kernel: the default action, 128+15.
-            AppKind::Crasher | AppKind::MemLeak => {
+            AppKind::Crasher | AppKind::MemLeak | AppKind::Unsupported => {
                 self.exit_due = Some((now, signal.exit_code()));
                 signal.exit_code()
             }
@@ -1028,6 +1039,7 @@ impl Process {
                 }
             }
             AppKind::Redis | AppKind::Mysql | AppKind::Fluentd => return HttpOutcome::NotHttp,
+            AppKind::Unsupported => return HttpOutcome::Refused,
             AppKind::CoreDns => match (port, path) {
                 (8080, "/health") | (8181, "/ready") => (200, "OK".to_string()),
                 (9153, "/metrics") => (200, "# HELP coredns_build_info A metric with a constant '1' value labeled by version, revision, and goversion from which CoreDNS was built.\n".to_string()),
@@ -1218,7 +1230,7 @@ fn app_ports(app: AppKind) -> &'static [u16] {
         AppKind::KubeControllerManager => &[10257],
         AppKind::KubeScheduler => &[10259],
         AppKind::KubeProxy => &[10249, 10256],
-        AppKind::Shell | AppKind::Pause | AppKind::Flannel => &[],
+        AppKind::Shell | AppKind::Pause | AppKind::Flannel | AppKind::Unsupported => &[],
     }
 }
 

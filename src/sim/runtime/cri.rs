@@ -357,6 +357,16 @@ impl Runtime {
         Ok(())
     }
 
+    /// An image made on this node (`docker build`, `docker tag`), installed under `reference`.
+    pub fn load_image(&mut self, spec: &ImageSpec, reference: &str, now: Ticks) {
+        self.store.preload(spec, reference, false, now);
+    }
+
+    /// `docker rmi`: see [`ImageStore::untag`].
+    pub fn untag_image(&mut self, reference: &str) -> Option<(String, bool)> {
+        self.store.untag(reference)
+    }
+
     // ------------------------------------------------------------ time
 
     /// Moves pulls and processes forward to `now`; returns what happened, oldest first.

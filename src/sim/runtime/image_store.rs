@@ -297,6 +297,20 @@ impl ImageStore {
         true
     }
 
+    /// `docker rmi REF`: the tag goes; the image (and layers no other image uses) goes with its
+    /// last tag. Returns the image id and whether the image itself was deleted; None when no
+    /// image has that tag.
+    pub fn untag(&mut self, reference: &str) -> Option<(String, bool)> {
+        let id = self.tags.remove(reference)?;
+        let record = self.images.get_mut(&id)?;
+        record.repo_tags.remove(reference);
+        if !record.repo_tags.is_empty() || record.pinned {
+            return Some((id, false));
+        }
+        self.remove(&id);
+        Some((id, true))
+    }
+
     /// Starts a pull (or joins the one already running for the same reference). The outcome is
     /// decided now but reported after the resolve round trip, as a real registry answers.
     pub fn start_pull(&mut self, reference: &ImageRef, registries: &Registries, now: Ticks) {

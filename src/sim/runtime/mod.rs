@@ -31,8 +31,10 @@
 //! Failures to inject: `stop_runtime`/`start_runtime`, `kill_container`, `exhaust_memory`.
 
 pub mod apps;
+pub mod build;
 pub mod cri;
 pub mod digest;
+pub mod dockerfile;
 pub mod image_store;
 pub mod logs;
 pub mod reference;

@@ -80,6 +80,38 @@ pub struct ImageSpec {
     pub app: AppKind,
     pub base: Base,
     pub exposed_ports: Vec<u16>,
+    /// `WorkingDir` of the config ("" for the root).
+    pub working_dir: String,
+    /// `User` of the config ("" for root).
+    pub user: String,
+    pub labels: Vec<(String, String)>,
+    /// The config's history, oldest first: one entry per Dockerfile step, layer or not.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One step of an image's history, as `docker history` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub created_by: String,
+    pub created_unix_seconds: i64,
+    pub size_bytes: u64,
+    /// The step changed only the config (ENV, CMD, ...): no layer.
+    pub empty_layer: bool,
+    /// `buildkit.dockerfile.v0` for steps of a Dockerfile built here.
+    pub comment: String,
+}
+
+impl HistoryEntry {
+    /// The history entry of a layer whose size is not known (the catalog's images).
+    pub fn layer(created_by: &str, created_unix_seconds: i64) -> Self {
+        HistoryEntry {
+            created_by: created_by.to_string(),
+            created_unix_seconds,
+            size_bytes: 0,
+            empty_layer: false,
+            comment: String::new(),
+        }
+    }
 }
 
 impl ImageSpec {
@@ -141,6 +173,10 @@ impl fmt::Display for PullError {
         }
     }
 }
+
+/// The registries as every VM of one lab sees them: what `docker push` uploads from master, the
+/// kubelets' pulls on node1 and node2 find.
+pub type SharedRegistries = std::rc::Rc<std::cell::RefCell<Registries>>;
 
 /// Every registry the simulated VMs can reach, keyed by domain.
 #[derive(Clone, Debug)]
@@ -269,6 +305,102 @@ impl Registries {
     }
 }
 
+/// One layer of a `docker push`, in the image's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushedLayer {
+    pub digest: String,
+    pub size_bytes: u64,
+    /// The registry had the blob already (`Layer already exists`); else it was uploaded.
+    pub existed: bool,
+}
+
+/// What a push did: the layers, and the manifest the tag now names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pushed {
+    pub layers: Vec<PushedLayer>,
+    pub manifest_digest: String,
+    /// The manifest's length in bytes (`latest: digest: sha256:... size: 1786`).
+    pub manifest_bytes: usize,
+}
+
+impl Registries {
+    /// Does the registry at `domain` hold this blob (in any repository)?
+    pub fn has_blob(&self, domain: &str, digest: &str) -> bool {
+        self.images.iter().any(|image| {
+            image.repository.split('/').next() == Some(domain)
+                && image.layers.iter().any(|l| l.digest == digest)
+        })
+    }
+
+    /// `docker push`: uploads the layers the registry lacks and points `target`'s tag at the
+    /// image's manifest. The manifest digest is the SHA-256 of the manifest's text (schema 2,
+    /// indented as Docker writes it), so the same image pushed anywhere has the same digest.
+    pub fn push_image(&mut self, spec: &ImageSpec, target: &ImageRef) -> Pushed {
+        let layers: Vec<PushedLayer> = spec
+            .layers
+            .iter()
+            .map(|l| PushedLayer {
+                digest: l.digest.clone(),
+                size_bytes: l.size_bytes,
+                existed: self.has_blob(&target.domain, &l.digest),
+            })
+            .collect();
+        let manifest = manifest_text(spec);
+        let manifest_digest = super::digest::digest_of(&manifest);
+        let tag = target.tag_or_latest().unwrap_or("latest").to_string();
+        let name = target.name();
+        let existing = self
+            .images
+            .iter()
+            .position(|image| image.repository == name && image.id == spec.id);
+        match existing {
+            Some(index) => {
+                if let Some(image) = self.images.get_mut(index) {
+                    if !image.tags.contains(&tag) {
+                        image.tags.push(tag.clone());
+                    }
+                }
+                self.tags.insert((name, tag), index);
+            }
+            None => {
+                let mut image = spec.clone();
+                image.repository = name;
+                image.tags = vec![tag];
+                image.manifest_digest = manifest_digest.clone();
+                self.add(image);
+            }
+        }
+        Pushed {
+            layers,
+            manifest_digest,
+            manifest_bytes: manifest.len(),
+        }
+    }
+}
+
+/// An image manifest (schema 2) as Docker writes it, indented by three spaces.
+fn manifest_text(spec: &ImageSpec) -> String {
+    let config_bytes = 1_500
+        + spec
+            .history
+            .iter()
+            .map(|h| h.created_by.len() + 80)
+            .sum::<usize>();
+    let mut text = format!(
+        "{{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n   \"config\": {{\n      \"mediaType\": \"application/vnd.docker.container.image.v1+json\",\n      \"size\": {config_bytes},\n      \"digest\": \"{}\"\n   }},\n   \"layers\": [",
+        spec.id
+    );
+    for (i, layer) in spec.layers.iter().enumerate() {
+        let comma = if i + 1 < spec.layers.len() { "," } else { "" };
+        text.push_str(&format!(
+            "\n      {{\n         \"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\n         \"size\": {},\n         \"digest\": \"{}\"\n      }}{comma}",
+            layer.size_bytes, layer.digest
+        ));
+    }
+    text.push_str("\n   ]\n}");
+    text
+}
+
 struct Recipe<'a> {
     repository: &'a str,
     tags: &'a [&'a str],
@@ -305,6 +437,7 @@ fn build(recipe: Recipe<'_>) -> ImageSpec {
     ));
     let manifest_digest = digest_of(&format!("manifest {} {id}", recipe.repository));
     let strings = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let history = layers_history(&layers, recipe.created_unix_seconds);
     ImageSpec {
         repository: recipe.repository.to_string(),
         tags: strings(recipe.tags),
@@ -325,7 +458,21 @@ fn build(recipe: Recipe<'_>) -> ImageSpec {
         app: recipe.app,
         base: recipe.base,
         exposed_ports: recipe.exposed_ports.to_vec(),
+        working_dir: String::new(),
+        user: String::new(),
+        labels: Vec::new(),
+        history,
     }
+}
+
+fn layers_history(layers: &[Layer], created_unix_seconds: i64) -> Vec<HistoryEntry> {
+    layers
+        .iter()
+        .map(|l| HistoryEntry {
+            size_bytes: l.size_bytes,
+            ..HistoryEntry::layer(&l.created_by, created_unix_seconds)
+        })
+        .collect()
 }
 
 const PATH_ENV: (&str, &str) = (
@@ -623,6 +770,24 @@ fn catalog() -> Vec<ImageSpec> {
             app: AppKind::Mysql,
             base: Base::OracleLinux,
             exposed_ports: &[3306, 33060],
+        }),
+        // The base of the course's chapter 2 Dockerfile (`FROM node:7`): kubia's layers but its
+        // own app.js.
+        build(Recipe {
+            repository: "docker.io/library/node",
+            tags: &["7", "7.10", "7.10.1"],
+            created_unix_seconds: JUN_2017,
+            layers: &NODE7_JESSIE,
+            unpacked_bytes: 660_162_956,
+            entrypoint: &[],
+            cmd: &["node"],
+            env: &[PATH_ENV, ("NODE_VERSION", "7.10.1")],
+            stop_signal: Signal::Sigterm,
+            program: "node",
+            // `node` alone is a REPL, `node x.js` a script the sandbox cannot know.
+            app: AppKind::Unsupported,
+            base: Base::Debian,
+            exposed_ports: &[],
         }),
         kubia(&["latest", "v1"], "ADD app.js /app.js # kubia v1", AppKind::Kubia { version: 1 }),
         kubia(&["v2"], "ADD app.js /app.js # kubia v2", AppKind::Kubia { version: 2 }),

@@ -109,7 +109,7 @@ fn format_g(v: f64, precision: usize) -> String {
     }
 }
 
-fn short(id: &str, n: usize) -> String {
+pub fn short(id: &str, n: usize) -> String {
     id.trim_start_matches("sha256:").chars().take(n).collect()
 }
 
@@ -136,6 +136,10 @@ pub fn crictl_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
             .sandbox(&c.pod_sandbox_id)
             .map(|s| (s.config.name.clone(), s.config.namespace.clone()))
             .unwrap_or_default();
+        if namespace == DOCKER_NAMESPACE {
+            // crictl reads containerd's `k8s.io` namespace; dockerd's containers are in `moby`.
+            continue;
+        }
         rows.push(vec![
             short(&c.id, 13),
             short(&c.image_id, 13),
@@ -202,6 +206,9 @@ pub fn crictl_pods(runtime: &Runtime, now: Ticks) -> String {
     .map(String::from)
     .to_vec()];
     for s in runtime.sandboxes_newest_first() {
+        if s.config.namespace == DOCKER_NAMESPACE {
+            continue;
+        }
         rows.push(vec![
             short(&s.id, 13),
             format!("{} ago", human_duration(now.saturating_sub(s.created_tick))),
@@ -232,6 +239,33 @@ fn docker_command(argv: &[String]) -> String {
 }
 
 /// `docker ps` / `docker ps -a`: pause containers appear as `k8s_POD_...`.
+/// The sandbox namespace of containers `docker run` made (dockerd's containerd namespace);
+/// the kubelet's are in `k8s.io`'s pods' namespaces.
+pub const DOCKER_NAMESPACE: &str = "moby";
+/// The sandbox label holding `docker run -p`'s `HOST:CONTAINER` pairs, comma-separated.
+pub const PUBLISHED_PORTS_LABEL: &str = "sandbox.docker.ports";
+
+/// PORTS of `docker ps` for a running container with published ports.
+fn published_ports(sandbox: &super::PodSandbox, state: ContainerState) -> String {
+    let Some(ports) = sandbox.config.labels.get(PUBLISHED_PORTS_LABEL) else {
+        return String::new();
+    };
+    if state != ContainerState::ContainerRunning {
+        return String::new();
+    }
+    ports
+        .split(',')
+        .filter_map(|pair| pair.split_once(':'))
+        .flat_map(|(host, container)| {
+            [
+                format!("0.0.0.0:{host}->{container}/tcp"),
+                format!("[::]:{host}->{container}/tcp"),
+            ]
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn docker_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
     struct Row {
         created: Ticks,
@@ -255,7 +289,7 @@ pub fn docker_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
     };
     for s in runtime.sandboxes_newest_first() {
         let ready = s.state == PodSandboxState::SandboxReady;
-        if !all && !ready {
+        if !all && !ready || s.config.namespace == DOCKER_NAMESPACE {
             continue;
         }
         let c = &s.config;
@@ -309,15 +343,19 @@ pub fn docker_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
                     ctr.finished_tick,
                     ctr.exit_code,
                 ),
-                String::new(),
-                format!(
-                    "k8s_{}_{}_{}_{}_{}",
-                    ctr.config.name,
-                    s.config.name,
-                    s.config.namespace,
-                    s.config.uid,
-                    ctr.config.attempt
-                ),
+                published_ports(s, ctr.state),
+                if s.config.namespace == DOCKER_NAMESPACE {
+                    ctr.config.name.clone()
+                } else {
+                    format!(
+                        "k8s_{}_{}_{}_{}_{}",
+                        ctr.config.name,
+                        s.config.name,
+                        s.config.namespace,
+                        s.config.uid,
+                        ctr.config.attempt
+                    )
+                },
             ],
         });
     }
@@ -339,6 +377,15 @@ pub fn docker_ps(runtime: &Runtime, now: Ticks, all: bool) -> String {
 
 /// `docker images`: newest image first, unpacked sizes.
 pub fn docker_images(runtime: &Runtime, now: Ticks) -> String {
+    docker_images_of(runtime, now, None)
+}
+
+/// `docker images [REPOSITORY[:TAG]]`: only the rows of that repository (and tag).
+pub fn docker_images_of(
+    runtime: &Runtime,
+    now: Ticks,
+    only: Option<(&str, Option<&str>)>,
+) -> String {
     let now_unix = runtime.config.epoch_unix_seconds + (now / TICKS_PER_SECOND) as i64;
     let mut entries: Vec<(i64, String, String, String, u64)> = Vec::new();
     for image in runtime.images().images() {
@@ -357,7 +404,10 @@ pub fn docker_images(runtime: &Runtime, now: Ticks) -> String {
                 .collect()
         };
         for (repo, tag) in tags {
-            entries.push((created, repo, tag, id.clone(), image.spec.unpacked_bytes));
+            let wanted = only.is_none_or(|(r, t)| r == repo && t.is_none_or(|t| t == tag));
+            if wanted {
+                entries.push((created, repo, tag, id.clone(), image.spec.unpacked_bytes));
+            }
         }
     }
     entries.stable_sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
