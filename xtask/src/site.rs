@@ -68,7 +68,10 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
             Profile::Dev => "--dev",
             Profile::Release => "--release",
         })
-        .arg(&root);
+        .arg(&root)
+        // Cargo's own arguments. The page without the image chapter (Cargo.toml's
+        // `image-chapter`): it does not fit the size budget yet.
+        .args(["--", "--no-default-features"]);
     if profile == Profile::Release {
         // The pinned nightly, in its own target dir so that it never invalidates stable's.
         for var in ["CARGO", "RUSTC", "RUSTDOC"] {
@@ -78,7 +81,6 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
             .env("RUSTUP_TOOLCHAIN", toolchain::SHIPPED_TOOLCHAIN)
             .env("RUSTFLAGS", toolchain::SHIPPED_RUSTFLAGS)
             .env("CARGO_TARGET_DIR", root.join("target/shipped"))
-            .arg("--")
             .args(toolchain::SHIPPED_CARGO_ARGS);
     }
     run(&mut wasm_pack)?;

@@ -85,6 +85,10 @@ pub const NO_KUBECONFIG: &str =
 const CRICTL_DOWN: &str = "level=fatal msg=\"validate service connection: validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused\\\"\"\n";
 pub const DOCKER_DOWN: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n";
 
+/// What the docker commands of the image chapter say in a build without it.
+#[cfg(not(feature = "image-chapter"))]
+const IMAGE_CHAPTER_LEFT_OUT: &str = "not in this build of Kube Sandbox (the course's image chapter does not fit the page's size budget yet); it runs in the native shell: cargo run --release --bin kube-sandbox -- shell";
+
 /// Runs `name args` if it is a node command; None lets the shell try its other builtins.
 pub fn run(
     name: &str,
@@ -336,6 +340,11 @@ fn docker(args: &[String], state: &mut NodeState, backend: &mut dyn Backend) -> 
             Output::ok(views::docker_images_of(&runtime, now, only))
         }
         "" => Output::ok("Usage:  docker [OPTIONS] COMMAND\n\nCommon Commands:\n  run       Create and run a new container from an image\n  exec      Execute a command in a running container\n  ps        List containers\n  build     Build an image from a Dockerfile\n  pull      Download an image from a registry\n  push      Upload an image to a registry\n  images    List images\n  login     Authenticate to a registry\n  logout    Log out from a registry\n\nManagement Commands:\n  image     Manage images\n\nCommands:\n  history   Show the history of an image\n  inspect   Return low-level information on Docker objects\n  kill      Kill one or more running containers\n  logs      Fetch the logs of a container\n  rm        Remove one or more containers\n  rmi       Remove one or more images\n  stop      Stop one or more running containers\n  tag       Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n"),
+        #[cfg(not(feature = "image-chapter"))]
+        "build" | "history" | "tag" | "rmi" | "inspect" | "login" | "logout" | "push" | "pull"
+        | "run" | "logs" | "stop" | "rm" | "exec" | "image" | "builder" | "buildx" => {
+            Output::fail(format!("docker {sub}: {IMAGE_CHAPTER_LEFT_OUT}\n"))
+        }
         other => Output::fail(format!(
             "docker: '{other}' is not a docker command.\nSee 'docker --help'\n"
         )),

@@ -722,6 +722,7 @@ impl<B: Backend> Shell<B> {
                 ..Output::default()
             };
         }
+        #[cfg(feature = "image-chapter")]
         if name == "curl" {
             // A port `docker run -p` published on this VM answers before the cluster's network.
             let now = self.backend.now_ticks();
@@ -730,6 +731,7 @@ impl<B: Backend> Shell<B> {
                 return out;
             }
         }
+        #[cfg(feature = "image-chapter")]
         if name == "docker" {
             let invocation = super::docker_cmd::Invocation {
                 args,
