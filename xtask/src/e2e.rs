@@ -82,6 +82,10 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             check_explain(&session),
         );
         summary.record(
+            "docker build says the image chapter is not in the page's build and where it runs",
+            check_image_chapter_left_out(&session),
+        );
+        summary.record(
             "a created deployment is narrated in steps 1 to 8, in Korean then in English",
             check_steps_narrated(&session),
         );
@@ -204,6 +208,20 @@ fn check_terminal(s: &Session) -> Result<(), String> {
                         && ['master', 'node1', 'node2'].every(n => o.textContent.includes('\\n' + n + ' ')))
                 && document.getElementById('terminal-input').value === ''"
         ),
+        Duration::from_secs(10),
+    )
+    .map(|_| ())
+}
+
+/// The page is built without the image chapter (Cargo feature `image-chapter`, docs/build.md):
+/// its docker commands say so, in the terminal's error colour, instead of Docker's unknown
+/// command.
+fn check_image_chapter_left_out(s: &Session) -> Result<(), String> {
+    s.type_into("#terminal-input", "docker build -t kubia .\u{E007}")?;
+    s.wait_for(
+        "return Array.from(document.querySelectorAll('.line--error'))
+            .some(e => e.textContent.startsWith('docker build: not in this build of Kube Sandbox.')
+                && e.textContent.includes('cargo run --release --bin kube-sandbox -- shell'))",
         Duration::from_secs(10),
     )
     .map(|_| ())

@@ -87,7 +87,7 @@ pub const DOCKER_DOWN: &str = "Cannot connect to the Docker daemon at unix:///va
 
 /// What the docker commands of the image chapter say in a build without it.
 #[cfg(not(feature = "image-chapter"))]
-const IMAGE_CHAPTER_LEFT_OUT: &str = "not in this build of Kube Sandbox (the course's image chapter does not fit the page's size budget yet); it runs in the native shell: cargo run --release --bin kube-sandbox -- shell";
+const IMAGE_CHAPTER_LEFT_OUT: &str = "not in this build of Kube Sandbox.\nThe course's image chapter does not fit the page's size\nbudget yet. It runs in the native shell:\n  cargo run --release --bin kube-sandbox -- shell";
 
 /// Runs `name args` if it is a node command; None lets the shell try its other builtins.
 pub fn run(
