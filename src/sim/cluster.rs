@@ -963,6 +963,13 @@ impl Cluster {
             return None;
         }
         let now = self.clock.now();
+        // The next slot with work, unless a reconcile is still under way.
+        while part.reconciling.is_none() && part.next_slot < self.slots.len() {
+            let index = part.next_slot;
+            part.next_slot += 1;
+            part.reconciling = self.reconcile_slot(index, now);
+            part.happened |= part.reconciling.is_some();
+        }
         if let Some(reconciling) = part.reconciling.take() {
             match self.reconcile_part(reconciling, now) {
                 Ok(applying) => part.applying = Some(applying),
@@ -970,19 +977,6 @@ impl Cluster {
             }
             self.step_in_progress = Some(part);
             return None;
-        }
-        while part.next_slot < self.slots.len() {
-            let index = part.next_slot;
-            part.next_slot += 1;
-            if let Some(reconciling) = self.reconcile_slot(index, now) {
-                part.happened = true;
-                match self.reconcile_part(reconciling, now) {
-                    Ok(applying) => part.applying = Some(applying),
-                    Err(reconciling) => part.reconciling = Some(reconciling),
-                }
-                self.step_in_progress = Some(part);
-                return None;
-            }
         }
         self.follow_trace_floor();
         Some(part.happened)
@@ -1098,10 +1092,8 @@ impl Cluster {
         (d.events.len() > 0).then_some(d)
     }
 
-    /// Runs slot `index`'s reconcile if it has work (told something, or a timer due at `now`);
-    /// its decisions are then applied by [`Self::apply`].
-    /// Whether the slot's component reconciles in this step (something it watches changed, or
-    /// its timer is due): its reconcile, not yet called.
+    /// Slot `index`'s reconcile, not yet called, if it has work (told something, or a timer
+    /// due at `now`); [`Self::reconcile_part`] calls it and [`Self::apply`] applies its decisions.
     fn reconcile_slot(&mut self, index: usize, now: Ticks) -> Option<Reconciling> {
         let slot = &mut self.slots[index];
         let timer_due = slot.due_ticks.is_some_and(|d| d <= now);
