@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::sim::api::resources;
 use crate::sim::api::FieldSelector;
-use crate::sim::apiserver::backend::{KeyValue, RangeEnd, RangeRequest, Store};
+use crate::sim::apiserver::backend::{KeyValue, RangeRequest, Store};
 use crate::sim::apiserver::{decode_object, ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::{Clock, Ticks};
 use crate::sim::rng::Rng;
@@ -139,15 +139,7 @@ impl<'a> Lister<'a> {
                 .collect();
         };
         let prefix = info.prefix(namespace);
-        let request = RangeRequest {
-            key: prefix.clone(),
-            range_end: RangeEnd::Prefix,
-            revision: None,
-            limit: None,
-            keys_only: false,
-            count_only: false,
-        };
-        let Ok(range) = self.store.range(&request) else {
+        let Ok(range) = self.store.range(&RangeRequest::prefix(prefix.as_str())) else {
             return Vec::new();
         };
         let mut cache = cache.borrow_mut();
@@ -484,6 +476,7 @@ impl Component for ServiceAccountsController {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::apiserver::backend::RangeEnd;
     use serde_json::json;
 
     fn put(store: &mut Store, name: &str, image: &str) {

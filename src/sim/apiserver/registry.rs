@@ -96,14 +96,7 @@ fn encode(object: &Value) -> Bytes {
 
 /// Every object of a resource (in one namespace or all), decoded; for the RBAC index.
 pub fn list_raw(store: &Store, info: &ResourceInfo, namespace: Option<&str>) -> Vec<Value> {
-    let request = RangeRequest {
-        key: info.prefix(namespace),
-        range_end: RangeEnd::Prefix,
-        revision: None,
-        limit: None,
-        keys_only: false,
-        count_only: false,
-    };
+    let request = RangeRequest::prefix(info.prefix(namespace));
     store
         .range(&request)
         .map(|r| r.kvs.iter().filter_map(decode_object).collect())
@@ -283,14 +276,7 @@ impl Ctx<'_, '_> {
         )
         .map_err(|e| self.fail(ApiStage::Storage, e))?;
         let prefix = self.info.prefix(namespace);
-        let range = RangeRequest {
-            key: prefix.clone(),
-            range_end: RangeEnd::Prefix,
-            revision: None,
-            limit: None,
-            keys_only: false,
-            count_only: false,
-        };
+        let range = RangeRequest::prefix(prefix.as_str());
         let result = self.store.range(&range).map_err(|e| {
             let e = ApiError::new(StatusReason::InternalError, e.to_string());
             self.fail(ApiStage::Storage, e)
