@@ -99,10 +99,6 @@ impl Requirement {
         })
     }
 
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.matches_value(labels.get(&self.key).map(String::as_str))
-    }
-
     /// Whether a label with this requirement's key and `value` (None: no such label) meets it.
     fn matches_value(&self, value: Option<&str>) -> bool {
         match self.operator {
@@ -168,7 +164,7 @@ impl Selector {
     }
 
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        !self.matches_nothing && self.requirements.iter().all(|r| r.matches(labels))
+        self.matches_by(|key| labels.get(key).map(String::as_str))
     }
 
     /// Whether an object's `metadata.labels` match, read in place: a controller matching 1,000
@@ -177,11 +173,16 @@ impl Selector {
         let labels = object
             .pointer("/metadata/labels")
             .and_then(serde_json::Value::as_object);
+        self.matches_by(|key| labels.and_then(|m| m.get(key)).and_then(|v| v.as_str()))
+    }
+
+    /// Whether the labels `value_of` gives (a label's value by key; None: no such label) match.
+    fn matches_by<'a>(&self, value_of: impl Fn(&str) -> Option<&'a str>) -> bool {
         !self.matches_nothing
-            && self.requirements.iter().all(|r| {
-                let value = labels.and_then(|m| m.get(&r.key)).and_then(|v| v.as_str());
-                r.matches_value(value)
-            })
+            && self
+                .requirements
+                .iter()
+                .all(|r| r.matches_value(value_of(&r.key)))
     }
 
     /// Adds a requirement, keeping upstream's order (sorted by key) so `Display` is stable.
