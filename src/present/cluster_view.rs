@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::sim::apiserver::backend::{RangeRequest, Store};
+use crate::sim::apiserver::backend::{KeyValue, RangeRequest, Store};
 use crate::sim::apiserver::decode_object;
 use crate::sim::cluster::Cluster;
 use crate::sim::kubectl::table::{pod_container_counts, pod_status};
@@ -97,14 +97,19 @@ pub struct ClusterView {
 /// The decoded objects under a prefix at `revision` (None: the newest). A revision the store has
 /// compacted away reads as nothing (the page says how far back it can go).
 pub(crate) fn objects_at(store: &Store, prefix: &str, revision: Option<i64>) -> Vec<Value> {
+    stored_at(store, prefix, revision)
+        .iter()
+        .filter_map(decode_object)
+        .collect()
+}
+
+/// The stored key-values under a prefix at `revision`, as [`objects_at`] reads them.
+fn stored_at(store: &Store, prefix: &str, revision: Option<i64>) -> Vec<KeyValue> {
     let mut request = RangeRequest::prefix(prefix);
     if let Some(revision) = revision {
         request = request.at_revision(revision);
     }
-    match store.range(&request) {
-        Ok(result) => result.kvs.iter().filter_map(decode_object).collect(),
-        Err(_) => Vec::new(),
-    }
+    store.range(&request).map(|r| r.kvs).unwrap_or_default()
 }
 
 /// The chips made so far, by pod key and the revision it was written at: a stored version of a
@@ -120,7 +125,7 @@ const CHIPS_KEPT: usize = 16_384;
 
 impl ChipCache {
     /// The pod's node (empty while unscheduled) and chip, for one stored version.
-    fn chip(&mut self, kv: &crate::sim::apiserver::backend::KeyValue) -> Option<(String, PodChip)> {
+    fn chip(&mut self, kv: &KeyValue) -> Option<(String, PodChip)> {
         let id = (kv.key.clone(), kv.mod_revision);
         if let Some(made) = self.chips.get(&id) {
             return Some(made.clone());
@@ -173,11 +178,7 @@ impl ClusterView {
             let state = node_state(&node);
             view.nodes.insert(state.name.clone(), state);
         }
-        let mut request = RangeRequest::prefix("/registry/pods/");
-        if let Some(revision) = revision {
-            request = request.at_revision(revision);
-        }
-        let pods = store.range(&request).map(|r| r.kvs).unwrap_or_default();
+        let pods = stored_at(store, "/registry/pods/", revision);
         for (node, chip) in pods.iter().filter_map(|kv| chips.chip(kv)) {
             match node.is_empty() {
                 false => view.pods_by_node.entry(node).or_default().push(chip),

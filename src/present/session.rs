@@ -304,11 +304,11 @@ impl Session {
         let Some((label, start, revision)) = &self.working else {
             return;
         };
-        let host = self.shell.host().to_string();
         let (beats, fed) = self.building.get_or_insert_with(|| {
+            let host = self.shell.host();
             let beats = self
                 .timeline
-                .begin_command(label, &host, *revision, self.detail);
+                .begin_command(label, host, *revision, self.detail);
             (beats, *start as Seq)
         });
         let trace = self.shell.backend().cluster.trace();
