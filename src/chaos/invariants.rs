@@ -16,6 +16,7 @@
 //! Status counts are only compared at rest because upstream's are eventually consistent too: a
 //! controller writes its status after it sees the pods change, never in the same write.
 
+use crate::sim::api::JsonPointer;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -284,7 +285,7 @@ pub fn quotas_count_what_their_namespace_uses(cluster: &Cluster) -> Vec<String> 
         .filter(|i| {
             i.namespaced
                 && quotas.iter().any(|q| {
-                    resource_list(q.pointer("/spec/hard"))
+                    resource_list(q.ptr("/spec/hard"))
                         .keys()
                         .any(|k| tracks(i, k))
                 })
@@ -294,15 +295,15 @@ pub fn quotas_count_what_their_namespace_uses(cluster: &Cluster) -> Vec<String> 
     let mut out = Vec::new();
     for q in &quotas {
         let ns = text(q, "/metadata/namespace");
-        let hard = resource_list(q.pointer("/spec/hard"));
+        let hard = resource_list(q.ptr("/spec/hard"));
         let objects = all.iter().flat_map(|(i, objs)| {
             objs.iter()
                 .filter(|o| text(o, "/metadata/namespace") == ns)
                 .map(move |o| (*i, o))
         });
         let used = calculate_usage(&hard, objects);
-        let status_hard = resource_list(q.pointer("/status/hard"));
-        let status_used = resource_list(q.pointer("/status/used"));
+        let status_hard = resource_list(q.ptr("/status/hard"));
+        let status_used = resource_list(q.ptr("/status/used"));
         if status_hard != hard || status_used != used {
             out.push(format!(
                 "resourcequota {}: status says used {} of hard {}, but its namespace uses {} of {}",
@@ -475,12 +476,12 @@ pub fn cronjobs_list_their_running_jobs_as_active(cluster: &Cluster) -> Vec<Stri
     let mut out = Vec::new();
     for cj in list(cluster, "cronjobs") {
         let finished = |j: &Value| {
-            j.pointer("/status/conditions")
+            j.ptr("/status/conditions")
                 .and_then(Value::as_array)
                 .is_some_and(|cs| cs.iter().any(|c| text(c, "/status") == "True"))
         };
         let scheduled = |j: &Value| {
-            j.pointer("/metadata/annotations")
+            j.ptr("/metadata/annotations")
                 .and_then(|a| a.get("batch.kubernetes.io/cronjob-scheduled-timestamp"))
                 .is_some()
         };
@@ -490,7 +491,7 @@ pub fn cronjobs_list_their_running_jobs_as_active(cluster: &Cluster) -> Vec<Stri
             .map(|j| text(j, "/metadata/uid").to_string())
             .collect();
         let mut active: Vec<String> = cj
-            .pointer("/status/active")
+            .ptr("/status/active")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -553,7 +554,7 @@ pub fn no_pod_runs_on_an_untolerated_no_execute_taint(
 /// The pods a Service selects (its namespace, its selector's labels), with an IP, neither
 /// terminal nor being deleted, as (ready IPs, all IPs). None for a Service without a selector.
 fn selected_ips(service: &Value, pods: &[Value]) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
-    let selector = service.pointer("/spec/selector")?.as_object()?;
+    let selector = service.ptr("/spec/selector")?.as_object()?;
     if selector.is_empty() {
         return None;
     }
@@ -563,7 +564,7 @@ fn selected_ips(service: &Value, pods: &[Value]) -> Option<(BTreeSet<String>, BT
     for pod in pods {
         let matches = text(pod, "/metadata/namespace") == ns
             && selector.iter().all(|(k, v)| {
-                pod.pointer("/metadata/labels")
+                pod.ptr("/metadata/labels")
                     .and_then(|l| l.get(k))
                     .is_some_and(|l| l == v)
             });
@@ -597,7 +598,7 @@ pub fn endpoints_list_the_ready_pods_a_service_selects(
         };
         let ep = endpoints.iter().find(|e| key(e) == key(&svc));
         let subsets = ep
-            .and_then(|e| e.pointer("/subsets"))
+            .and_then(|e| e.ptr("/subsets"))
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
@@ -643,14 +644,14 @@ pub fn endpoint_slices_list_the_ready_pods_a_service_selects(
             .collect();
         let listed: Vec<String> = endpoints
             .iter()
-            .filter_map(|e| e.pointer("/addresses/0").and_then(Value::as_str))
+            .filter_map(|e| e.ptr("/addresses/0").and_then(Value::as_str))
             .map(str::to_string)
             .collect();
         let listed_set: BTreeSet<String> = listed.iter().cloned().collect();
         let listed_ready: BTreeSet<String> = endpoints
             .iter()
-            .filter(|e| e.pointer("/conditions/ready").and_then(Value::as_bool) == Some(true))
-            .filter_map(|e| e.pointer("/addresses/0").and_then(Value::as_str))
+            .filter(|e| e.ptr("/conditions/ready").and_then(Value::as_bool) == Some(true))
+            .filter_map(|e| e.ptr("/addresses/0").and_then(Value::as_str))
             .map(str::to_string)
             .collect();
         // Terminating pods may be listed (ready false, terminating true); others must not.
@@ -746,7 +747,7 @@ impl PodWatch {
             .unwrap_or_default();
         let last = listed
             .body
-            .pointer("/metadata/resourceVersion")
+            .ptr("/metadata/resourceVersion")
             .and_then(Value::as_str)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);

@@ -2,6 +2,7 @@
 //! the few fields they compare. Written apart from the controllers' own helpers on purpose: an
 //! invariant that shared its reading with the code it checks would share its bugs.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use crate::sim::api::resources;
@@ -24,11 +25,11 @@ pub fn list(cluster: &Cluster, resource: &str) -> Vec<Value> {
 }
 
 pub fn int(obj: &Value, pointer: &str) -> i64 {
-    obj.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+    obj.ptr(pointer).and_then(Value::as_i64).unwrap_or(0)
 }
 
 pub fn text<'v>(obj: &'v Value, pointer: &str) -> &'v str {
-    obj.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+    obj.ptr(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 /// `namespace/name`, or `name` for a cluster-scoped object.
@@ -44,7 +45,7 @@ pub fn uid(obj: &Value) -> &str {
 }
 
 pub fn condition_true(obj: &Value, kind: &str) -> bool {
-    obj.pointer("/status/conditions")
+    obj.ptr("/status/conditions")
         .and_then(Value::as_array)
         .is_some_and(|cs| {
             cs.iter().any(|c| {
@@ -55,7 +56,7 @@ pub fn condition_true(obj: &Value, kind: &str) -> bool {
 }
 
 pub fn controller_uid(obj: &Value) -> Option<&str> {
-    obj.pointer("/metadata/ownerReferences")?
+    obj.ptr("/metadata/ownerReferences")?
         .as_array()?
         .iter()
         .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))?
@@ -64,7 +65,7 @@ pub fn controller_uid(obj: &Value) -> Option<&str> {
 }
 
 pub fn being_deleted(obj: &Value) -> bool {
-    obj.pointer("/metadata/deletionTimestamp").is_some()
+    obj.ptr("/metadata/deletionTimestamp").is_some()
 }
 
 /// Succeeded or Failed: the pod will never run again.
@@ -83,7 +84,7 @@ pub fn ready(pod: &Value) -> bool {
 
 /// What `kubectl get pods` counts in READY: every container ready.
 pub fn containers_ready(pod: &Value) -> bool {
-    pod.pointer("/status/containerStatuses")
+    pod.ptr("/status/containerStatuses")
         .and_then(Value::as_array)
         .is_some_and(|cs| {
             !cs.is_empty()
@@ -95,7 +96,7 @@ pub fn containers_ready(pod: &Value) -> bool {
 
 /// A static pod's mirror: the kubelet writes it already bound, the scheduler never sees it.
 pub fn is_mirror(pod: &Value) -> bool {
-    pod.pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+    pod.ptr("/metadata/annotations/kubernetes.io~1config.mirror")
         .is_some()
 }
 
@@ -126,7 +127,7 @@ impl std::fmt::Display for Taint {
 }
 
 pub fn taints(node: &Value) -> Vec<Taint> {
-    node.pointer("/spec/taints")
+    node.ptr("/spec/taints")
         .and_then(Value::as_array)
         .map(|ts| {
             ts.iter()
@@ -143,7 +144,7 @@ pub fn taints(node: &Value) -> Vec<Taint> {
 /// `v1.Toleration.ToleratesTaint`: the effect matches (or is empty), and the key matches with
 /// `Exists` (an empty key with `Exists` matches every taint) or key and value match with `Equal`.
 pub fn tolerates(pod: &Value, taint: &Taint) -> bool {
-    let Some(tolerations) = pod.pointer("/spec/tolerations").and_then(Value::as_array) else {
+    let Some(tolerations) = pod.ptr("/spec/tolerations").and_then(Value::as_array) else {
         return false;
     };
     tolerations.iter().any(|t| {
@@ -182,7 +183,7 @@ pub fn pod_requests(pod: &Value) -> (i64, i64) {
         )
     };
     let containers = |field: &str| -> Vec<(i64, i64)> {
-        pod.pointer(&format!("/spec/{field}"))
+        pod.ptr(&format!("/spec/{field}"))
             .and_then(Value::as_array)
             .map(|cs| cs.iter().map(of).collect())
             .unwrap_or_default()
@@ -214,7 +215,7 @@ pub fn allocatable(node: &Value) -> (i64, i64) {
 }
 
 fn quantity<E>(obj: &Value, pointer: &str, parse: fn(&str) -> Result<i64, E>) -> i64 {
-    match obj.pointer(pointer) {
+    match obj.ptr(pointer) {
         Some(Value::String(s)) => parse(s).unwrap_or(0),
         Some(Value::Number(n)) => parse(&n.to_string()).unwrap_or(0),
         _ => 0,

@@ -7,6 +7,7 @@
 //! request to the trace. The STATUS and READY texts come from kubectl's own printer, so the page
 //! and the terminal can never disagree.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -132,7 +133,7 @@ impl ChipCache {
         }
         let pod = decode_object(kv)?;
         let node = pod
-            .pointer("/spec/nodeName")
+            .ptr("/spec/nodeName")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
@@ -242,13 +243,13 @@ pub fn group_by_owner(pods: &[PodChip]) -> Vec<PodGroup> {
 
 fn node_state(node: &Value) -> NodeState {
     let text = |pointer: &str| {
-        node.pointer(pointer)
+        node.ptr(pointer)
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string()
     };
     let ready = node
-        .pointer("/status/conditions")
+        .ptr("/status/conditions")
         .and_then(Value::as_array)
         .and_then(|cs| {
             cs.iter()
@@ -272,7 +273,7 @@ fn node_state(node: &Value) -> NodeState {
         None => (Readiness::Unknown, String::new()),
     };
     let taints = node
-        .pointer("/spec/taints")
+        .ptr("/spec/taints")
         .and_then(Value::as_array)
         .map(|ts| {
             ts.iter()
@@ -292,7 +293,7 @@ fn node_state(node: &Value) -> NodeState {
         readiness,
         reason,
         cordoned: node
-            .pointer("/spec/unschedulable")
+            .ptr("/spec/unschedulable")
             .and_then(Value::as_bool)
             .unwrap_or(false),
         taints,
@@ -302,14 +303,14 @@ fn node_state(node: &Value) -> NodeState {
 
 fn chip(pod: &Value) -> PodChip {
     let text = |pointer: &str| {
-        pod.pointer(pointer)
+        pod.ptr(pointer)
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string()
     };
     let status = pod_status(pod);
     let (ready, total, _restarts) = pod_container_counts(pod);
-    let owner = pod.pointer("/metadata/ownerReferences/0").map(|o| {
+    let owner = pod.ptr("/metadata/ownerReferences/0").map(|o| {
         format!(
             "{}/{}",
             o.get("kind").and_then(Value::as_str).unwrap_or(""),

@@ -8,6 +8,7 @@
 //! `/etc/kubernetes/manifests`. Nothing here changes the cluster: the page runs the line in the
 //! terminal, so it is seen, traced and animated like any other command.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use crate::present::cluster_view::objects_at;
@@ -121,7 +122,7 @@ pub fn killable(session: &Session) -> Vec<Killable> {
     let store = session.cluster().store();
     let mut out = Vec::new();
     for pod in objects_at(store, "/registry/pods/", None) {
-        let text = |p: &str| pod.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let text = |p: &str| pod.ptr(p).and_then(Value::as_str).unwrap_or("");
         let (namespace, name, node) = (
             text("/metadata/namespace"),
             text("/metadata/name"),
@@ -134,10 +135,10 @@ pub fn killable(session: &Session) -> Vec<Killable> {
             continue;
         }
         let statuses = pod
-            .pointer("/status/containerStatuses")
+            .ptr("/status/containerStatuses")
             .and_then(Value::as_array);
         for status in statuses.into_iter().flatten() {
-            let running = status.pointer("/state/running").is_some();
+            let running = status.ptr("/state/running").is_some();
             let id = status
                 .get("containerID")
                 .and_then(Value::as_str)

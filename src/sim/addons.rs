@@ -14,6 +14,7 @@
 //! out (the lab's containerd already has the CNI binaries and config in place, and the simulated
 //! flannel image has no `cp`); the KubeProxyConfiguration keeps the fields a student reads.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Value};
 
 use super::apiserver::{ApiRequest, Verb};
@@ -84,7 +85,7 @@ pub fn addon_objects() -> Vec<(&'static str, Actor, Value)> {
 pub fn install(cluster: &mut Cluster) {
     for (resource, actor, body) in addon_objects() {
         let namespace = body
-            .pointer("/metadata/namespace")
+            .ptr("/metadata/namespace")
             .and_then(Value::as_str)
             .map(str::to_string);
         let mut request = ApiRequest::new(super_admin(), Verb::Create, resource).body(body);

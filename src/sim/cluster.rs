@@ -17,6 +17,7 @@
 //!    component the seq of each decision it gave an id, and send its requests through the
 //!    apiserver as that component (each request caused by its decision).
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -494,7 +495,7 @@ impl Cluster {
         };
         let revision = listed
             .body
-            .pointer("/metadata/resourceVersion")
+            .ptr("/metadata/resourceVersion")
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<Revision>().ok())
             .unwrap_or_else(|| self.store.revision());
@@ -746,16 +747,14 @@ impl Cluster {
                 .filter(|o| selector.as_ref().is_none_or(|s| s.matches(o)))
             {
                 let rv = object
-                    .pointer("/metadata/resourceVersion")
+                    .ptr("/metadata/resourceVersion")
                     .and_then(Value::as_str)
                     .and_then(|s| s.parse::<Revision>().ok())
                     .unwrap_or(0);
                 let key = info.key(
+                    object.ptr("/metadata/namespace").and_then(Value::as_str),
                     object
-                        .pointer("/metadata/namespace")
-                        .and_then(Value::as_str),
-                    object
-                        .pointer("/metadata/name")
+                        .ptr("/metadata/name")
                         .and_then(Value::as_str)
                         .unwrap_or(""),
                 );
@@ -1064,7 +1063,7 @@ impl Cluster {
             let cause = self.commit_seqs.get(&revision).copied();
             let about = ObjectRef::from_key(
                 &event.kv.key,
-                object.pointer("/metadata/uid").and_then(Value::as_str),
+                object.ptr("/metadata/uid").and_then(Value::as_str),
             );
             let slot = &mut self.slots[index];
             let seq = self.trace.record_about(
@@ -1256,7 +1255,7 @@ impl Cluster {
                     resource: &str,
                     body: Value| {
             let namespace = body
-                .pointer("/metadata/namespace")
+                .ptr("/metadata/namespace")
                 .and_then(Value::as_str)
                 .map(str::to_string);
             let mut request = ApiRequest::new(credentials, Verb::Create, resource).body(body);
@@ -1345,7 +1344,7 @@ impl Cluster {
 /// The `metadata.uid` of a stored object, for the trace; None for a value that is not one.
 fn stored_uid(kv: &backend::KeyValue) -> Option<String> {
     decode_object(kv)?
-        .pointer("/metadata/uid")?
+        .ptr("/metadata/uid")?
         .as_str()
         .map(str::to_string)
 }
@@ -1841,14 +1840,14 @@ mod decoded_tests {
         let web: backend::Bytes = br#"{"metadata":{"name":"web"}}"#.to_vec().into();
         let db: backend::Bytes = br#"{"metadata":{"name":"db"}}"#.to_vec().into();
         let mut decoded = Decoded::default();
-        let rv = |o: Option<Value>| o.and_then(|o| o.pointer("/metadata/resourceVersion").cloned());
+        let rv = |o: Option<Value>| o.and_then(|o| o.ptr("/metadata/resourceVersion").cloned());
         assert_eq!(rv(decoded.object(&kv(&web, 5))), Some(json!("5")));
         // The same bytes under another revision are another write: its own resourceVersion.
         assert_eq!(rv(decoded.object(&kv(&web, 6))), Some(json!("6")));
         assert_eq!(rv(decoded.object(&kv(&web, 5))), Some(json!("5")));
         let name = decoded
             .object(&kv(&db, 7))
-            .and_then(|o| o.pointer("/metadata/name").cloned());
+            .and_then(|o| o.ptr("/metadata/name").cloned());
         assert_eq!(name, Some(json!("db")));
         assert_eq!(decoded.last.len(), Decoded::KEPT, "bounded");
     }

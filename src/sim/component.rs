@@ -9,6 +9,7 @@
 //! component's work queue is its own business (it sees every event its informers select, in
 //! revision order).
 
+use crate::sim::api::JsonPointer;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use serde_json::Value;
 
 use crate::sim::api::resources;
 use crate::sim::api::FieldSelector;
-use crate::sim::apiserver::backend::{KeyValue, RangeRequest, Store};
+use crate::sim::apiserver::backend::{KeyValue, Store};
 use crate::sim::apiserver::{decode_object, ApiError, ApiRequest, ApiResponse, Credentials, Verb};
 use crate::sim::clock::{Clock, Ticks};
 use crate::sim::rng::Rng;
@@ -41,14 +42,14 @@ pub struct ObjectEvent {
 impl ObjectEvent {
     pub fn name(&self) -> &str {
         self.object
-            .pointer("/metadata/name")
+            .ptr("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("")
     }
 
     pub fn namespace(&self) -> Option<&str> {
         self.object
-            .pointer("/metadata/namespace")
+            .ptr("/metadata/namespace")
             .and_then(Value::as_str)
     }
 }
@@ -92,23 +93,46 @@ impl DecodeCache {
         Some(object)
     }
 
-    /// Forgets the keys under `prefix` that are not in `present` (sorted, as a range is).
-    fn forget_missing(&mut self, prefix: &str, present: &[KeyValue]) {
-        let mut present = present.iter().map(|kv| kv.key.as_str()).peekable();
-        let mut gone = Vec::new();
-        let under = self.objects.range::<str, _>((
-            std::ops::Bound::Included(prefix),
-            std::ops::Bound::Unbounded,
-        ));
-        for key in under.map(|(k, _)| k).take_while(|k| k.starts_with(prefix)) {
-            while present.next_if(|p| *p < key.as_str()).is_some() {}
-            if present.peek() != Some(&key.as_str()) {
-                gone.push(key.clone());
+    /// The objects under `prefix` now, in key order, decoding only what changed since the last
+    /// read; keys gone from the store leave the cache. The store's keys and the cache's are both
+    /// in order, so one walk over the two pairs them up: no lookup (a comparison of long keys
+    /// sharing their `/registry/pods/default/` prefix) and no key copied per object.
+    fn list(&mut self, store: &Store, prefix: &str) -> Vec<Arc<Value>> {
+        let mut objects = Vec::new();
+        let mut changed: Vec<(String, (i64, Arc<Value>))> = Vec::new();
+        let mut gone: Vec<String> = Vec::new();
+        {
+            let mut cached = self
+                .objects
+                .range::<str, _>((
+                    std::ops::Bound::Included(prefix),
+                    std::ops::Bound::Unbounded,
+                ))
+                .take_while(|(k, _)| k.starts_with(prefix))
+                .peekable();
+            for kv in store.live_under(prefix) {
+                // Cached keys before this one are no longer in the store.
+                while let Some((key, _)) = cached.next_if(|(k, _)| k.as_str() < kv.key.as_str()) {
+                    gone.push(key.clone());
+                }
+                let hit = cached
+                    .next_if(|(k, _)| k.as_str() == kv.key.as_str())
+                    .filter(|(_, (revision, _))| *revision == kv.mod_revision);
+                if let Some((_, (_, object))) = hit {
+                    objects.push(Arc::clone(object));
+                } else if let Some(object) = decode_object(kv) {
+                    let object = Arc::new(object);
+                    objects.push(Arc::clone(&object));
+                    changed.push((kv.key.clone(), (kv.mod_revision, object)));
+                }
             }
+            gone.extend(cached.map(|(key, _)| key.clone()));
         }
         for key in gone {
             self.objects.remove(&key);
         }
+        self.objects.extend(changed);
+        objects
     }
 }
 
@@ -139,13 +163,7 @@ impl<'a> Lister<'a> {
                 .collect();
         };
         let prefix = info.prefix(namespace);
-        let Ok(range) = self.store.range(&RangeRequest::prefix(prefix.as_str())) else {
-            return Vec::new();
-        };
-        let mut cache = cache.borrow_mut();
-        let objects = range.kvs.iter().filter_map(|kv| cache.object(kv)).collect();
-        cache.forget_missing(&prefix, &range.kvs);
-        objects
+        cache.borrow_mut().list(self.store, &prefix)
     }
 
     pub fn get(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
@@ -433,7 +451,7 @@ impl Component for ServiceAccountsController {
             let Some(ns) = ctx.lister.get("namespaces", None, &namespace) else {
                 continue;
             };
-            let terminating = ns.pointer("/metadata/deletionTimestamp").is_some();
+            let terminating = ns.ptr("/metadata/deletionTimestamp").is_some();
             let exists = ctx
                 .lister
                 .get("serviceaccounts", Some(&namespace), DEFAULT_SERVICE_ACCOUNT)

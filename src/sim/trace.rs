@@ -25,6 +25,7 @@
 //! dropped from the oldest end. Seqs stay absolute ([`Trace::first_seq`] is how far back it
 //! reaches), and the cluster compacts the store to the same point (`Cluster::history_floor`).
 
+use crate::sim::api::JsonPointer;
 use serde::{Deserialize, Serialize};
 
 use super::apiserver::Verb;
@@ -239,7 +240,7 @@ impl ObjectRef {
     pub fn of(resource: &str, object: &serde_json::Value) -> Option<Self> {
         let meta = |field: &str| {
             object
-                .pointer(&format!("/metadata/{field}"))
+                .ptr(&format!("/metadata/{field}"))
                 .and_then(serde_json::Value::as_str)
                 .filter(|s| !s.is_empty())
         };

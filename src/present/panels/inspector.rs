@@ -13,6 +13,7 @@
 //! in the sandbox makes them owners), so a Deployment of a thousand pods is not followed by a
 //! thousand scans for the pods' dependents.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use crate::sim::api::resources::{self, ResourceInfo, RESOURCES};
@@ -282,7 +283,7 @@ fn dependents_of(
     depth: usize,
 ) -> (Vec<Dependent>, usize) {
     let uid = owner
-        .pointer("/metadata/uid")
+        .ptr("/metadata/uid")
         .and_then(Value::as_str)
         .unwrap_or("");
     if uid.is_empty() || depth >= OWNER_DEPTH_MAX || owns_nothing(info.kind) {
@@ -294,7 +295,7 @@ fn dependents_of(
     seen.push(uid.to_string());
     // A namespaced owner's dependents are in its namespace; a cluster-scoped one's anywhere.
     let namespace = owner
-        .pointer("/metadata/namespace")
+        .ptr("/metadata/namespace")
         .and_then(Value::as_str)
         .filter(|_| info.namespaced);
     let mut found = Vec::new();

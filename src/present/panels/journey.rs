@@ -18,6 +18,7 @@
 //! scheduler panel has the tables); a kubelet decision that only asks containerd or the apiserver
 //! for something is told by that call.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -241,7 +242,7 @@ fn is_ready_at(store: &Store, key: &str, revision: i64) -> bool {
     let Some(pod) = result.kvs.first().and_then(decode_object) else {
         return false;
     };
-    pod.pointer("/status/conditions")
+    pod.ptr("/status/conditions")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()

@@ -7,6 +7,7 @@
 //! Simplified: a key error reads `<key>: Invalid value: ...` with the key standing in for the field
 //! path upstream leaves empty.
 
+use crate::sim::api::JsonPointer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -171,7 +172,7 @@ impl Selector {
     /// pods on each sync does not copy each pod's labels into a map first.
     pub fn matches_labels_of(&self, object: &serde_json::Value) -> bool {
         let labels = object
-            .pointer("/metadata/labels")
+            .ptr("/metadata/labels")
             .and_then(serde_json::Value::as_object);
         self.matches_by(|key| labels.and_then(|m| m.get(key)).and_then(|v| v.as_str()))
     }

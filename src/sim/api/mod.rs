@@ -38,6 +38,47 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 pub use decode::{check_kind, decode_documents, DecodeError, DecodeErrorKind};
+
+/// `Value::pointer` without its allocations: serde_json unescapes every token of the pointer into
+/// a new `String` before looking it up, two allocations per step of every `"/metadata/name"`
+/// read. The simulation reads fields this way hundreds of thousands of times a second at 1,000
+/// pods, so this was about 15% of its time (perf, `examples/slice_profile`). The same answers as
+/// `pointer` (RFC 6901: `~1` is `/`, `~0` is `~`; array indexes without a sign or leading zero).
+pub trait JsonPointer {
+    fn ptr(&self, pointer: &str) -> Option<&Value>;
+}
+
+impl JsonPointer for Value {
+    fn ptr(&self, pointer: &str) -> Option<&Value> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let rest = pointer.strip_prefix('/')?;
+        let mut target = self;
+        for token in rest.split('/') {
+            if token.contains('~') {
+                let token = token.replace("~1", "/").replace("~0", "~");
+                target = step(target, &token)?;
+            } else {
+                target = step(target, token)?;
+            }
+        }
+        Some(target)
+    }
+}
+
+fn step<'v>(target: &'v Value, token: &str) -> Option<&'v Value> {
+    match target {
+        Value::Object(map) => map.get(token),
+        Value::Array(list) => {
+            if token.starts_with('+') || (token.len() > 1 && token.starts_with('0')) {
+                return None;
+            }
+            list.get(token.parse::<usize>().ok()?)
+        }
+        _ => None,
+    }
+}
 pub use labels::{parse_selector, Selector};
 pub use quantity::{cpu_millis, memory_bytes, Quantity, QuantityError};
 pub use resources::ResourceInfo;
@@ -132,5 +173,40 @@ mod tests {
         assert_eq!(meta.labels.len(), 1);
         assert_eq!(name(&json!(3)), "");
         assert_eq!(labels(&pod).len(), 1);
+    }
+
+    #[test]
+    fn ptr_answers_as_serde_json_pointer_does() {
+        let doc = json!({
+            "a": {"b": [10, {"c": "d"}], "": {"": 1}},
+            "x/y": 2, "m~n": 3, "01": 4, "e": null,
+        });
+        for pointer in [
+            "",
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c",
+            "/a/b/2",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/-1",
+            "/a/b/1/c/z",
+            "/a//",
+            "/a/",
+            "x",
+            "/x~1y",
+            "/m~0n",
+            "/m~1n",
+            "/01",
+            "/e",
+            "/e/f",
+            "/a/b/00",
+            "/a/b/0x",
+            "/a/b/1/c/",
+        ] {
+            assert_eq!(doc.ptr(pointer), doc.pointer(pointer), "{pointer:?}");
+        }
     }
 }

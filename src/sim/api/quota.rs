@@ -15,6 +15,7 @@
 //! a terminating pod counts until it is gone (upstream stops counting it once its grace period
 //! has passed); pod overhead is not added.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
@@ -124,7 +125,7 @@ pub fn pretty(list: &ResourceList) -> String {
 /// `QuotaV1Pod`: Succeeded and Failed pods no longer use compute resources nor the `pods` count.
 pub fn is_terminal(pod: &Value) -> bool {
     matches!(
-        pod.pointer("/status/phase").and_then(Value::as_str),
+        pod.ptr("/status/phase").and_then(Value::as_str),
         Some("Succeeded" | "Failed")
     )
 }
@@ -147,7 +148,7 @@ pub fn tracks(info: &ResourceInfo, name: &str) -> bool {
 /// The requests (`requests` = true) or limits of a pod: its containers summed, then each resource
 /// raised to the largest init container's (`PodRequests` / `PodLimits`).
 fn pod_compute(spec: &Value, field: &str) -> ResourceList {
-    let read = |c: &Value| resource_list(c.pointer(&format!("/resources/{field}")));
+    let read = |c: &Value| resource_list(c.ptr(&format!("/resources/{field}")));
     let mut sum = ResourceList::new();
     for c in spec["containers"].as_array().into_iter().flatten() {
         for (k, q) in read(c) {
@@ -186,9 +187,9 @@ pub fn usage(info: &ResourceInfo, obj: &Value) -> ResourceList {
         }
         "services" => {
             used.insert("services".into(), one());
-            let ports = obj.pointer("/spec/ports").and_then(Value::as_array);
+            let ports = obj.ptr("/spec/ports").and_then(Value::as_array);
             let ports = ports.map_or(0, Vec::len) as i64;
-            match obj.pointer("/spec/type").and_then(Value::as_str) {
+            match obj.ptr("/spec/type").and_then(Value::as_str) {
                 Some("NodePort") => {
                     used.insert(
                         "services.nodeports".into(),
@@ -245,8 +246,7 @@ pub fn constraints(info: &ResourceInfo, obj: &Value, restricted: &[&str]) -> Res
     let spec = obj.get("spec").unwrap_or(&Value::Null);
     for list in ["containers", "initContainers"] {
         for c in spec[list].as_array().into_iter().flatten() {
-            let has =
-                |field: &str, r: &str| c.pointer(&format!("/resources/{field}/{r}")).is_some();
+            let has = |field: &str, r: &str| c.ptr(&format!("/resources/{field}/{r}")).is_some();
             for r in &required {
                 let present = match r.split_once('.') {
                     Some((field, res)) => has(field, res),
@@ -287,7 +287,7 @@ pub fn check(
     let mut interesting = Vec::new();
     for (i, q) in quotas.iter().enumerate() {
         let name = super::name(q);
-        let hard = resource_list(q.pointer("/status/hard"));
+        let hard = resource_list(q.ptr("/status/hard"));
         let restricted: Vec<&str> = hard
             .keys()
             .map(String::as_str)
@@ -297,7 +297,7 @@ pub fn check(
             continue;
         }
         constraints(info, new, &restricted).map_err(|e| format!("failed quota: {name}: {e}"))?;
-        let used = resource_list(q.pointer("/status/used"));
+        let used = resource_list(q.ptr("/status/used"));
         if restricted.iter().any(|r| !used.contains_key(*r)) {
             return Err(format!(
                 "status unknown for quota: {name}, resources: {}",

@@ -11,6 +11,7 @@
 //! Simplified: the ServiceAccount plugin does not add the projected `kube-api-access-*` token
 //! volume; defaults cover the fields `kubectl get -o yaml` shows most often, not every field.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Map, Value};
 
 use super::request::{ApiError, StatusReason};
@@ -65,7 +66,7 @@ fn default_field(map: &mut Map<String, Value>, field: &str, value: Value) {
 /// Returns the account name to look up (None for mirror pods, which the plugin skips).
 pub fn service_account_default(pod: &mut Value) -> Option<String> {
     let mirror = pod
-        .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+        .ptr("/metadata/annotations/kubernetes.io~1config.mirror")
         .is_some();
     let spec = ensure_object(pod, "spec");
     let name = spec
@@ -186,7 +187,7 @@ pub fn resolve_priority(
     class: Option<&Value>,
 ) -> Result<Option<String>, ApiError> {
     let Some(name) = pod
-        .pointer("/spec/priorityClassName")
+        .ptr("/spec/priorityClassName")
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
         .map(str::to_string)
@@ -245,8 +246,8 @@ pub fn qos_class(spec: &Value) -> &'static str {
     let mut any = false;
     let mut guaranteed = !containers.is_empty();
     for c in containers {
-        let req = c.pointer("/resources/requests");
-        let lim = c.pointer("/resources/limits");
+        let req = c.ptr("/resources/requests");
+        let lim = c.ptr("/resources/limits");
         any |= req.is_some_and(|r| r.as_object().is_some_and(|m| !m.is_empty()))
             || lim.is_some_and(|l| l.as_object().is_some_and(|m| !m.is_empty()));
         for r in ["cpu", "memory"] {
@@ -381,10 +382,7 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
         }
         "Namespace" => {
             // NamespaceDefaultLabelName: every namespace carries its own name as a label.
-            let name = object
-                .pointer("/metadata/name")
-                .cloned()
-                .unwrap_or(Value::Null);
+            let name = object.ptr("/metadata/name").cloned().unwrap_or(Value::Null);
             if name.is_string() {
                 let metadata = ensure_object(object, "metadata");
                 let labels = metadata.entry("labels").or_insert_with(|| json!({}));

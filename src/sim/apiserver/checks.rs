@@ -1,6 +1,7 @@
 //! The apiserver's calls into `sim::api`: strict decoding, validation and list selectors, each
 //! behind one small function so the request path reads in the apiserver's words.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -57,7 +58,7 @@ impl ListFilter {
     pub fn matches(&self, object: &Value) -> bool {
         let labels_ok = self.labels.as_ref().is_none_or(|selector| {
             let labels: BTreeMap<String, String> = object
-                .pointer("/metadata/labels")
+                .ptr("/metadata/labels")
                 .and_then(Value::as_object)
                 .map(|m| {
                     m.iter()

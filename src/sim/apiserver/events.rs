@@ -10,6 +10,7 @@
 //! similar events") and no spam filter's token bucket; the cache is cleared, not LRU-evicted,
 //! when it reaches upstream's 4096 entries.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Value};
 
 use std::collections::BTreeMap;
@@ -58,7 +59,7 @@ pub fn build_event(
 ) -> Value {
     let text = |pointer: &str| {
         involved
-            .pointer(pointer)
+            .ptr(pointer)
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string()
@@ -103,7 +104,7 @@ pub fn build_event(
 /// The create request that records `event` (as built by [`build_event`]).
 pub fn record_request(credentials: Credentials, event: Value) -> ApiRequest {
     let namespace = event
-        .pointer("/metadata/namespace")
+        .ptr("/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or("default")
         .to_string();
@@ -133,7 +134,7 @@ impl EventCorrelator {
         let body = request.body.as_ref()?;
         let key = correlation_key(body);
         let text = |pointer: &str| {
-            body.pointer(pointer)
+            body.ptr(pointer)
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string()
@@ -167,7 +168,7 @@ impl EventCorrelator {
             request
                 .body
                 .as_ref()
-                .and_then(|b| b.pointer("/metadata/name"))
+                .and_then(|b| b.ptr("/metadata/name"))
                 .and_then(Value::as_str)
                 .unwrap_or("")
         });
@@ -193,7 +194,7 @@ fn correlation_key(event: &Value) -> String {
     ];
     paths
         .iter()
-        .map(|p| event.pointer(p).and_then(Value::as_str).unwrap_or(""))
+        .map(|p| event.ptr(p).and_then(Value::as_str).unwrap_or(""))
         .collect::<Vec<_>>()
         .join("\u{0}")
 }

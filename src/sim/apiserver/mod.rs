@@ -19,6 +19,7 @@ mod registry;
 pub mod request;
 pub mod service_alloc;
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 pub use authn::{Authenticator, UserInfo};
@@ -133,7 +134,7 @@ fn requested_object(request: &ApiRequest) -> Option<ObjectRef> {
                 request
                     .body
                     .as_ref()?
-                    .pointer("/metadata/name")?
+                    .ptr("/metadata/name")?
                     .as_str()
                     .map(str::to_string)
             })

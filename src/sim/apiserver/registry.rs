@@ -9,6 +9,7 @@
 //! status-subresource strategies (status writes change only status; spec writes keep status).
 //! Simplified: no dry-run beyond skipping the write; DeleteCollection deletes one by one.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -130,14 +131,14 @@ fn finalizers(object: &Value) -> Vec<String> {
             })
             .unwrap_or_default()
     };
-    list(object.pointer("/metadata/finalizers"))
+    list(object.ptr("/metadata/finalizers"))
 }
 
 /// A namespace also waits for its `spec.finalizers` (`kubernetes`), emptied by the namespace
 /// controller through the `finalize` subresource.
 fn namespace_finalizers(object: &Value) -> usize {
     object
-        .pointer("/spec/finalizers")
+        .ptr("/spec/finalizers")
         .and_then(Value::as_array)
         .map_or(0, Vec::len)
 }
@@ -315,8 +316,8 @@ impl Ctx<'_, '_> {
         match self.read(&info.key(None, namespace)) {
             None => NamespaceState::Missing,
             Some((ns, _)) => {
-                if ns.pointer("/metadata/deletionTimestamp").is_some()
-                    || ns.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating")
+                if ns.ptr("/metadata/deletionTimestamp").is_some()
+                    || ns.ptr("/status/phase").and_then(Value::as_str) == Some("Terminating")
                 {
                     NamespaceState::Terminating
                 } else {
@@ -455,7 +456,7 @@ impl Ctx<'_, '_> {
                 notes.push(format!("ServiceAccount: {account}"));
             }
             let class = object
-                .pointer("/spec/priorityClassName")
+                .ptr("/spec/priorityClassName")
                 .and_then(Value::as_str)
                 .zip(resources::by_plural("priorityclasses"))
                 .and_then(|(n, pc)| self.store.get(&pc.key(None, n)))
@@ -607,7 +608,7 @@ impl Ctx<'_, '_> {
             Ok(_) => {
                 let plural = self.info.qualified_plural();
                 let name = object
-                    .pointer("/metadata/name")
+                    .ptr("/metadata/name")
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 let e = if is_create {
@@ -638,7 +639,7 @@ impl Ctx<'_, '_> {
                 .map_or(result.revision, |kv| kv.create_revision),
             version: stored.as_ref().map_or(1, |kv| kv.version),
             deleted: false,
-            uid: object.pointer("/metadata/uid").and_then(Value::as_str),
+            uid: object.ptr("/metadata/uid").and_then(Value::as_str),
         });
         self.commits.push(Commit {
             key: key.to_string(),
@@ -666,7 +667,7 @@ impl Ctx<'_, '_> {
             .store
             .get(key)
             .and_then(|kv| decode_object(&kv))
-            .and_then(|o| o.pointer("/metadata/uid")?.as_str().map(str::to_string));
+            .and_then(|o| o.ptr("/metadata/uid")?.as_str().map(str::to_string));
         let result = self.store.txn(txn).ok()?;
         if !result.succeeded {
             return None;
@@ -806,10 +807,7 @@ impl Ctx<'_, '_> {
             }
             Some("finalize") => {
                 let mut result = old.clone();
-                let finalizers = new
-                    .pointer("/spec/finalizers")
-                    .cloned()
-                    .unwrap_or(json!([]));
+                let finalizers = new.ptr("/spec/finalizers").cloned().unwrap_or(json!([]));
                 if let Some(Value::Object(spec)) = result.get_mut("spec") {
                     spec.insert("finalizers".into(), finalizers);
                 }
@@ -850,7 +848,7 @@ impl Ctx<'_, '_> {
                     && old.get("spec") != result.get("spec")
                 {
                     let generation = old
-                        .pointer("/metadata/generation")
+                        .ptr("/metadata/generation")
                         .and_then(Value::as_i64)
                         .unwrap_or(0);
                     meta_mut(&mut result).insert("generation".into(), json!(generation + 1));
@@ -882,9 +880,9 @@ impl Ctx<'_, '_> {
                 body: old.clone(),
             });
         }
-        let deleting = new.pointer("/metadata/deletionTimestamp").is_some();
+        let deleting = new.ptr("/metadata/deletionTimestamp").is_some();
         let grace_zero = new
-            .pointer("/metadata/deletionGracePeriodSeconds")
+            .ptr("/metadata/deletionGracePeriodSeconds")
             .and_then(Value::as_i64)
             .unwrap_or(0)
             == 0;
@@ -930,7 +928,7 @@ impl Ctx<'_, '_> {
         let named = request
             .body
             .as_ref()
-            .and_then(|b| b.pointer("/metadata/name"))
+            .and_then(|b| b.ptr("/metadata/name"))
             .and_then(Value::as_str);
         if named.is_some_and(|n| n != name) {
             let e = ApiError::bad_request("name in URL does not match name in Eviction object");
@@ -975,15 +973,15 @@ impl Ctx<'_, '_> {
         let grace_seconds = if info.plural == "pods" {
             let requested = request.delete_options.grace_period_seconds;
             let spec_grace = old
-                .pointer("/spec/terminationGracePeriodSeconds")
+                .ptr("/spec/terminationGracePeriodSeconds")
                 .and_then(Value::as_i64)
                 .unwrap_or(30);
             let unscheduled = old
-                .pointer("/spec/nodeName")
+                .ptr("/spec/nodeName")
                 .and_then(Value::as_str)
                 .is_none_or(str::is_empty);
             let finished = matches!(
-                old.pointer("/status/phase").and_then(Value::as_str),
+                old.ptr("/status/phase").and_then(Value::as_str),
                 Some("Succeeded" | "Failed")
             );
             if unscheduled || finished {
@@ -996,9 +994,9 @@ impl Ctx<'_, '_> {
         };
         // A second delete can only shorten a grace period already running.
         let current_grace = old
-            .pointer("/metadata/deletionGracePeriodSeconds")
+            .ptr("/metadata/deletionGracePeriodSeconds")
             .and_then(Value::as_i64);
-        let already_deleting = old.pointer("/metadata/deletionTimestamp").is_some();
+        let already_deleting = old.ptr("/metadata/deletionTimestamp").is_some();
         let grace_seconds = match current_grace {
             Some(current) if already_deleting => grace_seconds.min(current),
             _ => grace_seconds,
@@ -1137,7 +1135,7 @@ impl Ctx<'_, '_> {
             .or_else(|| meta_str(&body, "name").map(str::to_string))
             .unwrap_or_default();
         let node = body
-            .pointer("/target/name")
+            .ptr("/target/name")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
@@ -1172,14 +1170,14 @@ impl Ctx<'_, '_> {
                 format!("Operation cannot be fulfilled on pods/binding \"{name}\": {why}"),
             )
         };
-        if pod.pointer("/metadata/deletionTimestamp").is_some() {
+        if pod.ptr("/metadata/deletionTimestamp").is_some() {
             let e = conflict(format!(
                 "pod {name} is being deleted, cannot be assigned to a host"
             ));
             return Err(self.fail(ApiStage::Storage, e));
         }
         if let Some(current) = pod
-            .pointer("/spec/nodeName")
+            .ptr("/spec/nodeName")
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty())
         {

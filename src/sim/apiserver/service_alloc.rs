@@ -12,6 +12,7 @@
 //! restored snapshot never disagrees with its ranges. The cost is one list of Services per
 //! Service write, which the sandbox's sizes make cheap.
 
+use crate::sim::api::JsonPointer;
 use std::net::Ipv4Addr;
 
 use serde_json::{json, Value};
@@ -23,7 +24,7 @@ use crate::sim::network::service_ip::{AllocError, ClusterIpAllocator, NodePortAl
 use crate::sim::rng::Rng;
 
 fn text<'v>(v: &'v Value, pointer: &str) -> &'v str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+    v.ptr(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 fn key_of(v: &Value) -> (String, String) {
@@ -48,7 +49,7 @@ fn allocators(store: &Store, skip: &(String, String)) -> (ClusterIpAllocator, No
             let _ = ips.allocate(ip);
         }
         for (i, port) in svc
-            .pointer("/spec/ports")
+            .ptr("/spec/ports")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()

@@ -11,6 +11,7 @@
 //! for the same template. The deletion ranking drops upstream's logarithmic time buckets
 //! (plain timestamp order) and pod-deletion-cost is read from the annotation as upstream does.
 
+use crate::sim::api::JsonPointer;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -115,7 +116,7 @@ pub fn new_controller_ref(owner: &Value) -> Value {
 }
 
 pub fn uid(obj: &Value) -> &str {
-    obj.pointer("/metadata/uid")
+    obj.ptr("/metadata/uid")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
@@ -128,7 +129,7 @@ pub fn get_controller_of(obj: &Value) -> Option<&Value> {
 }
 
 pub fn owner_references(obj: &Value) -> &[Value] {
-    obj.pointer("/metadata/ownerReferences")
+    obj.ptr("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
@@ -143,11 +144,11 @@ pub fn is_controlled_by(obj: &Value, owner: &Value) -> bool {
 }
 
 pub fn is_being_deleted(obj: &Value) -> bool {
-    obj.pointer("/metadata/deletionTimestamp").is_some()
+    obj.ptr("/metadata/deletionTimestamp").is_some()
 }
 
 fn phase(pod: &Value) -> &str {
-    pod.pointer("/status/phase")
+    pod.ptr("/status/phase")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
@@ -164,20 +165,20 @@ pub fn is_pod_ready(pod: &Value) -> bool {
 }
 
 pub fn pod_condition<'a>(pod: &'a Value, kind: &str) -> Option<&'a Value> {
-    pod.pointer("/status/conditions")
+    pod.ptr("/status/conditions")
         .and_then(Value::as_array)?
         .iter()
         .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))
 }
 
 pub fn node_name(pod: &Value) -> &str {
-    pod.pointer("/spec/nodeName")
+    pod.ptr("/spec/nodeName")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
 
 fn restart_count(pod: &Value) -> i64 {
-    pod.pointer("/status/containerStatuses")
+    pod.ptr("/status/containerStatuses")
         .and_then(Value::as_array)
         .map(|cs| {
             cs.iter()
@@ -189,7 +190,7 @@ fn restart_count(pod: &Value) -> i64 {
 }
 
 fn deletion_cost(pod: &Value) -> i64 {
-    pod.pointer("/metadata/annotations")
+    pod.ptr("/metadata/annotations")
         .and_then(|a| a.get(POD_DELETION_COST))
         .and_then(Value::as_str)
         .and_then(|s| s.parse().ok())
@@ -197,7 +198,7 @@ fn deletion_cost(pod: &Value) -> i64 {
 }
 
 fn text<'a>(obj: &'a Value, pointer: &str) -> &'a str {
-    obj.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+    obj.ptr(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 /// `ActivePodsWithRanks.Less`: `Less` (the first pod is preferred for deletion) as an ordering.
@@ -333,7 +334,7 @@ pub fn pod_from_template(owner: &Value, template: &Value, generate_name: &str) -
     metadata.insert("generateName".into(), json!(generate_name));
     metadata.insert("namespace".into(), json!(namespace));
     for field in ["labels", "annotations"] {
-        if let Some(v) = template.pointer(&format!("/metadata/{field}")) {
+        if let Some(v) = template.ptr(&format!("/metadata/{field}")) {
             if v.as_object().is_some_and(|m| !m.is_empty()) {
                 metadata.insert(field.into(), v.clone());
             }

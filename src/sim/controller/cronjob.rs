@@ -21,6 +21,7 @@
 //! Each timer is caused by the decision that set it: the sync that computes a new next time
 //! names its decision, and the sync the timer starts names that decision as its cause.
 
+use crate::sim::api::JsonPointer;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -64,18 +65,18 @@ impl CronJobController {
 }
 
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+    v.ptr(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 fn time_at(v: &Value, pointer: &str) -> Option<i64> {
-    v.pointer(pointer)
+    v.ptr(pointer)
         .and_then(Value::as_str)
         .and_then(unix_from_rfc3339)
 }
 
 /// `jobutil.FinishedCondition`: `Complete` or `Failed` when the job has finished.
 fn finished_condition(job: &Value) -> Option<&str> {
-    job.pointer("/status/conditions")?
+    job.ptr("/status/conditions")?
         .as_array()?
         .iter()
         .find(|c| {
@@ -130,12 +131,12 @@ impl CronJobController {
             .filter(|j| is_controlled_by(j, &cj))
             .collect();
         let mut active: Vec<Value> = cj
-            .pointer("/status/active")
+            .ptr("/status/active")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let mut last_successful = cj.pointer("/status/lastSuccessfulTime").cloned();
-        let mut last_schedule = cj.pointer("/status/lastScheduleTime").cloned();
+        let mut last_successful = cj.ptr("/status/lastSuccessfulTime").cloned();
+        let mut last_schedule = cj.ptr("/status/lastScheduleTime").cloned();
         let mut actions: Vec<ApiRequest> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
         let mut reason = "UpdateStatus";
@@ -174,7 +175,7 @@ impl CronJobController {
                 _ => {}
             }
             if finished == Some("Complete") {
-                let done = job.pointer("/status/completionTime");
+                let done = job.ptr("/status/completionTime");
                 let newer =
                     |t: &Value| t.as_str() > last_successful.as_ref().and_then(Value::as_str);
                 if let Some(t) = done.filter(|t| newer(t)) {
@@ -200,7 +201,7 @@ impl CronJobController {
         let now = ctx.clock.unix_seconds();
         let mut next_time = None;
         let schedule_text = text(&cj, "/spec/schedule");
-        let suspended = cj.pointer("/spec/suspend") == Some(&json!(true));
+        let suspended = cj.ptr("/spec/suspend") == Some(&json!(true));
         if cu::is_being_deleted(&cj) || suspended {
             if suspended {
                 notes.push("suspended: no new job".into());
@@ -226,7 +227,7 @@ impl CronJobController {
                         .and_then(unix_from_rfc3339)
                         .unwrap_or(created_at);
                     let deadline = cj
-                        .pointer("/spec/startingDeadlineSeconds")
+                        .ptr("/spec/startingDeadlineSeconds")
                         .and_then(Value::as_i64);
                     let from = deadline.map_or(earliest, |d| earliest.max(now - d));
                     let (scheduled, missed) = most_recent_schedule_time(&schedule, from, now);
@@ -300,7 +301,7 @@ impl CronJobController {
                 ("Complete", "/spec/successfulJobsHistoryLimit"),
                 ("Failed", "/spec/failedJobsHistoryLimit"),
             ] {
-                let Some(limit) = cj.pointer(limit).and_then(Value::as_i64) else {
+                let Some(limit) = cj.ptr(limit).and_then(Value::as_i64) else {
                     continue;
                 };
                 let mut done: Vec<&Value> = jobs
@@ -384,9 +385,9 @@ impl CronJobController {
 
 /// `getJobFromTemplate2`: the Job for the schedule time `t`.
 fn job_from_template(cj: &Value, name: &str, t: i64) -> Value {
-    let template = cj.pointer("/spec/jobTemplate").unwrap_or(&Value::Null);
+    let template = cj.ptr("/spec/jobTemplate").unwrap_or(&Value::Null);
     let mut annotations = template
-        .pointer("/metadata/annotations")
+        .ptr("/metadata/annotations")
         .cloned()
         .filter(Value::is_object)
         .unwrap_or(json!({}));
@@ -395,10 +396,7 @@ fn job_from_template(cj: &Value, name: &str, t: i64) -> Value {
         "metadata": {"name": name, "namespace": text(cj, "/metadata/namespace"),
             "annotations": annotations, "ownerReferences": [cu::new_controller_ref(cj)]},
         "spec": template.get("spec").cloned().unwrap_or(json!({}))});
-    if let Some(labels) = template
-        .pointer("/metadata/labels")
-        .filter(|l| l.is_object())
-    {
+    if let Some(labels) = template.ptr("/metadata/labels").filter(|l| l.is_object()) {
         job["metadata"]["labels"] = labels.clone();
     }
     job

@@ -13,6 +13,7 @@
 //! daemon pods (a template change affects new pods only); eligibility checks taints,
 //! `nodeSelector` and `spec.unschedulable`, not resources.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -138,7 +139,7 @@ pub fn target_node(pod: &Value) -> String {
     if !bound.is_empty() {
         return bound.to_string();
     }
-    pod.pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchFields/0/values/0")
+    pod.ptr("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchFields/0/values/0")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string()
@@ -151,7 +152,7 @@ impl DaemonSetsController {
             return;
         };
         let ns = ns.unwrap_or("default");
-        let mut template = ds.pointer("/spec/template").cloned().unwrap_or(json!({}));
+        let mut template = ds.ptr("/spec/template").cloned().unwrap_or(json!({}));
         if !template.get("spec").is_some_and(Value::is_object) {
             template["spec"] = json!({});
         }
@@ -258,7 +259,7 @@ impl DaemonSetsController {
             .count();
         let desired = wanted_nodes.len();
         let generation = ds
-            .pointer("/metadata/generation")
+            .ptr("/metadata/generation")
             .and_then(Value::as_i64)
             .unwrap_or(0);
         let status = json!({

@@ -13,6 +13,7 @@
 //! sync sends all its writes at once, and the next step sees their results (upstream waits for
 //! each call).
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -97,7 +98,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         let rs = &self.rss[index];
         let old_scale = spec_replicas(rs);
         let annotation = |k: &str| {
-            rs.pointer("/metadata/annotations")
+            rs.ptr("/metadata/annotations")
                 .and_then(|a| a.get(k))
                 .and_then(Value::as_str)
                 .map(str::to_string)
@@ -149,17 +150,11 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
     /// finds the ReplicaSet whose template equals the Deployment's, gives it the next revision if
     /// it was an old one (rollout undo), or creates it when `create` is set.
     pub fn sync_revision(&mut self, create: bool) {
-        let template = self
-            .d
-            .pointer("/spec/template")
-            .cloned()
-            .unwrap_or(json!({}));
+        let template = self.d.ptr("/spec/template").cloned().unwrap_or(json!({}));
         let mut matching: Vec<usize> = (0..self.rss.len())
             .filter(|i| {
                 du::equal_ignore_hash(
-                    self.rss[*i]
-                        .pointer("/spec/template")
-                        .unwrap_or(&Value::Null),
+                    self.rss[*i].ptr("/spec/template").unwrap_or(&Value::Null),
                     &template,
                 )
             })
@@ -168,7 +163,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         matching.stable_sort_by_key(|i| {
             let rs = &self.rss[*i];
             (
-                rs.pointer("/metadata/creationTimestamp")
+                rs.ptr("/metadata/creationTimestamp")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string(),
@@ -185,7 +180,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
                 // An old template is back (`kubectl rollout undo`): its ReplicaSet becomes the
                 // newest revision, and remembers the revisions it had.
                 let mut history: Vec<String> = self.rss[i]
-                    .pointer("/metadata/annotations")
+                    .ptr("/metadata/annotations")
                     .and_then(|a| a.get(du::REVISION_HISTORY_ANNOTATION))
                     .and_then(Value::as_str)
                     .filter(|s| !s.is_empty())
@@ -239,7 +234,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             let revision = du::revision(&self.rss[i]).to_string();
             let current = self
                 .d
-                .pointer("/metadata/annotations")
+                .ptr("/metadata/annotations")
                 .and_then(|a| a.get(du::REVISION_ANNOTATION))
                 .and_then(Value::as_str);
             if current != Some(revision.as_str()) {
@@ -260,7 +255,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
     fn create_new_replica_set(&mut self, template: Value, revision: i64) {
         let collision_count = self
             .d
-            .pointer("/status/collisionCount")
+            .ptr("/status/collisionCount")
             .and_then(Value::as_u64)
             .map(|c| c as u32);
         let hash = compute_hash(&template, collision_count);
@@ -276,11 +271,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             rs_template["metadata"]["labels"] = json!({});
         }
         rs_template["metadata"]["labels"][DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY] = json!(hash);
-        let mut selector = self
-            .d
-            .pointer("/spec/selector")
-            .cloned()
-            .unwrap_or(json!({}));
+        let mut selector = self.d.ptr("/spec/selector").cloned().unwrap_or(json!({}));
         if !selector.get("matchLabels").is_some_and(Value::is_object) {
             selector["matchLabels"] = json!({});
         }
@@ -298,7 +289,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             },
             "spec": {
                 "replicas": 0,
-                "minReadySeconds": self.d.pointer("/spec/minReadySeconds").cloned().unwrap_or(json!(0)),
+                "minReadySeconds": self.d.ptr("/spec/minReadySeconds").cloned().unwrap_or(json!(0)),
                 "selector": selector,
                 "template": rs_template,
             },
@@ -400,7 +391,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             let (ra, rb) = (&self.rss[*a], &self.rss[*b]);
             let size = spec_replicas(rb).cmp(&spec_replicas(ra));
             let ts = |o: &Value| {
-                o.pointer("/metadata/creationTimestamp")
+                o.ptr("/metadata/creationTimestamp")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string()
@@ -437,7 +428,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
     pub fn cleanup(&mut self) {
         let limit = self
             .d
-            .pointer("/spec/revisionHistoryLimit")
+            .ptr("/spec/revisionHistoryLimit")
             .and_then(Value::as_i64)
             .unwrap_or(10)
             .max(0) as usize;
@@ -454,7 +445,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         for i in cleanable.into_iter().take(diff) {
             let rs = &self.rss[i];
             let generation = rs
-                .pointer("/metadata/generation")
+                .ptr("/metadata/generation")
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
             if status_i64(rs, "replicas") != 0
@@ -494,13 +485,13 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         let unavailable = (total_spec - available).max(0);
         let generation = self
             .d
-            .pointer("/metadata/generation")
+            .ptr("/metadata/generation")
             .and_then(Value::as_i64)
             .unwrap_or(0);
         let now = self.ctx.clock.rfc3339();
         let mut conditions: Vec<Value> = self
             .d
-            .pointer("/status/conditions")
+            .ptr("/status/conditions")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
@@ -523,7 +514,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             )
         };
         du::set_condition(&mut conditions, available_condition);
-        let paused = self.d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
+        let paused = self.d.ptr("/spec/paused").and_then(Value::as_bool) == Some(true);
         let rs_name = self
             .new_rs
             .map(|i| crate::sim::api::name(&self.rss[i]).to_string())
@@ -654,7 +645,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
             "unavailableReplicas": unavailable,
             "conditions": conditions,
         });
-        if let Some(c) = self.d.pointer("/status/collisionCount") {
+        if let Some(c) = self.d.ptr("/status/collisionCount") {
             status["collisionCount"] = c.clone();
         }
         let current = self.d.get("status").cloned().unwrap_or(json!({}));
@@ -690,7 +681,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
     pub fn is_scaling_event(&self) -> bool {
         let desired = spec_replicas(&self.d).to_string();
         self.rss.iter().filter(|r| spec_replicas(r) > 0).any(|r| {
-            r.pointer("/metadata/annotations")
+            r.ptr("/metadata/annotations")
                 .and_then(|a| a.get(du::DESIRED_REPLICAS_ANNOTATION))
                 .and_then(Value::as_str)
                 .is_some_and(|v| v != desired)
@@ -701,7 +692,7 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
     pub fn sync_scale_only(&mut self) {
         self.sync_revision(false);
         self.scale();
-        let paused = self.d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
+        let paused = self.d.ptr("/spec/paused").and_then(Value::as_bool) == Some(true);
         if paused {
             self.cleanup();
         }
@@ -726,7 +717,7 @@ impl DeploymentController {
             return;
         };
         let ns = ns.unwrap_or("default").to_string();
-        let Ok(selector) = selector_from_optional(d.pointer("/spec/selector")) else {
+        let Ok(selector) = selector_from_optional(d.ptr("/spec/selector")) else {
             return;
         };
         if selector.is_empty() {
@@ -741,7 +732,7 @@ impl DeploymentController {
         }
         if let Some(bump) = self.collisions.remove(key) {
             let count = d
-                .pointer("/status/collisionCount")
+                .ptr("/status/collisionCount")
                 .and_then(Value::as_u64)
                 .unwrap_or(0)
                 + u64::from(bump);
@@ -796,7 +787,7 @@ impl DeploymentController {
             created_new_rs: false,
             requeue_after: None,
         };
-        let paused = sync.d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
+        let paused = sync.d.ptr("/spec/paused").and_then(Value::as_bool) == Some(true);
         if is_being_deleted(&sync.d) {
             sync.sync_revision(false);
             sync.sync_status();

@@ -6,6 +6,7 @@
 //! `intstr.GetScaledValueFromIntOrPercent`.
 //! Simplified: minReadySeconds is not modelled (available = ready).
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Value};
 
 use super::controller_utils::DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY;
@@ -32,8 +33,8 @@ pub const SKIPPED_ANNOTATIONS: &[&str] = &[
 /// (a Deployment → its new ReplicaSet, so `kubernetes.io/change-cause` reaches
 /// `kubectl rollout history`) and its reverse for a rollback.
 pub fn annotations_to_copy(from: &Value, to: &Value) -> serde_json::Map<String, Value> {
-    let theirs = to.pointer("/metadata/annotations");
-    from.pointer("/metadata/annotations")
+    let theirs = to.ptr("/metadata/annotations");
+    from.ptr("/metadata/annotations")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
@@ -56,7 +57,7 @@ pub const TIMED_OUT_REASON: &str = "ProgressDeadlineExceeded";
 
 /// `HasProgressDeadline`: the deadline in seconds, unless unset or `math.MaxInt32` (no deadline).
 pub fn progress_deadline_seconds(d: &Value) -> Option<i64> {
-    d.pointer("/spec/progressDeadlineSeconds")
+    d.ptr("/spec/progressDeadlineSeconds")
         .and_then(Value::as_i64)
         .filter(|&s| s != i64::from(i32::MAX))
 }
@@ -194,19 +195,19 @@ pub fn resolve_fenceposts(
 }
 
 pub fn spec_replicas(obj: &Value) -> i64 {
-    obj.pointer("/spec/replicas")
+    obj.ptr("/spec/replicas")
         .and_then(Value::as_i64)
         .unwrap_or(1)
 }
 
 pub fn status_i64(obj: &Value, field: &str) -> i64 {
-    obj.pointer(&format!("/status/{field}"))
+    obj.ptr(&format!("/status/{field}"))
         .and_then(Value::as_i64)
         .unwrap_or(0)
 }
 
 pub fn is_rolling_update(d: &Value) -> bool {
-    d.pointer("/spec/strategy/type").and_then(Value::as_str) != Some("Recreate")
+    d.ptr("/spec/strategy/type").and_then(Value::as_str) != Some("Recreate")
 }
 
 /// The Deployment's fenceposts; (0, 0) for Recreate, where they do not apply.
@@ -215,11 +216,11 @@ pub fn fenceposts(d: &Value) -> Result<(i64, i64), String> {
         return Ok((0, 0));
     }
     let surge = IntOrPercent::from_value(
-        d.pointer("/spec/strategy/rollingUpdate/maxSurge"),
+        d.ptr("/spec/strategy/rollingUpdate/maxSurge"),
         IntOrPercent::Percent(25),
     )?;
     let unavailable = IntOrPercent::from_value(
-        d.pointer("/spec/strategy/rollingUpdate/maxUnavailable"),
+        d.ptr("/spec/strategy/rollingUpdate/maxUnavailable"),
         IntOrPercent::Percent(25),
     )?;
     Ok(resolve_fenceposts(&surge, &unavailable, spec_replicas(d)))
@@ -269,7 +270,7 @@ pub fn new_rs_new_replicas(d: &Value, all_rss: &[&Value], new_rs: &Value) -> i64
 /// `IsSaturated`: the new RS has all the replicas and all of them are available.
 pub fn is_saturated(d: &Value, rs: &Value) -> bool {
     let desired = rs
-        .pointer("/metadata/annotations")
+        .ptr("/metadata/annotations")
         .and_then(|a| a.get(DESIRED_REPLICAS_ANNOTATION))
         .and_then(Value::as_str)
         .and_then(|s| s.parse::<i64>().ok());
@@ -279,7 +280,7 @@ pub fn is_saturated(d: &Value, rs: &Value) -> bool {
 }
 
 fn annotation_i64(obj: &Value, key: &str) -> Option<i64> {
-    obj.pointer("/metadata/annotations")
+    obj.ptr("/metadata/annotations")
         .and_then(|a| a.get(key))
         .and_then(Value::as_str)
         .and_then(|s| s.parse().ok())
@@ -349,7 +350,7 @@ pub fn equal_ignore_hash(a: &Value, b: &Value) -> bool {
 pub fn sort_by_creation(rss: &mut [&Value]) {
     rss.stable_sort_by(|a, b| {
         let ts = |o: &Value| {
-            o.pointer("/metadata/creationTimestamp")
+            o.ptr("/metadata/creationTimestamp")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string()

@@ -8,6 +8,7 @@
 //! Simplified: subsets are grouped by identical port lists (upstream's `RepackSubsets` has the
 //! same effect); no `last-change-trigger-time` annotation; no hostname/subdomain.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -34,7 +35,7 @@ impl EndpointsController {
 
 /// The service's selector, `None` for a Service without one (its Endpoints are the user's).
 pub fn service_selector(svc: &Value) -> Option<LabelSelector> {
-    let map = crate::sim::api::string_map(svc.pointer("/spec/selector"));
+    let map = crate::sim::api::string_map(svc.ptr("/spec/selector"));
     if map.is_empty() {
         return None;
     }
@@ -60,7 +61,7 @@ pub fn find_port(pod: &Value, service_port: &Value) -> Option<i64> {
         .get("protocol")
         .and_then(Value::as_str)
         .unwrap_or("TCP");
-    pod.pointer("/spec/containers")
+    pod.ptr("/spec/containers")
         .and_then(Value::as_array)?
         .iter()
         .flat_map(|c| {
@@ -92,14 +93,14 @@ pub fn selected_pods(
         .into_iter()
         .filter(|p| selector.matches_labels_of(p))
         .filter(|p| {
-            p.pointer("/status/podIP")
+            p.ptr("/status/podIP")
                 .and_then(Value::as_str)
                 .is_some_and(|ip| !ip.is_empty())
         })
         .filter(|p| include_terminating || !is_being_deleted(p))
         .filter(|p| {
             !matches!(
-                p.pointer("/status/phase").and_then(Value::as_str),
+                p.ptr("/status/phase").and_then(Value::as_str),
                 Some("Succeeded" | "Failed")
             )
         })
@@ -115,7 +116,7 @@ pub fn target_ref(pod: &Value) -> Value {
 /// The `subsets` of the Endpoints object for `svc`.
 pub fn subsets_for(svc: &Value, pods: &[Value]) -> Vec<Value> {
     let service_ports = svc
-        .pointer("/spec/ports")
+        .ptr("/spec/ports")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
@@ -139,7 +140,7 @@ pub fn subsets_for(svc: &Value, pods: &[Value]) -> Vec<Value> {
             continue;
         }
         let mut address = json!({
-            "ip": pod.pointer("/status/podIP").and_then(Value::as_str).unwrap_or(""),
+            "ip": pod.ptr("/status/podIP").and_then(Value::as_str).unwrap_or(""),
             "targetRef": target_ref(pod),
         });
         let node = super::controller_utils::node_name(pod);
@@ -215,10 +216,7 @@ impl EndpointsController {
                     .map_or(0, Vec::len)
             })
             .sum();
-        let labels = svc
-            .pointer("/metadata/labels")
-            .cloned()
-            .unwrap_or(json!({}));
+        let labels = svc.ptr("/metadata/labels").cloned().unwrap_or(json!({}));
         let mut body = json!({
             "apiVersion": "v1", "kind": "Endpoints",
             "metadata": {"name": name, "namespace": crate::sim::api::namespace(&svc)},
@@ -241,7 +239,7 @@ impl EndpointsController {
             ),
             Some(ep) => {
                 let current_subsets = ep.get("subsets").cloned().unwrap_or(json!([]));
-                let current_labels = ep.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+                let current_labels = ep.ptr("/metadata/labels").cloned().unwrap_or(json!({}));
                 if current_subsets == json!(subsets) && current_labels == labels {
                     return;
                 }

@@ -10,6 +10,7 @@
 //! Simplified: at most one slice per port mapping (upstream splits at 100 endpoints); no
 //! topology hints or zone.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -43,7 +44,7 @@ pub fn pod_to_endpoint(pod: &Value) -> Value {
     let terminating = is_being_deleted(pod);
     let ready = is_pod_ready(pod);
     let mut ep = json!({
-        "addresses": [pod.pointer("/status/podIP").and_then(Value::as_str).unwrap_or("")],
+        "addresses": [pod.ptr("/status/podIP").and_then(Value::as_str).unwrap_or("")],
         "conditions": {"ready": ready && !terminating, "serving": ready, "terminating": terminating},
         "targetRef": target_ref(pod),
     });
@@ -57,7 +58,7 @@ pub fn pod_to_endpoint(pod: &Value) -> Value {
 /// The endpoints of `svc`, grouped by their port list.
 pub fn desired_slices(svc: &Value, pods: &[Value]) -> BTreeMap<String, (Vec<Value>, Vec<Value>)> {
     let service_ports = svc
-        .pointer("/spec/ports")
+        .ptr("/spec/ports")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
@@ -117,7 +118,7 @@ impl EndpointSliceController {
             groups.insert("[]".into(), (Vec::new(), Vec::new()));
         }
         let mut labels = svc
-            .pointer("/metadata/labels")
+            .ptr("/metadata/labels")
             .cloned()
             .filter(Value::is_object)
             .unwrap_or(json!({}));
@@ -142,7 +143,7 @@ impl EndpointSliceController {
                     let slice = unused.remove(pos);
                     let same = slice.get("endpoints").cloned().unwrap_or(json!([]))
                         == json!(endpoints)
-                        && slice.pointer("/metadata/labels") == Some(&labels);
+                        && slice.ptr("/metadata/labels") == Some(&labels);
                     if same {
                         continue;
                     }

@@ -12,6 +12,7 @@
 //! are treated as live; no verification GET before deleting; a failed request is tried again
 //! after the next change the collector sees, not after a rate-limited back-off.
 
+use crate::sim::api::JsonPointer;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -129,7 +130,7 @@ impl GarbageCollector {
 }
 
 fn finalizers(obj: &Value) -> Vec<String> {
-    obj.pointer("/metadata/finalizers")
+    obj.ptr("/metadata/finalizers")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()

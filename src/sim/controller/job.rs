@@ -12,6 +12,7 @@
 //! cap at 10 minutes); pods are tracked by phase directly (no finalizer-based
 //! `uncountedTerminatedPods`); no podFailurePolicy, indexed completion or suspend.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -74,7 +75,7 @@ impl JobController {
 }
 
 fn is_finished(job: &Value) -> bool {
-    job.pointer("/status/conditions")
+    job.ptr("/status/conditions")
         .and_then(Value::as_array)
         .is_some_and(|cs| {
             cs.iter().any(|c| {
@@ -87,9 +88,7 @@ fn is_finished(job: &Value) -> bool {
 }
 
 fn phase(p: &Value) -> &str {
-    p.pointer("/status/phase")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    p.ptr("/status/phase").and_then(Value::as_str).unwrap_or("")
 }
 
 impl JobController {
@@ -116,7 +115,7 @@ impl JobController {
         let failed = pods.iter().filter(|p| phase(p) == "Failed").count() as i64;
         let ready = active.iter().filter(|p| is_pod_ready(p)).count() as i64;
         let spec_i64 = |f: &str, d: i64| {
-            job.pointer(&format!("/spec/{f}"))
+            job.ptr(&format!("/spec/{f}"))
                 .and_then(Value::as_i64)
                 .unwrap_or(d)
         };
@@ -140,7 +139,7 @@ impl JobController {
             "succeeded": succeeded,
             "failed": failed,
             "ready": ready,
-            "startTime": job.pointer("/status/startTime").cloned().unwrap_or(json!(now_rfc)),
+            "startTime": job.ptr("/status/startTime").cloned().unwrap_or(json!(now_rfc)),
         });
         let mut decision = Decision::new("SyncJob", String::new()).caused_by(cause);
         if failed > backoff_limit {
@@ -259,7 +258,7 @@ impl JobController {
     fn new_pod(&self, ctx: &mut Context, job: &Value) -> Value {
         let name = crate::sim::api::name(job);
         let job_uid = cu::uid(job);
-        let mut template = job.pointer("/spec/template").cloned().unwrap_or(json!({}));
+        let mut template = job.ptr("/spec/template").cloned().unwrap_or(json!({}));
         if !template.get("metadata").is_some_and(Value::is_object) {
             template["metadata"] = json!({});
         }

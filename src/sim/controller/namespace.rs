@@ -8,6 +8,7 @@
 //! Simplified: no `NamespaceDeletionContentFailure`-style status conditions; retries every second
 //! while content remains (upstream re-queues with back-off).
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -90,7 +91,7 @@ impl Component for NamespaceController {
                 continue;
             }
             let finalizers: Vec<Value> = namespace
-                .pointer("/spec/finalizers")
+                .ptr("/spec/finalizers")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();

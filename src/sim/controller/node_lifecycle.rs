@@ -14,6 +14,7 @@
 //! `NodeNotReady` pod events; the heartbeat time is when this controller *saw* a change (as
 //! upstream's probe timestamp), counted in ticks.
 
+use crate::sim::api::JsonPointer;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -58,7 +59,7 @@ impl NodeLifecycleController {
 }
 
 fn ready_condition(node: &Value) -> Option<&Value> {
-    node.pointer("/status/conditions")
+    node.ptr("/status/conditions")
         .and_then(Value::as_array)?
         .iter()
         .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
@@ -72,7 +73,7 @@ fn ready_status(node: &Value) -> &str {
 }
 
 pub fn taints(node: &Value) -> Vec<Value> {
-    node.pointer("/spec/taints")
+    node.ptr("/spec/taints")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default()
@@ -129,7 +130,7 @@ impl Component for NodeLifecycleController {
                 }
                 let renew = ev
                     .object
-                    .pointer("/spec/renewTime")
+                    .ptr("/spec/renewTime")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
@@ -198,7 +199,7 @@ impl Component for NodeLifecycleController {
             if silent_ticks >= NODE_MONITOR_GRACE_PERIOD_TICKS && ready != "Unknown" {
                 // Kubelet stopped posting node status: every condition becomes Unknown.
                 let conditions: Vec<Value> = node
-                    .pointer("/status/conditions")
+                    .ptr("/status/conditions")
                     .and_then(Value::as_array)
                     .cloned()
                     .unwrap_or_default()
@@ -237,8 +238,7 @@ impl Component for NodeLifecycleController {
                     if node_name_of(&pod) != node_name || is_being_deleted(&pod) {
                         continue;
                     }
-                    let Some(conditions) =
-                        pod.pointer("/status/conditions").and_then(Value::as_array)
+                    let Some(conditions) = pod.ptr("/status/conditions").and_then(Value::as_array)
                     else {
                         continue;
                     };
@@ -346,7 +346,7 @@ pub fn eviction_delay_seconds(pod: &Value, no_execute: &[Value]) -> Option<i64> 
         return None;
     }
     let tolerations = pod
-        .pointer("/spec/tolerations")
+        .ptr("/spec/tolerations")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();

@@ -3,6 +3,7 @@
 //! Mirrors: `pkg/controller/deployment/recreate.go` (`rolloutRecreate`,
 //! `scaleDownOldReplicaSetsForRecreate`, `oldPodsRunning`, `scaleUpNewReplicaSetForRecreate`).
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use super::controller_utils as cu;
@@ -54,7 +55,7 @@ impl DeploymentSync<'_, '_> {
         self.ctx.lister.list("pods", Some(&ns)).iter().any(|pod| {
             old.iter().any(|rs| cu::is_controlled_by(pod, rs))
                 && !matches!(
-                    pod.pointer("/status/phase").and_then(Value::as_str),
+                    pod.ptr("/status/phase").and_then(Value::as_str),
                     Some("Succeeded" | "Failed")
                 )
         })

@@ -12,6 +12,7 @@
 //! namespace's next change, not by a monitor of its own nor the 5-minute full resync
 //! (`--resource-quota-sync-period`).
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -81,7 +82,7 @@ impl Component for ResourceQuotaController {
         };
         for (ns, cause) in std::mem::take(&mut self.dirty) {
             for q in ctx.lister.list("resourcequotas", Some(&ns)) {
-                let hard = resource_list(q.pointer("/spec/hard"));
+                let hard = resource_list(q.ptr("/spec/hard"));
                 // Only the kinds some hard resource names are listed.
                 let listed: Vec<(&'static _, Vec<Value>)> = RESOURCES
                     .iter()
@@ -92,8 +93,8 @@ impl Component for ResourceQuotaController {
                     .iter()
                     .flat_map(|(i, l)| l.iter().map(move |o| (*i, o)));
                 let used = calculate_usage(&hard, objects);
-                let old_hard = resource_list(q.pointer("/status/hard"));
-                let old_used = resource_list(q.pointer("/status/used"));
+                let old_hard = resource_list(q.ptr("/status/hard"));
+                let old_used = resource_list(q.ptr("/status/used"));
                 if old_hard == hard && old_used == used {
                     continue;
                 }

@@ -8,6 +8,7 @@
 //! upstream's `rollback.go` still handles.
 //! Simplified: the patch is a JSON merge patch (kubectl sends a JSON patch with the same effect).
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Value};
 
 use super::controller_utils::{is_controlled_by, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY};
@@ -25,7 +26,7 @@ pub fn undo_patch(
     to_revision: i64,
 ) -> Result<Value, String> {
     let name = crate::sim::api::name(deployment);
-    if deployment.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+    if deployment.ptr("/spec/paused").and_then(Value::as_bool) == Some(true) {
         return Err(format!(
             "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/{name}' and try again"
         ));
@@ -53,8 +54,8 @@ pub fn undo_patch(
             }
         }
     };
-    let template = template_without_hash(target.pointer("/spec/template").unwrap_or(&Value::Null));
-    let current = deployment.pointer("/spec/template").unwrap_or(&Value::Null);
+    let template = template_without_hash(target.ptr("/spec/template").unwrap_or(&Value::Null));
+    let current = deployment.ptr("/spec/template").unwrap_or(&Value::Null);
     if du::equal_ignore_hash(&template, current) {
         return Err(format!(
             "skipped rollback (current template already matches revision {})",
@@ -110,12 +111,12 @@ mod tests {
         let merged = crate::sim::apiserver::patch::merge_patch(&d(), &patch);
         assert_eq!(
             merged
-                .pointer("/spec/template/spec/containers/0/image")
+                .ptr("/spec/template/spec/containers/0/image")
                 .unwrap(),
             "nginx:1.26"
         );
         assert!(merged
-            .pointer("/spec/template/metadata/labels/pod-template-hash")
+            .ptr("/spec/template/metadata/labels/pod-template-hash")
             .is_none());
     }
 

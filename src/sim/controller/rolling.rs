@@ -8,6 +8,7 @@
 
 use super::deployment::DeploymentSync;
 use super::deployment_util::{self as du, spec_replicas, status_i64};
+use crate::sim::api::JsonPointer;
 use crate::sim::sort::StableSort;
 
 impl DeploymentSync<'_, '_> {
@@ -103,7 +104,7 @@ impl DeploymentSync<'_, '_> {
         old.stable_sort_by_key(|i| {
             let rs = &self.rss[*i];
             (
-                rs.pointer("/metadata/creationTimestamp")
+                rs.ptr("/metadata/creationTimestamp")
                     .and_then(serde_json::Value::as_str)
                     .unwrap_or("")
                     .to_string(),

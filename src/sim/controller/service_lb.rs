@@ -11,6 +11,7 @@
 //! cloud-controller-manager); no finalizer `service.kubernetes.io/load-balancer-cleanup`; the
 //! pool lives in the controller, so after a restart addresses already written are not re-read.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -29,11 +30,11 @@ pub const LB_PROVISION_TICKS: Ticks = 3 * TICKS_PER_SECOND;
 const COMPONENT: &str = "service-controller";
 
 fn is_load_balancer(svc: &Value) -> bool {
-    svc.pointer("/spec/type").and_then(Value::as_str) == Some("LoadBalancer")
+    svc.ptr("/spec/type").and_then(Value::as_str) == Some("LoadBalancer")
 }
 
 fn has_ingress(svc: &Value) -> bool {
-    svc.pointer("/status/loadBalancer/ingress")
+    svc.ptr("/status/loadBalancer/ingress")
         .and_then(Value::as_array)
         .is_some_and(|a| !a.is_empty())
 }

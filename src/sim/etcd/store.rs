@@ -160,6 +160,20 @@ impl Store {
         Ok(self.range_at(req, at, self.current_revision))
     }
 
+    /// The live key-values under `prefix` now, in key order, borrowed: what
+    /// `range(&RangeRequest::prefix(prefix))` returns, without copying a key per entry. A
+    /// lister keeping decoded objects reads this on each sync at 1,000 pods.
+    pub fn live_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a KeyValue> + 'a {
+        self.index
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |(key, _)| key.starts_with(prefix))
+            .filter_map(move |(_, ki)| {
+                let entry = ki.get(self.current_revision)?;
+                let record = self.history.get(&entry.modified)?;
+                (!record.tombstone).then_some(&record.kv)
+            })
+    }
+
     /// Which revision a read asks for: `None` and `<= 0` mean `newest`, as in etcd.
     fn check_read_revision(
         &self,

@@ -175,6 +175,33 @@ fn keys_only_drops_values_and_count_only_drops_key_values() {
 }
 
 #[test]
+fn live_under_reads_what_a_prefix_range_reads() {
+    let mut store = Store::new();
+    for key in [
+        "/registry/pods/a",
+        "/registry/pods/b",
+        "/registry/pods/c",
+        "/registry/podsx",
+    ] {
+        store.put(key, v(key));
+    }
+    store.put("/registry/pods/b", v("again"));
+    store.delete_range("/registry/pods/a", RangeEnd::Single);
+    store.put("/registry/pods/d", v("d"));
+    store.delete_range("/registry/pods/d", RangeEnd::Single);
+    for prefix in ["/registry/pods/", "/registry/pods", "/registry/q", ""] {
+        let ranged = store.range(&RangeRequest::prefix(prefix)).map(|r| r.kvs);
+        let live: Vec<KeyValue> = store.live_under(prefix).cloned().collect();
+        assert_eq!(ranged.unwrap_or_default(), live, "{prefix:?}");
+    }
+    let keys: Vec<&str> = store
+        .live_under("/registry/pods/")
+        .map(|kv| kv.key.as_str())
+        .collect();
+    assert_eq!(keys, ["/registry/pods/b", "/registry/pods/c"]);
+}
+
+#[test]
 fn range_ends_select_single_keys_prefixes_and_half_open_intervals() {
     let mut store = Store::new();
     for key in ["a", "b", "ba", "c", "d"] {

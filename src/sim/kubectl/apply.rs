@@ -9,6 +9,7 @@
 //! Simplified: no `$setElementOrder` directives, no `retainKeys`; the patch merge keys are a small
 //! table of the fields students apply, not the OpenAPI schema.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{Map, Value};
 
 /// The annotation client-side apply keeps its memory in.
@@ -46,7 +47,7 @@ pub fn with_last_applied(manifest: &Value) -> (String, Value) {
 /// The previous manifest stored on a live object, if any.
 pub fn original_of(current: &Value) -> Option<Value> {
     current
-        .pointer("/metadata/annotations")
+        .ptr("/metadata/annotations")
         .and_then(|a| a.get(LAST_APPLIED))
         .and_then(Value::as_str)
         .and_then(|text| serde_json::from_str(text).ok())
@@ -206,7 +207,7 @@ mod tests {
         assert!(text.contains("\"annotations\":{}"), "{text}");
         assert_eq!(
             modified
-                .pointer("/metadata/annotations")
+                .ptr("/metadata/annotations")
                 .and_then(|a| a.get(LAST_APPLIED)),
             Some(&Value::String(text))
         );
@@ -245,9 +246,9 @@ mod tests {
         }
         let (_, modified) = with_last_applied(&manifest);
         let patch = three_way_patch(original_of(&current).as_ref(), &modified, &current);
-        assert_eq!(patch.pointer("/spec/replicas"), Some(&Value::Null));
-        assert_eq!(patch.pointer("/status"), None);
-        assert_eq!(patch.pointer("/metadata/uid"), None);
+        assert_eq!(patch.ptr("/spec/replicas"), Some(&Value::Null));
+        assert_eq!(patch.ptr("/status"), None);
+        assert_eq!(patch.ptr("/metadata/uid"), None);
     }
 
     #[test]
@@ -259,7 +260,7 @@ mod tests {
         let (_, modified) = with_last_applied(&deployment(1, "nginx"));
         let patch = three_way_patch(original_of(&current).as_ref(), &modified, &current);
         assert_eq!(
-            patch.pointer("/spec/template/spec/containers"),
+            patch.ptr("/spec/template/spec/containers"),
             Some(&json!([{"name": "side", "$patch": "delete"}]))
         );
     }

@@ -17,6 +17,7 @@
 //! shows fewer rules than a kubeadm cluster's; no colours in `cluster-info`; `api-versions` lists the groups this
 //! sandbox serves, not a full kubeadm cluster's.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -390,11 +391,11 @@ pub fn info(command: &str, args: &[String], ctx: &mut Ctx) -> Output {
     };
     let mut text = format!("Kubernetes control plane is running at {APISERVER_URL}\n");
     for svc in &services {
-        let text_at = |p: &str| svc.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let text_at = |p: &str| svc.ptr(p).and_then(Value::as_str).unwrap_or("");
         let name = text_at("/metadata/name");
         let namespace = text_at("/metadata/namespace");
         let mut target = name.to_string();
-        if let Some(port) = svc.pointer("/spec/ports/0") {
+        if let Some(port) = svc.ptr("/spec/ports/0") {
             let port_name = port.get("name").and_then(Value::as_str).unwrap_or("");
             let https =
                 port_name == "https" || port.get("port").and_then(Value::as_i64) == Some(443);

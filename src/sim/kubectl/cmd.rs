@@ -12,6 +12,7 @@
 //! Simplified: always the `kubernetes-admin` credentials of kubeadm's admin.conf (impersonated
 //! with `--as`); no kubeconfig, no watch (`-w`), no waiting for deletions (the shell lets the cluster settle after each line).
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Map, Value};
 
 use super::apply::{original_of, three_way_patch, with_last_applied};
@@ -281,7 +282,7 @@ pub(super) fn kind_ref(info: &ResourceInfo) -> String {
 }
 
 fn name_of(obj: &Value) -> &str {
-    obj.pointer("/metadata/name")
+    obj.ptr("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
@@ -608,21 +609,21 @@ fn render_table(
         let mut cells = row(info, obj, name, opts.wide, now);
         if with_ns {
             let ns = obj
-                .pointer("/metadata/namespace")
+                .ptr("/metadata/namespace")
                 .and_then(Value::as_str)
                 .unwrap_or("");
             cells.insert(0, ns.to_string());
         }
         for key in &label_columns(p) {
             let value = obj
-                .pointer("/metadata/labels")
+                .ptr("/metadata/labels")
                 .and_then(|labels| labels.get(key))
                 .and_then(Value::as_str)
                 .unwrap_or("");
             cells.push(value.to_string());
         }
         if p.has("show-labels") {
-            let labels = match obj.pointer("/metadata/labels") {
+            let labels = match obj.ptr("/metadata/labels") {
                 Some(Value::Object(m)) if !m.is_empty() => m
                     .iter()
                     .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
@@ -690,7 +691,7 @@ fn manifests(
             };
             if info.namespaced {
                 let obj_ns = doc
-                    .pointer("/metadata/namespace")
+                    .ptr("/metadata/namespace")
                     .and_then(Value::as_str)
                     .map(String::from);
                 match (&obj_ns, p.value("namespace")) {
@@ -722,7 +723,7 @@ fn manifests(
 }
 
 fn namespace_of(obj: &Value) -> Option<String> {
-    obj.pointer("/metadata/namespace")
+    obj.ptr("/metadata/namespace")
         .and_then(Value::as_str)
         .map(String::from)
 }

@@ -18,6 +18,7 @@
 //! the flags that land at a JSON pointer; code only for what needs it (data sources, ports,
 //! rules, subjects). Templates rather than `json!` keep the page small.
 
+use crate::sim::api::JsonPointer;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -301,9 +302,9 @@ fn job_from_cronjob(ctx: &mut Ctx, p: &Parsed, name: &str, from: &str) -> Res<Va
         let version = info.version;
         return fail(&format!("unknown object type *{version}.{}", info.kind));
     }
-    let template = cj.pointer("/spec/jobTemplate").unwrap_or(&Value::Null);
+    let template = cj.ptr("/spec/jobTemplate").unwrap_or(&Value::Null);
     let mut annotations = json!({"cronjob.kubernetes.io/instantiate": "manual"});
-    if let Some(Value::Object(extra)) = template.pointer("/metadata/annotations") {
+    if let Some(Value::Object(extra)) = template.ptr("/metadata/annotations") {
         for (k, v) in extra {
             annotations[k] = v.clone();
         }
@@ -311,9 +312,9 @@ fn job_from_cronjob(ctx: &mut Ctx, p: &Parsed, name: &str, from: &str) -> Res<Va
     let mut job = json!({"apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"annotations": annotations, "creationTimestamp": null, "name": name,
             "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob",
-                "name": from_name, "uid": cj.pointer("/metadata/uid"), "controller": true}]},
+                "name": from_name, "uid": cj.ptr("/metadata/uid"), "controller": true}]},
         "spec": template.get("spec").cloned().unwrap_or(json!({})), "status": {}});
-    if let Some(labels) = template.pointer("/metadata/labels") {
+    if let Some(labels) = template.ptr("/metadata/labels") {
         job["metadata"]["labels"] = labels.clone();
     }
     Ok(job)

@@ -7,6 +7,7 @@
 //! Simplified: fewer fields (no volumes' details, no System Info on nodes, no Allocated
 //! resources); events are matched by the involved object's kind and name.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use super::cmd::Ctx;
@@ -378,9 +379,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
     s.push_str(&format!(
         "Priority:\t{}\n",
-        p.pointer("/spec/priority")
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
+        p.ptr("/spec/priority").and_then(Value::as_i64).unwrap_or(0)
     ));
     let pc = str_at(p, "/spec/priorityClassName");
     if !pc.is_empty() {
@@ -396,16 +395,16 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
     } else {
         s.push_str(&format!("Node:\t{node}/{}\n", str_at(p, "/status/hostIP")));
     }
-    if let Some(start) = p.pointer("/status/startTime").and_then(Value::as_str) {
+    if let Some(start) = p.ptr("/status/startTime").and_then(Value::as_str) {
         s.push_str(&format!("Start Time:\t{}\n", rfc1123z(start)));
     }
-    s.push_str(&map_lines(p.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(p.ptr("/metadata/labels"), "Labels:", ""));
     s.push_str(&map_lines(
-        p.pointer("/metadata/annotations"),
+        p.ptr("/metadata/annotations"),
         "Annotations:",
         "",
     ));
-    let status = if p.pointer("/metadata/deletionTimestamp").is_some() {
+    let status = if p.ptr("/metadata/deletionTimestamp").is_some() {
         "Terminating".to_string()
     } else {
         str_at(p, "/status/phase").to_string()
@@ -419,7 +418,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
         s.push_str(&format!("IPs:\n  IP:\t{ip}\n"));
     }
     if let Some(owner) = p
-        .pointer("/metadata/ownerReferences")
+        .ptr("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .and_then(|o| {
             o.iter()
@@ -434,12 +433,12 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
     }
     s.push_str("Containers:\n");
     let statuses: Vec<Value> = p
-        .pointer("/status/containerStatuses")
+        .ptr("/status/containerStatuses")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     for c in p
-        .pointer("/spec/containers")
+        .ptr("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -487,7 +486,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
         if let Some(st) = st {
             s.push_str(&container_state(st.get("state"), "State:"));
             if st
-                .pointer("/lastState")
+                .ptr("/lastState")
                 .and_then(Value::as_object)
                 .is_some_and(|m| !m.is_empty())
             {
@@ -510,7 +509,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
         }
         for (key, label) in [("limits", "Limits:"), ("requests", "Requests:")] {
             if let Some(m) = c
-                .pointer(&format!("/resources/{key}"))
+                .ptr(&format!("/resources/{key}"))
                 .and_then(Value::as_object)
                 .filter(|m| !m.is_empty())
             {
@@ -541,7 +540,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
         s.push_str("    Mounts:\t<none>\n");
     }
     let conditions: Vec<&Value> = p
-        .pointer("/status/conditions")
+        .ptr("/status/conditions")
         .and_then(Value::as_array)
         .map(|v| v.iter().collect())
         .unwrap_or_default();
@@ -556,7 +555,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
         }
     }
     let volumes: Vec<String> = p
-        .pointer("/spec/volumes")
+        .ptr("/spec/volumes")
         .and_then(Value::as_array)
         .map(|v| v.iter().map(|x| str_at(x, "/name").to_string()).collect())
         .unwrap_or_default();
@@ -570,12 +569,12 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
     }
     s.push_str(&format!("QoS Class:\t{}\n", str_at(p, "/status/qosClass")));
     s.push_str(&map_lines(
-        p.pointer("/spec/nodeSelector"),
+        p.ptr("/spec/nodeSelector"),
         "Node-Selectors:",
         "",
     ));
     let tolerations: Vec<String> = p
-        .pointer("/spec/tolerations")
+        .ptr("/spec/tolerations")
         .and_then(Value::as_array)
         .map(|ts| {
             ts.iter()
@@ -614,7 +613,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
 
 fn node(ctx: &mut Ctx, n: &Value) -> String {
     let name = str_at(n, "/metadata/name");
-    let labels = n.pointer("/metadata/labels").and_then(Value::as_object);
+    let labels = n.ptr("/metadata/labels").and_then(Value::as_object);
     let roles: Vec<String> = labels
         .map(|m| {
             m.keys()
@@ -631,9 +630,9 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
             roles.join(",")
         }
     );
-    s.push_str(&map_lines(n.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(n.ptr("/metadata/labels"), "Labels:", ""));
     s.push_str(&map_lines(
-        n.pointer("/metadata/annotations"),
+        n.ptr("/metadata/annotations"),
         "Annotations:",
         "",
     ));
@@ -642,7 +641,7 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
         rfc1123z(str_at(n, "/metadata/creationTimestamp"))
     ));
     let taints: Vec<String> = n
-        .pointer("/spec/taints")
+        .ptr("/spec/taints")
         .and_then(Value::as_array)
         .map(|ts| {
             ts.iter()
@@ -667,13 +666,13 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
     }
     s.push_str(&format!(
         "Unschedulable:\t{}\n",
-        n.pointer("/spec/unschedulable")
+        n.ptr("/spec/unschedulable")
             .and_then(Value::as_bool)
             .unwrap_or(false)
     ));
     s.push_str("Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n  ----\t------\t-----------------\t------------------\t------\t-------\n");
     for c in n
-        .pointer("/status/conditions")
+        .ptr("/status/conditions")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -690,7 +689,7 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
     }
     s.push_str("Addresses:\n");
     for addr in n
-        .pointer("/status/addresses")
+        .ptr("/status/addresses")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -704,7 +703,7 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
     for (key, label) in [("capacity", "Capacity:"), ("allocatable", "Allocatable:")] {
         s.push_str(&format!("{label}\n"));
         for (k, v) in n
-            .pointer(&format!("/status/{key}"))
+            .ptr(&format!("/status/{key}"))
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
@@ -730,11 +729,11 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
     for p in &pods {
         let sum = |what: &str| -> String {
             let v: Vec<String> = p
-                .pointer("/spec/containers")
+                .ptr("/spec/containers")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|c| c.pointer(&format!("/resources/requests/{what}")))
+                .filter_map(|c| c.ptr(&format!("/resources/requests/{what}")))
                 .filter_map(Value::as_str)
                 .map(String::from)
                 .collect();
@@ -762,19 +761,19 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
 fn deployment(ctx: &mut Ctx, d: &Value) -> String {
     let name = str_at(d, "/metadata/name");
     let ns = str_at(d, "/metadata/namespace");
-    let int = |p: &str| d.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    let int = |p: &str| d.ptr(p).and_then(Value::as_i64).unwrap_or(0);
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
     s.push_str(&format!(
         "CreationTimestamp:\t{}\n",
         rfc1123z(str_at(d, "/metadata/creationTimestamp"))
     ));
-    s.push_str(&map_lines(d.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(d.ptr("/metadata/labels"), "Labels:", ""));
     s.push_str(&map_lines(
-        d.pointer("/metadata/annotations"),
+        d.ptr("/metadata/annotations"),
         "Annotations:",
         "",
     ));
-    let selector = super::table::selector_string(d.pointer("/spec/selector"));
+    let selector = super::table::selector_string(d.ptr("/spec/selector"));
     s.push_str(&format!("Selector:\t{selector}\n"));
     s.push_str(&format!(
         "Replicas:\t{} desired | {} updated | {} total | {} available | {} unavailable\n",
@@ -803,13 +802,13 @@ fn deployment(ctx: &mut Ctx, d: &Value) -> String {
 fn pod_template(s: &mut String, obj: &Value, spec: &str) {
     s.push_str("Pod Template:\n");
     s.push_str(&map_lines(
-        obj.pointer(&format!("{spec}/template/metadata/labels")),
+        obj.ptr(&format!("{spec}/template/metadata/labels")),
         "Labels:",
         "  ",
     ));
     s.push_str("  Containers:\n");
     for c in obj
-        .pointer(&format!("{spec}/template/spec/containers"))
+        .ptr(&format!("{spec}/template/spec/containers"))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -829,16 +828,16 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
     let ns = str_at(rs, "/metadata/namespace");
     let uid = str_at(rs, "/metadata/uid");
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
-    let selector = super::table::selector_string(rs.pointer("/spec/selector"));
+    let selector = super::table::selector_string(rs.ptr("/spec/selector"));
     s.push_str(&format!("Selector:\t{selector}\n"));
-    s.push_str(&map_lines(rs.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(rs.ptr("/metadata/labels"), "Labels:", ""));
     s.push_str(&map_lines(
-        rs.pointer("/metadata/annotations"),
+        rs.ptr("/metadata/annotations"),
         "Annotations:",
         "",
     ));
     for r in rs
-        .pointer("/metadata/ownerReferences")
+        .ptr("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -851,7 +850,7 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
             ));
         }
     }
-    let int = |p: &str| rs.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    let int = |p: &str| rs.ptr(p).and_then(Value::as_i64).unwrap_or(0);
     s.push_str(&format!(
         "Replicas:\t{} current / {} desired\n",
         int("/status/replicas"),
@@ -860,7 +859,7 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
     let mut phases = [0; 4];
     for p in list(ctx, "pods", Some(ns)) {
         let owned = p
-            .pointer("/metadata/ownerReferences")
+            .ptr("/metadata/ownerReferences")
             .and_then(Value::as_array)
             .is_some_and(|refs| {
                 refs.iter()
@@ -878,7 +877,7 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
         phases[0], phases[1], phases[2], phases[3]
     ));
     pod_template(&mut s, rs, "/spec");
-    let conditions = rs.pointer("/status/conditions").and_then(Value::as_array);
+    let conditions = rs.ptr("/status/conditions").and_then(Value::as_array);
     if let Some(conditions) = conditions.filter(|c| !c.is_empty()) {
         s.push_str("Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n");
         for c in conditions {
@@ -900,7 +899,7 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
 fn quota_table(q: &Value, in_namespace: bool) -> String {
     use crate::sim::api::quota::resource_list;
     let name = str_at(q, "/metadata/name");
-    let used = resource_list(q.pointer("/status/used"));
+    let used = resource_list(q.ptr("/status/used"));
     let (pad, dashes) = if in_namespace {
         ("  ", "---")
     } else {
@@ -916,7 +915,7 @@ fn quota_table(q: &Value, in_namespace: bool) -> String {
     s.push_str(&format!(
         "{pad}Resource\tUsed\tHard\n{pad}--------\t{dashes}\t{dashes}\n"
     ));
-    for (k, hard) in resource_list(q.pointer("/status/hard")) {
+    for (k, hard) in resource_list(q.ptr("/status/hard")) {
         let mut u = used
             .get(&k)
             .copied()
@@ -937,9 +936,9 @@ fn quota_table(q: &Value, in_namespace: bool) -> String {
 fn namespace(ctx: &mut Ctx, n: &Value) -> String {
     let name = str_at(n, "/metadata/name");
     let mut s = format!("Name:\t{name}\n");
-    s.push_str(&map_lines(n.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(n.ptr("/metadata/labels"), "Labels:", ""));
     s.push_str(&map_lines(
-        n.pointer("/metadata/annotations"),
+        n.ptr("/metadata/annotations"),
         "Annotations:",
         "",
     ));
@@ -960,16 +959,16 @@ fn namespace(ctx: &mut Ctx, n: &Value) -> String {
 fn cron_job(ctx: &mut Ctx, cj: &Value) -> String {
     let name = str_at(cj, "/metadata/name");
     let ns = str_at(cj, "/metadata/namespace");
-    let or_unset = |p: &str, unit: &str| match cj.pointer(p) {
+    let or_unset = |p: &str, unit: &str| match cj.ptr(p) {
         Some(Value::Bool(b)) => (if *b { "True" } else { "False" }).to_string(),
         Some(Value::Number(n)) => format!("{n}{unit}"),
-        Some(Value::Object(_)) => super::table::selector_string(cj.pointer(p)),
+        Some(Value::Object(_)) => super::table::selector_string(cj.ptr(p)),
         _ => "<unset>".to_string(),
     };
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
-    s.push_str(&map_lines(cj.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(cj.ptr("/metadata/labels"), "Labels:", ""));
     s.push_str(&map_lines(
-        cj.pointer("/metadata/annotations"),
+        cj.ptr("/metadata/annotations"),
         "Annotations:",
         "",
     ));
@@ -997,7 +996,7 @@ fn cron_job(ctx: &mut Ctx, cj: &Value) -> String {
         ("Parallelism", &format!("{spec}/parallelism"), ""),
         ("Completions", &format!("{spec}/completions"), ""),
     ] {
-        let value = match cj.pointer(pointer) {
+        let value = match cj.ptr(pointer) {
             Some(Value::String(text)) => text.clone(),
             _ => or_unset(pointer, unit),
         };
@@ -1010,7 +1009,7 @@ fn cron_job(ctx: &mut Ctx, cj: &Value) -> String {
     };
     s.push_str(&format!("Last Schedule Time:\t{last}\n"));
     let active: Vec<&str> = cj
-        .pointer("/status/active")
+        .ptr("/status/active")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -1030,13 +1029,13 @@ fn service(ctx: &mut Ctx, svc: &Value) -> String {
     let name = str_at(svc, "/metadata/name");
     let ns = str_at(svc, "/metadata/namespace");
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
-    s.push_str(&map_lines(svc.pointer("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(svc.ptr("/metadata/labels"), "Labels:", ""));
     s.push_str(&map_lines(
-        svc.pointer("/metadata/annotations"),
+        svc.ptr("/metadata/annotations"),
         "Annotations:",
         "",
     ));
-    s.push_str(&map_lines(svc.pointer("/spec/selector"), "Selector:", ""));
+    s.push_str(&map_lines(svc.ptr("/spec/selector"), "Selector:", ""));
     let t = match str_at(svc, "/spec/type") {
         "" => "ClusterIP",
         t => t,
@@ -1044,7 +1043,7 @@ fn service(ctx: &mut Ctx, svc: &Value) -> String {
     s.push_str(&format!("Type:\t{t}\n"));
     s.push_str(&format!("IP:\t{}\n", str_at(svc, "/spec/clusterIP")));
     for p in svc
-        .pointer("/spec/ports")
+        .ptr("/spec/ports")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()

@@ -5,6 +5,7 @@
 //! (`crate::sim::runtime::apps`: `cat`, `echo`, `env`, `hostname`, `ls`, `ps`, ...).
 //! Simplified: no interactive session: `-it` is accepted and the command runs to completion.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use super::cmd::Ctx;
@@ -65,7 +66,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     };
     let pod_name = str_at(&pod, "/metadata/name");
     let exists = pod
-        .pointer("/spec/containers")
+        .ptr("/spec/containers")
         .and_then(Value::as_array)
         .is_some_and(|cs| cs.iter().any(|c| str_at(c, "/name") == container));
     if !exists {
@@ -74,10 +75,10 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         ));
     }
     let running_id = pod
-        .pointer("/status/containerStatuses")
+        .ptr("/status/containerStatuses")
         .and_then(Value::as_array)
         .and_then(|ss| ss.iter().find(|s| str_at(s, "/name") == container))
-        .filter(|s| s.pointer("/state/running").is_some())
+        .filter(|s| s.ptr("/state/running").is_some())
         .and_then(|s| {
             str_at(s, "/containerID")
                 .split_once("://")

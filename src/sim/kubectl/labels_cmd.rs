@@ -8,6 +8,7 @@
 //! `label "x" not found.`). The change goes to the apiserver as a JSON merge patch.
 //! Simplified: no `--list`, `--resource-version`, `--field-selector` or `-f`.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{Map, Value};
 
 use super::cmd::Ctx;
@@ -176,7 +177,7 @@ pub fn run(args: &[String], ctx: &mut Ctx, what: What) -> Output {
             continue;
         };
         let current = obj
-            .pointer(&format!("/metadata/{}", what.field()))
+            .ptr(&format!("/metadata/{}", what.field()))
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
@@ -215,7 +216,7 @@ pub fn run(args: &[String], ctx: &mut Ctx, what: What) -> Output {
             },
         };
         let after_map = after
-            .pointer(&format!("/metadata/{}", what.field()))
+            .ptr(&format!("/metadata/{}", what.field()))
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();

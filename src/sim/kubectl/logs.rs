@@ -8,6 +8,7 @@
 //! Simplified: `-f` prints what the log holds and returns, because the terminal is line-based;
 //! `TYPE/NAME` picks the first pod of the object's selector.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use super::cmd::Ctx;
@@ -34,7 +35,7 @@ fn admin_get(resource: &str, namespace: &str, name: &str) -> ApiRequest {
 }
 
 pub(super) fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+    v.ptr(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 /// `web`, `pod/web`, `deploy/web`, `deployment.apps/web`, `rs/web-5d4f`: the pod kubectl picks.
@@ -67,7 +68,7 @@ pub(super) fn resolve_pod(
     if resource == "pods" {
         return Ok(object);
     }
-    let selector = super::table::labels_string(object.pointer("/spec/selector/matchLabels"));
+    let selector = super::table::labels_string(object.ptr("/spec/selector/matchLabels"));
     let mut list =
         ApiRequest::new(Credentials::admin(), Verb::List, "pods").namespace(namespace.to_string());
     list.list_options.label_selector = Some(selector);
@@ -104,7 +105,7 @@ pub(super) fn resolve_pod(
 pub(super) fn container_names(pod: &Value) -> Vec<String> {
     ["/spec/initContainers", "/spec/containers"]
         .iter()
-        .filter_map(|p| pod.pointer(p).and_then(Value::as_array))
+        .filter_map(|p| pod.ptr(p).and_then(Value::as_array))
         .flatten()
         .map(|c| str_at(c, "/name").to_string())
         .collect()
@@ -114,7 +115,7 @@ pub(super) fn container_names(pod: &Value) -> Vec<String> {
 /// annotation, else the first; `Defaulted container ...` goes to `notes` when there was a choice.
 pub(super) fn default_container(pod: &Value, notes: &mut String) -> Option<String> {
     let containers: Vec<String> = pod
-        .pointer("/spec/containers")
+        .ptr("/spec/containers")
         .and_then(Value::as_array)
         .map(|a| a.iter().map(|c| str_at(c, "/name").to_string()).collect())
         .unwrap_or_default();
@@ -155,7 +156,7 @@ pub(super) fn log_container_id(
     }
     let status = ["/status/initContainerStatuses", "/status/containerStatuses"]
         .iter()
-        .filter_map(|p| pod.pointer(p).and_then(Value::as_array))
+        .filter_map(|p| pod.ptr(p).and_then(Value::as_array))
         .flatten()
         .find(|s| str_at(s, "/name") == container);
     let Some(status) = status else {
@@ -172,7 +173,7 @@ pub(super) fn log_container_id(
             ))
         });
     }
-    if status.pointer("/state/running").is_some() || status.pointer("/state/terminated").is_some() {
+    if status.ptr("/state/running").is_some() || status.ptr("/state/terminated").is_some() {
         if let Some(id) = id_of(str_at(status, "/containerID")) {
             return Ok(id);
         }

@@ -17,6 +17,7 @@
 //! pass; curl options other than `-s`, `-S`, `-v`, `-m/--max-time`, `-o /dev/null` are ignored;
 //! no TLS (https URLs are sent as plain HTTP to port 443); the VM's /etc/hosts knows the three VMs.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -134,13 +135,13 @@ fn snapshot(parts: &NetworkParts) -> (BTreeMap<String, ProxyRules>, Option<Clust
 fn pod_at(lister: &Lister, ip: Ipv4Addr) -> Option<Value> {
     let ip = ip.to_string();
     lister.list("pods", None).into_iter().find(|p| {
-        p.pointer("/status/podIP").and_then(Value::as_str) == Some(ip.as_str())
-            && p.pointer("/spec/hostNetwork").and_then(Value::as_bool) != Some(true)
+        p.ptr("/status/podIP").and_then(Value::as_str) == Some(ip.as_str())
+            && p.ptr("/spec/hostNetwork").and_then(Value::as_bool) != Some(true)
     })
 }
 
 fn text(v: &Value, pointer: &str) -> String {
-    v.pointer(pointer)
+    v.ptr(pointer)
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string()
@@ -152,10 +153,8 @@ fn coredns_vm(lister: &Lister) -> String {
         .list("pods", Some("kube-system"))
         .into_iter()
         .find(|p| {
-            p.pointer("/metadata/labels/k8s-app")
-                .and_then(Value::as_str)
-                == Some("kube-dns")
-                && p.pointer("/status/phase").and_then(Value::as_str) == Some("Running")
+            p.ptr("/metadata/labels/k8s-app").and_then(Value::as_str) == Some("kube-dns")
+                && p.ptr("/status/phase").and_then(Value::as_str) == Some("Running")
         })
         .map(|p| text(&p, "/spec/nodeName"))
         .filter(|n| !n.is_empty())

@@ -16,6 +16,7 @@
 //! the evicted pods at most `--timeout` (default: 120 simulated seconds instead of forever);
 //! `-o`, `--chunk-size` and `--skip-wait-for-delete-timeout` are accepted and ignored.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Value};
 
 use super::cmd::Ctx;
@@ -81,7 +82,7 @@ fn nodes(ctx: &mut Ctx, names: &[String], selector: Option<&str>) -> Result<Vec<
 }
 
 fn is_unschedulable(node: &Value) -> bool {
-    node.pointer("/spec/unschedulable")
+    node.ptr("/spec/unschedulable")
         .and_then(Value::as_bool)
         .unwrap_or(false)
 }
@@ -209,7 +210,7 @@ struct DrainOptions {
 }
 
 fn controller_of(pod: &Value) -> Option<(&str, &str)> {
-    pod.pointer("/metadata/ownerReferences")
+    pod.ptr("/metadata/ownerReferences")
         .and_then(Value::as_array)?
         .iter()
         .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
@@ -250,14 +251,14 @@ fn filter_pod(ctx: &mut Ctx, pod: &Value, o: &DrainOptions) -> PodDelete {
     }
     // mirrorPodFilter: static pods cannot be deleted through the apiserver.
     if pod
-        .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+        .ptr("/metadata/annotations/kubernetes.io~1config.mirror")
         .is_some()
     {
         return PodDelete::Skip;
     }
     // localStorageFilter
     let has_empty_dir = pod
-        .pointer("/spec/volumes")
+        .ptr("/spec/volumes")
         .and_then(Value::as_array)
         .is_some_and(|vs| vs.iter().any(|v| v.get("emptyDir").is_some()));
     if has_empty_dir && !finished(pod) {
@@ -903,7 +904,7 @@ pub fn taint(args: &[String], ctx: &mut Ctx) -> Output {
     for node in &found {
         let name = str_at(node, "/metadata/name").to_string();
         let old_json: Vec<Value> = node
-            .pointer("/spec/taints")
+            .ptr("/spec/taints")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();

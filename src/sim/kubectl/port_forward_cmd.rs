@@ -13,6 +13,7 @@
 //! through the apiserver's `pods/portforward` stream and the kubelet; `:REMOTE` picks local ports
 //! from 33000 upwards instead of a random free one.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use super::cmd::Ctx;
@@ -80,7 +81,7 @@ fn service_pod(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<(Value, Val
         .map_err(|e| Output::fail(api_error_text(&e)))?
         .body;
     let selector: Vec<String> = svc
-        .pointer("/spec/selector")
+        .ptr("/spec/selector")
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
@@ -118,7 +119,7 @@ fn service_pod(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<(Value, Val
 fn service_target(svc: &Value, pod: &Value, remote: &str) -> Result<String, String> {
     let name = str_at(svc, "/metadata/name");
     let ports = svc
-        .pointer("/spec/ports")
+        .ptr("/spec/ports")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
@@ -150,7 +151,7 @@ fn container_port(pod: &Value, remote: &str) -> Result<String, String> {
         return Ok(remote.to_string());
     }
     let number = pod
-        .pointer("/spec/containers")
+        .ptr("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -408,7 +409,7 @@ pub fn curl(
     let alive = pod.as_ref().filter(|p| {
         str_at(p, "/metadata/uid") == forward.uid
             && str_at(p, "/status/phase") == "Running"
-            && p.pointer("/metadata/deletionTimestamp").is_none()
+            && p.ptr("/metadata/deletionTimestamp").is_none()
     });
     let Some(pod) = alive else {
         // The forwarded pod is gone: kubectl port-forward has exited, nothing listens any more.

@@ -11,6 +11,7 @@
 //! printed (a line is printed again only when it changes), up to `--timeout` or
 //! [`STATUS_CAP_TICKS`]. DaemonSets and StatefulSets are not rolled out by this sandbox's verbs.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Value};
 
 use super::cmd::Ctx;
@@ -121,7 +122,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
 pub fn status_line(d: &Value) -> Result<(String, bool), String> {
     let name = crate::sim::api::name(d);
     let generation = d
-        .pointer("/metadata/generation")
+        .ptr("/metadata/generation")
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let observed = du::status_i64(d, "observedGeneration");
@@ -132,7 +133,7 @@ pub fn status_line(d: &Value) -> Result<(String, bool), String> {
         ));
     }
     let timed_out = d
-        .pointer("/status/conditions")
+        .ptr("/status/conditions")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -145,7 +146,7 @@ pub fn status_line(d: &Value) -> Result<(String, bool), String> {
             "deployment \"{name}\" exceeded its progress deadline"
         ));
     }
-    let spec_replicas = d.pointer("/spec/replicas").and_then(Value::as_i64);
+    let spec_replicas = d.ptr("/spec/replicas").and_then(Value::as_i64);
     let updated = du::status_i64(d, "updatedReplicas");
     let replicas = du::status_i64(d, "replicas");
     let available = du::status_i64(d, "availableReplicas");
@@ -219,7 +220,7 @@ fn status(ctx: &mut Ctx, p: &vu::Parsed, t: &Target) -> Output {
         };
         if want_revision > 0 {
             let running = d
-                .pointer(&format!(
+                .ptr(&format!(
                     "/metadata/annotations/{}",
                     du::REVISION_ANNOTATION.replace('/', "~1")
                 ))
@@ -295,7 +296,7 @@ fn history(ctx: &mut Ctx, p: &vu::Parsed, t: &Target) -> Output {
             "{} with revision #{rev}\n{}\n",
             t.reference(),
             super::describe::tabwrite(&pod_template_text(
-                rs.pointer("/spec/template").unwrap_or(&Value::Null)
+                rs.ptr("/spec/template").unwrap_or(&Value::Null)
             ))
         ));
     }
@@ -306,7 +307,7 @@ fn history(ctx: &mut Ctx, p: &vu::Parsed, t: &Target) -> Output {
         .iter()
         .map(|rs| {
             let cause = rs
-                .pointer(&format!(
+                .ptr(&format!(
                     "/metadata/annotations/{}",
                     CHANGE_CAUSE_ANNOTATION.replace('/', "~1")
                 ))
@@ -335,7 +336,7 @@ fn history(ctx: &mut Ctx, p: &vu::Parsed, t: &Target) -> Output {
 /// A pod template as `kubectl describe` prints it, for `rollout history --revision`.
 fn pod_template_text(template: &Value) -> String {
     let mut text = String::from("Pod Template:\n");
-    let labels = crate::sim::api::string_map(template.pointer("/metadata/labels"));
+    let labels = crate::sim::api::string_map(template.ptr("/metadata/labels"));
     let mut first = true;
     for (k, v) in &labels {
         if first {
@@ -350,7 +351,7 @@ fn pod_template_text(template: &Value) -> String {
     }
     text.push_str("  Containers:\n");
     for c in template
-        .pointer("/spec/containers")
+        .ptr("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -449,16 +450,16 @@ fn undo_json_patch(d: &Value, rss: &[Value], to_revision: i64, merge: &Value) ->
     };
     let template = du::template_without_hash(
         target
-            .and_then(|rs| rs.pointer("/spec/template"))
+            .and_then(|rs| rs.ptr("/spec/template"))
             .unwrap_or(&Value::Null),
     );
     let mut ops = vec![json!({"op": "replace", "path": "/spec/template", "value": template})];
     if let Some(copied) = merge
-        .pointer("/metadata/annotations")
+        .ptr("/metadata/annotations")
         .and_then(Value::as_object)
     {
         let mut annotations = d
-            .pointer("/metadata/annotations")
+            .ptr("/metadata/annotations")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
@@ -475,7 +476,7 @@ fn pause_resume(ctx: &mut Ctx, t: &Target, pause: bool) -> Output {
         Ok(d) => d,
         Err(text) => return Output::fail(text),
     };
-    let paused = d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
+    let paused = d.ptr("/spec/paused").and_then(Value::as_bool) == Some(true);
     if paused == pause {
         // kubectl's patch would be empty: it says so and succeeds.
         let word = if pause {
@@ -508,7 +509,7 @@ fn restart(ctx: &mut Ctx, t: &Target) -> Output {
         Ok(d) => d,
         Err(text) => return Output::fail(text),
     };
-    if d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+    if d.ptr("/spec/paused").and_then(Value::as_bool) == Some(true) {
         return error(&format!(
             "deployments.apps \"{}\" can't restart paused deployment (run rollout resume first)",
             t.name

@@ -9,6 +9,7 @@
 //! Simplified: no `-i/-t/--rm` (the terminal cannot attach), no `--overrides`, no `-f` for
 //! expose.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Map, Value};
 
 use super::cmd::Ctx;
@@ -285,11 +286,11 @@ const EXPOSE_FLAGS: &[Flag] = &[
 /// The selector of the exposed object, or why there is none (expose's `MapBasedSelectorForObject`).
 fn selector_of(kind: &str, obj: &Value) -> Result<Map<String, Value>, String> {
     let found = match kind {
-        "Pod" => obj.pointer("/metadata/labels"),
-        "Service" | "ReplicationController" => obj.pointer("/spec/selector"),
+        "Pod" => obj.ptr("/metadata/labels"),
+        "Service" | "ReplicationController" => obj.ptr("/spec/selector"),
         _ => {
             if let Some(exprs) = obj
-                .pointer("/spec/selector/matchExpressions")
+                .ptr("/spec/selector/matchExpressions")
                 .and_then(Value::as_array)
                 .filter(|e| !e.is_empty())
             {
@@ -298,7 +299,7 @@ fn selector_of(kind: &str, obj: &Value) -> Result<Map<String, Value>, String> {
                     serde_json::to_string(exprs).unwrap_or_default()
                 ));
             }
-            obj.pointer("/spec/selector/matchLabels")
+            obj.ptr("/spec/selector/matchLabels")
         }
     };
     match found.and_then(Value::as_object) {
@@ -322,7 +323,7 @@ fn ports_of(kind: &str, obj: &Value) -> Vec<(i64, String)> {
     };
     if kind == "Service" {
         return obj
-            .pointer("/spec/ports")
+            .ptr("/spec/ports")
             .and_then(Value::as_array)
             .map(|ports| {
                 ports
@@ -335,7 +336,7 @@ fn ports_of(kind: &str, obj: &Value) -> Vec<(i64, String)> {
     let spec = if kind == "Pod" {
         obj.get("spec")
     } else {
-        obj.pointer("/spec/template/spec")
+        obj.ptr("/spec/template/spec")
     };
     let mut out = Vec::new();
     for c in spec
@@ -479,10 +480,7 @@ fn expose_one(ctx: &mut Ctx, p: &vu::Parsed, target: &Target, format: &str) -> O
             Ok(l) => Value::Object(l),
             Err(e) => return error(&e),
         },
-        None => obj
-            .pointer("/metadata/labels")
-            .cloned()
-            .unwrap_or(Value::Null),
+        None => obj.ptr("/metadata/labels").cloned().unwrap_or(Value::Null),
     };
     let mut metadata = json!({"creationTimestamp": null, "name": name});
     if labels.as_object().is_some_and(|m| !m.is_empty()) {

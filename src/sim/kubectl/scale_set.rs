@@ -9,6 +9,7 @@
 //! Simplified: scale patches `spec.replicas` on the object itself rather than going through the
 //! `scale` subresource (same effect, one request); no `--resource-version`, `--timeout`, `-f`.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Value};
 
 use super::cmd::Ctx;
@@ -105,7 +106,7 @@ pub fn scale(args: &[String], ctx: &mut Ctx) -> Output {
             continue;
         };
         let now = obj
-            .pointer("/spec/replicas")
+            .ptr("/spec/replicas")
             .and_then(Value::as_i64)
             .unwrap_or(1);
         if current >= 0 && current != now {
@@ -294,7 +295,7 @@ fn set_image(args: &[String], ctx: &mut Ctx) -> Output {
 
 /// The strategic patch body under `spec` that carries only the containers' names and images.
 fn strip_to_containers(obj: &Value, pointer: &str) -> Value {
-    let spec = obj.pointer(pointer).cloned().unwrap_or(Value::Null);
+    let spec = obj.ptr(pointer).cloned().unwrap_or(Value::Null);
     let mut pod_spec = serde_json::Map::new();
     for list in ["initContainers", "containers"] {
         if let Some(cs) = spec.get(list).and_then(Value::as_array) {

@@ -7,6 +7,7 @@
 //! Simplified: the columns are computed here from the object, as kubectl's client-side fallback
 //! does, instead of asking the apiserver for a `Table`.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use crate::sim::api::resources::ResourceInfo;
@@ -430,7 +431,7 @@ pub fn row(info: &ResourceInfo, obj: &Value, name: String, wide: bool, now: i64)
             if wide {
                 let template = s(obj, &["spec", "jobTemplate", "spec"]);
                 let (names, images) =
-                    containers_and_images(template.and_then(|t| t.pointer("/template/spec")));
+                    containers_and_images(template.and_then(|t| t.ptr("/template/spec")));
                 cells.push(names);
                 cells.push(images);
                 cells.push(selector_string(template.and_then(|t| t.get("selector"))));
@@ -598,9 +599,9 @@ pub fn row(info: &ResourceInfo, obj: &Value, name: String, wide: bool, now: i64)
             // `printResourceQuota`: `used/hard` of each status.hard resource by name, limits.*
             // in LIMIT and the rest in REQUEST.
             use crate::sim::api::quota::resource_list;
-            let used = resource_list(obj.pointer("/status/used"));
+            let used = resource_list(obj.ptr("/status/used"));
             let (mut request, mut limit) = (Vec::new(), Vec::new());
-            for (k, hard) in resource_list(obj.pointer("/status/hard")) {
+            for (k, hard) in resource_list(obj.ptr("/status/hard")) {
                 let u = used.get(&k).map_or("0".into(), |q| q.canonical());
                 let column = if k.starts_with("limits.") {
                     &mut limit
@@ -661,7 +662,7 @@ fn last_restart(pod: &Value) -> Option<&Value> {
     let statuses = s(pod, &["status", "containerStatuses"])?.as_array()?;
     statuses
         .iter()
-        .filter_map(|st| st.pointer("/lastState/terminated/finishedAt"))
+        .filter_map(|st| st.ptr("/lastState/terminated/finishedAt"))
         .filter(|t| t.as_str().is_some_and(|t| !t.is_empty()))
         .max_by(|a, b| a.as_str().cmp(&b.as_str()))
 }
@@ -1346,7 +1347,7 @@ mod every_kind {
         ] {
             let info = lookup(kind).expect("served kind");
             let name = obj
-                .pointer("/metadata/name")
+                .ptr("/metadata/name")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();

@@ -2,6 +2,7 @@
 //! `k=v` selectors), strategic-ish merge patch, delete, and an etcd view of what it stores.
 //! It is a test fixture, not a product stub: the real cluster lives in `crate::sim::cluster`.
 
+use crate::sim::api::JsonPointer;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
@@ -98,11 +99,11 @@ impl ApiClient for FakeCluster {
             Verb::Create => {
                 let mut obj = req.body.clone().unwrap_or(Value::Null);
                 let name = obj
-                    .pointer("/metadata/name")
+                    .ptr("/metadata/name")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
-                if info.kind == "Deployment" && obj.pointer("/spec/selector").is_none() {
+                if info.kind == "Deployment" && obj.ptr("/spec/selector").is_none() {
                     let mut err = ApiError::new(
                         StatusReason::Invalid,
                         format!(
@@ -173,7 +174,7 @@ impl ApiClient for FakeCluster {
                     .map(|(_, o)| o.clone())
                     .filter(|o| {
                         wanted.iter().all(|(k, v)| {
-                            o.pointer("/metadata/labels")
+                            o.ptr("/metadata/labels")
                                 .and_then(|l| l.get(k))
                                 .and_then(Value::as_str)
                                 == Some(v)

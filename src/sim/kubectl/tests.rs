@@ -2,6 +2,7 @@
 
 use super::testing::FakeCluster;
 use super::{Output, Shell};
+use crate::sim::api::JsonPointer;
 
 fn shell() -> Shell<FakeCluster> {
     Shell::new(FakeCluster::new())
@@ -58,7 +59,7 @@ fn a_heredoc_apply_creates_then_reapplying_is_unchanged() {
         .cloned()
         .unwrap_or_default();
     let annotation = stored
-        .pointer("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration")
+        .ptr("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration")
         .and_then(|v| v.as_str())
         .unwrap_or("");
     assert!(
@@ -89,8 +90,8 @@ fn a_changed_manifest_is_configured_with_a_strategic_patch() {
     assert_eq!(out.stdout, "deployment.apps/web configured\n", "{out:?}");
     let last = sh.backend().requests.last().cloned();
     let patch = last.and_then(|r| r.body).unwrap_or_default();
-    assert_eq!(patch.pointer("/spec/replicas"), Some(&serde_json::json!(5)));
-    assert_eq!(patch.pointer("/spec/template"), None, "{patch}");
+    assert_eq!(patch.ptr("/spec/replicas"), Some(&serde_json::json!(5)));
+    assert_eq!(patch.ptr("/spec/template"), None, "{patch}");
 }
 
 #[test]

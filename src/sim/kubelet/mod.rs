@@ -38,6 +38,7 @@ pub mod static_pods;
 pub mod stats;
 pub mod status;
 
+use crate::sim::api::JsonPointer;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -199,7 +200,7 @@ impl Kubelet {
                     "2025-06-01T00:00:00Z",
                 );
                 let uid = pod
-                    .pointer("/metadata/uid")
+                    .ptr("/metadata/uid")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
@@ -213,7 +214,7 @@ impl Kubelet {
     /// it in the apiserver.
     fn add_static_pod(&mut self, uid: String, pod: Value) {
         let name = pod
-            .pointer("/metadata/name")
+            .ptr("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
@@ -509,7 +510,7 @@ impl Kubelet {
             "nodes" if event.name() == self.config.name => {
                 self.node_uid = event
                     .object
-                    .pointer("/metadata/uid")
+                    .ptr("/metadata/uid")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
@@ -518,7 +519,7 @@ impl Kubelet {
                 // our last report is stale, so the next status check writes again.
                 let ready_in_api = event
                     .object
-                    .pointer("/status/conditions")
+                    .ptr("/status/conditions")
                     .and_then(Value::as_array)
                     .and_then(|cs| {
                         cs.iter()
@@ -527,7 +528,7 @@ impl Kubelet {
                     .and_then(|c| c.get("status").and_then(Value::as_str))
                     .map(str::to_string);
                 let ready_reported = self.last_node_status.as_ref().and_then(|s| {
-                    s.pointer("/conditions")
+                    s.ptr("/conditions")
                         .and_then(Value::as_array)
                         .and_then(|cs| {
                             cs.iter()
@@ -544,17 +545,14 @@ impl Kubelet {
                 }
             }
             "pods" => {
-                let node = event
-                    .object
-                    .pointer("/spec/nodeName")
-                    .and_then(Value::as_str);
+                let node = event.object.ptr("/spec/nodeName").and_then(Value::as_str);
                 if node != Some(self.config.name.as_str()) {
                     return;
                 }
                 if static_pods::is_mirror(&event.object) {
                     let hash = event
                         .object
-                        .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+                        .ptr("/metadata/annotations/kubernetes.io~1config.mirror")
                         .and_then(Value::as_str)
                         .unwrap_or("");
                     if let Some(m) = self.mirrors.get_mut(hash) {
@@ -569,7 +567,7 @@ impl Kubelet {
                 }
                 let uid = event
                     .object
-                    .pointer("/metadata/uid")
+                    .ptr("/metadata/uid")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
@@ -591,10 +589,7 @@ impl Kubelet {
                         Some(w) => w.update(&event.object),
                         None => {
                             // A finished pod seen again after a restart is not run again.
-                            let phase = event
-                                .object
-                                .pointer("/status/phase")
-                                .and_then(Value::as_str);
+                            let phase = event.object.ptr("/status/phase").and_then(Value::as_str);
                             if !matches!(phase, Some("Succeeded" | "Failed")) {
                                 self.workers.insert(uid, PodWorker::new(&event.object));
                             }
@@ -656,7 +651,7 @@ impl Kubelet {
             ));
         }
         let scheduled = existing
-            .and_then(|p| p.pointer("/status/conditions"))
+            .and_then(|p| p.ptr("/status/conditions"))
             .and_then(Value::as_array)
             .and_then(|cs| {
                 cs.iter()
@@ -1281,7 +1276,7 @@ impl Component for Kubelet {
                 mirror.in_flight = true;
                 let body = static_pods::mirror_pod(pod, &node, &self.node_uid);
                 let name = body
-                    .pointer("/metadata/name")
+                    .ptr("/metadata/name")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
@@ -1399,9 +1394,9 @@ impl Component for Kubelet {
 /// Is `pod` (from the apiserver) the object of the worker `uid`: the pod itself, or the mirror
 /// pod of the static pod `uid`? (Not a newer pod that took the same name.)
 fn is_object_of(pod: &Value, uid: &str) -> bool {
-    pod.pointer("/metadata/uid").and_then(Value::as_str) == Some(uid)
+    pod.ptr("/metadata/uid").and_then(Value::as_str) == Some(uid)
         || pod
-            .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+            .ptr("/metadata/annotations/kubernetes.io~1config.mirror")
             .and_then(Value::as_str)
             == Some(uid)
 }

@@ -26,6 +26,7 @@
 //! pull downloads, the registry) acting in its own name; timers (a pull, a back-off, a stop's
 //! grace period, a running process) are named so that what ends one is caused by what set it.
 
+use crate::sim::api::JsonPointer;
 use serde_json::Value;
 
 use crate::sim::apiserver::events::EventType;
@@ -341,7 +342,7 @@ impl ContainerRecord {
             })
             .unwrap_or_default();
         let limit = |r: &str| {
-            c.pointer(&format!("/resources/limits/{r}"))
+            c.ptr(&format!("/resources/limits/{r}"))
                 .and_then(Value::as_str)
         };
         let memory_limit_bytes = limit("memory")
@@ -364,13 +365,13 @@ impl ContainerRecord {
             .filter_map(|k| parse_probe(c, k).map(|s| ProbeWorker::new(k, s)))
             .collect()
         };
-        let pre_stop = c.pointer("/lifecycle/preStop");
+        let pre_stop = c.ptr("/lifecycle/preStop");
         let pre_stop_sleep_ticks = pre_stop
-            .and_then(|p| p.pointer("/sleep/seconds"))
+            .and_then(|p| p.ptr("/sleep/seconds"))
             .and_then(Value::as_u64)
             .or_else(|| {
                 let argv: Vec<&str> = pre_stop?
-                    .pointer("/exec/command")?
+                    .ptr("/exec/command")?
                     .as_array()?
                     .iter()
                     .filter_map(Value::as_str)
@@ -538,14 +539,9 @@ pub struct PodWorker {
 impl PodWorker {
     /// A worker for a pod object as the informer delivered it.
     pub fn new(pod: &Value) -> Self {
-        let text = |p: &str| {
-            pod.pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
+        let text = |p: &str| pod.ptr(p).and_then(Value::as_str).unwrap_or("").to_string();
         let list = |p: &str, init: bool| -> Vec<ContainerRecord> {
-            pod.pointer(p)
+            pod.ptr(p)
                 .and_then(Value::as_array)
                 .map(|a| {
                     a.iter()
@@ -563,9 +559,9 @@ impl PodWorker {
                 p if p == "Never" || p == "OnFailure" => p,
                 _ => "Always".to_string(),
             },
-            host_network: pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true),
+            host_network: pod.ptr("/spec/hostNetwork").and_then(Value::as_bool) == Some(true),
             grace_period_seconds: pod
-                .pointer("/spec/terminationGracePeriodSeconds")
+                .ptr("/spec/terminationGracePeriodSeconds")
                 .and_then(Value::as_u64)
                 .unwrap_or(30),
             sandbox: None,
@@ -592,9 +588,9 @@ impl PodWorker {
     /// A newer version of the pod object: only deletion matters to the worker (a pod's
     /// containers cannot change once created, except the image, which the sandbox ignores).
     pub fn update(&mut self, pod: &Value) {
-        if pod.pointer("/metadata/deletionTimestamp").is_some() {
+        if pod.ptr("/metadata/deletionTimestamp").is_some() {
             let grace = pod
-                .pointer("/metadata/deletionGracePeriodSeconds")
+                .ptr("/metadata/deletionGracePeriodSeconds")
                 .and_then(Value::as_u64)
                 .unwrap_or(self.grace_period_seconds);
             self.deletion_grace_seconds =

@@ -14,6 +14,7 @@
 //! not files a student can edit: `mv` moves one out of the directory and back (the kubelet then
 //! stops or restarts its pod, see `mod.rs`), `cat` prints it as kubeadm wrote it.
 
+use crate::sim::api::JsonPointer;
 use serde_json::{json, Value};
 
 /// The path kubeadm writes and the kubelet's `staticPodPath` reads.
@@ -302,7 +303,7 @@ pub fn static_pod(manifest: &Value, node: &str, seen: &str) -> Value {
     let hash = config_hash(manifest);
     let mut pod = manifest.clone();
     let name = manifest
-        .pointer("/metadata/name")
+        .ptr("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("static");
     pod["metadata"]["name"] = json!(format!("{name}-{node}"));
@@ -327,7 +328,7 @@ pub fn static_pod(manifest: &Value, node: &str, seen: &str) -> Value {
 pub fn mirror_pod(static_pod: &Value, node: &str, node_uid: &str) -> Value {
     let mut pod = static_pod.clone();
     let hash = pod
-        .pointer("/metadata/uid")
+        .ptr("/metadata/uid")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
@@ -350,7 +351,7 @@ pub fn mirror_pod(static_pod: &Value, node: &str, node_uid: &str) -> Value {
 
 /// Is this pod object a mirror pod? (the kubelet never runs a mirror: it runs the static pod)
 pub fn is_mirror(pod: &Value) -> bool {
-    pod.pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+    pod.ptr("/metadata/annotations/kubernetes.io~1config.mirror")
         .is_some()
 }
 
@@ -373,10 +374,7 @@ mod tests {
         );
         let images: Vec<&str> = manifests
             .iter()
-            .filter_map(|(_, m)| {
-                m.pointer("/spec/containers/0/image")
-                    .and_then(Value::as_str)
-            })
+            .filter_map(|(_, m)| m.ptr("/spec/containers/0/image").and_then(Value::as_str))
             .collect();
         assert_eq!(images[0], "registry.k8s.io/etcd:3.5.16-0");
         assert_eq!(images[1], "registry.k8s.io/kube-apiserver:v1.32.0");

@@ -11,6 +11,7 @@
 //! three nodes); binding is asynchronous as upstream's, through the cluster applying the intent,
 //! and a failed binding forgets the assumed pod and requeues it.
 
+use crate::sim::api::JsonPointer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -249,7 +250,7 @@ impl Scheduler {
         }
         let selector = event
             .object
-            .pointer("/spec/selector")
+            .ptr("/spec/selector")
             .and_then(crate::sim::api::typed::typed::<LabelSelector>);
         if let Some(selector) = selector {
             self.controller_selectors.insert(key, selector);

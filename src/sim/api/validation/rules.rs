@@ -1,6 +1,7 @@
 //! The per-kind rules. Function names follow upstream's (`validate_object_meta` is
 //! `ValidateObjectMeta`, `validate_pod_spec` is `ValidatePodSpec`) so a student can find theirs.
 
+use crate::sim::api::JsonPointer;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -646,7 +647,7 @@ fn validate_job_spec(errs: &mut Errs, spec: &Value) {
     let selector = child(spec, "selector").map(LabelSelector::from_value);
     validate_template_for_selector(errs, spec, selector.as_ref(), &[]);
     let policy = spec
-        .pointer("/template/spec/restartPolicy")
+        .ptr("/template/spec/restartPolicy")
         .and_then(Value::as_str)
         .unwrap_or("");
     match policy {
@@ -669,7 +670,7 @@ fn validate_job_spec(errs: &mut Errs, spec: &Value) {
 /// `spec.jobTemplate.spec`). Simplified: `spec.timeZone` knows only UTC (see `api::cron`).
 fn validate_cron_job(errs: &mut Errs, obj: &Value, spec: &Value) {
     let name = obj
-        .pointer("/metadata/name")
+        .ptr("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("");
     if name.len() > 52 {
@@ -717,7 +718,7 @@ fn validate_cron_job(errs: &mut Errs, obj: &Value, spec: &Value) {
             errs.push(E::invalid("spec.timeZone", go_quote(zone), &detail));
         }
     }
-    let job_spec = spec.pointer("/jobTemplate/spec").unwrap_or(&Value::Null);
+    let job_spec = spec.ptr("/jobTemplate/spec").unwrap_or(&Value::Null);
     if let Some(selector) = child(job_spec, "selector") {
         let shown = go_value(selector);
         let detail = "`selector` will be auto-generated";
@@ -1116,7 +1117,7 @@ fn validate_resource_quota(errs: &mut Errs, obj: &Value) {
         ("/status/hard", "status.hard"),
         ("/status/used", "status.used"),
     ] {
-        let Some(Value::Object(list)) = obj.pointer(field) else {
+        let Some(Value::Object(list)) = obj.ptr(field) else {
             continue;
         };
         for (k, v) in list {
@@ -1170,7 +1171,7 @@ pub fn validate_update(info: &ResourceInfo, old: &Value, new: &Value) -> Errs {
         ("/metadata/uid", "metadata.uid"),
         ("/metadata/creationTimestamp", "metadata.creationTimestamp"),
     ] {
-        let (a, b) = (old.pointer(field), new.pointer(field));
+        let (a, b) = (old.ptr(field), new.ptr(field));
         // Fields the client left out are filled from the stored object upstream.
         if let (Some(a), Some(b)) = (a, b) {
             if a != b {
@@ -1180,7 +1181,7 @@ pub fn validate_update(info: &ResourceInfo, old: &Value, new: &Value) -> Errs {
     }
     let immutable =
         |errs: &mut Errs, pointer: &str, path: &str, render: &dyn Fn(&Value) -> String| {
-            let (a, b) = (old.pointer(pointer), new.pointer(pointer));
+            let (a, b) = (old.ptr(pointer), new.ptr(pointer));
             if a != b {
                 let shown = b.map(render).unwrap_or_else(|| "null".to_string());
                 errs.push(E::invalid(path, shown, "field is immutable"));
