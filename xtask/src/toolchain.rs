@@ -340,6 +340,23 @@ version = "0.2.99"
     }
 
     #[test]
+    fn the_page_is_built_with_yews_tracing_compiled_out() {
+        // 10 KB of gzip (docs/build.md): yew's log events, which no subscriber in the page reads.
+        let manifest =
+            std::fs::read_to_string(crate::root().join("Cargo.toml")).expect("Cargo.toml");
+        let wasm_deps = manifest
+            .split("[target.'cfg(target_arch = \"wasm32\")'.dependencies]")
+            .nth(1)
+            .and_then(|rest| rest.split("\n[").next())
+            .expect("the wasm32 dependencies");
+        let tracing = wasm_deps
+            .lines()
+            .find(|l| l.starts_with("tracing ="))
+            .expect("tracing among the wasm32 dependencies");
+        assert!(tracing.contains("\"release_max_level_off\""), "{tracing}");
+    }
+
+    #[test]
     fn this_repository_pins_one_wasm_bindgen() {
         let lock = std::fs::read_to_string(crate::root().join("Cargo.lock")).expect("Cargo.lock");
         assert!(locked_version(&lock, "wasm-bindgen").is_some());
