@@ -12,7 +12,7 @@
 //! | predicate | passes when |
 //! | --- | --- |
 //! | `object` | objects of a resource matching name / labels / fields exist (`count`, `min`) |
-//! | `event` | the trace has events of a kind (request, decision, commit, cri, scheduling) by an actor, about an object, caused by a line containing some text, `after` another event |
+//! | `event` | the trace has events of a kind (request, decision, commit, cri, scheduling, watch, command) by an actor, about an object, caused by a line containing some text, `after` another event |
 //! | `command` | a line the student ran contains all of `all` and one of `any` |
 //!
 //! A broken file gives an error naming the file, the line and the field
@@ -140,16 +140,19 @@ pub enum EventKind {
     Cri,
     Scheduling,
     Command,
+    /// A component's informer was told of a change (`message_contains` matches the key).
+    Watch,
 }
 
 impl EventKind {
-    const NAMES: [(&'static str, EventKind); 6] = [
+    const NAMES: [(&'static str, EventKind); 7] = [
         ("request", EventKind::Request),
         ("decision", EventKind::Decision),
         ("commit", EventKind::Commit),
         ("cri", EventKind::Cri),
         ("scheduling", EventKind::Scheduling),
         ("command", EventKind::Command),
+        ("watch", EventKind::Watch),
     ];
 
     fn of(kind: &TraceKind) -> Option<EventKind> {
@@ -160,6 +163,7 @@ impl EventKind {
             TraceKind::Cri { .. } => EventKind::Cri,
             TraceKind::SchedulingCycle(_) => EventKind::Scheduling,
             TraceKind::Command { .. } => EventKind::Command,
+            TraceKind::WatchDelivery { .. } => EventKind::Watch,
             _ => return None,
         })
     }
@@ -1025,6 +1029,7 @@ fn event_matches(q: &EventQuery, cluster: &Cluster, e: &TraceEvent) -> bool {
         ),
         TraceKind::StoreCommit { key, .. } => (None, None, None, None, Some(key)),
         TraceKind::Command { line, .. } => (None, None, None, None, Some(line)),
+        TraceKind::WatchDelivery { key, .. } => (None, None, None, None, Some(key)),
         _ => (None, None, None, None, None),
     };
     if !is(&q.reason, reason)
@@ -1057,6 +1062,11 @@ fn event_matches(q: &EventQuery, cluster: &Cluster, e: &TraceEvent) -> bool {
             namespace.as_deref(),
             name.as_deref(),
         ),
+        // A CRI call is about the pod it names (`namespace/name`).
+        (TraceKind::Cri { pod: Some(pod), .. }, None) => match pod.split_once('/') {
+            Some((ns, name)) => (Some("pods"), Some(ns), Some(name)),
+            None => (Some("pods"), None, Some(pod.as_str())),
+        },
         _ => (None, None, None),
     };
     if !is(&q.resource, resource)
