@@ -81,7 +81,7 @@ pub struct Summary {
 }
 
 /// One student's run of one lesson.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LessonRun {
     lesson: Lesson,
     /// The trace's seq when the student started: what the setup did is not judged.
@@ -227,5 +227,257 @@ pub fn verify(lesson: &Lesson, lines: &[String]) -> Result<String, String> {
             lesson.steps.len(),
             failing.join(", ")
         ))
+    }
+}
+
+/// Where a lesson list comes from: the built-in lessons beside the page, or a teacher's pack
+/// named by `?lessons=<path>` (a folder on the same static host holding an `index.yaml`).
+pub fn pack_dir(query: &str) -> String {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    for pair in query.split('&') {
+        if let Some(value) = pair.strip_prefix("lessons=") {
+            let value = percent_decode(value);
+            let value = value.trim_end_matches('/');
+            // Same host only: a relative path, no scheme, no protocol-relative `//`.
+            if !value.is_empty()
+                && !value.contains("://")
+                && !value.starts_with("//")
+                && !value.contains('\\')
+            {
+                return value.to_string();
+            }
+        }
+    }
+    BUILTIN_DIR.to_string()
+}
+
+/// `%2F` → `/`: enough for a path in a query string; anything undecodable is kept as typed.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', ..) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, ..) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+/// One file of the list, as it arrives: a lesson, or why it could not be loaded (shown in the
+/// picker so a teacher sees a broken file at once).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub file: String,
+    pub lesson: Result<Lesson, String>,
+}
+
+/// The lesson picker and the lesson in progress, as the page shows them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LessonsModel {
+    /// The folder the list comes from (`lessons`, or a pack's path).
+    pub dir: String,
+    /// The files the index lists, in order; None until it has arrived.
+    pub files: Option<Vec<String>>,
+    pub entries: Vec<Entry>,
+    /// The index could not be fetched or read.
+    pub error: Option<String>,
+    pub picker_open: bool,
+    pub run: Option<LessonRun>,
+}
+
+impl LessonsModel {
+    pub fn new(dir: String) -> LessonsModel {
+        LessonsModel {
+            dir,
+            ..LessonsModel::default()
+        }
+    }
+
+    /// The index's URL, relative to the page.
+    pub fn index_url(&self) -> String {
+        format!("{}/index.yaml", self.dir)
+    }
+
+    pub fn file_url(&self, file: &str) -> String {
+        format!("{}/{file}", self.dir)
+    }
+
+    /// The index arrived (or not): the files to fetch next.
+    pub fn index_loaded(&mut self, text: Option<&str>) -> Vec<String> {
+        let url = self.index_url();
+        match text.map(|t| pack_index(&url, t)) {
+            Some(Ok(files)) => {
+                self.files = Some(files.clone());
+                self.error = None;
+                files
+            }
+            Some(Err(e)) => {
+                self.error = Some(e.to_string());
+                Vec::new()
+            }
+            None => {
+                self.error = Some(format!("{url}: could not be fetched"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// A lesson file arrived (or not).
+    pub fn file_loaded(&mut self, file: &str, text: Option<&str>) {
+        let url = self.file_url(file);
+        let lesson = match text {
+            Some(text) => load(&url, text).map_err(|e| e.to_string()),
+            None => Err(format!("{url}: could not be fetched")),
+        };
+        self.entries.retain(|e| e.file != file);
+        self.entries.push(Entry {
+            file: file.to_string(),
+            lesson,
+        });
+        // In the index's order, whatever order the fetches answered in.
+        let order = self.files.clone().unwrap_or_default();
+        self.entries.sort_by_key(|e| {
+            order
+                .iter()
+                .position(|f| *f == e.file)
+                .unwrap_or(usize::MAX)
+        });
+    }
+
+    /// The lesson with this id, if loaded.
+    pub fn lesson(&self, id: &str) -> Option<&Lesson> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.lesson.as_ref().ok())
+            .find(|l| l.id == id)
+    }
+}
+
+/// The lesson panel's own words, Korean and English.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Words {
+    Lessons,
+    PickLesson,
+    Loading,
+    Step,
+    Hint,
+    NoMoreHints,
+    Check,
+    Reset,
+    Leave,
+    Done,
+    TimeTaken,
+    CompletionCode,
+    CodeHelp,
+    YourLines,
+    Checks,
+    Start,
+}
+
+pub fn words(lang: Lang, w: Words) -> &'static str {
+    match (lang, w) {
+        (Lang::Ko, Words::Lessons) => "실습",
+        (Lang::En, Words::Lessons) => "Lessons",
+        (Lang::Ko, Words::PickLesson) => "실습을 고르세요",
+        (Lang::En, Words::PickLesson) => "Pick a lesson",
+        (Lang::Ko, Words::Loading) => "불러오는 중…",
+        (Lang::En, Words::Loading) => "Loading…",
+        (Lang::Ko, Words::Step) => "단계",
+        (Lang::En, Words::Step) => "Step",
+        (Lang::Ko, Words::Hint) => "힌트 보기",
+        (Lang::En, Words::Hint) => "Show a hint",
+        (Lang::Ko, Words::NoMoreHints) => "힌트를 모두 보았습니다",
+        (Lang::En, Words::NoMoreHints) => "No more hints",
+        (Lang::Ko, Words::Check) => "확인",
+        (Lang::En, Words::Check) => "Check",
+        (Lang::Ko, Words::Reset) => "처음부터",
+        (Lang::En, Words::Reset) => "Reset lesson",
+        (Lang::Ko, Words::Leave) => "실습 닫기",
+        (Lang::En, Words::Leave) => "Leave lesson",
+        (Lang::Ko, Words::Done) => "완료했습니다!",
+        (Lang::En, Words::Done) => "Lesson complete!",
+        (Lang::Ko, Words::TimeTaken) => "걸린 시간",
+        (Lang::En, Words::TimeTaken) => "Time taken",
+        (Lang::Ko, Words::CompletionCode) => "완료 코드",
+        (Lang::En, Words::CompletionCode) => "Completion code",
+        (Lang::Ko, Words::CodeHelp) => "선생님께 코드와 아래 명령들을 보내세요. 선생님은 `kube-sandbox verify-code`로 확인합니다.",
+        (Lang::En, Words::CodeHelp) => "Send your teacher the code and the lines below; they check it with `kube-sandbox verify-code`.",
+        (Lang::Ko, Words::YourLines) => "입력한 명령",
+        (Lang::En, Words::YourLines) => "Your lines",
+        (Lang::Ko, Words::Checks) => "확인 항목",
+        (Lang::En, Words::Checks) => "Checks",
+        (Lang::Ko, Words::Start) => "시작",
+        (Lang::En, Words::Start) => "Start",
+    }
+}
+
+/// `3분 12초` / `3 min 12 s`.
+pub fn duration_text(lang: Lang, seconds: u64) -> String {
+    let (m, s) = (seconds / 60, seconds % 60);
+    match lang {
+        Lang::Ko if m > 0 => format!("{m}분 {s}초"),
+        Lang::Ko => format!("{s}초"),
+        Lang::En if m > 0 => format!("{m} min {s} s"),
+        Lang::En => format!("{s} s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pack_comes_from_the_query_and_stays_on_the_same_host() {
+        assert_eq!(pack_dir(""), "lessons");
+        assert_eq!(pack_dir("?lessons=packs/week3/"), "packs/week3");
+        assert_eq!(pack_dir("?x=1&lessons=packs%2Fweek3"), "packs/week3");
+        assert_eq!(pack_dir("?lessons=https://evil.example/x"), "lessons");
+        assert_eq!(pack_dir("?lessons=//evil.example/x"), "lessons");
+    }
+
+    #[test]
+    fn an_index_lists_plain_file_names_only() {
+        assert_eq!(
+            pack_index("i.yaml", "files: [a.yaml, b.yaml]\n").unwrap(),
+            vec!["a.yaml", "b.yaml"]
+        );
+        assert!(pack_index("i.yaml", "files: [../x.yaml]\n").is_err());
+        assert!(pack_index("i.yaml", "files: [sub/x.yaml]\n").is_err());
+        assert!(pack_index("i.yaml", "lessons: []\n").is_err());
+    }
+
+    #[test]
+    fn files_keep_the_index_order_and_a_broken_one_says_why() {
+        let mut model = LessonsModel::new("lessons".into());
+        let files = model.index_loaded(Some("files: [a.yaml, b.yaml]\n"));
+        assert_eq!(files.len(), 2);
+        model.file_loaded("b.yaml", Some("id: b\n"));
+        model.file_loaded("a.yaml", None);
+        assert_eq!(model.entries[0].file, "a.yaml");
+        assert!(model.entries[0]
+            .lesson
+            .as_ref()
+            .unwrap_err()
+            .contains("could not be fetched"));
+        let err = model.entries[1].lesson.as_ref().unwrap_err();
+        assert!(err.starts_with("lessons/b.yaml"), "{err}");
+        assert!(err.contains("title"), "{err}");
     }
 }
