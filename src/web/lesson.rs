@@ -45,13 +45,23 @@ pub fn fetch_text(url: &str, done: impl Fn(Option<String>) + 'static) {
     failed.forget();
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct LessonPanelProps {
     pub lang: Lang,
-    pub model: LessonsModel,
+    /// Compared by pointer: the page shares one model until a lesson action changes it.
+    pub model: std::rc::Rc<LessonsModel>,
     /// The cluster is still working: checks run when it is done.
     pub busy: bool,
     pub on_action: Callback<LessonAction>,
+}
+
+impl PartialEq for LessonPanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.lang == other.lang
+            && self.busy == other.busy
+            && std::rc::Rc::ptr_eq(&self.model, &other.model)
+            && self.on_action == other.on_action
+    }
 }
 
 #[function_component(LessonPanel)]

@@ -178,8 +178,32 @@ pub struct UiState {
     pub working: Option<u64>,
     /// The look-inside panels: which are open, and what they are about.
     pub panels: Panels,
-    /// The lesson picker and the lesson in progress.
-    pub lessons: LessonsModel,
+    /// The lesson picker and the lesson in progress: shared between states (the reducer clones
+    /// the state at every beat), copied only when a lesson action changes it.
+    pub lessons: SharedLessons,
+}
+
+/// The lessons' model behind an `Rc`: two states are equal when they share it.
+#[derive(Clone, Debug, Default)]
+pub struct SharedLessons(pub Rc<LessonsModel>);
+
+impl PartialEq for SharedLessons {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for SharedLessons {
+    type Target = LessonsModel;
+    fn deref(&self) -> &LessonsModel {
+        &self.0
+    }
+}
+
+impl SharedLessons {
+    fn edit(&mut self) -> &mut LessonsModel {
+        Rc::make_mut(&mut self.0)
+    }
 }
 
 pub enum Action {
@@ -233,23 +257,28 @@ impl UiState {
             beats: 0,
             working,
             panels: Panels::default(),
-            lessons: LessonsModel::new(crate::present::lessons::pack_dir(
-                &web_sys::window()
-                    .and_then(|w| w.location().search().ok())
-                    .unwrap_or_default(),
-            )),
+            lessons: SharedLessons(Rc::new(LessonsModel::new(
+                crate::present::lessons::pack_dir(
+                    &web_sys::window()
+                        .and_then(|w| w.location().search().ok())
+                        .unwrap_or_default(),
+                ),
+            ))),
         }
     }
 
     fn lesson(&mut self, action: lesson::LessonAction) {
         use lesson::LessonAction;
         match action {
-            LessonAction::TogglePicker => self.lessons.picker_open = !self.lessons.picker_open,
+            LessonAction::TogglePicker => {
+                let model = self.lessons.edit();
+                model.picker_open = !model.picker_open;
+            }
             LessonAction::IndexLoaded(text) => {
-                self.lessons.index_loaded(text.as_deref());
+                self.lessons.edit().index_loaded(text.as_deref());
             }
             LessonAction::FileLoaded(file, text) => {
-                self.lessons.file_loaded(&file, text.as_deref())
+                self.lessons.edit().file_loaded(&file, text.as_deref())
             }
             LessonAction::Start(id) => {
                 let Some(found) = self.lessons.lesson(&id).cloned() else {
@@ -257,8 +286,9 @@ impl UiState {
                 };
                 let (session, run) = LessonRun::start(found, js_sys::Date::now());
                 let mut lessons = std::mem::take(&mut self.lessons);
-                lessons.run = Some(run);
-                lessons.picker_open = false;
+                let model = lessons.edit();
+                model.run = Some(run);
+                model.picker_open = false;
                 let player = self.player;
                 *self = UiState::with_session(self.lang, session);
                 self.player.speed = player.speed;
@@ -268,22 +298,23 @@ impl UiState {
                 self.move_player(PlayerAction::Live);
             }
             LessonAction::Hint => {
-                if let Some(run) = &mut self.lessons.run {
+                if let Some(run) = &mut self.lessons.edit().run {
                     run.reveal_hint();
                 }
             }
             LessonAction::Check => self.lesson_check(),
-            LessonAction::Leave => self.lessons.run = None,
+            LessonAction::Leave => self.lessons.edit().run = None,
         }
     }
 
     /// Runs the lesson's checks once the cluster is done with the last line.
     fn lesson_check(&mut self) {
-        if self.working.is_some() {
+        if self.working.is_some() || self.lessons.run.is_none() {
             return;
         }
-        if let Some(run) = &mut self.lessons.run {
-            run.check(&self.session.0.borrow(), js_sys::Date::now());
+        let session = self.session.clone();
+        if let Some(run) = &mut self.lessons.edit().run {
+            run.check(&session.0.borrow(), js_sys::Date::now());
         }
     }
 
@@ -436,10 +467,8 @@ impl UiState {
                     ..self.panels.clone()
                 };
                 let player = self.player;
-                let lessons = LessonsModel {
-                    run: None,
-                    ..std::mem::take(&mut self.lessons)
-                };
+                let mut lessons = std::mem::take(&mut self.lessons);
+                lessons.edit().run = None;
                 *self = UiState::with_seed(self.lang, seed);
                 self.player.speed = player.speed;
                 self.player.animate = player.animate;
@@ -513,8 +542,10 @@ impl Reducible for UiState {
         match action {
             Action::SetLang(lang) => next.lang = lang,
             Action::Submit(line) => {
-                if let Some(run) = &mut next.lessons.run {
-                    run.record_line(&line);
+                if next.lessons.run.is_some() {
+                    if let Some(run) = &mut next.lessons.edit().run {
+                        run.record_line(&line);
+                    }
                 }
                 next.run_line(&line);
                 next.lesson_check();
@@ -674,7 +705,7 @@ pub fn app(props: &AppProps) -> Html {
                 && state.lessons.files.is_none();
             if first_open {
                 // The list and its files, fetched on demand from the same host.
-                let model = state.lessons.clone();
+                let model = state.lessons.0.clone();
                 let index = model.index_url();
                 let state = state.clone();
                 lesson::fetch_text(&index.clone(), move |text| {
@@ -807,7 +838,7 @@ pub fn app(props: &AppProps) -> Html {
                         on_action={ on_player } />
                 </section>
                 <aside class="side">
-                    <lesson::LessonPanel {lang} model={ state.lessons.clone() }
+                    <lesson::LessonPanel {lang} model={ state.lessons.0.clone() }
                         busy={ state.working.is_some() } on_action={ on_lesson.clone() } />
                     <Dock {lang} panels={ state.panels.clone() } session={ state.session.clone() }
                         stamp={ (state.beats, state.working.is_some()) }
