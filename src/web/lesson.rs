@@ -45,6 +45,17 @@ pub fn fetch_text(url: &str, done: impl Fn(Option<String>) + 'static) {
     failed.forget();
 }
 
+/// A lesson's text with its `code` spans (between backticks) set as code.
+fn rich(text: &str) -> Html {
+    html! {
+        { for text.split('`').enumerate().map(|(i, part)| if i % 2 == 1 {
+            html! { <code class="lesson__code-inline">{ part.to_string() }</code> }
+        } else {
+            html! { { part.to_string() } }
+        }) }
+    }
+}
+
 #[derive(Properties)]
 pub struct LessonPanelProps {
     pub lang: Lang,
@@ -79,7 +90,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             (Some(summary), _) => html! {
                 <div class="lesson__summary" data-lesson-summary="">
                     <p class="lesson__done">{ words(lang, Words::Done) }</p>
-                    <p class="lesson__text">{ text(lang, &lesson.finish) }</p>
+                    <p class="lesson__text">{ rich(text(lang, &lesson.finish)) }</p>
                     <dl class="lesson__facts">
                         <dt>{ words(lang, Words::TimeTaken) }</dt>
                         <dd data-lesson-seconds={ summary.seconds.to_string() }>{ duration_text(lang, summary.seconds) }</dd>
@@ -101,13 +112,13 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                         if run.step() == 0 {
                             <details class="lesson__intro">
                                 <summary>{ text(lang, &lesson.title) }</summary>
-                                <p class="lesson__text">{ text(lang, &lesson.intro) }</p>
+                                <p class="lesson__text">{ rich(text(lang, &lesson.intro)) }</p>
                             </details>
                         }
-                        <p class="lesson__task">{ text(lang, &step.task) }</p>
+                        <p class="lesson__task">{ rich(text(lang, &step.task)) }</p>
                         <ul class="lesson__hints">
                             { for step.hints.iter().take(shown).map(|h| html! {
-                                <li class="lesson__hint">{ text(lang, h) }</li>
+                                <li class="lesson__hint">{ rich(text(lang, h)) }</li>
                             }) }
                         </ul>
                         <p class="lesson__checks-title">{ words(lang, Words::Checks) }</p>
@@ -118,7 +129,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                                     <li class={ classes!("lesson__check", passed.then_some("is-passed")) }
                                         data-check={ c.id.clone() } data-passed={ passed.to_string() }>
                                         <span class="lesson__mark" aria-hidden="true">{ if passed { "✓" } else { "○" } }</span>
-                                        { text(lang, &c.text) }
+                                        <span>{ rich(text(lang, &c.text)) }</span>
                                     </li>
                                 }
                             }) }
