@@ -97,7 +97,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                         <dt>{ words(lang, Words::CompletionCode) }</dt>
                         <dd class="lesson__code" data-lesson-code={ summary.code.clone() }>{ summary.code.clone() }</dd>
                     </dl>
-                    <p class="lesson__help">{ words(lang, Words::CodeHelp) }</p>
+                    <p class="lesson__help">{ rich(words(lang, Words::CodeHelp)) }</p>
                     <details class="lesson__lines">
                         <summary>{ format!("{} ({})", words(lang, Words::YourLines), summary.lines.len()) }</summary>
                         <pre>{ summary.lines.join("\n") }</pre>
