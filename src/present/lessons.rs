@@ -389,6 +389,7 @@ pub enum Words {
     YourLines,
     Checks,
     Start,
+    Intro,
 }
 
 pub fn words(lang: Lang, w: Words) -> &'static str {
@@ -425,6 +426,8 @@ pub fn words(lang: Lang, w: Words) -> &'static str {
         (Lang::En, Words::Checks) => "Checks",
         (Lang::Ko, Words::Start) => "시작",
         (Lang::En, Words::Start) => "Start",
+        (Lang::Ko, Words::Intro) => "실습 소개",
+        (Lang::En, Words::Intro) => "About this lesson",
     }
 }
 

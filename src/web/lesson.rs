@@ -111,7 +111,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                         <p class="lesson__progress">{ format!("{} {}/{total}", words(lang, Words::Step), run.step() + 1) }</p>
                         if run.step() == 0 {
                             <details class="lesson__intro">
-                                <summary>{ text(lang, &lesson.title) }</summary>
+                                <summary>{ words(lang, Words::Intro) }</summary>
                                 <p class="lesson__text">{ rich(text(lang, &lesson.intro)) }</p>
                             </details>
                         }
