@@ -10,9 +10,14 @@ use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 
 const USAGE: &str = "Usage: kube-sandbox shell [--seed N] [--settle SECONDS]
+       kube-sandbox verify-code --lesson FILE --code CODE < LINES
 
 Runs the sandbox's terminal shell (kubectl, etcdctl, cat <<EOF ...) on a fresh simulated
 cluster, reading command lines from standard input.
+
+verify-code replays the lines a student typed (one per line on standard input, as the
+lesson's summary lists them) on a fresh lab from the lesson's seed and setup, and says
+whether they finish the lesson and give CODE.
 
 Options:
   --seed N            seed of the simulation's random generator (default 1)
@@ -64,8 +69,78 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     }
 }
 
+/// `verify-code --lesson FILE --code CODE`: exit 0 when the lines on stdin finish the lesson and
+/// give CODE; 1 otherwise, saying why.
+fn verify_code(args: &[String]) -> i32 {
+    let mut lesson_path = None;
+    let mut code = None;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let value = inline.or_else(|| iter.next().cloned());
+        match (name, value) {
+            ("--lesson", Some(v)) => lesson_path = Some(v),
+            ("--code", Some(v)) => code = Some(v),
+            (other, _) => {
+                eprintln!("kube-sandbox verify-code: unexpected argument {other:?}\n\n{USAGE}");
+                return 2;
+            }
+        }
+    }
+    let (Some(path), Some(code)) = (lesson_path, code) else {
+        eprintln!("kube-sandbox verify-code: needs --lesson FILE and --code CODE\n\n{USAGE}");
+        return 2;
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("kube-sandbox verify-code: {path}: {e}");
+            return 2;
+        }
+    };
+    let lesson = match kube_sandbox::present::lessons::load(&path, &text) {
+        Ok(lesson) => lesson,
+        Err(e) => {
+            eprintln!("kube-sandbox verify-code: {e}");
+            return 2;
+        }
+    };
+    let lines: Vec<String> = std::io::stdin()
+        .lock()
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    match kube_sandbox::present::lessons::verify(&lesson, &lines) {
+        Ok(got) if got.eq_ignore_ascii_case(code.trim()) => {
+            println!(
+                "ok: {} lines finish lesson {:?} and give {got}",
+                lines.len(),
+                lesson.id
+            );
+            0
+        }
+        Ok(got) => {
+            println!(
+                "mismatch: the lines finish lesson {:?} but give {got}, not {code}",
+                lesson.id
+            );
+            1
+        }
+        Err(why) => {
+            println!("not verified: {why}");
+            1
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("verify-code") {
+        std::process::exit(verify_code(&args[1..]));
+    }
     let options = match parse_args(&args) {
         Ok(Some(options)) => options,
         Ok(None) => {

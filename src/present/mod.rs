@@ -10,6 +10,7 @@
 //! | `narration.rs` | one sentence per beat and a title per step, Korean and English |
 //! | `scrollback.rs` | the terminal's scrollback, bounded in entries and in bytes |
 //! | `editor.rs` | the YAML editor: the course's examples, and where an error points |
+//! | `lessons.rs` | a lesson in progress: step, hints, checks' marks, summary and completion code |
 //! | `failures.rs` | the buttons that break things: each a line a student could type |
 //! | `i18n.rs` | the UI's fixed strings, Korean and English |
 //! | `topology.rs` | the VMs and the components on each |
@@ -19,6 +20,7 @@ pub mod cluster_view;
 pub mod editor;
 pub mod failures;
 pub mod i18n;
+pub mod lessons;
 pub mod narration;
 pub mod panels;
 pub mod player;

@@ -14,6 +14,7 @@ pub mod etcd;
 pub mod kubectl;
 pub mod kubelet;
 pub mod lab;
+pub mod lessons;
 pub mod network;
 pub mod rng;
 pub mod runtime;

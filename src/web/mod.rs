@@ -7,6 +7,7 @@
 //! module imports nothing from `sim`.
 
 pub mod flight;
+pub mod lesson;
 pub mod panels;
 pub mod player;
 pub mod terminal;
@@ -24,6 +25,7 @@ use yew::prelude::*;
 
 use crate::present::cluster_view::ClusterView;
 use crate::present::i18n::{self, text, Lang, Msg};
+use crate::present::lessons::{LessonRun, LessonsModel};
 use crate::present::narration::{sentence, step_title};
 use crate::present::player::{Player, PlayerAction};
 use crate::present::scrollback::{Line, Scrollback};
@@ -176,6 +178,32 @@ pub struct UiState {
     pub working: Option<u64>,
     /// The look-inside panels: which are open, and what they are about.
     pub panels: Panels,
+    /// The lesson picker and the lesson in progress: shared between states (the reducer clones
+    /// the state at every beat), copied only when a lesson action changes it.
+    pub lessons: SharedLessons,
+}
+
+/// The lessons' model behind an `Rc`: two states are equal when they share it.
+#[derive(Clone, Debug, Default)]
+pub struct SharedLessons(pub Rc<LessonsModel>);
+
+impl PartialEq for SharedLessons {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for SharedLessons {
+    type Target = LessonsModel;
+    fn deref(&self) -> &LessonsModel {
+        &self.0
+    }
+}
+
+impl SharedLessons {
+    fn edit(&mut self) -> &mut LessonsModel {
+        Rc::make_mut(&mut self.0)
+    }
 }
 
 pub enum Action {
@@ -188,6 +216,7 @@ pub enum Action {
     /// Unfold (true) or fold the apiserver's stages and the bookkeeping requests.
     AllStages(bool),
     Panel(PanelAction),
+    Lesson(lesson::LessonAction),
     /// Escape: closes the panel in front.
     CloseFrontPanel,
 }
@@ -203,7 +232,11 @@ impl UiState {
 
     /// A fresh lab from `seed`: the first frame shows its VMs while the boot runs in slices.
     pub fn with_seed(lang: Lang, seed: u64) -> UiState {
-        let session = Session::starting(seed);
+        UiState::with_session(lang, Session::starting(seed))
+    }
+
+    /// The page on `session` (a fresh lab, or a lesson's start).
+    pub fn with_session(lang: Lang, session: Session) -> UiState {
         let working = session.busy().then_some(0);
         let view = session.scene(0);
         let prompt = session.prompt();
@@ -224,6 +257,64 @@ impl UiState {
             beats: 0,
             working,
             panels: Panels::default(),
+            lessons: SharedLessons(Rc::new(LessonsModel::new(
+                crate::present::lessons::pack_dir(
+                    &web_sys::window()
+                        .and_then(|w| w.location().search().ok())
+                        .unwrap_or_default(),
+                ),
+            ))),
+        }
+    }
+
+    fn lesson(&mut self, action: lesson::LessonAction) {
+        use lesson::LessonAction;
+        match action {
+            LessonAction::TogglePicker => {
+                let model = self.lessons.edit();
+                model.picker_open = !model.picker_open;
+            }
+            LessonAction::IndexLoaded(text) => {
+                self.lessons.edit().index_loaded(text.as_deref());
+            }
+            LessonAction::FileLoaded(file, text) => {
+                self.lessons.edit().file_loaded(&file, text.as_deref())
+            }
+            LessonAction::Start(id) => {
+                let Some(found) = self.lessons.lesson(&id).cloned() else {
+                    return;
+                };
+                let (session, run) = LessonRun::start(found, js_sys::Date::now());
+                let mut lessons = std::mem::take(&mut self.lessons);
+                let model = lessons.edit();
+                model.run = Some(run);
+                model.picker_open = false;
+                let player = self.player;
+                *self = UiState::with_session(self.lang, session);
+                self.player.speed = player.speed;
+                self.player.animate = player.animate;
+                self.lessons = lessons;
+                self.beats = self.session.0.borrow().timeline().len();
+                self.move_player(PlayerAction::Live);
+            }
+            LessonAction::Hint => {
+                if let Some(run) = &mut self.lessons.edit().run {
+                    run.reveal_hint();
+                }
+            }
+            LessonAction::Check => self.lesson_check(),
+            LessonAction::Leave => self.lessons.edit().run = None,
+        }
+    }
+
+    /// Runs the lesson's checks once the cluster is done with the last line.
+    fn lesson_check(&mut self) {
+        if self.working.is_some() || self.lessons.run.is_none() {
+            return;
+        }
+        let session = self.session.clone();
+        if let Some(run) = &mut self.lessons.edit().run {
+            run.check(&session.0.borrow(), js_sys::Date::now());
         }
     }
 
@@ -376,10 +467,13 @@ impl UiState {
                     ..self.panels.clone()
                 };
                 let player = self.player;
+                let mut lessons = std::mem::take(&mut self.lessons);
+                lessons.edit().run = None;
                 *self = UiState::with_seed(self.lang, seed);
                 self.player.speed = player.speed;
                 self.player.animate = player.animate;
                 self.panels = panels;
+                self.lessons = lessons;
             }
         }
     }
@@ -448,8 +542,15 @@ impl Reducible for UiState {
         match action {
             Action::SetLang(lang) => next.lang = lang,
             Action::Submit(line) => {
+                if next.lessons.run.is_some() {
+                    if let Some(run) = &mut next.lessons.edit().run {
+                        run.record_line(&line);
+                    }
+                }
                 next.run_line(&line);
+                next.lesson_check();
             }
+            Action::Lesson(action) => next.lesson(action),
             Action::Panel(action) => next.panel(action),
             Action::CloseFrontPanel => {
                 if let Some(kind) = next.panels.open.last().copied() {
@@ -457,7 +558,10 @@ impl Reducible for UiState {
                 }
             }
             Action::Player(action) => next.move_player(action),
-            Action::Work => next.work(),
+            Action::Work => {
+                next.work();
+                next.lesson_check();
+            }
             Action::AllStages(all) => {
                 let detail = if all { Detail::Full } else { Detail::Folded };
                 let played = next
@@ -594,6 +698,37 @@ pub fn app(props: &AppProps) -> Html {
         let state = state.clone();
         Callback::from(move |pod: String| state.dispatch(Action::Panel(PanelAction::PickPod(pod))))
     };
+    let on_lesson = {
+        let state = state.clone();
+        Callback::from(move |action: lesson::LessonAction| {
+            let first_open = matches!(action, lesson::LessonAction::TogglePicker)
+                && state.lessons.files.is_none();
+            if first_open {
+                // The list and its files, fetched on demand from the same host.
+                let model = state.lessons.0.clone();
+                let index = model.index_url();
+                let state = state.clone();
+                lesson::fetch_text(&index.clone(), move |text| {
+                    let files = text
+                        .as_deref()
+                        .and_then(|t| crate::present::lessons::pack_index(&index, t).ok())
+                        .unwrap_or_default();
+                    state.dispatch(Action::Lesson(lesson::LessonAction::IndexLoaded(text)));
+                    for file in files {
+                        let state = state.clone();
+                        let url = model.file_url(&file);
+                        lesson::fetch_text(&url, move |text| {
+                            state.dispatch(Action::Lesson(lesson::LessonAction::FileLoaded(
+                                file.clone(),
+                                text,
+                            )))
+                        });
+                    }
+                });
+            }
+            state.dispatch(Action::Lesson(action));
+        })
+    };
     let on_player = {
         let state = state.clone();
         Callback::from(move |action: PlayerAction| state.dispatch(Action::Player(action)))
@@ -645,6 +780,13 @@ pub fn app(props: &AppProps) -> Html {
                         <p class="brand__tagline">{ text(lang, Msg::AppTagline) }</p>
                     </div>
                 </div>
+                <button type="button" class={ classes!("lesson-toggle", (state.lessons.picker_open || state.lessons.run.is_some()).then_some("is-active")) }
+                    data-lessons-toggle="" onclick={
+                        let on_lesson = on_lesson.clone();
+                        Callback::from(move |_| on_lesson.emit(lesson::LessonAction::TogglePicker))
+                    }>
+                    { crate::present::lessons::words(lang, crate::present::lessons::Words::Lessons) }
+                </button>
                 <LangSwitch {lang} on_change={
                     let state = state.clone();
                     Callback::from(move |l| state.dispatch(Action::SetLang(l)))
@@ -696,6 +838,8 @@ pub fn app(props: &AppProps) -> Html {
                         on_action={ on_player } />
                 </section>
                 <aside class="side">
+                    <lesson::LessonPanel {lang} model={ state.lessons.0.clone() }
+                        busy={ state.working.is_some() } on_action={ on_lesson.clone() } />
                     <Dock {lang} panels={ state.panels.clone() } session={ state.session.clone() }
                         stamp={ (state.beats, state.working.is_some()) }
                         can_run={ state.prompt != ">" } on_action={ on_panel } />

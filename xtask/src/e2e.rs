@@ -109,6 +109,10 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             "node2's stop button runs vagrant halt node2; after sleep 360 node2 is NotReady and its pods run on node1",
             check_node_failure(&session),
         );
+        summary.record(
+            "the lesson picker fetches lessons/ on demand; lesson 1's solution typed in the terminal passes each step's checks and ends with a completion code",
+            check_lesson(&session),
+        );
     }
     summary.record("the browser console has no errors", check_console(&session));
     if ok {
@@ -589,6 +593,59 @@ fn check_node_failure(s: &Session) -> Result<(), String> {
     Ok(())
 }
 
+/// Lesson 1's solution (lessons/01-cluster-tour.yaml), one line per step.
+const LESSON_1_LINES: [&str; 3] = [
+    "kubectl get pods --all-namespaces",
+    "kubectl get pods -n kube-system -o wide",
+    "kubectl describe pod kube-scheduler-master -n kube-system",
+];
+
+fn check_lesson(s: &Session) -> Result<(), String> {
+    let fetched = "return performance.getEntriesByType('resource').some(e => e.name.includes('lessons/index.yaml'))";
+    if s.script(fetched)?.as_bool() != Some(false) {
+        return Err("lessons/index.yaml was fetched before the picker was opened".into());
+    }
+    s.click("[data-lessons-toggle]")?;
+    s.wait_for(
+        "return !!document.querySelector('[data-lesson-pick=cluster-tour]')",
+        Duration::from_secs(10),
+    )?;
+    s.click("[data-lesson-pick=cluster-tour]")?;
+    s.wait_for(
+        "return !!document.querySelector('[data-lesson=cluster-tour] [data-lesson-step=\"1\"]')",
+        Duration::from_secs(60),
+    )?;
+    let before =
+        s.script("return document.querySelector('[data-check=all-namespaces]').dataset.passed")?;
+    if before.as_str() != Some("false") {
+        return Err(format!(
+            "the first check is data-passed={before} before any line"
+        ));
+    }
+    for (i, line) in LESSON_1_LINES.iter().enumerate() {
+        s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
+        wait_ran(s, line, Duration::from_secs(30))?;
+        let next = if i + 1 < LESSON_1_LINES.len() {
+            format!("[data-lesson-step=\"{}\"]", i + 2)
+        } else {
+            "[data-lesson-code]".to_string()
+        };
+        s.wait_for(
+            &format!("return !!document.querySelector('[data-lesson=cluster-tour] {next}')"),
+            Duration::from_secs(30),
+        )
+        .map_err(|e| format!("after {line:?}, no {next}: {e}"))?;
+    }
+    let code =
+        s.script("return document.querySelector('[data-lesson-code]').dataset.lessonCode")?;
+    let code = code.as_str().unwrap_or("");
+    if code.len() != 9 || code.as_bytes()[4] != b'-' {
+        return Err(format!("completion code {code:?} is not XXXX-XXXX"));
+    }
+    println!("    lesson cluster-tour finished with code {code}");
+    Ok(())
+}
+
 fn check_console(s: &Session) -> Result<(), String> {
     let entries = s.browser_log()?;
     let severe: Vec<String> = entries
@@ -675,6 +732,9 @@ pub struct Shot<'a> {
     /// CSS selectors clicked in order once the lines ran and the keys were pressed (a panel's
     /// tab, a pod chip).
     pub clicks: Vec<&'a str>,
+    /// CSS selectors clicked in order before the lines run, each once it is on the page (a
+    /// lesson picked from the picker).
+    pub clicks_before: Vec<&'a str>,
 }
 
 pub fn screenshot(
@@ -692,6 +752,14 @@ pub fn screenshot(
     check_mounts(&s)?;
     s.click(&format!("button[data-lang='{lang}']"))?;
     wait_title(&s, lang == "ko")?;
+    for selector in &shot.clicks_before {
+        s.wait_for(
+            &format!("return !!document.querySelector({selector:?})"),
+            Duration::from_secs(60),
+        )?;
+        s.click(selector)?;
+        std::thread::sleep(Duration::from_millis(300));
+    }
     for (done, line) in lines.iter().enumerate() {
         s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
         s.wait_for(

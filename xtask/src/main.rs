@@ -27,7 +27,7 @@ commands:
   test                         native tests, browser tests, size budget, end-to-end test
   e2e [--dev]                  only the end-to-end test, on a fresh dist/ (--dev: a debug build)
   screenshot [--out FILE] [--lang ko|en] [--run LINE]... [--width W] [--height H]
-             [--wait-ms N] [--click SELECTOR]... [--keys KEYS] [--dev]
+             [--wait-ms N] [--click SELECTOR]... [--click-before SELECTOR]... [--keys KEYS] [--dev]
                                a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
   bench [--opt-level-3] [--no-native] [--no-wasm]
                                native criterion benches (store, apiserver, scheduler, lab), then
@@ -128,6 +128,7 @@ impl Flags<'_> {
                     | "--wait-ms"
                     | "--keys"
                     | "--click"
+                    | "--click-before"
                     | "--seeds"
                     | "--from"
                     | "--threads"
@@ -217,10 +218,12 @@ fn screenshot(args: &[String]) -> Result<(), String> {
         "--wait-ms",
         "--keys",
         "--click",
+        "--click-before",
         "--dev",
     ])?;
     let lines = flags.values("--run")?;
     let clicks = flags.values("--click")?;
+    let clicks_before = flags.values("--click-before")?;
     let lang = flags.value("--lang")?.unwrap_or("ko");
     if !matches!(lang, "ko" | "en") {
         return Err(format!("--lang: ko or en, not {lang:?}"));
@@ -239,6 +242,7 @@ fn screenshot(args: &[String]) -> Result<(), String> {
         wait_ms: number("--wait-ms", 0)?,
         keys: flags.value("--keys")?.unwrap_or(""),
         clicks,
+        clicks_before,
     };
     let out = match flags.value("--out")? {
         Some(p) => PathBuf::from(p),

@@ -22,6 +22,16 @@ pub const GZIP_BUDGET_BYTES: u64 = 1_000_000;
 /// reported on their own, and not counted in the budget.
 pub const ON_DEMAND: &[&str] = &["explain.txt"];
 
+/// Folders of dist/ fetched only on demand: the built-in lessons (`lessons/`), fetched when a
+/// student opens the lesson picker.
+pub const ON_DEMAND_DIRS: &[&str] = &["lessons/"];
+
+/// Is this file of dist/ (a path relative to it) fetched only on demand?
+pub fn is_on_demand(name: &str) -> bool {
+    let name = name.replace('\\', "/");
+    ON_DEMAND.contains(&name.as_str()) || ON_DEMAND_DIRS.iter().any(|d| name.starts_with(d))
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Profile {
     /// Unoptimised, with debug info: the fastest rebuild.
@@ -111,6 +121,9 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
     fs::create_dir_all(dist.join("pkg")).map_err(|e| e.to_string())?;
     copy(&root.join("index.html"), &dist.join("index.html"))?;
     copy_tree(&root.join("www"), &dist)?;
+    // The built-in lessons, beside the page, as a teacher's pack would be.
+    fs::create_dir_all(dist.join("lessons")).map_err(|e| e.to_string())?;
+    copy_tree(&root.join("lessons"), &dist.join("lessons"))?;
     for name in ["kube_sandbox.js", "kube_sandbox_bg.wasm"] {
         copy(&pkg.join(name), &dist.join("pkg").join(name))?;
     }
@@ -301,9 +314,7 @@ impl SizeReport {
         self.at_start().map(|f| f.2).sum()
     }
     fn at_start(&self) -> impl Iterator<Item = &(String, u64, u64)> {
-        self.files
-            .iter()
-            .filter(|f| !ON_DEMAND.contains(&f.0.as_str()))
+        self.files.iter().filter(|f| !is_on_demand(&f.0))
     }
 }
 
@@ -342,7 +353,7 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, u64, u64)>) -> Result
 pub fn print_size_report(report: &SizeReport) {
     println!("\n{:<32} {:>12} {:>12}", "file", "raw bytes", "gzip -9");
     for (name, raw, gz) in &report.files {
-        let mark = if ON_DEMAND.contains(&name.as_str()) {
+        let mark = if is_on_demand(name) {
             " (on demand)"
         } else {
             ""

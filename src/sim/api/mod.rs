@@ -31,7 +31,7 @@ pub mod schema;
 pub mod selector;
 pub mod typed;
 pub mod validation;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
 
