@@ -26,7 +26,7 @@
 //!
 //! [`Session::restore`]: crate::present::session::Session::restore
 
-use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The version of the saved state's shape and meaning. Bump it when an old state would replay
 /// into something else: a changed input kind, or a simulation change that moves the trace.
@@ -41,9 +41,9 @@ pub const STORAGE_KEY: &str = "kube-sandbox.session";
 pub const MAX_INPUTS: usize = 20_000;
 pub const MAX_SAVED_BYTES: usize = 8 << 20;
 
-/// One thing the student did to the session, in the order done.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+/// One thing the student did to the session, in the order done. In JSON each is an object told
+/// apart by its key (`line`, `file`, `edit`, `cancel_edit`), as the example above shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     /// A line typed (or pasted) into the terminal, or run by a button: with the exit status it
     /// ended with (0 for a heredoc's lines before its terminator).
@@ -57,15 +57,18 @@ pub enum Input {
 }
 
 /// Everything needed to build the session again.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Read and written through `serde_json::Value` by hand rather than with serde's derives: the
+/// page already links `Value`'s parser and printer, and derived (untagged) deserializers cost
+/// about 20 KB of wasm before optimisation for these few fields.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SavedState {
     pub schema: u32,
     pub seed: u64,
     pub inputs: Vec<Input>,
     /// The lesson's progress, kept and given back as it was handed over: its shape belongs to
     /// the lessons.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lesson: Option<serde_json::Value>,
+    pub lesson: Option<Value>,
 }
 
 /// Why a saved state could not be brought back. Shown to the student (with
@@ -114,6 +117,58 @@ impl std::fmt::Display for RestoreError {
     }
 }
 
+impl Input {
+    fn to_value(&self) -> Value {
+        let mut input = Map::new();
+        let mut put = |key: &str, value: Value| input.insert(key.to_string(), value);
+        match self {
+            Input::Line { line, exit } => {
+                put("line", line.as_str().into());
+                put("exit", (*exit).into());
+            }
+            Input::File { file, text } => {
+                put("file", file.as_str().into());
+                put("text", text.as_str().into());
+            }
+            Input::Edit { edit, exit } => {
+                put("edit", edit.as_str().into());
+                put("exit", (*exit).into());
+            }
+            Input::CancelEdit { cancel_edit } => {
+                put("cancel_edit", (*cancel_edit).into());
+            }
+        }
+        Value::Object(input)
+    }
+
+    fn from_value(value: &Value) -> Option<Input> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
+        let exit = || {
+            let exit = value.get("exit").and_then(Value::as_i64)?;
+            i32::try_from(exit).ok()
+        };
+        let keys = value.as_object()?.len();
+        if let Some(line) = text("line") {
+            return (keys == 2).then_some(Input::Line {
+                line,
+                exit: exit()?,
+            });
+        }
+        if let Some(file) = text("file") {
+            let text = text("text")?;
+            return (keys == 2).then_some(Input::File { file, text });
+        }
+        if let Some(edit) = text("edit") {
+            return (keys == 2).then_some(Input::Edit {
+                edit,
+                exit: exit()?,
+            });
+        }
+        let cancel_edit = value.get("cancel_edit")?.as_bool()?;
+        (keys == 1).then_some(Input::CancelEdit { cancel_edit })
+    }
+}
+
 impl RestoreError {
     /// The sentence the page shows above the details: what happened, and that it started fresh.
     pub fn heading(&self) -> crate::present::i18n::Msg {
@@ -149,8 +204,15 @@ impl SavedState {
 
     /// The state as JSON text: what storage, the export file and the share link carry.
     pub fn encode(&self) -> String {
-        // A struct of strings, numbers and a JSON value: serializing it cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let inputs = self.inputs.iter().map(Input::to_value).collect();
+        let mut state = Map::new();
+        state.insert("schema".into(), self.schema.into());
+        state.insert("seed".into(), self.seed.into());
+        state.insert("inputs".into(), Value::Array(inputs));
+        if let Some(lesson) = &self.lesson {
+            state.insert("lesson".into(), lesson.clone());
+        }
+        Value::Object(state).to_string()
     }
 
     /// Reads a saved state, checking its schema version first (so that a state of another
@@ -159,9 +221,10 @@ impl SavedState {
         if text.len() > MAX_SAVED_BYTES {
             return Err(RestoreError::TooLarge);
         }
-        let value: serde_json::Value = serde_json::from_str(text)
+        let unreadable = |why: &str| RestoreError::Unreadable(why.to_string());
+        let value: Value = serde_json::from_str(text)
             .map_err(|e| RestoreError::Unreadable(format!("not JSON ({e})")))?;
-        let schema = value.get("schema").and_then(serde_json::Value::as_u64);
+        let schema = value.get("schema").and_then(Value::as_u64);
         match schema {
             Some(s) if s == u64::from(SCHEMA_VERSION) => {}
             Some(s) => {
@@ -169,18 +232,35 @@ impl SavedState {
                     found: u32::try_from(s).unwrap_or(u32::MAX),
                 })
             }
-            None => {
-                return Err(RestoreError::Unreadable(
-                    "no \"schema\" version number".into(),
-                ))
-            }
+            None => return Err(unreadable("no \"schema\" version number")),
         }
-        let state = SavedState::deserialize(&value)
-            .map_err(|e| RestoreError::Unreadable(format!("{e}")))?;
-        if state.inputs.len() > MAX_INPUTS {
+        let seed = value
+            .get("seed")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| unreadable("no \"seed\" (a whole number)"))?;
+        let list = value
+            .get("inputs")
+            .and_then(Value::as_array)
+            .ok_or_else(|| unreadable("no \"inputs\" list"))?;
+        if list.len() > MAX_INPUTS {
             return Err(RestoreError::TooLarge);
         }
-        Ok(state)
+        let mut inputs = Vec::with_capacity(list.len());
+        for (i, input) in list.iter().enumerate() {
+            let input = Input::from_value(input).ok_or_else(|| {
+                RestoreError::Unreadable(format!(
+                    "input {} is not a line, file, edit or cancel_edit",
+                    i + 1
+                ))
+            })?;
+            inputs.push(input);
+        }
+        Ok(SavedState {
+            schema: SCHEMA_VERSION,
+            seed,
+            inputs,
+            lesson: value.get("lesson").filter(|l| !l.is_null()).cloned(),
+        })
     }
 
     /// How many lines were typed (heredoc bodies counted line by line), for a summary.
@@ -265,7 +345,12 @@ mod tests {
             ),
             ("{\"schema\":-1,\"seed\":1}", "no \"schema\""),
             ("{\"schema\":99999999999,\"seed\":1}", "schema 4294967295"),
-            ("{\"schema\":1,\"inputs\":[]}", "missing field `seed`"),
+            ("{\"schema\":1,\"inputs\":[]}", "no \"seed\""),
+            ("{\"schema\":1,\"seed\":1}", "no \"inputs\""),
+            ("{\"schema\":1,\"seed\":1,\"inputs\":[{\"line\":\"ls\"}]}", "input 1 is not"),
+            ("{\"schema\":1,\"seed\":1,\"inputs\":[{\"line\":\"ls\",\"exit\":0,\"x\":1}]}", "input 1 is not"),
+            ("{\"schema\":1,\"seed\":1,\"inputs\":[{\"line\":\"ls\",\"exit\":0},{\"file\":\"a\"}]}", "input 2 is not"),
+            ("{\"schema\":1,\"seed\":1,\"inputs\":[{\"edit\":\"a\",\"exit\":9999999999}]}", "input 1 is not"),
             (
                 "{\"schema\":1,\"seed\":-3,\"inputs\":[]}",
                 "not a saved sandbox",
