@@ -69,6 +69,8 @@ pub struct Session {
     log: Vec<Input>,
     /// The lesson's progress, opaque here: saved and restored with the log.
     lesson: Option<serde_json::Value>,
+    /// How many times it was handed over ([`Session::changes`]).
+    lesson_changes: usize,
 }
 
 /// One command's place in the trace: its line, where it ran, its events `start..end`, and the
@@ -120,6 +122,7 @@ impl Session {
             windows: Vec::new(),
             log: Vec::new(),
             lesson: None,
+            lesson_changes: 0,
         }
     }
 
@@ -132,9 +135,10 @@ impl Session {
         }
     }
 
-    /// How many inputs the session has had: it changes when there is something new to save.
-    pub fn inputs_len(&self) -> usize {
-        self.log.len()
+    /// Counts the changes to what [`Session::saved`] returns (inputs, lesson progress): the page
+    /// saves again when it moves.
+    pub fn changes(&self) -> usize {
+        self.log.len() + self.lesson_changes
     }
 
     /// Boots the lab from the saved seed and replays every saved input to the end: the same
@@ -188,9 +192,13 @@ impl Session {
         self.lesson.as_ref()
     }
 
-    /// Keeps the lesson's progress with the session, to be saved with it.
+    /// Keeps the lesson's progress with the session, to be saved with it (the page autosaves
+    /// after the action that hands it over).
     pub fn set_lesson_progress(&mut self, progress: Option<serde_json::Value>) {
-        self.lesson = progress;
+        if self.lesson != progress {
+            self.lesson = progress;
+            self.lesson_changes += 1;
+        }
     }
 
     /// Bounds the trace (and so the history the player can go back through) to `events`; for
