@@ -393,6 +393,7 @@ impl UiState {
                 // The new lab is saved as it is, in place of the old session.
                 self.keep = keep::Keep {
                     saved_inputs: None,
+                    replay: None,
                     ..keep
                 };
             }
@@ -463,7 +464,17 @@ impl Reducible for UiState {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
-        if matches!(action, Action::Submit(_) | Action::Panel(_)) {
+        let runs = matches!(
+            action,
+            Action::Submit(_)
+                | Action::Panel(
+                    PanelAction::Run(_)
+                        | PanelAction::EditorApply
+                        | PanelAction::EditorSave
+                        | PanelAction::EditorCancel
+                )
+        );
+        if runs {
             // What the student does next comes after the whole restored session.
             while next.replaying() && !next.keep.wants_docs {
                 next.replay_slice();
