@@ -403,7 +403,7 @@ fn from_base64url(text: &str) -> Option<Vec<u8>> {
             c => c,
         })
         .collect();
-    while b64.len() % 4 != 0 {
+    while !b64.len().is_multiple_of(4) {
         b64.push('=');
     }
     let binary = window()?.atob(&b64).ok()?;
@@ -461,9 +461,8 @@ pub(super) fn open_share_link(state: UseReducerHandle<UiState>) {
                 keep(KeepAction::Restore(Rc::new(saved), notice, replaced))
             }
             _ => {
-                match previous.as_deref().map(SavedState::decode) {
-                    Some(Ok(saved)) => keep(KeepAction::Restore(Rc::new(saved), None, None)),
-                    _ => {}
+                if let Some(Ok(saved)) = previous.as_deref().map(SavedState::decode) {
+                    keep(KeepAction::Restore(Rc::new(saved), None, None));
                 }
                 keep(KeepAction::Notice(Notice::LinkFailed, None))
             }
