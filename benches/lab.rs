@@ -1,7 +1,8 @@
 //! The lab as the page runs it, natively: the kubeadm boot (what the page runs in slices after
 //! its first frame), `kubectl create deployment web --image=nginx --replicas=100` on a booted
 //! lab, and `kubectl scale deployment web --replicas=1000` after it, each until the cluster has
-//! settled (pods pulled, started and Ready); then `kubectl get pods` at 1,000 pods.
+//! settled (pods pulled, started and Ready); then `kubectl get pods` at 1,000 pods; and the
+//! restore of a saved session of 200 typical lines (what a reload replays).
 //!
 //! Run with `cargo bench --bench lab`. The page's own figures (the same work in headless
 //! Chromium, and the longest main-thread task) are in `cargo xtask bench`'s page report; these
@@ -63,6 +64,18 @@ fn lab(c: &mut Criterion) {
             assert_eq!(out.stdout.lines().count(), 1001);
             black_box(out)
         })
+    });
+    // A reload of a long session: 200 typical lines replayed from their saved state
+    // (`Session::restore`), the boot included. The page runs this in its work slices.
+    let long = {
+        let mut live = Session::new(SEED);
+        for line in kube_sandbox::present::saved::typical_lines(200) {
+            live.run_line(&line);
+        }
+        live.saved()
+    };
+    group.bench_function("restore 200 typical lines", |b| {
+        b.iter(|| black_box(Session::restore(&long).expect("the saved session replays")))
     });
     group.finish();
 }

@@ -23,7 +23,14 @@ async fn mount(lang: Lang) -> Element {
         .expect("a body")
         .append_child(&root)
         .expect("append the root");
-    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { lang: Some(lang) }).render();
+    yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            lang: Some(lang),
+            ..AppProps::default()
+        },
+    )
+    .render();
     settle().await;
     root
 }

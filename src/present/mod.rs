@@ -8,6 +8,7 @@
 //! | `player.rs` | the playhead: play, pause, step, seek, speed, live |
 //! | `cluster_view.rs` | the scene: nodes and pods read from the store at a revision |
 //! | `narration.rs` | one sentence per beat and a title per step, Korean and English |
+//! | `saved.rs` | the saved state: seed and inputs, replayed to build the session again |
 //! | `scrollback.rs` | the terminal's scrollback, bounded in entries and in bytes |
 //! | `editor.rs` | the YAML editor: the course's examples, and where an error points |
 //! | `lessons.rs` | a lesson in progress: step, hints, checks' marks, summary and completion code |
@@ -24,6 +25,7 @@ pub mod lessons;
 pub mod narration;
 pub mod panels;
 pub mod player;
+pub mod saved;
 pub mod scrollback;
 pub mod session;
 pub mod timeline;

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::present::cluster_view::{ChipCache, ClusterView};
+use crate::present::saved::{Input, RestoreError, SavedState};
 use crate::present::timeline::{CommandBeats, Detail, Timeline};
 use crate::sim::cluster::Run;
 use crate::sim::cluster::{VM_POWERED_OFF, VM_POWERED_ON};
@@ -63,6 +64,13 @@ pub struct Session {
     power: BTreeMap<Seq, (String, bool)>,
     /// Each command's window of the trace, to build the timeline again in another detail.
     windows: Vec<Window>,
+    /// Everything done to the session since its boot, in order: with the seed, the whole state
+    /// ([`Session::saved`], [`Session::restore`]).
+    log: Vec<Input>,
+    /// The lesson's progress, opaque here: saved and restored with the log.
+    lesson: Option<serde_json::Value>,
+    /// How many times it was handed over ([`Session::changes`]).
+    lesson_changes: usize,
 }
 
 /// One command's place in the trace: its line, where it ran, its events `start..end`, and the
@@ -112,6 +120,84 @@ impl Session {
             pending: None,
             power: BTreeMap::new(),
             windows: Vec::new(),
+            log: Vec::new(),
+            lesson: None,
+            lesson_changes: 0,
+        }
+    }
+
+    /// What to save to build this session again: its seed and everything done to it.
+    pub fn saved(&self) -> SavedState {
+        SavedState {
+            lesson: self.lesson.clone(),
+            inputs: self.log.clone(),
+            ..SavedState::new(self.seed)
+        }
+    }
+
+    /// Counts the changes to what [`Session::saved`] returns (inputs, lesson progress): the page
+    /// saves again when it moves.
+    pub fn changes(&self) -> usize {
+        self.log.len() + self.lesson_changes
+    }
+
+    /// Boots the lab from the saved seed and replays every saved input to the end: the same
+    /// trace, store, revision and timeline as the session that was saved. Stops at the first
+    /// input that ends differently than it did ([`RestoreError::Diverged`]).
+    pub fn restore(saved: &SavedState) -> Result<Session, RestoreError> {
+        let mut session = Session::starting(saved.seed);
+        for (index, input) in saved.inputs.iter().enumerate() {
+            session.replay(index, input)?;
+        }
+        session.finish_work();
+        session.lesson = saved.lesson.clone();
+        Ok(session)
+    }
+
+    /// Replays one saved input (the `index`-th) as it was first done, leaving its work to
+    /// [`Session::work`] as a typed line does (the page replays in its slices). The output is
+    /// what the terminal showed then.
+    pub fn replay(
+        &mut self,
+        index: usize,
+        input: &Input,
+    ) -> Result<(TerminalOutput, Option<usize>), RestoreError> {
+        let (result, saved_exit) = match input {
+            Input::Line { line, exit } => (self.submit_line(line), *exit),
+            Input::Edit { edit, exit } => (self.save_edit(edit), *exit),
+            Input::File { file, text } => {
+                // A file the editor could not save then cannot be saved now either.
+                let _ = self.write_file(file, text);
+                return Ok((TerminalOutput::default(), None));
+            }
+            Input::CancelEdit { .. } => return Ok((self.cancel_edit(), None)),
+        };
+        if result.0.exit_code != saved_exit {
+            let line = match input {
+                Input::Line { line, .. } => line.clone(),
+                _ => self.shell.open_edit_line().unwrap_or_default(),
+            };
+            return Err(RestoreError::Diverged {
+                index,
+                line,
+                saved: saved_exit,
+                now: result.0.exit_code,
+            });
+        }
+        Ok(result)
+    }
+
+    /// The lesson's progress as last handed over ([`Session::set_lesson_progress`]).
+    pub fn lesson_progress(&self) -> Option<&serde_json::Value> {
+        self.lesson.as_ref()
+    }
+
+    /// Keeps the lesson's progress with the session, to be saved with it (the page autosaves
+    /// after the action that hands it over).
+    pub fn set_lesson_progress(&mut self, progress: Option<serde_json::Value>) {
+        if self.lesson != progress {
+            self.lesson = progress;
+            self.lesson_changes += 1;
         }
     }
 
@@ -190,6 +276,10 @@ impl Session {
             edit: self.shell.take_opened_edit(),
             ..TerminalOutput::from(out)
         };
+        self.log.push(Input::Line {
+            line: line.to_string(),
+            exit: output.exit_code,
+        });
         if self.shell.prompt() == CONTINUATION_PROMPT {
             self.pending = Some((label, start, revision));
             return (output, None);
@@ -216,6 +306,10 @@ impl Session {
     /// Saves `text` as a file in the terminal's home directory (the editor saves before it
     /// applies); the shell's own message when it cannot.
     pub fn write_file(&mut self, path: &str, text: &str) -> Result<(), String> {
+        self.log.push(Input::File {
+            file: path.to_string(),
+            text: text.to_string(),
+        });
         self.shell.write_file(path, text)
     }
 
@@ -228,6 +322,10 @@ impl Session {
         let revision = self.shell.backend().cluster.store().revision();
         let out = self.shell.save_edit(text);
         let output = TerminalOutput::from(out);
+        self.log.push(Input::Edit {
+            edit: text.to_string(),
+            exit: output.exit_code,
+        });
         if self.shell.backend().cluster.trace().next_seq() as usize == start {
             return (output, None);
         }
@@ -238,6 +336,7 @@ impl Session {
 
     /// The editor closed an edit without saving: kubectl's `Edit cancelled, no changes made.`
     pub fn cancel_edit(&mut self) -> TerminalOutput {
+        self.log.push(Input::CancelEdit { cancel_edit: true });
         let out = self.shell.cancel_edit();
         TerminalOutput::from(out)
     }

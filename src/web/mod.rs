@@ -7,6 +7,7 @@
 //! module imports nothing from `sim`.
 
 pub mod flight;
+pub mod keep;
 pub mod lesson;
 pub mod panels;
 pub mod player;
@@ -51,7 +52,11 @@ pub fn start() {
         .and_then(|d| d.get_element_by_id("app"));
     if let Some(root) = root {
         root.set_text_content(None);
-        yew::Renderer::<App>::with_root(root).render();
+        let props = AppProps {
+            keep: true,
+            ..AppProps::default()
+        };
+        yew::Renderer::<App>::with_root_and_props(root, props).render();
     }
 }
 
@@ -71,7 +76,7 @@ fn mark(name: &str) {
 /// Fetches `explain.txt` (beside `index.html`; kept out of the wasm, see docs/build.md) the
 /// first time a line needs it, then runs that line: kubectl explain's answer shows when the
 /// docs have arrived, or its "not loaded" error if they could not be fetched.
-fn fetch_explain_docs(state: UseReducerHandle<UiState>, line: String) {
+fn fetch_explain_docs(state: UseReducerHandle<UiState>, then: impl Fn() -> Action + 'static) {
     // With promise callbacks rather than futures: no executor for one fetch in the page (about
     // 575 bytes of gzip less than JsFuture on spawn_local, measured together with a small change
     // in explain.rs). Each callback runs once; the three are left to the page (a few bytes).
@@ -80,7 +85,7 @@ fn fetch_explain_docs(state: UseReducerHandle<UiState>, line: String) {
         if let Some(docs) = docs.as_string() {
             state.session.0.borrow_mut().set_explain_docs(docs);
         }
-        state.dispatch(Action::Submit(line.clone()))
+        state.dispatch(then())
     });
     let callback = |run: Rc<dyn Fn(JsValue)>| Closure::<dyn FnMut(JsValue)>::new(move |v| run(v));
     let (failed, finish) = (callback(run.clone()), callback(run.clone()));
@@ -178,6 +183,8 @@ pub struct UiState {
     pub working: Option<u64>,
     /// The look-inside panels: which are open, and what they are about.
     pub panels: Panels,
+    /// Autosave, restore, export, import, share ([`keep`]).
+    pub keep: keep::Keep,
     /// The lesson picker and the lesson in progress: shared between states (the reducer clones
     /// the state at every beat), copied only when a lesson action changes it.
     pub lessons: SharedLessons,
@@ -219,6 +226,8 @@ pub enum Action {
     Lesson(lesson::LessonAction),
     /// Escape: closes the panel in front.
     CloseFrontPanel,
+    /// Keeping the work: restore, notices, a new session.
+    Keep(keep::KeepAction),
 }
 
 /// How long one slice of the cluster's work may keep the main thread, in milliseconds: well
@@ -257,6 +266,7 @@ impl UiState {
             beats: 0,
             working,
             panels: Panels::default(),
+            keep: keep::Keep::default(),
             lessons: SharedLessons(Rc::new(LessonsModel::new(
                 crate::present::lessons::pack_dir(
                     &web_sys::window()
@@ -466,7 +476,7 @@ impl UiState {
                     etcd_key: None,
                     ..self.panels.clone()
                 };
-                let player = self.player;
+                let (player, keep) = (self.player, std::mem::take(&mut self.keep));
                 let mut lessons = std::mem::take(&mut self.lessons);
                 lessons.edit().run = None;
                 *self = UiState::with_seed(self.lang, seed);
@@ -474,6 +484,12 @@ impl UiState {
                 self.player.animate = player.animate;
                 self.panels = panels;
                 self.lessons = lessons;
+                // The new lab is saved as it is, in place of the old session.
+                self.keep = keep::Keep {
+                    saved_inputs: None,
+                    replay: None,
+                    ..keep
+                };
             }
         }
     }
@@ -481,6 +497,9 @@ impl UiState {
     /// One slice of the cluster's work: rounds of the simulation until the slice's time is up or
     /// the line's work has settled (then its beats play).
     fn work(&mut self) {
+        if self.replaying() {
+            return self.replay_slice();
+        }
         let started = js_sys::Date::now();
         let was_booting = self.session.0.borrow().booting();
         let done = {
@@ -539,7 +558,24 @@ impl Reducible for UiState {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
+        let runs = matches!(
+            action,
+            Action::Submit(_)
+                | Action::Panel(
+                    PanelAction::Run(_)
+                        | PanelAction::EditorApply
+                        | PanelAction::EditorSave
+                        | PanelAction::EditorCancel
+                )
+        );
+        if runs {
+            // What the student does next comes after the whole restored session.
+            while next.replaying() && !next.keep.wants_docs {
+                next.replay_slice();
+            }
+        }
         match action {
+            Action::Keep(action) => next.keep_action(action),
             Action::SetLang(lang) => next.lang = lang,
             Action::Submit(line) => {
                 if next.lessons.run.is_some() {
@@ -573,6 +609,7 @@ impl Reducible for UiState {
                 next.move_player(PlayerAction::Seek(played));
             }
         }
+        next.autosave();
         Rc::new(next)
     }
 }
@@ -582,6 +619,9 @@ pub struct AppProps {
     /// Start in this language instead of the remembered one (tests use it).
     #[prop_or_default]
     pub lang: Option<Lang>,
+    /// Autosave and restore the session (the page does; test pages do not).
+    #[prop_or_default]
+    pub keep: bool,
 }
 
 /// The keys of the player, when focus is not in a text field: space, ← →, PgUp/PgDn, Home, End.
@@ -613,8 +653,14 @@ fn player_key(event: &KeyboardEvent) -> Option<PlayerAction> {
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let initial = props.lang;
-    let state = use_reducer(move || UiState::new(initial.or_else(stored_lang).unwrap_or_default()));
+    let (initial, keep) = (props.lang, props.keep);
+    let state = use_reducer(move || {
+        let mut state = UiState::new(initial.or_else(stored_lang).unwrap_or_default());
+        if keep {
+            state.keep_on_load();
+        }
+        state
+    });
     let lang = state.lang;
 
     use_effect_with(lang, |lang| {
@@ -656,6 +702,35 @@ pub fn app(props: &AppProps) -> Html {
     // For the page benchmark: when the terminal first is on screen.
     use_effect_with((), |_| mark("terminal-ready"));
 
+    // A share link's state, read after the first frame; explain's docs for a replayed line.
+    {
+        let state = state.clone();
+        use_effect_with(keep, move |keep| {
+            let keep = *keep;
+            if keep {
+                keep::open_share_link(state.clone());
+            }
+            // A share link pasted into the address bar of an open page changes only the
+            // fragment: no load, so the page reads it when it changes.
+            let listener = keep.then(|| {
+                web_sys::window().map(|w| {
+                    EventListener::new(&w, "hashchange", move |_| {
+                        keep::open_share_link(state.clone())
+                    })
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    {
+        let state = state.clone();
+        use_effect_with(state.keep.wants_docs, move |wants| {
+            if *wants {
+                keep::fetch_docs_for_replay(state);
+            }
+        });
+    }
+
     // The player's keys, anywhere on the page outside a text field.
     {
         let state = state.clone();
@@ -684,7 +759,7 @@ pub fn app(props: &AppProps) -> Html {
         let state = state.clone();
         Callback::from(move |line: String| {
             if state.session.0.borrow().wants_explain_docs(&line) {
-                fetch_explain_docs(state.clone(), line);
+                fetch_explain_docs(state.clone(), move || Action::Submit(line.clone()));
             } else {
                 state.dispatch(Action::Submit(line));
             }
@@ -787,6 +862,9 @@ pub fn app(props: &AppProps) -> Html {
                     }>
                     { crate::present::lessons::words(lang, crate::present::lessons::Words::Lessons) }
                 </button>
+                if props.keep {
+                    <keep::KeepBar {lang} state={ state.clone() } />
+                }
                 <LangSwitch {lang} on_change={
                     let state = state.clone();
                     Callback::from(move |l| state.dispatch(Action::SetLang(l)))

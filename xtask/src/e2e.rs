@@ -110,6 +110,14 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             check_node_failure(&session),
         );
         summary.record(
+            "a reload restores the session it left: the same pods, nodes, terminal lines and timeline",
+            check_reload_restores(&session),
+        );
+        summary.record(
+            "a share link opened in the page restores the same session; a corrupted autosave starts fresh with a download offered",
+            check_share_link_and_corruption(&session),
+        );
+        summary.record(
             "the lesson picker fetches lessons/ on demand; lesson 1's solution typed in the terminal passes each step's checks and ends with a completion code",
             check_lesson(&session),
         );
@@ -643,6 +651,127 @@ fn check_lesson(s: &Session) -> Result<(), String> {
         return Err(format!("completion code {code:?} is not XXXX-XXXX"));
     }
     println!("    lesson cluster-tour finished with code {code}");
+    Ok(())
+}
+
+/// What a restored page must show as it was: pods (name, node, status), each node's readiness,
+/// the terminal's command lines and prompt, and the timeline's length.
+fn page_state(s: &Session) -> Result<Value, String> {
+    s.script(
+        "const slider = document.querySelector('[role=slider]');
+         return {
+            pods: Array.from(document.querySelectorAll('[data-pod]'))
+                .map(p => [p.dataset.pod, p.dataset.node || '', p.dataset.status || '']).sort(),
+            ready: Array.from(document.querySelectorAll('[data-vm]')).map(v => v.dataset.ready || ''),
+            commands: Array.from(document.querySelectorAll('.line--command')).map(l => l.textContent),
+            prompt: document.querySelector('.terminal__input-line .terminal__prompt').textContent,
+            beats: slider ? slider.getAttribute('aria-valuemax') : null,
+         }",
+    )
+}
+
+/// Waits until a (re)loaded page has mounted, replayed its saved session and settled.
+fn wait_restored(s: &Session, timeout: Duration) -> Result<(), String> {
+    check_mounts(s)?;
+    s.wait_for(
+        "return !document.querySelector('[data-restoring]') && !document.querySelector('[data-busy]')",
+        timeout,
+    )
+    .map(|_| ())
+}
+
+/// Milliseconds from navigation to the end of the replay (`session-restored`), if it ran.
+fn restored_ms(s: &Session) -> Result<Option<f64>, String> {
+    Ok(s.script(
+        "const m = performance.getEntriesByName('session-restored')[0]; return m ? m.startTime : null",
+    )?
+    .as_f64())
+}
+
+fn check_reload_restores(s: &Session) -> Result<(), String> {
+    wait_live(s, Duration::from_secs(30))?;
+    let before = page_state(s)?;
+    let inputs =
+        s.script("return JSON.parse(localStorage.getItem('kube-sandbox.session')).inputs.length")?;
+    if before["pods"].as_array().map_or(0, Vec::len) < 10 {
+        return Err(format!(
+            "too few pods before the reload to compare: {before}"
+        ));
+    }
+    s.script("location.reload(); return null")?;
+    std::thread::sleep(Duration::from_millis(300));
+    wait_restored(s, Duration::from_secs(60))?;
+    wait_live(s, Duration::from_secs(30))?;
+    let after = page_state(s)?;
+    if after != before {
+        return Err(format!("before the reload:\n{before}\nafter it:\n{after}"));
+    }
+    let ms = restored_ms(s)?.ok_or("the replay never marked session-restored")?;
+    println!(
+        "    {inputs} saved inputs restored {ms:.0} ms after navigation; {} pods, {} command lines, {} beats",
+        after["pods"].as_array().map_or(0, Vec::len),
+        after["commands"].as_array().map_or(0, Vec::len),
+        after["beats"]
+    );
+    Ok(())
+}
+
+fn check_share_link_and_corruption(s: &Session) -> Result<(), String> {
+    let before = page_state(s)?;
+    s.click("[data-action=share]")?;
+    let link = s.wait_for(
+        "const l = document.querySelector('[data-share-link]'); return l && l.value",
+        Duration::from_secs(10),
+    )?;
+    let link = link.as_str().unwrap_or_default().to_string();
+    if !link.contains("/sandbox/#s=") {
+        return Err(format!("share link {link:?}"));
+    }
+    // The link in a fresh page: storage emptied first, as on another student's machine.
+    // A navigation that changes only the fragment would not load the page: leave it first.
+    s.script("localStorage.removeItem('kube-sandbox.session'); return null")?;
+    s.navigate("about:blank")?;
+    s.navigate(&link)?;
+    // The link is read after the first frame (the browser inflates it): wait for its lines.
+    s.wait_for(
+        "return document.querySelectorAll('.line--command').length > 0",
+        Duration::from_secs(30),
+    )?;
+    wait_restored(s, Duration::from_secs(60))?;
+    wait_live(s, Duration::from_secs(30))?;
+    let shared = page_state(s)?;
+    if shared["pods"] != before["pods"] || shared["beats"] != before["beats"] {
+        return Err(format!(
+            "before sharing:\n{before}\nfrom the link:\n{shared}"
+        ));
+    }
+    let address = s.script("return location.href")?;
+    if address.as_str().is_some_and(|a| a.contains("#s=")) {
+        return Err(format!("the link's state stayed in the address: {address}"));
+    }
+    // A corrupted autosave: a clear notice, a fresh lab, and what was found to download.
+    s.script(
+        "localStorage.setItem('kube-sandbox.session', '{\"schema\": 1, \"seed\": '); return null",
+    )?;
+    s.script("location.reload(); return null")?;
+    std::thread::sleep(Duration::from_millis(300));
+    wait_restored(s, Duration::from_secs(60))?;
+    let notice = s.wait_for(
+        "const n = document.querySelector('[data-keep-notice=problem]');
+         return n && document.querySelector('[data-action=download-found]') && n.textContent",
+        Duration::from_secs(10),
+    )?;
+    let fresh = page_state(s)?;
+    if fresh["commands"].as_array().map_or(1, Vec::len) != 0 {
+        return Err(format!(
+            "after a corrupted autosave the terminal shows {fresh}"
+        ));
+    }
+    s.click("[data-action=dismiss]")?;
+    println!(
+        "    share link of {} bytes; corrupted autosave: {notice}",
+        link.len()
+    );
     Ok(())
 }
 
