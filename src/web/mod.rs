@@ -8,6 +8,7 @@
 
 pub mod flight;
 pub mod keep;
+#[cfg(feature = "lessons")]
 pub mod lesson;
 pub mod panels;
 pub mod player;
@@ -26,6 +27,7 @@ use yew::prelude::*;
 
 use crate::present::cluster_view::ClusterView;
 use crate::present::i18n::{self, text, Lang, Msg};
+#[cfg(feature = "lessons")]
 use crate::present::lessons::{LessonRun, LessonsModel};
 use crate::present::narration::{sentence, step_title};
 use crate::present::player::{Player, PlayerAction};
@@ -187,19 +189,23 @@ pub struct UiState {
     pub keep: keep::Keep,
     /// The lesson picker and the lesson in progress: shared between states (the reducer clones
     /// the state at every beat), copied only when a lesson action changes it.
+    #[cfg(feature = "lessons")]
     pub lessons: SharedLessons,
 }
 
 /// The lessons' model behind an `Rc`: two states are equal when they share it.
+#[cfg(feature = "lessons")]
 #[derive(Clone, Debug, Default)]
 pub struct SharedLessons(pub Rc<LessonsModel>);
 
+#[cfg(feature = "lessons")]
 impl PartialEq for SharedLessons {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
+#[cfg(feature = "lessons")]
 impl std::ops::Deref for SharedLessons {
     type Target = LessonsModel;
     fn deref(&self) -> &LessonsModel {
@@ -207,6 +213,7 @@ impl std::ops::Deref for SharedLessons {
     }
 }
 
+#[cfg(feature = "lessons")]
 impl SharedLessons {
     fn edit(&mut self) -> &mut LessonsModel {
         Rc::make_mut(&mut self.0)
@@ -223,6 +230,7 @@ pub enum Action {
     /// Unfold (true) or fold the apiserver's stages and the bookkeeping requests.
     AllStages(bool),
     Panel(PanelAction),
+    #[cfg(feature = "lessons")]
     Lesson(lesson::LessonAction),
     /// Escape: closes the panel in front.
     CloseFrontPanel,
@@ -267,6 +275,7 @@ impl UiState {
             working,
             panels: Panels::default(),
             keep: keep::Keep::default(),
+            #[cfg(feature = "lessons")]
             lessons: SharedLessons(Rc::new(LessonsModel::new(
                 crate::present::lessons::pack_dir(
                     &web_sys::window()
@@ -277,6 +286,7 @@ impl UiState {
         }
     }
 
+    #[cfg(feature = "lessons")]
     fn lesson(&mut self, action: lesson::LessonAction) {
         use lesson::LessonAction;
         match action {
@@ -319,6 +329,12 @@ impl UiState {
 
     /// Runs the lesson's checks once the cluster is done with the last line.
     fn lesson_check(&mut self) {
+        #[cfg(feature = "lessons")]
+        self.lesson_check_now();
+    }
+
+    #[cfg(feature = "lessons")]
+    fn lesson_check_now(&mut self) {
         if self.working.is_some() || self.lessons.run.is_none() {
             return;
         }
@@ -477,13 +493,20 @@ impl UiState {
                     ..self.panels.clone()
                 };
                 let (player, keep) = (self.player, std::mem::take(&mut self.keep));
+                #[cfg(feature = "lessons")]
                 let mut lessons = std::mem::take(&mut self.lessons);
-                lessons.edit().run = None;
+                #[cfg(feature = "lessons")]
+                {
+                    lessons.edit().run = None;
+                }
                 *self = UiState::with_seed(self.lang, seed);
                 self.player.speed = player.speed;
                 self.player.animate = player.animate;
                 self.panels = panels;
-                self.lessons = lessons;
+                #[cfg(feature = "lessons")]
+                {
+                    self.lessons = lessons;
+                }
                 // The new lab is saved as it is, in place of the old session.
                 self.keep = keep::Keep {
                     saved_inputs: None,
@@ -578,6 +601,7 @@ impl Reducible for UiState {
             Action::Keep(action) => next.keep_action(action),
             Action::SetLang(lang) => next.lang = lang,
             Action::Submit(line) => {
+                #[cfg(feature = "lessons")]
                 if next.lessons.run.is_some() {
                     if let Some(run) = &mut next.lessons.edit().run {
                         run.record_line(&line);
@@ -586,6 +610,7 @@ impl Reducible for UiState {
                 next.run_line(&line);
                 next.lesson_check();
             }
+            #[cfg(feature = "lessons")]
             Action::Lesson(action) => next.lesson(action),
             Action::Panel(action) => next.panel(action),
             Action::CloseFrontPanel => {
@@ -773,6 +798,7 @@ pub fn app(props: &AppProps) -> Html {
         let state = state.clone();
         Callback::from(move |pod: String| state.dispatch(Action::Panel(PanelAction::PickPod(pod))))
     };
+    #[cfg(feature = "lessons")]
     let on_lesson = {
         let state = state.clone();
         Callback::from(move |action: lesson::LessonAction| {
@@ -808,6 +834,26 @@ pub fn app(props: &AppProps) -> Html {
         let state = state.clone();
         Callback::from(move |action: PlayerAction| state.dispatch(Action::Player(action)))
     };
+    // The lessons' button and panel; a build without them (Cargo feature `lessons`, left out of
+    // the shipped page while it does not fit the size budget: docs/build.md) shows neither.
+    #[cfg(feature = "lessons")]
+    let (lesson_toggle, lesson_panel) = (
+        html! {
+            <button type="button" class={ classes!("lesson-toggle", (state.lessons.picker_open || state.lessons.run.is_some()).then_some("is-active")) }
+                data-lessons-toggle="" onclick={
+                    let on_lesson = on_lesson.clone();
+                    Callback::from(move |_| on_lesson.emit(lesson::LessonAction::TogglePicker))
+                }>
+                { crate::present::lessons::words(lang, crate::present::lessons::Words::Lessons) }
+            </button>
+        },
+        html! {
+            <lesson::LessonPanel {lang} model={ state.lessons.0.clone() }
+                busy={ state.working.is_some() } on_action={ on_lesson.clone() } />
+        },
+    );
+    #[cfg(not(feature = "lessons"))]
+    let (lesson_toggle, lesson_panel) = (Html::default(), Html::default());
     let prompt = state.prompt.clone();
     let title = i18n::terminal_title(lang, &state.host);
 
@@ -855,13 +901,7 @@ pub fn app(props: &AppProps) -> Html {
                         <p class="brand__tagline">{ text(lang, Msg::AppTagline) }</p>
                     </div>
                 </div>
-                <button type="button" class={ classes!("lesson-toggle", (state.lessons.picker_open || state.lessons.run.is_some()).then_some("is-active")) }
-                    data-lessons-toggle="" onclick={
-                        let on_lesson = on_lesson.clone();
-                        Callback::from(move |_| on_lesson.emit(lesson::LessonAction::TogglePicker))
-                    }>
-                    { crate::present::lessons::words(lang, crate::present::lessons::Words::Lessons) }
-                </button>
+                { lesson_toggle }
                 if props.keep {
                     <keep::KeepBar {lang} state={ state.clone() } />
                 }
@@ -916,8 +956,7 @@ pub fn app(props: &AppProps) -> Html {
                         on_action={ on_player } />
                 </section>
                 <aside class="side">
-                    <lesson::LessonPanel {lang} model={ state.lessons.0.clone() }
-                        busy={ state.working.is_some() } on_action={ on_lesson.clone() } />
+                    { lesson_panel }
                     <Dock {lang} panels={ state.panels.clone() } session={ state.session.clone() }
                         stamp={ (state.beats, state.working.is_some()) }
                         can_run={ state.prompt != ">" } on_action={ on_panel } />

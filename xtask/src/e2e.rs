@@ -117,10 +117,17 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
             "a share link opened in the page restores the same session; a corrupted autosave starts fresh with a download offered",
             check_share_link_and_corruption(&session),
         );
-        summary.record(
-            "the lesson picker fetches lessons/ on demand; lesson 1's solution typed in the terminal passes each step's checks and ends with a completion code",
-            check_lesson(&session),
-        );
+        if crate::site::ships_lessons() {
+            summary.record(
+                "the lesson picker fetches lessons/ on demand; lesson 1's solution typed in the terminal passes each step's checks and ends with a completion code",
+                check_lesson(&session),
+            );
+        } else {
+            summary.record(
+                "the page is built without the lesson picker (Cargo feature `lessons`): no Lessons button, no lessons/ beside it",
+                check_lessons_left_out(&session),
+            );
+        }
     }
     summary.record("the browser console has no errors", check_console(&session));
     if ok {
@@ -598,6 +605,22 @@ fn check_node_failure(s: &Session) -> Result<(), String> {
         return Err(format!("web pods after node2 went down: {pods:?}"));
     }
     println!("    node2 data-ready={ready}; web pods {pods:?}");
+    Ok(())
+}
+
+/// The page is built without the lessons' panel (docs/build.md): nothing offers a lesson that
+/// is not there.
+fn check_lessons_left_out(s: &Session) -> Result<(), String> {
+    let found = s.script(
+        "return [!!document.querySelector('[data-lessons-toggle]'),
+                 !!document.querySelector('[data-lesson]')]",
+    )?;
+    if found != serde_json::json!([false, false]) {
+        return Err(format!("lesson controls on the page: {found}"));
+    }
+    if crate::site::dist_dir().join("lessons").exists() {
+        return Err("dist/lessons/ is shipped without a picker to open it".into());
+    }
     Ok(())
 }
 

@@ -18,6 +18,16 @@ use crate::toolchain;
 /// open the page on school networks; one megabyte is about a second on a slow one.
 pub const GZIP_BUDGET_BYTES: u64 = 1_000_000;
 
+/// The Cargo features the shipped page is built with, after `--no-default-features`: the default
+/// `image-chapter` and `lessons` are left out while they do not fit the size budget
+/// (docs/build.md). Adding one here ships it (and its end-to-end check runs).
+pub const SHIPPED_FEATURES: &[&str] = &[];
+
+/// Whether the shipped page has the lesson picker (Cargo feature `lessons`).
+pub fn ships_lessons() -> bool {
+    SHIPPED_FEATURES.contains(&"lessons")
+}
+
 /// Files in dist/ the page fetches only when a student asks (`kubectl explain`'s docs): shipped,
 /// reported on their own, and not counted in the budget.
 pub const ON_DEMAND: &[&str] = &["explain.txt"];
@@ -79,9 +89,11 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
             Profile::Release => "--release",
         })
         .arg(&root)
-        // Cargo's own arguments. The page without the image chapter (Cargo.toml's
-        // `image-chapter`): it does not fit the size budget yet.
+        // Cargo's own arguments: the page with only SHIPPED_FEATURES of the default ones.
         .args(["--", "--no-default-features"]);
+    if !SHIPPED_FEATURES.is_empty() {
+        wasm_pack.arg("--features").arg(SHIPPED_FEATURES.join(","));
+    }
     if profile == Profile::Release {
         // The pinned nightly, in its own target dir so that it never invalidates stable's.
         for var in ["CARGO", "RUSTC", "RUSTDOC"] {
@@ -121,9 +133,12 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
     fs::create_dir_all(dist.join("pkg")).map_err(|e| e.to_string())?;
     copy(&root.join("index.html"), &dist.join("index.html"))?;
     copy_tree(&root.join("www"), &dist)?;
-    // The built-in lessons, beside the page, as a teacher's pack would be.
-    fs::create_dir_all(dist.join("lessons")).map_err(|e| e.to_string())?;
-    copy_tree(&root.join("lessons"), &dist.join("lessons"))?;
+    // The built-in lessons, beside the page, as a teacher's pack would be (when the page has
+    // the lesson picker to open them).
+    if ships_lessons() {
+        fs::create_dir_all(dist.join("lessons")).map_err(|e| e.to_string())?;
+        copy_tree(&root.join("lessons"), &dist.join("lessons"))?;
+    }
     for name in ["kube_sandbox.js", "kube_sandbox_bg.wasm"] {
         copy(&pkg.join(name), &dist.join("pkg").join(name))?;
     }
