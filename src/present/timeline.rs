@@ -897,7 +897,7 @@ impl Builder {
                             Some((layers.len(), cached, bytes)),
                         )
                     }
-                    other => (cri_call_name(other), None, None),
+                    other => (other.name(), None, None),
                 };
                 let step = match call {
                     CriCall::RunPodSandbox
@@ -1024,19 +1024,6 @@ fn is_bookkeeping_decision(actor: &Actor, reason: &str) -> bool {
         "kubelet" => matches!(reason, "NodeStatus" | "Heartbeat" | "LeaseRenewed"),
         "kube-scheduler" => matches!(reason, "FilterFailed" | "FilterPassed" | "Score"),
         _ => false,
-    }
-}
-
-fn cri_call_name(call: &CriCall) -> &'static str {
-    match call {
-        CriCall::RunPodSandbox => "RunPodSandbox",
-        CriCall::PullImage { .. } => "PullImage",
-        CriCall::CreateContainer => "CreateContainer",
-        CriCall::StartContainer => "StartContainer",
-        CriCall::StopContainer => "StopContainer",
-        CriCall::RemoveContainer => "RemoveContainer",
-        CriCall::StopPodSandbox => "StopPodSandbox",
-        CriCall::RemovePodSandbox => "RemovePodSandbox",
     }
 }
 

@@ -28,7 +28,7 @@ use super::api::labels::{parse_selector, Selector};
 use super::api::resources::{self, ResourceInfo};
 use super::cluster::Cluster;
 use super::etcd::RangeRequest;
-use super::trace::{Component, CriCall, Seq, TraceEvent, TraceKind};
+use super::trace::{Component, Seq, TraceEvent, TraceKind};
 
 /// The most steps, hints per step and checks per step a lesson may have: a lesson is a short
 /// exercise, and a file that is too big is a mistake, not a longer lesson.
@@ -1024,7 +1024,7 @@ fn event_matches(q: &EventQuery, cluster: &Cluster, e: &TraceEvent) -> bool {
             None,
             None,
             None,
-            Some(cri_name(call).to_string()),
+            Some(call.name().to_string()),
             Some(detail),
         ),
         TraceKind::StoreCommit { key, .. } => (None, None, None, None, Some(key)),
@@ -1093,19 +1093,6 @@ fn event_matches(q: &EventQuery, cluster: &Cluster, e: &TraceEvent) -> bool {
         }
     }
     true
-}
-
-fn cri_name(call: &CriCall) -> &'static str {
-    match call {
-        CriCall::RunPodSandbox => "RunPodSandbox",
-        CriCall::PullImage { .. } => "PullImage",
-        CriCall::CreateContainer => "CreateContainer",
-        CriCall::StartContainer => "StartContainer",
-        CriCall::StopContainer => "StopContainer",
-        CriCall::RemoveContainer => "RemoveContainer",
-        CriCall::StopPodSandbox => "StopPodSandbox",
-        CriCall::RemovePodSandbox => "RemovePodSandbox",
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

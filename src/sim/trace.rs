@@ -418,6 +418,22 @@ pub enum CriCall {
     RemovePodSandbox,
 }
 
+impl CriCall {
+    /// The call's name in the CRI API (`RunPodSandbox`, `PullImage`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            CriCall::RunPodSandbox => "RunPodSandbox",
+            CriCall::PullImage { .. } => "PullImage",
+            CriCall::CreateContainer => "CreateContainer",
+            CriCall::StartContainer => "StartContainer",
+            CriCall::StopContainer => "StopContainer",
+            CriCall::RemoveContainer => "RemoveContainer",
+            CriCall::StopPodSandbox => "StopPodSandbox",
+            CriCall::RemovePodSandbox => "RemovePodSandbox",
+        }
+    }
+}
+
 /// What Docker did with an image ([`TraceKind::Image`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImageAction {
