@@ -2,8 +2,6 @@
 //! their marks, Check and Reset), and the summary with the time taken and the completion code.
 //! The model is `present::lessons`; the lesson files are fetched on demand from the same host.
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::present::i18n::Lang;
@@ -20,29 +18,6 @@ pub enum LessonAction {
     Hint,
     Check,
     Leave,
-}
-
-/// Fetches `url` (relative to the page) and hands its text, or None, to `done`.
-pub fn fetch_text(url: &str, done: impl Fn(Option<String>) + 'static) {
-    let done = std::rc::Rc::new(done);
-    let (d1, d2, d3) = (done.clone(), done.clone(), done);
-    let finish = Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| d1(v.as_string()));
-    let failed = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| d2(None));
-    let response = Closure::<dyn FnMut(JsValue)>::new(move |r: JsValue| {
-        let ok = r
-            .dyn_into::<web_sys::Response>()
-            .ok()
-            .filter(web_sys::Response::ok);
-        match ok.and_then(|r| r.text().ok()) {
-            Some(text) => drop(text.then(&finish)),
-            None => d3(None),
-        }
-    });
-    if let Some(window) = web_sys::window() {
-        drop(window.fetch_with_str(url).then2(&response, &failed));
-    }
-    response.forget();
-    failed.forget();
 }
 
 /// A lesson's text with its `code` spans (between backticks) set as code.

@@ -75,22 +75,17 @@ fn mark(name: &str) {
     }
 }
 
-/// Fetches `explain.txt` (beside `index.html`; kept out of the wasm, see docs/build.md) the
-/// first time a line needs it, then runs that line: kubectl explain's answer shows when the
-/// docs have arrived, or its "not loaded" error if they could not be fetched.
-fn fetch_explain_docs(state: UseReducerHandle<UiState>, then: impl Fn() -> Action + 'static) {
-    // With promise callbacks rather than futures: no executor for one fetch in the page (about
-    // 575 bytes of gzip less than JsFuture on spawn_local, measured together with a small change
-    // in explain.rs). Each callback runs once; the three are left to the page (a few bytes).
-    // The docs go to the session (no line runs meanwhile), then the line runs as typed.
-    let run = Rc::new(move |docs: JsValue| {
-        if let Some(docs) = docs.as_string() {
-            state.session.0.borrow_mut().set_explain_docs(docs);
-        }
-        state.dispatch(then())
-    });
-    let callback = |run: Rc<dyn Fn(JsValue)>| Closure::<dyn FnMut(JsValue)>::new(move |v| run(v));
-    let (failed, finish) = (callback(run.clone()), callback(run.clone()));
+/// Fetches `url` (relative to the page) and hands its text to `done`, or None when it could not
+/// be fetched or read. With promise callbacks rather than futures: no executor for a fetch in
+/// the page (about 575 bytes of gzip less than JsFuture on spawn_local, measured with
+/// `explain.txt`). Each callback runs once; they are left to the page (a few bytes).
+fn fetch_text(url: &str, done: impl Fn(Option<String>) + 'static) {
+    let done = Rc::new(done);
+    // A rejected fetch or body read hands over an error, which is no string: None.
+    let callback = |done: Rc<dyn Fn(Option<String>)>| {
+        Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| done(v.as_string()))
+    };
+    let (failed, finish) = (callback(done.clone()), callback(done.clone()));
     let response = Closure::<dyn FnMut(JsValue)>::new(move |r: JsValue| {
         let text = r
             .dyn_into::<web_sys::Response>()
@@ -98,18 +93,27 @@ fn fetch_explain_docs(state: UseReducerHandle<UiState>, then: impl Fn() -> Actio
             .filter(web_sys::Response::ok);
         match text.and_then(|r| r.text().ok()) {
             Some(text) => drop(text.then2(&finish, &finish)),
-            None => run(JsValue::NULL),
+            None => done(None),
         }
     });
     if let Some(window) = web_sys::window() {
-        drop(
-            window
-                .fetch_with_str("explain.txt")
-                .then2(&response, &failed),
-        );
+        drop(window.fetch_with_str(url).then2(&response, &failed));
     }
     response.forget();
     failed.forget();
+}
+
+/// Fetches `explain.txt` (beside `index.html`; kept out of the wasm, see docs/build.md) the
+/// first time a line needs it, then runs that line: kubectl explain's answer shows when the
+/// docs have arrived, or its "not loaded" error if they could not be fetched.
+fn fetch_explain_docs(state: UseReducerHandle<UiState>, then: impl Fn() -> Action + 'static) {
+    // The docs go to the session (no line runs meanwhile), then the line runs as typed.
+    fetch_text("explain.txt", move |docs| {
+        if let Some(docs) = docs {
+            state.session.0.borrow_mut().set_explain_docs(docs);
+        }
+        state.dispatch(then())
+    });
 }
 
 /// Storage can be disabled (private mode, file://): a choice then lasts for this visit only.
@@ -809,7 +813,7 @@ pub fn app(props: &AppProps) -> Html {
                 let model = state.lessons.0.clone();
                 let index = model.index_url();
                 let state = state.clone();
-                lesson::fetch_text(&index.clone(), move |text| {
+                fetch_text(&index.clone(), move |text| {
                     let files = text
                         .as_deref()
                         .and_then(|t| crate::present::lessons::pack_index(&index, t).ok())
@@ -818,7 +822,7 @@ pub fn app(props: &AppProps) -> Html {
                     for file in files {
                         let state = state.clone();
                         let url = model.file_url(&file);
-                        lesson::fetch_text(&url, move |text| {
+                        fetch_text(&url, move |text| {
                             state.dispatch(Action::Lesson(lesson::LessonAction::FileLoaded(
                                 file.clone(),
                                 text,
