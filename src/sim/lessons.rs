@@ -435,10 +435,14 @@ impl Reader<'_> {
 
     fn text(&self, f: &mut Fields<'_>, key: &'static str) -> Result<Text, LessonError> {
         let value = self.required(f, key)?;
-        let path = child(&f.path, key);
-        let mut t = self.fields(value, &path)?;
-        let ko = self.string(self.required(&mut t, "ko")?, &child(&path, "ko"))?;
-        let en = self.string(self.required(&mut t, "en")?, &child(&path, "en"))?;
+        self.text_at(value, &child(&f.path, key))
+    }
+
+    /// A `{ko, en}` text at `path`.
+    fn text_at(&self, value: &Value, path: &[Seg]) -> Result<Text, LessonError> {
+        let mut t = self.fields(value, path)?;
+        let ko = self.string(self.required(&mut t, "ko")?, &child(path, "ko"))?;
+        let en = self.string(self.required(&mut t, "en")?, &child(path, "en"))?;
         self.done(t)?;
         Ok(Text { ko, en })
     }
@@ -593,12 +597,7 @@ fn step(r: &Reader<'_>, value: &Value, path: &[Seg]) -> Result<Step, LessonError
     if let Some(v) = r.optional(&mut f, "hints") {
         let hp = child(path, "hints");
         for (i, h) in r.list(v, &hp, HINTS_MAX)?.iter().enumerate() {
-            let ip = index(&hp, i);
-            let mut t = r.fields(h, &ip)?;
-            let ko = r.string(r.required(&mut t, "ko")?, &child(&ip, "ko"))?;
-            let en = r.string(r.required(&mut t, "en")?, &child(&ip, "en"))?;
-            r.done(t)?;
-            hints.push(Text { ko, en });
+            hints.push(r.text_at(h, &index(&hp, i))?);
         }
     }
     let cp = child(path, "checks");
