@@ -18,7 +18,6 @@ use super::{Action, UiState};
 use crate::present::i18n::{text, Lang, Msg};
 use crate::present::player::PlayerAction;
 use crate::present::saved::{Input, RestoreError, SavedState, STORAGE_KEY};
-use crate::present::scrollback::Line;
 use crate::present::session::Session;
 
 /// The fragment that carries a shared state: `#s=` and the state, deflated and base64url.
@@ -238,10 +237,7 @@ impl UiState {
                 self.keep.wants_docs = true;
                 return false;
             }
-            Rc::make_mut(&mut self.scrollback).push(Line::Command {
-                prompt: Rc::from(self.prompt.as_str()),
-                text: Rc::from(line.as_str()),
-            });
+            self.echo(line);
         }
         let result = self.session.0.borrow_mut().replay(next, input);
         match result {
@@ -251,16 +247,7 @@ impl UiState {
                     self.prompt = session.prompt();
                     self.host = session.host();
                 }
-                let scrollback = Rc::make_mut(&mut self.scrollback);
-                if output.clear_screen {
-                    scrollback.clear();
-                }
-                if !output.stdout.is_empty() {
-                    scrollback.push(Line::Output(Rc::from(output.stdout.as_str())));
-                }
-                if !output.stderr.is_empty() {
-                    scrollback.push(Line::Error(Rc::from(output.stderr.as_str())));
-                }
+                self.print(&output);
                 if let Some(text) = output.edit {
                     let editor = &mut self.panels.editor;
                     editor.text = text;

@@ -351,10 +351,7 @@ impl UiState {
     /// Echoes the line after the prompt it was typed at, runs it, shows what the shell printed
     /// (stderr apart, as a terminal colours it), then lets the player animate what it did.
     fn run_line(&mut self, line: &str) -> crate::present::session::TerminalOutput {
-        Rc::make_mut(&mut self.scrollback).push(Line::Command {
-            prompt: Rc::from(self.prompt.as_str()),
-            text: Rc::from(line),
-        });
+        self.echo(line);
         let (output, first) = {
             let mut session = self.session.0.borrow_mut();
             let result = session.submit_line(line);
@@ -362,9 +359,6 @@ impl UiState {
             self.host = session.host();
             result
         };
-        if output.clear_screen {
-            Rc::make_mut(&mut self.scrollback).clear();
-        }
         if let Some(text) = &output.edit {
             // kubectl edit: the object opens in the editor, as in $EDITOR.
             let editor = &mut self.panels.editor;
@@ -378,19 +372,36 @@ impl UiState {
         output
     }
 
-    /// What a line (or an editor's save) printed, in the terminal, and its beats to the player.
-    fn show_output(
-        &mut self,
-        output: &crate::present::session::TerminalOutput,
-        first: Option<usize>,
-    ) {
+    /// The line in the terminal, after the prompt it was typed at.
+    fn echo(&mut self, line: &str) {
+        Rc::make_mut(&mut self.scrollback).push(Line::Command {
+            prompt: Rc::from(self.prompt.as_str()),
+            text: Rc::from(line),
+        });
+    }
+
+    /// What the shell printed, in the terminal: `clear` wipes the screen first; stderr apart, as
+    /// a terminal colours it.
+    fn print(&mut self, output: &crate::present::session::TerminalOutput) {
         let scrollback = Rc::make_mut(&mut self.scrollback);
+        if output.clear_screen {
+            scrollback.clear();
+        }
         if !output.stdout.is_empty() {
             scrollback.push(Line::Output(Rc::from(output.stdout.as_str())));
         }
         if !output.stderr.is_empty() {
             scrollback.push(Line::Error(Rc::from(output.stderr.as_str())));
         }
+    }
+
+    /// What a line (or an editor's save) printed, in the terminal, and its beats to the player.
+    fn show_output(
+        &mut self,
+        output: &crate::present::session::TerminalOutput,
+        first: Option<usize>,
+    ) {
+        self.print(output);
         {
             let session = self.session.0.borrow();
             self.beats = session.timeline().len();
