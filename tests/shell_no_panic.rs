@@ -97,8 +97,21 @@ fn yaml_doc() -> impl Strategy<Value = String> {
 
 /// Every failure says something: on the terminal (nslookup's NXDOMAIN, as the real one, on
 /// stdout), or in the file a `>` sent stdout to (`> out nslookup x` prints nothing, as in bash).
+/// The one failure that is silent on purpose is curl's with `-s` and without `-S`, as curl's.
 fn failure_says_something(line: &str, out: &kube_sandbox::sim::kubectl::Output) -> bool {
-    out.exit_code == 0 || !out.stderr.is_empty() || !out.stdout.is_empty() || line.contains('>')
+    out.exit_code == 0
+        || !out.stderr.is_empty()
+        || !out.stdout.is_empty()
+        || line.contains('>')
+        || curl_told_to_be_silent(line)
+}
+
+fn curl_told_to_be_silent(line: &str) -> bool {
+    let mut words = line.split_whitespace().skip_while(|w| *w != "curl").skip(1);
+    words.any(|w| {
+        w == "--silent"
+            || (w.starts_with('-') && !w.starts_with("--") && w.contains('s') && !w.contains('S'))
+    })
 }
 
 fn lab_shell() -> Shell<Lab> {

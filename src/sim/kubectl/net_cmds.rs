@@ -473,6 +473,49 @@ fn curl_exit_code(text: &str) -> i32 {
         .unwrap_or(1)
 }
 
+/// curl's one-letter options that take a value (`-o FILE`, `-oFILE`); the other letters in
+/// [`CURL_FLAGS`] are switches. Any other character in `-...` is an unknown option, as in curl 7.
+const CURL_VALUE_LETTERS: &str = "bcdemortuwxyzACDEFHKPQTUXY";
+const CURL_FLAGS: &str = "afghijklnpqsvBGIJLMNORSVZ012346#:";
+/// Long options that take the next word as their value.
+const CURL_VALUE_LONGS: &[&str] = &[
+    "--max-time",
+    "--connect-timeout",
+    "--output",
+    "--header",
+    "--request",
+    "--write-out",
+    "--user-agent",
+    "--data",
+    "--data-raw",
+    "--data-binary",
+    "--user",
+    "--cookie",
+    "--proxy",
+    "--resolve",
+    "--cacert",
+    "--cert",
+    "--key",
+    "--retry",
+    "--range",
+    "--referer",
+    "--form",
+    "--upload-file",
+    "--config",
+    "--interface",
+    "--unix-socket",
+];
+
+fn curl_usage_error(text: String) -> Output {
+    Output {
+        stderr: format!(
+            "{text}\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
+        ),
+        exit_code: 2,
+        ..Output::default()
+    }
+}
+
 fn curl(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
     let mut silent = false;
     let mut show_error = false;
@@ -482,63 +525,69 @@ fn curl(place: &Place, args: &[String], cluster: &mut Cluster) -> Output {
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
-        match a {
-            "-m" | "--max-time" | "--connect-timeout" | "-o" | "--output" | "-H" | "--header"
-            | "-X" | "--request" | "-w" | "--write-out" | "-A" | "--user-agent" => {
-                let value = args.get(i + 1).map(String::as_str).unwrap_or("");
-                if a == "-m" || a == "--max-time" || a == "--connect-timeout" {
-                    max_time_seconds = value.parse().ok();
-                }
-                if a == "-o" || a == "--output" {
-                    discard = value == "/dev/null";
-                }
-                i += 2;
-                continue;
+        // (option name, its value) for every option that takes one.
+        let mut valued: Option<(char, &str)> = None;
+        if let Some(long) = a.strip_prefix("--").filter(|l| !l.is_empty()) {
+            if CURL_VALUE_LONGS.contains(&a) {
+                let Some(value) = args.get(i + 1) else {
+                    return curl_usage_error(format!("curl: option {a}: requires parameter"));
+                };
+                i += 1;
+                let letter = match long {
+                    "max-time" | "connect-timeout" => 'm',
+                    "output" => 'o',
+                    _ => '-',
+                };
+                valued = Some((letter, value.as_str()));
             }
-            _ if a.starts_with("--") => {
-                silent |= a == "--silent";
-                show_error |= a == "--show-error";
+            silent |= a == "--silent";
+            show_error |= a == "--show-error";
+        } else if a.starts_with('-') {
+            // `-sS`, `-sSo /dev/null`: switches up to a letter that takes a value, which is the
+            // rest of the word (`-oFILE`) or else the next word; `-` alone or `-n=x` is unknown.
+            if a == "-" {
+                return curl_usage_error(format!("curl: option {a}: is unknown"));
             }
-            _ if a.starts_with('-') && a.len() > 1 => {
-                // `-sS`, `-sSo /dev/null`: letters up to one that takes a value, which is the
-                // rest of the word (`-o=x` writes to the file `=x`) or else the next word.
-                for (at, c) in a.char_indices().skip(1) {
-                    match c {
-                        's' => silent = true,
-                        'S' => show_error = true,
-                        'm' | 'o' | 'H' | 'X' | 'w' | 'A' => {
-                            let rest = &a[at + c.len_utf8()..];
-                            let value = if rest.is_empty() {
-                                i += 1;
-                                args.get(i).map(String::as_str).unwrap_or("")
-                            } else {
-                                rest
-                            };
-                            if c == 'm' {
-                                max_time_seconds = value.parse().ok();
-                            }
-                            if c == 'o' {
-                                discard = value == "/dev/null";
-                            }
-                            break;
-                        }
-                        _ => {}
-                    }
+            for (at, c) in a.char_indices().skip(1) {
+                if CURL_VALUE_LETTERS.contains(c) {
+                    let rest = &a[at + c.len_utf8()..];
+                    let value = if !rest.is_empty() {
+                        rest
+                    } else if let Some(next) = args.get(i + 1) {
+                        i += 1;
+                        next.as_str()
+                    } else {
+                        return curl_usage_error(format!("curl: option {a}: requires parameter"));
+                    };
+                    valued = Some((c, value));
+                    break;
                 }
-            }
-            _ => {
-                if url.is_none() {
-                    url = Some(a);
+                if !CURL_FLAGS.contains(c) {
+                    return curl_usage_error(format!("curl: option {a}: is unknown"));
                 }
+                silent |= c == 's';
+                show_error |= c == 'S';
             }
+        } else if url.is_none() {
+            url = Some(a);
+        }
+        match valued {
+            Some(('m', value)) => max_time_seconds = value.parse().ok(),
+            Some(('o', value)) => discard = value == "/dev/null",
+            _ => {}
         }
         i += 1;
     }
     let Some(raw) = url else {
-        return Output {
-            stderr: "curl: try 'curl --help' or 'curl --manual' for more information\n".into(),
-            exit_code: 2,
-            ..Output::default()
+        // Bare `curl` prints only the hint; with options but no URL it says so first.
+        return if args.is_empty() {
+            Output {
+                stderr: "curl: try 'curl --help' or 'curl --manual' for more information\n".into(),
+                exit_code: 2,
+                ..Output::default()
+            }
+        } else {
+            curl_usage_error("curl: no URL specified!".into())
         };
     };
     let fail = |code: i32, text: String| Output {
@@ -968,6 +1017,39 @@ mod tests {
         assert_eq!(parse_url("http://:80").unwrap_err().0, 3);
         assert_eq!(parse_url("web:99999").unwrap_err().0, 3);
         assert_eq!(parse_url("ftp://x").unwrap_err().0, 1);
+    }
+
+    #[test]
+    fn curl_refuses_options_it_does_not_know_as_curl_7_does() {
+        let mut cluster = Cluster::new(1);
+        let place = Place::Vm("master".into());
+        let run = |cluster: &mut Cluster, line: &str| {
+            let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+            curl(&place, &args, cluster)
+        };
+        let out = run(&mut cluster, "- -n=kube-system");
+        assert_eq!(
+            (out.stderr.as_str(), out.exit_code),
+            ("curl: option -: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n", 2)
+        );
+        let out = run(&mut cluster, "-n=kube-system x");
+        assert!(out
+            .stderr
+            .starts_with("curl: option -n=kube-system: is unknown\n"));
+        let out = run(&mut cluster, "-Q x");
+        assert!(
+            out.stderr.starts_with("curl: no URL specified!\n"),
+            "{}",
+            out.stderr
+        );
+        let out = run(&mut cluster, "-sx");
+        assert!(out
+            .stderr
+            .starts_with("curl: option -sx: requires parameter\n"));
+        // A switch cluster ending in a value letter still reads the value from the next word.
+        let out = run(&mut cluster, "-sSo /dev/null http://nowhere.invalid");
+        assert_eq!(out.exit_code, 6);
+        assert!(out.stderr.starts_with("curl: (6)"), "{}", out.stderr);
     }
 
     #[test]
