@@ -222,7 +222,7 @@ impl SavedState {
             return Err(RestoreError::TooLarge);
         }
         let unreadable = |why: &str| RestoreError::Unreadable(why.to_string());
-        let value: Value = serde_json::from_str(text)
+        let value: Value = crate::sim::api::json_from_str(text)
             .map_err(|e| RestoreError::Unreadable(format!("not JSON ({e})")))?;
         let schema = value.get("schema").and_then(Value::as_u64);
         match schema {

@@ -105,7 +105,8 @@ pub fn install(cluster: &mut Cluster) {
 /// the same objects cost a fraction (measured, README "Size"). The text is ours, never user
 /// input, so a parse error is a bug.
 fn manifest(text: &str, vars: &[(&str, Value)]) -> Value {
-    let mut object: Value = serde_json::from_str(text).expect("add-on manifest is valid JSON");
+    let mut object: Value =
+        crate::sim::api::json_from_str(text).expect("add-on manifest is valid JSON");
     fill(&mut object, vars);
     object
 }

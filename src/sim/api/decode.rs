@@ -138,7 +138,7 @@ fn decode_json(text: &str) -> Result<Vec<Value>, DecodeError> {
         return Err(err);
     }
     let mut docs = Vec::new();
-    for item in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
+    for item in serde_json::Deserializer::from_slice(text.as_bytes()).into_iter::<Value>() {
         match item {
             Ok(v) => docs.push(v),
             Err(e) => {

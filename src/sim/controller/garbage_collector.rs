@@ -95,7 +95,7 @@ impl Node {
 /// owners (a foreground owner waits for it) and, when it is gone, its dependents.
 #[derive(Default)]
 pub struct GarbageCollector {
-    nodes: BTreeMap<String, Node>,
+    nodes: BTreeMap<String, Box<Node>>,
     /// owner uid → the uids of the objects that name it.
     dependents: BTreeMap<String, BTreeSet<String>>,
     /// uid → the delivery that made it worth a look.
@@ -125,7 +125,7 @@ impl GarbageCollector {
                 }
             }
         }
-        Some(node)
+        Some(*node)
     }
 }
 
@@ -196,7 +196,7 @@ impl Component for GarbageCollector {
                     .insert(my_uid.clone());
                 self.dirty.insert(owner.to_string(), ev.seq);
             }
-            self.nodes.insert(my_uid.clone(), node);
+            self.nodes.insert(my_uid.clone(), Box::new(node));
             self.mark(&my_uid, ev.seq);
         }
         for (resource, key) in std::mem::take(&mut self.failed) {
@@ -230,7 +230,7 @@ impl Component for GarbageCollector {
             .into_iter()
             .filter_map(|(u, seq)| {
                 let (u, node) = self.nodes.get_key_value(&u)?;
-                Some((node, u, seq))
+                Some((&**node, u, seq))
             })
             .collect();
         // In the order a list of every kind would give them: by kind, then by key.

@@ -37,7 +37,7 @@ pub const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
 pub struct NodeLifecycleController {
     /// Per node: the tick this controller last saw a heartbeat (probe timestamp), and what the
     /// heartbeat looked like (lease renewTime, Ready's lastHeartbeatTime).
-    probes: BTreeMap<String, Probe>,
+    probes: BTreeMap<String, Box<Probe>>,
     /// Nodes with news to look at, with the delivery that brought it.
     dirty: BTreeMap<String, Seq>,
     last_cause: Option<Seq>,

@@ -50,7 +50,7 @@ pub fn original_of(current: &Value) -> Option<Value> {
         .ptr("/metadata/annotations")
         .and_then(|a| a.get(LAST_APPLIED))
         .and_then(Value::as_str)
-        .and_then(|text| serde_json::from_str(text).ok())
+        .and_then(|text| crate::sim::api::json_from_str(text).ok())
 }
 
 /// The strategic-merge patch that turns `current` into what `modified` asks for, deleting the

@@ -242,7 +242,8 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
         info.api_version(),
         info.kind
     );
-    let mut obj: Value = serde_json::from_str(&text.replace('@', &quote(name))).unwrap_or_default();
+    let mut obj: Value =
+        crate::sim::api::json_from_str(&text.replace('@', &quote(name))).unwrap_or_default();
     for (flag, mask, pointer) in FLAGS {
         if let (true, false, Some(v)) = (mask & bit != 0, pointer.is_empty(), p.value(flag)) {
             set(&mut obj, pointer, v.into());

@@ -112,7 +112,7 @@ pub struct Kubelet {
     make_runtime: RuntimeFactory,
     cri: Box<dyn Cri>,
     ipam: HostLocalIpam,
-    workers: BTreeMap<String, PodWorker>,
+    workers: BTreeMap<String, Box<PodWorker>>,
     /// The delivery that last touched each pod (by uid): the cause of what the worker does.
     causes: BTreeMap<String, Seq>,
     /// The seq of the step that set each running timer, by (pod uid, timer key): see
@@ -125,7 +125,7 @@ pub struct Kubelet {
     condition_times: BTreeMap<(String, String), (bool, Ticks)>,
     /// Static pods by uid, with their mirror's state; and their pod objects. A mirror outlives
     /// its static pod until the kubelet has deleted it.
-    mirrors: BTreeMap<String, Mirror>,
+    mirrors: BTreeMap<String, Box<Mirror>>,
     static_pods: BTreeMap<String, Value>,
     /// Failures that wait for something before they can be handled (a static pod put back while
     /// its old worker still stops), tried again at each sync.
@@ -218,11 +218,12 @@ impl Kubelet {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        self.mirrors.entry(uid.clone()).or_insert(Mirror {
+        self.mirrors.entry(uid.clone()).or_insert(Box::new(Mirror {
             name,
             ..Mirror::default()
-        });
-        self.workers.insert(uid.clone(), PodWorker::new(&pod));
+        }));
+        self.workers
+            .insert(uid.clone(), Box::new(PodWorker::new(&pod)));
         self.static_pods.insert(uid, pod);
     }
 
@@ -272,7 +273,7 @@ impl Kubelet {
     }
 
     /// The workers, for tests and the UI's node panel.
-    pub fn workers(&self) -> &BTreeMap<String, PodWorker> {
+    pub fn workers(&self) -> &BTreeMap<String, Box<PodWorker>> {
         &self.workers
     }
 
@@ -324,6 +325,7 @@ impl Kubelet {
     fn worker_by_name(&self, namespace: &str, pod: &str) -> Option<&PodWorker> {
         self.workers
             .values()
+            .map(Box::as_ref)
             .find(|w| w.namespace == namespace && w.name == pod)
     }
 
@@ -591,7 +593,8 @@ impl Kubelet {
                             // A finished pod seen again after a restart is not run again.
                             let phase = event.object.ptr("/status/phase").and_then(Value::as_str);
                             if !matches!(phase, Some("Succeeded" | "Failed")) {
-                                self.workers.insert(uid, PodWorker::new(&event.object));
+                                self.workers
+                                    .insert(uid, Box::new(PodWorker::new(&event.object)));
                             }
                         }
                     },

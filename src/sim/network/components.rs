@@ -25,8 +25,8 @@ use crate::sim::trace::{Actor, Seq, WatchEventType};
 /// The informer caches both components keep: Services and EndpointSlices by key.
 #[derive(Clone, Debug, Default)]
 struct ServiceCache {
-    services: BTreeMap<String, Service>,
-    slices: BTreeMap<String, EndpointSlice>,
+    services: BTreeMap<String, Box<Service>>,
+    slices: BTreeMap<String, Box<EndpointSlice>>,
 }
 
 impl ServiceCache {
@@ -40,7 +40,7 @@ impl ServiceCache {
                 }
                 match crate::sim::api::typed::typed::<Service>(&event.object).ok_or(()) {
                     Ok(svc) => {
-                        self.services.insert(event.key.clone(), svc);
+                        self.services.insert(event.key.clone(), Box::new(svc));
                         true
                     }
                     Err(_) => false,
@@ -52,7 +52,7 @@ impl ServiceCache {
                 }
                 match crate::sim::api::typed::typed::<EndpointSlice>(&event.object).ok_or(()) {
                     Ok(slice) => {
-                        self.slices.insert(event.key.clone(), slice);
+                        self.slices.insert(event.key.clone(), Box::new(slice));
                         true
                     }
                     Err(_) => false,
@@ -63,11 +63,11 @@ impl ServiceCache {
     }
 
     fn services(&self) -> Vec<Service> {
-        self.services.values().cloned().collect()
+        self.services.values().map(|s| (**s).clone()).collect()
     }
 
     fn slices(&self) -> Vec<EndpointSlice> {
-        self.slices.values().cloned().collect()
+        self.slices.values().map(|s| (**s).clone()).collect()
     }
 }
 

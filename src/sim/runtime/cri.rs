@@ -296,8 +296,8 @@ pub struct Runtime {
     pub config: RuntimeConfig,
     up: bool,
     store: ImageStore,
-    sandboxes: BTreeMap<String, PodSandbox>,
-    containers: BTreeMap<String, Container>,
+    sandboxes: BTreeMap<String, Box<PodSandbox>>,
+    containers: BTreeMap<String, Box<Container>>,
     /// Events not yet handed to the kubelet (held while containerd is down).
     pending: Vec<RuntimeEvent>,
     last_tick: Ticks,
@@ -490,14 +490,14 @@ impl Runtime {
         .ok();
         self.sandboxes.insert(
             id.clone(),
-            PodSandbox {
+            Box::new(PodSandbox {
                 id: id.clone(),
                 config,
                 state: PodSandboxState::SandboxReady,
                 created_tick: now,
                 stopped_tick: None,
                 pause,
-            },
+            }),
         );
         Ok(id)
     }
@@ -567,6 +567,7 @@ impl Runtime {
         self.check_up()?;
         self.sandboxes
             .get(pod_sandbox_id)
+            .map(Box::as_ref)
             .ok_or_else(|| CriError::sandbox_not_found(pod_sandbox_id))
     }
 
@@ -577,7 +578,7 @@ impl Runtime {
     }
 
     pub(super) fn sandboxes_newest_first(&self) -> Vec<&PodSandbox> {
-        let mut v: Vec<&PodSandbox> = self.sandboxes.values().collect();
+        let mut v: Vec<&PodSandbox> = self.sandboxes.values().map(Box::as_ref).collect();
         v.stable_sort_by(|a, b| b.created_tick.cmp(&a.created_tick).then(a.id.cmp(&b.id)));
         v
     }
@@ -685,6 +686,7 @@ impl Runtime {
         let sandbox = self
             .sandboxes
             .get(pod_sandbox_id)
+            .map(Box::as_ref)
             .ok_or_else(|| CriError::sandbox_not_found(pod_sandbox_id))?;
         if sandbox.state != PodSandboxState::SandboxReady {
             return Err(CriError::new(Code::Unknown, format!("failed to create containerd container: sandbox container \"{pod_sandbox_id}\" is not running")));
@@ -729,7 +731,7 @@ impl Runtime {
         let snapshot_id = self.store.new_snapshot_id();
         self.containers.insert(
             id.clone(),
-            Container {
+            Box::new(Container {
                 id: id.clone(),
                 pod_sandbox_id: pod_sandbox_id.to_string(),
                 config,
@@ -750,7 +752,7 @@ impl Runtime {
                 process: None,
                 kill_tick: None,
                 oom_killed: false,
-            },
+            }),
         );
         Ok(id)
     }
@@ -761,6 +763,7 @@ impl Runtime {
         let container = self
             .containers
             .get(container_id)
+            .map(Box::as_ref)
             .ok_or_else(|| CriError::container_not_found(container_id))?;
         if container.state != ContainerState::ContainerCreated {
             return Err(CriError::new(
@@ -874,6 +877,7 @@ impl Runtime {
         self.check_up()?;
         self.containers
             .get(container_id)
+            .map(Box::as_ref)
             .ok_or_else(|| CriError::container_not_found(container_id))
     }
 
@@ -890,6 +894,7 @@ impl Runtime {
         let mut v: Vec<&Container> = self
             .containers
             .values()
+            .map(Box::as_ref)
             .filter(|c| pod_sandbox_id.is_none_or(|p| c.pod_sandbox_id == p))
             .collect();
         v.stable_sort_by(|a, b| b.created_tick.cmp(&a.created_tick).then(a.id.cmp(&b.id)));
@@ -897,7 +902,7 @@ impl Runtime {
     }
 
     pub(super) fn sandbox(&self, id: &str) -> Option<&PodSandbox> {
-        self.sandboxes.get(id)
+        self.sandboxes.get(id).map(Box::as_ref)
     }
 
     /// The container of `name` in a sandbox: the current attempt, or with `previous` the one
@@ -911,6 +916,7 @@ impl Runtime {
         let mut attempts: Vec<&Container> = self
             .containers
             .values()
+            .map(Box::as_ref)
             .filter(|c| c.pod_sandbox_id == pod_sandbox_id && c.config.name == name)
             .collect();
         attempts.stable_sort_by_key(|c| (c.config.attempt, c.created_tick));

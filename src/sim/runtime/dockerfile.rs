@@ -100,7 +100,7 @@ impl Instruction {
         if !self.args.starts_with('[') {
             return None;
         }
-        serde_json::from_str::<Vec<String>>(&self.args).ok()
+        crate::sim::api::json_from_str::<Vec<String>>(&self.args).ok()
     }
 
     /// The words of CMD/ENTRYPOINT/RUN: the exec form as is, the shell form under `/bin/sh -c`.

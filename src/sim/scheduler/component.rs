@@ -51,11 +51,11 @@ enum QueueOp {
 pub struct Scheduler {
     algorithm: Algorithm,
     queue: SchedulingQueue,
-    nodes: BTreeMap<String, Node>,
+    nodes: BTreeMap<String, Box<Node>>,
     /// Pods bound to a node, by `namespace/name`.
-    assigned: BTreeMap<String, Pod>,
+    assigned: BTreeMap<String, Box<Pod>>,
     /// Pods this scheduler bound but has not yet seen bound (upstream's assumed pods).
-    assumed: BTreeMap<String, (Pod, String)>,
+    assumed: BTreeMap<String, Box<(Pod, String)>>,
     priority_classes: BTreeMap<String, PriorityClassInfo>,
     controller_selectors: BTreeMap<String, LabelSelector>,
     inbox: Vec<(QueueOp, Seq)>,
@@ -119,18 +119,20 @@ impl Scheduler {
     }
 
     fn snapshot(&self) -> Snapshot {
-        let bound = self
-            .assigned
-            .values()
-            .cloned()
-            .chain(self.assumed.values().map(|(pod, node)| {
-                let mut pod = pod.clone();
-                if let Some(spec) = pod.spec.as_mut() {
-                    spec.node_name = Some(node.clone());
-                }
-                pod
-            }));
-        let mut snapshot = Snapshot::from_objects(self.nodes.values().cloned(), bound);
+        let bound =
+            self.assigned
+                .values()
+                .map(|pod| (**pod).clone())
+                .chain(self.assumed.values().map(|assumed| {
+                    let (pod, node) = &**assumed;
+                    let mut pod = pod.clone();
+                    if let Some(spec) = pod.spec.as_mut() {
+                        spec.node_name = Some(node.clone());
+                    }
+                    pod
+                }));
+        let mut snapshot =
+            Snapshot::from_objects(self.nodes.values().map(|n| (**n).clone()), bound);
         snapshot.priority_classes = self.priority_classes.clone();
         snapshot.controller_selectors = self.controller_selectors.clone();
         snapshot
@@ -159,7 +161,7 @@ impl Scheduler {
             }
             _ if bound => {
                 self.assumed.remove(&key);
-                self.assigned.insert(key.clone(), pod);
+                self.assigned.insert(key.clone(), Box::new(pod));
                 self.inbox.push((QueueOp::Delete(key.clone()), event.seq));
                 let cluster_event = if was_assigned {
                     ClusterEvent::AssignedPodUpdate
@@ -195,7 +197,7 @@ impl Scheduler {
                 let Some(node) = crate::sim::api::typed::typed::<Node>(&event.object) else {
                     return;
                 };
-                let before = self.nodes.insert(name, node.clone());
+                let before = self.nodes.insert(name, Box::new(node.clone()));
                 // Heartbeats change only status conditions; they cannot help a pending pod.
                 if kind == WatchEventType::Modified
                     && before.is_some_and(|b| {
@@ -383,8 +385,10 @@ impl Component for Scheduler {
                 Some(node) => {
                     let node = node.to_string();
                     snapshot.assume(&info, &node);
-                    self.assumed
-                        .insert(queued.key.clone(), ((*queued.pod).clone(), node.clone()));
+                    self.assumed.insert(
+                        queued.key.clone(),
+                        Box::new(((*queued.pod).clone(), node.clone())),
+                    );
                     self.queue.done(&queued.key);
                     self.causes.remove(&queued.key);
                     Decision::new(
@@ -457,7 +461,7 @@ impl Component for Scheduler {
                 request.namespace.as_deref(),
                 request.name.as_deref().unwrap_or(""),
             );
-            if let Some((pod, _)) = self.assumed.remove(&key) {
+            if let Some((pod, _)) = self.assumed.remove(&key).map(|assumed| *assumed) {
                 self.inbox.push((QueueOp::Add(Arc::new(pod)), 0));
             }
         }
