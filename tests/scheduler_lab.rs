@@ -200,11 +200,11 @@ fn a_high_priority_pod_preempts_a_lower_priority_one_and_is_nominated() {
     );
     snapshot.priority_classes.insert(
         "high".into(),
-        PriorityClassInfo {
+        Box::new(PriorityClassInfo {
             value: 1000,
             global_default: false,
             preemption_policy_never: false,
-        },
+        }),
     );
     let urgent = pod("urgent")
         .priority_class("high")

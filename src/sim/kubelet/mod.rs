@@ -119,10 +119,10 @@ pub struct Kubelet {
     /// [`pod_workers::Effect`]. The step its end leads to is caused by it.
     timers: BTreeMap<(String, String), Seq>,
     /// Steps that set a timer, returned but not yet recorded (the cluster tells their seqs).
-    timers_pending: BTreeMap<DecisionId, (String, String)>,
+    timers_pending: BTreeMap<DecisionId, Box<(String, String)>>,
     next_decision_id: u64,
     last_status: BTreeMap<String, Value>,
-    condition_times: BTreeMap<(String, String), (bool, Ticks)>,
+    condition_times: BTreeMap<(String, String), Box<(bool, Ticks)>>,
     /// Static pods by uid, with their mirror's state; and their pod objects. A mirror outlives
     /// its static pod until the kubelet has deleted it.
     mirrors: BTreeMap<String, Box<Mirror>>,
@@ -607,17 +607,17 @@ impl Kubelet {
     // ---- status ------------------------------------------------------------------------------
 
     fn transition_time(
-        times: &mut BTreeMap<(String, String), (bool, Ticks)>,
+        times: &mut BTreeMap<(String, String), Box<(bool, Ticks)>>,
         uid: &str,
         kind: &str,
         status: bool,
         now: Ticks,
     ) -> Ticks {
         let key = (uid.to_string(), kind.to_string());
-        match times.get(&key) {
-            Some((s, t)) if *s == status => *t,
+        match times.get(&key).map(|time| **time) {
+            Some((s, t)) if s == status => t,
             _ => {
-                times.insert(key, (status, now));
+                times.insert(key, Box::new((status, now)));
                 now
             }
         }
@@ -734,7 +734,7 @@ impl Kubelet {
         let key = (String::new(), timer.to_string());
         let id = self.next_decision_id();
         let previous = self.timers.get(&key).copied();
-        self.timers_pending.insert(id, key);
+        self.timers_pending.insert(id, Box::new(key));
         let mut decision = decision.id(id);
         decision.cause = previous.or(decision.cause);
         decision
@@ -1129,7 +1129,8 @@ impl Component for Kubelet {
                 }
                 decision.cause = timer_seq.or(cause);
                 if let Some(timer) = &effect.starts {
-                    self.timers_pending.insert(id, (uid.clone(), timer.clone()));
+                    self.timers_pending
+                        .insert(id, Box::new((uid.clone(), timer.clone())));
                 }
                 match &effect.runtime {
                     Some(RuntimeStep::Cri { .. }) => last_cri = Some(id),
@@ -1166,8 +1167,9 @@ impl Component for Kubelet {
                         // A condition the API holds with the other status has changed twice
                         // since we sent it: it goes back now (upstream's
                         // `updateLastTransitionTime` against the apiserver's status).
-                        self.condition_times.retain(|(u, kind), (ok, _)| {
-                            u != uid || status::condition_status(api, kind).is_none_or(|s| s == *ok)
+                        self.condition_times.retain(|(u, kind), time| {
+                            u != uid
+                                || status::condition_status(api, kind).is_none_or(|s| s == time.0)
                         });
                     }
                 }
@@ -1333,7 +1335,7 @@ impl Component for Kubelet {
 
     fn on_recorded(&mut self, id: DecisionId, seq: Seq) {
         if let Some(timer) = self.timers_pending.remove(&id) {
-            self.timers.insert(timer, seq);
+            self.timers.insert(*timer, seq);
         }
     }
 
@@ -1422,7 +1424,7 @@ impl Kubelet {
         self.workers.remove(uid);
         self.causes.remove(uid);
         self.timers.retain(|(u, _), _| u != uid);
-        self.timers_pending.retain(|_, (u, _)| u != uid);
+        self.timers_pending.retain(|_, timer| timer.0 != uid);
         self.last_status.remove(uid);
         self.deleting.remove(uid);
         self.condition_times.retain(|(u, _), _| u != uid);

@@ -56,8 +56,8 @@ pub struct Scheduler {
     assigned: BTreeMap<String, Box<Pod>>,
     /// Pods this scheduler bound but has not yet seen bound (upstream's assumed pods).
     assumed: BTreeMap<String, Box<(Pod, String)>>,
-    priority_classes: BTreeMap<String, PriorityClassInfo>,
-    controller_selectors: BTreeMap<String, LabelSelector>,
+    priority_classes: BTreeMap<String, Box<PriorityClassInfo>>,
+    controller_selectors: BTreeMap<String, Box<LabelSelector>>,
     inbox: Vec<(QueueOp, Seq)>,
     /// The delivery that last touched each pending pod: the cause of its cycle's decision.
     causes: BTreeMap<String, Seq>,
@@ -228,7 +228,7 @@ impl Scheduler {
         let object = &event.object;
         self.priority_classes.insert(
             name,
-            PriorityClassInfo {
+            Box::new(PriorityClassInfo {
                 value: object.get("value").and_then(Value::as_i64).unwrap_or(0) as i32,
                 global_default: object
                     .get("globalDefault")
@@ -236,7 +236,7 @@ impl Scheduler {
                     .unwrap_or(false),
                 preemption_policy_never: object.get("preemptionPolicy").and_then(Value::as_str)
                     == Some("Never"),
-            },
+            }),
         );
     }
 
@@ -255,7 +255,7 @@ impl Scheduler {
             .ptr("/spec/selector")
             .and_then(crate::sim::api::typed::typed::<LabelSelector>);
         if let Some(selector) = selector {
-            self.controller_selectors.insert(key, selector);
+            self.controller_selectors.insert(key, Box::new(selector));
         }
     }
 

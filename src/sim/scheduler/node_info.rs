@@ -366,11 +366,11 @@ pub struct Snapshot {
     index: BTreeMap<String, usize>,
     /// How many nodes have each image (ImageLocality spreads its score by this).
     image_num_nodes: BTreeMap<String, usize>,
-    pub priority_classes: BTreeMap<String, PriorityClassInfo>,
+    pub priority_classes: BTreeMap<String, Box<PriorityClassInfo>>,
     /// Selectors of the controllers (ReplicaSet, StatefulSet, ReplicationController) and Services
     /// a pod belongs to, keyed `namespace/Kind/name`: PodTopologySpread's system default
     /// constraints spread a pod among the pods these select.
-    pub controller_selectors: BTreeMap<String, LabelSelector>,
+    pub controller_selectors: BTreeMap<String, Box<LabelSelector>>,
     /// Pods whose node is not (yet) in the snapshot, so they appear when it does.
     orphans: Vec<PodInfo>,
     /// Pods with (anti-)affinity on the nodes, kept as a count so a cycle need not walk them.

@@ -106,7 +106,7 @@ fn default_selector(pod: &PodInfo, snapshot: &Snapshot) -> Option<LabelSelector>
         }
         let key = format!("{}/{}/{}", pod.namespace, owner.kind, owner.name);
         let from = match snapshot.controller_selectors.get(&key) {
-            Some(s) => s.clone(),
+            Some(s) => (**s).clone(),
             None => LabelSelector {
                 match_labels: pod.labels.clone(),
                 match_expressions: Vec::new(),
@@ -121,7 +121,7 @@ fn default_selector(pod: &PodInfo, snapshot: &Snapshot) -> Option<LabelSelector>
             break;
         }
         if !selector_is_empty(service_selector) && selector_matches(service_selector, &pod.labels) {
-            merge(&mut selector, service_selector.clone());
+            merge(&mut selector, (**service_selector).clone());
             found = true;
         }
     }
