@@ -196,3 +196,63 @@ fn broken_files_name_the_file_the_line_and_the_field() {
         assert!(got.starts_with(want), "want {want:?}\n got {got:?}");
     }
 }
+
+/// A reload mid-lesson: the saved session (seed, the setup and the student's lines, and the
+/// lesson's progress) replays to the same lab, and the lesson carries on at the same step with
+/// the same marks, hints and lines, and finishes with the same code as the run never reloaded.
+#[test]
+fn a_lesson_saved_mid_way_resumes_at_the_same_step_and_finishes_with_the_same_code() {
+    use kube_sandbox::present::session::Session;
+    let lesson = builtin()
+        .into_iter()
+        .find(|l| l.steps.len() >= 2)
+        .expect("a lesson of two steps or more");
+    let (mut live, mut run) = LessonRun::start(lesson.clone(), 5.0);
+    let first = &lesson.steps[0].solution;
+    for line in first {
+        run.record_line(line);
+        live.run_line(line);
+        run.after_line(&live, 1000.0);
+    }
+    run.reveal_hint();
+    assert!(run.step() >= 1, "the first step's solution passes it");
+    live.set_lesson_progress(Some(run.progress()));
+    let saved = live.saved();
+
+    let restored = Session::restore(&saved).expect("the saved session replays");
+    let progress = saved.lesson.as_ref().expect("the progress is saved");
+    let mut resumed =
+        LessonRun::resume(lesson.clone(), progress, &restored).expect("the lesson resumes");
+    assert_eq!(
+        resumed, run,
+        "the same place: step, hints, marks, lines, times"
+    );
+
+    // Both finish the same way.
+    let mut restored = restored;
+    for step in &lesson.steps[run.step()..] {
+        for line in &step.solution {
+            for (r, s) in [(&mut run, &mut live), (&mut resumed, &mut restored)] {
+                r.record_line(line);
+                s.run_line(line);
+                r.after_line(s, 9000.0);
+            }
+        }
+    }
+    assert!(run.finished() && resumed.finished());
+    assert_eq!(run.summary(), resumed.summary());
+
+    // Progress that does not fit the lesson or the lab is refused, not half-applied.
+    let mut other = progress.clone();
+    other["id"] = "another-lesson".into();
+    assert!(LessonRun::resume(lesson.clone(), &other, &restored).is_none());
+    let mut past = progress.clone();
+    past["step"] = (lesson.steps.len() + 1).into();
+    assert!(LessonRun::resume(lesson.clone(), &past, &restored).is_none());
+    let mut later = progress.clone();
+    later["since"] = (restored.cluster().trace().next_seq() + 1).into();
+    assert!(LessonRun::resume(lesson.clone(), &later, &restored).is_none());
+    let mut broken = progress.clone();
+    broken["lines"] = serde_json::json!([1, 2]);
+    assert!(LessonRun::resume(lesson, &broken, &restored).is_none());
+}

@@ -191,6 +191,69 @@ impl LessonRun {
         };
     }
 
+    /// The student's place, as the saved session keeps it ([`Session::set_lesson_progress`]):
+    /// the lesson's id and file, where in the trace it started, the step, the hints shown, the
+    /// lines typed and the wall-clock start and end. The lab itself is the session's own inputs.
+    pub fn progress(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.lesson.id,
+            "file": self.lesson.file,
+            "since": self.since,
+            "step": self.step,
+            "hints": self.hints_shown,
+            "lines": self.lines,
+            "started_ms": self.started_ms,
+            "finished_ms": self.finished_ms,
+        })
+    }
+
+    /// Carries on a lesson from [`LessonRun::progress`], on the session the saved inputs rebuilt:
+    /// None when the progress is not this lesson's or does not fit it (a step or hint past its
+    /// end, a start after the session's trace), so a broken save never leaves a lesson half-set.
+    pub fn resume(
+        lesson: Lesson,
+        progress: &serde_json::Value,
+        session: &Session,
+    ) -> Option<LessonRun> {
+        use serde_json::Value;
+        if progress.get("id").and_then(Value::as_str) != Some(lesson.id.as_str()) {
+            return None;
+        }
+        let number = |key: &str| progress.get(key).and_then(Value::as_u64);
+        let since = number("since")?;
+        let step = usize::try_from(number("step")?).ok()?;
+        let hints_shown = usize::try_from(number("hints")?).ok()?;
+        let hints = lesson.steps.get(step).map_or(0, |s| s.hints.len());
+        if step > lesson.steps.len()
+            || hints_shown > hints
+            || since > session.cluster().trace().next_seq()
+        {
+            return None;
+        }
+        let lines = progress
+            .get("lines")?
+            .as_array()?
+            .iter()
+            .map(|l| l.as_str().map(str::to_string))
+            .collect::<Option<Vec<String>>>()?;
+        let started_ms = progress.get("started_ms").and_then(Value::as_f64)?;
+        let finished_ms = progress.get("finished_ms").and_then(Value::as_f64);
+        let mut run = LessonRun {
+            lesson,
+            since,
+            step,
+            hints_shown,
+            lines,
+            marks: BTreeMap::new(),
+            started_ms,
+            finished_ms,
+        };
+        if !run.finished() {
+            run.evaluate(session);
+        }
+        Some(run)
+    }
+
     /// The summary, once every step has passed.
     pub fn summary(&self) -> Option<Summary> {
         let end = self.finished_ms?;
@@ -300,6 +363,9 @@ pub struct LessonsModel {
     pub error: Option<String>,
     pub picker_open: bool,
     pub run: Option<LessonRun>,
+    /// A saved lesson's progress waiting for its lesson file and for the restored lab: the page
+    /// fetches the list at once and resumes with [`LessonsModel::resume`].
+    pub pending: Option<serde_json::Value>,
 }
 
 impl LessonsModel {
@@ -359,6 +425,32 @@ impl LessonsModel {
                 .position(|f| *f == e.file)
                 .unwrap_or(usize::MAX)
         });
+    }
+
+    /// Resumes the pending lesson once its file has arrived and `session` is the restored lab.
+    /// Returns whether it did; a lesson that did not load, or progress that does not fit it,
+    /// drops the progress (the lab stays as it was restored).
+    pub fn resume(&mut self, session: &Session) -> bool {
+        let Some(progress) = &self.pending else {
+            return false;
+        };
+        let id = progress
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("");
+        let loaded = self
+            .files
+            .as_ref()
+            .is_some_and(|f| f.len() == self.entries.len());
+        let run = match self.lesson(id) {
+            Some(lesson) => LessonRun::resume(lesson.clone(), progress, session),
+            None if loaded || self.error.is_some() => None,
+            None => return false,
+        };
+        self.pending = None;
+        let resumed = run.is_some();
+        self.run = run;
+        resumed
     }
 
     /// The lesson with this id, if loaded.

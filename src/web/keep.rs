@@ -134,6 +134,12 @@ impl UiState {
             .0
             .borrow_mut()
             .set_lesson_progress(saved.lesson.clone());
+        // The lesson carries on once the lab is restored and its file fetched (the page fetches
+        // the list at once when a lesson is pending).
+        #[cfg(feature = "lessons")]
+        {
+            self.lessons.edit().pending = saved.lesson.clone();
+        }
         self.keep = Keep {
             replay: Some((saved, 0)),
             saved_inputs: None,

@@ -103,6 +103,32 @@ fn fetch_text(url: &str, done: impl Fn(Option<String>) + 'static) {
     failed.forget();
 }
 
+/// Fetches the lesson list, then each lesson file it names, from the same host (on demand:
+/// when the picker first opens, or at once for a restored lesson in progress).
+#[cfg(feature = "lessons")]
+fn fetch_lessons(state: &UseReducerHandle<UiState>) {
+    let model = state.lessons.0.clone();
+    let index = model.index_url();
+    let state = state.clone();
+    fetch_text(&index.clone(), move |text| {
+        let files = text
+            .as_deref()
+            .and_then(|t| crate::present::lessons::pack_index(&index, t).ok())
+            .unwrap_or_default();
+        state.dispatch(Action::Lesson(lesson::LessonAction::IndexLoaded(text)));
+        for file in files {
+            let state = state.clone();
+            let url = model.file_url(&file);
+            fetch_text(&url, move |text| {
+                state.dispatch(Action::Lesson(lesson::LessonAction::FileLoaded(
+                    file.clone(),
+                    text,
+                )))
+            });
+        }
+    });
+}
+
 /// Fetches `explain.txt` (beside `index.html`; kept out of the wasm, see docs/build.md) the
 /// first time a line needs it, then runs that line: kubectl explain's answer shows when the
 /// docs have arrived, or its "not loaded" error if they could not be fetched.
@@ -300,9 +326,11 @@ impl UiState {
             }
             LessonAction::IndexLoaded(text) => {
                 self.lessons.edit().index_loaded(text.as_deref());
+                self.lesson_resume();
             }
             LessonAction::FileLoaded(file, text) => {
-                self.lessons.edit().file_loaded(&file, text.as_deref())
+                self.lessons.edit().file_loaded(&file, text.as_deref());
+                self.lesson_resume();
             }
             LessonAction::Start(id) => {
                 let Some(found) = self.lessons.lesson(&id).cloned() else {
@@ -314,10 +342,17 @@ impl UiState {
                 model.run = Some(run);
                 model.picker_open = false;
                 let player = self.player;
+                let keep = std::mem::take(&mut self.keep);
                 *self = UiState::with_session(self.lang, session);
                 self.player.speed = player.speed;
                 self.player.animate = player.animate;
                 self.lessons = lessons;
+                // The lesson's lab is the session now: it is what the page keeps (saved at once).
+                self.keep = keep::Keep {
+                    replay: None,
+                    saved_inputs: None,
+                    ..keep
+                };
                 self.beats = self.session.0.borrow().timeline().len();
                 self.move_player(PlayerAction::Live);
             }
@@ -329,12 +364,37 @@ impl UiState {
             LessonAction::Check => self.lesson_check(),
             LessonAction::Leave => self.lessons.edit().run = None,
         }
+        self.keep_lesson_progress();
+    }
+
+    /// A saved lesson carries on once the restored lab is back and its file has arrived.
+    #[cfg(feature = "lessons")]
+    fn lesson_resume(&mut self) {
+        if self.working.is_some() || self.lessons.pending.is_none() {
+            return;
+        }
+        let session = self.session.clone();
+        self.lessons.edit().resume(&session.0.borrow());
+    }
+
+    /// Hands the lesson's place to the session, which the page saves with its inputs.
+    #[cfg(feature = "lessons")]
+    fn keep_lesson_progress(&mut self) {
+        if self.lessons.pending.is_some() {
+            return;
+        }
+        let progress = self.lessons.run.as_ref().map(LessonRun::progress);
+        self.session.0.borrow_mut().set_lesson_progress(progress);
     }
 
     /// Runs the lesson's checks once the cluster is done with the last line.
     fn lesson_check(&mut self) {
         #[cfg(feature = "lessons")]
-        self.lesson_check_now();
+        {
+            self.lesson_resume();
+            self.lesson_check_now();
+            self.keep_lesson_progress();
+        }
     }
 
     #[cfg(feature = "lessons")]
@@ -820,31 +880,22 @@ pub fn app(props: &AppProps) -> Html {
             let first_open = matches!(action, lesson::LessonAction::TogglePicker)
                 && state.lessons.files.is_none();
             if first_open {
-                // The list and its files, fetched on demand from the same host.
-                let model = state.lessons.0.clone();
-                let index = model.index_url();
-                let state = state.clone();
-                fetch_text(&index.clone(), move |text| {
-                    let files = text
-                        .as_deref()
-                        .and_then(|t| crate::present::lessons::pack_index(&index, t).ok())
-                        .unwrap_or_default();
-                    state.dispatch(Action::Lesson(lesson::LessonAction::IndexLoaded(text)));
-                    for file in files {
-                        let state = state.clone();
-                        let url = model.file_url(&file);
-                        fetch_text(&url, move |text| {
-                            state.dispatch(Action::Lesson(lesson::LessonAction::FileLoaded(
-                                file.clone(),
-                                text,
-                            )))
-                        });
-                    }
-                });
+                fetch_lessons(&state);
             }
             state.dispatch(Action::Lesson(action));
         })
     };
+    // A restored session with a lesson in progress: its list and files are fetched at once.
+    #[cfg(feature = "lessons")]
+    {
+        let state = state.clone();
+        let wanted = state.lessons.pending.is_some() && state.lessons.files.is_none();
+        use_effect_with(wanted, move |wanted| {
+            if *wanted {
+                fetch_lessons(&state);
+            }
+        });
+    }
     let on_player = {
         let state = state.clone();
         Callback::from(move |action: PlayerAction| state.dispatch(Action::Player(action)))

@@ -119,7 +119,7 @@ pub fn run(browser: &Browser, dist: &Path, summary: &mut Summary) {
         );
         if crate::site::ships_lessons() {
             summary.record(
-                "the lesson picker fetches lessons/ on demand; lesson 1's solution typed in the terminal passes each step's checks and ends with a completion code",
+                "the lesson picker fetches lessons/ on demand; lesson 1's solution typed in the terminal passes each step's checks, a reload mid-lesson carries on at step 2, and it ends with a completion code",
                 check_lesson(&session),
             );
         } else {
@@ -666,6 +666,18 @@ fn check_lesson(s: &Session) -> Result<(), String> {
             Duration::from_secs(30),
         )
         .map_err(|e| format!("after {line:?}, no {next}: {e}"))?;
+        if i == 0 {
+            // A reload mid-lesson: the lab is restored and the lesson carries on at step 2.
+            s.script("location.reload(); return null")?;
+            std::thread::sleep(Duration::from_millis(300));
+            wait_restored(s, Duration::from_secs(60))?;
+            s.wait_for(
+                "return !!document.querySelector('[data-lesson=cluster-tour] [data-lesson-step=\"2\"]')",
+                Duration::from_secs(30),
+            )
+            .map_err(|e| format!("after a reload, the lesson is not back at step 2: {e}"))?;
+            println!("    a reload mid-lesson came back at step 2");
+        }
     }
     let code =
         s.script("return document.querySelector('[data-lesson-code]').dataset.lessonCode")?;
