@@ -353,6 +353,10 @@ pub fn page_report(page: &crate::page_bench::PageFigures) -> String {
             c.line, c.longest_task_ms, c.long_tasks
         ));
         out.push_str(&format!(
+            "| `{}`: longest task after the line's own (typing, Enter) | {:.0} ms ({} over 50 ms) | 50 ms |\n",
+            c.line, c.work_longest_task_ms, c.work_long_tasks
+        ));
+        out.push_str(&format!(
             "| `{}`: until the cluster settled | {:.0} ms | - |\n",
             c.line, c.settle_ms
         ));

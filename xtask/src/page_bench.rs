@@ -21,6 +21,10 @@ pub struct CommandFigures {
     pub longest_task_ms: f64,
     /// Tasks over 50 ms in that time.
     pub long_tasks: usize,
+    /// The same two for the tasks after the one that took the line (its `line-submitted`
+    /// mark): the cluster's work alone, without the typing and the Enter.
+    pub work_longest_task_ms: f64,
+    pub work_long_tasks: usize,
     /// From pressing Enter to the cluster settled, in ms.
     pub settle_ms: f64,
 }
@@ -167,8 +171,12 @@ fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, S
         "const t1 = performance.now();
          const tasks = window.__long.filter(([start]) => start >= window.__t0);
          const longest = tasks.reduce((m, [, d]) => Math.max(m, d), 0);
+         const submitted = performance.getEntriesByName('line-submitted')
+             .filter(m => m.startTime >= window.__t0).map(m => m.startTime).pop() || window.__t0;
+         const work = tasks.filter(([start]) => start > submitted);
+         const workLongest = work.reduce((m, [, d]) => Math.max(m, d), 0);
          window.__t1 = 0;
-         return [longest, tasks.length, t1 - window.__t0]",
+         return [longest, tasks.length, t1 - window.__t0, workLongest, work.length]",
     )?;
     if marks {
         // The observer's callback may still hold the last entries.
@@ -184,6 +192,8 @@ fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, S
         longest_task_ms: number(&figures[0]),
         long_tasks: figures[1].as_u64().unwrap_or(0) as usize,
         settle_ms: number(&figures[2]),
+        work_longest_task_ms: number(&figures[3]),
+        work_long_tasks: figures[4].as_u64().unwrap_or(0) as usize,
     })
 }
 
