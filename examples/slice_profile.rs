@@ -11,10 +11,18 @@ fn main() {
     while s.busy() {
         s.work(1_000_000);
     }
-    for line in [
-        "kubectl create deployment web --image=nginx --replicas=1",
-        "kubectl scale deployment web --replicas=1000",
-    ] {
+    // The page benchmark's lines (xtask/src/page_bench.rs), or the lines given as arguments.
+    let mut lines: Vec<String> = std::env::args().skip(1).collect();
+    if lines.is_empty() {
+        lines = [
+            "kubectl create deployment web --image=nginx --replicas=100",
+            "kubectl scale deployment web --replicas=50",
+            "kubectl scale deployment web --replicas=1000",
+        ]
+        .map(String::from)
+        .to_vec();
+    }
+    for line in &lines {
         let t = Instant::now();
         let _ = s.submit_line(line);
         eprintln!("submit {line}: {:?}", t.elapsed());
@@ -33,12 +41,15 @@ fn main() {
                     .entry(format!("{:?}{:?}", e.actor.component, e.actor.controller))
                     .or_default() += 1;
             }
-            worst.push((d, n, after - before, format!("{actors:?}")));
+            worst.push((d, n, after - before, format!("{actors:?}"), t));
         }
         // What the page does next in the same task: the scene at the new playhead.
         let t = Instant::now();
         let _ = s.scene(s.timeline().len());
         eprintln!("scene at the end of the line: {:?}", t.elapsed());
+        if std::env::var_os("SLICE_PROFILE_CLOCK").is_some() {
+            eprintln!("    began {t:?}");
+        }
         worst.sort_by(|a, b| b.0.cmp(&a.0));
         eprintln!("{n} parts; worst:");
         for w in worst.iter().take(10) {
@@ -49,6 +60,11 @@ fn main() {
                 w.2,
                 &w.3[..w.3.len().min(200)]
             );
+            // With SLICE_PROFILE_CLOCK set: when the part began (CLOCK_MONOTONIC on Linux), for
+            // `perf record -k CLOCK_MONOTONIC` and `perf script --time` on that part alone.
+            if std::env::var_os("SLICE_PROFILE_CLOCK").is_some() {
+                eprintln!("    began {:?}", w.4);
+            }
         }
     }
 }

@@ -145,6 +145,25 @@ impl ChipCache {
         Some(made)
     }
 
+    /// Makes the chips of at most `budget` pods at store revision `revision` that have none
+    /// yet, so that a scene read there after it decodes nothing; true when every pod there has
+    /// its chip. (At 1,000 pods a scene decodes 1,000 pods, 40 ms in the page: the page spreads
+    /// that over tasks of `budget` pods each.)
+    pub fn warm(&mut self, store: &Store, revision: i64, budget: usize) -> bool {
+        let mut left = budget;
+        for kv in stored_at(store, "/registry/pods/", Some(revision.max(1))) {
+            if self.chips.contains_key(&(kv.key.clone(), kv.mod_revision)) {
+                continue;
+            }
+            if left == 0 {
+                return false;
+            }
+            left -= 1;
+            self.chip(&kv);
+        }
+        true
+    }
+
     pub fn len(&self) -> usize {
         self.chips.len()
     }
@@ -347,6 +366,24 @@ mod tests {
     use crate::sim::apiserver::{ApiRequest, Credentials, Verb};
     use crate::sim::lab::Lab;
     use serde_json::json;
+
+    #[test]
+    fn warming_the_chips_in_parts_makes_every_chip_the_scene_reads() {
+        let lab = Lab::boot(1);
+        let store = lab.cluster.store();
+        let revision = store.revision();
+        let mut chips = ChipCache::default();
+        assert!(
+            !chips.warm(store, revision, 2),
+            "a booted lab has more than 2 pods"
+        );
+        assert_eq!(chips.len(), 2);
+        while !chips.warm(store, revision, 2) {}
+        let warmed = chips.len();
+        let view = ClusterView::at_cached(store, revision, &mut chips);
+        assert_eq!(chips.len(), warmed, "the scene decoded nothing more");
+        assert_eq!(view, ClusterView::at(store, revision));
+    }
 
     #[test]
     fn a_fresh_lab_shows_the_control_plane_pods_on_master_running() {

@@ -485,6 +485,14 @@ impl Session {
         view
     }
 
+    /// Makes the chips of at most `budget` pods of the scene at `played` (see [`Session::scene`])
+    /// that it would otherwise decode; true when the scene has every chip it needs.
+    pub fn warm_scene(&self, played: usize, budget: usize) -> bool {
+        let store = self.shell.backend().cluster.store();
+        let revision = self.timeline.revision_at(played);
+        self.chips.borrow_mut().warm(store, revision, budget)
+    }
+
     /// The live cluster, ahead of any animation.
     pub fn live(&self) -> ClusterView {
         self.scene(self.timeline.len())

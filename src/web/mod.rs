@@ -75,6 +75,53 @@ fn mark(name: &str) {
     }
 }
 
+/// The page benchmark's clock (`performance.now()`, the long tasks' timeline), with the Cargo
+/// feature `page-marks` only: without it, 0 and nothing is recorded.
+#[cfg(feature = "page-marks")]
+pub(crate) fn span_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+#[cfg(not(feature = "page-marks"))]
+#[inline(always)]
+pub(crate) fn span_now() -> f64 {
+    0.0
+}
+
+/// Records `[name, start, now]` in `window.__spans` for the page benchmark (feature
+/// `page-marks`), which sets the spans beside the long tasks they fall in.
+#[cfg(feature = "page-marks")]
+pub(crate) fn span(name: &str, start: f64) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let end = span_now();
+    let key = JsValue::from_str("__spans");
+    let spans = match js_sys::Reflect::get(&window, &key)
+        .ok()
+        .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+    {
+        Some(spans) => spans,
+        None => {
+            let spans = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&window, &key, &spans);
+            spans
+        }
+    };
+    spans.push(&js_sys::Array::of3(
+        &JsValue::from_str(name),
+        &JsValue::from_f64(start),
+        &JsValue::from_f64(end),
+    ));
+}
+
+#[cfg(not(feature = "page-marks"))]
+#[inline(always)]
+pub(crate) fn span(_name: &str, _start: f64) {}
+
 /// Fetches `url` (relative to the page) and hands its text to `done`, or None when it could not
 /// be fetched or read. With promise callbacks rather than futures: no executor for a fetch in
 /// the page (about 575 bytes of gzip less than JsFuture on spawn_local, measured with
@@ -213,6 +260,10 @@ pub struct UiState {
     /// The cluster is still working on the last line; counts the slices run so far, so each
     /// slice schedules the next.
     pub working: Option<u64>,
+    /// The line's work settled in the last slice (its first beat): the player moves to it, and
+    /// the scene is read, in the next task, not after the slice (at 1,000 pods the scene is
+    /// tens of ms, a slice is up to 12).
+    pub finished: Option<usize>,
     /// The look-inside panels: which are open, and what they are about.
     pub panels: Panels,
     /// Autosave, restore, export, import, share ([`keep`]).
@@ -272,6 +323,10 @@ pub enum Action {
 /// under a frame's 16 ms budget would starve the simulation; over 50 ms is a long task.
 const WORK_SLICE_MS: f64 = 12.0;
 
+/// How many pods of the scene at a line's end one task decodes (about 40 µs each in the page:
+/// a slice's worth).
+const SCENE_PODS_PER_TASK: usize = 250;
+
 impl UiState {
     pub fn new(lang: Lang) -> UiState {
         UiState::with_seed(lang, LAB_SEED)
@@ -303,6 +358,7 @@ impl UiState {
             host,
             beats: 0,
             working,
+            finished: None,
             panels: Panels::default(),
             keep: keep::Keep::default(),
             #[cfg(feature = "lessons")]
@@ -598,14 +654,30 @@ impl UiState {
         if self.replaying() {
             return self.replay_slice();
         }
+        if self.finished.is_some() {
+            return self.finish(false);
+        }
         let started = js_sys::Date::now();
+        let slice_start = span_now();
         let was_booting = self.session.0.borrow().booting();
         let done = {
             let mut session = self.session.0.borrow_mut();
             loop {
                 // One round at a time: a round can take a few ms (the boot's first ones most),
                 // and the slice's time is checked after each.
-                if let Some(first) = session.work(1) {
+                let round_start = span_now();
+                let round = session.work(1);
+                if span_now() - round_start > 10.0 {
+                    span(
+                        if round.is_some() {
+                            "last round"
+                        } else {
+                            "round"
+                        },
+                        round_start,
+                    );
+                }
+                if let Some(first) = round {
                     break Some(first);
                 }
                 if !session.busy() {
@@ -620,16 +692,43 @@ impl UiState {
         if was_booting && !session.booting() {
             mark("lab-booted");
         }
-        self.working = session.busy().then(|| self.working.unwrap_or(0) + 1);
+        // One more task when the line settled: its scene.
+        let more = session.busy() || done.is_some();
+        self.working = more.then(|| self.working.unwrap_or(0) + 1);
         self.beats = session.timeline().len();
         if was_booting {
             // While the lab boots the scene is the live cluster: the boot as it goes.
             self.view = session.scene(0);
         }
         drop(session);
-        if let Some(first) = done {
-            self.move_player(PlayerAction::CommandRan { first });
+        span("slice", slice_start);
+        self.finished = done;
+    }
+
+    /// The end of a line's work, a task after its last slice: the player moves to its beats and
+    /// the scene at the new playhead is read.
+    fn finish(&mut self, at_once: bool) {
+        let Some(first) = self.finished else {
+            return;
+        };
+        let scene = span_now();
+        // The scene's pods are decoded a task's share at a time first (`SCENE_PODS_PER_TASK`),
+        // unless a line is waiting (`at_once`).
+        let mut player = self.player;
+        let warm = {
+            let session = self.session.0.borrow();
+            player.apply(PlayerAction::CommandRan { first }, session.timeline());
+            at_once || session.warm_scene(player.played, SCENE_PODS_PER_TASK)
+        };
+        if !warm {
+            self.working = Some(self.working.unwrap_or(0) + 1);
+            span("warm", scene);
+            return;
         }
+        self.finished = None;
+        self.working = self.session.0.borrow().busy().then_some(0);
+        self.move_player(PlayerAction::CommandRan { first });
+        span("scene", scene);
     }
 
     fn move_player(&mut self, action: PlayerAction) {
@@ -655,7 +754,9 @@ impl Reducible for UiState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let clone = span_now();
         let mut next = (*self).clone();
+        span("clone", clone);
         let runs = matches!(
             action,
             Action::Submit(_)
@@ -667,15 +768,18 @@ impl Reducible for UiState {
                 )
         );
         if runs {
-            // What the student does next comes after the whole restored session.
+            // What the student does next comes after the whole restored session, and after the
+            // last line's end.
             while next.replaying() && !next.keep.wants_docs {
                 next.replay_slice();
             }
+            next.finish(true);
         }
         match action {
             Action::Keep(action) => next.keep_action(action),
             Action::SetLang(lang) => next.lang = lang,
             Action::Submit(line) => {
+                let submit = span_now();
                 #[cfg(feature = "lessons")]
                 if next.lessons.run.is_some() {
                     if let Some(run) = &mut next.lessons.edit().run {
@@ -684,6 +788,7 @@ impl Reducible for UiState {
                 }
                 next.run_line(&line);
                 next.lesson_check();
+                span("submit", submit);
             }
             #[cfg(feature = "lessons")]
             Action::Lesson(action) => next.lesson(action),
@@ -709,7 +814,9 @@ impl Reducible for UiState {
                 next.move_player(PlayerAction::Seek(played));
             }
         }
+        let autosave = span_now();
         next.autosave();
+        span("autosave", autosave);
         Rc::new(next)
     }
 }
@@ -751,8 +858,23 @@ fn player_key(event: &KeyboardEvent) -> Option<PlayerAction> {
     Some(action)
 }
 
+/// The page benchmark's span from `start` to the render's effects (feature `page-marks`).
+#[cfg(feature = "page-marks")]
+#[hook]
+fn use_render_span(start: f64) {
+    use_effect(move || span("render", start));
+}
+
+#[cfg(not(feature = "page-marks"))]
+#[hook]
+fn use_render_span(_start: f64) {}
+
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
+    // The page benchmark's spans: this function, and from its start to its effects (after the
+    // DOM commit and the children's renders).
+    let render = span_now();
+    use_render_span(render);
     let (initial, keep) = (props.lang, props.keep);
     let state = use_reducer(move || {
         let mut state = UiState::new(initial.or_else(stored_lang).unwrap_or_default());
@@ -794,7 +916,13 @@ pub fn app(props: &AppProps) -> Html {
     {
         let state = state.clone();
         use_effect_with(state.working, move |working| {
-            let timeout = working.map(|_| Timeout::new(0, move || state.dispatch(Action::Work)));
+            let timeout = working.map(|_| {
+                Timeout::new(0, move || {
+                    let dispatch = span_now();
+                    state.dispatch(Action::Work);
+                    span("dispatch", dispatch);
+                })
+            });
             move || drop(timeout)
         });
     }
@@ -858,6 +986,8 @@ pub fn app(props: &AppProps) -> Html {
     let on_submit = {
         let state = state.clone();
         Callback::from(move |line: String| {
+            // For the page benchmark: the long tasks after this one are the cluster's work.
+            mark("line-submitted");
             if state.session.0.borrow().wants_explain_docs(&line) {
                 fetch_explain_docs(state.clone(), move || Action::Submit(line.clone()));
             } else {
@@ -957,7 +1087,7 @@ pub fn app(props: &AppProps) -> Html {
             kind: beat.kind.name(),
         });
 
-    html! {
+    let html = html! {
         <div class="app" data-app-ready="true" data-wasm-memory={ wasm_memory_bytes().to_string() }>
             <header class="topbar">
                 <div class="brand">
@@ -1035,7 +1165,9 @@ pub fn app(props: &AppProps) -> Html {
                 <flight::Flight spec={ flight } />
             </div>
         </div>
-    }
+    };
+    span("view", render);
+    html
 }
 
 #[derive(Properties, PartialEq)]

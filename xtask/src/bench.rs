@@ -73,7 +73,13 @@ impl WasmProfile {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let flags = Flags(args);
-    flags.check_known(&["--no-native", "--no-wasm", "--no-page", "--opt-level-3"])?;
+    flags.check_known(&[
+        "--no-native",
+        "--no-wasm",
+        "--no-page",
+        "--opt-level-3",
+        "--page-marks",
+    ])?;
     let started = SystemTime::now();
 
     let mut native = Vec::new();
@@ -115,8 +121,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if !flags.has("--no-page") {
         toolchain::ensure_wasm_toolchain()?;
         let browser = toolchain::ensure_browser()?;
-        let dist = crate::site::build(crate::site::Profile::Release, crate::site::WasmOpt::On)?;
-        page = Some(crate::page_bench::run(&browser, &dist)?);
+        // --page-marks: the page records its spans (feature `page-marks`) and each long task
+        // is printed with the spans inside it.
+        let marks = flags.has("--page-marks");
+        let extra: &[&str] = if marks { &["page-marks"] } else { &[] };
+        let dist = crate::site::build_with(
+            crate::site::Profile::Release,
+            crate::site::WasmOpt::On,
+            extra,
+        )?;
+        page = Some(crate::page_bench::run(&browser, &dist, marks)?);
     }
 
     let machine = Machine::probe();
@@ -337,6 +351,10 @@ pub fn page_report(page: &crate::page_bench::PageFigures) -> String {
         out.push_str(&format!(
             "| `{}`: longest main-thread task | {:.0} ms ({} over 50 ms) | 50 ms |\n",
             c.line, c.longest_task_ms, c.long_tasks
+        ));
+        out.push_str(&format!(
+            "| `{}`: longest task after the line's own (typing, Enter) | {:.0} ms ({} over 50 ms) | 50 ms |\n",
+            c.line, c.work_longest_task_ms, c.work_long_tasks
         ));
         out.push_str(&format!(
             "| `{}`: until the cluster settled | {:.0} ms | - |\n",

@@ -21,6 +21,10 @@ pub struct CommandFigures {
     pub longest_task_ms: f64,
     /// Tasks over 50 ms in that time.
     pub long_tasks: usize,
+    /// The same two for the tasks after the one that took the line (its `line-submitted`
+    /// mark): the cluster's work alone, without the typing and the Enter.
+    pub work_longest_task_ms: f64,
+    pub work_long_tasks: usize,
     /// From pressing Enter to the cluster settled, in ms.
     pub settle_ms: f64,
 }
@@ -57,9 +61,105 @@ fn number(v: &Value) -> f64 {
     v.as_f64().unwrap_or(0.0)
 }
 
+/// Prints each long task since `window.__t0` with the page's spans inside it (a build with the
+/// feature `page-marks` records them in `window.__spans`: the slice, its long rounds, the scene,
+/// the render...), so that what made a task long is measured, not guessed.
+fn print_spans(s: &Session, line: &str) -> Result<(), String> {
+    let tasks = s.script(
+        "const spans = window.__spans || [];
+         return window.__long.filter(([start]) => start >= window.__t0).map(([start, d]) => {
+             const inside = spans.filter(([, a, b]) => a >= start - 1 && b <= start + d + 1)
+                 .map(([name, a, b]) => `${name} ${(b - a).toFixed(1)}`);
+             return `${d.toFixed(0)} ms: ${inside.join(', ')}`;
+         })",
+    )?;
+    println!("page-marks: {line}");
+    for task in tasks.as_array().into_iter().flatten() {
+        println!("  long task {}", task.as_str().unwrap_or(""));
+    }
+    Ok(())
+}
+
+/// A Chrome DevTools Protocol command through chromedriver.
+fn cdp(s: &Session, cmd: &str, params: Value) -> Result<Value, String> {
+    s.post(
+        "goog/cdp/execute",
+        serde_json::json!({ "cmd": cmd, "params": params }),
+    )
+}
+
+/// Prints each stretch of the CPU profile without idle samples that is over 50 ms (a long task,
+/// or several back to back), with where its time went: functions by self time, and the
+/// browser's own work (`(program)`: style, layout, paint; `(garbage collector)`).
+fn print_profile(profile: &Value) {
+    let nodes = profile["nodes"].as_array().cloned().unwrap_or_default();
+    let mut name = std::collections::HashMap::new();
+    for node in &nodes {
+        let frame = &node["callFrame"];
+        let function = frame["functionName"].as_str().unwrap_or("");
+        let label = match function {
+            "" => format!("(anonymous {})", frame["url"].as_str().unwrap_or("")),
+            f => f.to_string(),
+        };
+        name.insert(node["id"].as_u64().unwrap_or(0), label);
+    }
+    let samples = profile["samples"].as_array().cloned().unwrap_or_default();
+    let deltas = profile["timeDeltas"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut run: Vec<(String, f64)> = Vec::new();
+    let flush = |run: &mut Vec<(String, f64)>| {
+        let total: f64 = run.iter().map(|(_, d)| d).sum();
+        if total >= 50.0 {
+            let mut by: std::collections::BTreeMap<&str, f64> = Default::default();
+            for (n, d) in run.iter() {
+                *by.entry(n.as_str()).or_default() += d;
+            }
+            let mut by: Vec<_> = by.into_iter().collect();
+            by.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let top: Vec<String> = by
+                .iter()
+                .take(8)
+                .map(|(n, d)| format!("{n} {d:.0}"))
+                .collect();
+            println!("  busy {total:.0} ms: {}", top.join(", "));
+        }
+        run.clear();
+    };
+    for (sample, delta) in samples
+        .iter()
+        .zip(deltas.iter().skip(1).chain([&Value::from(0)]))
+    {
+        let label = name
+            .get(&sample.as_u64().unwrap_or(0))
+            .cloned()
+            .unwrap_or_default();
+        if label == "(idle)" {
+            flush(&mut run);
+        } else {
+            run.push((label, delta.as_f64().unwrap_or(0.0) / 1000.0));
+        }
+    }
+    flush(&mut run);
+}
+
 /// Types `line`, waits for the cluster to settle, and reads the long tasks in between.
-fn run_command(s: &Session, line: &str) -> Result<CommandFigures, String> {
-    s.script("window.__long = []; window.__t0 = performance.now(); return null")?;
+fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, String> {
+    // With --page-marks and PAGE_BENCH_PROFILE set, a CPU profile too (it slows the page).
+    let profile = marks && std::env::var_os("PAGE_BENCH_PROFILE").is_some();
+    if profile {
+        cdp(s, "Profiler.enable", serde_json::json!({}))?;
+        cdp(
+            s,
+            "Profiler.setSamplingInterval",
+            serde_json::json!({ "interval": 200 }),
+        )?;
+        cdp(s, "Profiler.start", serde_json::json!({}))?;
+    }
+    s.script(
+        "window.__long = []; window.__spans = []; window.__t0 = performance.now(); return null",
+    )?;
     s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
     s.wait_for(
         "return !document.querySelector('[data-busy]')
@@ -71,14 +171,29 @@ fn run_command(s: &Session, line: &str) -> Result<CommandFigures, String> {
         "const t1 = performance.now();
          const tasks = window.__long.filter(([start]) => start >= window.__t0);
          const longest = tasks.reduce((m, [, d]) => Math.max(m, d), 0);
+         const submitted = performance.getEntriesByName('line-submitted')
+             .filter(m => m.startTime >= window.__t0).map(m => m.startTime).pop() || window.__t0;
+         const work = tasks.filter(([start]) => start > submitted);
+         const workLongest = work.reduce((m, [, d]) => Math.max(m, d), 0);
          window.__t1 = 0;
-         return [longest, tasks.length, t1 - window.__t0]",
+         return [longest, tasks.length, t1 - window.__t0, workLongest, work.length]",
     )?;
+    if marks {
+        // The observer's callback may still hold the last entries.
+        std::thread::sleep(Duration::from_millis(300));
+        print_spans(s, line)?;
+    }
+    if profile {
+        let profile = cdp(s, "Profiler.stop", serde_json::json!({}))?;
+        print_profile(&profile["profile"]);
+    }
     Ok(CommandFigures {
         line: line.to_string(),
         longest_task_ms: number(&figures[0]),
         long_tasks: figures[1].as_u64().unwrap_or(0) as usize,
         settle_ms: number(&figures[2]),
+        work_longest_task_ms: number(&figures[3]),
+        work_long_tasks: figures[4].as_u64().unwrap_or(0) as usize,
     })
 }
 
@@ -129,7 +244,7 @@ fn load(s: &Session, url: &str) -> Result<Load, String> {
     })
 }
 
-pub fn run(browser: &Browser, dist: &std::path::Path) -> Result<PageFigures, String> {
+pub fn run(browser: &Browser, dist: &std::path::Path, marks: bool) -> Result<PageFigures, String> {
     let url = Server::bind("127.0.0.1:0", dist, "/", false)?.spawn();
     // The load, as the median of cold loads: each in a new browser with an empty profile.
     let mut loads = Vec::new();
@@ -156,10 +271,12 @@ pub fn run(browser: &Browser, dist: &std::path::Path) -> Result<PageFigures, Str
     figures.commands.push(run_command(
         &s,
         "kubectl create deployment web --image=nginx --replicas=100",
+        marks,
     )?);
     figures.commands.push(run_command(
         &s,
         "kubectl scale deployment web --replicas=50",
+        marks,
     )?);
     // Frames while a command's beats play at 1×, with 50 web pods on the cards.
     s.click("[data-animate]")?;
@@ -186,6 +303,7 @@ pub fn run(browser: &Browser, dist: &std::path::Path) -> Result<PageFigures, Str
     figures.commands.push(run_command(
         &s,
         "kubectl scale deployment web --replicas=1000",
+        marks,
     )?);
     figures.wasm_memory_bytes = s
         .script("return document.querySelector('[data-app-ready]').dataset.wasmMemory")?

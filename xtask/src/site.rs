@@ -73,6 +73,12 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
+    build_with(profile, opt, &[])
+}
+
+/// [`build`] with Cargo features beside [`SHIPPED_FEATURES`] (the page benchmark's
+/// `page-marks`): not the shipped page.
+pub fn build_with(profile: Profile, opt: WasmOpt, extra: &[&str]) -> Result<PathBuf, String> {
     let root = crate::root();
     let pkg = root.join("target/wasm-pkg");
     let mut wasm_pack = proc::wasm_pack();
@@ -91,8 +97,9 @@ pub fn build(profile: Profile, opt: WasmOpt) -> Result<PathBuf, String> {
         .arg(&root)
         // Cargo's own arguments: the page with only SHIPPED_FEATURES of the default ones.
         .args(["--", "--no-default-features"]);
-    if !SHIPPED_FEATURES.is_empty() {
-        wasm_pack.arg("--features").arg(SHIPPED_FEATURES.join(","));
+    let features: Vec<&str> = SHIPPED_FEATURES.iter().chain(extra).copied().collect();
+    if !features.is_empty() {
+        wasm_pack.arg("--features").arg(features.join(","));
     }
     if profile == Profile::Release {
         // The pinned nightly, in its own target dir so that it never invalidates stable's.

@@ -81,6 +81,11 @@ pub struct SchedulingQueue {
     unschedulable: BTreeSet<String>,
     pods: BTreeMap<String, (QueueName, QueuedPodInfo, u64)>,
     events_by_plugin: BTreeMap<String, Vec<ClusterEvent>>,
+    /// Events that would move no pod out of unschedulablePods: each was handled since a pod
+    /// last went in, and moved every pod it could. A pod entering clears it. (At 1,000 pods a
+    /// kubelet's status patches bring hundreds of events per reconcile, each of which walked
+    /// every unschedulable pod.)
+    quiet_events: BTreeSet<ClusterEvent>,
     scheduling_cycle: u64,
     /// The cycle during which the last cluster event moved pods: a pod failing in a cycle that
     /// began before it goes to backoffQ, not unschedulablePods, since that event may help it.
@@ -97,6 +102,7 @@ impl SchedulingQueue {
             unschedulable: BTreeSet::new(),
             pods: BTreeMap::new(),
             events_by_plugin,
+            quiet_events: BTreeSet::new(),
             scheduling_cycle: 0,
             move_request_cycle: 0,
             seq: 0,
@@ -200,6 +206,7 @@ impl SchedulingQueue {
             }
             QueueName::Unschedulable => {
                 self.unschedulable.insert(key.clone());
+                self.quiet_events.clear();
             }
             QueueName::InFlight => {}
         }
@@ -310,26 +317,40 @@ impl SchedulingQueue {
     /// plugin registered for this event rejected moves on (to backoffQ if still backing off).
     pub fn on_event(&mut self, event: ClusterEvent, now: Ticks) -> Vec<QueueMove> {
         self.move_request_cycle = self.scheduling_cycle;
-        let keys: Vec<String> = self.unschedulable.iter().cloned().collect();
-        let mut moves = Vec::new();
-        for key in keys {
-            let interested = match self.pods.get(&key) {
-                Some((_, info, _)) => {
-                    event == ClusterEvent::UnschedulableTimeout
-                        || info.unschedulable_plugins.is_empty()
-                        || info.unschedulable_plugins.iter().any(|p| {
-                            self.events_by_plugin
-                                .get(p)
-                                .is_some_and(|events| events.contains(&event))
-                        })
-                }
-                None => false,
-            };
-            if interested {
-                moves.push(self.requeue(&key, now, &format!("{event:?}")));
-            }
+        if self.quiet_events.contains(&event) {
+            return Vec::new();
         }
-        moves.into_iter().flatten().collect()
+        let timeout = event == ClusterEvent::UnschedulableTimeout;
+        let plugins: Vec<&str> = self
+            .events_by_plugin
+            .iter()
+            .filter(|(_, events)| events.contains(&event))
+            .map(|(plugin, _)| plugin.as_str())
+            .collect();
+        // The pods map holds every unschedulable pod, in the same key order as `unschedulable`:
+        // one walk, no lookup per pod.
+        let keys: Vec<String> = self
+            .pods
+            .iter()
+            .filter(|(_, (queue, info, _))| {
+                *queue == QueueName::Unschedulable
+                    && (timeout
+                        || info.unschedulable_plugins.is_empty()
+                        || info
+                            .unschedulable_plugins
+                            .iter()
+                            .any(|p| plugins.contains(&p.as_str())))
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        let name = format!("{event:?}");
+        let moves = keys
+            .iter()
+            .filter_map(|key| self.requeue(key, now, &name))
+            .collect();
+        // Every pod this event could move has moved (a requeue never enters unschedulablePods).
+        self.quiet_events.insert(event);
+        moves
     }
 
     fn requeue(&mut self, key: &str, now: Ticks, event: &str) -> Option<QueueMove> {
@@ -515,5 +536,25 @@ mod tests {
         written.status = Some(Default::default());
         assert_eq!(q.update(Arc::new(written), 5_000), None);
         assert!(q.pop().is_none(), "nothing became active");
+    }
+
+    #[test]
+    fn an_event_handled_once_moves_a_pod_that_entered_after_it() {
+        let mut q = queue();
+        q.add(Arc::new(pod("a").build()), 0);
+        let info = q.pop().unwrap_or_else(|| panic!("queued"));
+        q.add_unschedulable(info, plugins(&["NodeResourcesFit"]), 0);
+        // To backoffQ (its 1 s back-off lasts): out of the way of the next pop.
+        let first = q.on_event(ClusterEvent::AssignedPodDelete, 500);
+        assert_eq!(first.len(), 1);
+        assert!(q.on_event(ClusterEvent::AssignedPodDelete, 500).is_empty());
+        // A second pod fails after the event was handled: the same event moves it.
+        q.add(Arc::new(pod("b").build()), 500);
+        let info = q.pop().unwrap_or_else(|| panic!("queued"));
+        q.add_unschedulable(info, plugins(&["NodeResourcesFit"]), 2_000);
+        assert_eq!(q.where_is("default/b"), Some(QueueName::Unschedulable));
+        let moves = q.on_event(ClusterEvent::AssignedPodDelete, 3_000);
+        let moved: Vec<&str> = moves.iter().map(|m| m.pod.as_str()).collect();
+        assert_eq!(moved, ["default/b"]);
     }
 }
