@@ -137,12 +137,7 @@ impl LessonRun {
 
     /// Shows the next hint of the current step, if it has one more.
     pub fn reveal_hint(&mut self) {
-        let count = self
-            .lesson
-            .steps
-            .get(self.step)
-            .map_or(0, |s| s.hints.len());
-        if self.hints_shown < count {
+        if self.hints_shown < hint_count(&self.lesson, self.step) {
             self.hints_shown += 1;
         }
     }
@@ -223,9 +218,8 @@ impl LessonRun {
         let since = number("since")?;
         let step = usize::try_from(number("step")?).ok()?;
         let hints_shown = usize::try_from(number("hints")?).ok()?;
-        let hints = lesson.steps.get(step).map_or(0, |s| s.hints.len());
         if step > lesson.steps.len()
-            || hints_shown > hints
+            || hints_shown > hint_count(&lesson, step)
             || since > session.cluster().trace().next_seq()
         {
             return None;
@@ -263,6 +257,11 @@ impl LessonRun {
             lines: self.lines.clone(),
         })
     }
+}
+
+/// How many hints step `step` of `lesson` has (none past the last step).
+fn hint_count(lesson: &Lesson, step: usize) -> usize {
+    lesson.steps.get(step).map_or(0, |s| s.hints.len())
 }
 
 /// Replays `lines` on a fresh lab from the lesson's start, as the page runs them (checks after

@@ -152,9 +152,15 @@ impl UiState {
     /// A fresh lab from `seed` in place of this one, keeping the view choices (language, speed,
     /// the animation switch).
     fn replace_session(&mut self, seed: u64) {
+        self.replace_session_with(Session::starting(seed));
+    }
+
+    /// `session` (a fresh lab, or a lesson's start) in place of this one, keeping the view
+    /// choices and what the page keeps.
+    pub(super) fn replace_session_with(&mut self, session: Session) {
         let player = self.player;
         let keep = std::mem::take(&mut self.keep);
-        *self = UiState::with_seed(self.lang, seed);
+        *self = UiState::with_session(self.lang, session);
         self.player.speed = player.speed;
         self.player.animate = player.animate;
         self.keep = keep;

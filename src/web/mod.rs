@@ -397,18 +397,11 @@ impl UiState {
                 let model = lessons.edit();
                 model.run = Some(run);
                 model.picker_open = false;
-                let player = self.player;
-                let keep = std::mem::take(&mut self.keep);
-                *self = UiState::with_session(self.lang, session);
-                self.player.speed = player.speed;
-                self.player.animate = player.animate;
+                self.replace_session_with(session);
                 self.lessons = lessons;
                 // The lesson's lab is the session now: it is what the page keeps (saved at once).
-                self.keep = keep::Keep {
-                    replay: None,
-                    saved_inputs: None,
-                    ..keep
-                };
+                self.keep.replay = None;
+                self.keep.saved_inputs = None;
                 self.beats = self.session.0.borrow().timeline().len();
                 self.move_player(PlayerAction::Live);
             }
