@@ -1023,8 +1023,8 @@ pub fn app(props: &AppProps) -> Html {
         let state = state.clone();
         Callback::from(move |action: PlayerAction| state.dispatch(Action::Player(action)))
     };
-    // The lessons' button and panel; a build without them (Cargo feature `lessons`, left out of
-    // the shipped page while it does not fit the size budget: docs/build.md) shows neither.
+    // The lessons' button and panel; a build without them (Cargo feature `lessons`, which the
+    // shipped page has: docs/build.md) shows neither.
     #[cfg(feature = "lessons")]
     let (lesson_toggle, lesson_panel) = (
         html! {
