@@ -140,7 +140,7 @@ fn a_new_namespace_gets_its_default_service_account_with_a_complete_cause_chain(
             .get(c.trace().causal_chain(commit.seq)[0])
             .unwrap()
             .actor,
-        Actor::kubectl()
+        Actor::kubectl().into()
     );
 }
 

@@ -507,7 +507,8 @@ fn each_pod_traces_back_through_the_replica_set_to_the_kubectl_request() {
     );
     c.run_until_idle(0);
     let events = c.trace().events();
-    let pod_commit = events[start..]
+    let pod_commit = events
+        .tail(start)
         .iter()
         .find(|e| matches!(&e.kind, TraceKind::StoreCommit { key, .. } if key.starts_with("/registry/pods/default/web-")))
         .expect("a pod was stored");

@@ -535,7 +535,7 @@ fn a_graceful_delete_is_traced_as_containerds_stop_and_removal_caused_by_the_kub
     };
     let stop = cri(CriCall::StopContainer);
     assert_eq!(stop.len(), 1);
-    assert_eq!(stop[0].actor, Actor::new("containerd", "node1"));
+    assert_eq!(*stop[0].actor, Actor::new("containerd", "node1"));
     assert!(is_kubelet_decision(cause_of(&cluster, stop[0]), "Killing"));
     // SIGKILL at the end of the grace period: the exit is the StopContainer's doing, 20 s on,
     // whatever the kubelet was told in between.

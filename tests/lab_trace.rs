@@ -14,7 +14,7 @@ use kube_sandbox::sim::component::Lister;
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 use kube_sandbox::sim::scheduler::record::{CycleRecord, TieBreak};
-use kube_sandbox::sim::trace::{ApiStage, CriCall, TraceEvent, TraceKind, WatchEventType};
+use kube_sandbox::sim::trace::{ApiStage, CriCall, Events, TraceEvent, TraceKind, WatchEventType};
 
 const COMMAND: &str = "kubectl create deployment web --image=nginx --replicas=3";
 
@@ -36,7 +36,7 @@ fn run_command() -> (Shell<Cluster>, usize) {
 /// updates and the clock's ticks in the same window have other causes and are left out.
 fn command_trace() -> Vec<TraceEvent> {
     let (shell, start) = run_command();
-    let window = &shell.backend().trace().events()[start..];
+    let window = shell.backend().trace().events().tail(start);
     let root = window
         .iter()
         .find(|e| matches!(&e.kind, TraceKind::Command { line, .. } if line == COMMAND))
@@ -429,7 +429,7 @@ fn a_kubelet_is_told_only_about_the_pods_bound_to_its_node() {
     let (shell, start) = run_command();
     let lister = Lister::new(shell.backend().store());
     let mut seen_by_own_kubelet = BTreeSet::new();
-    for e in &shell.backend().trace().events()[start..] {
+    for e in shell.backend().trace().events().tail(start) {
         let TraceKind::WatchDelivery { watcher, key, .. } = &e.kind else {
             continue;
         };
@@ -459,7 +459,7 @@ fn a_kubelet_is_told_only_about_the_pods_bound_to_its_node() {
 }
 
 /// The kubelet decision `reason` about `pod` (`default/web-...`), as its seq.
-fn kubelet_decisions(events: &[TraceEvent], reason: &str) -> Vec<(String, u64)> {
+fn kubelet_decisions(events: Events<'_>, reason: &str) -> Vec<(String, u64)> {
     events
         .iter()
         .filter(|e| e.actor.component == "kubelet")
@@ -483,7 +483,7 @@ fn is_decision(trace: &kube_sandbox::sim::trace::Trace, seq: u64, reason: &str, 
 fn each_pull_and_start_is_caused_by_the_step_that_led_to_it_not_by_the_last_delivery() {
     let (shell, start) = run_command();
     let trace = shell.backend().trace();
-    let window = &trace.events()[start..];
+    let window = trace.events().tail(start);
     let pulled = kubelet_decisions(window, "Pulled");
     let started = kubelet_decisions(window, "Started");
     assert_eq!(pulled.len(), 3, "three web pods pulled nginx");
@@ -518,7 +518,7 @@ fn each_pull_and_start_is_caused_by_the_step_that_led_to_it_not_by_the_last_deli
 fn containerd_makes_each_cri_call_caused_by_the_kubelet_decision_that_asked_for_it() {
     let (shell, start) = run_command();
     let trace = shell.backend().trace();
-    let window = &trace.events()[start..];
+    let window = trace.events().tail(start);
     let mut calls: BTreeSet<(String, String)> = BTreeSet::new();
     let mut blobs_by_node: std::collections::BTreeMap<String, usize> = Default::default();
     for e in window {
@@ -612,7 +612,7 @@ fn a_heartbeat_is_caused_by_the_one_before_it_whose_timer_it_ends() {
 
 /// Each cycle event of the trace, with the decision it caused.
 fn cycles(trace: &kube_sandbox::sim::trace::Trace, from: usize) -> Vec<(CycleRecord, TraceEvent)> {
-    let events = &trace.events()[from..];
+    let events = trace.events().tail(from);
     events
         .iter()
         .filter_map(|e| match &e.kind {
@@ -741,7 +741,7 @@ fn a_second_pull_on_a_node_finds_every_layer_already_there_and_fetches_nothing()
     let start = shell.backend().trace().len();
     let out = shell.run_line("kubectl scale deployment web --replicas=4");
     assert_eq!(out.stdout, "deployment.apps/web scaled\n", "{}", out.stderr);
-    let window = &shell.backend().trace().events()[start..];
+    let window = shell.backend().trace().events().tail(start);
     // `nginx` has no tag: imagePullPolicy Always, so the new pod pulls again.
     let pulls: Vec<&TraceEvent> = window
         .iter()

@@ -92,7 +92,7 @@ fn each_request_is_traced_hop_by_hop_from_curl_to_the_pod() {
     let ip = svc_column(&mut shell, "kubia", 2);
     let start = shell.backend().trace().len();
     run_ok(&mut shell, &format!("curl {ip}"));
-    let events = &shell.backend().trace().events()[start..];
+    let events = shell.backend().trace().events().tail(start);
     let hops: Vec<(String, String, String)> = events
         .iter()
         .filter_map(|e| match &e.kind {

@@ -492,7 +492,7 @@ pub struct CommandBeats {
 
 impl CommandBeats {
     /// The command's next events, in trace order.
-    pub fn feed(&mut self, events: &[TraceEvent]) {
+    pub fn feed<'a>(&mut self, events: impl IntoIterator<Item = &'a TraceEvent>) {
         for event in events {
             if self.start.is_none() {
                 self.push_start(event.seq, event.tick);
@@ -633,7 +633,7 @@ impl Builder {
                 self.requests.insert(
                     event.seq,
                     RequestInfo {
-                        client: event.actor.clone(),
+                        client: Actor::clone(&event.actor),
                         hidden,
                         from_student,
                         stored: false,

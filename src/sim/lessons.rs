@@ -28,7 +28,7 @@ use super::api::labels::{parse_selector, Selector};
 use super::api::resources::{self, ResourceInfo};
 use super::cluster::Cluster;
 use super::etcd::RangeRequest;
-use super::trace::{Component, Seq, TraceEvent, TraceKind};
+use super::trace::{Component, Events, Seq, TraceEvent, TraceKind};
 
 /// The most steps, hints per step and checks per step a lesson may have: a lesson is a short
 /// exercise, and a file that is too big is a mistake, not a longer lesson.
@@ -973,7 +973,7 @@ fn matching_objects(q: &ObjectQuery, cluster: &Cluster) -> usize {
 fn matching_events<'e>(
     q: &EventQuery,
     cluster: &Cluster,
-    events: &'e [TraceEvent],
+    events: Events<'e>,
 ) -> Vec<&'e TraceEvent> {
     let after = match &q.after {
         None => None,

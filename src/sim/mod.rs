@@ -6,6 +6,7 @@
 pub mod addons;
 pub mod api;
 pub mod apiserver;
+pub mod chunked;
 pub mod clock;
 pub mod cluster;
 pub mod component;

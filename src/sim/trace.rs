@@ -27,6 +27,9 @@
 
 use crate::sim::api::JsonPointer;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use super::chunked::{Chunked, Slice};
 
 use super::apiserver::Verb;
 use super::clock::Ticks;
@@ -459,12 +462,14 @@ pub struct LayerPull {
 pub struct TraceEvent {
     pub seq: Seq,
     pub tick: Ticks,
-    pub actor: Actor,
+    /// Shared with the recent events of the same actor ([`Trace::record_about`]).
+    pub actor: Arc<Actor>,
     pub kind: TraceKind,
     pub cause: Option<Seq>,
     /// The object the event is about, when there is one and it is known (see the module doc).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<ObjectRef>,
+    /// Shared with the recent events about the same object (a request's stages, its commit).
+    pub object: Option<Arc<ObjectRef>>,
 }
 
 /// The most events a [`Trace`] keeps by default. The budget: one event serializes to about
@@ -474,12 +479,21 @@ pub struct TraceEvent {
 /// budget keeps a few hundred typed lines of history.
 pub const TRACE_EVENTS_MAX: usize = 250_000;
 
+/// A run of the trace's events, oldest first (as `&[TraceEvent]`: `len`, `iter`, `get`, `[i]`).
+pub type Events<'a> = Slice<'a, TraceEvent>;
+
+/// How many of the newest events [`Trace::record_about`] looks through for an actor or object
+/// to share.
+const RECENT_SHARED: usize = 16;
+
 /// The append-only log. Events are never changed once recorded; to stay within its budget the
 /// trace forgets whole commands from its oldest end (see [`Trace::record_about`]), while seqs stay
 /// absolute: an event keeps its seq, and [`Trace::first_seq`] says how far back the trace reaches.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
-    events: Vec<TraceEvent>,
+    /// In chunks, so that a long trace never moves nor holds two copies of itself while it grows
+    /// (`chunked`'s module doc).
+    events: Chunked<TraceEvent>,
     /// The seq of `events[0]`: how many events were dropped from the front.
     #[serde(default)]
     first_seq: Seq,
@@ -506,7 +520,7 @@ impl Trace {
     /// A trace that keeps at most `capacity_events` events (at least 1).
     pub fn with_capacity_events(capacity_events: usize) -> Self {
         Trace {
-            events: Vec::new(),
+            events: Chunked::default(),
             first_seq: 0,
             capacity_events: capacity_events.max(1),
         }
@@ -552,7 +566,7 @@ impl Trace {
             .find(|(_, e)| matches!(e.kind, TraceKind::Command { .. }))
             .map(|(i, _)| i)
             .unwrap_or_else(|| len - self.capacity_events * 7 / 8);
-        self.events.drain(..cut);
+        self.events.drop_front(cut);
         self.first_seq += cut as Seq;
     }
 
@@ -587,6 +601,25 @@ impl Trace {
         if let Some(last) = self.events.last() {
             assert!(tick >= last.tick, "trace ticks went backwards");
         }
+        // A busy cluster records the same few actors and, for each request, the same object
+        // several times in a row (its stages, its commit, the watch deliveries): one copy each,
+        // shared with the recent events that have it. Half the trace's memory at 1,000 pods.
+        let recent = self
+            .events
+            .from(self.events.len().saturating_sub(RECENT_SHARED));
+        let actor = recent
+            .iter()
+            .rev()
+            .find(|e| *e.actor == actor)
+            .map_or_else(|| Arc::new(actor), |e| Arc::clone(&e.actor));
+        let object = object.map(|object| {
+            recent
+                .iter()
+                .rev()
+                .filter_map(|e| e.object.as_ref())
+                .find(|o| ***o == object)
+                .map_or_else(|| Arc::new(object), Arc::clone)
+        });
         self.events.push(TraceEvent {
             seq,
             tick,
@@ -600,16 +633,16 @@ impl Trace {
     }
 
     /// The events kept, oldest first; `events()[0]` has seq [`Trace::first_seq`].
-    pub fn events(&self) -> &[TraceEvent] {
-        &self.events
+    pub fn events(&self) -> Events<'_> {
+        self.events.all()
     }
 
     /// The events recorded at or after `seq` that are still kept: what is new since the UI last
     /// looked (all that is kept, when `seq` was dropped meanwhile).
-    pub fn since(&self, seq: Seq) -> &[TraceEvent] {
+    pub fn since(&self, seq: Seq) -> Events<'_> {
         let start = seq.saturating_sub(self.first_seq);
         let start = usize::try_from(start).map_or(self.events.len(), |s| s.min(self.events.len()));
-        &self.events[start..]
+        self.events.from(start)
     }
 
     /// How many events are kept (not the next seq once the budget dropped some: see

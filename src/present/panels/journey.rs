@@ -31,7 +31,7 @@ use crate::sim::apiserver::backend::{RangeRequest, Store};
 use crate::sim::apiserver::decode_object;
 use crate::sim::clock::Ticks;
 use crate::sim::trace::{
-    ApiStage, Component, CriCall, Seq, Trace, TraceEvent, TraceKind, WatchEventType,
+    ApiStage, Component, CriCall, Events, Seq, Trace, TraceEvent, TraceKind, WatchEventType,
 };
 
 /// One pod's path.
@@ -213,7 +213,7 @@ pub fn journey_panel(session: &Session, pod: &str) -> Option<JourneyPanel> {
 }
 
 /// The events from the pod's creation up to its deletion (the end of this life).
-fn life_of<'a>(trace: &'a Trace, creation: &TraceEvent, key: &str) -> &'a [TraceEvent] {
+fn life_of<'a>(trace: &'a Trace, creation: &TraceEvent, key: &str) -> Events<'a> {
     let since = trace.since(creation.seq);
     let end = since
         .iter()
@@ -221,7 +221,7 @@ fn life_of<'a>(trace: &'a Trace, creation: &TraceEvent, key: &str) -> &'a [Trace
             |e| matches!(&e.kind, TraceKind::StoreCommit { key: k, deleted: true, .. } if k == key),
         )
         .map_or(since.len(), |i| i + 1);
-    &since[..end]
+    since.prefix(end)
 }
 
 /// Is `event` about `pod` (this life of it, when the event knows the uid)?

@@ -28,7 +28,7 @@ use crate::sim::clock::Ticks;
 use crate::sim::scheduler::framework::{ClusterEvent, Code};
 use crate::sim::scheduler::record::{CycleRecord, TieBreak};
 use crate::sim::scheduler::Profile;
-use crate::sim::trace::{Seq, TraceEvent, TraceKind};
+use crate::sim::trace::{Events, Seq, TraceEvent, TraceKind};
 
 /// The panel for one pod: its cycles, and one of them in full.
 #[derive(Clone, Debug, PartialEq)]
@@ -291,7 +291,7 @@ pub fn scheduler_panel_attempt(
 }
 
 /// Every cycle record in `events`, with its event.
-fn cycles(events: &[TraceEvent]) -> impl Iterator<Item = (&TraceEvent, &CycleRecord)> {
+fn cycles(events: Events<'_>) -> impl Iterator<Item = (&TraceEvent, &CycleRecord)> {
     events.iter().filter_map(|e| match &e.kind {
         TraceKind::SchedulingCycle(record) => Some((e, record.as_ref())),
         _ => None,
