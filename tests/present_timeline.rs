@@ -340,7 +340,7 @@ fn a_refused_request_stops_at_the_apiserver_with_the_reason() {
         !out.stderr.is_empty(),
         "the apiserver refuses an upper-case name"
     );
-    let beats = &session.timeline().beats[first.expect("a command")..];
+    let beats = session.timeline().beats.from(first.expect("a command"));
     let refused = beats
         .iter()
         .find_map(|b| match &b.kind {

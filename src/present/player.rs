@@ -96,7 +96,9 @@ impl Player {
             return None;
         }
         let command = beat.command;
-        timeline.beats[..=current]
+        timeline
+            .beats
+            .range(0, current + 1)
             .iter()
             .rev()
             .take_while(|b| b.command == command)
@@ -269,7 +271,7 @@ mod tests {
                 first: 0,
                 end: beats.len(),
             }],
-            beats,
+            beats: beats.into_iter().collect(),
             base_revision: 9,
             first_kept: 0,
         }

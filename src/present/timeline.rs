@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 
 use crate::present::topology::Component;
 use crate::sim::apiserver::Verb;
+use crate::sim::chunked::Chunked;
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
 use crate::sim::scheduler::record::{CycleRecord, TieBreak};
 use crate::sim::trace::{
@@ -300,7 +301,9 @@ pub enum Detail {
 /// Every command's beats, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Timeline {
-    pub beats: Vec<Beat>,
+    /// In chunks, as the trace (`sim::chunked`): at 1,000 pods a doubling `Vec` of beats held
+    /// two copies of the timeline for a moment, and a page's memory keeps its peak.
+    pub beats: Chunked<Beat>,
     pub commands: Vec<CommandSpan>,
     /// The store's revision before the first command: the scene at the session's start.
     pub base_revision: i64,
@@ -355,7 +358,7 @@ impl Timeline {
                 revision: revision_before,
                 last_tick: 0,
                 requests: BTreeMap::new(),
-                beats: Vec::new(),
+                beats: Chunked::default(),
             },
             start: None,
             last: None,
@@ -468,7 +471,7 @@ impl Timeline {
             return Vec::new();
         };
         let mut seen = Vec::new();
-        for beat in &self.beats[span.first..span.end] {
+        for beat in self.beats.range(span.first, span.end) {
             if let Some(step) = beat.step {
                 if !seen.contains(&step) {
                     seen.push(step);
@@ -530,7 +533,7 @@ struct Builder {
     revision: i64,
     last_tick: Ticks,
     requests: BTreeMap<Seq, RequestInfo>,
-    beats: Vec<Beat>,
+    beats: Chunked<Beat>,
 }
 
 /// Requests a student does not need to follow: Events are bookkeeping, leases and a kubelet's

@@ -69,6 +69,41 @@ impl<T> Chunked<T> {
         self.chunks.back()?.last()
     }
 
+    pub fn last_mut(&mut self) -> Option<&mut T> {
+        self.chunks.back_mut()?.last_mut()
+    }
+
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        if index >= self.len {
+            return None;
+        }
+        let first_len = self.chunks.front()?.len();
+        if index < first_len {
+            return self.chunks.front_mut()?.get_mut(index);
+        }
+        let rest = index - first_len;
+        self.chunks.get_mut(1 + rest / CHUNK)?.get_mut(rest % CHUNK)
+    }
+
+    /// How many items come before the first for which `pred` is false, the items being
+    /// partitioned by it (as `slice::partition_point`).
+    pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {
+        let (mut low, mut high) = (0, self.len);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match self.get(mid) {
+                Some(item) if pred(item) => low = mid + 1,
+                _ => high = mid,
+            }
+        }
+        low
+    }
+
+    /// The items from `start` up to, not including, `end`.
+    pub fn range(&self, start: usize, end: usize) -> Slice<'_, T> {
+        self.from(start).prefix(end.saturating_sub(start))
+    }
+
     /// Drops the `count` oldest items (all of them when there are fewer).
     pub fn drop_front(&mut self, count: usize) {
         let mut count = count.min(self.len);
@@ -245,6 +280,58 @@ impl<'a, T> DoubleEndedIterator for Iter<'a, T> {
 
 impl<T> ExactSizeIterator for Iter<'_, T> {}
 
+impl<T> Extend<T> for Chunked<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.push(item);
+        }
+    }
+}
+
+impl<T> FromIterator<T> for Chunked<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        let mut chunked = Chunked::default();
+        chunked.extend(items);
+        chunked
+    }
+}
+
+impl<T> IntoIterator for Chunked<T> {
+    type Item = T;
+    type IntoIter = std::iter::Flatten<std::collections::vec_deque::IntoIter<Vec<T>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Chunked<T> {
+    type Item = &'a T;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, index: usize) -> &T {
+        match self.get(index) {
+            Some(item) => item,
+            None => panic!("index {index} out of a log of {}", self.len),
+        }
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Chunked<T> {
+    fn index_mut(&mut self, index: usize) -> &mut T {
+        let len = self.len;
+        match self.get_mut(index) {
+            Some(item) => item,
+            None => panic!("index {index} out of a log of {len}"),
+        }
+    }
+}
+
 impl<T: PartialEq> PartialEq for Chunked<T> {
     fn eq(&self, other: &Self) -> bool {
         self.len == other.len && self.iter().eq(other.iter())
@@ -268,12 +355,7 @@ impl<T: Serialize> Serialize for Chunked<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Chunked<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let items = Vec::<T>::deserialize(deserializer)?;
-        let mut chunked = Chunked::default();
-        for item in items {
-            chunked.push(item);
-        }
-        Ok(chunked)
+        Ok(Vec::<T>::deserialize(deserializer)?.into_iter().collect())
     }
 }
 
