@@ -210,10 +210,7 @@ fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, S
     // The last keys' task and its frame.
     std::thread::sleep(Duration::from_millis(200));
     s.script(
-        "window.__long = window.__long.filter(([start]) => start >= window.__typing);
-         window.__typed = window.__long.reduce((m, [, d]) => Math.max(m, d), 0);
-         window.__long = []; window.__loaf = []; window.__spans = [];
-         window.__t0 = performance.now(); return null",
+        "window.__loaf = []; window.__spans = []; window.__t0 = performance.now(); return null",
     )?;
     let before = if marks { Some(metrics(s)?) } else { None };
     s.type_into("#terminal-input", "\u{E007}")?;
@@ -251,9 +248,13 @@ fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, S
          const workLongest = work.reduce((m, [, d]) => Math.max(m, d), 0);
          const frames = window.__loaf.filter(([start]) => start >= window.__t0);
          const longestFrame = frames.reduce((m, [, d]) => Math.max(m, d), 0);
+         // The typing's entries may come in late: read them now, up to the Enter.
+         const typed = window.__long
+             .filter(([start]) => start >= window.__typing && start < window.__t0)
+             .reduce((m, [, d]) => Math.max(m, d), 0);
          window.__t1 = 0;
          return [longest, tasks.length, t1 - window.__t0, workLongest, work.length,
-             longestFrame, frames.length, window.__typed]",
+             longestFrame, frames.length, typed]",
     )?;
     if marks {
         // The observer's callback may still hold the last entries.
