@@ -216,8 +216,8 @@ fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, S
     s.type_into("#terminal-input", "\u{E007}")?;
     if let Some(before) = before {
         // The browser's own work for the Enter (style, layout, script), from the DevTools
-        // protocol's counters, read when its key event is acknowledged: a slice or two of the
-        // cluster's work may be in them too.
+        // protocol's counters, read after its key event is acknowledged: the cluster's first
+        // slices (about 100 ms of script on 2026-12-07) are in them too.
         let after = metrics(s)?;
         let delta = |name: &str| {
             after.get(name).copied().unwrap_or(0.0) - before.get(name).copied().unwrap_or(0.0)
