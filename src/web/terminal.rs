@@ -37,7 +37,9 @@ pub fn terminal(props: &TerminalProps) -> Html {
         let scrollback = scrollback.clone();
         use_effect_with(props.scrollback.pushed(), move |_| {
             if let Some(el) = scrollback.cast::<web_sys::Element>() {
+                let scroll = super::span_now();
                 el.set_scroll_top(el.scroll_height());
+                super::span("scroll", scroll);
             }
         });
     }

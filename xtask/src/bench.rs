@@ -79,6 +79,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "--no-page",
         "--opt-level-3",
         "--page-marks",
+        "--page-runs",
     ])?;
     let started = SystemTime::now();
 
@@ -130,7 +131,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
             crate::site::WasmOpt::On,
             extra,
         )?;
-        page = Some(crate::page_bench::run(&browser, &dist, marks)?);
+        // --page-runs N: the page's figures N times on the same build (one build and wasm-opt,
+        // a few minutes, for the several runs a median needs on a shared machine).
+        let runs = page_runs(&flags)?;
+        // Each run with the machine's load average before and after it (/proc/loadavg).
+        let load = || {
+            std::fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default()
+        };
+        for run in 1..=runs {
+            let before = load();
+            let figures = crate::page_bench::run(&browser, &dist, marks)?;
+            println!(
+                "\npage run {run} of {runs}, load average {before} before, {} after",
+                load()
+            );
+            if run < runs {
+                println!("{}", page_report(&figures));
+            } else {
+                page = Some(figures);
+            }
+        }
     }
 
     let machine = Machine::probe();
@@ -139,6 +161,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
         println!("\n{}", page_report(&page));
     }
     Ok(())
+}
+
+/// `--page-runs N`: how many times the page is measured (1 without it).
+fn page_runs(flags: &Flags) -> Result<usize, String> {
+    match flags.value("--page-runs")? {
+        None => Ok(1),
+        Some(n) => n
+            .parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or(format!("--page-runs {n}: a number of runs, at least 1")),
+    }
 }
 
 fn criterion_dir() -> PathBuf {
@@ -349,15 +383,23 @@ pub fn page_report(page: &crate::page_bench::PageFigures) -> String {
     ));
     for c in &page.commands {
         out.push_str(&format!(
-            "| `{}`: longest main-thread task | {:.0} ms ({} over 50 ms) | 50 ms |\n",
+            "| `{}`: typing it (chromedriver, about 20 keys a task): longest task | {:.0} ms | - |\n",
+            c.line, c.typing_longest_task_ms
+        ));
+        out.push_str(&format!(
+            "| `{}`: from the Enter, longest main-thread task | {:.0} ms ({} over 50 ms) | 50 ms |\n",
             c.line, c.longest_task_ms, c.long_tasks
         ));
         out.push_str(&format!(
-            "| `{}`: longest task after the line's own (typing, Enter) | {:.0} ms ({} over 50 ms) | 50 ms |\n",
+            "| `{}`: longest task after the Enter's own | {:.0} ms ({} over 50 ms) | 50 ms |\n",
             c.line, c.work_longest_task_ms, c.work_long_tasks
         ));
         out.push_str(&format!(
-            "| `{}`: until the cluster settled | {:.0} ms | - |\n",
+            "| `{}`: longest animation frame (a task and its rendering) | {:.0} ms ({} over 50 ms) | 50 ms |\n",
+            c.line, c.longest_frame_ms, c.long_frames
+        ));
+        out.push_str(&format!(
+            "| `{}`: from the Enter until the cluster settled | {:.0} ms | - |\n",
             c.line, c.settle_ms
         ));
     }
@@ -502,6 +544,54 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[f64::NAN]), None);
+    }
+
+    #[test]
+    fn page_runs_are_one_without_the_option_and_at_least_one_with_it() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        assert_eq!(page_runs(&Flags(&args(&["--no-native"]))), Ok(1));
+        assert_eq!(page_runs(&Flags(&args(&["--page-runs", "3"]))), Ok(3));
+        assert!(page_runs(&Flags(&args(&["--page-runs", "0"]))).is_err());
+        assert!(page_runs(&Flags(&args(&["--page-runs", "three"]))).is_err());
+        assert!(page_runs(&Flags(&args(&["--page-runs"]))).is_err());
+    }
+
+    #[test]
+    fn the_page_report_gives_the_typing_apart_from_the_lines_figures() {
+        let page = crate::page_bench::PageFigures {
+            commands: vec![crate::page_bench::CommandFigures {
+                line: "kubectl scale deployment web --replicas=1000".into(),
+                typing_longest_task_ms: 120.4,
+                longest_task_ms: 59.0,
+                long_tasks: 1,
+                work_longest_task_ms: 59.0,
+                work_long_tasks: 1,
+                longest_frame_ms: 61.0,
+                long_frames: 2,
+                settle_ms: 4_000.0,
+            }],
+            ..Default::default()
+        };
+        let text = page_report(&page);
+        let line = "`kubectl scale deployment web --replicas=1000`";
+        assert!(
+            text.contains(&format!(
+                "| {line}: typing it (chromedriver, about 20 keys a task): longest task | 120 ms | - |"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "| {line}: from the Enter, longest main-thread task | 59 ms (1 over 50 ms) | 50 ms |"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "| {line}: longest animation frame (a task and its rendering) | 61 ms (2 over 50 ms) | 50 ms |"
+            )),
+            "{text}"
+        );
     }
 
     #[test]

@@ -29,9 +29,10 @@ commands:
   screenshot [--out FILE] [--lang ko|en] [--run LINE]... [--width W] [--height H]
              [--wait-ms N] [--click SELECTOR]... [--click-before SELECTOR]... [--keys KEYS] [--dev]
                                a 1400x900 headless Chromium screenshot (default docs/screenshot.png)
-  bench [--opt-level-3] [--no-native] [--no-wasm]
+  bench [--opt-level-3] [--no-native] [--no-wasm] [--page-marks] [--page-runs N]
                                native criterion benches (store, apiserver, scheduler, lab), then
-                               the scheduler workload as wasm in headless Chromium; one report
+                               the scheduler workload as wasm in headless Chromium, then the page
+                               (--page-runs N: its figures N times on one build); one report
   chaos [--seeds N] [--from S] [--threads T] [--no-shrink]
                                random fault schedules on the lab, seeds S..S+N (default 0..100),
                                invariants checked during and after; a failure prints its seed,
@@ -135,6 +136,7 @@ impl Flags<'_> {
                     | "--cases"
                     | "--target"
                     | "--seconds"
+                    | "--page-runs"
             ) {
                 args.next();
             }

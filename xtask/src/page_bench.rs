@@ -16,15 +16,22 @@ use crate::webdriver::Session;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommandFigures {
     pub line: String,
-    /// The longest main-thread task from typing the line until the cluster settled, in ms
-    /// (0 when no task was over 50 ms, the longtask threshold).
+    /// The longest main-thread task while chromedriver typed the line (without the Enter),
+    /// in ms: its keys come about 20 to a task, far faster than anyone types.
+    pub typing_longest_task_ms: f64,
+    /// The longest main-thread task from the Enter until the cluster settled, in ms (0 when no
+    /// task was over 50 ms, the longtask threshold).
     pub longest_task_ms: f64,
     /// Tasks over 50 ms in that time.
     pub long_tasks: usize,
-    /// The same two for the tasks after the one that took the line (its `line-submitted`
-    /// mark): the cluster's work alone, without the typing and the Enter.
+    /// The same two for the tasks after the Enter's own (its `line-submitted` mark): the
+    /// cluster's work alone.
     pub work_longest_task_ms: f64,
     pub work_long_tasks: usize,
+    /// The longest animation frame over 50 ms (a task and the rendering after it), from the
+    /// Enter until the cluster settled, in ms (0 when none), and how many were over 50 ms.
+    pub longest_frame_ms: f64,
+    pub long_frames: usize,
     /// From pressing Enter to the cluster settled, in ms.
     pub settle_ms: f64,
 }
@@ -55,6 +62,13 @@ const INSTALL_OBSERVER: &str = "
     new PerformanceObserver(list => {
         for (const e of list.getEntries()) window.__long.push([e.startTime, e.duration]);
     }).observe({ type: 'longtask', buffered: true });
+    // Long animation frames: a task with the rendering after it (style, layout, paint), which
+    // a long task leaves out: work moved from a task into its frame still counts here.
+    window.__loaf = [];
+    new PerformanceObserver(list => {
+        for (const e of list.getEntries()) window.__loaf.push([e.startTime, e.duration,
+            e.renderStart, e.styleAndLayoutStart, e.scripts.reduce((s, x) => s + x.forcedStyleAndLayoutDuration, 0)]);
+    }).observe({ type: 'long-animation-frame', buffered: true });
     return null";
 
 fn number(v: &Value) -> f64 {
@@ -76,6 +90,19 @@ fn print_spans(s: &Session, line: &str) -> Result<(), String> {
     println!("page-marks: {line}");
     for task in tasks.as_array().into_iter().flatten() {
         println!("  long task {}", task.as_str().unwrap_or(""));
+    }
+    // Each long animation frame: its tasks' part (with the style and layout they forced) and
+    // its rendering (from the rAF callbacks; style and layout from styleAndLayoutStart).
+    let frames = s.script(
+        "return window.__loaf.filter(([start]) => start >= window.__t0)
+             .map(([start, d, render, layout, forced]) => {
+                 const end = start + d;
+                 const work = (render || end) - start;
+                 return `${d.toFixed(0)} ms: tasks ${work.toFixed(0)} ms (forced style and layout ${forced.toFixed(0)} ms), rendering ${(end - (render || end)).toFixed(0)} ms (style, layout, paint ${(layout ? end - layout : 0).toFixed(0)} ms)`;
+             })",
+    )?;
+    for frame in frames.as_array().into_iter().flatten() {
+        println!("  long frame {}", frame.as_str().unwrap_or(""));
     }
     Ok(())
 }
@@ -144,6 +171,23 @@ fn print_profile(profile: &Value) {
     flush(&mut run);
 }
 
+/// The DevTools protocol's performance counters (`Performance.getMetrics`), by name.
+fn metrics(s: &Session) -> Result<std::collections::HashMap<String, f64>, String> {
+    cdp(s, "Performance.enable", serde_json::json!({}))?;
+    let m = cdp(s, "Performance.getMetrics", serde_json::json!({}))?;
+    Ok(m["metrics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap_or("").to_string(),
+                number(&m["value"]),
+            )
+        })
+        .collect())
+}
+
 /// Types `line`, waits for the cluster to settle, and reads the long tasks in between.
 fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, String> {
     // With --page-marks and PAGE_BENCH_PROFILE set, a CPU profile too (it slows the page).
@@ -157,10 +201,37 @@ fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, S
         )?;
         cdp(s, "Profiler.start", serde_json::json!({}))?;
     }
+    // The text first, then the Enter. chromedriver types far faster than a person: Chromium
+    // hands the page about 20 queued keys in one task (each key costs the page 1.5 to 3 ms:
+    // the editing, a style and layout, the key listeners), a long task of typing that no
+    // student makes. Measured on its own, and left out of the line's figures below.
+    s.script("window.__long = []; window.__typing = performance.now(); return null")?;
+    s.type_into("#terminal-input", line)?;
+    // The last keys' task and its frame.
+    std::thread::sleep(Duration::from_millis(200));
     s.script(
-        "window.__long = []; window.__spans = []; window.__t0 = performance.now(); return null",
+        "window.__loaf = []; window.__spans = []; window.__t0 = performance.now(); return null",
     )?;
-    s.type_into("#terminal-input", &format!("{line}\u{E007}"))?;
+    let before = if marks { Some(metrics(s)?) } else { None };
+    s.type_into("#terminal-input", "\u{E007}")?;
+    if let Some(before) = before {
+        // The browser's own work for the Enter (style, layout, script), from the DevTools
+        // protocol's counters, read after its key event is acknowledged: the cluster's first
+        // slices (about 100 ms of script on 2026-12-07) are in them too.
+        let after = metrics(s)?;
+        let delta = |name: &str| {
+            after.get(name).copied().unwrap_or(0.0) - before.get(name).copied().unwrap_or(0.0)
+        };
+        println!(
+            "metrics: {line}: the Enter: style {:.1} ms ({:.0}), layout {:.1} ms ({:.0}), script {:.1} ms, tasks {:.1} ms",
+            delta("RecalcStyleDuration") * 1000.0,
+            delta("RecalcStyleCount"),
+            delta("LayoutDuration") * 1000.0,
+            delta("LayoutCount"),
+            delta("ScriptDuration") * 1000.0,
+            delta("TaskDuration") * 1000.0,
+        );
+    }
     s.wait_for(
         "return !document.querySelector('[data-busy]')
             && document.getElementById('terminal-input').value === ''
@@ -175,8 +246,15 @@ fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, S
              .filter(m => m.startTime >= window.__t0).map(m => m.startTime).pop() || window.__t0;
          const work = tasks.filter(([start]) => start > submitted);
          const workLongest = work.reduce((m, [, d]) => Math.max(m, d), 0);
+         const frames = window.__loaf.filter(([start]) => start >= window.__t0);
+         const longestFrame = frames.reduce((m, [, d]) => Math.max(m, d), 0);
+         // The typing's entries may come in late: read them now, up to the Enter.
+         const typed = window.__long
+             .filter(([start]) => start >= window.__typing && start < window.__t0)
+             .reduce((m, [, d]) => Math.max(m, d), 0);
          window.__t1 = 0;
-         return [longest, tasks.length, t1 - window.__t0, workLongest, work.length]",
+         return [longest, tasks.length, t1 - window.__t0, workLongest, work.length,
+             longestFrame, frames.length, typed]",
     )?;
     if marks {
         // The observer's callback may still hold the last entries.
@@ -194,6 +272,9 @@ fn run_command(s: &Session, line: &str, marks: bool) -> Result<CommandFigures, S
         settle_ms: number(&figures[2]),
         work_longest_task_ms: number(&figures[3]),
         work_long_tasks: figures[4].as_u64().unwrap_or(0) as usize,
+        longest_frame_ms: number(&figures[5]),
+        long_frames: figures[6].as_u64().unwrap_or(0) as usize,
+        typing_longest_task_ms: number(&figures[7]),
     })
 }
 
