@@ -200,11 +200,7 @@ impl<'a, T> Slice<'a, T> {
     }
 
     pub fn iter(&self) -> Iter<'a, T> {
-        Iter {
-            chunks: self.chunks,
-            front: self.start,
-            back: self.end,
-        }
+        Iter(*self)
     }
 }
 
@@ -234,47 +230,38 @@ impl<T> std::ops::Index<usize> for Slice<'_, T> {
     }
 }
 
-/// The items of a [`Slice`], front to back.
-pub struct Iter<'a, T> {
-    chunks: &'a Chunked<T>,
-    front: usize,
-    back: usize,
-}
+/// The items of a [`Slice`], front to back: the slice, shrinking from both ends.
+pub struct Iter<'a, T>(Slice<'a, T>);
 
 impl<T> Clone for Iter<'_, T> {
     fn clone(&self) -> Self {
-        Iter { ..*self }
+        Iter(self.0)
     }
 }
 
 impl<'a, T> Iterator for Iter<'a, T> {
     type Item = &'a T;
     fn next(&mut self) -> Option<&'a T> {
-        if self.front == self.back {
-            return None;
-        }
-        self.front += 1;
-        self.chunks.get(self.front - 1)
+        let item = self.0.first()?;
+        self.0.start += 1;
+        Some(item)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.back - self.front;
-        (n, Some(n))
+        (self.0.len(), Some(self.0.len()))
     }
 
     fn nth(&mut self, n: usize) -> Option<&'a T> {
-        self.front = self.front.saturating_add(n).min(self.back);
+        self.0 = self.0.tail(n);
         self.next()
     }
 }
 
 impl<'a, T> DoubleEndedIterator for Iter<'a, T> {
     fn next_back(&mut self) -> Option<&'a T> {
-        if self.front == self.back {
-            return None;
-        }
-        self.back -= 1;
-        self.chunks.get(self.back)
+        let item = self.0.last()?;
+        self.0.end -= 1;
+        Some(item)
     }
 }
 
