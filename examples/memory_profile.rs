@@ -2,6 +2,9 @@
 //! of the page benchmark's lines (issue 12's memory target is the page's wasm memory at 1,000
 //! pods, which is at least the peak here plus the allocator's slack). Run with
 //! `cargo run --profile chaos --example memory_profile [LINE]...`.
+#[path = "common/bench_lines.rs"]
+mod bench_lines;
+use bench_lines::bench_lines;
 use kube_sandbox::present::session::Session;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -46,16 +49,7 @@ fn main() {
         s.work(1_000_000);
     }
     report("booted");
-    let mut lines: Vec<String> = std::env::args().skip(1).collect();
-    if lines.is_empty() {
-        lines = [
-            "kubectl create deployment web --image=nginx --replicas=100",
-            "kubectl scale deployment web --replicas=50",
-            "kubectl scale deployment web --replicas=1000",
-        ]
-        .map(String::from)
-        .to_vec();
-    }
+    let lines = bench_lines();
     for line in &lines {
         let _ = s.submit_line(line);
         while s.busy() {

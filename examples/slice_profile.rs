@@ -3,6 +3,9 @@
 //! `cargo run --profile chaos --example slice_profile` (opt-level 3; the page's build is
 //! opt-level "z", so expect its figures several times higher). Prints each line's part count
 //! and its ten longest parts, with how many trace events each recorded and whose.
+#[path = "common/bench_lines.rs"]
+mod bench_lines;
+use bench_lines::bench_lines;
 use kube_sandbox::present::session::Session;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -11,17 +14,7 @@ fn main() {
     while s.busy() {
         s.work(1_000_000);
     }
-    // The page benchmark's lines (xtask/src/page_bench.rs), or the lines given as arguments.
-    let mut lines: Vec<String> = std::env::args().skip(1).collect();
-    if lines.is_empty() {
-        lines = [
-            "kubectl create deployment web --image=nginx --replicas=100",
-            "kubectl scale deployment web --replicas=50",
-            "kubectl scale deployment web --replicas=1000",
-        ]
-        .map(String::from)
-        .to_vec();
-    }
+    let lines = bench_lines();
     for line in &lines {
         let t = Instant::now();
         let _ = s.submit_line(line);
