@@ -43,7 +43,7 @@ fn main() {
         if std::env::var_os("SLICE_PROFILE_CLOCK").is_some() {
             eprintln!("    began {t:?}");
         }
-        worst.sort_by(|a, b| b.0.cmp(&a.0));
+        worst.sort_by_key(|w| std::cmp::Reverse(w.0));
         eprintln!("{n} parts; worst:");
         for w in worst.iter().take(10) {
             eprintln!(
