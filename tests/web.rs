@@ -274,6 +274,9 @@ async fn ssh_moves_the_terminal_to_another_vm_and_exit_brings_it_back() {
         form.request_submit().expect("submit the form");
     };
     assert!(text_of(&root, ".terminal__title").ends_with("root@master"));
+    // A line typed during the boot first finishes it, in slices: in this debug build on a busy
+    // machine that takes longer than one `settle`.
+    assert!(booted(&root).await, "the lab boots");
     submit("ssh node1");
     settle().await;
     assert!(text_of(&root, ".terminal__title").ends_with("root@node1"));
