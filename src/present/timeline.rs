@@ -25,6 +25,7 @@
 //! back through the apiserver to etcd.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::present::topology::Component;
 use crate::sim::apiserver::Verb;
@@ -315,7 +316,7 @@ pub struct Timeline {
 /// What the builder remembers of a request while its stages go by.
 #[derive(Clone, Debug)]
 struct RequestInfo {
-    client: Actor,
+    client: Arc<Actor>,
     hidden: bool,
     /// The student's own request (its stages are shown as step 2).
     from_student: bool,
@@ -636,7 +637,7 @@ impl Builder {
                 self.requests.insert(
                     event.seq,
                     RequestInfo {
-                        client: Actor::clone(&event.actor),
+                        client: Arc::clone(&event.actor),
                         hidden,
                         from_student,
                         stored: false,

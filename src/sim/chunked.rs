@@ -52,17 +52,23 @@ impl<T> Chunked<T> {
         self.len += 1;
     }
 
-    /// The item at `index` from the front.
-    pub fn get(&self, index: usize) -> Option<&T> {
+    /// Where the item at `index` from the front is: its chunk and its place in it.
+    fn locate(&self, index: usize) -> Option<(usize, usize)> {
         if index >= self.len {
             return None;
         }
-        let first = self.chunks.front()?;
-        if index < first.len() {
-            return first.get(index);
+        let first_len = self.chunks.front()?.len();
+        if index < first_len {
+            return Some((0, index));
         }
-        let rest = index - first.len();
-        self.chunks.get(1 + rest / CHUNK)?.get(rest % CHUNK)
+        let rest = index - first_len;
+        Some((1 + rest / CHUNK, rest % CHUNK))
+    }
+
+    /// The item at `index` from the front.
+    pub fn get(&self, index: usize) -> Option<&T> {
+        let (chunk, at) = self.locate(index)?;
+        self.chunks.get(chunk)?.get(at)
     }
 
     pub fn last(&self) -> Option<&T> {
@@ -74,15 +80,8 @@ impl<T> Chunked<T> {
     }
 
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
-        if index >= self.len {
-            return None;
-        }
-        let first_len = self.chunks.front()?.len();
-        if index < first_len {
-            return self.chunks.front_mut()?.get_mut(index);
-        }
-        let rest = index - first_len;
-        self.chunks.get_mut(1 + rest / CHUNK)?.get_mut(rest % CHUNK)
+        let (chunk, at) = self.locate(index)?;
+        self.chunks.get_mut(chunk)?.get_mut(at)
     }
 
     /// How many items come before the first for which `pred` is false, the items being

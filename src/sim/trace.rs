@@ -466,9 +466,9 @@ pub struct TraceEvent {
     pub actor: Arc<Actor>,
     pub kind: TraceKind,
     pub cause: Option<Seq>,
-    /// The object the event is about, when there is one and it is known (see the module doc).
+    /// The object the event is about, when there is one and it is known (see the module doc);
+    /// shared with the recent events about the same object (a request's stages, its commit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// Shared with the recent events about the same object (a request's stages, its commit).
     pub object: Option<Arc<ObjectRef>>,
 }
 
@@ -642,8 +642,8 @@ impl Trace {
     /// The events recorded at or after `seq` that are still kept: what is new since the UI last
     /// looked (all that is kept, when `seq` was dropped meanwhile).
     pub fn since(&self, seq: Seq) -> Events<'_> {
-        let start = seq.saturating_sub(self.first_seq);
-        let start = usize::try_from(start).map_or(self.events.len(), |s| s.min(self.events.len()));
+        // `from` clamps a start past the end to an empty run.
+        let start = usize::try_from(seq.saturating_sub(self.first_seq)).unwrap_or(usize::MAX);
         self.events.from(start)
     }
 
