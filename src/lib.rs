@@ -10,6 +10,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub mod chaos;
 pub mod present;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serve;
 pub mod sim;
 
 #[cfg(target_arch = "wasm32")]

@@ -10,10 +10,15 @@ use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 
 const USAGE: &str = "Usage: kube-sandbox shell [--seed N] [--settle SECONDS]
+       kube-sandbox serve [--seed N] [--settle SECONDS] [--port PORT] [--kubeconfig FILE]
        kube-sandbox verify-code --lesson FILE --code CODE < LINES
 
 Runs the sandbox's terminal shell (kubectl, etcdctl, cat <<EOF ...) on a fresh simulated
 cluster, reading command lines from standard input.
+
+serve boots the same cluster and serves its Kubernetes API over HTTPS on 127.0.0.1, so that
+the real kubectl drives it: it writes a kubeconfig (default ./kube-sandbox.kubeconfig) and
+prints how to use it (docs/serve.md).
 
 verify-code replays the lines a student typed (one per line on standard input, as the
 lesson's summary lists them) on a fresh lab from the lesson's seed and setup, and says
@@ -22,18 +27,26 @@ whether they finish the lesson and give CODE.
 Options:
   --seed N            seed of the simulation's random generator (default 1)
   --settle SECONDS    simulated seconds the cluster may run after each line (default 120)
+  --port PORT         serve: the port on 127.0.0.1 (default 6443; 0 picks a free one)
+  --kubeconfig FILE   serve: where to write the kubeconfig
   -h, --help          print this help
 ";
 
 struct Options {
+    command: &'static str,
     seed: u64,
     settle_seconds: u64,
+    port: u16,
+    kubeconfig: String,
 }
 
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut options = Options {
+        command: "shell",
         seed: 1,
         settle_seconds: 120,
+        port: 6443,
+        kubeconfig: "kube-sandbox.kubeconfig".to_string(),
     };
     let mut iter = args.iter();
     let mut command = None;
@@ -44,28 +57,39 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         };
         match name {
             "-h" | "--help" => return Ok(None),
-            "--seed" | "--settle" => {
+            "--seed" | "--settle" | "--port" | "--kubeconfig" => {
                 let value = match inline.or_else(|| iter.next().cloned()) {
                     Some(v) => v,
                     None => return Err(format!("flag needs an argument: {name}")),
                 };
+                if name == "--kubeconfig" {
+                    options.kubeconfig = value;
+                    continue;
+                }
                 let number: u64 = value.parse().map_err(|_| {
                     format!("invalid value {value:?} for {name}: expected a whole number")
                 })?;
                 if name == "--seed" {
                     options.seed = number;
+                } else if name == "--port" {
+                    options.port = u16::try_from(number)
+                        .map_err(|_| format!("invalid value {value:?} for --port"))?;
                 } else {
                     options.settle_seconds = number;
                 }
             }
             flag if flag.starts_with('-') => return Err(format!("unknown flag: {flag}")),
             "shell" if command.is_none() => command = Some("shell"),
+            "serve" if command.is_none() => command = Some("serve"),
             other => return Err(format!("unknown command {other:?}")),
         }
     }
     match command {
-        Some(_) => Ok(Some(options)),
-        None => Err("missing command: shell".to_string()),
+        Some(c) => {
+            options.command = c;
+            Ok(Some(options))
+        }
+        None => Err("missing command: shell or serve".to_string()),
     }
 }
 
@@ -136,6 +160,31 @@ fn verify_code(args: &[String]) -> i32 {
     }
 }
 
+/// `serve`: the lab's API over HTTPS until the process is stopped.
+fn serve(options: &Options) -> i32 {
+    let serve_options = kube_sandbox::serve::net::Options {
+        seed: options.seed,
+        port: options.port,
+        kubeconfig: options.kubeconfig.clone().into(),
+        settle_seconds: options.settle_seconds,
+    };
+    let result = kube_sandbox::serve::net::serve(serve_options, |started| {
+        println!(
+            "kube-sandbox serve: the lab (seed {}) answers on https://{}\n\n  export KUBECONFIG={}\n  kubectl get nodes",
+            options.seed,
+            started.address,
+            started.kubeconfig.display()
+        );
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("kube-sandbox serve: {e}");
+            1
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("verify-code") {
@@ -152,6 +201,9 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if options.command == "serve" {
+        std::process::exit(serve(&options));
+    }
     let mut shell = Shell::new(Lab::boot(options.seed));
     shell.set_settle_ticks(options.settle_seconds.saturating_mul(TICKS_PER_SECOND));
     // The browser has no disk; natively `-f PATH` may fall back to the real file system.

@@ -294,7 +294,7 @@ fn unknown_type(name: &str) -> Output {
 }
 
 /// Kinds in `all`, kubectl's category for the workload kinds.
-const ALL_CATEGORY: &[&str] = &[
+pub const ALL_CATEGORY: &[&str] = &[
     "pods",
     "services",
     "daemonsets",

@@ -1,0 +1,826 @@
+//! `kube-sandbox serve`: the sandbox's apiserver over HTTP, so that the real kubectl (and any
+//! client library) drives the same cluster the page shows.
+//!
+//! Mirrors: kube-apiserver's REST mapping (`/api/v1/namespaces/{ns}/{resource}/{name}/{sub}`,
+//! `/apis/{group}/{version}/...`), `/version`, the legacy discovery documents (`APIVersions`,
+//! `APIGroupList`, `APIResourceList`), server-side printing (`Accept: ...;as=Table`, the
+//! `meta.k8s.io/v1` Table with the built-in printer's columns) and `metav1.Status` errors.
+//! Every request goes through the same [`Cluster::submit`] as the terminal's kubectl: authn, RBAC,
+//! admission, validation, storage and the trace.
+//! Simplified: this is the first part of the `serve` issue. There is no watch stream, no
+//! OpenAPI document, no aggregated discovery (kubectl falls back to the legacy documents), no
+//! `scale`, `log`, `exec` or `portforward` subresources; simulated time moves only when a write
+//! settles, as after a line in the terminal, not with the wall clock.
+//!
+//! This module is the protocol without the network: [`ApiServer::handle`] takes a parsed HTTP
+//! request and answers it, so it is tested natively with no socket. The binary puts TLS and
+//! HTTP/1.1 in front of it (`src/main.rs`, hyper and rustls).
+
+pub mod net;
+
+use serde_json::{json, Map, Value};
+
+use crate::sim::api::resources::{ResourceInfo, RESOURCES};
+use crate::sim::apiserver::request::{
+    Credentials, DeleteOptions, Impersonate, PatchType, PropagationPolicy,
+};
+use crate::sim::apiserver::{ApiError, ApiRequest, StatusReason, Verb, STATUS_RESOURCES};
+use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
+use crate::sim::kubectl::cmd::ALL_CATEGORY;
+use crate::sim::kubectl::table;
+use crate::sim::lab::Lab;
+
+/// The version `/version` reports: the one the terminal's `kubectl version` prints.
+pub const SERVER_GIT_VERSION: &str = "v1.32.0";
+
+/// Where the kubeconfig's cluster entry says the apiserver is, as seen from the student's
+/// machine; `/api` reports the in-lab address (master's), as kubeadm's apiserver does.
+const LAB_APISERVER: &str = "172.16.20.11:6443";
+
+/// The verbs of a resource with the whole REST storage (create, read, update, patch, delete).
+const ALL_VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+
+/// One HTTP request, as the front end parsed it.
+#[derive(Clone, Debug, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    /// The path without the query: `/api/v1/namespaces/default/pods`.
+    pub path: String,
+    /// The raw query string without `?`.
+    pub query: String,
+    pub accept: String,
+    pub content_type: String,
+    /// The `Authorization` header's value.
+    pub authorization: Option<String>,
+    pub impersonate_user: Option<String>,
+    pub impersonate_groups: Vec<String>,
+    pub body: Vec<u8>,
+}
+
+/// The answer: status code, content type and body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    fn json(status: u16, value: &Value) -> Self {
+        HttpResponse {
+            status,
+            content_type: "application/json",
+            body: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+
+    /// The body as JSON, for tests and logs.
+    pub fn json_body(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// What a path names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Route<'a> {
+    Version,
+    /// `/api`: the core group's versions.
+    CoreVersions,
+    /// `/apis`: every other group.
+    Groups,
+    /// `/api/v1`, `/apis/apps/v1`: the resources of one group-version.
+    Resources {
+        group: &'a str,
+        version: &'a str,
+    },
+    /// A resource, a collection or a subresource.
+    Object {
+        info: &'static ResourceInfo,
+        namespace: Option<String>,
+        name: Option<String>,
+        subresource: Option<String>,
+    },
+    NotFound,
+}
+
+fn route(path: &str) -> Route<'_> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (group, version, rest) = match parts.as_slice() {
+        ["version"] => return Route::Version,
+        ["api"] => return Route::CoreVersions,
+        ["apis"] => return Route::Groups,
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => return Route::NotFound,
+    };
+    if rest.is_empty() {
+        return Route::Resources { group, version };
+    }
+    let served = |plural: &str| {
+        RESOURCES
+            .iter()
+            .find(|r| r.group == group && r.version == version && r.plural == plural)
+    };
+    // `namespaces/{ns}/{resource}/...` is a namespaced resource, unless what follows the
+    // namespace's name is one of the namespace's own subresources.
+    let (namespace, rest) = match rest {
+        ["namespaces", ns, resource, tail @ ..]
+            if !matches!(*resource, "status" | "finalize") || !tail.is_empty() =>
+        {
+            (Some(ns.to_string()), {
+                let mut v = vec![*resource];
+                v.extend_from_slice(tail);
+                v
+            })
+        }
+        other => (None, other.to_vec()),
+    };
+    let Some(info) = served(rest[0]) else {
+        return Route::NotFound;
+    };
+    if info.namespaced != namespace.is_some() && !(rest.len() == 1 && namespace.is_none()) {
+        // A namespaced resource by name needs its namespace; a cluster-scoped one has none.
+        return Route::NotFound;
+    }
+    match rest.as_slice() {
+        [_] => Route::Object {
+            info,
+            namespace,
+            name: None,
+            subresource: None,
+        },
+        [_, name] => Route::Object {
+            info,
+            namespace,
+            name: Some(name.to_string()),
+            subresource: None,
+        },
+        [_, name, sub] => Route::Object {
+            info,
+            namespace,
+            name: Some(name.to_string()),
+            subresource: Some(sub.to_string()),
+        },
+        _ => Route::NotFound,
+    }
+}
+
+/// `metav1.Status` for a failed request: what kubectl prints as `Error from server (Reason): ...`.
+pub fn status_of(error: &ApiError) -> Value {
+    let mut details = Map::new();
+    if let Some(name) = &error.name {
+        details.insert("name".into(), json!(name));
+    }
+    if let Some(kind) = &error.kind {
+        details.insert("kind".into(), json!(kind));
+    }
+    if !error.causes.is_empty() {
+        let causes: Vec<Value> = error
+            .causes
+            .iter()
+            .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
+            .collect();
+        details.insert("causes".into(), Value::Array(causes));
+    }
+    let mut status = json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": error.message,
+        "code": error.code,
+    });
+    if error.reason != StatusReason::Unknown {
+        status["reason"] = json!(error.reason.as_str());
+    }
+    if !details.is_empty() {
+        status["details"] = Value::Object(details);
+    }
+    status
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        StatusReason::NotFound,
+        "the server could not find the requested resource",
+    )
+}
+
+/// `/version`: what `kubectl version` prints as the server's.
+pub fn version_document() -> Value {
+    json!({
+        "major": "1",
+        "minor": SERVER_GIT_VERSION.trim_start_matches("v1.").split('.').next().unwrap_or(""),
+        "gitVersion": SERVER_GIT_VERSION,
+        "gitTreeState": "clean",
+        "goVersion": "go1.23.3",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    })
+}
+
+/// The groups other than core, in [`RESOURCES`] order, each once.
+fn groups() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {
+        if !out.contains(&(r.group, r.version)) {
+            out.push((r.group, r.version));
+        }
+    }
+    out
+}
+
+/// `/apis`: `APIGroupList`.
+pub fn group_list() -> Value {
+    let groups: Vec<Value> = groups()
+        .into_iter()
+        .map(|(group, version)| {
+            let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
+            json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
+        })
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// `/api/v1`, `/apis/apps/v1`: `APIResourceList`, with the subresources the apiserver serves.
+pub fn resource_list(group: &str, version: &str) -> Option<Value> {
+    let served: Vec<&ResourceInfo> = RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .collect();
+    if served.is_empty() {
+        return None;
+    }
+    let mut resources = Vec::new();
+    for r in served {
+        let mut entry = json!({
+            "name": r.plural,
+            "singularName": r.singular,
+            "namespaced": r.namespaced,
+            "kind": r.kind,
+            "verbs": ALL_VERBS,
+        });
+        if !r.short_names.is_empty() {
+            entry["shortNames"] = json!(r.short_names);
+        }
+        if ALL_CATEGORY.contains(&r.plural) {
+            entry["categories"] = json!(["all"]);
+        }
+        resources.push(entry);
+        if STATUS_RESOURCES.contains(&r.plural) {
+            resources.push(json!({
+                "name": format!("{}/status", r.plural),
+                "singularName": "",
+                "namespaced": r.namespaced,
+                "kind": r.kind,
+                "verbs": ["get", "patch", "update"],
+            }));
+        }
+        if r.plural == "pods" {
+            for (sub, kind, group, version) in [
+                ("binding", "Binding", "", "v1"),
+                ("eviction", "Eviction", "policy", "v1"),
+            ] {
+                let mut e = json!({
+                    "name": format!("pods/{sub}"),
+                    "singularName": "",
+                    "namespaced": true,
+                    "kind": kind,
+                    "verbs": ["create"],
+                });
+                if !group.is_empty() {
+                    e["group"] = json!(group);
+                    e["version"] = json!(version);
+                }
+                resources.push(e);
+            }
+        }
+    }
+    let group_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(json!({
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": resources,
+    }))
+}
+
+/// "Name" for "NAME", "Nominated Node" for "NOMINATED NODE": a Table's column names, which
+/// kubectl prints upper-cased.
+fn column_name(header: &str) -> String {
+    header
+        .split(' ')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_string() + &chars.as_str().to_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A get or list answer as a `meta.k8s.io/v1` Table: the built-in printer's columns (the wide
+/// ones at priority 1, shown by `-o wide`), one row per object with its metadata, which kubectl
+/// uses for `-A`'s NAMESPACE column and `--show-labels`.
+pub fn to_table(info: &ResourceInfo, body: &Value, now_unix: i64) -> Value {
+    let narrow = table::header(info, false).len();
+    let columns: Vec<Value> = table::header(info, true)
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            json!({
+                "name": column_name(h),
+                "type": "string",
+                "format": if i == 0 { "name" } else { "" },
+                "description": "",
+                "priority": if i < narrow { 0 } else { 1 },
+            })
+        })
+        .collect();
+    let single = [body.clone()];
+    let items: &[Value] = match body.get("items").and_then(Value::as_array) {
+        Some(items) => items,
+        None => &single,
+    };
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|obj| {
+            let name = obj
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            json!({
+                "cells": table::row(info, obj, name, true, now_unix),
+                "object": {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({})),
+                },
+            })
+        })
+        .collect();
+    let mut metadata = json!({});
+    if let Some(rv) = body.pointer("/metadata/resourceVersion") {
+        metadata["resourceVersion"] = rv.clone();
+    }
+    json!({
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": metadata,
+        "columnDefinitions": columns,
+        "rows": rows,
+    })
+}
+
+/// The query's `key=value` pairs, percent-decoded.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn patch_type(content_type: &str) -> Option<PatchType> {
+    match content_type.split(';').next().unwrap_or("").trim() {
+        "application/json-patch+json" => Some(PatchType::Json),
+        "application/merge-patch+json" => Some(PatchType::Merge),
+        "application/strategic-merge-patch+json" => Some(PatchType::StrategicMerge),
+        _ => None,
+    }
+}
+
+fn propagation(text: &str) -> Option<PropagationPolicy> {
+    match text {
+        "Orphan" => Some(PropagationPolicy::Orphan),
+        "Background" => Some(PropagationPolicy::Background),
+        "Foreground" => Some(PropagationPolicy::Foreground),
+        _ => None,
+    }
+}
+
+/// Whether the client asked for server-side printing (`kubectl get` does).
+fn wants_table(accept: &str) -> bool {
+    accept
+        .split(',')
+        .next()
+        .is_some_and(|first| first.contains("as=Table"))
+}
+
+/// The lab behind the HTTP front end.
+pub struct ApiServer {
+    lab: Lab,
+    settle_ticks: Ticks,
+}
+
+impl ApiServer {
+    /// Boots the lab from `seed`; `tokens` are static bearer tokens as (token, user, groups).
+    pub fn new(seed: u64, tokens: &[(&str, &str, &[&str])]) -> Self {
+        let mut lab = Lab::boot(seed);
+        for (token, user, groups) in tokens {
+            lab.cluster.add_user_token(token, user, groups);
+        }
+        ApiServer {
+            lab,
+            settle_ticks: crate::sim::kubectl::shell::DEFAULT_SETTLE_TICKS,
+        }
+    }
+
+    /// Simulated seconds the cluster may run after each write (as after a terminal line).
+    pub fn set_settle_seconds(&mut self, seconds: u64) {
+        self.settle_ticks = seconds.saturating_mul(TICKS_PER_SECOND);
+    }
+
+    pub fn lab(&self) -> &Lab {
+        &self.lab
+    }
+
+    pub fn handle(&mut self, req: &HttpRequest) -> HttpResponse {
+        match self.answer(req) {
+            Ok(response) => response,
+            Err(error) => HttpResponse::json(error.code, &status_of(&error)),
+        }
+    }
+
+    fn answer(&mut self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+        let (info, namespace, name, subresource) = match route(&req.path) {
+            Route::Version => return Ok(HttpResponse::json(200, &version_document())),
+            Route::CoreVersions => {
+                let doc = json!({
+                    "kind": "APIVersions",
+                    "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [
+                        {"clientCIDR": "0.0.0.0/0", "serverAddress": LAB_APISERVER}
+                    ],
+                });
+                return Ok(HttpResponse::json(200, &doc));
+            }
+            Route::Groups => return Ok(HttpResponse::json(200, &group_list())),
+            Route::Resources { group, version } => {
+                let doc = resource_list(group, version).ok_or_else(not_found)?;
+                return Ok(HttpResponse::json(200, &doc));
+            }
+            Route::NotFound => return Err(not_found()),
+            Route::Object {
+                info,
+                namespace,
+                name,
+                subresource,
+            } => (info, namespace, name, subresource),
+        };
+        let query = query_pairs(&req.query);
+        let param = |key: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        let verb = match (req.method.as_str(), name.is_some()) {
+            ("GET", _) if param("watch").is_some_and(|w| w == "true" || w == "1") => {
+                return Err(ApiError::new(
+                    StatusReason::MethodNotAllowed,
+                    "watch is not served by kube-sandbox serve yet",
+                ))
+            }
+            ("GET", true) => Verb::Get,
+            ("GET", false) => Verb::List,
+            ("POST", _) => Verb::Create,
+            ("PUT", true) => Verb::Update,
+            ("PATCH", true) => Verb::Patch,
+            ("DELETE", true) => Verb::Delete,
+            ("DELETE", false) => Verb::DeleteCollection,
+            _ => {
+                return Err(ApiError::new(
+                    StatusReason::MethodNotAllowed,
+                    format!("the server does not allow this method on the requested resource"),
+                ))
+            }
+        };
+        let credentials = match req
+            .authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+        {
+            Some(token) => Credentials::BearerToken(token.trim().to_string()),
+            None => Credentials::None,
+        };
+        let mut request = ApiRequest::new(credentials, verb, info.plural);
+        request.namespace = namespace;
+        request.name = name;
+        request.subresource = subresource;
+        if let Some(user) = &req.impersonate_user {
+            request.impersonate = Some(Impersonate {
+                user: user.clone(),
+                groups: req.impersonate_groups.clone(),
+            });
+        }
+        request.list_options.label_selector = param("labelSelector").map(str::to_string);
+        request.list_options.field_selector = param("fieldSelector").map(str::to_string);
+        request.dry_run = param("dryRun") == Some("All");
+        request.field_manager = param("fieldManager").map(str::to_string);
+        let media = req.content_type.split(';').next().unwrap_or("").trim();
+        if !req.body.is_empty()
+            && verb != Verb::Patch
+            && !matches!(media, "" | "application/json" | "*/*")
+        {
+            // The typed clients of client-go send protobuf first; a 415 makes them resend JSON.
+            return Err(ApiError {
+                code: 415,
+                ..ApiError::new(
+                    StatusReason::Unknown,
+                    format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"),
+                )
+            });
+        }
+        let body: Option<Value> = if req.body.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice(&req.body).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "the body of the request was in an unknown format - accepted media types include: application/json: {e}"
+                ))
+            })?)
+        };
+        match verb {
+            Verb::Patch => {
+                let kind = patch_type(&req.content_type).ok_or_else(|| {
+                    ApiError::new(
+                        StatusReason::Unknown,
+                        format!(
+                            "the server does not support patch type {:?} yet",
+                            req.content_type
+                        ),
+                    )
+                })?;
+                request.patch_type = Some(kind);
+                request.body = body;
+            }
+            Verb::Delete | Verb::DeleteCollection => {
+                let options = body.unwrap_or_else(|| json!({}));
+                request.delete_options = DeleteOptions {
+                    grace_period_seconds: options
+                        .get("gracePeriodSeconds")
+                        .and_then(Value::as_i64)
+                        .or_else(|| param("gracePeriodSeconds").and_then(|g| g.parse().ok())),
+                    propagation_policy: options
+                        .get("propagationPolicy")
+                        .and_then(Value::as_str)
+                        .or_else(|| param("propagationPolicy"))
+                        .and_then(propagation),
+                };
+                if options.pointer("/dryRun/0") == Some(&json!("All")) {
+                    request.dry_run = true;
+                }
+            }
+            _ => request.body = body,
+        }
+        let writes = !matches!(verb, Verb::Get | Verb::List) && !request.dry_run;
+        let answer = self.lab.cluster.submit(request);
+        if writes {
+            self.lab.cluster.run_until_settled(self.settle_ticks);
+        }
+        let response = answer?;
+        if matches!(verb, Verb::Get | Verb::List) && wants_table(&req.accept) {
+            let table = to_table(info, &response.body, self.lab.cluster.unix_seconds());
+            return Ok(HttpResponse::json(response.code, &table));
+        }
+        Ok(HttpResponse::json(response.code, &response.body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "admin-token";
+
+    fn server() -> ApiServer {
+        ApiServer::new(
+            1,
+            &[(TOKEN, "kubernetes-admin", &["kubeadm:cluster-admins"])],
+        )
+    }
+
+    fn get(path: &str, query: &str, accept: &str) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: query.into(),
+            accept: accept.into(),
+            authorization: Some(format!("Bearer {TOKEN}")),
+            ..HttpRequest::default()
+        }
+    }
+
+    #[test]
+    fn paths_name_what_kube_apiserver_names() {
+        assert_eq!(route("/version"), Route::Version);
+        assert_eq!(
+            route("/apis/apps/v1"),
+            Route::Resources {
+                group: "apps",
+                version: "v1"
+            }
+        );
+        let Route::Object {
+            info,
+            namespace,
+            name,
+            subresource,
+        } = route("/api/v1/namespaces/default/pods/web/status")
+        else {
+            panic!("not an object route");
+        };
+        assert_eq!(
+            (info.plural, namespace.as_deref(), name.as_deref()),
+            ("pods", Some("default"), Some("web"))
+        );
+        assert_eq!(subresource.as_deref(), Some("status"));
+        // A namespace's own subresource is not a namespaced resource called `status`.
+        let Route::Object {
+            info, subresource, ..
+        } = route("/api/v1/namespaces/dev/finalize")
+        else {
+            panic!("not an object route");
+        };
+        assert_eq!(
+            (info.plural, subresource.as_deref()),
+            ("namespaces", Some("finalize"))
+        );
+        assert_eq!(route("/apis/apps/v1/deployments").clone(), {
+            let info = RESOURCES
+                .iter()
+                .find(|r| r.plural == "deployments")
+                .unwrap();
+            Route::Object {
+                info,
+                namespace: None,
+                name: None,
+                subresource: None,
+            }
+        });
+        assert_eq!(
+            route("/apis/apps/v1/namespaces/default/widgets"),
+            Route::NotFound
+        );
+        assert_eq!(route("/api/v1/pods/web"), Route::NotFound);
+        assert_eq!(route("/apis/batch/v9/jobs"), Route::NotFound);
+    }
+
+    #[test]
+    fn discovery_lists_every_served_resource_once_with_its_short_names() {
+        let core = resource_list("", "v1").unwrap();
+        let names: Vec<&str> = core["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        for r in RESOURCES.iter().filter(|r| r.group.is_empty()) {
+            assert_eq!(
+                names.iter().filter(|n| **n == r.plural).count(),
+                1,
+                "{}",
+                r.plural
+            );
+        }
+        assert!(names.contains(&"pods/status") && names.contains(&"pods/eviction"));
+        let pods = &core["resources"][names.iter().position(|n| *n == "pods").unwrap()];
+        assert_eq!(pods["shortNames"], json!(["po"]));
+        assert_eq!(pods["categories"], json!(["all"]));
+        let groups = group_list();
+        assert!(groups["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["name"] == "apps" && g["preferredVersion"]["groupVersion"] == "apps/v1"));
+        assert!(resource_list("apps", "v9").is_none());
+    }
+
+    #[test]
+    fn kubectl_get_gets_the_built_in_printers_columns_as_a_table() {
+        let mut server = server();
+        let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+        let answer = server.handle(&get("/api/v1/nodes", "limit=500", accept));
+        assert_eq!(answer.status, 200);
+        let table = answer.json_body();
+        assert_eq!(table["kind"], "Table");
+        let columns: Vec<(&str, i64)> = table["columnDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap(), c["priority"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(
+            &columns[..6],
+            &[
+                ("Name", 0),
+                ("Status", 0),
+                ("Roles", 0),
+                ("Age", 0),
+                ("Version", 0),
+                ("Internal-ip", 1)
+            ]
+        );
+        let names: Vec<&Value> = table["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["cells"][0])
+            .collect();
+        assert_eq!(names, [&json!("master"), &json!("node1"), &json!("node2")]);
+        assert_eq!(table["rows"][0]["cells"][1], "Ready");
+        assert_eq!(table["rows"][0]["object"]["metadata"]["name"], "master");
+        // Without `as=Table` the same path answers the NodeList itself.
+        let plain = server.handle(&get("/api/v1/nodes", "", "application/json"));
+        assert_eq!(plain.json_body()["kind"], "NodeList");
+    }
+
+    #[test]
+    fn errors_are_status_objects_with_the_apiservers_reason_and_code() {
+        let mut server = server();
+        let missing = server.handle(&get("/api/v1/namespaces/default/pods/nope", "", ""));
+        assert_eq!(missing.status, 404);
+        let status = missing.json_body();
+        assert_eq!(status["kind"], "Status");
+        assert_eq!(status["reason"], "NotFound");
+        assert_eq!(status["message"], "pods \"nope\" not found");
+        let mut anonymous = get("/api/v1/nodes", "", "");
+        anonymous.authorization = None;
+        let denied = server.handle(&anonymous);
+        assert_eq!(
+            (denied.status, denied.json_body()["reason"].clone()),
+            (401, json!("Unauthorized"))
+        );
+        let unknown = server.handle(&get("/apis/example.com/v1/widgets", "", ""));
+        assert_eq!(unknown.status, 404);
+        let mut bad = get("/api/v1/namespaces/default/configmaps", "", "");
+        bad.method = "POST".into();
+        bad.body = b"{not json".to_vec();
+        assert_eq!(server.handle(&bad).json_body()["reason"], "BadRequest");
+    }
+
+    #[test]
+    fn a_create_goes_through_admission_and_settles_like_a_terminal_line() {
+        let mut server = server();
+        let body = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}},
+        });
+        let mut create = get(
+            "/apis/apps/v1/namespaces/default/deployments",
+            "fieldManager=kubectl-create&fieldValidation=Strict",
+            "application/json",
+        );
+        create.method = "POST".into();
+        create.content_type = "application/json".into();
+        create.body = serde_json::to_vec(&body).unwrap();
+        let created = server.handle(&create);
+        assert_eq!(
+            created.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&created.body)
+        );
+        // Defaulted by admission, as the terminal's kubectl would see it.
+        assert_eq!(
+            created.json_body()["spec"]["strategy"]["type"],
+            "RollingUpdate"
+        );
+        let pods = server
+            .handle(&get(
+                "/api/v1/namespaces/default/pods",
+                "labelSelector=app%3Dweb",
+                "application/json",
+            ))
+            .json_body();
+        let phases: Vec<&Value> = pods["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| &p["status"]["phase"])
+            .collect();
+        assert_eq!(phases, [&json!("Running"), &json!("Running")]);
+        // The same name again is refused with AlreadyExists.
+        let again = server.handle(&create);
+        assert_eq!(again.status, 409);
+        assert_eq!(again.json_body()["reason"], "AlreadyExists");
+    }
+}

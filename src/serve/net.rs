@@ -1,0 +1,241 @@
+//! The network front of `kube-sandbox serve`: a self-signed CA, HTTPS on loopback (rustls and
+//! hyper's HTTP/1.1), and a kubeconfig for the real kubectl.
+//!
+//! Mirrors: kubeadm's `/etc/kubernetes/pki/ca.crt` and the apiserver's serving certificate, and
+//! `admin.conf`'s shape (one cluster, one user, one context).
+//! Simplified: the user authenticates with a bearer token written into the kubeconfig (a static
+//! token, as `--token-auth-file` gives), not with a client certificate; the lab runs on one
+//! thread that owns it, and every connection hands its requests to that thread in turn.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Arc;
+
+use base64::Engine;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_rustls::rustls;
+use tokio_rustls::TlsAcceptor;
+
+use super::{ApiServer, HttpRequest, HttpResponse};
+
+/// The user the kubeconfig names, with kubeadm's admin group.
+pub const ADMIN_USER: &str = "kubernetes-admin";
+const ADMIN_GROUPS: &[&str] = &["kubeadm:cluster-admins"];
+
+pub struct Options {
+    pub seed: u64,
+    /// 0: any free port.
+    pub port: u16,
+    pub kubeconfig: PathBuf,
+    pub settle_seconds: u64,
+}
+
+/// What a started server tells its caller.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub address: SocketAddr,
+    pub kubeconfig: PathBuf,
+}
+
+type Job = (HttpRequest, oneshot::Sender<HttpResponse>);
+
+/// Random bytes as hex, for the bearer token.
+fn random_hex(bytes: usize) -> io::Result<String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+struct Pki {
+    ca_pem: String,
+    cert_der: Vec<u8>,
+    key_der: Vec<u8>,
+}
+
+/// A CA named as kubeadm names its own, and a serving certificate it signed for loopback.
+fn make_pki() -> Result<Pki, rcgen::Error> {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let ca_key = KeyPair::generate()?;
+    let mut ca = CertificateParams::new(Vec::<String>::new())?;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "kubernetes");
+    let ca_cert = ca.self_signed(&ca_key)?;
+    let key = KeyPair::generate()?;
+    let mut serving = CertificateParams::new(vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "kubernetes".to_string(),
+        "kubernetes.default".to_string(),
+    ])?;
+    serving
+        .distinguished_name
+        .push(DnType::CommonName, "kube-apiserver");
+    let cert = serving.signed_by(&key, &ca_cert, &ca_key)?;
+    Ok(Pki {
+        ca_pem: ca_cert.pem(),
+        cert_der: cert.der().to_vec(),
+        key_der: key.serialize_der(),
+    })
+}
+
+/// The kubeconfig for the real kubectl: the CA, the server, the admin user's token.
+pub fn kubeconfig(server: &str, ca_pem: &str, token: &str) -> String {
+    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: {ca}
+    server: {server}
+  name: kube-sandbox
+contexts:
+- context:
+    cluster: kube-sandbox
+    user: {ADMIN_USER}
+  name: {ADMIN_USER}@kube-sandbox
+current-context: {ADMIN_USER}@kube-sandbox
+preferences: {{}}
+users:
+- name: {ADMIN_USER}
+  user:
+    token: {token}
+"
+    )
+}
+
+fn io_error(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// Boots the lab, writes the kubeconfig, calls `started`, then serves until the process ends.
+pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()> {
+    let token = random_hex(16)?;
+    let pki = make_pki().map_err(io_error)?;
+    let (jobs, inbox) = mpsc::channel::<Job>();
+    let (booted_tx, booted) = mpsc::channel::<()>();
+    let lab_token = token.clone();
+    let seed = options.seed;
+    let settle = options.settle_seconds;
+    // The lab is not `Send`: it is made, and lives, on its own thread.
+    std::thread::Builder::new()
+        .name("lab".into())
+        .spawn(move || {
+            let mut server = ApiServer::new(seed, &[(&lab_token, ADMIN_USER, ADMIN_GROUPS)]);
+            server.set_settle_seconds(settle);
+            let _ = booted_tx.send(());
+            for (request, reply) in inbox {
+                let _ = reply.send(server.handle(&request));
+            }
+        })?;
+    booted.recv().map_err(io_error)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
+        let address = listener.local_addr()?;
+        let config = kubeconfig(&format!("https://{address}"), &pki.ca_pem, &token);
+        write_private(&options.kubeconfig, &config)?;
+        // ring, not aws-lc-rs: no C and CMake toolchain to build. Its provider is marked
+        // deprecated for lacking post-quantum key exchange, which a loopback lab does not need.
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let tls = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+            .with_safe_default_protocol_versions()
+            .map_err(io_error)?
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![pki.cert_der.into()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(pki.key_der.into()),
+            )
+            .map_err(io_error)?;
+        let acceptor = TlsAcceptor::from(Arc::new(tls));
+        started(&Started {
+            address,
+            kubeconfig: options.kubeconfig.clone(),
+        });
+        loop {
+            let (tcp, _) = listener.accept().await?;
+            let acceptor = acceptor.clone();
+            let jobs = jobs.clone();
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = service_fn(move |req| answer(req, jobs.clone()));
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}
+
+/// The kubeconfig holds a credential: readable by its owner only.
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    std::fs::write(path, text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+async fn answer(
+    req: Request<Incoming>,
+    jobs: mpsc::Sender<Job>,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let mut request = HttpRequest {
+        method: req.method().as_str().to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().unwrap_or("").to_string(),
+        accept: header(&req, "accept").unwrap_or_default(),
+        content_type: header(&req, "content-type").unwrap_or_default(),
+        authorization: header(&req, "authorization"),
+        impersonate_user: header(&req, "impersonate-user"),
+        impersonate_groups: req
+            .headers()
+            .get_all("impersonate-group")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect(),
+        body: Vec::new(),
+    };
+    request.body = req.into_body().collect().await?.to_bytes().to_vec();
+    let (reply, answer) = oneshot::channel();
+    let response = match jobs.send((request, reply)) {
+        Ok(()) => answer.await.ok(),
+        Err(_) => None,
+    };
+    let response = response.unwrap_or(HttpResponse {
+        status: 503,
+        content_type: "text/plain",
+        body: b"the lab stopped".to_vec(),
+    });
+    Ok(Response::builder()
+        .status(response.status)
+        .header("content-type", response.content_type)
+        .body(Full::new(Bytes::from(response.body)))
+        .unwrap_or_default())
+}
