@@ -343,7 +343,23 @@ pub fn template_without_hash(template: &Value) -> Value {
 
 /// `EqualIgnoreHash`: two pod templates equal but for the hash label.
 pub fn equal_ignore_hash(a: &Value, b: &Value) -> bool {
-    template_without_hash(a) == template_without_hash(b)
+    // Compared as upstream compares the Go structs: a `null` member is the same as none
+    // (`creationTimestamp: null`, which the real kubectl's `rollout undo` sends back).
+    without_nulls(&template_without_hash(a)) == without_nulls(&template_without_hash(b))
+}
+
+/// The value with every `null` object member left out, at any depth.
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Sorted oldest first by creation time, then name (`ReplicaSetsByCreationTimestamp`).
@@ -398,6 +414,20 @@ mod tests {
     fn d(replicas: i64, surge: Value, unavailable: Value) -> Value {
         json!({"spec": {"replicas": replicas, "strategy": {"type": "RollingUpdate",
                "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}}}})
+    }
+
+    #[test]
+    fn a_null_member_equals_an_absent_one_as_in_the_go_struct() {
+        // The real kubectl's `rollout undo` puts back a template with `creationTimestamp: null`;
+        // the Deployment must find the ReplicaSet it came from, not make a new one.
+        let rs = json!({"metadata": {"labels": {"app": "web", "pod-template-hash": "abc"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}});
+        let undone = json!({"metadata": {"creationTimestamp": null, "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}});
+        assert!(equal_ignore_hash(&rs, &undone));
+        let mut other = undone.clone();
+        other["spec"]["containers"][0]["image"] = json!("nginx:1.25");
+        assert!(!equal_ignore_hash(&rs, &other));
     }
 
     #[test]
