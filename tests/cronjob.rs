@@ -224,7 +224,7 @@ fn bad_schedules_are_refused_with_upstreams_messages() {
         assert_eq!(
             fails(&mut sh, &line),
             format!(
-                "The CronJob \"bad\" is invalid: spec.schedule: Invalid value: \"{schedule}\": {message}\n"
+                "error: failed to create cronjob: CronJob.batch \"bad\" is invalid: spec.schedule: Invalid value: \"{schedule}\": {message}\n"
             )
         );
     }
@@ -289,6 +289,6 @@ fn policy_zone_and_name_length_are_validated_as_upstream() {
             &mut sh,
             &format!("kubectl create cronjob {long} --image=busybox --schedule=@hourly")
         ),
-        format!("The CronJob \"{long}\" is invalid: metadata.name: Invalid value: \"{long}\": must be no more than 52 characters\n")
+        format!("error: failed to create cronjob: CronJob.batch \"{long}\" is invalid: metadata.name: Invalid value: \"{long}\": must be no more than 52 characters\n")
     );
 }

@@ -159,7 +159,7 @@ fn created_objects_are_on_the_server_and_do_their_work() {
     // A second create is the apiserver's conflict.
     assert_eq!(
         fails(&mut sh, "kubectl create sa builder -n kube-system"),
-        "Error from server (AlreadyExists): serviceaccounts \"builder\" already exists\n"
+        "error: failed to create serviceaccount: serviceaccounts \"builder\" already exists\n"
     );
 }
 

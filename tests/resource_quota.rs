@@ -151,7 +151,7 @@ fn a_cpu_quota_wants_every_container_to_request_cpu() {
     // Values must be quantities, and counts whole and not negative.
     assert_eq!(
         fails(&mut sh, "kubectl create quota bad -n team --hard=pods=-1"),
-        "The ResourceQuota \"bad\" is invalid: spec.hard[pods]: Invalid value: \"-1\": must be greater than or equal to 0\n"
+        "error: failed to create quota: ResourceQuota \"bad\" is invalid: spec.hard[pods]: Invalid value: \"-1\": must be greater than or equal to 0\n"
     );
     assert!(
         fails(&mut sh, "kubectl create quota bad -n team --hard=pods=1.5")

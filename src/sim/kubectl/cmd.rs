@@ -993,7 +993,13 @@ fn create(args: &[String], ctx: &mut Ctx) -> Output {
     match vu::create(ctx, info, object, dry, Some(p.namespace())) {
         Ok(created) => out.stdout = print_built(info, &created, &format, dry),
         Err(e) => {
-            out.stderr.push_str(&api_error_text(&e));
+            let word = if sub == "deploy" { "deployment" } else { sub };
+            match super::create_kinds::failed_to_create(word) {
+                Some(prefix) => out
+                    .stderr
+                    .push_str(&format!("error: {prefix}{}\n", e.message)),
+                None => out.stderr.push_str(&api_error_text(&e)),
+            }
             out.exit_code = 1;
         }
     }

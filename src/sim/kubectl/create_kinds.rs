@@ -137,6 +137,31 @@ const REQUIRED: &[(&str, u32)] = &[
     ("schedule", CJ),
 ];
 
+/// How `kubectl create KIND` words an error from the apiserver: most generators wrap it
+/// (`error: failed to create configmap: configmaps "app" already exists`), `role`,
+/// `clusterrole` (and `namespace`) print it as `Error from server (Reason): ...`. Checked
+/// against the real kubectl 1.32 (tests/serve_kubectl.rs).
+pub(super) fn failed_to_create(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "configmap" => "failed to create configmap: ",
+        // No colon: kubectl's own wording.
+        "secret generic" | "secret tls" | "secret docker-registry" => "failed to create secret ",
+        "service clusterip" => "failed to create ClusterIP service: ",
+        "service nodeport" => "failed to create NodePort service: ",
+        "service loadbalancer" => "failed to create LoadBalancer service: ",
+        "service externalname" => "failed to create ExternalName service: ",
+        "serviceaccount" => "failed to create serviceaccount: ",
+        "job" => "failed to create job: ",
+        "cronjob" => "failed to create cronjob: ",
+        "rolebinding" => "failed to create rolebinding: ",
+        "clusterrolebinding" => "failed to create clusterrolebinding: ",
+        "quota" => "failed to create quota: ",
+        "priorityclass" => "failed to create priorityclass: ",
+        "deployment" => "failed to create deployment: ",
+        _ => return None,
+    })
+}
+
 /// What failed, as the whole stderr text.
 type Res<T> = Result<T, String>;
 
@@ -266,8 +291,13 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
     }
     let reference = format!("{}/{name}", kind_ref(info));
     if dry != DryRun::Client {
-        obj = vu::create(ctx, info, obj, dry, Some(p.namespace()))
-            .map_err(|e| Output::fail(warning.clone() + &api_error_text(&e)))?;
+        obj = vu::create(ctx, info, obj, dry, Some(p.namespace())).map_err(|e| {
+            let text = match failed_to_create(command) {
+                Some(prefix) => format!("error: {prefix}{}\n", e.message),
+                None => api_error_text(&e),
+            };
+            Output::fail(warning.clone() + &text)
+        })?;
     }
     Ok(Output {
         stdout: vu::print_built(
