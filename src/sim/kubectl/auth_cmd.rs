@@ -299,6 +299,12 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
             .push_str(&format!("Warning: verb '{verb}' is not a known verb\n"));
     }
     let all_namespaces = parsed.has("all-namespaces");
+    if !namespaced && !all_namespaces {
+        // As the real kubectl 1.32 warns (checked against it: tests/serve_kubectl.rs).
+        out.stderr.push_str(&format!(
+            "Warning: resource '{resource}' is not namespace scoped\n\n"
+        ));
+    }
     let namespace = parsed.namespace();
     let namespace = (namespaced && !all_namespaces).then_some(namespace.as_str());
     let user = user_of(ctx);
