@@ -10,7 +10,8 @@ use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 
 const USAGE: &str = "Usage: kube-sandbox shell [--seed N] [--settle SECONDS]
-       kube-sandbox serve [--seed N] [--settle SECONDS] [--port PORT] [--kubeconfig FILE]
+       kube-sandbox serve [--seed N] [--settle SECONDS] [--clock settle|wall|wall:SPEED]
+                          [--port PORT] [--kubeconfig FILE]
        kube-sandbox verify-code --lesson FILE --code CODE < LINES
 
 Runs the sandbox's terminal shell (kubectl, etcdctl, cat <<EOF ...) on a fresh simulated
@@ -29,6 +30,8 @@ Options:
   --settle SECONDS    simulated seconds the cluster may run after each line (default 120)
   --port PORT         serve: the port on 127.0.0.1 (default 6443; 0 picks a free one)
   --kubeconfig FILE   serve: where to write the kubeconfig
+  --clock MODE        serve: `wall` (default) runs simulated time with the wall clock, `wall:10`
+                      ten times as fast; `settle` lets the lab settle after each write instead
   -h, --help          print this help
 ";
 
@@ -38,6 +41,7 @@ struct Options {
     settle_seconds: u64,
     port: u16,
     kubeconfig: String,
+    clock: kube_sandbox::serve::net::Clock,
 }
 
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
@@ -47,6 +51,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         settle_seconds: 120,
         port: 6443,
         kubeconfig: "kube-sandbox.kubeconfig".to_string(),
+        clock: kube_sandbox::serve::net::Clock::Wall { speed: 1.0 },
     };
     let mut iter = args.iter();
     let mut command = None;
@@ -57,13 +62,29 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         };
         match name {
             "-h" | "--help" => return Ok(None),
-            "--seed" | "--settle" | "--port" | "--kubeconfig" => {
+            "--seed" | "--settle" | "--port" | "--kubeconfig" | "--clock" => {
                 let value = match inline.or_else(|| iter.next().cloned()) {
                     Some(v) => v,
                     None => return Err(format!("flag needs an argument: {name}")),
                 };
                 if name == "--kubeconfig" {
                     options.kubeconfig = value;
+                    continue;
+                }
+                if name == "--clock" {
+                    use kube_sandbox::serve::net::Clock;
+                    options.clock =
+                        match value.split_once(':') {
+                            None if value == "settle" => Clock::Settle,
+                            None if value == "wall" => Clock::Wall { speed: 1.0 },
+                            Some(("wall", speed)) => match speed.parse::<f64>() {
+                                Ok(s) if s > 0.0 && s.is_finite() => Clock::Wall { speed: s },
+                                _ => return Err(format!("invalid speed {speed:?} for --clock")),
+                            },
+                            _ => return Err(format!(
+                                "invalid value {value:?} for --clock: settle, wall or wall:SPEED"
+                            )),
+                        };
                     continue;
                 }
                 let number: u64 = value.parse().map_err(|_| {
@@ -164,6 +185,7 @@ fn verify_code(args: &[String]) -> i32 {
 fn serve(options: &Options) -> i32 {
     let serve_options = kube_sandbox::serve::net::Options {
         seed: options.seed,
+        clock: options.clock,
         port: options.port,
         kubeconfig: options.kubeconfig.clone().into(),
         settle_seconds: options.settle_seconds,

@@ -17,18 +17,22 @@
 //! HTTP/1.1 in front of it (`src/main.rs`, hyper and rustls).
 
 pub mod net;
+pub mod proto;
 
 use serde_json::{json, Map, Value};
 
 use crate::sim::api::resources::{ResourceInfo, RESOURCES};
+use crate::sim::apiserver::rbac::{Attributes, RbacIndex};
 use crate::sim::apiserver::request::{
     Credentials, DeleteOptions, Impersonate, PatchType, PropagationPolicy,
 };
-use crate::sim::apiserver::{ApiError, ApiRequest, StatusReason, Verb, STATUS_RESOURCES};
+use crate::sim::apiserver::{ApiError, ApiRequest, StatusReason, UserInfo, Verb, STATUS_RESOURCES};
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
+pub use crate::sim::cluster::WatchHandle;
 use crate::sim::kubectl::cmd::ALL_CATEGORY;
 use crate::sim::kubectl::table;
 use crate::sim::lab::Lab;
+use crate::sim::trace::WatchEventType;
 
 /// The version `/version` reports: the one the terminal's `kubectl version` prints.
 pub const SERVER_GIT_VERSION: &str = "v1.32.0";
@@ -72,14 +76,30 @@ pub struct HttpResponse {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// A watch: the body is a stream of events, one JSON object per line, which
+    /// [`ApiServer::poll_watches`] hands out as the lab changes.
+    pub watch: Option<WatchHandle>,
+}
+
+/// A watch an HTTP client holds open.
+struct OpenWatch {
+    handle: WatchHandle,
+    /// `kubectl get -w` asks for each event's object as a one-row Table of this kind.
+    table: Option<&'static ResourceInfo>,
 }
 
 impl HttpResponse {
+    fn streaming(mut self, handle: WatchHandle) -> Self {
+        self.watch = Some(handle);
+        self
+    }
+
     fn json(status: u16, value: &Value) -> Self {
         HttpResponse {
             status,
             content_type: "application/json",
             body: serde_json::to_vec(value).unwrap_or_default(),
+            watch: None,
         }
     }
 
@@ -102,6 +122,13 @@ enum Route<'a> {
         group: &'a str,
         version: &'a str,
     },
+    /// `/openapi/v3`: where each group-version's document is.
+    OpenApiRoot,
+    /// `/openapi/v3/api/v1`, `/openapi/v3/apis/apps/v1`.
+    OpenApi {
+        group: &'a str,
+        version: &'a str,
+    },
     /// A resource, a collection or a subresource.
     Object {
         info: &'static ResourceInfo,
@@ -116,6 +143,9 @@ fn route(path: &str) -> Route<'_> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let (group, version, rest) = match parts.as_slice() {
         ["version"] => return Route::Version,
+        ["openapi", "v3"] => return Route::OpenApiRoot,
+        ["openapi", "v3", "api", version] => return Route::OpenApi { group: "", version },
+        ["openapi", "v3", "apis", group, version] => return Route::OpenApi { group, version },
         ["api"] => return Route::CoreVersions,
         ["apis"] => return Route::Groups,
         ["api", version, rest @ ..] => ("", *version, rest),
@@ -228,12 +258,31 @@ pub fn version_document() -> Value {
     })
 }
 
-/// The groups other than core, in [`RESOURCES`] order, each once.
+/// The review APIs that have no storage: (group, version, resource, kind). `kubectl auth can-i`
+/// posts a SelfSubjectAccessReview, `kubectl auth whoami` a SelfSubjectReview.
+const REVIEWS: &[(&str, &str, &str, &str)] = &[
+    (
+        "authentication.k8s.io",
+        "v1",
+        "selfsubjectreviews",
+        "SelfSubjectReview",
+    ),
+    (
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectaccessreviews",
+        "SelfSubjectAccessReview",
+    ),
+];
+
+/// The groups other than core, in [`RESOURCES`] order, each once, then the review groups.
 fn groups() -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&str, &str)> = Vec::new();
-    for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {
-        if !out.contains(&(r.group, r.version)) {
-            out.push((r.group, r.version));
+    let served = RESOURCES.iter().map(|r| (r.group, r.version));
+    let reviews = REVIEWS.iter().map(|(g, v, _, _)| (*g, *v));
+    for gv in served.chain(reviews).filter(|(g, _)| !g.is_empty()) {
+        if !out.contains(&gv) {
+            out.push(gv);
         }
     }
     out
@@ -257,10 +306,18 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         .iter()
         .filter(|r| r.group == group && r.version == version)
         .collect();
-    if served.is_empty() {
+    let reviews: Vec<Value> = REVIEWS
+        .iter()
+        .filter(|(g, v, _, _)| *g == group && *v == version)
+        .map(|(_, _, plural, kind)| {
+            json!({"name": plural, "singularName": plural.trim_end_matches('s'),
+                "namespaced": false, "kind": kind, "verbs": ["create"]})
+        })
+        .collect();
+    if served.is_empty() && reviews.is_empty() {
         return None;
     }
-    let mut resources = Vec::new();
+    let mut resources = reviews;
     for r in served {
         let mut entry = json!({
             "name": r.plural,
@@ -315,6 +372,79 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         "apiVersion": "v1",
         "groupVersion": group_version,
         "resources": resources,
+    }))
+}
+
+/// The group-versions served, core first: `("", "v1")`, `("apps", "v1")`, ...
+fn group_versions() -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![("", "v1")];
+    out.extend(groups());
+    out
+}
+
+fn gv_path(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
+}
+
+/// `/openapi/v3`: one entry per group-version, pointing at its document.
+pub fn openapi_root() -> Value {
+    let paths: Map<String, Value> = group_versions()
+        .into_iter()
+        .map(|(g, v)| {
+            let path = gv_path(g, v);
+            let url = format!("/openapi/v3/{path}");
+            (path, json!({ "serverRelativeURL": url }))
+        })
+        .collect();
+    json!({ "paths": paths })
+}
+
+/// `/openapi/v3/apis/apps/v1`: the paths of each served kind, with the operations' Kubernetes
+/// extensions and the `fieldValidation` query parameter, which is how kubectl learns that the
+/// server validates fields itself (it then sends `fieldValidation=Strict` and leaves the check to
+/// the apiserver). Simplified: no schemas, so `kubectl explain` cannot use it yet.
+pub fn openapi_document(group: &str, version: &str) -> Option<Value> {
+    let served: Vec<&ResourceInfo> = RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .collect();
+    if served.is_empty() {
+        return None;
+    }
+    let root = format!("/{}", gv_path(group, version));
+    let field_validation = json!({
+        "name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}
+    });
+    let mut paths = Map::new();
+    for r in served {
+        let gvk = json!({"group": group, "version": version, "kind": r.kind});
+        let op = |action: &str| {
+            json!({
+                "x-kubernetes-action": action,
+                "x-kubernetes-group-version-kind": gvk,
+                "parameters": [field_validation],
+                "responses": {"200": {"description": "OK"}},
+            })
+        };
+        let collection = if r.namespaced {
+            format!("{root}/namespaces/{{namespace}}/{}", r.plural)
+        } else {
+            format!("{root}/{}", r.plural)
+        };
+        paths.insert(
+            format!("{collection}/{{name}}"),
+            json!({"get": op("get"), "put": op("put"), "patch": op("patch"), "delete": op("delete")}),
+        );
+        paths.insert(collection, json!({"get": op("list"), "post": op("post")}));
+    }
+    Some(json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": SERVER_GIT_VERSION},
+        "paths": paths,
     }))
 }
 
@@ -388,6 +518,14 @@ pub fn to_table(info: &ResourceInfo, body: &Value, now_unix: i64) -> Value {
     })
 }
 
+/// The value of one query parameter.
+fn param<'q>(query: &'q [(String, String)], key: &str) -> Option<&'q str> {
+    query
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
 /// The query's `key=value` pairs, percent-decoded.
 fn query_pairs(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes())
@@ -425,6 +563,7 @@ fn wants_table(accept: &str) -> bool {
 pub struct ApiServer {
     lab: Lab,
     settle_ticks: Ticks,
+    watches: Vec<OpenWatch>,
 }
 
 impl ApiServer {
@@ -437,16 +576,59 @@ impl ApiServer {
         ApiServer {
             lab,
             settle_ticks: crate::sim::kubectl::shell::DEFAULT_SETTLE_TICKS,
+            watches: Vec::new(),
         }
     }
 
-    /// Simulated seconds the cluster may run after each write (as after a terminal line).
+    /// Simulated seconds the cluster may run after each write (as after a terminal line); 0:
+    /// writes do not move time (the wall clock does, through [`ApiServer::advance`]).
     pub fn set_settle_seconds(&mut self, seconds: u64) {
         self.settle_ticks = seconds.saturating_mul(TICKS_PER_SECOND);
     }
 
+    /// Lets `ticks` of simulated time pass, firing every timer on the way (`--clock wall`).
+    pub fn advance(&mut self, ticks: Ticks) {
+        if ticks > 0 {
+            self.lab.cluster.advance(ticks);
+        }
+    }
+
     pub fn lab(&self) -> &Lab {
         &self.lab
+    }
+
+    /// Each open watch's new events since the last call, as the lines of its stream
+    /// (`{"type":"ADDED","object":{...}}`), oldest first.
+    pub fn poll_watches(&mut self) -> Vec<(WatchHandle, Vec<u8>)> {
+        let now = self.lab.cluster.unix_seconds();
+        let mut out = Vec::new();
+        for watch in &self.watches {
+            let mut lines = Vec::new();
+            for (kind, object) in self.lab.cluster.poll_watch(watch.handle) {
+                let kind = match kind {
+                    WatchEventType::Added => "ADDED",
+                    WatchEventType::Modified => "MODIFIED",
+                    WatchEventType::Deleted => "DELETED",
+                };
+                let object = match watch.table {
+                    Some(info) => to_table(info, &object, now),
+                    None => object,
+                };
+                let event = json!({"type": kind, "object": object});
+                lines.extend(serde_json::to_vec(&event).unwrap_or_default());
+                lines.push(b'\n');
+            }
+            if !lines.is_empty() {
+                out.push((watch.handle, lines));
+            }
+        }
+        out
+    }
+
+    /// The client went away: the lab stops the watch.
+    pub fn close_watch(&mut self, handle: WatchHandle) {
+        self.watches.retain(|w| w.handle != handle);
+        self.lab.cluster.close_watch(handle);
     }
 
     pub fn handle(&mut self, req: &HttpRequest) -> HttpResponse {
@@ -457,6 +639,17 @@ impl ApiServer {
     }
 
     fn answer(&mut self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+        if req.method == "POST" {
+            match req.path.as_str() {
+                "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" => {
+                    return self.access_review(req)
+                }
+                "/apis/authentication.k8s.io/v1/selfsubjectreviews" => {
+                    return self.self_review(req)
+                }
+                _ => {}
+            }
+        }
         let (info, namespace, name, subresource) = match route(&req.path) {
             Route::Version => return Ok(HttpResponse::json(200, &version_document())),
             Route::CoreVersions => {
@@ -474,6 +667,11 @@ impl ApiServer {
                 let doc = resource_list(group, version).ok_or_else(not_found)?;
                 return Ok(HttpResponse::json(200, &doc));
             }
+            Route::OpenApiRoot => return Ok(HttpResponse::json(200, &openapi_root())),
+            Route::OpenApi { group, version } => {
+                let doc = openapi_document(group, version).ok_or_else(not_found)?;
+                return Ok(HttpResponse::json(200, &doc));
+            }
             Route::NotFound => return Err(not_found()),
             Route::Object {
                 info,
@@ -483,19 +681,9 @@ impl ApiServer {
             } => (info, namespace, name, subresource),
         };
         let query = query_pairs(&req.query);
-        let param = |key: &str| {
-            query
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        };
+        let param = |key: &str| param(&query, key);
         let verb = match (req.method.as_str(), name.is_some()) {
-            ("GET", _) if param("watch").is_some_and(|w| w == "true" || w == "1") => {
-                return Err(ApiError::new(
-                    StatusReason::MethodNotAllowed,
-                    "watch is not served by kube-sandbox serve yet",
-                ))
-            }
+            ("GET", _) if param("watch").is_some_and(|w| w == "true" || w == "1") => Verb::Watch,
             ("GET", true) => Verb::Get,
             ("GET", false) => Verb::List,
             ("POST", _) => Verb::Create,
@@ -532,29 +720,7 @@ impl ApiServer {
         request.list_options.field_selector = param("fieldSelector").map(str::to_string);
         request.dry_run = param("dryRun") == Some("All");
         request.field_manager = param("fieldManager").map(str::to_string);
-        let media = req.content_type.split(';').next().unwrap_or("").trim();
-        if !req.body.is_empty()
-            && verb != Verb::Patch
-            && !matches!(media, "" | "application/json" | "*/*")
-        {
-            // The typed clients of client-go send protobuf first; a 415 makes them resend JSON.
-            return Err(ApiError {
-                code: 415,
-                ..ApiError::new(
-                    StatusReason::Unknown,
-                    format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"),
-                )
-            });
-        }
-        let body: Option<Value> = if req.body.is_empty() {
-            None
-        } else {
-            Some(serde_json::from_slice(&req.body).map_err(|e| {
-                ApiError::bad_request(format!(
-                    "the body of the request was in an unknown format - accepted media types include: application/json: {e}"
-                ))
-            })?)
-        };
+        let body = body_of(req, verb == Verb::Patch)?;
         match verb {
             Verb::Patch => {
                 let kind = patch_type(&req.content_type).ok_or_else(|| {
@@ -588,7 +754,31 @@ impl ApiServer {
             }
             _ => request.body = body,
         }
-        let writes = !matches!(verb, Verb::Get | Verb::List) && !request.dry_run;
+        match request.subresource.as_deref() {
+            Some("log") if info.plural == "pods" && verb == Verb::Get => {
+                return self.log(request, &query);
+            }
+            Some("scale") if SCALED.contains(&info.plural) => return self.scale(request),
+            _ => {}
+        }
+        if verb == Verb::Watch {
+            if let Some(name) = request.name.take() {
+                // `watch` on one object: the collection, narrowed to its name.
+                request.list_options.field_selector = Some(format!("metadata.name={name}"));
+            }
+            let (handle, _) = self.lab.cluster.open_watch(request)?;
+            let table = wants_table(&req.accept).then_some(info);
+            self.watches.push(OpenWatch { handle, table });
+            return Ok(HttpResponse {
+                status: 200,
+                content_type: "application/json",
+                body: Vec::new(),
+                watch: None,
+            }
+            .streaming(handle));
+        }
+        let writes =
+            !matches!(verb, Verb::Get | Verb::List) && !request.dry_run && self.settle_ticks > 0;
         let answer = self.lab.cluster.submit(request);
         if writes {
             self.lab.cluster.run_until_settled(self.settle_ticks);
@@ -599,6 +789,264 @@ impl ApiServer {
             return Ok(HttpResponse::json(response.code, &table));
         }
         Ok(HttpResponse::json(response.code, &response.body))
+    }
+}
+
+/// The kinds with a `scale` subresource (`autoscaling/v1` Scale), as kubectl scale uses it.
+const SCALED: &[&str] = &["deployments", "replicasets", "replicationcontrollers"];
+
+/// `matchLabels` as the Scale's `status.selector` text: `app=web,tier=db`.
+fn selector_text(obj: &Value) -> String {
+    let labels = obj
+        .pointer("/spec/selector/matchLabels")
+        .or_else(|| {
+            obj.pointer("/spec/selector")
+                .filter(|_| obj["kind"] == "ReplicationController")
+        })
+        .and_then(Value::as_object);
+    labels
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
+
+/// The `autoscaling/v1` Scale of a Deployment, ReplicaSet or ReplicationController.
+fn scale_of(obj: &Value) -> Value {
+    let meta = |field: &str| {
+        obj.pointer(&format!("/metadata/{field}"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": meta("name"),
+            "namespace": meta("namespace"),
+            "uid": meta("uid"),
+            "resourceVersion": meta("resourceVersion"),
+            "creationTimestamp": meta("creationTimestamp"),
+        },
+        "spec": {"replicas": obj.pointer("/spec/replicas").cloned().unwrap_or(json!(1))},
+        "status": {
+            "replicas": obj.pointer("/status/replicas").cloned().unwrap_or(json!(0)),
+            "selector": selector_text(obj),
+        },
+    })
+}
+
+/// The replica count a write to `scale` asks for: a Scale (PUT), a merge or strategic patch
+/// `{"spec":{"replicas":N}}`, or a JSON patch replacing `/spec/replicas`.
+fn wanted_replicas(body: Option<&Value>) -> Option<i64> {
+    let body = body?;
+    if let Some(ops) = body.as_array() {
+        return ops
+            .iter()
+            .find(|op| op["path"] == "/spec/replicas")
+            .and_then(|op| op["value"].as_i64());
+    }
+    body.pointer("/spec/replicas").and_then(Value::as_i64)
+}
+
+/// The request's body as JSON: JSON as sent, or Kubernetes protobuf decoded (client-go's typed
+/// clients, `kubectl create deployment` and `auth can-i` among them, send protobuf). A patch is
+/// always JSON.
+fn body_of(req: &HttpRequest, patch: bool) -> Result<Option<Value>, ApiError> {
+    let media = req.content_type.split(';').next().unwrap_or("").trim();
+    if req.body.is_empty() {
+        Ok(None)
+    } else if media == "application/vnd.kubernetes.protobuf" && !patch {
+        proto::decode(&req.body)
+            .map(Some)
+            .map_err(|e| ApiError::bad_request(format!("failed to decode the protobuf body: {e}")))
+    } else {
+        serde_json::from_slice(&req.body).map(Some).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf: {e}"
+            ))
+        })
+    }
+}
+
+/// The credentials of a request's `Authorization` header.
+fn credentials_of(req: &HttpRequest) -> Credentials {
+    match req
+        .authorization
+        .as_deref()
+        .and_then(|a| a.strip_prefix("Bearer "))
+    {
+        Some(token) => Credentials::BearerToken(token.trim().to_string()),
+        None => Credentials::None,
+    }
+}
+
+impl ApiServer {
+    /// Who the request is, after impersonation, as the apiserver's authentication sees it.
+    fn user_of(&mut self, req: &HttpRequest) -> Result<UserInfo, ApiError> {
+        let credentials = credentials_of(req);
+        let user = self
+            .lab
+            .cluster
+            .apiserver_mut()
+            .authenticator
+            .authenticate(&credentials, |_, _| true)?;
+        Ok(match &req.impersonate_user {
+            Some(name) => crate::sim::apiserver::authn::impersonated(name, &req.impersonate_groups),
+            None => user,
+        })
+    }
+
+    /// `SelfSubjectReview`: `kubectl auth whoami`.
+    fn self_review(&mut self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+        let user = self.user_of(req)?;
+        let review = json!({
+            "kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": null},
+            "status": {"userInfo": {"username": user.name, "groups": user.groups}},
+        });
+        Ok(HttpResponse::json(201, &review))
+    }
+
+    /// `SelfSubjectAccessReview`: `kubectl auth can-i`, answered by the apiserver's RBAC
+    /// authorizer over the cluster's Roles and bindings.
+    fn access_review(&mut self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+        let user = self.user_of(req)?;
+        let mut review = body_of(req, false)?.unwrap_or_else(|| json!({}));
+        let mut lists = Vec::new();
+        for plural in [
+            "clusterroles",
+            "clusterrolebindings",
+            "roles",
+            "rolebindings",
+        ] {
+            let list = ApiRequest::new(Credentials::admin(), Verb::List, plural);
+            let items = self.lab.cluster.submit(list)?.body["items"].take();
+            lists.push(items.as_array().cloned().unwrap_or_default());
+        }
+        let index = RbacIndex::build(
+            lists[0].iter(),
+            lists[1].iter(),
+            lists[2].iter(),
+            lists[3].iter(),
+        );
+        let attr = |key: &str| {
+            review
+                .pointer(&format!("/spec/resourceAttributes/{key}"))
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let allowed = if review.pointer("/spec/resourceAttributes").is_some() {
+            let (verb, group, resource) = (
+                attr("verb").unwrap_or_default(),
+                attr("group").unwrap_or_default(),
+                attr("resource").unwrap_or_default(),
+            );
+            let (subresource, namespace, name) =
+                (attr("subresource"), attr("namespace"), attr("name"));
+            index
+                .authorize(&Attributes {
+                    user: &user,
+                    verb: &verb,
+                    api_group: &group,
+                    resource: &resource,
+                    subresource: subresource.as_deref(),
+                    namespace: namespace.as_deref(),
+                    name: name.as_deref(),
+                })
+                .is_ok()
+        } else {
+            // Non-resource URLs: the lab's RBAC has no non-resource rules, so only the admins.
+            user.groups
+                .iter()
+                .any(|g| g == "system:masters" || g == "kubeadm:cluster-admins")
+        };
+        review["status"] = json!({ "allowed": allowed });
+        if review.get("metadata").is_none() {
+            review["metadata"] = json!({"creationTimestamp": null});
+        }
+        Ok(HttpResponse::json(201, &review))
+    }
+
+    /// `GET pods/NAME/log`: the container's log from its node's runtime, as plain text.
+    fn log(
+        &mut self,
+        mut request: ApiRequest,
+        query: &[(String, String)],
+    ) -> Result<HttpResponse, ApiError> {
+        let param = |key: &str| param(query, key);
+        request.subresource = None;
+        let pod = self.lab.cluster.submit(request)?.body;
+        let names: Vec<&str> = pod
+            .pointer("/spec/containers")
+            .and_then(Value::as_array)
+            .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
+            .unwrap_or_default();
+        let pod_name = pod
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let container = match (param("container"), names.as_slice()) {
+            (Some(c), _) => c.to_string(),
+            (None, [only]) => only.to_string(),
+            (None, _) => {
+                return Err(ApiError::bad_request(format!(
+                    "a container name must be specified for pod {pod_name}, choose one of: [{}]",
+                    names.join(" ")
+                )))
+            }
+        };
+        let previous = param("previous") == Some("true");
+        let id = crate::sim::kubectl::logs::container_log_id(&pod, &container, previous)
+            .map_err(ApiError::bad_request)?;
+        let tail = param("tailLines").and_then(|t| t.parse::<usize>().ok());
+        let timestamps = param("timestamps") == Some("true");
+        let node = pod
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let mut text = String::new();
+        if let Some(runtime) = self.lab.node(node).and_then(|h| h.runtime()) {
+            let runtime = runtime.borrow();
+            let epoch = runtime.config.epoch_unix_seconds;
+            if let Some(log) = runtime.container_log(&id) {
+                for line in log.tail(tail) {
+                    text.push_str(&line.display(epoch, timestamps));
+                    text.push('\n');
+                }
+            }
+        }
+        Ok(HttpResponse {
+            status: 200,
+            content_type: "text/plain",
+            body: text.into_bytes(),
+            watch: None,
+        })
+    }
+
+    /// `scale`: read from the object, written as a merge patch of its `spec.replicas`.
+    fn scale(&mut self, mut request: ApiRequest) -> Result<HttpResponse, ApiError> {
+        request.subresource = None;
+        let verb = request.verb;
+        if verb == Verb::Get {
+            let obj = self.lab.cluster.submit(request)?.body;
+            return Ok(HttpResponse::json(200, &scale_of(&obj)));
+        }
+        let replicas = wanted_replicas(request.body.as_ref())
+            .ok_or_else(|| ApiError::bad_request("the scale request does not set spec.replicas"))?;
+        request.verb = Verb::Patch;
+        request.patch_type = Some(PatchType::Merge);
+        request.body = Some(json!({"spec": {"replicas": replicas}}));
+        let dry_run = request.dry_run;
+        let answer = self.lab.cluster.submit(request);
+        if !dry_run && self.settle_ticks > 0 {
+            self.lab.cluster.run_until_settled(self.settle_ticks);
+        }
+        Ok(HttpResponse::json(200, &scale_of(&answer?.body)))
     }
 }
 
@@ -748,6 +1196,66 @@ mod tests {
         // Without `as=Table` the same path answers the NodeList itself.
         let plain = server.handle(&get("/api/v1/nodes", "", "application/json"));
         assert_eq!(plain.json_body()["kind"], "NodeList");
+    }
+
+    #[test]
+    fn a_watch_streams_each_change_once_in_order_and_as_table_rows_for_kubectl_get() {
+        let mut server = server();
+        let opened = server.handle(&get(
+            "/api/v1/namespaces/default/configmaps",
+            "watch=true",
+            "application/json",
+        ));
+        assert_eq!(opened.status, 200);
+        let plain = opened.watch.expect("a watch stream");
+        let table = server
+            .handle(&get(
+                "/api/v1/namespaces/default/configmaps",
+                "watch=1",
+                "application/json;as=Table;v=v1;g=meta.k8s.io",
+            ))
+            .watch
+            .expect("a watch stream");
+        assert!(server.poll_watches().is_empty(), "nothing changed yet");
+        for (i, name) in ["a", "b"].iter().enumerate() {
+            let mut create = get("/api/v1/namespaces/default/configmaps", "", "");
+            create.method = "POST".into();
+            create.body = serde_json::to_vec(&json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": name}, "data": {"n": i.to_string()}}))
+            .unwrap();
+            assert_eq!(server.handle(&create).status, 201);
+        }
+        let polled = server.poll_watches();
+        let lines = |handle: WatchHandle| -> Vec<Value> {
+            let (_, bytes) = polled.iter().find(|(h, _)| *h == handle).expect("events");
+            bytes
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| serde_json::from_slice(l).unwrap())
+                .collect()
+        };
+        let events = lines(plain);
+        let seen: Vec<(&Value, &Value)> = events
+            .iter()
+            .map(|e| (&e["type"], &e["object"]["metadata"]["name"]))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (&json!("ADDED"), &json!("a")),
+                (&json!("ADDED"), &json!("b"))
+            ]
+        );
+        let rows = lines(table);
+        assert_eq!(rows[0]["object"]["kind"], "Table");
+        assert_eq!(rows[1]["object"]["rows"][0]["cells"][0], "b");
+        // Once a client leaves, its watch is closed and polls no more.
+        server.close_watch(plain);
+        server.close_watch(table);
+        let mut delete = get("/api/v1/namespaces/default/configmaps/a", "", "");
+        delete.method = "DELETE".into();
+        assert_eq!(server.handle(&delete).status, 200);
+        assert!(server.poll_watches().is_empty());
     }
 
     #[test]

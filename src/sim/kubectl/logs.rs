@@ -143,16 +143,22 @@ pub(super) fn log_container_id(
     container: &str,
     previous: bool,
 ) -> Result<String, Output> {
+    container_log_id(pod, container, previous).map_err(bad_request)
+}
+
+/// [`log_container_id`] with the apiserver's BadRequest message as the error: what
+/// `GET pods/NAME/log` answers (`kube-sandbox serve`).
+pub fn container_log_id(pod: &Value, container: &str, previous: bool) -> Result<String, String> {
     let pod_name = str_at(pod, "/metadata/name");
     if !container_names(pod).iter().any(|c| c == container) {
-        return Err(bad_request(format!(
+        return Err(format!(
             "container {container} is not valid for pod {pod_name}"
-        )));
+        ));
     }
     if str_at(pod, "/spec/nodeName").is_empty() {
-        return Err(bad_request(format!(
+        return Err(format!(
             "container \"{container}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating"
-        )));
+        ));
     }
     let status = ["/status/initContainerStatuses", "/status/containerStatuses"]
         .iter()
@@ -160,32 +166,30 @@ pub(super) fn log_container_id(
         .flatten()
         .find(|s| str_at(s, "/name") == container);
     let Some(status) = status else {
-        return Err(bad_request(format!(
+        return Err(format!(
             "container \"{container}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating"
-        )));
+        ));
     };
     let id_of = |v: &str| v.split_once("://").map(|(_, id)| id.to_string());
     let last = id_of(str_at(status, "/lastState/terminated/containerID"));
     if previous {
         return last.ok_or_else(|| {
-            bad_request(format!(
-                "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
-            ))
+            format!("previous terminated container \"{container}\" in pod \"{pod_name}\" not found")
         });
     }
     if status.ptr("/state/running").is_some() || status.ptr("/state/terminated").is_some() {
         if let Some(id) = id_of(str_at(status, "/containerID")) {
             return Ok(id);
         }
-        return Err(bad_request(format!(
+        return Err(format!(
             "container \"{container}\" in pod \"{pod_name}\" is terminated"
-        )));
+        ));
     }
     if let Some(id) = last {
         return Ok(id);
     }
     let reason = str_at(status, "/state/waiting/reason");
-    Err(bad_request(match reason {
+    Err(match reason {
         "ErrImagePull" | "ImagePullBackOff" => format!(
             "container \"{container}\" in pod \"{pod_name}\" is waiting to start: trying and failing to pull image"
         ),
@@ -196,7 +200,7 @@ pub(super) fn log_container_id(
             "container \"{container}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating"
         ),
         r => format!("container \"{container}\" in pod \"{pod_name}\" is waiting to start: {r}"),
-    }))
+    })
 }
 
 const LOGS_FLAGS: &[Flag] = &[
