@@ -73,18 +73,19 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                 }
                 if name == "--clock" {
                     use kube_sandbox::serve::net::Clock;
-                    options.clock =
-                        match value.split_once(':') {
-                            None if value == "settle" => Clock::Settle,
-                            None if value == "wall" => Clock::Wall { speed: 1.0 },
-                            Some(("wall", speed)) => match speed.parse::<f64>() {
-                                Ok(s) if s > 0.0 && s.is_finite() => Clock::Wall { speed: s },
-                                _ => return Err(format!("invalid speed {speed:?} for --clock")),
-                            },
-                            _ => return Err(format!(
+                    options.clock = match value.split_once(':') {
+                        None if value == "settle" => Clock::Settle,
+                        None if value == "wall" => Clock::Wall { speed: 1.0 },
+                        Some(("wall", speed)) => match speed.parse::<f64>() {
+                            Ok(s) if s > 0.0 && s.is_finite() => Clock::Wall { speed: s },
+                            _ => return Err(format!("invalid speed {speed:?} for --clock")),
+                        },
+                        _ => {
+                            return Err(format!(
                                 "invalid value {value:?} for --clock: settle, wall or wall:SPEED"
-                            )),
-                        };
+                            ))
+                        }
+                    };
                     continue;
                 }
                 let number: u64 = value.parse().map_err(|_| {

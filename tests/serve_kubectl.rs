@@ -235,6 +235,26 @@ enum Expect {
     Differs(&'static str),
 }
 
+/// Runs the real kubectl, killing it after a minute: a watch that never ends fails the line
+/// instead of hanging the suite.
+fn run_with_deadline(command: &mut Command, line: &str) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("kubectl runs").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the real kubectl did not finish `{line}` within a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("kubectl's output")
+}
+
 fn real_kubectl() -> Option<PathBuf> {
     let out = Command::new("kubectl")
         .args(["version", "--client"])
@@ -274,12 +294,13 @@ fn real_kubectl_and_the_built_in_kubectl_print_the_same() {
     for (line, expect) in CORPUS {
         let line = &line.replace("DIR", &dir.display().to_string());
         let args: Vec<&str> = line.split_whitespace().skip(1).collect();
-        let real = Command::new(&kubectl)
-            .args(&args)
-            .env("KUBECONFIG", &started.kubeconfig)
-            .env("KUBECACHEDIR", dir.join("cache"))
-            .output()
-            .expect("kubectl runs");
+        let real = run_with_deadline(
+            Command::new(&kubectl)
+                .args(&args)
+                .env("KUBECONFIG", &started.kubeconfig)
+                .env("KUBECACHEDIR", dir.join("cache")),
+            line,
+        );
         let ours = shell.run_line(line);
         let real_out = String::from_utf8_lossy(&real.stdout);
         let real_err = String::from_utf8_lossy(&real.stderr);

@@ -22,7 +22,7 @@ pub mod proto;
 use serde_json::{json, Map, Value};
 
 use crate::sim::api::resources::{ResourceInfo, RESOURCES};
-use crate::sim::apiserver::rbac::{Attributes, RbacIndex};
+use crate::sim::apiserver::rbac::Attributes;
 use crate::sim::apiserver::request::{
     Credentials, DeleteOptions, Impersonate, PatchType, PropagationPolicy,
 };
@@ -41,17 +41,7 @@ pub const SERVER_GIT_VERSION: &str = "v1.32.0";
 /// machine; `/api` reports the in-lab address (master's), as kubeadm's apiserver does.
 const LAB_APISERVER: &str = "172.16.20.11:6443";
 
-/// The verbs of a resource with the whole REST storage (create, read, update, patch, delete).
-const ALL_VERBS: &[&str] = &[
-    "create",
-    "delete",
-    "deletecollection",
-    "get",
-    "list",
-    "patch",
-    "update",
-    "watch",
-];
+use crate::sim::apiserver::request::REST_VERBS as ALL_VERBS;
 
 /// One HTTP request, as the front end parsed it.
 #[derive(Clone, Debug, Default)]
@@ -916,23 +906,7 @@ impl ApiServer {
     fn access_review(&mut self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
         let user = self.user_of(req)?;
         let mut review = body_of(req, false)?.unwrap_or_else(|| json!({}));
-        let mut lists = Vec::new();
-        for plural in [
-            "clusterroles",
-            "clusterrolebindings",
-            "roles",
-            "rolebindings",
-        ] {
-            let list = ApiRequest::new(Credentials::admin(), Verb::List, plural);
-            let items = self.lab.cluster.submit(list)?.body["items"].take();
-            lists.push(items.as_array().cloned().unwrap_or_default());
-        }
-        let index = RbacIndex::build(
-            lists[0].iter(),
-            lists[1].iter(),
-            lists[2].iter(),
-            lists[3].iter(),
-        );
+        let index = crate::sim::apiserver::rbac::read_index(&mut self.lab.cluster)?;
         let attr = |key: &str| {
             review
                 .pointer(&format!("/spec/resourceAttributes/{key}"))

@@ -168,33 +168,14 @@ fn text(bytes: &[u8]) -> Result<String, String> {
     String::from_utf8(bytes.to_vec()).map_err(|_| "a string field is not UTF-8".to_string())
 }
 
-/// RFC 3339 in UTC, as `metav1.Time` marshals to JSON (`frac` digits of the second).
+/// RFC 3339 in UTC, as `metav1.Time` (`frac` 0) and `MicroTime` (`frac` 6) marshal to JSON.
 fn rfc3339(seconds: i64, nanos: i64, frac: usize) -> String {
-    let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    );
-    if frac > 0 {
-        let digits = format!("{nanos:09}");
-        out.push('.');
-        out.push_str(&digits[..frac]);
+    let whole = crate::sim::clock::rfc3339_from_unix(seconds);
+    if frac == 0 {
+        return whole;
     }
-    out.push('Z');
-    out
+    let digits = format!("{:09}", nanos.clamp(0, 999_999_999));
+    format!("{}.{}Z", whole.trim_end_matches('Z'), &digits[..frac])
 }
 
 /// The scalar or message of one wire value, by the field's type.

@@ -1545,16 +1545,7 @@ fn cluster_role_binding(
 /// Simplified: the component roles are broader than upstream's bootstrap policy.
 pub fn boot_rbac() -> Vec<(&'static str, Value)> {
     const READ: &[&str] = &["get", "list", "watch"];
-    const WRITE: &[&str] = &[
-        "create",
-        "delete",
-        "deletecollection",
-        "get",
-        "list",
-        "patch",
-        "update",
-        "watch",
-    ];
+    const WRITE: &[&str] = crate::sim::apiserver::request::REST_VERBS;
     let workloads: &[&str] = &[
         "pods",
         "pods/log",

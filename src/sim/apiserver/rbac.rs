@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::authn::{UserInfo, MASTERS_GROUP};
+use super::request::{ApiClient, ApiError, ApiRequest, Credentials, Verb};
 
 /// What the authorizer is asked: `authorizer.Attributes` for a resource request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -288,4 +289,31 @@ impl RbacIndex {
         }
         Err(a.forbidden_reason())
     }
+}
+/// The cluster's RBAC policy as the apiserver's authorizer holds it, read through `client` as
+/// `kubernetes-admin` even under `--as` (the real `kubectl auth can-i` asks the apiserver with a
+/// SelfSubjectAccessReview, which anyone may create): what the terminal's `can-i` and
+/// `kube-sandbox serve`'s SelfSubjectAccessReview are answered with.
+pub fn read_index(client: &mut dyn ApiClient) -> Result<RbacIndex, ApiError> {
+    let mut lists = Vec::new();
+    for plural in [
+        "clusterroles",
+        "clusterrolebindings",
+        "roles",
+        "rolebindings",
+    ] {
+        let mut body = client
+            .call(ApiRequest::new(Credentials::admin(), Verb::List, plural))?
+            .body;
+        lists.push(match body["items"].take() {
+            Value::Array(items) => items,
+            _ => Vec::new(),
+        });
+    }
+    Ok(RbacIndex::build(
+        lists[0].iter(),
+        lists[1].iter(),
+        lists[2].iter(),
+        lists[3].iter(),
+    ))
 }

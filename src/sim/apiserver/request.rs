@@ -20,6 +20,18 @@ pub enum Verb {
     DeleteCollection,
 }
 
+/// Every verb of a resource with the whole REST storage, as discovery and RBAC rules name them.
+pub const REST_VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+
 impl Verb {
     /// The lowercase RBAC name: `create`, `deletecollection`.
     pub fn as_str(self) -> &'static str {

@@ -220,22 +220,6 @@ fn list(ctx: &mut Ctx, index: &RbacIndex, namespace: &str, no_headers: bool) -> 
     Output::ok(tabwrite(&rows))
 }
 
-/// The RBAC objects `can-i` evaluates, read as the admin even under `--as`: the real command
-/// asks the apiserver (a SelfSubjectAccessReview, which anyone may create) instead.
-fn items(ctx: &mut Ctx, plural: &str) -> Result<Vec<Value>, Output> {
-    let req = ApiRequest::new(Credentials::admin(), Verb::List, plural);
-    let resp = ctx
-        .backend
-        .call(req)
-        .map_err(|e| Output::fail(api_error_text(&e)))?;
-    Ok(resp
-        .body
-        .get("items")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default())
-}
-
 fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
     let parsed = match parse("kubectl auth can-i", args, AUTH_FLAGS, true) {
         Ok(p) => p,
@@ -327,19 +311,8 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
 
 /// The RBAC policy as the apiserver's authorizer holds it.
 fn rbac(ctx: &mut Ctx) -> Result<RbacIndex, Output> {
-    let mut lists = Vec::new();
-    for plural in [
-        "clusterroles",
-        "clusterrolebindings",
-        "roles",
-        "rolebindings",
-    ] {
-        lists.push(items(ctx, plural)?);
-    }
-    let [cr, crb, r, rb] = lists.as_slice() else {
-        return Err(Output::fail("error: RBAC objects could not be read\n"));
-    };
-    Ok(RbacIndex::build(cr.iter(), crb.iter(), r.iter(), rb.iter()))
+    crate::sim::apiserver::rbac::read_index(&mut *ctx.backend)
+        .map_err(|e| Output::fail(api_error_text(&e)))
 }
 
 fn answer(allowed: bool, quiet: bool, mut out: Output) -> Output {
