@@ -41,7 +41,8 @@ struct Options {
     settle_seconds: u64,
     port: u16,
     kubeconfig: String,
-    clock: kube_sandbox::serve::net::Clock,
+    /// serve's clock: None settles after each write; Some(speed) follows the wall clock.
+    wall_clock_speed: Option<f64>,
 }
 
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
@@ -51,7 +52,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         settle_seconds: 120,
         port: 6443,
         kubeconfig: "kube-sandbox.kubeconfig".to_string(),
-        clock: kube_sandbox::serve::net::Clock::Wall { speed: 1.0 },
+        wall_clock_speed: Some(1.0),
     };
     let mut iter = args.iter();
     let mut command = None;
@@ -72,12 +73,11 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                     continue;
                 }
                 if name == "--clock" {
-                    use kube_sandbox::serve::net::Clock;
-                    options.clock = match value.split_once(':') {
-                        None if value == "settle" => Clock::Settle,
-                        None if value == "wall" => Clock::Wall { speed: 1.0 },
+                    options.wall_clock_speed = match value.split_once(':') {
+                        None if value == "settle" => None,
+                        None if value == "wall" => Some(1.0),
                         Some(("wall", speed)) => match speed.parse::<f64>() {
-                            Ok(s) if s > 0.0 && s.is_finite() => Clock::Wall { speed: s },
+                            Ok(s) if s > 0.0 && s.is_finite() => Some(s),
                             _ => return Err(format!("invalid speed {speed:?} for --clock")),
                         },
                         _ => {
@@ -183,10 +183,15 @@ fn verify_code(args: &[String]) -> i32 {
 }
 
 /// `serve`: the lab's API over HTTPS until the process is stopped.
+#[cfg(not(target_arch = "wasm32"))]
 fn serve(options: &Options) -> i32 {
+    use kube_sandbox::serve::net::Clock;
     let serve_options = kube_sandbox::serve::net::Options {
         seed: options.seed,
-        clock: options.clock,
+        clock: match options.wall_clock_speed {
+            Some(speed) => Clock::Wall { speed },
+            None => Clock::Settle,
+        },
         port: options.port,
         kubeconfig: options.kubeconfig.clone().into(),
         settle_seconds: options.settle_seconds,
@@ -206,6 +211,13 @@ fn serve(options: &Options) -> i32 {
             1
         }
     }
+}
+
+/// The binary is also built for wasm32 by the browser tests; serving needs sockets.
+#[cfg(target_arch = "wasm32")]
+fn serve(_: &Options) -> i32 {
+    eprintln!("kube-sandbox serve: runs natively only");
+    2
 }
 
 fn main() {
