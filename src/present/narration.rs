@@ -9,7 +9,7 @@
 use crate::present::i18n::Lang;
 use crate::present::timeline::{Beat, BeatKind, Step};
 use crate::sim::clock::TICKS_PER_SECOND;
-use crate::sim::trace::{ApiStage, ImageAction, WatchEventType};
+use crate::sim::trace::{ApiStage, ImageAction};
 
 /// The title of a deployment step.
 pub fn step_title(lang: Lang, step: Step) -> &'static str {
@@ -180,11 +180,7 @@ pub fn label(beat: &Beat) -> String {
             }
         }
         BeatKind::Watch { key, event, .. } => {
-            let change = match event {
-                WatchEventType::Added => "ADDED",
-                WatchEventType::Modified => "MODIFIED",
-                WatchEventType::Deleted => "DELETED",
-            };
+            let change = event.as_str();
             let object = object_of_key(key);
             let resource = object.split(' ').next().unwrap_or("");
             format!("{change} {resource}")
@@ -432,11 +428,7 @@ pub fn sentence(lang: Lang, beat: &Beat) -> String {
             lang,
         ) => {
             let object = object_of_key(key);
-            let change = match event {
-                WatchEventType::Added => "ADDED",
-                WatchEventType::Modified => "MODIFIED",
-                WatchEventType::Deleted => "DELETED",
-            };
+            let change = event.as_str();
             let who = watchers.join(", ");
             match lang {
                 Ko => format!(
@@ -685,6 +677,7 @@ mod tests {
     use super::*;
     use crate::present::timeline::Place;
     use crate::sim::apiserver::Verb;
+    use crate::sim::trace::WatchEventType;
 
     fn has_hangul(s: &str) -> bool {
         s.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))

@@ -310,6 +310,17 @@ pub enum WatchEventType {
     Deleted,
 }
 
+impl WatchEventType {
+    /// The event's `type` in a watch stream: `ADDED`, `MODIFIED`, `DELETED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchEventType::Added => "ADDED",
+            WatchEventType::Modified => "MODIFIED",
+            WatchEventType::Deleted => "DELETED",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TraceKind {
     /// A client sent a request to the apiserver.

@@ -337,10 +337,7 @@ impl Apiserver {
             },
         };
         let Some(info) = resources::by_plural(&request.resource) else {
-            let e = ApiError::new(
-                StatusReason::NotFound,
-                "the server could not find the requested resource",
-            );
+            let e = ApiError::not_served();
             tracer.stage(ApiStage::Authorization, false, e.message.clone());
             return Err(e);
         };

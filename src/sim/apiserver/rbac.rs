@@ -290,6 +290,15 @@ impl RbacIndex {
         Err(a.forbidden_reason())
     }
 }
+
+/// Whether `user` may reach a non-resource URL (`/healthz`): the sandbox's RBAC has no
+/// non-resource rules, so only the admin groups may.
+pub fn non_resource_allowed(user: &UserInfo) -> bool {
+    user.groups
+        .iter()
+        .any(|g| g == MASTERS_GROUP || g == "kubeadm:cluster-admins")
+}
+
 /// The cluster's RBAC policy as the apiserver's authorizer holds it, read through `client` as
 /// `kubernetes-admin` even under `--as` (the real `kubectl auth can-i` asks the apiserver with a
 /// SelfSubjectAccessReview, which anyone may create): what the terminal's `can-i` and

@@ -198,12 +198,6 @@ impl Ctx<'_, '_> {
         namespace: Option<&str>,
     ) -> Result<ApiResponse, ApiError> {
         let sub = request.subresource.as_deref();
-        let unsupported = || {
-            ApiError::new(
-                StatusReason::NotFound,
-                "the server could not find the requested resource",
-            )
-        };
         match (request.verb, sub) {
             (Verb::Get, None | Some("status")) => self.get(request, namespace),
             (Verb::List | Verb::Watch, None) => self.list(request, namespace),
@@ -225,7 +219,7 @@ impl Ctx<'_, '_> {
             }
             (Verb::Delete, None) => self.delete(request, namespace),
             (Verb::DeleteCollection, None) => self.delete_collection(request, namespace),
-            _ => Err(self.fail(ApiStage::Storage, unsupported())),
+            _ => Err(self.fail(ApiStage::Storage, ApiError::not_served())),
         }
     }
 
@@ -937,13 +931,7 @@ impl Ctx<'_, '_> {
         self.delete_one(request, namespace, &name)?;
         Ok(ApiResponse {
             code: 201,
-            body: serde_json::json!({
-                "kind": "Status",
-                "apiVersion": "v1",
-                "metadata": {},
-                "status": "Success",
-                "code": 201
-            }),
+            body: status_success(201),
         })
     }
 

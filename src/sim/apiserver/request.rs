@@ -319,6 +319,14 @@ impl ApiError {
     pub fn unauthorized() -> Self {
         ApiError::new(StatusReason::Unauthorized, "Unauthorized")
     }
+
+    /// A path or subresource the apiserver does not serve.
+    pub fn not_served() -> Self {
+        ApiError::new(
+            StatusReason::NotFound,
+            "the server could not find the requested resource",
+        )
+    }
 }
 
 impl std::fmt::Display for ApiError {

@@ -240,11 +240,7 @@ fn can_i(args: &[String], ctx: &mut Ctx) -> Output {
     let mut out = Output::default();
     let quiet = parsed.has("quiet");
     if target.starts_with('/') {
-        // Non-resource URLs (`/healthz`): the sandbox's RBAC has no non-resource rules, so
-        // only system:masters may.
-        let user = user_of(ctx);
-        let allowed = user.groups.iter().any(|g| g == "system:masters")
-            || user.groups.iter().any(|g| g == "kubeadm:cluster-admins");
+        let allowed = crate::sim::apiserver::rbac::non_resource_allowed(&user_of(ctx));
         return answer(allowed, quiet, out);
     }
     let (resource_arg, name) = match target.split_once('/') {

@@ -994,12 +994,8 @@ fn create(args: &[String], ctx: &mut Ctx) -> Output {
         Ok(created) => out.stdout = print_built(info, &created, &format, dry),
         Err(e) => {
             let word = if sub == "deploy" { "deployment" } else { sub };
-            match super::create_kinds::failed_to_create(word) {
-                Some(prefix) => out
-                    .stderr
-                    .push_str(&format!("error: {prefix}{}\n", e.message)),
-                None => out.stderr.push_str(&api_error_text(&e)),
-            }
+            out.stderr
+                .push_str(&super::create_kinds::create_error_text(word, &e));
             out.exit_code = 1;
         }
     }

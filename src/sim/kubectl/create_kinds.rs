@@ -28,6 +28,7 @@ use super::errors::api_error_text;
 use super::verb_util::{self as vu, error, usage_error, DryRun, Flag, Parsed, Takes};
 use super::Output;
 use crate::sim::api::resources::{by_plural, lookup};
+use crate::sim::apiserver::ApiError;
 
 /// Every generator: `kubectl create WORDS`, the resource, and the object's JSON after
 /// `"metadata":{"creationTimestamp":null,"name":@`. Bit `i` of a flag's mask is `KINDS[i]`.
@@ -141,7 +142,15 @@ const REQUIRED: &[(&str, u32)] = &[
 /// (`error: failed to create configmap: configmaps "app" already exists`), `role`,
 /// `clusterrole` (and `namespace`) print it as `Error from server (Reason): ...`. Checked
 /// against the real kubectl 1.32 (tests/serve_kubectl.rs).
-pub(super) fn failed_to_create(command: &str) -> Option<&'static str> {
+pub(super) fn create_error_text(command: &str, error: &ApiError) -> String {
+    match failed_to_create(command) {
+        Some(prefix) => format!("error: {prefix}{}\n", error.message),
+        None => api_error_text(error),
+    }
+}
+
+/// The wrapping of [`create_error_text`], by the words after `kubectl create`.
+fn failed_to_create(command: &str) -> Option<&'static str> {
     Some(match command {
         "configmap" => "failed to create configmap: ",
         // No colon: kubectl's own wording.
@@ -291,13 +300,8 @@ fn generate(index: usize, args: &[String], ctx: &mut Ctx) -> Result<Output, Outp
     }
     let reference = format!("{}/{name}", kind_ref(info));
     if dry != DryRun::Client {
-        obj = vu::create(ctx, info, obj, dry, Some(p.namespace())).map_err(|e| {
-            let text = match failed_to_create(command) {
-                Some(prefix) => format!("error: {prefix}{}\n", e.message),
-                None => api_error_text(&e),
-            };
-            Output::fail(warning.clone() + &text)
-        })?;
+        obj = vu::create(ctx, info, obj, dry, Some(p.namespace()))
+            .map_err(|e| Output::fail(warning.clone() + &create_error_text(command, &e)))?;
     }
     Ok(Output {
         stdout: vu::print_built(

@@ -16,6 +16,7 @@ use super::errors::api_error_text;
 use super::verb_util::{parse, Flag, Takes};
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
+use crate::sim::runtime::Runtime;
 use crate::sim::sort::StableSort;
 
 pub(super) fn usage_error(command: &str, message: &str) -> Output {
@@ -146,6 +147,20 @@ pub(super) fn log_container_id(
     container_log_id(pod, container, previous).map_err(bad_request)
 }
 
+/// The last `tail` lines (all with None) of a container's log on its node's runtime, one per
+/// line, with RFC 3339 timestamps first when asked: what `kubectl logs` prints and what
+/// `GET pods/NAME/log` answers (`kube-sandbox serve`).
+pub fn log_text(runtime: &Runtime, id: &str, tail: Option<usize>, timestamps: bool) -> String {
+    let mut text = String::new();
+    if let Some(log) = runtime.container_log(id) {
+        for line in log.tail(tail) {
+            text.push_str(&line.display(runtime.config.epoch_unix_seconds, timestamps));
+            text.push('\n');
+        }
+    }
+    text
+}
+
 /// [`log_container_id`] with the apiserver's BadRequest message as the error: what
 /// `GET pods/NAME/log` answers (`kube-sandbox serve`).
 pub fn container_log_id(pod: &Value, container: &str, previous: bool) -> Result<String, String> {
@@ -263,17 +278,8 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         stderr: notes,
         ..Output::default()
     };
-    let runtime = ctx.backend.node(node).and_then(|h| h.runtime());
-    if let Some(runtime) = runtime {
-        let runtime = runtime.borrow();
-        let epoch = runtime.config.epoch_unix_seconds;
-        if let Some(log) = runtime.container_log(&id) {
-            for line in log.tail(tail) {
-                out.stdout
-                    .push_str(&line.display(epoch, a.has("timestamps")));
-                out.stdout.push('\n');
-            }
-        }
+    if let Some(runtime) = ctx.backend.node(node).and_then(|h| h.runtime()) {
+        out.stdout = log_text(&runtime.borrow(), &id, tail, a.has("timestamps"));
     }
     if a.has("follow") {
         out.stderr.push_str(
