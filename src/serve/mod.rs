@@ -7,14 +7,13 @@
 //! `meta.k8s.io/v1` Table with the built-in printer's columns) and `metav1.Status` errors.
 //! Every request goes through the same [`Cluster::submit`] as the terminal's kubectl: authn, RBAC,
 //! admission, validation, storage and the trace.
-//! Simplified: this is the first part of the `serve` issue. There is no watch stream, no
-//! OpenAPI document, no aggregated discovery (kubectl falls back to the legacy documents), no
-//! `scale`, `log`, `exec` or `portforward` subresources; simulated time moves only when a write
-//! settles, as after a line in the terminal, not with the wall clock.
+//! Simplified (docs/serve.md has the whole list): no aggregated discovery (kubectl falls back to
+//! the legacy documents), OpenAPI v3 paths without schemas, watches without bookmarks that start
+//! at the current revision, no server-side apply, `exec` or `portforward`.
 //!
 //! This module is the protocol without the network: [`ApiServer::handle`] takes a parsed HTTP
-//! request and answers it, so it is tested natively with no socket. The binary puts TLS and
-//! HTTP/1.1 in front of it (`src/main.rs`, hyper and rustls).
+//! request and answers it, so it is tested natively with no socket. [`net`] puts TLS, HTTP/1.1
+//! and the lab's thread in front of it (hyper and rustls); [`proto`] reads protobuf bodies.
 
 pub mod net;
 pub mod proto;
@@ -24,15 +23,16 @@ use serde_json::{json, Map, Value};
 use crate::sim::api::resources::{ResourceInfo, RESOURCES};
 use crate::sim::apiserver::rbac::Attributes;
 use crate::sim::apiserver::request::{
-    Credentials, DeleteOptions, Impersonate, PatchType, PropagationPolicy,
+    Credentials, DeleteOptions, Impersonate, PatchType, PropagationPolicy, REST_VERBS,
 };
-use crate::sim::apiserver::{ApiError, ApiRequest, StatusReason, UserInfo, Verb, STATUS_RESOURCES};
+use crate::sim::apiserver::{
+    ApiError, ApiRequest, ApiResponse, StatusReason, UserInfo, Verb, STATUS_RESOURCES,
+};
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
 pub use crate::sim::cluster::WatchHandle;
 use crate::sim::kubectl::cmd::ALL_CATEGORY;
-use crate::sim::kubectl::table;
+use crate::sim::kubectl::{logs, table};
 use crate::sim::lab::Lab;
-use crate::sim::trace::WatchEventType;
 
 /// The version `/version` reports: the one the terminal's `kubectl version` prints.
 pub const SERVER_GIT_VERSION: &str = "v1.32.0";
@@ -40,8 +40,6 @@ pub const SERVER_GIT_VERSION: &str = "v1.32.0";
 /// Where the kubeconfig's cluster entry says the apiserver is, as seen from the student's
 /// machine; `/api` reports the in-lab address (master's), as kubeadm's apiserver does.
 const LAB_APISERVER: &str = "172.16.20.11:6443";
-
-use crate::sim::apiserver::request::REST_VERBS as ALL_VERBS;
 
 /// One HTTP request, as the front end parsed it.
 #[derive(Clone, Debug, Default)]
@@ -79,11 +77,6 @@ struct OpenWatch {
 }
 
 impl HttpResponse {
-    fn streaming(mut self, handle: WatchHandle) -> Self {
-        self.watch = Some(handle);
-        self
-    }
-
     fn json(status: u16, value: &Value) -> Self {
         HttpResponse {
             status,
@@ -228,13 +221,6 @@ pub fn status_of(error: &ApiError) -> Value {
     status
 }
 
-fn not_found() -> ApiError {
-    ApiError::new(
-        StatusReason::NotFound,
-        "the server could not find the requested resource",
-    )
-}
-
 /// `/version`: what `kubectl version` prints as the server's.
 pub fn version_document() -> Value {
     json!({
@@ -314,7 +300,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             "singularName": r.singular,
             "namespaced": r.namespaced,
             "kind": r.kind,
-            "verbs": ALL_VERBS,
+            "verbs": REST_VERBS,
         });
         if !r.short_names.is_empty() {
             entry["shortNames"] = json!(r.short_names);
@@ -595,16 +581,11 @@ impl ApiServer {
         for watch in &self.watches {
             let mut lines = Vec::new();
             for (kind, object) in self.lab.cluster.poll_watch(watch.handle) {
-                let kind = match kind {
-                    WatchEventType::Added => "ADDED",
-                    WatchEventType::Modified => "MODIFIED",
-                    WatchEventType::Deleted => "DELETED",
-                };
                 let object = match watch.table {
                     Some(info) => to_table(info, &object, now),
                     None => object,
                 };
-                let event = json!({"type": kind, "object": object});
+                let event = json!({"type": kind.as_str(), "object": object});
                 lines.extend(serde_json::to_vec(&event).unwrap_or_default());
                 lines.push(b'\n');
             }
@@ -654,15 +635,15 @@ impl ApiServer {
             }
             Route::Groups => return Ok(HttpResponse::json(200, &group_list())),
             Route::Resources { group, version } => {
-                let doc = resource_list(group, version).ok_or_else(not_found)?;
+                let doc = resource_list(group, version).ok_or_else(ApiError::not_served)?;
                 return Ok(HttpResponse::json(200, &doc));
             }
             Route::OpenApiRoot => return Ok(HttpResponse::json(200, &openapi_root())),
             Route::OpenApi { group, version } => {
-                let doc = openapi_document(group, version).ok_or_else(not_found)?;
+                let doc = openapi_document(group, version).ok_or_else(ApiError::not_served)?;
                 return Ok(HttpResponse::json(200, &doc));
             }
-            Route::NotFound => return Err(not_found()),
+            Route::NotFound => return Err(ApiError::not_served()),
             Route::Object {
                 info,
                 namespace,
@@ -684,19 +665,11 @@ impl ApiServer {
             _ => {
                 return Err(ApiError::new(
                     StatusReason::MethodNotAllowed,
-                    format!("the server does not allow this method on the requested resource"),
+                    "the server does not allow this method on the requested resource",
                 ))
             }
         };
-        let credentials = match req
-            .authorization
-            .as_deref()
-            .and_then(|a| a.strip_prefix("Bearer "))
-        {
-            Some(token) => Credentials::BearerToken(token.trim().to_string()),
-            None => Credentials::None,
-        };
-        let mut request = ApiRequest::new(credentials, verb, info.plural);
+        let mut request = ApiRequest::new(credentials_of(req), verb, info.plural);
         request.namespace = namespace;
         request.name = name;
         request.subresource = subresource;
@@ -763,17 +736,10 @@ impl ApiServer {
                 status: 200,
                 content_type: "application/json",
                 body: Vec::new(),
-                watch: None,
-            }
-            .streaming(handle));
+                watch: Some(handle),
+            });
         }
-        let writes =
-            !matches!(verb, Verb::Get | Verb::List) && !request.dry_run && self.settle_ticks > 0;
-        let answer = self.lab.cluster.submit(request);
-        if writes {
-            self.lab.cluster.run_until_settled(self.settle_ticks);
-        }
-        let response = answer?;
+        let response = self.submit(request)?;
         if matches!(verb, Verb::Get | Verb::List) && wants_table(&req.accept) {
             let table = to_table(info, &response.body, self.lab.cluster.unix_seconds());
             return Ok(HttpResponse::json(response.code, &table));
@@ -875,6 +841,17 @@ fn credentials_of(req: &HttpRequest) -> Credentials {
 }
 
 impl ApiServer {
+    /// One request through the apiserver; a write (not a dry run) then lets the lab settle, as
+    /// after a terminal line, unless the wall clock moves time (`settle_ticks` 0).
+    fn submit(&mut self, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+        let writes = !matches!(request.verb, Verb::Get | Verb::List) && !request.dry_run;
+        let answer = self.lab.cluster.submit(request);
+        if writes && self.settle_ticks > 0 {
+            self.lab.cluster.run_until_settled(self.settle_ticks);
+        }
+        answer
+    }
+
     /// Who the request is, after impersonation, as the apiserver's authentication sees it.
     fn user_of(&mut self, req: &HttpRequest) -> Result<UserInfo, ApiError> {
         let credentials = credentials_of(req);
@@ -934,10 +911,7 @@ impl ApiServer {
                 })
                 .is_ok()
         } else {
-            // Non-resource URLs: the lab's RBAC has no non-resource rules, so only the admins.
-            user.groups
-                .iter()
-                .any(|g| g == "system:masters" || g == "kubeadm:cluster-admins")
+            crate::sim::apiserver::rbac::non_resource_allowed(&user)
         };
         review["status"] = json!({ "allowed": allowed });
         if review.get("metadata").is_none() {
@@ -954,7 +928,7 @@ impl ApiServer {
     ) -> Result<HttpResponse, ApiError> {
         let param = |key: &str| param(query, key);
         request.subresource = None;
-        let pod = self.lab.cluster.submit(request)?.body;
+        let pod = self.submit(request)?.body;
         let names: Vec<&str> = pod
             .pointer("/spec/containers")
             .and_then(Value::as_array)
@@ -975,25 +949,18 @@ impl ApiServer {
             }
         };
         let previous = param("previous") == Some("true");
-        let id = crate::sim::kubectl::logs::container_log_id(&pod, &container, previous)
-            .map_err(ApiError::bad_request)?;
+        let id =
+            logs::container_log_id(&pod, &container, previous).map_err(ApiError::bad_request)?;
         let tail = param("tailLines").and_then(|t| t.parse::<usize>().ok());
         let timestamps = param("timestamps") == Some("true");
         let node = pod
             .pointer("/spec/nodeName")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let mut text = String::new();
-        if let Some(runtime) = self.lab.node(node).and_then(|h| h.runtime()) {
-            let runtime = runtime.borrow();
-            let epoch = runtime.config.epoch_unix_seconds;
-            if let Some(log) = runtime.container_log(&id) {
-                for line in log.tail(tail) {
-                    text.push_str(&line.display(epoch, timestamps));
-                    text.push('\n');
-                }
-            }
-        }
+        let text = match self.lab.node(node).and_then(|h| h.runtime()) {
+            Some(runtime) => logs::log_text(&runtime.borrow(), &id, tail, timestamps),
+            None => String::new(),
+        };
         Ok(HttpResponse {
             status: 200,
             content_type: "text/plain",
@@ -1007,7 +974,7 @@ impl ApiServer {
         request.subresource = None;
         let verb = request.verb;
         if verb == Verb::Get {
-            let obj = self.lab.cluster.submit(request)?.body;
+            let obj = self.submit(request)?.body;
             return Ok(HttpResponse::json(200, &scale_of(&obj)));
         }
         let replicas = wanted_replicas(request.body.as_ref())
@@ -1015,12 +982,10 @@ impl ApiServer {
         request.verb = Verb::Patch;
         request.patch_type = Some(PatchType::Merge);
         request.body = Some(json!({"spec": {"replicas": replicas}}));
-        let dry_run = request.dry_run;
-        let answer = self.lab.cluster.submit(request);
-        if !dry_run && self.settle_ticks > 0 {
-            self.lab.cluster.run_until_settled(self.settle_ticks);
-        }
-        Ok(HttpResponse::json(200, &scale_of(&answer?.body)))
+        Ok(HttpResponse::json(
+            200,
+            &scale_of(&self.submit(request)?.body),
+        ))
     }
 }
 

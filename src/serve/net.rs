@@ -171,13 +171,10 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
     let (booted_tx, booted) = mpsc::channel::<()>();
     let lab_token = token.clone();
     let seed = options.seed;
-    let settle = match options.clock {
-        Clock::Settle => options.settle_seconds,
-        Clock::Wall { .. } => 0,
-    };
-    let speed = match options.clock {
-        Clock::Settle => 0.0,
-        Clock::Wall { speed } => speed,
+    // Settling after writes, or the wall clock (a speed of 0: time moves only by settling).
+    let (settle, speed) = match options.clock {
+        Clock::Settle => (options.settle_seconds, 0.0),
+        Clock::Wall { speed } => (0, speed),
     };
     // The lab is not `Send`: it is made, and lives, on its own thread.
     std::thread::Builder::new()

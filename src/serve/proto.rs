@@ -209,52 +209,49 @@ fn is_zero(v: &Value) -> bool {
 fn decode_message(bytes: &[u8], message: &str) -> Result<Value, String> {
     let short = message.rsplit('.').next().unwrap_or(message);
     let apimachinery = message.starts_with("k8s.io.apimachinery.");
-    if apimachinery {
-        match short {
-            "Time" | "MicroTime" => {
-                let (mut seconds, mut nanos) = (0i64, 0i64);
-                let mut r = Reader::new(bytes);
-                while !r.done() {
-                    match r.field()? {
-                        (1, Wire::Varint(v)) => seconds = v as i64,
-                        (2, Wire::Varint(v)) => nanos = v as i64,
-                        _ => {}
-                    }
-                }
-                if seconds == 0 && nanos == 0 {
-                    return Ok(Value::Null);
-                }
-                let frac = if short == "MicroTime" { 6 } else { 0 };
-                return Ok(Value::String(rfc3339(seconds, nanos, frac)));
-            }
-            "Quantity" | "IntOrString" | "RawExtension" | "FieldsV1" => {
-                let mut fields: HashMap<u64, Wire> = HashMap::new();
-                let mut r = Reader::new(bytes);
-                while !r.done() {
-                    let (n, w) = r.field()?;
-                    fields.insert(n, w);
-                }
-                return Ok(match short {
-                    "Quantity" => match fields.get(&1) {
-                        Some(Wire::Bytes(b)) => Value::String(text(b)?),
-                        _ => Value::String("0".into()),
-                    },
-                    "IntOrString" => match (fields.get(&1), fields.get(&2), fields.get(&3)) {
-                        (Some(Wire::Varint(1)), _, Some(Wire::Bytes(s))) => Value::String(text(s)?),
-                        (Some(Wire::Varint(1)), _, _) => Value::String(String::new()),
-                        (_, Some(Wire::Varint(v)), _) => Value::from(*v as i64 as i32),
-                        _ => Value::from(0),
-                    },
-                    _ => match fields.get(&1) {
-                        Some(Wire::Bytes(b)) if !b.is_empty() => {
-                            serde_json::from_slice(b).map_err(|e| format!("embedded JSON: {e}"))?
-                        }
-                        _ => Value::Null,
-                    },
-                });
-            }
-            _ => {}
+    if apimachinery
+        && matches!(
+            short,
+            "Time" | "MicroTime" | "Quantity" | "IntOrString" | "RawExtension" | "FieldsV1"
+        )
+    {
+        let mut fields: HashMap<u64, Wire> = HashMap::new();
+        let mut r = Reader::new(bytes);
+        while !r.done() {
+            let (n, w) = r.field()?;
+            fields.insert(n, w);
         }
+        let varint = |n: u64| match fields.get(&n) {
+            Some(Wire::Varint(v)) => *v as i64,
+            _ => 0,
+        };
+        return Ok(match short {
+            "Time" | "MicroTime" => {
+                let (seconds, nanos) = (varint(1), varint(2));
+                if seconds == 0 && nanos == 0 {
+                    Value::Null
+                } else {
+                    let frac = if short == "MicroTime" { 6 } else { 0 };
+                    Value::String(rfc3339(seconds, nanos, frac))
+                }
+            }
+            "Quantity" => match fields.get(&1) {
+                Some(Wire::Bytes(b)) => Value::String(text(b)?),
+                _ => Value::String("0".into()),
+            },
+            "IntOrString" => match (fields.get(&1), fields.get(&2), fields.get(&3)) {
+                (Some(Wire::Varint(1)), _, Some(Wire::Bytes(s))) => Value::String(text(s)?),
+                (Some(Wire::Varint(1)), _, _) => Value::String(String::new()),
+                (_, Some(Wire::Varint(v)), _) => Value::from(*v as i64 as i32),
+                _ => Value::from(0),
+            },
+            _ => match fields.get(&1) {
+                Some(Wire::Bytes(b)) if !b.is_empty() => {
+                    serde_json::from_slice(b).map_err(|e| format!("embedded JSON: {e}"))?
+                }
+                _ => Value::Null,
+            },
+        });
     }
     let fields = schema()
         .get(message)
