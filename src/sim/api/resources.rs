@@ -72,6 +72,24 @@ macro_rules! resource {
     };
 }
 
+/// The review APIs that have no storage: (group, version, resource, kind). `kubectl auth can-i`
+/// posts a SelfSubjectAccessReview, `kubectl auth whoami` a SelfSubjectReview; discovery and
+/// `kubectl api-resources` list them beside the stored kinds.
+pub const REVIEWS: &[(&str, &str, &str, &str)] = &[
+    (
+        "authentication.k8s.io",
+        "v1",
+        "selfsubjectreviews",
+        "SelfSubjectReview",
+    ),
+    (
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectaccessreviews",
+        "SelfSubjectAccessReview",
+    ),
+];
+
 /// Every served resource, in `kubectl api-resources` order (core group first, then by group).
 pub const RESOURCES: &[ResourceInfo] = &[
     resource!(

@@ -29,7 +29,7 @@ use super::table::tabwrite;
 use super::verb_util::{parse, Flag, Takes};
 use super::yaml::to_yaml;
 use super::Output;
-use crate::sim::api::resources::{lookup, RESOURCES};
+use crate::sim::api::resources::{lookup, RESOURCES, REVIEWS};
 use crate::sim::apiserver::authn::{self, UserInfo};
 use crate::sim::apiserver::rbac::{Attributes, PolicyRule, RbacIndex};
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
@@ -331,7 +331,14 @@ pub fn info(command: &str, args: &[String], ctx: &mut Ctx) -> Output {
                 "error: unknown command \"{extra}\" for \"kubectl api-versions\"\n"
             ));
         }
-        let versions: BTreeSet<String> = RESOURCES.iter().map(|r| r.api_version()).collect();
+        let reviews = REVIEWS
+            .iter()
+            .map(|(group, version, _, _)| format!("{group}/{version}"));
+        let versions: BTreeSet<String> = RESOURCES
+            .iter()
+            .map(|r| r.api_version())
+            .chain(reviews)
+            .collect();
         let mut text = String::new();
         for v in versions {
             text.push_str(&v);

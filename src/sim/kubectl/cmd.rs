@@ -24,7 +24,7 @@ use super::verb_util::{self as vu, admin, DryRun, Flag, Parsed, Takes};
 use super::yaml::to_yaml;
 use super::{Backend, Output};
 use crate::sim::api::decode::{check_kind, decode_documents, DecodeErrorKind};
-use crate::sim::api::resources::{by_kind, lookup, ResourceInfo, RESOURCES};
+use crate::sim::api::resources::{by_kind, lookup, ResourceInfo, RESOURCES, REVIEWS};
 use crate::sim::apiserver::request::{
     ApiError, ApiRequest, ApiResponse, Impersonate, PatchType, StatusReason, Verb,
 };
@@ -60,6 +60,8 @@ const GET_FLAGS: &[Flag] = &[
     ("label-columns", Some('L'), Takes::Value),
     ("sort-by", None, Takes::Value),
     ("no-headers", None, Takes::Bool),
+    // Lists come whole from the lab's apiserver, which prints what kubectl's chunks add up to.
+    ("chunk-size", None, Takes::Value),
 ];
 
 const APPLY_FLAGS: &[Flag] = &[
@@ -1210,9 +1212,25 @@ fn delete(args: &[String], ctx: &mut Ctx) -> Output {
 }
 
 fn api_resources(args: &[String], _: &mut Ctx) -> Output {
-    if let Err(out) = parsed("kubectl api-resources", args, &[]) {
-        return out;
-    }
+    let a = match parsed(
+        "kubectl api-resources",
+        args,
+        &[("namespaced", None, Takes::Value)],
+    ) {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    let namespaced = match a.value("namespaced") {
+        None => None,
+        Some(v) => match v.parse::<bool>() {
+            Ok(b) => Some(b),
+            Err(_) => {
+                return Output::fail(format!(
+                    "Error: invalid argument \"{v}\" for \"--namespaced\" flag: strconv.ParseBool: parsing \"{v}\": invalid syntax\nSee 'kubectl api-resources --help' for usage.\n"
+                ))
+            }
+        },
+    };
     let mut rows = vec![vec![
         "NAME".to_string(),
         "SHORTNAMES".to_string(),
@@ -1220,16 +1238,31 @@ fn api_resources(args: &[String], _: &mut Ctx) -> Output {
         "NAMESPACED".to_string(),
         "KIND".to_string(),
     ]];
-    let mut sorted: Vec<&ResourceInfo> = RESOURCES.iter().collect();
+    // (group, name, short names, namespaced, kind): the stored kinds and the reviews.
+    let stored = RESOURCES.iter().map(|r| {
+        let short = r.short_names.join(",");
+        (r.group, r.version, r.plural, short, r.namespaced, r.kind)
+    });
+    let reviews = REVIEWS
+        .iter()
+        .map(|(g, v, plural, kind)| (*g, *v, *plural, String::new(), false, *kind));
+    let mut sorted: Vec<_> = stored.chain(reviews).collect();
     // kubectl sorts by group (core first), then by name.
-    sorted.stable_sort_by(|a, b| (a.group, a.plural).cmp(&(b.group, b.plural)));
-    for r in sorted {
+    sorted.stable_sort_by(|a, b| (a.0, a.2).cmp(&(b.0, b.2)));
+    for (group, version, plural, short, is_namespaced, kind) in sorted {
+        if namespaced.is_some_and(|n| n != is_namespaced) {
+            continue;
+        }
+        let api_version = match group {
+            "" => version.to_string(),
+            _ => format!("{group}/{version}"),
+        };
         rows.push(vec![
-            r.plural.to_string(),
-            r.short_names.join(","),
-            r.api_version(),
-            r.namespaced.to_string(),
-            r.kind.to_string(),
+            plural.to_string(),
+            short,
+            api_version,
+            is_namespaced.to_string(),
+            kind.to_string(),
         ]);
     }
     Output::ok(tabwrite(&rows))
