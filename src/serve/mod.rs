@@ -20,7 +20,7 @@ pub mod proto;
 
 use serde_json::{json, Map, Value};
 
-use crate::sim::api::resources::{ResourceInfo, RESOURCES};
+use crate::sim::api::resources::{ResourceInfo, RESOURCES, REVIEWS};
 use crate::sim::apiserver::rbac::Attributes;
 use crate::sim::apiserver::request::{
     Credentials, DeleteOptions, Impersonate, PatchType, PropagationPolicy, REST_VERBS,
@@ -40,6 +40,26 @@ pub const SERVER_GIT_VERSION: &str = "v1.32.0";
 /// Where the kubeconfig's cluster entry says the apiserver is, as seen from the student's
 /// machine; `/api` reports the in-lab address (master's), as kubeadm's apiserver does.
 const LAB_APISERVER: &str = "172.16.20.11:6443";
+
+/// The kubeconfig's second user: a student who may work in `default` and nowhere else.
+pub const STUDENT_USER: &str = "student";
+
+/// Binds the `edit` ClusterRole to the `student` user in `default` (RoleBinding `student`), so
+/// a student's kubectl may run and change workloads there and is refused everywhere else
+/// (nodes, kube-system, RBAC itself). `serve` does it at start; the judge test does it to its
+/// own lab too, so that both clusters hold the same objects.
+pub fn grant_student(lab: &mut Lab) -> Result<(), ApiError> {
+    let mut request = ApiRequest::new(Credentials::admin(), Verb::Create, "rolebindings");
+    request.namespace = Some("default".to_string());
+    request.body = Some(json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": STUDENT_USER, "namespace": "default"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": STUDENT_USER}],
+    }));
+    lab.cluster.submit(request).map(|_| ())
+}
 
 /// One HTTP request, as the front end parsed it.
 #[derive(Clone, Debug, Default)]
@@ -72,9 +92,22 @@ pub struct HttpResponse {
 /// A watch an HTTP client holds open.
 struct OpenWatch {
     handle: WatchHandle,
+    info: &'static ResourceInfo,
     /// `kubectl get -w` asks for each event's object as a one-row Table of this kind.
-    table: Option<&'static ResourceInfo>,
+    table: bool,
+    /// A watch with no `resourceVersion` (or `0`) begins with an ADDED event for each object
+    /// that exists, as the apiserver's "start at most recent" does; sent with the first poll.
+    initial: Vec<Value>,
+    /// `allowWatchBookmarks=true`: the client is told the revision it has seen, now and then.
+    bookmarks: bool,
+    /// The newest revision this watch has told its client about.
+    seen: i64,
+    last_bookmark: std::time::Instant,
 }
+
+/// How often a watch that asked for bookmarks gets one, when the store moved on without
+/// anything for it (the apiserver sends them about once a minute).
+const BOOKMARK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl HttpResponse {
     fn json(status: u16, value: &Value) -> Self {
@@ -112,6 +145,8 @@ enum Route<'a> {
         group: &'a str,
         version: &'a str,
     },
+    /// `/sandbox/clock`: the simulated clock, read, paused, sped up and stepped.
+    Clock,
     /// A resource, a collection or a subresource.
     Object {
         info: &'static ResourceInfo,
@@ -126,6 +161,7 @@ fn route(path: &str) -> Route<'_> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let (group, version, rest) = match parts.as_slice() {
         ["version"] => return Route::Version,
+        ["sandbox", "clock"] => return Route::Clock,
         ["openapi", "v3"] => return Route::OpenApiRoot,
         ["openapi", "v3", "api", version] => return Route::OpenApi { group: "", version },
         ["openapi", "v3", "apis", group, version] => return Route::OpenApi { group, version },
@@ -233,23 +269,6 @@ pub fn version_document() -> Value {
         "platform": "linux/amd64",
     })
 }
-
-/// The review APIs that have no storage: (group, version, resource, kind). `kubectl auth can-i`
-/// posts a SelfSubjectAccessReview, `kubectl auth whoami` a SelfSubjectReview.
-const REVIEWS: &[(&str, &str, &str, &str)] = &[
-    (
-        "authentication.k8s.io",
-        "v1",
-        "selfsubjectreviews",
-        "SelfSubjectReview",
-    ),
-    (
-        "authorization.k8s.io",
-        "v1",
-        "selfsubjectaccessreviews",
-        "SelfSubjectAccessReview",
-    ),
-];
 
 /// The groups other than core, in [`RESOURCES`] order, each once, then the review groups.
 fn groups() -> Vec<(&'static str, &'static str)> {
@@ -444,7 +463,9 @@ fn column_name(header: &str) -> String {
 /// ones at priority 1, shown by `-o wide`), one row per object with its metadata, which kubectl
 /// uses for `-A`'s NAMESPACE column and `--show-labels`.
 pub fn to_table(info: &ResourceInfo, body: &Value, now_unix: i64) -> Value {
-    let narrow = table::header(info, false).len();
+    // A column is wide (priority 1) when the narrow printer leaves it out: events put their
+    // wide SUBOBJECT and SOURCE before MESSAGE, which both show.
+    let narrow = table::header(info, false);
     let columns: Vec<Value> = table::header(info, true)
         .iter()
         .enumerate()
@@ -454,7 +475,7 @@ pub fn to_table(info: &ResourceInfo, body: &Value, now_unix: i64) -> Value {
                 "type": "string",
                 "format": if i == 0 { "name" } else { "" },
                 "description": "",
-                "priority": if i < narrow { 0 } else { 1 },
+                "priority": if narrow.contains(h) { 0 } else { 1 },
             })
         })
         .collect();
@@ -482,8 +503,10 @@ pub fn to_table(info: &ResourceInfo, body: &Value, now_unix: i64) -> Value {
         })
         .collect();
     let mut metadata = json!({});
-    if let Some(rv) = body.pointer("/metadata/resourceVersion") {
-        metadata["resourceVersion"] = rv.clone();
+    for key in ["resourceVersion", "continue", "remainingItemCount"] {
+        if let Some(value) = body.get("metadata").and_then(|m| m.get(key)) {
+            metadata[key] = value.clone();
+        }
     }
     json!({
         "kind": "Table",
@@ -540,6 +563,123 @@ pub struct ApiServer {
     lab: Lab,
     settle_ticks: Ticks,
     watches: Vec<OpenWatch>,
+    pages: Pages,
+    bookmark_every: std::time::Duration,
+    /// Simulated seconds per wall-clock second (`--clock wall:SPEED`); 0 with `--clock settle`.
+    speed: f64,
+    paused: bool,
+}
+
+/// How many chunked lists keep their snapshot for `continue` (the oldest is dropped first, and
+/// its token then answers 410 Expired, as a compacted revision does upstream).
+const PAGED_LISTS: usize = 32;
+
+/// Lists that a `limit` cut into chunks: each one's items as they were at its revision, so every
+/// chunk comes from the same snapshot, as the apiserver's reads at the token's revision do.
+#[derive(Default)]
+struct Pages {
+    next_id: u64,
+    lists: std::collections::VecDeque<PagedList>,
+}
+
+struct PagedList {
+    id: u64,
+    revision: Value,
+    items: Vec<Value>,
+}
+
+/// A `continue` token: which list, and where the next chunk starts. Opaque to clients, base64
+/// of JSON as upstream's is.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ContinueToken {
+    list: u64,
+    start: usize,
+}
+
+impl ContinueToken {
+    fn encode(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE
+            .encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(text: &str) -> Result<Self, ApiError> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE
+            .decode(text)
+            .map_err(|e| ApiError::bad_request(format!("continue key is not valid: {e}")))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("continue key is not valid: {e}")))
+    }
+}
+
+impl Pages {
+    /// One chunk of `list` (a fresh list's answer, or the snapshot a `continue` token names):
+    /// at most `limit` items, with `metadata.continue` and `remainingItemCount` when more remain.
+    fn chunk(
+        &mut self,
+        mut list: Value,
+        limit: Option<usize>,
+        token: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let (id, start, items, revision) = match token.filter(|t| !t.is_empty()) {
+            Some(text) => {
+                let token = ContinueToken::decode(text)?;
+                let kept = self
+                    .lists
+                    .iter()
+                    .find(|l| l.id == token.list)
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            StatusReason::Expired,
+                            "The provided continue parameter is too old to display a consistent \
+                         list result. You can start a new list without the continue parameter.",
+                        )
+                    })?;
+                let items = kept.items.get(token.start..).unwrap_or_default().to_vec();
+                (Some(kept.id), token.start, items, kept.revision.clone())
+            }
+            None => {
+                let items = match list.get_mut("items").map(Value::take) {
+                    Some(Value::Array(items)) => items,
+                    _ => return Ok(list),
+                };
+                let revision = list
+                    .pointer("/metadata/resourceVersion")
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                (None, 0, items, revision)
+            }
+        };
+        let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
+        let more = items.len() > limit;
+        let page: Vec<Value> = items.iter().take(limit).cloned().collect();
+        let mut metadata = json!({"resourceVersion": revision});
+        if more {
+            let id = id.unwrap_or_else(|| {
+                let id = self.next_id;
+                self.next_id += 1;
+                if self.lists.len() == PAGED_LISTS {
+                    self.lists.pop_front();
+                }
+                self.lists.push_back(PagedList {
+                    id,
+                    revision: revision.clone(),
+                    items: items.clone(),
+                });
+                id
+            });
+            let token = ContinueToken {
+                list: id,
+                start: start + limit,
+            };
+            metadata["continue"] = json!(token.encode());
+            metadata["remainingItemCount"] = json!(items.len() - limit);
+        }
+        list["metadata"] = metadata;
+        list["items"] = Value::Array(page);
+        Ok(list)
+    }
 }
 
 impl ApiServer {
@@ -549,10 +689,21 @@ impl ApiServer {
         for (token, user, groups) in tokens {
             lab.cluster.add_user_token(token, user, groups);
         }
+        // A fresh lab has `edit` and no `student` binding: this cannot fail but is not hidden.
+        if let Err(error) = grant_student(&mut lab) {
+            eprintln!(
+                "serve: the student's RoleBinding was not made: {}",
+                error.message
+            );
+        }
         ApiServer {
             lab,
             settle_ticks: crate::sim::kubectl::shell::DEFAULT_SETTLE_TICKS,
             watches: Vec::new(),
+            pages: Pages::default(),
+            bookmark_every: BOOKMARK_EVERY,
+            speed: 0.0,
+            paused: false,
         }
     }
 
@@ -560,6 +711,79 @@ impl ApiServer {
     /// writes do not move time (the wall clock does, through [`ApiServer::advance`]).
     pub fn set_settle_seconds(&mut self, seconds: u64) {
         self.settle_ticks = seconds.saturating_mul(TICKS_PER_SECOND);
+    }
+
+    /// How fast simulated time follows the wall clock: 0 when paused or with `--clock settle`.
+    pub fn wall_speed(&self) -> f64 {
+        if self.paused {
+            0.0
+        } else {
+            self.speed
+        }
+    }
+
+    pub fn set_wall_speed(&mut self, speed: f64) {
+        self.speed = speed;
+    }
+
+    /// `/sandbox/clock`. GET reads it; POST (or PUT) with `pause=true|false`, `speed=X` (simulated
+    /// seconds per second) and `step=DURATION` (`30s`, `5m`, `1h`: that much simulated time
+    /// passes now, timers firing on the way). `kubectl get --raw /sandbox/clock` and `kubectl
+    /// create --raw '/sandbox/clock?step=30s' -f /dev/null` reach it. A non-resource URL:
+    /// only the cluster's admins may use it.
+    fn clock(&mut self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+        let user = self.user_of(req)?;
+        if !crate::sim::apiserver::rbac::non_resource_allowed(&user) {
+            let verb = if req.method == "GET" { "get" } else { "post" };
+            return Err(ApiError::new(
+                StatusReason::Forbidden,
+                format!(
+                    "forbidden: User \"{}\" cannot {verb} path \"{}\"",
+                    user.name, req.path
+                ),
+            ));
+        }
+        if matches!(req.method.as_str(), "POST" | "PUT") {
+            let query = query_pairs(&req.query);
+            let bad = |what: &str, text: &str| {
+                ApiError::bad_request(format!("invalid {what} {text:?} for the sandbox clock"))
+            };
+            let pause = param(&query, "pause")
+                .map(|p| p.parse::<bool>().map_err(|_| bad("pause", p)))
+                .transpose()?;
+            let speed = param(&query, "speed")
+                .map(|s| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite() && *x >= 0.0 && *x <= 10_000.0)
+                        .ok_or_else(|| bad("speed", s))
+                })
+                .transpose()?;
+            let step = param(&query, "step")
+                .map(|d| {
+                    crate::sim::kubectl::verb_util::parse_duration_ticks(d)
+                        .filter(|t| *t <= 24 * 3600 * TICKS_PER_SECOND)
+                        .ok_or_else(|| bad("step", d))
+                })
+                .transpose()?;
+            if let Some(pause) = pause {
+                self.paused = pause;
+            }
+            if let Some(speed) = speed {
+                self.speed = speed;
+            }
+            if let Some(ticks) = step {
+                self.advance(ticks);
+            }
+        }
+        let doc = json!({
+            "kind": "SandboxClock",
+            "time": crate::sim::clock::rfc3339_from_unix(self.lab.cluster.unix_seconds()),
+            "paused": self.paused,
+            "speed": self.speed,
+            "settleSeconds": self.settle_ticks / TICKS_PER_SECOND,
+        });
+        Ok(HttpResponse::json(200, &doc))
     }
 
     /// Lets `ticks` of simulated time pass, firing every timer on the way (`--clock wall`).
@@ -577,23 +801,51 @@ impl ApiServer {
     /// (`{"type":"ADDED","object":{...}}`), oldest first.
     pub fn poll_watches(&mut self) -> Vec<(WatchHandle, Vec<u8>)> {
         let now = self.lab.cluster.unix_seconds();
+        let revision = self.lab.cluster.store().revision();
         let mut out = Vec::new();
-        for watch in &self.watches {
+        for watch in &mut self.watches {
+            let initial = std::mem::take(&mut watch.initial)
+                .into_iter()
+                .map(|object| ("ADDED", object));
+            let changes = self.lab.cluster.poll_watch(watch.handle).into_iter();
             let mut lines = Vec::new();
-            for (kind, object) in self.lab.cluster.poll_watch(watch.handle) {
+            for (kind, object) in initial.chain(changes.map(|(k, o)| (k.as_str(), o))) {
+                if let Some(rv) = object
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(Value::as_str)
+                    .and_then(|rv| rv.parse().ok())
+                {
+                    watch.seen = watch.seen.max(rv);
+                }
                 let object = match watch.table {
-                    Some(info) => to_table(info, &object, now),
-                    None => object,
+                    true => to_table(watch.info, &object, now),
+                    false => object,
                 };
-                let event = json!({"type": kind.as_str(), "object": object});
-                lines.extend(serde_json::to_vec(&event).unwrap_or_default());
-                lines.push(b'\n');
+                push_event(&mut lines, kind, object);
+            }
+            let quiet = watch.last_bookmark.elapsed() >= self.bookmark_every;
+            if watch.bookmarks && lines.is_empty() && revision > watch.seen && quiet {
+                // Every change up to `revision` was delivered or did not match the selector.
+                let info = watch.info;
+                let object = json!({
+                    "kind": info.kind,
+                    "apiVersion": info.api_version(),
+                    "metadata": {"resourceVersion": revision.to_string()},
+                });
+                push_event(&mut lines, "BOOKMARK", object);
+                watch.seen = revision;
+                watch.last_bookmark = std::time::Instant::now();
             }
             if !lines.is_empty() {
                 out.push((watch.handle, lines));
             }
         }
         out
+    }
+
+    /// How often a quiet watch that allows bookmarks gets one ([`BOOKMARK_EVERY`] by default).
+    pub fn set_bookmark_every(&mut self, every: std::time::Duration) {
+        self.bookmark_every = every;
     }
 
     /// The client went away: the lab stops the watch.
@@ -644,6 +896,7 @@ impl ApiServer {
                 return Ok(HttpResponse::json(200, &doc));
             }
             Route::NotFound => return Err(ApiError::not_served()),
+            Route::Clock => return self.clock(req),
             Route::Object {
                 info,
                 namespace,
@@ -729,9 +982,30 @@ impl ApiServer {
                 // `watch` on one object: the collection, narrowed to its name.
                 request.list_options.field_selector = Some(format!("metadata.name={name}"));
             }
-            let (handle, _) = self.lab.cluster.open_watch(request)?;
-            let table = wants_table(&req.accept).then_some(info);
-            self.watches.push(OpenWatch { handle, table });
+            // `resourceVersion=N`: the changes after N (410 Expired if compacted); none, or
+            // `0`: what exists now as ADDED events, then the changes after the list.
+            let from = param("resourceVersion")
+                .filter(|rv| !rv.is_empty() && *rv != "0")
+                .map(|rv| {
+                    rv.parse::<i64>().map_err(|_| {
+                        ApiError::bad_request(format!("invalid resource version: {rv}"))
+                    })
+                })
+                .transpose()?;
+            let (handle, listed) = self.lab.cluster.open_watch_from(request, from)?;
+            let initial = match (from, listed.body.get("items")) {
+                (None, Some(Value::Array(items))) => items.clone(),
+                _ => Vec::new(),
+            };
+            self.watches.push(OpenWatch {
+                handle,
+                info,
+                table: wants_table(&req.accept),
+                initial,
+                bookmarks: param("allowWatchBookmarks") == Some("true"),
+                seen: from.unwrap_or(0),
+                last_bookmark: std::time::Instant::now(),
+            });
             return Ok(HttpResponse {
                 status: 200,
                 content_type: "application/json",
@@ -739,13 +1013,24 @@ impl ApiServer {
                 watch: Some(handle),
             });
         }
-        let response = self.submit(request)?;
+        let mut response = self.submit(request)?;
+        if verb == Verb::List {
+            let limit = param("limit").and_then(|l| l.parse().ok());
+            response.body = self.pages.chunk(response.body, limit, param("continue"))?;
+        }
         if matches!(verb, Verb::Get | Verb::List) && wants_table(&req.accept) {
             let table = to_table(info, &response.body, self.lab.cluster.unix_seconds());
             return Ok(HttpResponse::json(response.code, &table));
         }
         Ok(HttpResponse::json(response.code, &response.body))
     }
+}
+
+/// One line of a watch stream: `{"type":"ADDED","object":{...}}` and a newline.
+fn push_event(lines: &mut Vec<u8>, kind: &str, object: Value) {
+    let event = json!({"type": kind, "object": object});
+    lines.extend(serde_json::to_vec(&event).unwrap_or_default());
+    lines.push(b'\n');
 }
 
 /// The kinds with a `scale` subresource (`autoscaling/v1` Scale), as kubectl scale uses it.
@@ -1140,9 +1425,15 @@ mod tests {
     #[test]
     fn a_watch_streams_each_change_once_in_order_and_as_table_rows_for_kubectl_get() {
         let mut server = server();
+        // As kubectl does: list, then watch from the list's resourceVersion.
+        let listed = server.handle(&get("/api/v1/namespaces/default/configmaps", "", ""));
+        let rv = listed.json_body()["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let opened = server.handle(&get(
             "/api/v1/namespaces/default/configmaps",
-            "watch=true",
+            &format!("watch=true&resourceVersion={rv}"),
             "application/json",
         ));
         assert_eq!(opened.status, 200);
@@ -1150,7 +1441,7 @@ mod tests {
         let table = server
             .handle(&get(
                 "/api/v1/namespaces/default/configmaps",
-                "watch=1",
+                &format!("watch=1&resourceVersion={rv}"),
                 "application/json;as=Table;v=v1;g=meta.k8s.io",
             ))
             .watch
@@ -1269,5 +1560,198 @@ mod tests {
         let again = server.handle(&create);
         assert_eq!(again.status, 409);
         assert_eq!(again.json_body()["reason"], "AlreadyExists");
+    }
+
+    fn events_of(polled: &[(WatchHandle, Vec<u8>)], handle: WatchHandle) -> Vec<Value> {
+        polled
+            .iter()
+            .filter(|(h, _)| *h == handle)
+            .flat_map(|(_, bytes)| bytes.split(|b| *b == b'\n'))
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect()
+    }
+
+    fn post(path: &str, body: Value) -> HttpRequest {
+        let mut request = get(path, "", "");
+        request.method = "POST".into();
+        request.body = serde_json::to_vec(&body).unwrap();
+        request
+    }
+
+    fn configmap(name: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}})
+    }
+
+    #[test]
+    fn a_watch_starts_where_the_client_says_and_tells_a_quiet_client_where_it_is() {
+        let mut server = server();
+        let path = "/api/v1/namespaces/default/configmaps";
+        assert_eq!(server.handle(&post(path, configmap("first"))).status, 201);
+        let before = server.handle(&get(path, "", "")).json_body()["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(server.handle(&post(path, configmap("early"))).status, 201);
+        // No resourceVersion: what exists now, as ADDED events, then the changes.
+        let fresh = server.handle(&get(path, "watch=true", "")).watch.unwrap();
+        // From the revision before `early`: `early` is a change this client has not seen.
+        let replay = server
+            .handle(&get(
+                path,
+                &format!("watch=true&resourceVersion={before}"),
+                "",
+            ))
+            .watch
+            .unwrap();
+        let bad = server.handle(&get(path, "watch=true&resourceVersion=soon", ""));
+        assert_eq!(bad.status, 400);
+        let polled = server.poll_watches();
+        let names = |events: &[Value]| -> Vec<String> {
+            events
+                .iter()
+                .map(|e| format!("{} {}", e["type"], e["object"]["metadata"]["name"]))
+                .collect()
+        };
+        assert_eq!(
+            names(&events_of(&polled, fresh)),
+            [r#""ADDED" "early""#, r#""ADDED" "first""#]
+        );
+        assert_eq!(names(&events_of(&polled, replay)), [r#""ADDED" "early""#]);
+
+        // A client that allows bookmarks hears the store's revision when nothing matched.
+        let now = server.lab().cluster.store().revision().to_string();
+        let bookmarked = server
+            .handle(&get(
+                path,
+                &format!("watch=true&resourceVersion={now}&allowWatchBookmarks=true"),
+                "",
+            ))
+            .watch
+            .unwrap();
+        server.set_bookmark_every(std::time::Duration::ZERO);
+        assert!(
+            events_of(&server.poll_watches(), bookmarked).is_empty(),
+            "nothing new yet"
+        );
+        let mut other = post(
+            "/api/v1/namespaces/kube-system/configmaps",
+            configmap("elsewhere"),
+        );
+        other.path = "/api/v1/namespaces/kube-system/configmaps".into();
+        assert_eq!(server.handle(&other).status, 201);
+        let events = events_of(&server.poll_watches(), bookmarked);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0]["type"], "BOOKMARK");
+        assert_eq!(events[0]["object"]["kind"], "ConfigMap");
+        let at: i64 = events[0]["object"]["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(at, server.lab().cluster.store().revision());
+        assert!(
+            events_of(&server.poll_watches(), bookmarked).is_empty(),
+            "told once"
+        );
+    }
+
+    #[test]
+    fn a_limited_list_comes_in_chunks_of_one_snapshot() {
+        let mut server = server();
+        let path = "/api/v1/pods";
+        let whole = server.handle(&get(path, "", "")).json_body();
+        let all: Vec<Value> = whole["items"].as_array().unwrap().clone();
+        assert!(all.len() > 5, "kube-system has its pods");
+        let first = server.handle(&get(path, "limit=3", "")).json_body();
+        assert_eq!(first["items"].as_array().unwrap()[..], all[..3]);
+        assert_eq!(first["metadata"]["remainingItemCount"], all.len() - 3);
+        // A pod made between chunks is not in this list: every chunk is the same snapshot.
+        let made = post(
+            "/api/v1/namespaces/default/pods",
+            json!({"apiVersion": "v1",
+            "kind": "Pod", "metadata": {"name": "aaa"},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]}}),
+        );
+        assert_eq!(server.handle(&made).status, 201);
+        let mut seen = first["items"].as_array().unwrap().clone();
+        let mut token = first["metadata"]["continue"].as_str().unwrap().to_string();
+        loop {
+            let query = format!("limit=3&continue={token}");
+            let chunk = server.handle(&get(path, &query, "")).json_body();
+            assert_eq!(
+                chunk["metadata"]["resourceVersion"],
+                whole["metadata"]["resourceVersion"]
+            );
+            seen.extend(chunk["items"].as_array().unwrap().iter().cloned());
+            match chunk["metadata"]["continue"].as_str() {
+                Some(next) => token = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(seen, all);
+        // Tables carry the token too (`kubectl get --chunk-size`).
+        let table = server
+            .handle(&get(
+                path,
+                "limit=2",
+                "application/json;as=Table;v=v1;g=meta.k8s.io",
+            ))
+            .json_body();
+        assert_eq!(table["rows"].as_array().unwrap().len(), 2);
+        assert!(table["metadata"]["continue"].is_string());
+        let bad = server.handle(&get(path, "limit=2&continue=!!", ""));
+        assert_eq!(bad.status, 400);
+        assert!(bad.json_body()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("continue key is not valid"));
+    }
+
+    #[test]
+    fn the_clock_is_read_stepped_paused_and_kept_from_students() {
+        let mut server = ApiServer::new(
+            1,
+            &[
+                (TOKEN, "kubernetes-admin", &["kubeadm:cluster-admins"]),
+                ("student-token", STUDENT_USER, &[]),
+            ],
+        );
+        server.set_wall_speed(2.0);
+        let read = server.handle(&get("/sandbox/clock", "", "")).json_body();
+        assert_eq!(read["speed"], 2.0);
+        let before = server.lab().cluster.unix_seconds();
+        let mut step = get("/sandbox/clock", "step=1m30s&pause=true", "");
+        step.method = "POST".into();
+        let stepped = server.handle(&step);
+        assert_eq!(stepped.status, 200);
+        assert_eq!(server.lab().cluster.unix_seconds(), before + 90);
+        assert_eq!(stepped.json_body()["paused"], true);
+        assert_eq!(server.wall_speed(), 0.0, "paused");
+        step.query = "pause=false&speed=10".into();
+        assert_eq!(server.handle(&step).status, 200);
+        assert_eq!(server.wall_speed(), 10.0);
+        step.query = "step=soon".into();
+        assert_eq!(server.handle(&step).status, 400);
+        let mut student = get("/sandbox/clock", "", "");
+        student.authorization = Some("Bearer student-token".into());
+        let refused = server.handle(&student);
+        assert_eq!(refused.status, 403);
+        assert_eq!(
+            refused.json_body()["message"],
+            "forbidden: User \"student\" cannot get path \"/sandbox/clock\""
+        );
+        // The student works in `default` and nowhere else.
+        let pods = server.handle(&student_get(&student, "/api/v1/namespaces/default/pods"));
+        assert_eq!(pods.status, 200);
+        let nodes = server.handle(&student_get(&student, "/api/v1/nodes"));
+        assert_eq!(nodes.status, 403);
+    }
+
+    fn student_get(student: &HttpRequest, path: &str) -> HttpRequest {
+        HttpRequest {
+            path: path.into(),
+            ..student.clone()
+        }
     }
 }

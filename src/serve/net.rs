@@ -33,7 +33,7 @@ use http_body_util::Either;
 use hyper::body::Frame;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use super::{ApiServer, HttpRequest, HttpResponse, WatchHandle};
+use super::{ApiServer, HttpRequest, HttpResponse, WatchHandle, STUDENT_USER};
 use crate::sim::clock::TICKS_PER_SECOND;
 
 /// The user the kubeconfig names, with kubeadm's admin group.
@@ -133,8 +133,10 @@ fn make_pki() -> Result<Pki, rcgen::Error> {
     })
 }
 
-/// The kubeconfig for the real kubectl: the CA, the server, the admin user's token.
-pub fn kubeconfig(server: &str, ca_pem: &str, token: &str) -> String {
+/// The kubeconfig for the real kubectl: the CA, the server, and two users with their tokens:
+/// the admin (the current context) and the student (`--context student@kube-sandbox`), whom RBAC
+/// keeps to the `default` namespace.
+pub fn kubeconfig(server: &str, ca_pem: &str, admin_token: &str, student_token: &str) -> String {
     let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
     format!(
         "apiVersion: v1
@@ -149,12 +151,20 @@ contexts:
     cluster: kube-sandbox
     user: {ADMIN_USER}
   name: {ADMIN_USER}@kube-sandbox
+- context:
+    cluster: kube-sandbox
+    namespace: default
+    user: {STUDENT_USER}
+  name: {STUDENT_USER}@kube-sandbox
 current-context: {ADMIN_USER}@kube-sandbox
 preferences: {{}}
 users:
 - name: {ADMIN_USER}
   user:
-    token: {token}
+    token: {admin_token}
+- name: {STUDENT_USER}
+  user:
+    token: {student_token}
 "
     )
 }
@@ -166,10 +176,11 @@ fn io_error(e: impl std::fmt::Display) -> io::Error {
 /// Boots the lab, writes the kubeconfig, calls `started`, then serves until the process ends.
 pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()> {
     let token = random_hex(16)?;
+    let student_token = random_hex(16)?;
     let pki = make_pki().map_err(io_error)?;
     let (jobs, inbox) = mpsc::channel::<Job>();
     let (booted_tx, booted) = mpsc::channel::<()>();
-    let lab_token = token.clone();
+    let lab_tokens = (token.clone(), student_token.clone());
     let seed = options.seed;
     // Settling after writes, or the wall clock (a speed of 0: time moves only by settling).
     let (settle, speed) = match options.clock {
@@ -180,8 +191,16 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
     std::thread::Builder::new()
         .name("lab".into())
         .spawn(move || {
-            let mut server = ApiServer::new(seed, &[(&lab_token, ADMIN_USER, ADMIN_GROUPS)]);
+            let (admin, student) = &lab_tokens;
+            let mut server = ApiServer::new(
+                seed,
+                &[
+                    (admin, ADMIN_USER, ADMIN_GROUPS),
+                    (student, STUDENT_USER, &[]),
+                ],
+            );
             server.set_settle_seconds(settle);
+            server.set_wall_speed(speed);
             let _ = booted_tx.send(());
             let mut streams: Vec<(WatchHandle, UnboundedSender<Bytes>)> = Vec::new();
             let mut last = std::time::Instant::now();
@@ -203,13 +222,15 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
-                if speed > 0.0 {
-                    let elapsed = last.elapsed().as_secs_f64();
-                    let ticks = (elapsed * speed * TICKS_PER_SECOND as f64) as u64;
-                    if ticks > 0 {
-                        server.advance(ticks);
-                        last = std::time::Instant::now();
-                    }
+                // The speed may change (`/sandbox/clock`); paused, the wall time is let go.
+                let speed = server.wall_speed();
+                let elapsed = last.elapsed().as_secs_f64();
+                let ticks = (elapsed * speed * TICKS_PER_SECOND as f64) as u64;
+                if speed <= 0.0 {
+                    last = std::time::Instant::now();
+                } else if ticks > 0 {
+                    server.advance(ticks);
+                    last = std::time::Instant::now();
                 }
                 // Hand each watch what changed; a stream whose client left is closed.
                 for (handle, lines) in server.poll_watches() {
@@ -235,7 +256,12 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
     runtime.block_on(async move {
         let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
         let address = listener.local_addr()?;
-        let config = kubeconfig(&format!("https://{address}"), &pki.ca_pem, &token);
+        let config = kubeconfig(
+            &format!("https://{address}"),
+            &pki.ca_pem,
+            &token,
+            &student_token,
+        );
         write_private(&options.kubeconfig, &config)?;
         // ring, not aws-lc-rs: no C and CMake toolchain to build. Its provider is marked
         // deprecated for lacking post-quantum key exchange, which a loopback lab does not need.

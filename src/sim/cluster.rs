@@ -479,7 +479,17 @@ impl Cluster {
     /// [`Cluster::poll_watch`].
     pub fn open_watch(
         &mut self,
+        request: ApiRequest,
+    ) -> Result<(WatchHandle, ApiResponse), ApiError> {
+        self.open_watch_from(request, None)
+    }
+
+    /// [`Cluster::open_watch`], but the stream starts after `revision` (a client's
+    /// `resourceVersion`) instead of after the list; 410 Expired if it was compacted.
+    pub fn open_watch_from(
+        &mut self,
         mut request: ApiRequest,
+        revision: Option<Revision>,
     ) -> Result<(WatchHandle, ApiResponse), ApiError> {
         request.verb = Verb::Watch;
         let filter = ListFilter::parse(
@@ -493,12 +503,14 @@ impl Cluster {
         let (Some(info), Ok(filter)) = (info, filter) else {
             return Err(ApiError::bad_request("watch could not be opened"));
         };
-        let revision = listed
-            .body
-            .ptr("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<Revision>().ok())
-            .unwrap_or_else(|| self.store.revision());
+        let revision = revision.unwrap_or_else(|| {
+            listed
+                .body
+                .ptr("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<Revision>().ok())
+                .unwrap_or_else(|| self.store.revision())
+        });
         let prefix = info.prefix(namespace.as_deref().filter(|_| info.namespaced));
         let id = self
             .store

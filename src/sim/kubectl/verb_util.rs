@@ -454,7 +454,7 @@ pub(super) fn pod_spec_pointer(info: &ResourceInfo) -> Option<&'static str> {
 
 /// Go's `time.ParseDuration` for the forms a student types (`30s`, `5m`, `1m30s`, `500ms`, `0`),
 /// in ticks (milliseconds).
-pub(super) fn parse_duration_ticks(text: &str) -> Option<u64> {
+pub fn parse_duration_ticks(text: &str) -> Option<u64> {
     if text == "0" {
         return Some(0);
     }
