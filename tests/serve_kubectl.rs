@@ -10,6 +10,8 @@ use std::process::Command;
 use std::sync::mpsc;
 
 use kube_sandbox::serve::net::{serve, Clock, Options, Started};
+use kube_sandbox::serve::{grant_student, STUDENT_USER};
+use kube_sandbox::sim::kubectl::words::{tokenize, Token};
 use kube_sandbox::sim::kubectl::Shell;
 use kube_sandbox::sim::lab::Lab;
 
@@ -208,6 +210,94 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl delete configmap app", Expect::Same),
     ("kubectl delete deployment api", Expect::Same),
     ("kubectl get pods", Expect::Same),
+    // Chunked lists, patches, replace, selectors and the client-side printers.
+    ("kubectl get pods -A --chunk-size=3", Expect::Same),
+    ("kubectl get rolebindings", Expect::Same),
+    ("kubectl api-versions", Expect::Same),
+    ("kubectl api-resources", Expect::Same),
+    ("kubectl api-resources --namespaced=false", Expect::Same),
+    ("kubectl create -f DIR/web.yaml", Expect::Same),
+    (
+        "kubectl patch deployment web -p '{\"spec\":{\"replicas\":3}}'",
+        Expect::Same,
+    ),
+    (
+        "kubectl patch deployment web --type=json -p '[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":1}]'",
+        Expect::Same,
+    ),
+    (
+        "kubectl patch deployment web --type=merge -p '{\"metadata\":{\"labels\":{\"tier\":\"front\"}}}'",
+        Expect::Same,
+    ),
+    ("kubectl get deploy web --show-labels", Expect::Same),
+    ("kubectl get deploy web", Expect::Same),
+    (
+        "kubectl get pods -A --field-selector=spec.nodeName=node1",
+        Expect::Same,
+    ),
+    (
+        "kubectl get pods -n kube-system -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName",
+        Expect::Same,
+    ),
+    (
+        "kubectl get nodes -o jsonpath={.items[*].metadata.name}",
+        Expect::Same,
+    ),
+    (
+        "kubectl get pods -n kube-system --sort-by=.metadata.name",
+        Expect::Same,
+    ),
+    ("kubectl get events --field-selector=reason=Killing", Expect::Same),
+    ("kubectl get events -o wide --field-selector=reason=Created", Expect::Same),
+    ("kubectl get events --field-selector=reason=Scheduled", Expect::Same),
+    ("kubectl delete -f DIR/web.yaml", Expect::Same),
+    // The kubeconfig's student, whom RBAC keeps to `default` (the built-in kubectl
+    // impersonates them with `--as=student`).
+    ("kubectl --context=student@kube-sandbox get pods", Expect::Same),
+    ("kubectl --context=student@kube-sandbox get nodes", Expect::Same),
+    (
+        "kubectl --context=student@kube-sandbox get pods -n kube-system",
+        Expect::Same,
+    ),
+    (
+        "kubectl --context=student@kube-sandbox run s1 --image=nginx",
+        Expect::Same,
+    ),
+    (
+        "kubectl --context=student@kube-sandbox auth can-i create deployments",
+        Expect::Same,
+    ),
+    (
+        "kubectl --context=student@kube-sandbox auth can-i list nodes",
+        Expect::Same,
+    ),
+    (
+        "kubectl --context=student@kube-sandbox create namespace mine",
+        Expect::Same,
+    ),
+    (
+        "kubectl --context=student@kube-sandbox delete pod s1",
+        Expect::Same,
+    ),
+    // Draining evicts: last, because it leaves the two clusters' clocks apart.
+    (
+        "kubectl drain node2 --ignore-daemonsets",
+        Expect::Differs(
+            "the real kubectl evicts the pods in parallel, so the order of its `evicting pod` \
+             and `evicted` lines changes from run to run; the built-in one goes in list order",
+        ),
+    ),
+    // Each eviction settles on its own here, where the built-in drain settles once: from now
+    // on the two clocks differ, so only lines without ages or generated names follow.
+    (
+        "kubectl get node node2 -o jsonpath={.spec.unschedulable}",
+        Expect::Same,
+    ),
+    (
+        "kubectl get pods -A --field-selector=spec.nodeName=node2 -o name",
+        Expect::Same,
+    ),
+    ("kubectl uncordon node2", Expect::Same),
 ];
 
 const WEB_YAML: &str = "apiVersion: apps/v1
@@ -286,14 +376,25 @@ fn real_kubectl_and_the_built_in_kubectl_print_the_same() {
     });
     let started = rx.recv().expect("serve starts");
     std::fs::write(dir.join("web.yaml"), WEB_YAML).unwrap();
-    let mut shell = Shell::new(Lab::boot(1));
+    let mut lab = Lab::boot(1);
+    grant_student(&mut lab).expect("the student's RoleBinding");
+    let mut shell = Shell::new(lab);
     shell.set_file_reader(Box::new(|path| std::fs::read_to_string(path).ok()));
     let show = std::env::var_os("SERVE_DIFF").is_some();
     let mut same = 0;
     let mut failures = Vec::new();
     for (line, expect) in CORPUS {
         let line = &line.replace("DIR", &dir.display().to_string());
-        let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+        // The words the terminal's shell would hand kubectl (quotes removed).
+        let args: Vec<String> = tokenize(line)
+            .expect("a corpus line splits")
+            .into_iter()
+            .filter_map(|t| match t {
+                Token::Word(w) => Some(w),
+                _ => None,
+            })
+            .skip(1)
+            .collect();
         let real = run_with_deadline(
             Command::new(&kubectl)
                 .args(&args)
@@ -301,7 +402,9 @@ fn real_kubectl_and_the_built_in_kubectl_print_the_same() {
                 .env("KUBECACHEDIR", dir.join("cache")),
             line,
         );
-        let ours = shell.run_line(line);
+        // The built-in kubectl has no kubeconfig: the admin impersonates the student.
+        let student = format!("--context={STUDENT_USER}@kube-sandbox");
+        let ours = shell.run_line(&line.replace(&student, &format!("--as={STUDENT_USER}")));
         let real_out = String::from_utf8_lossy(&real.stdout);
         let real_err = String::from_utf8_lossy(&real.stderr);
         let real_code = real.status.code().unwrap_or(-1);
