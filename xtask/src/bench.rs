@@ -95,6 +95,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "scheduler",
             "--bench",
             "lab",
+            "--bench",
+            "serve_load",
             "--",
             "--warm-up-time",
             WARM_UP_SECONDS,
