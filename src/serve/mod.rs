@@ -1145,6 +1145,30 @@ mod tests {
     }
 
     #[test]
+    fn openapi_v3_is_served_where_kubectl_looks_and_v2_is_not() {
+        let mut server = server();
+        let root = server.handle(&get("/openapi/v3", "", "application/json"));
+        let url = root.json_body()["paths"]["apis/apps/v1"]["serverRelativeURL"].clone();
+        assert_eq!(url, "/openapi/v3/apis/apps/v1");
+        let doc = server.handle(&get(url.as_str().unwrap(), "", "application/json"));
+        assert_eq!(doc.status, 200);
+        assert_eq!(
+            doc.json_body()["components"]["schemas"]["io.k8s.api.apps.v1.Deployment"]
+                ["x-kubernetes-group-version-kind"],
+            json!([{"group": "apps", "version": "v1", "kind": "Deployment"}])
+        );
+        // kubectl apply would build its patches from a v2 document: without merge keys, it
+        // must fall back to its Go types instead.
+        assert_eq!(server.handle(&get("/openapi/v2", "", "")).status, 404);
+        assert_eq!(
+            server
+                .handle(&get("/openapi/v3/apis/apps/v9", "", ""))
+                .status,
+            404
+        );
+    }
+
+    #[test]
     fn errors_are_status_objects_with_the_apiservers_reason_and_code() {
         let mut server = server();
         let missing = server.handle(&get("/api/v1/namespaces/default/pods/nope", "", ""));
