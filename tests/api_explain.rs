@@ -10,9 +10,9 @@
 //!   as ` <field> <type> <ref> <required> <description>`: `<type>` as kubectl explain prints it
 //!   (`string`, `[]Container`, `map[string]Quantity`), `<ref>` the definition the field leads to
 //!   (through arrays and maps) or `-`, `<required>` `r` or `-`;
-//! - descriptions are wrapped at 76 columns as kubectl explain wraps them (go-wordwrap), each
-//!   newline written as `\n` (no description has a backslash before an `n`): the page only
-//!   indents them.
+//! - descriptions are unwrapped, each newline written as `\n` (no description has a backslash
+//!   before an `n`): kubectl explain wraps them at 76 columns as it prints them, and
+//!   `kube-sandbox serve` serves them in its OpenAPI v3 documents as they are.
 
 #[path = "support/served_schemas.rs"]
 mod served_schemas;
@@ -61,68 +61,13 @@ fn type_of(schema: &Value) -> (String, Option<String>) {
     }
 }
 
-/// A description as kubectl explain prints it, wrapped at 76 columns (the width of every
-/// description it prints but in `--recursive`, which prints none), each newline as `\n` (no
-/// description has a backslash before an `n`).
+/// A description on one line: each newline written as `\n` (no description has a backslash
+/// before an `n`), the text otherwise as the apiserver's OpenAPI carries it. kubectl explain wraps
+/// it at 76 columns when it prints it (the built-in one too), and `kube-sandbox serve` serves it
+/// as it is in its OpenAPI v3 documents.
 fn escape(text: &str) -> String {
     assert!(!text.contains("\\n"), "a description with \\n: {text}");
-    wrap(text, 76).replace('\n', "\\n")
-}
-
-/// go-wordwrap's `WrapString`, which kubectl's `wrap` template function runs: text breaks at
-/// white space once a line would pass `lim` characters; a longer word stays whole; white space
-/// before a newline is dropped only when it would pass the limit.
-fn wrap(text: &str, lim: usize) -> String {
-    let (mut out, mut word, mut space) = (String::new(), String::new(), String::new());
-    let (mut current, mut word_len, mut space_len) = (0, 0, 0);
-    for c in text.chars() {
-        if c == '\n' {
-            if word.is_empty() && current + space_len > lim {
-                space.clear();
-            }
-            out.push_str(&space);
-            out.push_str(&word);
-            (space, word, space_len, word_len) = (String::new(), String::new(), 0, 0);
-            out.push(c);
-            current = 0;
-        } else if c.is_whitespace() && c != '\u{a0}' {
-            if space.is_empty() || !word.is_empty() {
-                current += space_len + word_len;
-                out.push_str(&space);
-                out.push_str(&word);
-                (space, word, space_len, word_len) = (String::new(), String::new(), 0, 0);
-            }
-            space.push(c);
-            space_len += 1;
-        } else {
-            word.push(c);
-            word_len += 1;
-            if current + space_len + word_len > lim && word_len < lim {
-                out.push('\n');
-                current = 0;
-                space.clear();
-                space_len = 0;
-            }
-        }
-    }
-    if !word.is_empty() || current + space_len <= lim {
-        out.push_str(&space);
-    }
-    out + &word
-}
-
-#[test]
-fn descriptions_wrap_as_go_wordwrap() {
-    assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
-    assert_eq!(wrap("aaa bbb ccc", 6), "aaa\nbbb\nccc");
-    // A word longer than the limit stays whole, on its own line.
-    assert_eq!(
-        wrap("a https://example.com/long b", 8),
-        "a\nhttps://example.com/long\nb"
-    );
-    // Newlines are kept; spaces before one are dropped only past the limit.
-    assert_eq!(wrap("ab  \ncd", 10), "ab  \ncd");
-    assert_eq!(wrap("abcd   \ncd", 5), "abcd\ncd");
+    text.replace('\n', "\\n")
 }
 
 /// The docs of every served kind and every definition they reach, as committed in
@@ -134,7 +79,7 @@ fn explain_docs() -> String {
          # by tests/api_explain.rs. Do not edit: UPDATE_EXPLAIN=1 cargo test --test api_explain\n\
          # `kind <Kind> <definition>`; `type <definition> <description>`, then one line per field:\n\
          # ` <field> <type as explain prints it> <definition it leads to, or -> <r if required, or -> <description>`.\n\
-         # Descriptions are wrapped at 76 columns as kubectl explain prints them; `\\n` is a newline.\n",
+         # Descriptions are unwrapped (kubectl explain wraps them at 76 columns); `\\n` is a newline.\n",
     );
     for (kind, name) in &kinds {
         out.push_str(&format!("kind {kind} {name}\n"));

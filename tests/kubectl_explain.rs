@@ -132,22 +132,33 @@ fn recursive_prints_the_field_tree_with_types_only() {
 #[test]
 fn errors_are_kubectls() {
     let mut sh = shell();
+    // A missing field: its template has printed the header already.
+    let out = sh.run_line("kubectl explain pod.spec.bogus");
     assert_eq!(
-        fails(&mut sh, "kubectl explain pod.spec.bogus"),
-        "error: field \"bogus\" does not exist\n"
+        (out.stdout.as_str(), out.stderr.as_str(), out.exit_code),
+        (
+            "KIND:       Pod\nVERSION:    v1\n\n",
+            "error: field \"bogus\" does not exist\n",
+            1
+        )
     );
     // kubectl names the last word of the path, whichever is missing.
+    let out = sh.run_line("kubectl explain deploy.bogus.name");
     assert_eq!(
-        fails(&mut sh, "kubectl explain pod.bogus.name"),
-        "error: field \"name\" does not exist\n"
+        (out.stdout.as_str(), out.stderr.as_str()),
+        (
+            "GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n\n",
+            "error: field \"name\" does not exist\n"
+        )
     );
+    // A NoResourceMatchError, which kubectl prints without `error: `.
     assert_eq!(
         fails(&mut sh, "kubectl explain bogus"),
-        "error: the server doesn't have a resource type \"bogus\"\n"
+        "the server doesn't have a resource type \"bogus\"\n"
     );
     assert_eq!(
         fails(&mut sh, "kubectl explain bogus.spec"),
-        "error: the server doesn't have a resource type \"bogus\"\n"
+        "the server doesn't have a resource type \"bogus\"\n"
     );
     assert_eq!(
         fails(&mut sh, "kubectl explain"),

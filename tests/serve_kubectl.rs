@@ -279,6 +279,52 @@ const CORPUS: &[(&str, Expect)] = &[
         "kubectl --context=student@kube-sandbox delete pod s1",
         Expect::Same,
     ),
+    // kubectl explain from serve's OpenAPI documents, and manifests with typos.
+    ("kubectl explain pods", Expect::Same),
+    ("kubectl explain deployment.spec", Expect::Same),
+    ("kubectl explain pods.spec.containers", Expect::Same),
+    ("kubectl explain svc.spec.ports.port", Expect::Same),
+    ("kubectl explain svc.spec.ports.targetPort", Expect::Same),
+    (
+        "kubectl explain pods.metadata.creationTimestamp",
+        Expect::Same,
+    ),
+    ("kubectl explain cm.data", Expect::Same),
+    (
+        "kubectl explain deployments.apps.spec.strategy",
+        Expect::Same,
+    ),
+    ("kubectl explain deploy --recursive", Expect::Same),
+    (
+        "kubectl explain deployments --api-version=apps/v1",
+        Expect::Same,
+    ),
+    ("kubectl explain pods.spec.nope", Expect::Same),
+    ("kubectl explain deploy.nope.name", Expect::Same),
+    ("kubectl explain widgets", Expect::Same),
+    ("kubectl explain widgets.spec", Expect::Same),
+    ("kubectl explain deploy --api-version=v1", Expect::Same),
+    ("kubectl explain deploy --api-version=apps/v2", Expect::Same),
+    ("kubectl explain", Expect::Same),
+    ("kubectl explain pod svc", Expect::Same),
+    ("kubectl explain pods --api-version=apps/v1", Expect::Same),
+    (
+        "kubectl explain pods.spec.containers.resources.limits",
+        Expect::Same,
+    ),
+    ("kubectl explain cronjobs.spec.jobTemplate", Expect::Same),
+    ("kubectl explain po.metadata.labels", Expect::Same),
+    ("kubectl explain clusterrolebindings.subjects", Expect::Same),
+    ("kubectl explain node.status --recursive", Expect::Same),
+    ("kubectl explain endpointslices --recursive", Expect::Same),
+    ("kubectl create -f DIR/typo.yaml", Expect::Same),
+    ("kubectl apply -f DIR/typo.yaml", Expect::Same),
+    ("kubectl create -f DIR/typo-pod.yaml", Expect::Same),
+    ("kubectl apply -f DIR/typo-pod.yaml", Expect::Same),
+    ("kubectl apply -f DIR/web.yaml", Expect::Same),
+    ("kubectl apply -f DIR/web-typo.yaml", Expect::Same),
+    ("kubectl get deploy", Expect::Same),
+    ("kubectl get pods", Expect::Same),
     // Draining evicts: last, because it leaves the two clusters' clocks apart.
     (
         "kubectl drain node2 --ignore-daemonsets",
@@ -315,6 +361,55 @@ spec:
       containers:
       - name: nginx
         image: nginx
+";
+
+/// A Deployment with a misspelled field: strict decoding refuses it.
+const TYPO_YAML: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: typo
+spec:
+  replicass: 2
+  selector:
+    matchLabels: {app: typo}
+  template:
+    metadata:
+      labels: {app: typo}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx
+";
+
+/// A Pod whose container has a misspelled field.
+const TYPO_POD_YAML: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: typo
+spec:
+  containers:
+  - name: nginx
+    imagee: nginx
+";
+
+/// WEB_YAML with a misspelled field, applied over the Deployment it made: a strategic merge
+/// patch with an unknown field.
+const WEB_TYPO_YAML: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx
+        imagePullPolicyy: Always
 ";
 
 /// `Differs` carries why, for the reader (and docs/serve.md's list).
@@ -375,11 +470,20 @@ fn real_kubectl_and_the_built_in_kubectl_print_the_same() {
         serve(options, |started| tx.send(started.clone()).unwrap()).unwrap();
     });
     let started = rx.recv().expect("serve starts");
-    std::fs::write(dir.join("web.yaml"), WEB_YAML).unwrap();
+    for (name, text) in [
+        ("web.yaml", WEB_YAML),
+        ("typo.yaml", TYPO_YAML),
+        ("typo-pod.yaml", TYPO_POD_YAML),
+        ("web-typo.yaml", WEB_TYPO_YAML),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
     let mut lab = Lab::boot(1);
     grant_student(&mut lab).expect("the student's RoleBinding");
     let mut shell = Shell::new(lab);
     shell.set_file_reader(Box::new(|path| std::fs::read_to_string(path).ok()));
+    // The docs the real kubectl reads from serve's OpenAPI documents.
+    shell.set_explain_docs(kube_sandbox::serve::openapi::EXPLAIN_DOCS.to_string());
     let show = std::env::var_os("SERVE_DIFF").is_some();
     let mut same = 0;
     let mut failures = Vec::new();

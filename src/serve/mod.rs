@@ -8,15 +8,20 @@
 //! Every request goes through the same [`Cluster::submit`] as the terminal's kubectl: authn, RBAC,
 //! admission, validation, storage and the trace.
 //! Simplified (docs/serve.md has the whole list): no aggregated discovery (kubectl falls back to
-//! the legacy documents), OpenAPI v3 paths without schemas, watches without bookmarks that start
-//! at the current revision, no server-side apply, `exec` or `portforward`.
+//! the legacy documents), OpenAPI v3 schemas without enums or patch metadata and no
+//! `/openapi/v2` ([`openapi`]), watches without bookmarks that start at the current revision, no
+//! server-side apply, `exec` or `portforward`.
 //!
 //! This module is the protocol without the network: [`ApiServer::handle`] takes a parsed HTTP
 //! request and answers it, so it is tested natively with no socket. [`net`] puts TLS, HTTP/1.1
-//! and the lab's thread in front of it (hyper and rustls); [`proto`] reads protobuf bodies.
+//! and the lab's thread in front of it (hyper and rustls); [`proto`] reads protobuf bodies;
+//! [`openapi`] builds the OpenAPI v3 documents.
 
 pub mod net;
+pub mod openapi;
 pub mod proto;
+
+pub use openapi::{openapi_document, openapi_root};
 
 use serde_json::{json, Map, Value};
 
@@ -383,64 +388,6 @@ fn gv_path(group: &str, version: &str) -> String {
     } else {
         format!("apis/{group}/{version}")
     }
-}
-
-/// `/openapi/v3`: one entry per group-version, pointing at its document.
-pub fn openapi_root() -> Value {
-    let paths: Map<String, Value> = group_versions()
-        .into_iter()
-        .map(|(g, v)| {
-            let path = gv_path(g, v);
-            let url = format!("/openapi/v3/{path}");
-            (path, json!({ "serverRelativeURL": url }))
-        })
-        .collect();
-    json!({ "paths": paths })
-}
-
-/// `/openapi/v3/apis/apps/v1`: the paths of each served kind, with the operations' Kubernetes
-/// extensions and the `fieldValidation` query parameter, which is how kubectl learns that the
-/// server validates fields itself (it then sends `fieldValidation=Strict` and leaves the check to
-/// the apiserver). Simplified: no schemas, so `kubectl explain` cannot use it yet.
-pub fn openapi_document(group: &str, version: &str) -> Option<Value> {
-    let served: Vec<&ResourceInfo> = RESOURCES
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-        .collect();
-    if served.is_empty() {
-        return None;
-    }
-    let root = format!("/{}", gv_path(group, version));
-    let field_validation = json!({
-        "name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}
-    });
-    let mut paths = Map::new();
-    for r in served {
-        let gvk = json!({"group": group, "version": version, "kind": r.kind});
-        let op = |action: &str| {
-            json!({
-                "x-kubernetes-action": action,
-                "x-kubernetes-group-version-kind": gvk,
-                "parameters": [field_validation],
-                "responses": {"200": {"description": "OK"}},
-            })
-        };
-        let collection = if r.namespaced {
-            format!("{root}/namespaces/{{namespace}}/{}", r.plural)
-        } else {
-            format!("{root}/{}", r.plural)
-        };
-        paths.insert(
-            format!("{collection}/{{name}}"),
-            json!({"get": op("get"), "put": op("put"), "patch": op("patch"), "delete": op("delete")}),
-        );
-        paths.insert(collection, json!({"get": op("list"), "post": op("post")}));
-    }
-    Some(json!({
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": SERVER_GIT_VERSION},
-        "paths": paths,
-    }))
 }
 
 /// "Name" for "NAME", "Nominated Node" for "NOMINATED NODE": a Table's column names, which
@@ -1486,6 +1433,30 @@ mod tests {
         delete.method = "DELETE".into();
         assert_eq!(server.handle(&delete).status, 200);
         assert!(server.poll_watches().is_empty());
+    }
+
+    #[test]
+    fn openapi_v3_is_served_where_kubectl_looks_and_v2_is_not() {
+        let mut server = server();
+        let root = server.handle(&get("/openapi/v3", "", "application/json"));
+        let url = root.json_body()["paths"]["apis/apps/v1"]["serverRelativeURL"].clone();
+        assert_eq!(url, "/openapi/v3/apis/apps/v1");
+        let doc = server.handle(&get(url.as_str().unwrap(), "", "application/json"));
+        assert_eq!(doc.status, 200);
+        assert_eq!(
+            doc.json_body()["components"]["schemas"]["io.k8s.api.apps.v1.Deployment"]
+                ["x-kubernetes-group-version-kind"],
+            json!([{"group": "apps", "version": "v1", "kind": "Deployment"}])
+        );
+        // kubectl apply would build its patches from a v2 document: without merge keys, it
+        // must fall back to its Go types instead.
+        assert_eq!(server.handle(&get("/openapi/v2", "", "")).status, 404);
+        assert_eq!(
+            server
+                .handle(&get("/openapi/v3/apis/apps/v9", "", ""))
+                .status,
+            404
+        );
     }
 
     #[test]

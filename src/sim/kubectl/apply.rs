@@ -6,8 +6,11 @@
 //! (original, from the annotation) had and the new one dropped. Lists with an upstream patch
 //! merge key (`containers` by `name`, container `ports` by `containerPort`, ...) are merged element
 //! by element; other lists are replaced whole.
-//! Simplified: no `$setElementOrder` directives, no `retainKeys`; the patch merge keys are a small
-//! table of the fields students apply, not the OpenAPI schema.
+//! A merged list that changes comes with its `$setElementOrder` directive (the order of the
+//! manifest's elements by their merge keys).
+//! Simplified: no `$setElementOrder` or `$deleteFromPrimitiveList` for lists of strings
+//! (`finalizers`), no `retainKeys`; the patch merge keys are a small table of the fields students
+//! apply, not the Go types' tags.
 
 use crate::sim::api::JsonPointer;
 use serde_json::{Map, Value};
@@ -117,6 +120,19 @@ fn diff_map(original: &Value, modified: &Value, current: &Value, _path: &str) ->
             }
             (Value::Array(ms), Some(Value::Array(cs))) => {
                 if let Some(sub) = diff_list(key, ov.as_array().map(Vec::as_slice), ms, cs) {
+                    // A merged list that changes comes with the order the manifest wants:
+                    // `$setElementOrder/containers: [{name: nginx}, ...]`.
+                    if let Some(merge) = merge_key(key, ms) {
+                        let order = ms
+                            .iter()
+                            .filter_map(|item| {
+                                let mut entry = Map::new();
+                                entry.insert(merge.to_string(), item.get(merge)?.clone());
+                                Some(Value::Object(entry))
+                            })
+                            .collect();
+                        patch.insert(format!("$setElementOrder/{key}"), Value::Array(order));
+                    }
                     patch.insert(key.clone(), sub);
                 }
             }
@@ -233,7 +249,9 @@ mod tests {
         assert_eq!(
             patch,
             json!({"metadata": {"annotations": {LAST_APPLIED: text}},
-                "spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}})
+                "spec": {"template": {"spec": {
+                    "$setElementOrder/containers": [{"name": "nginx"}],
+                    "containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}})
         );
     }
 
@@ -262,6 +280,10 @@ mod tests {
         assert_eq!(
             patch.ptr("/spec/template/spec/containers"),
             Some(&json!([{"name": "side", "$patch": "delete"}]))
+        );
+        assert_eq!(
+            patch.ptr("/spec/template/spec/$setElementOrder~1containers"),
+            Some(&json!([{"name": "nginx"}]))
         );
     }
 }

@@ -827,9 +827,14 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
                     if let Some(ns) = &ns {
                         req = req.namespace(ns.clone());
                     }
+                    // kubectl's patcher adds the source once (`error when patching "web.yaml": `)
+                    // and apply once more around it.
                     ctx.call(req)
                         .map(|r| (r.body, "configured"))
-                        .map_err(|e| api_error_text_from(&e, Some((&what, &source))))
+                        .map_err(|mut e| {
+                            e.message = format!("error when patching \"{source}\": {}", e.message);
+                            api_error_text_from(&e, Some((&what, &source)))
+                        })
                 }
             }
         };

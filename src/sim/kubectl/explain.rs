@@ -2,7 +2,7 @@
 //!
 //! Mirrors: kubectl v1.32's default OpenAPI v3 output (`pkg/explain/v2/templates/plaintext.tmpl`):
 //! the `GROUP:`/`KIND:`/`VERSION:` header, `FIELD: name <type>`, the description wrapped at 76
-//! columns (go-wordwrap; done when the docs are generated) and indented by 4, `FIELDS:` with
+//! columns (go-wordwrap, as kubectl's `wrap` template function) and indented by 4, `FIELDS:` with
 //! `name\t<type>` and `-required-`, the field tree of `--recursive`, the resource found by the
 //! longest matching prefix (`deployments.apps.spec`), `--api-version`, and the error texts.
 //! Simplified: the docs are `www/explain.txt` (generated from k8s-openapi by
@@ -16,11 +16,15 @@ use super::Output;
 use crate::sim::api::resources::{lookup, RESOURCES};
 
 /// One field line of the docs: name, type as printed, the definition it leads to, required,
-/// description (wrapped, `\n` for each newline).
-type Field<'a> = (&'a str, &'a str, Option<&'a str>, bool, &'a str);
+/// description (unwrapped, `\n` for each newline).
+pub type Field<'a> = (&'a str, &'a str, Option<&'a str>, bool, &'a str);
 
-/// A definition's description and fields, from the docs text.
-fn definition<'a>(docs: &'a str, name: &str) -> Option<(&'a str, impl Iterator<Item = Field<'a>>)> {
+/// A definition's description and fields, from the docs text (`kube-sandbox serve` builds its
+/// OpenAPI schemas from them too).
+pub fn definition<'a>(
+    docs: &'a str,
+    name: &str,
+) -> Option<(&'a str, impl Iterator<Item = Field<'a>>)> {
     let mut lines = docs.lines();
     let doc = lines.find_map(|l| {
         l.strip_prefix("type ")?
@@ -35,9 +39,54 @@ fn definition<'a>(docs: &'a str, name: &str) -> Option<(&'a str, impl Iterator<I
     Some((doc, fields))
 }
 
-/// kubectl's `wrap 76 | indent 4`: the docs are wrapped already, `\n` marking each newline.
+/// kubectl's `wrap 76 | indent 4` of a description from the docs (`\n` for each newline).
 fn block(text: &str) -> String {
-    format!("    {}", text.replace("\\n", "\n    "))
+    format!(
+        "    {}",
+        wrap(&text.replace("\\n", "\n"), 76).replace('\n', "\n    ")
+    )
+}
+
+/// go-wordwrap's `WrapString`, which kubectl's `wrap` template function runs: text breaks at
+/// white space once a line would pass `lim` characters; a longer word stays whole; white space
+/// before a newline is dropped only when it would pass the limit.
+pub fn wrap(text: &str, lim: usize) -> String {
+    let (mut out, mut word, mut space) = (String::new(), String::new(), String::new());
+    let (mut current, mut word_len, mut space_len) = (0, 0, 0);
+    for c in text.chars() {
+        if c == '\n' {
+            if word.is_empty() && current + space_len > lim {
+                space.clear();
+            }
+            out.push_str(&space);
+            out.push_str(&word);
+            (space, word, space_len, word_len) = (String::new(), String::new(), 0, 0);
+            out.push(c);
+            current = 0;
+        } else if c.is_whitespace() && c != '\u{a0}' {
+            if space.is_empty() || !word.is_empty() {
+                current += space_len + word_len;
+                out.push_str(&space);
+                out.push_str(&word);
+                (space, word, space_len, word_len) = (String::new(), String::new(), 0, 0);
+            }
+            space.push(c);
+            space_len += 1;
+        } else {
+            word.push(c);
+            word_len += 1;
+            if current + space_len + word_len > lim && word_len < lim {
+                out.push('\n');
+                current = 0;
+                space.clear();
+                space_len = 0;
+            }
+        }
+    }
+    if !word.is_empty() || current + space_len <= lim {
+        out.push_str(&space);
+    }
+    out + &word
 }
 
 /// The fields of `name`: with descriptions, or (`--recursive`) as a tree of names and types.
@@ -103,9 +152,10 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         match arg[..end].rfind('.') {
             Some(dot) if api_version.is_none() => end = dot,
             _ => {
+                // kubectl's CheckErr prints a NoResourceMatchError without `error: `.
                 let bare = &arg[..first];
-                return fail(format!(
-                    "the server doesn't have a resource type \"{bare}\""
+                return Output::fail(format!(
+                    "the server doesn't have a resource type \"{bare}\"\n"
                 ));
             }
         }
@@ -135,23 +185,27 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     else {
         return fail("kubectl explain's docs (explain.txt) are not loaded yet".into());
     };
-    let mut out = String::new();
+    let mut header = String::new();
     if !group.is_empty() {
-        out = format!("GROUP:      {group}\n");
+        header = format!("GROUP:      {group}\n");
     }
-    out.push_str(&format!(
+    header.push_str(&format!(
         "KIND:       {}\nVERSION:    {version}\n\n",
         info.kind
     ));
+    let mut out = header.clone();
     // The fields of the path, each in the type of the one before.
     let (mut to, mut field_doc, mut rest) = (Some(def), "", &arg[end..]);
     while let Some(path) = rest.strip_prefix('.') {
         let (name, tail) = path.split_at(path.find('.').unwrap_or(path.len()));
         let field = to.and_then(|d| definition(docs, d)?.1.find(|f| f.0 == name));
         let Some((_, ty, next, _, doc)) = field else {
-            // kubectl names the path's last word, whichever is missing.
+            // kubectl names the path's last word, whichever is missing, after the header its
+            // template has printed already.
             let last = &arg[arg.rfind('.').map_or(0, |dot| dot + 1)..];
-            return fail(format!("field \"{last}\" does not exist"));
+            let mut failed = fail(format!("field \"{last}\" does not exist"));
+            failed.stdout = header;
+            return failed;
         };
         if tail.is_empty() {
             out.push_str(&format!("FIELD: {name} <{ty}>\n\n\n"));
@@ -186,8 +240,36 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
 
 #[cfg(test)]
 mod tests {
+    use super::wrap;
+
     #[test]
-    fn explain_indents_the_wrapped_docs() {
+    fn explain_wraps_and_indents_the_docs() {
         assert_eq!(super::block("one\\ntwo\\n"), "    one\n    two\n    ");
+        let long = "word ".repeat(20);
+        assert_eq!(
+            super::block(long.trim_end()),
+            format!(
+                "    {}\n    {}",
+                "word ".repeat(15).trim_end(),
+                "word ".repeat(5).trim_end()
+            )
+        );
+    }
+
+    #[test]
+    fn descriptions_wrap_as_go_wordwrap() {
+        assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
+        assert_eq!(wrap("aaa bbb ccc", 6), "aaa\nbbb\nccc");
+        // A word longer than the limit stays whole, on its own line.
+        assert_eq!(
+            wrap("a https://example.com/long b", 8),
+            "a\nhttps://example.com/long\nb"
+        );
+        // Newlines are kept; spaces before one are dropped only past the limit.
+        assert_eq!(wrap("ab  \ncd", 10), "ab  \ncd");
+        assert_eq!(wrap("abcd   \ncd", 5), "abcd\ncd");
+        // Wrapping what is wrapped changes nothing.
+        let text = "Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.";
+        assert_eq!(wrap(&wrap(text, 76), 76), wrap(text, 76));
     }
 }
