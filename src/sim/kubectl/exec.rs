@@ -175,3 +175,42 @@ pub fn exec_in_pod(
         Err(e) => ExecOutcome::Failed(format!("error executing command in container: {e}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn refusal(pod: &Value, container: &str) -> ExecOutcome {
+        exec_target(None, pod, container).expect_err("refused")
+    }
+
+    #[test]
+    fn the_apiserver_and_the_kubelet_refuse_before_anything_runs() {
+        let pending = json!({"metadata": {"name": "web"}, "spec": {
+            "initContainers": [{"name": "init"}], "containers": [{"name": "nginx"}]}});
+        assert_eq!(
+            refusal(&pending, "db"),
+            ExecOutcome::Invalid("container db is not valid for pod web".into())
+        );
+        // An init container is the pod's too; unscheduled, the pod has no node to reach.
+        assert_eq!(
+            refusal(&pending, "init"),
+            ExecOutcome::Invalid("pod web does not have a host assigned".into())
+        );
+        let waiting = json!({"metadata": {"name": "web"}, "spec": {"nodeName": "node1",
+            "containers": [{"name": "nginx"}]}, "status": {"containerStatuses": [{"name": "nginx",
+            "containerID": "containerd://abc", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}});
+        assert_eq!(
+            refusal(&waiting, "nginx"),
+            ExecOutcome::NotRunning("container not found (\"nginx\")".into())
+        );
+        // Running by its status, but no runtime to reach: still not found, never a panic.
+        let mut running = waiting.clone();
+        running["status"]["containerStatuses"][0]["state"] = json!({"running": {}});
+        assert_eq!(
+            refusal(&running, "nginx"),
+            ExecOutcome::NotRunning("container not found (\"nginx\")".into())
+        );
+    }
+}
