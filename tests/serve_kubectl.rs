@@ -208,6 +208,32 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl delete configmap app", Expect::Same),
     ("kubectl delete deployment api", Expect::Same),
     ("kubectl get pods", Expect::Same),
+    // exec over WebSocket (v5.channel.k8s.io), and the errors kubectl gets before the upgrade.
+    ("kubectl run box --image=nginx", Expect::Same),
+    ("kubectl exec box -- hostname", Expect::Same),
+    ("kubectl exec box -- ls /", Expect::Same),
+    ("kubectl exec box -- cat /etc/hostname", Expect::Same),
+    ("kubectl exec box -- ls /nope", Expect::Same),
+    ("kubectl exec box -- nope", Expect::Same),
+    ("kubectl exec nope -- ls", Expect::Same),
+    ("kubectl exec box -c nope -- ls", Expect::Same),
+    ("kubectl exec box", Expect::Same),
+    ("kubectl create deployment shop --image=nginx", Expect::Same),
+    ("kubectl exec deploy/shop -- env", Expect::Same),
+    (
+        "kubectl exec deploy/shop -c nginx -- hostname",
+        Expect::Same,
+    ),
+    // logs -f of a container that ended returns after its log, as kubectl does.
+    (
+        "kubectl run done --image=busybox --restart=Never -- echo hello",
+        Expect::Same,
+    ),
+    ("kubectl logs -f done", Expect::Same),
+    ("kubectl logs done --follow --timestamps", Expect::Same),
+    ("kubectl exec done -- ls", Expect::Same),
+    ("kubectl delete pod box done", Expect::Same),
+    ("kubectl delete deployment shop", Expect::Same),
 ];
 
 const WEB_YAML: &str = "apiVersion: apps/v1
