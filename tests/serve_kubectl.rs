@@ -232,6 +232,13 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl logs -f done", Expect::Same),
     ("kubectl logs done --follow --timestamps", Expect::Same),
     ("kubectl exec done -- ls", Expect::Same),
+    (
+        "kubectl port-forward pod/box 18080:80",
+        Expect::Differs(
+            "serve does not forward ports (kubectl tunnels SPDY/3.1 inside the WebSocket): the \
+             real kubectl prints serve's refusal, the built-in one forwards over the pod network",
+        ),
+    ),
     ("kubectl delete pod box done", Expect::Same),
     ("kubectl delete deployment shop", Expect::Same),
 ];

@@ -89,6 +89,10 @@ pub type FollowHandle = u64;
 /// speak v4 do not know its CLOSE signal, so client-go falls back to SPDY instead).
 pub const EXEC_PROTOCOL: &str = "v5.channel.k8s.io";
 
+/// What `kubectl port-forward` prints after `error upgrading connection: ` (docs/serve.md says
+/// why it is not served).
+pub const PORT_FORWARD_REFUSAL: &str = "kube-sandbox serve does not forward ports: kubectl tunnels SPDY/3.1 inside the WebSocket, which serve does not speak; the terminal's kubectl port-forward works";
+
 /// The remote-command channels: each binary message's first byte says which stream it is.
 pub const CHANNEL_STDOUT: u8 = 1;
 pub const CHANNEL_STDERR: u8 = 2;
@@ -781,6 +785,9 @@ impl ApiServer {
             }
             Some("exec") if info.plural == "pods" && matches!(verb, Verb::Get | Verb::Create) => {
                 return self.exec(request, &query, req);
+            }
+            Some("portforward") if info.plural == "pods" => {
+                return Err(ApiError::bad_request(PORT_FORWARD_REFUSAL));
             }
             Some("scale") if SCALED.contains(&info.plural) => return self.scale(request),
             _ => {}
@@ -1593,6 +1600,16 @@ mod tests {
         let refused = server.handle(&spdy);
         assert_eq!((refused.status, refused.exec.is_none()), (400, true));
         assert!(String::from_utf8_lossy(&refused.body).contains("WebSocket"));
+        // port-forward is refused with a message that says so, not a bare 404.
+        let forward = server.handle(&get(
+            "/api/v1/namespaces/default/pods/web/portforward",
+            "ports=80",
+            "",
+        ));
+        assert_eq!(
+            (forward.status, forward.json_body()["message"].clone()),
+            (400, json!(PORT_FORWARD_REFUSAL))
+        );
         // The kubelet's answer for a container that does not run is plain text, not a Status.
         let text = exec_refusal(exec::ExecOutcome::NotRunning(
             "container not found (\"nginx\")".into(),
