@@ -54,7 +54,10 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         return Output::fail("error: you must specify at least one command for the container\n");
     }
     let mut notes = String::new();
-    let pod = match resolve_pod(ctx, &a.namespace(), target, &mut notes) {
+    // kubectl exec picks the pod of a TYPE/NAME without saying how many it found (that note is
+    // `kubectl logs`'s).
+    let mut found = String::new();
+    let pod = match resolve_pod(ctx, &a.namespace(), target, &mut found) {
         Ok(p) => p,
         Err(out) => return out,
     };

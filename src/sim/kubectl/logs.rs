@@ -276,6 +276,13 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             None => return Output::fail("error: pod has no containers\n"),
         },
     };
+    // kubectl checks the container against the pod it fetched before asking for the log.
+    if !container_names(&pod).contains(&container) {
+        return Output::fail(format!(
+            "{notes}error: container {container} is not valid for pod {}\n",
+            str_at(&pod, "/metadata/name")
+        ));
+    }
     let id = match log_container_id(&pod, &container, a.has("previous")) {
         Ok(id) => id,
         Err(mut out) => {
