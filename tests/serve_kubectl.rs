@@ -232,6 +232,36 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl logs -f done", Expect::Same),
     ("kubectl logs done --follow --timestamps", Expect::Same),
     ("kubectl exec done -- ls", Expect::Same),
+    // exec of a TYPE/NAME with several pods says nothing of them (logs does); `-it` is `-i -t`.
+    (
+        "kubectl create deployment pair --image=nginx --replicas=2",
+        Expect::Same,
+    ),
+    ("kubectl exec deploy/pair -- hostname", Expect::Same),
+    ("kubectl exec pod/box -- hostname", Expect::Same),
+    ("kubectl exec -q box -- hostname", Expect::Same),
+    (
+        "kubectl exec box --container=box -- ls /usr/share/nginx/html",
+        Expect::Same,
+    ),
+    (
+        "kubectl exec -it box -- hostname",
+        Expect::Differs(
+            "the judge runs the real kubectl with no terminal on stdin, so it warns `Unable to \
+             use a TTY - input is not a terminal or the right kind of file`; the sandbox's \
+             terminal is one",
+        ),
+    ),
+    (
+        "kubectl exec -n kube-system etcd-master -- hostname",
+        Expect::Same,
+    ),
+    ("kubectl exec box -- ps", Expect::Same),
+    ("kubectl exec rs/nope -- ls", Expect::Same),
+    ("kubectl exec box -- cat /nope", Expect::Same),
+    // kubectl checks a named container against the pod before it asks for the log.
+    ("kubectl logs done -c nope", Expect::Same),
+    ("kubectl logs -f done -c nope", Expect::Same),
     (
         "kubectl port-forward pod/box 18080:80",
         Expect::Differs(
@@ -241,6 +271,7 @@ const CORPUS: &[(&str, Expect)] = &[
     ),
     ("kubectl delete pod box done", Expect::Same),
     ("kubectl delete deployment shop", Expect::Same),
+    ("kubectl delete deployment pair", Expect::Same),
 ];
 
 const WEB_YAML: &str = "apiVersion: apps/v1
