@@ -1665,6 +1665,17 @@ mod tests {
         let handle = opened
             .follow
             .expect("a running container's log is followed");
+        // A second follower that leaves at once is forgotten: only the first gets lines.
+        let left = server
+            .handle(&get(
+                "/api/v1/namespaces/default/pods/talk/log",
+                "follow=true",
+                "",
+            ))
+            .follow
+            .expect("followed");
+        assert_ne!(left, handle);
+        server.close_follow(left);
         assert!(server.poll_follows().is_empty(), "nothing new yet");
         server.advance(700 * TICKS_PER_SECOND);
         let polled = server.poll_follows();
