@@ -1,5 +1,6 @@
 //! The network front of `kube-sandbox serve`: a self-signed CA, HTTPS on loopback (rustls and
-//! hyper's HTTP/1.1), and a kubeconfig for the real kubectl.
+//! hyper's HTTP/1.1), a kubeconfig for the real kubectl, streamed bodies (watches, `logs -f`)
+//! and WebSocket upgrades for `kubectl exec` (tungstenite on hyper's upgraded connection).
 //!
 //! Mirrors: kubeadm's `/etc/kubernetes/pki/ca.crt` and the apiserver's serving certificate, and
 //! `admin.conf`'s shape (one cluster, one user, one context).
@@ -204,7 +205,9 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
                         } else if let Some(handle) = response.follow {
                             // The log so far, then each new line as the container writes it.
                             let (tx, rx) = unbounded_channel();
-                            let _ = tx.send(Bytes::from(response.body));
+                            if !response.body.is_empty() {
+                                let _ = tx.send(Bytes::from(response.body));
+                            }
                             streams.push((Open::Follow(handle), tx));
                             let _ = reply.send(Reply::Stream(rx, response.content_type));
                         } else {
