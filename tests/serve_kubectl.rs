@@ -272,6 +272,11 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl delete pod box done", Expect::Same),
     ("kubectl delete deployment shop", Expect::Same),
     ("kubectl delete deployment pair", Expect::Same),
+    // Two containers: kubectl defaults to the first and says so, or takes -c.
+    ("kubectl create -f DIR/two.yaml", Expect::Same),
+    ("kubectl exec two -- hostname", Expect::Same),
+    ("kubectl exec two -c side -- ps", Expect::Same),
+    ("kubectl logs two -c side", Expect::Same),
 ];
 
 const WEB_YAML: &str = "apiVersion: apps/v1
@@ -289,6 +294,19 @@ spec:
       containers:
       - name: nginx
         image: nginx
+";
+
+const TWO_YAML: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: two
+spec:
+  containers:
+  - name: app
+    image: nginx
+  - name: side
+    image: busybox
+    command: [sleep, \"3600\"]
 ";
 
 /// `Differs` carries why, for the reader (and docs/serve.md's list).
@@ -350,6 +368,7 @@ fn real_kubectl_and_the_built_in_kubectl_print_the_same() {
     });
     let started = rx.recv().expect("serve starts");
     std::fs::write(dir.join("web.yaml"), WEB_YAML).unwrap();
+    std::fs::write(dir.join("two.yaml"), TWO_YAML).unwrap();
     let mut shell = Shell::new(Lab::boot(1));
     shell.set_file_reader(Box::new(|path| std::fs::read_to_string(path).ok()));
     let show = std::env::var_os("SERVE_DIFF").is_some();
