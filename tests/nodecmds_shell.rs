@@ -46,7 +46,7 @@ fn logs_of_a_running_nginx_show_its_startup_lines() {
     let bad = sh.run_line(&format!("kubectl logs {pod} -c x"));
     assert_eq!(
         bad.stderr,
-        format!("Error from server (BadRequest): container x is not valid for pod {pod}\n")
+        format!("error: container x is not valid for pod {pod}\n")
     );
     let missing = sh.run_line("kubectl logs nope");
     assert_eq!(

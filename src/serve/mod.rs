@@ -9,8 +9,8 @@
 //! admission, validation, storage and the trace.
 //! Simplified (docs/serve.md has the whole list): no aggregated discovery (kubectl falls back to
 //! the legacy documents), OpenAPI v3 schemas without enums or patch metadata and no
-//! `/openapi/v2` ([`openapi`]), watches without bookmarks that start at the current revision, no
-//! server-side apply, `exec` or `portforward`.
+//! `/openapi/v2` ([`openapi`]), no server-side apply or `portforward`; `exec` runs the command
+//! to completion without stdin.
 //!
 //! This module is the protocol without the network: [`ApiServer::handle`] takes a parsed HTTP
 //! request and answers it, so it is tested natively with no socket. [`net`] puts TLS, HTTP/1.1
@@ -36,8 +36,10 @@ use crate::sim::apiserver::{
 use crate::sim::clock::{Ticks, TICKS_PER_SECOND};
 pub use crate::sim::cluster::WatchHandle;
 use crate::sim::kubectl::cmd::ALL_CATEGORY;
-use crate::sim::kubectl::{logs, table};
+use crate::sim::kubectl::{exec, logs, table};
 use crate::sim::lab::Lab;
+use crate::sim::runtime::apps::ExecResult;
+use crate::sim::runtime::ContainerState;
 
 /// The version `/version` reports: the one the terminal's `kubectl version` prints.
 pub const SERVER_GIT_VERSION: &str = "v1.32.0";
@@ -80,11 +82,16 @@ pub struct HttpRequest {
     pub authorization: Option<String>,
     pub impersonate_user: Option<String>,
     pub impersonate_groups: Vec<String>,
+    /// The `Upgrade` header: `websocket` for kubectl exec's first try, `SPDY/3.1` for its
+    /// fallback.
+    pub upgrade: Option<String>,
+    /// The WebSocket subprotocols the client offers (`Sec-WebSocket-Protocol`), in its order.
+    pub websocket_protocols: Vec<String>,
     pub body: Vec<u8>,
 }
 
 /// The answer: status code, content type and body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HttpResponse {
     pub status: u16,
     pub content_type: &'static str,
@@ -92,6 +99,47 @@ pub struct HttpResponse {
     /// A watch: the body is a stream of events, one JSON object per line, which
     /// [`ApiServer::poll_watches`] hands out as the lab changes.
     pub watch: Option<WatchHandle>,
+    /// `kubectl logs -f` of a running container: `body` is the log so far, and
+    /// [`ApiServer::poll_follows`] hands out the lines that come after it.
+    pub follow: Option<FollowHandle>,
+    /// `kubectl exec`: status 101, and what the upgraded WebSocket connection carries.
+    pub exec: Option<ExecStream>,
+}
+
+/// A log stream an HTTP client follows (`pods/NAME/log?follow=true`).
+pub type FollowHandle = u64;
+
+/// The WebSocket subprotocol kubectl 1.32 offers for exec (and only it: older servers that
+/// speak v4 do not know its CLOSE signal, so client-go falls back to SPDY instead).
+pub const EXEC_PROTOCOL: &str = "v5.channel.k8s.io";
+
+/// What `kubectl port-forward` prints after `error upgrading connection: ` (docs/serve.md says
+/// why it is not served).
+pub const PORT_FORWARD_REFUSAL: &str = "kube-sandbox serve does not forward ports: kubectl tunnels SPDY/3.1 inside the WebSocket, which serve does not speak; the terminal's kubectl port-forward works";
+
+/// The remote-command channels: each binary message's first byte says which stream it is.
+pub const CHANNEL_STDOUT: u8 = 1;
+pub const CHANNEL_STDERR: u8 = 2;
+/// The error channel: one `metav1.Status` JSON at the end, success or why not.
+pub const CHANNEL_ERROR: u8 = 3;
+
+/// What an exec's upgraded connection carries, in order, before the server closes it normally.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecStream {
+    /// The subprotocol chosen, for `Sec-WebSocket-Protocol`.
+    pub protocol: &'static str,
+    /// Binary messages, each led by its channel byte.
+    pub messages: Vec<Vec<u8>>,
+}
+
+/// A followed container log.
+struct OpenFollow {
+    handle: FollowHandle,
+    node: String,
+    container_id: String,
+    /// The next line to send ([`crate::sim::runtime::logs::LogBuffer::end_cursor`]).
+    cursor: u64,
+    timestamps: bool,
 }
 
 /// A watch an HTTP client holds open.
@@ -120,7 +168,16 @@ impl HttpResponse {
             status,
             content_type: "application/json",
             body: serde_json::to_vec(value).unwrap_or_default(),
-            watch: None,
+            ..HttpResponse::default()
+        }
+    }
+
+    fn text(status: u16, text: String) -> Self {
+        HttpResponse {
+            status,
+            content_type: "text/plain",
+            body: text.into_bytes(),
+            ..HttpResponse::default()
         }
     }
 
@@ -510,36 +567,20 @@ pub struct ApiServer {
     lab: Lab,
     settle_ticks: Ticks,
     watches: Vec<OpenWatch>,
-    pages: Pages,
     bookmark_every: std::time::Duration,
     /// Simulated seconds per wall-clock second (`--clock wall:SPEED`); 0 with `--clock settle`.
     speed: f64,
     paused: bool,
+    follows: Vec<OpenFollow>,
+    next_follow: FollowHandle,
 }
 
-/// How many chunked lists keep their snapshot for `continue` (the oldest is dropped first, and
-/// its token then answers 410 Expired, as a compacted revision does upstream).
-const PAGED_LISTS: usize = 32;
-
-/// Lists that a `limit` cut into chunks: each one's items as they were at its revision, so every
-/// chunk comes from the same snapshot, as the apiserver's reads at the token's revision do.
-#[derive(Default)]
-struct Pages {
-    next_id: u64,
-    lists: std::collections::VecDeque<PagedList>,
-}
-
-struct PagedList {
-    id: u64,
-    revision: Value,
-    items: Vec<Value>,
-}
-
-/// A `continue` token: which list, and where the next chunk starts. Opaque to clients, base64
-/// of JSON as upstream's is.
+/// A `continue` token: the revision of the list's first chunk, read again for each later one
+/// (the store keeps its history until compaction, as etcd does), and where the next chunk
+/// starts. Opaque to clients, base64 of JSON as upstream's is.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ContinueToken {
-    list: u64,
+    rv: i64,
     start: usize,
 }
 
@@ -560,73 +601,37 @@ impl ContinueToken {
     }
 }
 
-impl Pages {
-    /// One chunk of `list` (a fresh list's answer, or the snapshot a `continue` token names):
-    /// at most `limit` items, with `metadata.continue` and `remainingItemCount` when more remain.
-    fn chunk(
-        &mut self,
-        mut list: Value,
-        limit: Option<usize>,
-        token: Option<&str>,
-    ) -> Result<Value, ApiError> {
-        let (id, start, items, revision) = match token.filter(|t| !t.is_empty()) {
-            Some(text) => {
-                let token = ContinueToken::decode(text)?;
-                let kept = self
-                    .lists
-                    .iter()
-                    .find(|l| l.id == token.list)
-                    .ok_or_else(|| {
-                        ApiError::new(
-                            StatusReason::Expired,
-                            "The provided continue parameter is too old to display a consistent \
-                         list result. You can start a new list without the continue parameter.",
-                        )
-                    })?;
-                let items = kept.items.get(token.start..).unwrap_or_default().to_vec();
-                (Some(kept.id), token.start, items, kept.revision.clone())
-            }
-            None => {
-                let items = match list.get_mut("items").map(Value::take) {
-                    Some(Value::Array(items)) => items,
-                    _ => return Ok(list),
-                };
-                let revision = list
-                    .pointer("/metadata/resourceVersion")
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                (None, 0, items, revision)
-            }
+/// One chunk of a list answer read at the first chunk's revision: the items from `start`, at
+/// most `limit` of them, with `metadata.continue` and `remainingItemCount` when more remain.
+fn chunk(mut list: Value, limit: Option<usize>, token: Option<&ContinueToken>) -> Value {
+    let items = match list.get_mut("items").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => return list,
+    };
+    // A later chunk answers with its list's revision, not the store's newest.
+    let revision = match token {
+        Some(token) => json!(token.rv.to_string()),
+        None => list
+            .pointer("/metadata/resourceVersion")
+            .cloned()
+            .unwrap_or(Value::Null),
+    };
+    let start = token.map_or(0, |t| t.start);
+    let rest = items.len().saturating_sub(start);
+    let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
+    let page: Vec<Value> = items.into_iter().skip(start).take(limit).collect();
+    let mut metadata = json!({"resourceVersion": revision});
+    if rest > limit {
+        let token = ContinueToken {
+            rv: revision.as_str().and_then(|r| r.parse().ok()).unwrap_or(0),
+            start: start + limit,
         };
-        let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
-        let more = items.len() > limit;
-        let page: Vec<Value> = items.iter().take(limit).cloned().collect();
-        let mut metadata = json!({"resourceVersion": revision});
-        if more {
-            let id = id.unwrap_or_else(|| {
-                let id = self.next_id;
-                self.next_id += 1;
-                if self.lists.len() == PAGED_LISTS {
-                    self.lists.pop_front();
-                }
-                self.lists.push_back(PagedList {
-                    id,
-                    revision: revision.clone(),
-                    items: items.clone(),
-                });
-                id
-            });
-            let token = ContinueToken {
-                list: id,
-                start: start + limit,
-            };
-            metadata["continue"] = json!(token.encode());
-            metadata["remainingItemCount"] = json!(items.len() - limit);
-        }
-        list["metadata"] = metadata;
-        list["items"] = Value::Array(page);
-        Ok(list)
+        metadata["continue"] = json!(token.encode());
+        metadata["remainingItemCount"] = json!(rest - limit);
     }
+    list["metadata"] = metadata;
+    list["items"] = Value::Array(page);
+    list
 }
 
 impl ApiServer {
@@ -647,10 +652,11 @@ impl ApiServer {
             lab,
             settle_ticks: crate::sim::kubectl::shell::DEFAULT_SETTLE_TICKS,
             watches: Vec::new(),
-            pages: Pages::default(),
             bookmark_every: BOOKMARK_EVERY,
             speed: 0.0,
             paused: false,
+            follows: Vec::new(),
+            next_follow: 0,
         }
     }
 
@@ -921,6 +927,12 @@ impl ApiServer {
             Some("log") if info.plural == "pods" && verb == Verb::Get => {
                 return self.log(request, &query);
             }
+            Some("exec") if info.plural == "pods" && matches!(verb, Verb::Get | Verb::Create) => {
+                return self.exec(request, &query, req);
+            }
+            Some("portforward") if info.plural == "pods" => {
+                return Err(ApiError::bad_request(PORT_FORWARD_REFUSAL));
+            }
             Some("scale") if SCALED.contains(&info.plural) => return self.scale(request),
             _ => {}
         }
@@ -956,14 +968,29 @@ impl ApiServer {
             return Ok(HttpResponse {
                 status: 200,
                 content_type: "application/json",
-                body: Vec::new(),
                 watch: Some(handle),
+                ..HttpResponse::default()
             });
         }
-        let mut response = self.submit(request)?;
+        // `continue`: the list again at its first chunk's revision (410 Expired once compacted).
+        let token = match param("continue").filter(|t| !t.is_empty() && verb == Verb::List) {
+            Some(text) => Some(ContinueToken::decode(text)?),
+            None => None,
+        };
+        if let Some(token) = &token {
+            request.list_options.revision = Some(token.rv);
+        }
+        let mut response = self.submit(request).map_err(|e| match e.reason {
+            StatusReason::Expired if token.is_some() => ApiError::new(
+                StatusReason::Expired,
+                "The provided continue parameter is too old to display a consistent list \
+                 result. You can start a new list without the continue parameter.",
+            ),
+            _ => e,
+        })?;
         if verb == Verb::List {
             let limit = param("limit").and_then(|l| l.parse().ok());
-            response.body = self.pages.chunk(response.body, limit, param("continue"))?;
+            response.body = chunk(response.body, limit, token.as_ref());
         }
         if matches!(verb, Verb::Get | Verb::List) && wants_table(&req.accept) {
             let table = to_table(info, &response.body, self.lab.cluster.unix_seconds());
@@ -978,6 +1005,89 @@ fn push_event(lines: &mut Vec<u8>, kind: &str, object: Value) {
     let event = json!({"type": kind, "object": object});
     lines.extend(serde_json::to_vec(&event).unwrap_or_default());
     lines.push(b'\n');
+}
+
+/// The container a log or exec request names: `container`, else the pod's only one; the
+/// apiserver's BadRequest when the pod has several.
+fn container_param(pod: &Value, container: Option<&str>) -> Result<String, ApiError> {
+    let names: Vec<&str> = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    let pod_name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    match (container, names.as_slice()) {
+        (Some(c), _) => Ok(c.to_string()),
+        (None, [only]) => Ok(only.to_string()),
+        (None, _) => Err(ApiError::bad_request(format!(
+            "a container name must be specified for pod {pod_name}, choose one of: [{}]",
+            names.join(" ")
+        ))),
+    }
+}
+
+/// An exec refused before it ran, as the client reads it: the apiserver's Status, or the
+/// kubelet's plain text (kubectl prints it after `unable to upgrade connection: `).
+fn exec_refusal(outcome: exec::ExecOutcome) -> HttpResponse {
+    let status = |error: ApiError| HttpResponse::json(error.code, &status_of(&error));
+    match outcome {
+        exec::ExecOutcome::Invalid(message) => status(ApiError::bad_request(message)),
+        exec::ExecOutcome::NotRunning(text) => HttpResponse::text(500, text),
+        exec::ExecOutcome::Failed(message) => status(internal_error(&message)),
+        exec::ExecOutcome::Ran(_) => status(internal_error("the command ran")),
+    }
+}
+
+fn internal_error(message: &str) -> ApiError {
+    ApiError::new(
+        StatusReason::InternalError,
+        format!("Internal error occurred: {message}"),
+    )
+}
+
+/// One remote-command message: the channel byte, then the data.
+fn channel(id: u8, data: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(data.len() + 1);
+    message.push(id);
+    message.extend_from_slice(data);
+    message
+}
+
+/// The messages of a command that ran: stdout, stderr (on stdout with a TTY, which has one
+/// stream), then the Status: `Success`, or `Failure` with reason `NonZeroExitCode` and the code
+/// as the `ExitCode` cause's message, which kubectl prints as `command terminated with exit code
+/// N` and exits with.
+pub fn exec_messages(result: &ExecResult, tty: bool) -> Vec<Vec<u8>> {
+    let mut messages = Vec::new();
+    if !result.stdout.is_empty() {
+        messages.push(channel(CHANNEL_STDOUT, result.stdout.as_bytes()));
+    }
+    if !result.stderr.is_empty() {
+        let id = if tty { CHANNEL_STDOUT } else { CHANNEL_STDERR };
+        messages.push(channel(id, result.stderr.as_bytes()));
+    }
+    let status = if result.exit_code == 0 {
+        json!({"metadata": {}, "status": "Success"})
+    } else {
+        json!({
+            "metadata": {},
+            "status": "Failure",
+            "message": format!(
+                "command terminated with non-zero exit code: exit status {}",
+                result.exit_code
+            ),
+            "reason": "NonZeroExitCode",
+            "details": {"causes": [{"reason": "ExitCode", "message": result.exit_code.to_string()}]},
+        })
+    };
+    messages.push(channel(
+        CHANNEL_ERROR,
+        &serde_json::to_vec(&status).unwrap_or_default(),
+    ));
+    messages
 }
 
 /// The kinds with a `scale` subresource (`autoscaling/v1` Scale), as kubectl scale uses it.
@@ -1161,25 +1271,7 @@ impl ApiServer {
         let param = |key: &str| param(query, key);
         request.subresource = None;
         let pod = self.submit(request)?.body;
-        let names: Vec<&str> = pod
-            .pointer("/spec/containers")
-            .and_then(Value::as_array)
-            .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
-            .unwrap_or_default();
-        let pod_name = pod
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let container = match (param("container"), names.as_slice()) {
-            (Some(c), _) => c.to_string(),
-            (None, [only]) => only.to_string(),
-            (None, _) => {
-                return Err(ApiError::bad_request(format!(
-                    "a container name must be specified for pod {pod_name}, choose one of: [{}]",
-                    names.join(" ")
-                )))
-            }
-        };
+        let container = container_param(&pod, param("container"))?;
         let previous = param("previous") == Some("true");
         let id =
             logs::container_log_id(&pod, &container, previous).map_err(ApiError::bad_request)?;
@@ -1193,12 +1285,151 @@ impl ApiServer {
             Some(runtime) => logs::log_text(&runtime.borrow(), &id, tail, timestamps),
             None => String::new(),
         };
+        let follow = param("follow") == Some("true")
+            && !previous
+            && logs::container_running(&pod, &container);
+        let mut response = HttpResponse::text(200, text);
+        if follow {
+            let cursor = self
+                .lab
+                .node(node)
+                .and_then(|h| h.runtime())
+                .and_then(|r| r.borrow().container_log(&id).map(|l| l.end_cursor()))
+                .unwrap_or(0);
+            self.next_follow += 1;
+            self.follows.push(OpenFollow {
+                handle: self.next_follow,
+                node: node.to_string(),
+                container_id: id,
+                cursor,
+                timestamps,
+            });
+            response.follow = Some(self.next_follow);
+        }
+        Ok(response)
+    }
+
+    /// `pods/NAME/exec` (kubectl exec): the apiserver's and the kubelet's checks, then, on a
+    /// WebSocket upgrade offering [`EXEC_PROTOCOL`], the command through the same
+    /// [`exec::exec_in_pod`] as the terminal's kubectl, its output and final Status as the
+    /// messages of the upgraded connection. The command runs to completion here, on the lab's
+    /// thread; stdin is not read.
+    fn exec(
+        &mut self,
+        mut request: ApiRequest,
+        query: &[(String, String)],
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        // kube-apiserver authorizes `create` on `pods/exec`, then reads the pod itself.
+        let user = self.user_of(req)?;
+        let index = crate::sim::apiserver::rbac::read_index(&mut self.lab.cluster)?;
+        let name = request.name.clone().unwrap_or_default();
+        index
+            .authorize(&Attributes {
+                user: &user,
+                verb: "create",
+                api_group: "",
+                resource: "pods",
+                subresource: Some("exec"),
+                namespace: request.namespace.as_deref(),
+                name: Some(&name),
+            })
+            .map_err(|why| crate::sim::apiserver::admission::forbidden("pods", &name, &why))?;
+        request.credentials = Credentials::admin();
+        request.impersonate = None;
+        request.subresource = None;
+        request.verb = Verb::Get;
+        request.body = None;
+        let pod = self.submit(request)?.body;
+        let container = container_param(&pod, param(query, "container"))?;
+        let command: Vec<String> = query
+            .iter()
+            .filter(|(k, _)| k == "command")
+            .map(|(_, v)| v.clone())
+            .collect();
+        if command.is_empty() {
+            return Err(ApiError::bad_request("you must specify at least 1 command"));
+        }
+        let node_name = pod
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let node = self.lab.node(node_name);
+        let websocket = req
+            .upgrade
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+            && req.websocket_protocols.iter().any(|p| p == EXEC_PROTOCOL);
+        if !websocket {
+            // kubectl tries a WebSocket first and SPDY only when that upgrade failed: the same
+            // refusal answers both, so it prints what the apiserver or the kubelet said.
+            if let Err(refused) = exec::exec_target(node, &pod, &container) {
+                return Ok(exec_refusal(refused));
+            }
+            return Err(ApiError::bad_request(format!(
+                "kube-sandbox serve runs exec over a WebSocket ({EXEC_PROTOCOL}) only"
+            )));
+        }
+        let now = self.lab.cluster.now();
+        let outcome = exec::exec_in_pod(node, &pod, &container, &command, now);
+        let tty = param(query, "tty") == Some("true");
+        let messages = match outcome {
+            exec::ExecOutcome::Ran(result) => exec_messages(&result, tty),
+            exec::ExecOutcome::Failed(message) => {
+                let status = status_of(&internal_error(&message));
+                vec![channel(
+                    CHANNEL_ERROR,
+                    &serde_json::to_vec(&status).unwrap_or_default(),
+                )]
+            }
+            refused => return Ok(exec_refusal(refused)),
+        };
         Ok(HttpResponse {
-            status: 200,
-            content_type: "text/plain",
-            body: text.into_bytes(),
-            watch: None,
+            status: 101,
+            exec: Some(ExecStream {
+                protocol: EXEC_PROTOCOL,
+                messages,
+            }),
+            ..HttpResponse::default()
         })
+    }
+
+    /// Each followed log's lines since the last call, and whether it ended (the container no
+    /// longer runs, or is gone): an ended one's stream closes after these lines.
+    pub fn poll_follows(&mut self) -> Vec<(FollowHandle, Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        for follow in &mut self.follows {
+            let runtime = self.lab.node(&follow.node).and_then(|h| h.runtime());
+            let Some(runtime) = runtime else {
+                out.push((follow.handle, Vec::new(), true));
+                continue;
+            };
+            let runtime = runtime.borrow();
+            let epoch = runtime.config.epoch_unix_seconds;
+            let mut text = Vec::new();
+            if let Some(log) = runtime.container_log(&follow.container_id) {
+                let (lines, cursor) = log.read_from(follow.cursor);
+                for line in lines {
+                    text.extend(line.display(epoch, follow.timestamps).into_bytes());
+                    text.push(b'\n');
+                }
+                follow.cursor = cursor;
+            }
+            let running = runtime
+                .container_status(&follow.container_id)
+                .is_ok_and(|c| c.state == ContainerState::ContainerRunning);
+            if !text.is_empty() || !running {
+                out.push((follow.handle, text, !running));
+            }
+        }
+        let ended: Vec<FollowHandle> = out.iter().filter(|o| o.2).map(|o| o.0).collect();
+        self.follows.retain(|f| !ended.contains(&f.handle));
+        out
+    }
+
+    /// The client stopped following a log.
+    pub fn close_follow(&mut self, handle: FollowHandle) {
+        self.follows.retain(|f| f.handle != handle);
     }
 
     /// `scale`: read from the object, written as a merge patch of its `spec.replicas`.
@@ -1433,6 +1664,230 @@ mod tests {
         delete.method = "DELETE".into();
         assert_eq!(server.handle(&delete).status, 200);
         assert!(server.poll_watches().is_empty());
+    }
+
+    /// Creates `pod` in `default` through the server; the write settles, as a terminal line does.
+    fn create_pod(server: &mut ApiServer, pod: Value) {
+        let mut create = get("/api/v1/namespaces/default/pods", "", "application/json");
+        create.method = "POST".into();
+        create.content_type = "application/json".into();
+        create.body = serde_json::to_vec(&pod).unwrap();
+        let created = server.handle(&create);
+        assert_eq!(
+            created.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&created.body)
+        );
+    }
+
+    /// kubectl 1.32's exec request: a WebSocket upgrade offering the v5 channel protocol.
+    fn exec_request(pod: &str, query: &str) -> HttpRequest {
+        HttpRequest {
+            upgrade: Some("websocket".into()),
+            websocket_protocols: vec![EXEC_PROTOCOL.into()],
+            ..get(
+                &format!("/api/v1/namespaces/default/pods/{pod}/exec"),
+                &format!("{query}&stdout=true&stderr=true"),
+                "",
+            )
+        }
+    }
+
+    /// The messages of an exec that was upgraded, split into (channel, text).
+    fn exec_messages_of(response: &HttpResponse) -> Vec<(u8, String)> {
+        assert_eq!(
+            response.status,
+            101,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
+        let stream = response.exec.as_ref().expect("an exec stream");
+        assert_eq!(stream.protocol, "v5.channel.k8s.io");
+        stream
+            .messages
+            .iter()
+            .map(|m| (m[0], String::from_utf8_lossy(&m[1..]).into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn an_exec_sends_stdout_then_the_status_and_a_non_zero_exit_its_code() {
+        let mut server = server();
+        create_pod(
+            &mut server,
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}),
+        );
+        let ran = exec_messages_of(&server.handle(&exec_request("web", "command=hostname")));
+        assert_eq!(ran[0], (CHANNEL_STDOUT, "web\n".to_string()));
+        let (last, status) = ran.last().unwrap();
+        assert_eq!(*last, CHANNEL_ERROR);
+        let status: Value = serde_json::from_str(status).unwrap();
+        assert_eq!(status["status"], "Success");
+        // `sh -c 'exit 3'`: the Status kubectl turns into `command terminated with exit code 3`.
+        let failed = exec_messages_of(
+            &server.handle(&exec_request("web", "command=sh&command=-c&command=exit+3")),
+        );
+        assert_eq!(failed.len(), 1, "no output, only the Status: {failed:?}");
+        let status: Value = serde_json::from_str(&failed[0].1).unwrap();
+        assert_eq!(failed[0].0, CHANNEL_ERROR);
+        assert_eq!(
+            (&status["status"], &status["reason"]),
+            (&json!("Failure"), &json!("NonZeroExitCode"))
+        );
+        assert_eq!(
+            status["details"]["causes"][0],
+            json!({"reason": "ExitCode", "message": "3"})
+        );
+        // A binary the image lacks: the runtime cannot start it, an InternalError Status.
+        let missing = exec_messages_of(&server.handle(&exec_request("web", "command=nope")));
+        let status: Value = serde_json::from_str(&missing[0].1).unwrap();
+        assert_eq!((missing.len(), missing[0].0), (1, CHANNEL_ERROR));
+        assert_eq!(status["reason"], "InternalError");
+        assert!(status["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Internal error occurred: error executing command in container: "));
+    }
+
+    #[test]
+    fn an_exec_refused_before_the_upgrade_answers_what_kubectl_prints() {
+        let mut server = server();
+        create_pod(
+            &mut server,
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}),
+        );
+        let missing_pod = server.handle(&exec_request("nope", "command=ls"));
+        assert_eq!(
+            (
+                missing_pod.status,
+                missing_pod.json_body()["reason"].clone()
+            ),
+            (404, json!("NotFound"))
+        );
+        let bad = server.handle(&exec_request("web", "command=ls&container=db"));
+        assert_eq!(bad.status, 400);
+        assert_eq!(
+            bad.json_body()["message"],
+            "container db is not valid for pod web"
+        );
+        assert!(bad.exec.is_none());
+        // RBAC: `create` on `pods/exec`, which bob has not been given.
+        let mut bob = exec_request("web", "command=ls");
+        bob.impersonate_user = Some("bob".into());
+        let forbidden = server.handle(&bob);
+        assert_eq!(forbidden.status, 403);
+        assert!(
+            forbidden.json_body()["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(
+                    "pods \"web\" is forbidden: User \"bob\" cannot create resource \"pods/exec\""
+                ),
+            "{}",
+            forbidden.json_body()
+        );
+        // SPDY (kubectl's fallback) is refused after the same checks, and runs nothing.
+        let mut spdy = exec_request("web", "command=ls");
+        spdy.method = "POST".into();
+        spdy.upgrade = Some("SPDY/3.1".into());
+        spdy.websocket_protocols.clear();
+        let refused = server.handle(&spdy);
+        assert_eq!((refused.status, refused.exec.is_none()), (400, true));
+        assert!(String::from_utf8_lossy(&refused.body).contains("WebSocket"));
+        // port-forward is refused with a message that says so, not a bare 404.
+        let forward = server.handle(&get(
+            "/api/v1/namespaces/default/pods/web/portforward",
+            "ports=80",
+            "",
+        ));
+        assert_eq!(
+            (forward.status, forward.json_body()["message"].clone()),
+            (400, json!(PORT_FORWARD_REFUSAL))
+        );
+        // The kubelet's answer for a container that does not run is plain text, not a Status.
+        let text = exec_refusal(exec::ExecOutcome::NotRunning(
+            "container not found (\"nginx\")".into(),
+        ));
+        assert_eq!(
+            (text.status, text.content_type, text.body.as_slice()),
+            (500, "text/plain", &b"container not found (\"nginx\")"[..])
+        );
+    }
+
+    #[test]
+    fn with_a_tty_stderr_goes_to_stdout() {
+        let result = ExecResult {
+            exit_code: 1,
+            stdout: "out\n".into(),
+            stderr: "err\n".into(),
+        };
+        let channels =
+            |tty| -> Vec<u8> { exec_messages(&result, tty).iter().map(|m| m[0]).collect() };
+        assert_eq!(
+            channels(false),
+            [CHANNEL_STDOUT, CHANNEL_STDERR, CHANNEL_ERROR]
+        );
+        assert_eq!(
+            channels(true),
+            [CHANNEL_STDOUT, CHANNEL_STDOUT, CHANNEL_ERROR]
+        );
+        assert_eq!(&exec_messages(&result, false)[1][1..], b"err\n");
+    }
+
+    #[test]
+    fn a_followed_log_sends_new_lines_and_ends_with_its_container() {
+        let mut server = server();
+        create_pod(
+            &mut server,
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talk"},
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "c",
+                    "image": "busybox", "command": ["sh", "-c",
+                        "echo one; sleep 600; echo two; sleep 5; echo three"]}]}}),
+        );
+        let opened = server.handle(&get(
+            "/api/v1/namespaces/default/pods/talk/log",
+            "follow=true",
+            "",
+        ));
+        assert_eq!(
+            opened.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&opened.body)
+        );
+        assert_eq!(opened.body, b"one\n");
+        let handle = opened
+            .follow
+            .expect("a running container's log is followed");
+        // A second follower that leaves at once is forgotten: only the first gets lines.
+        let left = server
+            .handle(&get(
+                "/api/v1/namespaces/default/pods/talk/log",
+                "follow=true",
+                "",
+            ))
+            .follow
+            .expect("followed");
+        assert_ne!(left, handle);
+        server.close_follow(left);
+        assert!(server.poll_follows().is_empty(), "nothing new yet");
+        server.advance(700 * TICKS_PER_SECOND);
+        let polled = server.poll_follows();
+        assert_eq!(polled, [(handle, b"two\nthree\n".to_vec(), true)]);
+        assert!(server.poll_follows().is_empty(), "an ended follow is gone");
+        // The container has ended: a new follow answers the whole log and does not stay open.
+        let again = server.handle(&get(
+            "/api/v1/namespaces/default/pods/talk/log",
+            "follow=true",
+            "",
+        ));
+        assert_eq!(
+            (again.body.as_slice(), again.follow),
+            (&b"one\ntwo\nthree\n"[..], None)
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The network front of `kube-sandbox serve`: a self-signed CA, HTTPS on loopback (rustls and
-//! hyper's HTTP/1.1), and a kubeconfig for the real kubectl.
+//! hyper's HTTP/1.1), a kubeconfig for the real kubectl, streamed bodies (watches, `logs -f`)
+//! and WebSocket upgrades for `kubectl exec` (tungstenite on hyper's upgraded connection).
 //!
 //! Mirrors: kubeadm's `/etc/kubernetes/pki/ca.crt` and the apiserver's serving certificate, and
 //! `admin.conf`'s shape (one cluster, one user, one context).
@@ -33,7 +34,9 @@ use http_body_util::Either;
 use hyper::body::Frame;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use super::{ApiServer, HttpRequest, HttpResponse, WatchHandle, STUDENT_USER};
+use super::{
+    ApiServer, ExecStream, FollowHandle, HttpRequest, HttpResponse, WatchHandle, STUDENT_USER,
+};
 use crate::sim::clock::TICKS_PER_SECOND;
 
 /// The user the kubeconfig names, with kubeadm's admin group.
@@ -66,10 +69,18 @@ pub struct Started {
     pub kubeconfig: PathBuf,
 }
 
-/// What the lab thread answers: a whole response, or a watch's stream of event lines.
+/// What the lab thread answers: a whole response, or a stream (a watch's event lines, a
+/// followed log's lines) with its content type.
 enum Reply {
     Full(HttpResponse),
-    Stream(UnboundedReceiver<Bytes>),
+    Stream(UnboundedReceiver<Bytes>, &'static str),
+}
+
+/// A stream the lab thread feeds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Watch(WatchHandle),
+    Follow(FollowHandle),
 }
 
 type Job = (HttpRequest, oneshot::Sender<Reply>);
@@ -202,21 +213,26 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
             server.set_settle_seconds(settle);
             server.set_wall_speed(speed);
             let _ = booted_tx.send(());
-            let mut streams: Vec<(WatchHandle, UnboundedSender<Bytes>)> = Vec::new();
+            let mut streams: Vec<(Open, UnboundedSender<Bytes>)> = Vec::new();
             let mut last = std::time::Instant::now();
             loop {
                 match inbox.recv_timeout(Duration::from_millis(100)) {
                     Ok((request, reply)) => {
                         let response = server.handle(&request);
-                        match response.watch {
-                            Some(handle) => {
-                                let (tx, rx) = unbounded_channel();
-                                streams.push((handle, tx));
-                                let _ = reply.send(Reply::Stream(rx));
+                        if let Some(handle) = response.watch {
+                            let (tx, rx) = unbounded_channel();
+                            streams.push((Open::Watch(handle), tx));
+                            let _ = reply.send(Reply::Stream(rx, "application/json"));
+                        } else if let Some(handle) = response.follow {
+                            // The log so far, then each new line as the container writes it.
+                            let (tx, rx) = unbounded_channel();
+                            if !response.body.is_empty() {
+                                let _ = tx.send(Bytes::from(response.body));
                             }
-                            None => {
-                                let _ = reply.send(Reply::Full(response));
-                            }
+                            streams.push((Open::Follow(handle), tx));
+                            let _ = reply.send(Reply::Stream(rx, response.content_type));
+                        } else {
+                            let _ = reply.send(Reply::Full(response));
                         }
                     }
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -234,16 +250,31 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
                 }
                 // Hand each watch what changed; a stream whose client left is closed.
                 for (handle, lines) in server.poll_watches() {
-                    if let Some((_, tx)) = streams.iter().find(|(h, _)| *h == handle) {
+                    if let Some((_, tx)) = streams.iter().find(|(h, _)| *h == Open::Watch(handle)) {
                         let _ = tx.send(Bytes::from(lines));
                     }
                 }
-                streams.retain(|(handle, tx)| {
-                    let open = !tx.is_closed();
-                    if !open {
-                        server.close_watch(*handle);
+                // A followed log whose container ended closes after its last lines.
+                for (handle, lines, ended) in server.poll_follows() {
+                    let open = Open::Follow(handle);
+                    if let Some((_, tx)) = streams.iter().find(|(h, _)| *h == open) {
+                        if !lines.is_empty() {
+                            let _ = tx.send(Bytes::from(lines));
+                        }
                     }
-                    open
+                    if ended {
+                        streams.retain(|(h, _)| *h != open);
+                    }
+                }
+                streams.retain(|(open, tx)| {
+                    let alive = !tx.is_closed();
+                    if !alive {
+                        match open {
+                            Open::Watch(handle) => server.close_watch(*handle),
+                            Open::Follow(handle) => server.close_follow(*handle),
+                        }
+                    }
+                    alive
                 });
             }
         })?;
@@ -292,6 +323,7 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
                 let service = service_fn(move |req| answer(req, jobs.clone()));
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades()
                     .await;
             });
         }
@@ -317,9 +349,16 @@ fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
 }
 
 async fn answer(
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
     jobs: mpsc::Sender<Job>,
 ) -> Result<Response<Body>, hyper::Error> {
+    let websocket_key = header(&req, "sec-websocket-key");
+    let upgrade = header(&req, "upgrade");
+    // Taken before the body: the connection after a 101 answer (kubectl exec).
+    let on_upgrade = upgrade
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+        .then(|| hyper::upgrade::on(&mut req));
     let mut request = HttpRequest {
         method: req.method().as_str().to_string(),
         path: req.uri().path().to_string(),
@@ -334,6 +373,16 @@ async fn answer(
             .iter()
             .filter_map(|v| v.to_str().ok().map(str::to_string))
             .collect(),
+        upgrade,
+        websocket_protocols: req
+            .headers()
+            .get_all("sec-websocket-protocol")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
         body: Vec::new(),
     };
     request.body = req.into_body().collect().await?.to_bytes().to_vec();
@@ -346,17 +395,76 @@ async fn answer(
         status: 503,
         content_type: "text/plain",
         body: b"the lab stopped".to_vec(),
-        watch: None,
+        ..HttpResponse::default()
     }));
     Ok(match response {
+        Reply::Full(HttpResponse {
+            exec: Some(exec), ..
+        }) => match (on_upgrade, websocket_key) {
+            (Some(on_upgrade), Some(key)) => {
+                let accept =
+                    tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+                let protocol = exec.protocol;
+                tokio::spawn(send_exec(on_upgrade, exec));
+                Response::builder()
+                    .status(101)
+                    .header("upgrade", "websocket")
+                    .header("connection", "Upgrade")
+                    .header("sec-websocket-accept", accept)
+                    .header("sec-websocket-protocol", protocol)
+                    .body(Either::Left(Full::new(Bytes::new())))
+            }
+            _ => Response::builder()
+                .status(400)
+                .header("content-type", "text/plain")
+                .body(Either::Left(Full::new(Bytes::from_static(
+                    b"exec needs a WebSocket upgrade",
+                )))),
+        },
         Reply::Full(response) => Response::builder()
             .status(response.status)
             .header("content-type", response.content_type)
             .body(Either::Left(Full::new(Bytes::from(response.body)))),
-        Reply::Stream(lines) => Response::builder()
+        Reply::Stream(lines, content_type) => Response::builder()
             .status(200)
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .body(Either::Right(WatchBody(lines))),
     }
     .unwrap_or_else(|_| Response::new(Either::Left(Full::new(Bytes::new())))))
+}
+
+/// Writes an exec's messages on the upgraded connection, then closes it with a normal closure
+/// (client-go reads that as the end of every stream, then decodes the Status it got on the
+/// error channel) and waits a little for the client's close in answer.
+async fn send_exec(on_upgrade: hyper::upgrade::OnUpgrade, exec: ExecStream) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+    use tokio_tungstenite::tungstenite::Message;
+    let Ok(upgraded) = on_upgrade.await else {
+        return;
+    };
+    let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+        TokioIo::new(upgraded),
+        Role::Server,
+        None,
+    )
+    .await;
+    for message in exec.messages {
+        if ws.send(Message::Binary(message.into())).await.is_err() {
+            return;
+        }
+    }
+    let close = CloseFrame {
+        code: CloseCode::Normal,
+        reason: "".into(),
+    };
+    if ws.send(Message::Close(Some(close))).await.is_err() {
+        return;
+    }
+    // Until the client's close frame (or it hangs up); stdin and pings are read and dropped.
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
 }

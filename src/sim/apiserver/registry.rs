@@ -271,9 +271,14 @@ impl Ctx<'_, '_> {
         )
         .map_err(|e| self.fail(ApiStage::Storage, e))?;
         let prefix = self.info.prefix(namespace);
-        let range = RangeRequest::prefix(prefix.as_str());
+        let mut range = RangeRequest::prefix(prefix.as_str());
+        range.revision = request.list_options.revision;
         let result = self.store.range(&range).map_err(|e| {
-            let e = ApiError::new(StatusReason::InternalError, e.to_string());
+            let reason = match e {
+                crate::sim::etcd::StoreError::Compacted { .. } => StatusReason::Expired,
+                _ => StatusReason::InternalError,
+            };
+            let e = ApiError::new(reason, e.to_string());
             self.fail(ApiStage::Storage, e)
         })?;
         let items: Vec<Value> = result

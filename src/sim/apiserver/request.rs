@@ -86,6 +86,9 @@ pub enum PatchType {
 pub struct ListOptions {
     pub label_selector: Option<String>,
     pub field_selector: Option<String>,
+    /// Read the list as the store was at this revision (a `continue` token's), not now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

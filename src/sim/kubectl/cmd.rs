@@ -1125,7 +1125,9 @@ fn delete(args: &[String], ctx: &mut Ctx) -> Output {
         stderr: warning,
         ..Output::default()
     };
-    if p.has("force") && grace == Some(0) {
+    // `--force --grace-period=0`: kubectl says `force deleted` of each.
+    let forced = p.has("force") && grace == Some(0);
+    if forced {
         out.stderr.push_str("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
     }
     // (resource, namespace, name, source file)
@@ -1193,7 +1195,8 @@ fn delete(args: &[String], ctx: &mut Ctx) -> Output {
         }
     }
     for (info, ns, name, source) in victims {
-        let line = format!("{} \"{name}\" deleted{}\n", kind_ref(info), dry.suffix());
+        let deleted = if forced { "force deleted" } else { "deleted" };
+        let line = format!("{} \"{name}\" {deleted}{}\n", kind_ref(info), dry.suffix());
         if dry == DryRun::Client {
             out.stdout.push_str(&line);
             continue;

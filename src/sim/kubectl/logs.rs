@@ -5,7 +5,8 @@
 //! (`container x is not valid for pod p`) and the kubelet's `validateContainerLogStatus`
 //! (`container "c" in pod "p" is waiting to start: ContainerCreating`, `previous terminated
 //! container "c" in pod "p" not found`), all as `Error from server (BadRequest): ...`.
-//! Simplified: `-f` prints what the log holds and returns, because the terminal is line-based;
+//! Simplified: `-f` of a running container prints what the log holds and returns, because the
+//! terminal is line-based (of a container that ended it returns as kubectl does);
 //! `TYPE/NAME` picks the first pod of the object's selector.
 
 use crate::sim::api::JsonPointer;
@@ -161,6 +162,15 @@ pub fn log_text(runtime: &Runtime, id: &str, tail: Option<usize>, timestamps: bo
     text
 }
 
+/// Whether `container` of `pod` runs now, by the pod's status.
+pub fn container_running(pod: &Value, container: &str) -> bool {
+    ["/status/initContainerStatuses", "/status/containerStatuses"]
+        .iter()
+        .filter_map(|p| pod.ptr(p).and_then(Value::as_array))
+        .flatten()
+        .any(|s| str_at(s, "/name") == container && s.ptr("/state/running").is_some())
+}
+
 /// [`log_container_id`] with the apiserver's BadRequest message as the error: what
 /// `GET pods/NAME/log` answers (`kube-sandbox serve`).
 pub fn container_log_id(pod: &Value, container: &str, previous: bool) -> Result<String, String> {
@@ -266,6 +276,13 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             None => return Output::fail("error: pod has no containers\n"),
         },
     };
+    // kubectl checks the container against the pod it fetched before asking for the log.
+    if !container_names(&pod).contains(&container) {
+        return Output::fail(format!(
+            "{notes}error: container {container} is not valid for pod {}\n",
+            str_at(&pod, "/metadata/name")
+        ));
+    }
     let id = match log_container_id(&pod, &container, a.has("previous")) {
         Ok(id) => id,
         Err(mut out) => {
@@ -281,7 +298,9 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     if let Some(runtime) = ctx.backend.node(node).and_then(|h| h.runtime()) {
         out.stdout = log_text(&runtime.borrow(), &id, tail, a.has("timestamps"));
     }
-    if a.has("follow") {
+    // A container that ended has nothing more to say: `-f` returns after its log, as the real
+    // one does. A running one would go on, which a line-based terminal cannot show.
+    if a.has("follow") && container_running(&pod, &container) {
         out.stderr.push_str(
             "(this terminal is line-based: -f printed the log so far and returned; run it again for new lines)\n",
         );

@@ -192,35 +192,42 @@ pub(super) fn parse(
                 None => return Err(flag_error(command_path, &format!("unknown flag: --{name}"))),
             }
         } else {
-            let short = &arg[1..];
-            let mut chars = short.chars();
-            let c = chars.next().unwrap_or('-');
-            let rest: String = chars.collect();
-            match all.iter().find(|d| d.1 == Some(c)) {
-                Some(d) => {
-                    let inline = if rest.is_empty() {
-                        None
-                    } else if d.2 == Takes::Bool {
-                        let next = rest.chars().next().unwrap_or(' ');
-                        if next != '=' {
-                            return Err(flag_error(
-                                command_path,
-                                &format!("unknown shorthand flag: '{next}' in -{short}"),
-                            ));
-                        }
-                        Some(rest[1..].to_string())
-                    } else {
-                        Some(rest.strip_prefix('=').unwrap_or(&rest).to_string())
-                    };
-                    (*d, inline, format!("'{c}' in -{c}"))
-                }
-                None => {
+            // pflag's shorthands: `-it` is `-i -t`; a flag with a value takes the rest of the
+            // word (`-cnginx`, `-c=nginx`) or the next word; an error names what is left.
+            let mut shorts = &arg[1..];
+            while let Some(c) = shorts.chars().next() {
+                let rest = &shorts[c.len_utf8()..];
+                let Some(d) = all.iter().find(|d| d.1 == Some(c)) else {
                     return Err(flag_error(
                         command_path,
-                        &format!("unknown shorthand flag: '{c}' in -{short}"),
-                    ))
-                }
+                        &format!("unknown shorthand flag: '{c}' in -{shorts}"),
+                    ));
+                };
+                let (value, next) = if rest.len() > 1 && rest.starts_with('=') {
+                    (rest[1..].to_string(), "")
+                } else {
+                    match d.2 {
+                        Takes::Bool => ("true".to_string(), rest),
+                        Takes::Optional => (String::new(), rest),
+                        Takes::Value if !rest.is_empty() => (rest.to_string(), ""),
+                        Takes::Value => match args.get(i) {
+                            Some(v) => {
+                                i += 1;
+                                (v.clone(), "")
+                            }
+                            None => {
+                                return Err(flag_error(
+                                    command_path,
+                                    &format!("flag needs an argument: '{c}' in -{shorts}"),
+                                ))
+                            }
+                        },
+                    }
+                };
+                out.flags.entry(d.0).or_default().push(value);
+                shorts = next;
             }
+            continue;
         };
         let value = match def.2 {
             Takes::Bool => inline.unwrap_or_else(|| "true".to_string()),
@@ -524,6 +531,43 @@ mod tests {
 
     fn words(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn shorthands_combine_as_pflag_combines_them() {
+        const EXEC: &[Flag] = &[
+            ("container", Some('c'), Takes::Value),
+            ("stdin", Some('i'), Takes::Bool),
+            ("tty", Some('t'), Takes::Bool),
+        ];
+        let a = parse("kubectl exec", &words("web -it -- sh"), EXEC, true).expect("parses");
+        assert!(a.has("stdin") && a.has("tty"));
+        assert_eq!(a.positional, ["web"]);
+        // A flag with a value takes the rest of the word, or the next word.
+        let a = parse("kubectl exec", &words("web -icnginx"), EXEC, true).expect("parses");
+        assert_eq!(
+            (a.has("stdin"), a.value("container")),
+            (true, Some("nginx"))
+        );
+        let a = parse("kubectl exec", &words("web -tc db"), EXEC, true).expect("parses");
+        assert_eq!((a.has("tty"), a.value("container")), (true, Some("db")));
+        let a = parse("kubectl exec", &words("web -t=false"), EXEC, true).expect("parses");
+        assert!(!a.has("tty"));
+        // An error names the shorthands left when it stopped.
+        let err = |line: &str| {
+            parse("kubectl exec", &words(line), EXEC, true)
+                .err()
+                .unwrap()
+                .stderr
+        };
+        assert_eq!(
+            err("web -itz"),
+            "Error: unknown shorthand flag: 'z' in -z\nSee 'kubectl exec --help' for usage.\n"
+        );
+        assert_eq!(
+            err("web -ic"),
+            "Error: flag needs an argument: 'c' in -c\nSee 'kubectl exec --help' for usage.\n"
+        );
     }
 
     const DEFS: &[Flag] = &[
