@@ -1668,17 +1668,14 @@ mod tests {
 
     /// Creates `pod` in `default` through the server; the write settles, as a terminal line does.
     fn create_pod(server: &mut ApiServer, pod: Value) {
-        let mut create = get("/api/v1/namespaces/default/pods", "", "application/json");
-        create.method = "POST".into();
-        create.content_type = "application/json".into();
-        create.body = serde_json::to_vec(&pod).unwrap();
-        let created = server.handle(&create);
-        assert_eq!(
-            created.status,
-            201,
-            "{}",
-            String::from_utf8_lossy(&created.body)
-        );
+        created(server.handle(&post("/api/v1/namespaces/default/pods", pod)));
+    }
+
+    /// Checks that a create answered 201 Created, and gives the answer back.
+    fn created(answer: HttpResponse) -> HttpResponse {
+        let body = String::from_utf8_lossy(&answer.body).to_string();
+        assert_eq!(answer.status, 201, "{body}");
+        answer
     }
 
     /// kubectl 1.32's exec request: a WebSocket upgrade offering the v5 channel protocol.
@@ -1948,21 +1945,9 @@ mod tests {
                 "template": {"metadata": {"labels": {"app": "web"}},
                     "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}},
         });
-        let mut create = get(
-            "/apis/apps/v1/namespaces/default/deployments",
-            "fieldManager=kubectl-create&fieldValidation=Strict",
-            "application/json",
-        );
-        create.method = "POST".into();
-        create.content_type = "application/json".into();
-        create.body = serde_json::to_vec(&body).unwrap();
-        let created = server.handle(&create);
-        assert_eq!(
-            created.status,
-            201,
-            "{}",
-            String::from_utf8_lossy(&created.body)
-        );
+        let mut create = post("/apis/apps/v1/namespaces/default/deployments", body);
+        create.query = "fieldManager=kubectl-create&fieldValidation=Strict".into();
+        let created = created(server.handle(&create));
         // Defaulted by admission, as the terminal's kubectl would see it.
         assert_eq!(
             created.json_body()["spec"]["strategy"]["type"],
@@ -1999,8 +1984,9 @@ mod tests {
     }
 
     fn post(path: &str, body: Value) -> HttpRequest {
-        let mut request = get(path, "", "");
+        let mut request = get(path, "", "application/json");
         request.method = "POST".into();
+        request.content_type = "application/json".into();
         request.body = serde_json::to_vec(&body).unwrap();
         request
     }
