@@ -1225,7 +1225,6 @@ impl ApiServer {
     fn access_review(&mut self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
         let user = self.user_of(req)?;
         let mut review = body_of(req, false)?.unwrap_or_else(|| json!({}));
-        let index = crate::sim::apiserver::rbac::read_index(&mut self.lab.cluster)?;
         let attr = |key: &str| {
             review
                 .pointer(&format!("/spec/resourceAttributes/{key}"))
@@ -1241,7 +1240,8 @@ impl ApiServer {
             );
             let (subresource, namespace, name) =
                 (attr("subresource"), attr("namespace"), attr("name"));
-            index
+            self.lab
+                .cluster
                 .authorize(&Attributes {
                     user: &user,
                     verb: &verb,
@@ -1322,9 +1322,9 @@ impl ApiServer {
     ) -> Result<HttpResponse, ApiError> {
         // kube-apiserver authorizes `create` on `pods/exec`, then reads the pod itself.
         let user = self.user_of(req)?;
-        let index = crate::sim::apiserver::rbac::read_index(&mut self.lab.cluster)?;
         let name = request.name.clone().unwrap_or_default();
-        index
+        self.lab
+            .cluster
             .authorize(&Attributes {
                 user: &user,
                 verb: "create",

@@ -29,6 +29,7 @@ use crate::sim::apiserver::backend::{
 };
 use crate::sim::apiserver::checks::ListFilter;
 use crate::sim::apiserver::events::EventCorrelator;
+use crate::sim::apiserver::rbac::Attributes;
 use crate::sim::apiserver::{
     decode_object, ApiClient, ApiError, ApiRequest, ApiResponse, Apiserver, Credentials, Env,
     Handled, Verb,
@@ -333,6 +334,12 @@ impl Cluster {
 
     pub fn apiserver_mut(&mut self) -> &mut Apiserver {
         &mut self.apiserver
+    }
+
+    /// What the apiserver's RBAC authorizer answers for `attributes` (see
+    /// [`Apiserver::authorize`]).
+    pub fn authorize(&mut self, attributes: &Attributes) -> Result<String, String> {
+        self.apiserver.authorize(&self.store, attributes)
     }
 
     /// The names of the components, in registration order, with whether each runs.

@@ -183,6 +183,12 @@ impl Apiserver {
         self.rbac.get_or_insert_with(RbacIndex::default)
     }
 
+    /// The RBAC authorizer's answer for `attributes`, from the policy it holds (parsed once
+    /// after each RBAC write), without a request or a trace: a SelfSubjectAccessReview's.
+    pub fn authorize(&mut self, store: &Store, attributes: &Attributes) -> Result<String, String> {
+        self.rbac_index(store).authorize(attributes)
+    }
+
     /// Authenticates without tracing: who these credentials are, for a component that asks.
     pub fn whoami(&self, store: &Store, credentials: &Credentials) -> Result<UserInfo, ApiError> {
         self.authenticator

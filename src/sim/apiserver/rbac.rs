@@ -301,8 +301,9 @@ pub fn non_resource_allowed(user: &UserInfo) -> bool {
 
 /// The cluster's RBAC policy as the apiserver's authorizer holds it, read through `client` as
 /// `kubernetes-admin` even under `--as` (the real `kubectl auth can-i` asks the apiserver with a
-/// SelfSubjectAccessReview, which anyone may create): what the terminal's `can-i` and
-/// `kube-sandbox serve`'s SelfSubjectAccessReview are answered with.
+/// SelfSubjectAccessReview, which anyone may create): what the terminal's `can-i` (and its
+/// `--list`) is answered with. `kube-sandbox serve` asks the apiserver's own authorizer instead
+/// (`Cluster::authorize`).
 pub fn read_index(client: &mut dyn ApiClient) -> Result<RbacIndex, ApiError> {
     let mut lists = Vec::new();
     for plural in [
