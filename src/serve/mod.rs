@@ -25,7 +25,7 @@ pub use openapi::{openapi_document, openapi_root};
 
 use serde_json::{json, Map, Value};
 
-use crate::sim::api::resources::{ResourceInfo, RESOURCES, REVIEWS};
+use crate::sim::api::resources::{group_version, ResourceInfo, RESOURCES, REVIEWS};
 use crate::sim::apiserver::rbac::Attributes;
 use crate::sim::apiserver::request::{
     Credentials, DeleteOptions, Impersonate, PatchType, PropagationPolicy, REST_VERBS,
@@ -350,7 +350,7 @@ pub fn group_list() -> Value {
     let groups: Vec<Value> = groups()
         .into_iter()
         .map(|(group, version)| {
-            let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
+            let gv = json!({"groupVersion": group_version(group, version), "version": version});
             json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
         })
         .collect();
@@ -419,15 +419,10 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             }
         }
     }
-    let group_version = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
     Some(json!({
         "kind": "APIResourceList",
         "apiVersion": "v1",
-        "groupVersion": group_version,
+        "groupVersion": group_version(group, version),
         "resources": resources,
     }))
 }

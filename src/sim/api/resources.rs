@@ -23,11 +23,7 @@ pub struct ResourceInfo {
 impl ResourceInfo {
     /// `v1` for the core group, `apps/v1` otherwise.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        group_version(self.group, self.version)
     }
 
     /// `deployments.apps`, as kubectl names a resource in messages; `pods` for the core group.
@@ -70,6 +66,15 @@ macro_rules! resource {
             etcd_prefix: $prefix,
         }
     };
+}
+
+/// `apps/v1`, or `v1` for the core group: an `apiVersion` and a discovery `groupVersion`.
+pub fn group_version(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
 }
 
 /// The review APIs that have no storage: (group, version, resource, kind). `kubectl auth can-i`

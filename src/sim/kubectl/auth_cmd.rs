@@ -29,7 +29,7 @@ use super::table::tabwrite;
 use super::verb_util::{parse, Flag, Takes};
 use super::yaml::to_yaml;
 use super::Output;
-use crate::sim::api::resources::{lookup, RESOURCES, REVIEWS};
+use crate::sim::api::resources::{group_version, lookup, RESOURCES, REVIEWS};
 use crate::sim::apiserver::authn::{self, UserInfo};
 use crate::sim::apiserver::rbac::{Attributes, PolicyRule, RbacIndex};
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
@@ -333,7 +333,7 @@ pub fn info(command: &str, args: &[String], ctx: &mut Ctx) -> Output {
         }
         let reviews = REVIEWS
             .iter()
-            .map(|(group, version, _, _)| format!("{group}/{version}"));
+            .map(|(group, version, _, _)| group_version(group, version));
         let versions: BTreeSet<String> = RESOURCES
             .iter()
             .map(|r| r.api_version())

@@ -24,7 +24,9 @@ use super::verb_util::{self as vu, admin, DryRun, Flag, Parsed, Takes};
 use super::yaml::to_yaml;
 use super::{Backend, Output};
 use crate::sim::api::decode::{check_kind, decode_documents, DecodeErrorKind};
-use crate::sim::api::resources::{by_kind, lookup, ResourceInfo, RESOURCES, REVIEWS};
+use crate::sim::api::resources::{
+    by_kind, group_version, lookup, ResourceInfo, RESOURCES, REVIEWS,
+};
 use crate::sim::apiserver::request::{
     ApiError, ApiRequest, ApiResponse, Impersonate, PatchType, StatusReason, Verb,
 };
@@ -1261,14 +1263,10 @@ fn api_resources(args: &[String], _: &mut Ctx) -> Output {
         if namespaced.is_some_and(|n| n != is_namespaced) {
             continue;
         }
-        let api_version = match group {
-            "" => version.to_string(),
-            _ => format!("{group}/{version}"),
-        };
         rows.push(vec![
             plural.to_string(),
             short,
-            api_version,
+            group_version(group, version),
             is_namespaced.to_string(),
             kind.to_string(),
         ]);
