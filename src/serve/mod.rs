@@ -1400,14 +1400,10 @@ impl ApiServer {
                 continue;
             };
             let runtime = runtime.borrow();
-            let epoch = runtime.config.epoch_unix_seconds;
             let mut text = Vec::new();
             if let Some(log) = runtime.container_log(&follow.container_id) {
                 let (lines, cursor) = log.read_from(follow.cursor);
-                for line in lines {
-                    text.extend(line.display(epoch, follow.timestamps).into_bytes());
-                    text.push(b'\n');
-                }
+                text = logs::lines_text(&runtime, lines, follow.timestamps).into_bytes();
                 follow.cursor = cursor;
             }
             let running = runtime

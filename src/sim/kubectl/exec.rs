@@ -16,7 +16,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::cmd::Ctx;
-use super::logs::{container_names, default_container, resolve_pod, str_at, usage_error};
+use super::logs::{
+    container_names, container_status, default_container, resolve_pod, str_at, usage_error,
+};
 use super::verb_util::{parse, Flag, Takes};
 use super::Output;
 
@@ -140,11 +142,7 @@ pub fn exec_target(
             "pod {pod_name} does not have a host assigned"
         )));
     }
-    let running_id = ["/status/initContainerStatuses", "/status/containerStatuses"]
-        .iter()
-        .filter_map(|p| pod.ptr(p).and_then(Value::as_array))
-        .flatten()
-        .find(|s| str_at(s, "/name") == container)
+    let running_id = container_status(pod, container)
         .filter(|s| s.ptr("/state/running").is_some())
         .and_then(|s| {
             str_at(s, "/containerID")

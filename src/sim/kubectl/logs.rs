@@ -17,6 +17,7 @@ use super::errors::api_error_text;
 use super::verb_util::{parse, Flag, Takes};
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
+use crate::sim::runtime::logs::LogLine;
 use crate::sim::runtime::Runtime;
 use crate::sim::sort::StableSort;
 
@@ -152,23 +153,35 @@ pub(super) fn log_container_id(
 /// line, with RFC 3339 timestamps first when asked: what `kubectl logs` prints and what
 /// `GET pods/NAME/log` answers (`kube-sandbox serve`).
 pub fn log_text(runtime: &Runtime, id: &str, tail: Option<usize>, timestamps: bool) -> String {
+    match runtime.container_log(id) {
+        Some(log) => lines_text(runtime, log.tail(tail), timestamps),
+        None => String::new(),
+    }
+}
+
+/// Log lines of `runtime` as `kubectl logs` prints them: one per line, with RFC 3339 timestamps
+/// first when asked (`kube-sandbox serve`'s `logs -f` sends the new ones this way too).
+pub fn lines_text(runtime: &Runtime, lines: Vec<&LogLine>, timestamps: bool) -> String {
     let mut text = String::new();
-    if let Some(log) = runtime.container_log(id) {
-        for line in log.tail(tail) {
-            text.push_str(&line.display(runtime.config.epoch_unix_seconds, timestamps));
-            text.push('\n');
-        }
+    for line in lines {
+        text.push_str(&line.display(runtime.config.epoch_unix_seconds, timestamps));
+        text.push('\n');
     }
     text
 }
 
-/// Whether `container` of `pod` runs now, by the pod's status.
-pub fn container_running(pod: &Value, container: &str) -> bool {
+/// The status of `container` of `pod` (an init container's too), if the kubelet reported one.
+pub fn container_status<'a>(pod: &'a Value, container: &str) -> Option<&'a Value> {
     ["/status/initContainerStatuses", "/status/containerStatuses"]
         .iter()
         .filter_map(|p| pod.ptr(p).and_then(Value::as_array))
         .flatten()
-        .any(|s| str_at(s, "/name") == container && s.ptr("/state/running").is_some())
+        .find(|s| str_at(s, "/name") == container)
+}
+
+/// Whether `container` of `pod` runs now, by the pod's status.
+pub fn container_running(pod: &Value, container: &str) -> bool {
+    container_status(pod, container).is_some_and(|s| s.ptr("/state/running").is_some())
 }
 
 /// [`log_container_id`] with the apiserver's BadRequest message as the error: what
@@ -185,12 +198,7 @@ pub fn container_log_id(pod: &Value, container: &str, previous: bool) -> Result<
             "container \"{container}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating"
         ));
     }
-    let status = ["/status/initContainerStatuses", "/status/containerStatuses"]
-        .iter()
-        .filter_map(|p| pod.ptr(p).and_then(Value::as_array))
-        .flatten()
-        .find(|s| str_at(s, "/name") == container);
-    let Some(status) = status else {
+    let Some(status) = container_status(pod, container) else {
         return Err(format!(
             "container \"{container}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating"
         ));
