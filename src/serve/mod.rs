@@ -758,12 +758,12 @@ impl ApiServer {
             let changes = self.lab.cluster.poll_watch(watch.handle).into_iter();
             let mut lines = Vec::new();
             for (kind, object) in initial.chain(changes.map(|(k, o)| (k.as_str(), o))) {
-                if let Some(rv) = object
-                    .pointer("/metadata/resourceVersion")
-                    .and_then(Value::as_str)
-                    .and_then(|rv| rv.parse().ok())
-                {
-                    watch.seen = watch.seen.max(rv);
+                // Only a watch that gets bookmarks needs to know how far it has seen.
+                if watch.bookmarks {
+                    let rv = object.pointer("/metadata/resourceVersion");
+                    if let Some(rv) = rv.and_then(Value::as_str).and_then(|r| r.parse().ok()) {
+                        watch.seen = watch.seen.max(rv);
+                    }
                 }
                 let object = match watch.table {
                     true => to_table(watch.info, &object, now),
