@@ -8,6 +8,7 @@
 //! token, as `--token-auth-file` gives), not with a client certificate; the lab runs on one
 //! thread that owns it, and every connection hands its requests to that thread in turn.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -77,7 +78,7 @@ enum Reply {
 }
 
 /// A stream the lab thread feeds.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Open {
     Watch(WatchHandle),
     Follow(FollowHandle),
@@ -213,7 +214,8 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
             server.set_settle_seconds(settle);
             server.set_wall_speed(speed);
             let _ = booted_tx.send(());
-            let mut streams: Vec<(Open, UnboundedSender<Bytes>)> = Vec::new();
+            // By handle: at a watch per pod, each poll hands out a thousand streams' lines.
+            let mut streams: BTreeMap<Open, UnboundedSender<Bytes>> = BTreeMap::new();
             let mut last = std::time::Instant::now();
             loop {
                 match inbox.recv_timeout(Duration::from_millis(100)) {
@@ -221,7 +223,7 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
                         let response = server.handle(&request);
                         if let Some(handle) = response.watch {
                             let (tx, rx) = unbounded_channel();
-                            streams.push((Open::Watch(handle), tx));
+                            streams.insert(Open::Watch(handle), tx);
                             let _ = reply.send(Reply::Stream(rx, "application/json"));
                         } else if let Some(handle) = response.follow {
                             // The log so far, then each new line as the container writes it.
@@ -229,7 +231,7 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
                             if !response.body.is_empty() {
                                 let _ = tx.send(Bytes::from(response.body));
                             }
-                            streams.push((Open::Follow(handle), tx));
+                            streams.insert(Open::Follow(handle), tx);
                             let _ = reply.send(Reply::Stream(rx, response.content_type));
                         } else {
                             let _ = reply.send(Reply::Full(response));
@@ -250,23 +252,23 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
                 }
                 // Hand each watch what changed; a stream whose client left is closed.
                 for (handle, lines) in server.poll_watches() {
-                    if let Some((_, tx)) = streams.iter().find(|(h, _)| *h == Open::Watch(handle)) {
+                    if let Some(tx) = streams.get(&Open::Watch(handle)) {
                         let _ = tx.send(Bytes::from(lines));
                     }
                 }
                 // A followed log whose container ended closes after its last lines.
                 for (handle, lines, ended) in server.poll_follows() {
                     let open = Open::Follow(handle);
-                    if let Some((_, tx)) = streams.iter().find(|(h, _)| *h == open) {
+                    if let Some(tx) = streams.get(&open) {
                         if !lines.is_empty() {
                             let _ = tx.send(Bytes::from(lines));
                         }
                     }
                     if ended {
-                        streams.retain(|(h, _)| *h != open);
+                        streams.remove(&open);
                     }
                 }
-                streams.retain(|(open, tx)| {
+                streams.retain(|open, tx| {
                     let alive = !tx.is_closed();
                     if !alive {
                         match open {
