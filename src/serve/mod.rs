@@ -23,6 +23,8 @@ pub mod proto;
 
 pub use openapi::{openapi_document, openapi_root};
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use crate::sim::api::resources::{group_version, ResourceInfo, RESOURCES, REVIEWS};
@@ -568,6 +570,8 @@ pub struct ApiServer {
     paused: bool,
     follows: Vec<OpenFollow>,
     next_follow: FollowHandle,
+    /// Each group-version's OpenAPI v3 document as served, by its path (`apis/apps/v1`).
+    openapi: BTreeMap<String, HttpResponse>,
 }
 
 /// A `continue` token: the revision of the list's first chunk, read again for each later one
@@ -652,6 +656,7 @@ impl ApiServer {
             paused: false,
             follows: Vec::new(),
             next_follow: 0,
+            openapi: BTreeMap::new(),
         }
     }
 
@@ -840,8 +845,14 @@ impl ApiServer {
             }
             Route::OpenApiRoot => return Ok(HttpResponse::json(200, &openapi_root())),
             Route::OpenApi { group, version } => {
-                let doc = openapi_document(group, version).ok_or_else(ApiError::not_served)?;
-                return Ok(HttpResponse::json(200, &doc));
+                // The documents never change: each is built (from the explain docs) once.
+                let key = gv_path(group, version);
+                if !self.openapi.contains_key(&key) {
+                    let doc = openapi_document(group, version).ok_or_else(ApiError::not_served)?;
+                    self.openapi
+                        .insert(key.clone(), HttpResponse::json(200, &doc));
+                }
+                return Ok(self.openapi[&key].clone());
             }
             Route::NotFound => return Err(ApiError::not_served()),
             Route::Clock => return self.clock(req),
