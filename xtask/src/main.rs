@@ -18,6 +18,9 @@ mod webdriver;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// How long wasm-bindgen-test-runner waits for the whole browser suite (`tests/web.rs`).
+const BROWSER_SUITE_TIMEOUT_SECONDS: &str = "300";
+
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
@@ -318,6 +321,10 @@ fn test() -> summary::Summary {
             "wasm-bindgen-test-runner",
         )
         .env("CHROMEDRIVER", &browser.chromedriver)
+        // The runner's default of 20 s covers the whole suite, not one test: the suite took
+        // 19.4 s on a green run and a busy machine pushed it past, failing CI with "Failed to
+        // detect test as having been run".
+        .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_SUITE_TIMEOUT_SECONDS)
         .current_dir(root());
     toolchain::with_tools_path(&mut browser_tests);
     summary.add_cargo_test(proc::run_streaming(&mut browser_tests));
