@@ -325,6 +325,51 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl apply -f DIR/web-typo.yaml", Expect::Same),
     ("kubectl get deploy", Expect::Same),
     ("kubectl get pods", Expect::Same),
+    // Server-side apply: the fields each manager owns, a conflict, and --force-conflicts.
+    ("kubectl apply --server-side -f DIR/api.yaml", Expect::Same),
+    ("kubectl apply --server-side -f DIR/api.yaml", Expect::Same),
+    (
+        "kubectl apply --server-side --dry-run=server -f DIR/api.yaml",
+        Expect::Same,
+    ),
+    (
+        "kubectl get deploy api -o jsonpath={.metadata.managedFields[*].manager}",
+        Expect::Same,
+    ),
+    (
+        "kubectl get deploy api -o jsonpath={.metadata.managedFields[0].fieldsV1}",
+        Expect::Same,
+    ),
+    ("kubectl get deploy api -o yaml", Expect::Same),
+    ("kubectl scale deploy api --replicas=3", Expect::Same),
+    ("kubectl apply --server-side -f DIR/api.yaml", Expect::Same),
+    ("kubectl set image deploy/api nginx=nginx:1.27", Expect::Same),
+    (
+        "kubectl apply --server-side --field-manager=team -f DIR/api.yaml",
+        Expect::Same,
+    ),
+    (
+        "kubectl apply --server-side --force-conflicts -f DIR/api.yaml",
+        Expect::Same,
+    ),
+    (
+        "kubectl get deploy api -o jsonpath={.spec.replicas}/{.spec.template.spec.containers[0].image}",
+        Expect::Same,
+    ),
+    ("kubectl apply --force-conflicts -f DIR/api.yaml", Expect::Same),
+    (
+        "kubectl apply --server-side --dry-run=client -f DIR/api.yaml",
+        Expect::Same,
+    ),
+    // An object a client-side apply made moves over: annotation kept, managers merged.
+    ("kubectl apply --server-side -f DIR/web.yaml", Expect::Same),
+    (
+        "kubectl get deploy web -o jsonpath={.metadata.managedFields[*].manager}",
+        Expect::Same,
+    ),
+    ("kubectl get deploy", Expect::Same),
+    ("kubectl delete deployment api", Expect::Same),
+    ("kubectl get deploy", Expect::Same),
     // exec over WebSocket (v5.channel.k8s.io), and the errors kubectl gets before the upgrade.
     ("kubectl run box --image=nginx", Expect::Same),
     ("kubectl exec box -- hostname", Expect::Same),
@@ -433,6 +478,27 @@ spec:
       containers:
       - name: nginx
         image: nginx
+";
+
+/// A Deployment applied server-side, with a label it later keeps.
+const API_YAML: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  labels: {tier: back}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx
+        ports:
+        - containerPort: 80
 ";
 
 /// A Deployment with a misspelled field: strict decoding refuses it.
@@ -562,6 +628,7 @@ fn real_kubectl_and_the_built_in_kubectl_print_the_same() {
         ("typo-pod.yaml", TYPO_POD_YAML),
         ("web-typo.yaml", WEB_TYPO_YAML),
         ("two.yaml", TWO_YAML),
+        ("api.yaml", API_YAML),
     ] {
         std::fs::write(dir.join(name), text).unwrap();
     }

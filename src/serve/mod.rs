@@ -9,7 +9,7 @@
 //! admission, validation, storage and the trace.
 //! Simplified (docs/serve.md has the whole list): no aggregated discovery (kubectl falls back to
 //! the legacy documents), OpenAPI v3 schemas without enums or patch metadata and no
-//! `/openapi/v2` ([`openapi`]), no server-side apply or `portforward`; `exec` runs the command
+//! `/openapi/v2` ([`openapi`]), no `portforward`; `exec` runs the command
 //! to completion without stdin.
 //!
 //! This module is the protocol without the network: [`ApiServer::handle`] takes a parsed HTTP
@@ -89,6 +89,9 @@ pub struct HttpRequest {
     pub upgrade: Option<String>,
     /// The WebSocket subprotocols the client offers (`Sec-WebSocket-Protocol`), in its order.
     pub websocket_protocols: Vec<String>,
+    /// `kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07`: the field manager of a write that
+    /// names none is its first word, as kube-apiserver takes it.
+    pub user_agent: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -533,14 +536,20 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn patch_type(content_type: &str) -> Option<PatchType> {
+/// The patch type of a PATCH's `Content-Type`; `force` is the request's `force` parameter,
+/// which only an apply takes.
+fn patch_type(content_type: &str, force: bool) -> Option<PatchType> {
     match content_type.split(';').next().unwrap_or("").trim() {
         "application/json-patch+json" => Some(PatchType::Json),
         "application/merge-patch+json" => Some(PatchType::Merge),
         "application/strategic-merge-patch+json" => Some(PatchType::StrategicMerge),
+        APPLY_PATCH => Some(PatchType::Apply { force }),
         _ => None,
     }
 }
+
+/// Server-side apply's media type: the body is YAML (kubectl sends JSON, which is YAML too).
+const APPLY_PATCH: &str = "application/apply-patch+yaml";
 
 fn propagation(text: &str) -> Option<PropagationPolicy> {
     match text {
@@ -894,19 +903,23 @@ impl ApiServer {
         request.list_options.label_selector = param("labelSelector").map(str::to_string);
         request.list_options.field_selector = param("fieldSelector").map(str::to_string);
         request.dry_run = param("dryRun") == Some("All");
-        request.field_manager = param("fieldManager").map(str::to_string);
+        request.field_manager = param("fieldManager").map(str::to_string).or_else(|| {
+            let agent = req.user_agent.as_deref()?.split('/').next()?;
+            (!agent.is_empty()).then(|| agent.to_string())
+        });
         let body = body_of(req, verb == Verb::Patch)?;
         match verb {
             Verb::Patch => {
-                let kind = patch_type(&req.content_type).ok_or_else(|| {
-                    ApiError::new(
-                        StatusReason::Unknown,
-                        format!(
-                            "the server does not support patch type {:?} yet",
-                            req.content_type
-                        ),
-                    )
-                })?;
+                let kind = patch_type(&req.content_type, param("force") == Some("true"))
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            StatusReason::Unknown,
+                            format!(
+                                "the server does not support patch type {:?} yet",
+                                req.content_type
+                            ),
+                        )
+                    })?;
                 request.patch_type = Some(kind);
                 request.body = body;
             }
@@ -1167,6 +1180,15 @@ fn body_of(req: &HttpRequest, patch: bool) -> Result<Option<Value>, ApiError> {
         proto::decode(&req.body)
             .map(Some)
             .map_err(|e| ApiError::bad_request(format!("failed to decode the protobuf body: {e}")))
+    } else if media == APPLY_PATCH && serde_json::from_slice::<Value>(&req.body).is_err() {
+        let text = String::from_utf8_lossy(&req.body);
+        match crate::sim::api::yaml::documents(&text) {
+            Ok(mut docs) if docs.len() == 1 => Ok(docs.pop()),
+            Ok(_) => Err(ApiError::bad_request(
+                "error decoding YAML: the apply patch must be one object",
+            )),
+            Err(e) => Err(ApiError::bad_request(format!("error decoding YAML: {e}"))),
+        }
     } else {
         serde_json::from_slice(&req.body).map(Some).map_err(|e| {
             ApiError::bad_request(format!(

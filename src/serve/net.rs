@@ -369,6 +369,7 @@ async fn answer(
         content_type: header(&req, "content-type").unwrap_or_default(),
         authorization: header(&req, "authorization"),
         impersonate_user: header(&req, "impersonate-user"),
+        user_agent: header(&req, "user-agent"),
         impersonate_groups: req
             .headers()
             .get_all("impersonate-group")

@@ -13,6 +13,8 @@ pub mod authn;
 pub mod backend;
 pub mod checks;
 pub mod events;
+#[cfg(feature = "server-side-apply")]
+pub mod managed;
 pub mod patch;
 pub mod rbac;
 mod registry;
@@ -392,6 +394,7 @@ impl Apiserver {
             tracer,
             commits,
             info,
+            user: &user.name,
         };
         let result = ctx.dispatch(&request, namespace);
         if info.group == "rbac.authorization.k8s.io" && !commits.is_empty() {

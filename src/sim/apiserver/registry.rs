@@ -163,6 +163,15 @@ fn invalid(kind: &str, name: &str, causes: Vec<StatusCause>) -> ApiError {
     e
 }
 
+/// What an apply gets from a build without server-side apply (the shipped page).
+#[cfg(not(feature = "server-side-apply"))]
+fn apply_left_out() -> ApiError {
+    ApiError::new(
+        StatusReason::BadRequest,
+        "server-side apply is not in this build of Kube Sandbox; it runs in the native shell and `kube-sandbox serve`",
+    )
+}
+
 fn status_success(code: u16) -> Value {
     json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": code})
 }
@@ -174,6 +183,9 @@ pub(crate) struct Ctx<'a, 't> {
     pub tracer: &'a mut Tracer<'t>,
     pub commits: &'a mut Vec<Commit>,
     pub info: &'static ResourceInfo,
+    /// The authenticated user's name: the field manager of a write that names none.
+    #[cfg_attr(not(feature = "server-side-apply"), allow(dead_code))]
+    pub user: &'a str,
 }
 
 impl Ctx<'_, '_> {
@@ -405,6 +417,9 @@ impl Ctx<'_, '_> {
                     meta.remove("namespace");
                 }
             }
+        }
+        if let Some(PatchType::Apply { .. }) = request.patch_type {
+            object = self.apply_create(request, object)?;
         }
         let name_given = meta_str(&object, "name").is_some_and(|n| !n.is_empty());
         if !name_given {
@@ -701,7 +716,22 @@ impl Ctx<'_, '_> {
         let info = self.info;
         let name = self.required_name(request)?;
         let key = info.key(namespace, &name);
+        let apply = matches!(request.patch_type, Some(PatchType::Apply { .. }))
+            && request.verb == Verb::Patch;
+        if apply && subresource.is_some() {
+            let e = ApiError::bad_request("apply is not supported on subresources here");
+            return Err(self.fail(ApiStage::MutatingAdmission, e));
+        }
         let Some((old, old_revision)) = self.read(&key) else {
+            if apply {
+                // An apply to an object that is not there creates it.
+                let mut create = request.clone();
+                create.verb = Verb::Create;
+                if let Some(meta) = create.body.as_mut().map(meta_mut) {
+                    meta.entry("name").or_insert_with(|| json!(name));
+                }
+                return self.create(&create, namespace);
+            }
             let e = self.not_found(&name);
             return Err(self.fail(ApiStage::MutatingAdmission, e));
         };
@@ -714,6 +744,10 @@ impl Ctx<'_, '_> {
                 PatchType::Merge => Ok(patch::merge_patch(&old, &body)),
                 PatchType::StrategicMerge => patch::strategic_merge_patch(&old, &body),
                 PatchType::Json => patch::json_patch(&old, &body),
+                PatchType::Apply { force } => match self.server_side_apply(request, &old, force) {
+                    Ok(v) => Ok(v),
+                    Err(e) => return Err(self.fail(ApiStage::MutatingAdmission, e)),
+                },
             };
             match patched {
                 Ok(v) if v.is_object() => v,
@@ -747,6 +781,16 @@ impl Ctx<'_, '_> {
             }
         }
         new = self.prepare_update(&old, new, subresource);
+        #[cfg(feature = "server-side-apply")]
+        if !apply {
+            let manager = request
+                .field_manager
+                .clone()
+                .unwrap_or_else(|| super::managed::default_manager(self.user));
+            let time = self.clock.rfc3339();
+            let api_version = info.api_version();
+            super::managed::track_update(&old, &mut new, &manager, subresource, &api_version, time);
+        }
         self.tracer.stage(
             ApiStage::MutatingAdmission,
             true,
@@ -785,6 +829,77 @@ impl Ctx<'_, '_> {
             });
         }
         self.store_update(&key, &name, &old, old_revision, new)
+    }
+
+    /// An apply that creates: the applier owns every field it set.
+    #[cfg(feature = "server-side-apply")]
+    fn apply_create(&mut self, request: &ApiRequest, object: Value) -> Result<Value, ApiError> {
+        let manager = match self.apply_manager(request) {
+            Ok(m) => m,
+            Err(e) => return Err(self.fail(ApiStage::MutatingAdmission, e)),
+        };
+        let api_version = self.info.api_version();
+        Ok(super::managed::apply_create(&super::managed::Apply {
+            manager: &manager,
+            config: &object,
+            force: false,
+            api_version: &api_version,
+            time: self.clock.rfc3339(),
+        }))
+    }
+
+    #[cfg(not(feature = "server-side-apply"))]
+    fn apply_create(&mut self, _request: &ApiRequest, _object: Value) -> Result<Value, ApiError> {
+        Err(self.fail(ApiStage::MutatingAdmission, apply_left_out()))
+    }
+
+    /// Server-side apply to the stored `live` object: the object to store, or the conflict.
+    #[cfg(feature = "server-side-apply")]
+    fn server_side_apply(
+        &mut self,
+        request: &ApiRequest,
+        live: &Value,
+        force: bool,
+    ) -> Result<Value, ApiError> {
+        let manager = self.apply_manager(request)?;
+        let api_version = self.info.api_version();
+        let config = request
+            .body
+            .as_ref()
+            .filter(|b| b.is_object())
+            .ok_or_else(|| {
+                ApiError::bad_request("the body of the request was in an unknown format")
+            })?;
+        super::managed::apply_update(
+            live,
+            &super::managed::Apply {
+                manager: &manager,
+                config,
+                force,
+                api_version: &api_version,
+                time: self.clock.rfc3339(),
+            },
+        )
+    }
+
+    #[cfg(not(feature = "server-side-apply"))]
+    fn server_side_apply(
+        &mut self,
+        _request: &ApiRequest,
+        _live: &Value,
+        _force: bool,
+    ) -> Result<Value, ApiError> {
+        Err(apply_left_out())
+    }
+
+    /// An apply's field manager: required, as kube-apiserver requires it.
+    #[cfg(feature = "server-side-apply")]
+    fn apply_manager(&self, request: &ApiRequest) -> Result<String, ApiError> {
+        request
+            .field_manager
+            .clone()
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| ApiError::bad_request("fieldManager is required for apply requests"))
     }
 
     /// What an update may change: system fields stay; status only through `status`; spec

@@ -80,6 +80,9 @@ pub enum PatchType {
     Merge,
     /// `application/strategic-merge-patch+json`: lists merged by their patch merge key.
     StrategicMerge,
+    /// `application/apply-patch+yaml`: server-side apply by the request's `fieldManager`;
+    /// `force` takes over the fields other managers own.
+    Apply { force: bool },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -44,11 +44,19 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Sends a request as kubectl does: with the line's impersonation headers.
+    /// Sends a request as kubectl does: with the line's impersonation headers, and its user
+    /// agent, `kubectl/v1.32...`, which names the field manager of a write that names none.
     pub fn call(&mut self, mut request: ApiRequest) -> Result<ApiResponse, ApiError> {
         request.impersonate = self.impersonate.clone();
+        if request.field_manager.is_none() && is_write(request.verb) {
+            request.field_manager = Some("kubectl".into());
+        }
         self.backend.call(request)
     }
+}
+
+fn is_write(verb: Verb) -> bool {
+    matches!(verb, Verb::Create | Verb::Update | Verb::Patch)
 }
 
 const GET_FLAGS: &[Flag] = &[
@@ -62,6 +70,7 @@ const GET_FLAGS: &[Flag] = &[
     ("label-columns", Some('L'), Takes::Value),
     ("sort-by", None, Takes::Value),
     ("no-headers", None, Takes::Bool),
+    ("show-managed-fields", None, Takes::Bool),
     // Lists come whole from the lab's apiserver, which prints what kubectl's chunks add up to.
     ("chunk-size", None, Takes::Value),
 ];
@@ -73,7 +82,27 @@ const APPLY_FLAGS: &[Flag] = &[
     ("dry-run", None, Takes::Optional),
     ("all", None, Takes::Bool),
     ("force", None, Takes::Bool),
+    ("server-side", None, Takes::Bool),
+    ("force-conflicts", None, Takes::Bool),
+    ("field-manager", None, Takes::Value),
+    ("show-managed-fields", None, Takes::Bool),
 ];
+
+/// What kubectl adds to an apply's conflict (`fieldManagerConflictErr` in kubectl's apply).
+#[cfg(feature = "server-side-apply")]
+const FIELD_MANAGER_CONFLICT: &str =
+    "Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the `--force-conflicts` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
+";
 
 const CREATE_FLAGS: &[Flag] = &[
     ("output", Some('o'), Takes::Value),
@@ -533,8 +562,16 @@ fn get(args: &[String], ctx: &mut Ctx) -> Output {
                         };
                     }
                 },
-                (None, false) if format == "yaml" => stdout = to_yaml(&doc),
-                (None, false) => stdout = json::sorted(&doc),
+                (None, false) => {
+                    let mut doc = doc;
+                    if !p.has("show-managed-fields") {
+                        vu::omit_managed_fields(&mut doc);
+                    }
+                    stdout = match format.as_str() {
+                        "yaml" => to_yaml(&doc),
+                        _ => json::sorted(&doc),
+                    };
+                }
             }
         }
     } else {
@@ -754,6 +791,17 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
         Ok(d) => d,
         Err(out) => return out,
     };
+    let server_side = p.has("server-side");
+    if p.has("force-conflicts") && !server_side {
+        return Output::fail(
+            "error: --force-conflicts only works with --server-side
+",
+        );
+    }
+    if server_side && dry == DryRun::Client {
+        return Output::fail("error: --dry-run=client doesn't work with --server-side (did you mean --dry-run=server instead?)
+");
+    }
     let objs = match manifests(p, ctx, "apply") {
         Ok(o) => o,
         Err(out) => return out,
@@ -762,6 +810,15 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
         stderr: warning,
         ..Output::default()
     };
+    if server_side {
+        for (_, obj, info) in objs {
+            server_side_apply(p, ctx, obj, info, &format, dry, &mut out);
+        }
+        return out;
+    }
+    let manager = p
+        .value("field-manager")
+        .unwrap_or("kubectl-client-side-apply");
     for (source, obj, info) in objs {
         let name = name_of(&obj).to_string();
         let ns = namespace_of(&obj);
@@ -785,7 +842,7 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
                 } else {
                     let mut req = admin(Verb::Create, info).body(modified.clone());
                     req.dry_run = dry == DryRun::Server;
-                    req.field_manager = Some("kubectl-client-side-apply".into());
+                    req.field_manager = Some(manager.into());
                     if let Some(ns) = &ns {
                         req = req.namespace(ns.clone());
                     }
@@ -825,7 +882,7 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
                         .name(name.clone())
                         .patch(PatchType::StrategicMerge, patch);
                     req.dry_run = dry == DryRun::Server;
-                    req.field_manager = Some("kubectl-client-side-apply".into());
+                    req.field_manager = Some(manager.into());
                     if let Some(ns) = &ns {
                         req = req.namespace(ns.clone());
                     }
@@ -852,6 +909,177 @@ fn apply(args: &[String], ctx: &mut Ctx) -> Output {
         }
     }
     out
+}
+
+/// `apply --server-side`: the whole object as an apply patch, by `--field-manager` (kubectl's
+/// own name by default); the apiserver merges it and answers a conflict with the fields' owners.
+/// An object a client-side apply made is then moved over as kubectl moves it: its annotation is
+/// brought up to date (manager `kubectl-last-applied`), the fields of the client-side managers
+/// are handed to the applier in one JSON patch of `managedFields`, and the apply runs again.
+#[cfg(feature = "server-side-apply")]
+fn server_side_apply(
+    p: &Parsed,
+    ctx: &mut Ctx,
+    obj: Value,
+    info: &'static ResourceInfo,
+    format: &str,
+    dry: DryRun,
+    out: &mut Output,
+) {
+    let manager = p.value("field-manager").unwrap_or("kubectl").to_string();
+    let request = |verb_body: (PatchType, Value), manager: &str| {
+        let mut req = admin(Verb::Patch, info)
+            .name(name_of(&obj).to_string())
+            .patch(verb_body.0, verb_body.1);
+        if let Some(ns) = namespace_of(&obj) {
+            req = req.namespace(ns);
+        }
+        req.dry_run = dry == DryRun::Server;
+        req.field_manager = Some(manager.to_string());
+        req
+    };
+    let apply = (
+        PatchType::Apply {
+            force: p.has("force-conflicts"),
+        },
+        obj.clone(),
+    );
+    let mut result = ctx.call(request(apply.clone(), &manager));
+    if let (Ok(applied), false) = (&result, dry == DryRun::Server) {
+        let mut current = applied.body.clone();
+        // kubectl keeps a client-side apply's annotation, in an apply entry of its own, so that
+        // the next apply does not drop it.
+        let annotation = current
+            .ptr("/metadata/annotations")
+            .and_then(|a| a.get(super::apply::LAST_APPLIED))
+            .cloned();
+        if let (Some(text), "kubectl") = (annotation, manager.as_str()) {
+            if owners_of_last_applied(&current, "Apply").is_empty() {
+                let mut just_annotation = json!({
+                    "apiVersion": obj.get("apiVersion").cloned().unwrap_or(Value::Null),
+                    "kind": obj.get("kind").cloned().unwrap_or(Value::Null),
+                    "metadata": {
+                        "name": name_of(&obj),
+                        "annotations": {super::apply::LAST_APPLIED: text},
+                    },
+                });
+                if let Some(ns) = namespace_of(&obj) {
+                    just_annotation["metadata"]["namespace"] = json!(ns);
+                }
+                let patch = (PatchType::Apply { force: false }, just_annotation);
+                if let Ok(r) = ctx.call(request(patch, "kubectl-last-applied")) {
+                    current = r.body;
+                }
+            }
+        }
+        if let Some(upgrade) = client_side_upgrade(&current, &manager) {
+            if ctx
+                .call(request((PatchType::Json, upgrade), &manager))
+                .is_ok()
+            {
+                result = ctx.call(request(apply, &manager));
+            }
+        }
+    }
+    match result {
+        Ok(response) => out.stdout.push_str(&match format {
+            "yaml" if p.has("show-managed-fields") => to_yaml(&response.body),
+            "json" if p.has("show-managed-fields") => json::sorted(&response.body),
+            _ => print_result(info, &response.body, format, "serverside-applied", dry),
+        }),
+        Err(e) if e.reason == StatusReason::Conflict && !e.causes.is_empty() => {
+            out.stderr
+                .push_str(&format!("error: {}\n{FIELD_MANAGER_CONFLICT}", e.message));
+            out.exit_code = 1;
+        }
+        Err(e) => {
+            out.stderr.push_str(&api_error_text_from(&e, None));
+            out.exit_code = 1;
+        }
+    }
+}
+
+#[cfg(not(feature = "server-side-apply"))]
+fn server_side_apply(
+    _p: &Parsed,
+    _ctx: &mut Ctx,
+    _obj: Value,
+    _info: &'static ResourceInfo,
+    _format: &str,
+    _dry: DryRun,
+    out: &mut Output,
+) {
+    out.stderr = "error: server-side apply is not in this build of Kube Sandbox; it runs in the native shell and `kube-sandbox serve`\n".into();
+    out.exit_code = 1;
+}
+
+/// The managers whose `operation` entry owns the last-applied annotation.
+#[cfg(feature = "server-side-apply")]
+fn owners_of_last_applied(current: &Value, operation: &str) -> Vec<String> {
+    let entries = current
+        .ptr("/metadata/managedFields")
+        .and_then(Value::as_array);
+    entries
+        .into_iter()
+        .flatten()
+        .filter(|e| e.get("operation").and_then(Value::as_str) == Some(operation))
+        .filter(|e| {
+            e.ptr("/fieldsV1/f:metadata/f:annotations")
+                .and_then(|a| a.get(format!("f:{}", super::apply::LAST_APPLIED)))
+                .is_some()
+        })
+        .filter_map(|e| e.get("manager").and_then(Value::as_str).map(str::to_string))
+        .collect()
+}
+
+/// kubectl's `csaupgrade`: the JSON patch that hands the fields of the client-side managers
+/// (the `Update` entries that own the last-applied annotation: `kubectl-client-side-apply`, or
+/// `before-first-apply` for an object stored before it had managedFields) to `manager`'s apply
+/// entry; None when there are none.
+#[cfg(feature = "server-side-apply")]
+fn client_side_upgrade(current: &Value, manager: &str) -> Option<Value> {
+    let client_side = owners_of_last_applied(current, "Update");
+    if client_side.is_empty() {
+        return None;
+    }
+    let entries = current.ptr("/metadata/managedFields")?.as_array()?;
+    let is_client_side = |e: &Value| {
+        e.get("operation").and_then(Value::as_str) == Some("Update")
+            && e.get("manager")
+                .and_then(Value::as_str)
+                .is_some_and(|m| client_side.iter().any(|c| c == m))
+    };
+    let mut fields = Value::Object(Map::new());
+    for e in entries.iter().filter(|e| is_client_side(e)) {
+        union_fields(&mut fields, e.get("fieldsV1").unwrap_or(&Value::Null));
+    }
+    let mut upgraded: Vec<Value> = Vec::new();
+    for e in entries.iter().filter(|e| !is_client_side(e)) {
+        let mut e = e.clone();
+        if e.get("manager").and_then(Value::as_str) == Some(manager)
+            && e.get("operation").and_then(Value::as_str) == Some("Apply")
+        {
+            union_fields(&mut fields, e.get("fieldsV1").unwrap_or(&Value::Null));
+            e["fieldsV1"] = std::mem::take(&mut fields);
+        }
+        upgraded.push(e);
+    }
+    let rv = current.ptr("/metadata/resourceVersion").cloned()?;
+    Some(json!([
+        {"op": "replace", "path": "/metadata/managedFields", "value": upgraded},
+        {"op": "replace", "path": "/metadata/resourceVersion", "value": rv},
+    ]))
+}
+
+/// Adds the fields of one `fieldsV1` tree to another.
+#[cfg(feature = "server-side-apply")]
+fn union_fields(into: &mut Value, from: &Value) {
+    let (Value::Object(into), Value::Object(from)) = (into, from) else {
+        return;
+    };
+    for (k, v) in from {
+        union_fields(into.entry(k.clone()).or_insert_with(|| json!({})), v);
+    }
 }
 
 /// cli-runtime's `Info.String()`: the REST mapping and the object's name, as kubectl prints it

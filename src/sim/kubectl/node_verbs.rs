@@ -969,9 +969,15 @@ pub fn taint(args: &[String], ctx: &mut Ctx) -> Output {
                 Value::Array(taints)
             };
             // A strategic merge patch replaces the taints list: Node's taints have no merge key.
-            let req = admin(Verb::Patch, "nodes").name(name.clone()).patch(
+            let mut req = admin(Verb::Patch, "nodes").name(name.clone()).patch(
                 PatchType::StrategicMerge,
                 json!({ "spec": { "taints": taints } }),
+            );
+            req.field_manager = Some(
+                parsed
+                    .value("field-manager")
+                    .unwrap_or("kubectl-taint")
+                    .to_string(),
             );
             if let Err(e) = ctx.call(req) {
                 out.append(fail_with(&e));

@@ -428,7 +428,7 @@ fn undo(ctx: &mut Ctx, p: &vu::Parsed, t: &Target) -> Output {
     };
     if dry != vu::DryRun::Client {
         let body = undo_json_patch(&d, &rss, to_revision, &patch);
-        if let Err(text) = vu::patch(ctx, t, PatchType::Json, body, dry, "kubectl-rollout") {
+        if let Err(text) = vu::patch(ctx, t, PatchType::Json, body, dry, "kubectl") {
             out.stderr.push_str(&text);
             out.exit_code = 1;
             return out;

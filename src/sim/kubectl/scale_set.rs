@@ -125,7 +125,8 @@ pub fn scale(args: &[String], ctx: &mut Ctx) -> Output {
                 PatchType::Merge,
                 body,
                 dry,
-                "kubectl-scale",
+                // kubectl scale names no field manager: the apiserver takes its user agent's.
+                "kubectl",
             )) {
                 Some(o) => o,
                 None => continue,
@@ -424,7 +425,10 @@ pub fn patch(args: &[String], ctx: &mut Ctx) -> Output {
         let after = if dry == DryRun::Client {
             let applied = match patch_type {
                 PatchType::Merge => Ok(merge_patch(&before, &body)),
-                PatchType::StrategicMerge => strategic_merge_patch(&before, &body),
+                // `--type` offers no apply: it never reaches here.
+                PatchType::StrategicMerge | PatchType::Apply { .. } => {
+                    strategic_merge_patch(&before, &body)
+                }
                 PatchType::Json => json_patch(&before, &body),
             };
             match applied {

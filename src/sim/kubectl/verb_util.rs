@@ -505,12 +505,28 @@ pub(super) fn output_format(p: &Parsed) -> Result<String, Output> {
     }
 }
 
+/// kubectl's `OmitManagedFieldsPrinter`: `-o yaml|json` leave out `metadata.managedFields`
+/// (of an object, or of each item of a list) unless `--show-managed-fields`.
+pub(super) fn omit_managed_fields(doc: &mut Value) {
+    if let Some(items) = doc.get_mut("items").and_then(Value::as_array_mut) {
+        items.iter_mut().for_each(omit_managed_fields);
+    }
+    if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+}
+
 /// What a mutating verb prints for one object: `deployment.apps/web scaled` (`line` is the
 /// word after the reference), or the object for `-o yaml|json`, or the reference for `-o name`.
 pub(super) fn print_result(obj: &Value, reference: &str, format: &str, line: &str) -> String {
+    let shown = || {
+        let mut shown = obj.clone();
+        omit_managed_fields(&mut shown);
+        shown
+    };
     match format {
-        "yaml" => super::yaml::to_yaml(obj),
-        "json" => super::json::sorted(obj),
+        "yaml" => super::yaml::to_yaml(&shown()),
+        "json" => super::json::sorted(&shown()),
         "name" => format!("{reference}\n"),
         _ => format!("{reference} {line}\n"),
     }
