@@ -944,7 +944,7 @@ impl ApiServer {
         }
         match request.subresource.as_deref() {
             Some("log") if info.plural == "pods" && verb == Verb::Get => {
-                return self.log(request, &query);
+                return self.log(request, &query, req);
             }
             Some("exec") if info.plural == "pods" && matches!(verb, Verb::Get | Verb::Create) => {
                 return self.exec(request, &query, req);
@@ -1295,8 +1295,13 @@ impl ApiServer {
         &mut self,
         mut request: ApiRequest,
         query: &[(String, String)],
+        req: &HttpRequest,
     ) -> Result<HttpResponse, ApiError> {
         let param = |key: &str| param(query, key);
+        // kube-apiserver authorizes `get` on `pods/log`, then reads the pod itself.
+        self.authorize_pod_subresource(req, &request, "get", "log")?;
+        request.credentials = Credentials::admin();
+        request.impersonate = None;
         request.subresource = None;
         let pod = self.submit(request)?.body;
         let container = container_param(&pod, param("container"))?;
@@ -1342,6 +1347,32 @@ impl ApiServer {
     /// [`exec::exec_in_pod`] as the terminal's kubectl, its output and final Status as the
     /// messages of the upgraded connection. The command runs to completion here, on the lab's
     /// thread; stdin is not read.
+    /// RBAC for a pod's subresource that serve answers itself (`pods/log`, `pods/exec`): the
+    /// request's user (after impersonation) may `verb` it, or the Forbidden kube-apiserver gives.
+    fn authorize_pod_subresource(
+        &mut self,
+        req: &HttpRequest,
+        request: &ApiRequest,
+        verb: &str,
+        subresource: &str,
+    ) -> Result<(), ApiError> {
+        let user = self.user_of(req)?;
+        let name = request.name.clone().unwrap_or_default();
+        self.lab
+            .cluster
+            .authorize(&Attributes {
+                user: &user,
+                verb,
+                api_group: "",
+                resource: "pods",
+                subresource: Some(subresource),
+                namespace: request.namespace.as_deref(),
+                name: Some(&name),
+            })
+            .map(|_| ())
+            .map_err(|why| crate::sim::apiserver::admission::forbidden("pods", &name, &why))
+    }
+
     fn exec(
         &mut self,
         mut request: ApiRequest,
@@ -1349,20 +1380,7 @@ impl ApiServer {
         req: &HttpRequest,
     ) -> Result<HttpResponse, ApiError> {
         // kube-apiserver authorizes `create` on `pods/exec`, then reads the pod itself.
-        let user = self.user_of(req)?;
-        let name = request.name.clone().unwrap_or_default();
-        self.lab
-            .cluster
-            .authorize(&Attributes {
-                user: &user,
-                verb: "create",
-                api_group: "",
-                resource: "pods",
-                subresource: Some("exec"),
-                namespace: request.namespace.as_deref(),
-                name: Some(&name),
-            })
-            .map_err(|why| crate::sim::apiserver::admission::forbidden("pods", &name, &why))?;
+        self.authorize_pod_subresource(req, &request, "create", "exec")?;
         request.credentials = Credentials::admin();
         request.impersonate = None;
         request.subresource = None;
@@ -1770,6 +1788,53 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("Internal error occurred: error executing command in container: "));
+    }
+
+    #[test]
+    fn a_log_needs_get_on_pods_log_not_only_on_pods() {
+        let mut server = server();
+        create_pod(
+            &mut server,
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}),
+        );
+        let role = |resources: Value| {
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                "metadata": {"name": "reader"},
+                "rules": [{"apiGroups": [""], "resources": resources, "verbs": ["get"]}]})
+        };
+        let roles = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles";
+        created(server.handle(&post(roles, role(json!(["pods"])))));
+        created(server.handle(&post(
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": "reader"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob"}]}),
+        )));
+        let as_bob = |path: &str| {
+            let mut request = get(path, "", "application/json");
+            request.impersonate_user = Some("bob".into());
+            request
+        };
+        let pod = "/api/v1/namespaces/default/pods/web";
+        assert_eq!(server.handle(&as_bob(pod)).status, 200);
+        let log = server.handle(&as_bob(&format!("{pod}/log")));
+        assert_eq!(log.status, 403);
+        assert!(
+            log.json_body()["message"].as_str().unwrap().starts_with(
+                "pods \"web\" is forbidden: User \"bob\" cannot get resource \"pods/log\""
+            ),
+            "{}",
+            log.json_body()
+        );
+        let mut update = post(
+            &format!("{roles}/reader"),
+            role(json!(["pods", "pods/log"])),
+        );
+        update.method = "PUT".into();
+        assert_eq!(server.handle(&update).status, 200);
+        assert_eq!(server.handle(&as_bob(&format!("{pod}/log"))).status, 200);
     }
 
     #[test]
