@@ -404,6 +404,9 @@ impl Apiserver {
     }
 }
 
+/// Why a build without the `server-side-apply` feature (the shipped page) refuses an apply.
+pub const SERVER_SIDE_APPLY_LEFT_OUT: &str = "server-side apply is not in this build of Kube Sandbox; it runs in the native shell and `kube-sandbox serve`";
+
 /// kube-apiserver's `--max-request-bytes` default (`MaxRequestBodyBytes`): 3 MiB.
 pub const MAX_REQUEST_BODY_BYTES: usize = 3 * 1024 * 1024;
 

@@ -166,10 +166,7 @@ fn invalid(kind: &str, name: &str, causes: Vec<StatusCause>) -> ApiError {
 /// What an apply gets from a build without server-side apply (the shipped page).
 #[cfg(not(feature = "server-side-apply"))]
 fn apply_left_out() -> ApiError {
-    ApiError::new(
-        StatusReason::BadRequest,
-        "server-side apply is not in this build of Kube Sandbox; it runs in the native shell and `kube-sandbox serve`",
-    )
+    ApiError::new(StatusReason::BadRequest, super::SERVER_SIDE_APPLY_LEFT_OUT)
 }
 
 fn status_success(code: u16) -> Value {
@@ -418,7 +415,9 @@ impl Ctx<'_, '_> {
                 }
             }
         }
-        if let Some(PatchType::Apply { .. }) = request.patch_type {
+        if cfg!(feature = "server-side-apply")
+            && matches!(request.patch_type, Some(PatchType::Apply { .. }))
+        {
             object = self.apply_create(request, object)?;
         }
         let name_given = meta_str(&object, "name").is_some_and(|n| !n.is_empty());
@@ -716,7 +715,9 @@ impl Ctx<'_, '_> {
         let info = self.info;
         let name = self.required_name(request)?;
         let key = info.key(namespace, &name);
-        let apply = matches!(request.patch_type, Some(PatchType::Apply { .. }))
+        // (A build without server-side apply answers an apply below, and links none of this.)
+        let apply = cfg!(feature = "server-side-apply")
+            && matches!(request.patch_type, Some(PatchType::Apply { .. }))
             && request.verb == Verb::Patch;
         if apply && subresource.is_some() {
             let e = ApiError::bad_request("apply is not supported on subresources here");

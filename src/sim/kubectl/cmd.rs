@@ -48,7 +48,11 @@ impl Ctx<'_> {
     /// agent, `kubectl/v1.32...`, which names the field manager of a write that names none.
     pub fn call(&mut self, mut request: ApiRequest) -> Result<ApiResponse, ApiError> {
         request.impersonate = self.impersonate.clone();
-        if request.field_manager.is_none() && is_write(request.verb) {
+        // Managers matter only where fields are tracked (server-side apply).
+        if cfg!(feature = "server-side-apply")
+            && request.field_manager.is_none()
+            && is_write(request.verb)
+        {
             request.field_manager = Some("kubectl".into());
         }
         self.backend.call(request)
@@ -564,7 +568,7 @@ fn get(args: &[String], ctx: &mut Ctx) -> Output {
                 },
                 (None, false) => {
                     let mut doc = doc;
-                    if !p.has("show-managed-fields") {
+                    if cfg!(feature = "server-side-apply") && !p.has("show-managed-fields") {
                         vu::omit_managed_fields(&mut doc);
                     }
                     stdout = match format.as_str() {
@@ -1009,7 +1013,10 @@ fn server_side_apply(
     _dry: DryRun,
     out: &mut Output,
 ) {
-    out.stderr = "error: server-side apply is not in this build of Kube Sandbox; it runs in the native shell and `kube-sandbox serve`\n".into();
+    out.stderr = format!(
+        "error: {}\n",
+        crate::sim::apiserver::SERVER_SIDE_APPLY_LEFT_OUT
+    );
     out.exit_code = 1;
 }
 

@@ -519,14 +519,19 @@ pub(super) fn omit_managed_fields(doc: &mut Value) {
 /// What a mutating verb prints for one object: `deployment.apps/web scaled` (`line` is the
 /// word after the reference), or the object for `-o yaml|json`, or the reference for `-o name`.
 pub(super) fn print_result(obj: &Value, reference: &str, format: &str, line: &str) -> String {
-    let shown = || {
-        let mut shown = obj.clone();
-        omit_managed_fields(&mut shown);
-        shown
+    // Only server-side apply records managedFields: without it the object is printed as is.
+    let without;
+    let obj = if cfg!(feature = "server-side-apply") && matches!(format, "yaml" | "json") {
+        let mut copy = obj.clone();
+        omit_managed_fields(&mut copy);
+        without = copy;
+        &without
+    } else {
+        obj
     };
     match format {
-        "yaml" => super::yaml::to_yaml(&shown()),
-        "json" => super::json::sorted(&shown()),
+        "yaml" => super::yaml::to_yaml(obj),
+        "json" => super::json::sorted(obj),
         "name" => format!("{reference}\n"),
         _ => format!("{reference} {line}\n"),
     }
