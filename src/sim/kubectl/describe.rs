@@ -56,7 +56,7 @@ pub fn tabwrite(text: &str) -> String {
                 line.push_str(&" ".repeat(pad));
             }
         }
-        out.push_str(line.trim_end_matches(' '));
+        out.push_str(&line);
         out.push('\n');
     }
     out
@@ -457,32 +457,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
             "    Image ID:\t{}\n",
             st.map(|x| str_at(x, "/imageID")).unwrap_or("")
         ));
-        let ports: Vec<String> = c
-            .get("ports")
-            .and_then(Value::as_array)
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| {
-                        let proto = match str_at(p, "/protocol") {
-                            "" => "TCP",
-                            x => x,
-                        };
-                        format!(
-                            "{}/{proto}",
-                            p.get("containerPort").and_then(Value::as_i64).unwrap_or(0)
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if ports.is_empty() {
-            s.push_str("    Port:\t<none>\n    Host Port:\t<none>\n");
-        } else {
-            s.push_str(&format!(
-                "    Port:\t{}\n    Host Port:\t0/TCP\n",
-                ports.join(", ")
-            ));
-        }
+        container_ports(&mut s, c);
         if let Some(st) = st {
             s.push_str(&container_state(st.get("state"), "State:"));
             if st
@@ -507,36 +482,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
         } else {
             s.push_str("    State:\tWaiting\n      Reason:\tContainerCreating\n    Ready:\tFalse\n    Restart Count:\t0\n");
         }
-        for (key, label) in [("limits", "Limits:"), ("requests", "Requests:")] {
-            if let Some(m) = c
-                .ptr(&format!("/resources/{key}"))
-                .and_then(Value::as_object)
-                .filter(|m| !m.is_empty())
-            {
-                s.push_str(&format!("    {label}\n"));
-                for (k, v) in m {
-                    s.push_str(&format!("      {k}:\t{}\n", v.as_str().unwrap_or("")));
-                }
-            }
-        }
-        let env: Vec<String> = c
-            .get("env")
-            .and_then(Value::as_array)
-            .map(|es| {
-                es.iter()
-                    .map(|e| format!("      {}:\t{}", str_at(e, "/name"), str_at(e, "/value")))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if env.is_empty() {
-            s.push_str("    Environment:\t<none>\n");
-        } else {
-            s.push_str("    Environment:\n");
-            for e in env {
-                s.push_str(&e);
-                s.push('\n');
-            }
-        }
+        container_resources_and_env(&mut s, c);
         s.push_str("    Mounts:\t<none>\n");
     }
     let conditions: Vec<&Value> = p
@@ -554,27 +500,135 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
             ));
         }
     }
-    let volumes: Vec<String> = p
-        .ptr("/spec/volumes")
-        .and_then(Value::as_array)
-        .map(|v| v.iter().map(|x| str_at(x, "/name").to_string()).collect())
-        .unwrap_or_default();
-    if volumes.is_empty() {
-        s.push_str("Volumes:\t<none>\n");
-    } else {
-        s.push_str("Volumes:\n");
-        for v in volumes {
-            s.push_str(&format!("  {v}:\n"));
-        }
-    }
+    volumes(&mut s, p.ptr("/spec/volumes"), "");
     s.push_str(&format!("QoS Class:\t{}\n", str_at(p, "/status/qosClass")));
     s.push_str(&map_lines(
         p.ptr("/spec/nodeSelector"),
         "Node-Selectors:",
         "",
     ));
-    let tolerations: Vec<String> = p
-        .ptr("/spec/tolerations")
+    tolerations(&mut s, p.ptr("/spec/tolerations"), "");
+    s.push_str(&events(ctx, "Pod", Some(ns), name));
+    s
+}
+
+/// A container's `Port:` and `Host Port:` lines (`<none>`, or `80/TCP, 443/TCP`).
+fn container_ports(s: &mut String, c: &Value) {
+    let ports: Vec<String> = c
+        .get("ports")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    let proto = match str_at(p, "/protocol") {
+                        "" => "TCP",
+                        x => x,
+                    };
+                    format!(
+                        "{}/{proto}",
+                        p.get("containerPort").and_then(Value::as_i64).unwrap_or(0)
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if ports.is_empty() {
+        s.push_str("    Port:\t<none>\n    Host Port:\t<none>\n");
+    } else {
+        s.push_str(&format!(
+            "    Port:\t{}\n    Host Port:\t0/TCP\n",
+            ports.join(", ")
+        ));
+    }
+}
+
+/// A container's `Limits:`, `Requests:` and `Environment:`.
+fn container_resources_and_env(s: &mut String, c: &Value) {
+    for (key, label) in [("limits", "Limits:"), ("requests", "Requests:")] {
+        if let Some(m) = c
+            .ptr(&format!("/resources/{key}"))
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty())
+        {
+            s.push_str(&format!("    {label}\n"));
+            for (k, v) in m {
+                s.push_str(&format!("      {k}:\t{}\n", v.as_str().unwrap_or("")));
+            }
+        }
+    }
+    let env = c
+        .get("env")
+        .and_then(Value::as_array)
+        .filter(|e| !e.is_empty());
+    match env {
+        None => s.push_str("    Environment:\t<none>\n"),
+        Some(env) => {
+            s.push_str("    Environment:\n");
+            for e in env {
+                s.push_str(&format!(
+                    "      {}:\t{}\n",
+                    str_at(e, "/name"),
+                    str_at(e, "/value")
+                ));
+            }
+        }
+    }
+}
+
+/// `describeVolumes`: each volume's name and what backs it (the common kinds), or `<none>`.
+fn volumes(s: &mut String, list: Option<&Value>, indent: &str) {
+    let Some(list) = list.and_then(Value::as_array).filter(|v| !v.is_empty()) else {
+        s.push_str(&format!("{indent}Volumes:\t<none>\n"));
+        return;
+    };
+    s.push_str(&format!("{indent}Volumes:\n"));
+    for v in list {
+        // kubectl's levels: a name two spaces in (one more in a template), its lines four.
+        let name_indent = if indent.is_empty() { "  " } else { "   " };
+        s.push_str(&format!("{name_indent}{}:\n", str_at(v, "/name")));
+        let line = |s: &mut String, key: &str, value: &str| {
+            s.push_str(&format!("    {key}:\t{value}\n"));
+        };
+        let flag = |b: Option<&Value>| (b == Some(&Value::Bool(true))).to_string();
+        if let Some(e) = v.get("emptyDir") {
+            line(
+                s,
+                "Type",
+                "EmptyDir (a temporary directory that shares a pod's lifetime)",
+            );
+            line(s, "Medium", str_at(e, "/medium"));
+            let limit = e.get("sizeLimit").map(|l| match l {
+                Value::String(t) => t.clone(),
+                n => n.to_string(),
+            });
+            line(s, "SizeLimit", limit.as_deref().unwrap_or("<unset>"));
+        } else if let Some(c) = v.get("configMap") {
+            line(s, "Type", "ConfigMap (a volume populated by a ConfigMap)");
+            line(s, "Name", str_at(c, "/name"));
+            line(s, "Optional", &flag(c.get("optional")));
+        } else if let Some(c) = v.get("secret") {
+            line(s, "Type", "Secret (a volume populated by a Secret)");
+            line(s, "SecretName", str_at(c, "/secretName"));
+            line(s, "Optional", &flag(c.get("optional")));
+        } else if let Some(h) = v.get("hostPath") {
+            line(s, "Type", "HostPath (bare host directory volume)");
+            line(s, "Path", str_at(h, "/path"));
+            line(s, "HostPathType", str_at(h, "/type"));
+        } else if let Some(c) = v.get("persistentVolumeClaim") {
+            line(
+                s,
+                "Type",
+                "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)",
+            );
+            line(s, "ClaimName", str_at(c, "/claimName"));
+            line(s, "ReadOnly", &flag(c.get("readOnly")));
+        }
+    }
+}
+
+/// `printPodTolerationsMultiline`: `Tolerations:` with one toleration a line, or `<none>`.
+fn tolerations(s: &mut String, list: Option<&Value>, indent: &str) {
+    let tolerations: Vec<String> = list
         .and_then(Value::as_array)
         .map(|ts| {
             ts.iter()
@@ -600,15 +654,13 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
         })
         .unwrap_or_default();
     if tolerations.is_empty() {
-        s.push_str("Tolerations:\t<none>\n");
+        s.push_str(&format!("{indent}Tolerations:\t<none>\n"));
     } else {
         for (i, t) in tolerations.iter().enumerate() {
             let key = if i == 0 { "Tolerations:" } else { "" };
-            s.push_str(&format!("{key}\t{t}\n"));
+            s.push_str(&format!("{indent}{key}\t{t}\n"));
         }
     }
-    s.push_str(&events(ctx, "Pod", Some(ns), name));
-    s
 }
 
 fn node(ctx: &mut Ctx, n: &Value) -> String {
@@ -792,23 +844,96 @@ fn deployment(ctx: &mut Ctx, d: &Value) -> String {
         "MinReadySeconds:\t{}\n",
         int("/spec/minReadySeconds")
     ));
+    if let Some(ru) = d.ptr("/spec/strategy/rollingUpdate") {
+        let text = |v: Option<&Value>| match v {
+            Some(Value::String(t)) => t.clone(),
+            Some(n) => n.to_string(),
+            None => String::new(),
+        };
+        s.push_str(&format!(
+            "RollingUpdateStrategy:\t{} max unavailable, {} max surge\n",
+            text(ru.get("maxUnavailable")),
+            text(ru.get("maxSurge"))
+        ));
+    }
     pod_template(&mut s, d, "/spec");
+    let conditions = d.ptr("/status/conditions").and_then(Value::as_array);
+    if let Some(conditions) = conditions.filter(|c| !c.is_empty()) {
+        s.push_str("Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n");
+        for c in conditions {
+            s.push_str(&format!(
+                "  {} \t{}\t{}\n",
+                str_at(c, "/type"),
+                str_at(c, "/status"),
+                str_at(c, "/reason")
+            ));
+        }
+    }
+    // The ReplicaSets it controls: the one whose template is the Deployment's, and the others.
+    let uid = str_at(d, "/metadata/uid");
+    let template = d.ptr("/spec/template").unwrap_or(&Value::Null);
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    for rs in list(ctx, "replicasets", Some(ns)) {
+        let owned = rs
+            .ptr("/metadata/ownerReferences")
+            .and_then(Value::as_array)
+            .is_some_and(|refs| {
+                refs.iter()
+                    .any(|r| r["controller"] == true && r["uid"] == uid)
+            });
+        if !owned {
+            continue;
+        }
+        let line = format!(
+            "{} ({}/{} replicas created)",
+            str_at(&rs, "/metadata/name"),
+            rs.ptr("/status/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(0),
+            rs.ptr("/spec/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+        );
+        let rs_template = rs.ptr("/spec/template").unwrap_or(&Value::Null);
+        if new.is_empty()
+            && crate::sim::controller::deployment_util::equal_ignore_hash(rs_template, template)
+        {
+            new.push(line);
+        } else {
+            old.push(line);
+        }
+    }
+    let joined = |v: &[String]| match v.is_empty() {
+        true => "<none>".to_string(),
+        false => v.join(", "),
+    };
+    s.push_str(&format!("OldReplicaSets:\t{}\n", joined(&old)));
+    s.push_str(&format!("NewReplicaSet:\t{}\n", joined(&new)));
     s.push_str(&events(ctx, "Deployment", Some(ns), name));
     s
 }
 
-/// `Pod Template:` with its labels and each container's image; `spec` points at the spec that
-/// holds the template (`/spec`, or a CronJob's `/spec/jobTemplate/spec`).
+/// `DescribePodTemplate`: `Pod Template:` with its labels (and annotations), each container's
+/// image, ports, resources, environment and mounts, the volumes, node selectors and tolerations;
+/// `spec` points at the spec that holds the template (`/spec`, or a CronJob's
+/// `/spec/jobTemplate/spec`).
 fn pod_template(s: &mut String, obj: &Value, spec: &str) {
+    let template = obj.ptr(&format!("{spec}/template")).unwrap_or(&Value::Null);
     s.push_str("Pod Template:\n");
     s.push_str(&map_lines(
-        obj.ptr(&format!("{spec}/template/metadata/labels")),
+        template.ptr("/metadata/labels"),
         "Labels:",
         "  ",
     ));
+    if let Some(a) = template
+        .ptr("/metadata/annotations")
+        .filter(|a| a.as_object().is_some_and(|m| !m.is_empty()))
+    {
+        s.push_str(&map_lines(Some(a), "Annotations:", "  "));
+    }
     s.push_str("  Containers:\n");
-    for c in obj
-        .ptr(&format!("{spec}/template/spec/containers"))
+    for c in template
+        .ptr("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -818,7 +943,35 @@ fn pod_template(s: &mut String, obj: &Value, spec: &str) {
             str_at(c, "/name"),
             str_at(c, "/image")
         ));
+        container_ports(s, c);
+        container_resources_and_env(s, c);
+        let mounts = c.get("volumeMounts").and_then(Value::as_array);
+        match mounts.filter(|m| !m.is_empty()) {
+            None => s.push_str("    Mounts:\t<none>\n"),
+            Some(mounts) => {
+                s.push_str("    Mounts:\n");
+                for m in mounts {
+                    let mode = if m.get("readOnly") == Some(&Value::Bool(true)) {
+                        "ro"
+                    } else {
+                        "rw"
+                    };
+                    s.push_str(&format!(
+                        "      {} from {} ({mode})\n",
+                        str_at(m, "/mountPath"),
+                        str_at(m, "/name")
+                    ));
+                }
+            }
+        }
     }
+    volumes(s, template.ptr("/spec/volumes"), "  ");
+    s.push_str(&map_lines(
+        template.ptr("/spec/nodeSelector"),
+        "Node-Selectors:",
+        "  ",
+    ));
+    tolerations(s, template.ptr("/spec/tolerations"), "  ");
 }
 
 /// `describeReplicaSet`: the counts, the pods' phases, the template, the conditions
