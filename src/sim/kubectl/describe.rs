@@ -268,11 +268,20 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         "resourcequota" | "resourcequotas" | "quota" => ("resourcequotas", true),
         "namespace" | "namespaces" | "ns" => ("namespaces", false),
         "cronjob" | "cronjobs" | "cj" | "cronjob.batch" | "cronjobs.batch" => ("cronjobs", true),
-        other => {
-            return Output::fail(format!(
-                "error: the server doesn't have a resource type \"{other}\"\n"
-            ))
-        }
+        // A kind the apiserver serves but this describe cannot print yet says so honestly.
+        other => match crate::sim::api::resources::lookup(other) {
+            Some(info) => {
+                return Output::fail(format!(
+                    "error: \"kubectl describe {}\" is a real kubectl command that this sandbox does not run yet\n",
+                    info.plural
+                ))
+            }
+            None => {
+                return Output::fail(format!(
+                    "error: the server doesn't have a resource type \"{other}\"\n"
+                ))
+            }
+        },
     };
     let names = if names.is_empty() {
         let mut req = ApiRequest::new(Credentials::admin(), Verb::List, resource);
