@@ -76,29 +76,38 @@ pub fn build_event(
     let place = named.next(clock.now()).min(999);
     let nanos = millis * 1_000_000 + place * 1_000 + rng.below(1_000);
     let now = clock.rfc3339();
-    json!({
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": format!("{name}.{nanos:x}"), "namespace": namespace},
+    crate::sim::api::json_template(
+        r#"{
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "${event}", "namespace": "${namespace}"},
         "involvedObject": {
-            "apiVersion": text("/apiVersion"),
-            "kind": text("/kind"),
-            "name": name,
-            "namespace": text("/metadata/namespace"),
-            "uid": text("/metadata/uid"),
-            "resourceVersion": text("/metadata/resourceVersion"),
+            "apiVersion": "${apiVersion}", "kind": "${kind}", "name": "${name}",
+            "namespace": "${involvedNamespace}", "uid": "${uid}",
+            "resourceVersion": "${resourceVersion}"
         },
-        "reason": spec.reason,
-        "message": spec.message,
-        "source": {"component": spec.component, "host": spec.host},
-        "firstTimestamp": now,
-        "lastTimestamp": now,
-        "count": 1,
-        "type": spec.event_type.as_str(),
-        "eventTime": null,
-        "reportingComponent": spec.component,
-        "reportingInstance": spec.host,
-    })
+        "reason": "${reason}", "message": "${message}",
+        "source": {"component": "${component}", "host": "${host}"},
+        "firstTimestamp": "${now}", "lastTimestamp": "${now}",
+        "count": 1, "type": "${type}", "eventTime": null,
+        "reportingComponent": "${component}", "reportingInstance": "${host}"
+    }"#,
+        &[
+            ("event", format!("{name}.{nanos:x}").into()),
+            ("namespace", namespace.into()),
+            ("apiVersion", text("/apiVersion").into()),
+            ("kind", text("/kind").into()),
+            ("name", name.into()),
+            ("involvedNamespace", text("/metadata/namespace").into()),
+            ("uid", text("/metadata/uid").into()),
+            ("resourceVersion", text("/metadata/resourceVersion").into()),
+            ("reason", spec.reason.into()),
+            ("message", spec.message.into()),
+            ("component", spec.component.into()),
+            ("host", spec.host.into()),
+            ("now", now.into()),
+            ("type", spec.event_type.as_str().into()),
+        ],
+    )
 }
 
 /// The create request that records `event` (as built by [`build_event`]).

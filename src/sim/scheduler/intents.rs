@@ -31,21 +31,30 @@ pub fn pod_event(
     let unix_nanos =
         (DEFAULT_EPOCH_UNIX_SECONDS as u128) * 1_000_000_000 + (now as u128) * 1_000_000;
     let ts = timestamp(now);
-    let body = json!({
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": format!("{}.{:x}", pod.name, unix_nanos), "namespace": pod.namespace},
-        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": pod.name, "namespace": pod.namespace, "uid": pod.uid},
-        "reason": reason,
-        "message": message,
-        "type": event_type,
+    let body = crate::sim::api::json_template(
+        r#"{
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "${event}", "namespace": "${namespace}"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "${name}",
+                           "namespace": "${namespace}", "uid": "${uid}"},
+        "reason": "${reason}", "message": "${message}", "type": "${type}",
         "source": {"component": "default-scheduler"},
         "reportingComponent": "default-scheduler",
         "reportingInstance": "default-scheduler-master",
-        "firstTimestamp": ts,
-        "lastTimestamp": ts,
-        "count": 1,
-    });
+        "firstTimestamp": "${ts}", "lastTimestamp": "${ts}",
+        "count": 1
+    }"#,
+        &[
+            ("event", format!("{}.{:x}", pod.name, unix_nanos).into()),
+            ("namespace", pod.namespace.as_str().into()),
+            ("name", pod.name.as_str().into()),
+            ("uid", pod.uid.as_str().into()),
+            ("reason", reason.into()),
+            ("message", message.into()),
+            ("type", event_type.into()),
+            ("ts", ts.into()),
+        ],
+    );
     ApiRequest::new(scheduler_credentials(), Verb::Create, "events")
         .namespace(pod.namespace.clone())
         .body(body)
