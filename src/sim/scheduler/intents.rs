@@ -123,16 +123,11 @@ pub fn requests_for(pod: &PodInfo, record: &CycleRecord, now: Ticks) -> Vec<ApiR
     }
     requests.push(status_patch(
         pod,
-        json!({
-            "conditions": [{
-                "type": "PodScheduled",
-                "status": "False",
-                "reason": "Unschedulable",
-                "message": message,
-                "lastProbeTime": null,
-                "lastTransitionTime": timestamp(now),
-            }]
-        }),
+        crate::sim::api::json_template(
+            r#"{"conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "message": "${message}", "lastProbeTime": null, "lastTransitionTime": "${now}"}]}"#,
+            &[("message", message.into()), ("now", timestamp(now).into())],
+        ),
     ));
     requests
 }
