@@ -17,7 +17,7 @@
 //!    component the seq of each decision it gave an id, and send its requests through the
 //!    apiserver as that component (each request caused by its decision).
 
-use crate::sim::api::{json_template, JsonPointer};
+use crate::sim::api::{json_template, json_text, JsonPointer};
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -1292,9 +1292,9 @@ impl Cluster {
                 &kubeadm,
                 super_admin(),
                 "namespaces",
-                json_template(
+                json_text(
                     r#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "${ns}"}}"#,
-                    &[("ns", ns.into())],
+                    &[("ns", ns)],
                 ),
             );
         }
@@ -1322,13 +1322,13 @@ impl Cluster {
         // The apiserver's endpoint reconciler: the `kubernetes` Service has no selector, so its
         // Endpoints and EndpointSlice name the apiserver's own address, not pods.
         let apiserver = Actor::apiserver();
-        let master_ip: &[(&str, Value)] = &[("master_ip", LAB_VMS[0].ip.into())];
+        let master_ip: &[(&str, &str)] = &[("master_ip", LAB_VMS[0].ip)];
         send(
             self,
             &apiserver,
             super_admin(),
             "endpoints",
-            json_template(
+            json_text(
                 r#"{
                 "apiVersion": "v1", "kind": "Endpoints",
                 "metadata": {"name": "kubernetes", "namespace": "default",
@@ -1344,7 +1344,7 @@ impl Cluster {
             &apiserver,
             super_admin(),
             "endpointslices",
-            json_template(
+            json_text(
                 r#"{
                 "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                 "metadata": {"name": "kubernetes", "namespace": "default",
@@ -1486,7 +1486,7 @@ impl ApiClient for Cluster {
 /// One Node as its kubelet registers it.
 pub fn node_object(name: &str, ip: &str, cpus: u32, pod_cidr: &str) -> Value {
     // 1 GiB of RAM; the kubelet keeps the 100Mi hard-eviction threshold out of allocatable.
-    let mut node = json_template(
+    let mut node = json_text(
         r#"{
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": "${name}", "labels": {
@@ -1530,11 +1530,11 @@ pub fn node_object(name: &str, ip: &str, cpus: u32, pod_cidr: &str) -> Value {
         }
     }"#,
         &[
-            ("name", name.into()),
-            ("ip", ip.into()),
-            ("cpus", cpus.to_string().into()),
-            ("pod_cidr", pod_cidr.into()),
-            ("t0", crate::sim::clock::Clock::default().rfc3339().into()),
+            ("name", name),
+            ("ip", ip),
+            ("cpus", &cpus.to_string()),
+            ("pod_cidr", pod_cidr),
+            ("t0", &crate::sim::clock::Clock::default().rfc3339()),
         ],
     );
     if name == "master" {

@@ -59,6 +59,13 @@ pub fn json_template(text: &str, vars: &[(&str, Value)]) -> Value {
     object
 }
 
+/// [`json_template`] whose variables are all strings: the caller passes `&str`s, and the
+/// `Value`s are made here once rather than at every call site (smaller in the wasm module).
+pub fn json_text(text: &str, vars: &[(&str, &str)]) -> Value {
+    let vars: Vec<(&str, Value)> = vars.iter().map(|(n, v)| (*n, Value::from(*v))).collect();
+    json_template(text, &vars)
+}
+
 fn fill(value: &mut Value, vars: &[(&str, Value)]) {
     let named = match value {
         Value::String(s) => s.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')),

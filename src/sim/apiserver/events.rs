@@ -76,7 +76,7 @@ pub fn build_event(
     let place = named.next(clock.now()).min(999);
     let nanos = millis * 1_000_000 + place * 1_000 + rng.below(1_000);
     let now = clock.rfc3339();
-    crate::sim::api::json_template(
+    crate::sim::api::json_text(
         r#"{
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": "${event}", "namespace": "${namespace}"},
@@ -92,20 +92,20 @@ pub fn build_event(
         "reportingComponent": "${component}", "reportingInstance": "${host}"
     }"#,
         &[
-            ("event", format!("{name}.{nanos:x}").into()),
-            ("namespace", namespace.into()),
-            ("apiVersion", text("/apiVersion").into()),
-            ("kind", text("/kind").into()),
-            ("name", name.into()),
-            ("involvedNamespace", text("/metadata/namespace").into()),
-            ("uid", text("/metadata/uid").into()),
-            ("resourceVersion", text("/metadata/resourceVersion").into()),
-            ("reason", spec.reason.into()),
-            ("message", spec.message.into()),
-            ("component", spec.component.into()),
-            ("host", spec.host.into()),
-            ("now", now.into()),
-            ("type", spec.event_type.as_str().into()),
+            ("event", &format!("{name}.{nanos:x}")),
+            ("namespace", &namespace),
+            ("apiVersion", &text("/apiVersion")),
+            ("kind", &text("/kind")),
+            ("name", &name),
+            ("involvedNamespace", &text("/metadata/namespace")),
+            ("uid", &text("/metadata/uid")),
+            ("resourceVersion", &text("/metadata/resourceVersion")),
+            ("reason", spec.reason),
+            ("message", spec.message),
+            ("component", spec.component),
+            ("host", spec.host),
+            ("now", &now),
+            ("type", spec.event_type.as_str()),
         ],
     )
 }

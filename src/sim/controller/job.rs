@@ -143,11 +143,11 @@ impl JobController {
         });
         let mut decision = Decision::new("SyncJob", String::new()).caused_by(cause);
         if failed > backoff_limit {
-            status["conditions"] = crate::sim::api::json_template(
+            status["conditions"] = crate::sim::api::json_text(
                 r#"[{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
                      "message": "Job has reached the specified backoff limit",
                      "lastProbeTime": "${now}", "lastTransitionTime": "${now}"}]"#,
-                &[("now", now_rfc.as_str().into())],
+                &[("now", &now_rfc)],
             );
             status["active"] = json!(0);
             decision.reason = "BackoffLimitExceeded".into();
@@ -168,11 +168,11 @@ impl JobController {
             ));
             self.due.remove(key);
         } else if succeeded >= completions {
-            status["conditions"] = crate::sim::api::json_template(
+            status["conditions"] = crate::sim::api::json_text(
                 r#"[{"type": "Complete", "status": "True", "reason": "CompletionsReached",
                      "message": "Reached expected number of succeeded pods",
                      "lastProbeTime": "${now}", "lastTransitionTime": "${now}"}]"#,
-                &[("now", now_rfc.as_str().into())],
+                &[("now", &now_rfc)],
             );
             status["completionTime"] = json!(now_rfc);
             decision.reason = "Completed".into();

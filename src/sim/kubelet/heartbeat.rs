@@ -8,7 +8,7 @@
 //! Simplified: allocatable = capacity minus the kubelet's default hard-eviction threshold
 //! (`memory.available<100Mi`); kubeadm reserves nothing else (no kube-reserved/system-reserved).
 
-use crate::sim::api::json_template;
+use crate::sim::api::{json_template, json_text};
 use serde_json::{json, Value};
 
 use crate::sim::clock::{seconds_to_ticks, Ticks, TICKS_PER_SECOND};
@@ -111,12 +111,12 @@ pub fn readiness(runtime_down_since: Option<Ticks>, synced: bool, now: Ticks) ->
 /// Capacity and allocatable of a VM.
 pub fn resources(cpus: u32, memory_bytes: u64) -> (Value, Value) {
     let block = |memory: u64| {
-        json_template(
+        json_text(
             r#"{"cpu": "${cpu}", "ephemeral-storage": "19475Mi", "hugepages-2Mi": "0",
                 "memory": "${memory}", "pods": "110"}"#,
             &[
-                ("cpu", cpus.to_string().into()),
-                ("memory", format!("{}Ki", memory / 1024).into()),
+                ("cpu", &cpus.to_string()),
+                ("memory", &format!("{}Ki", memory / 1024)),
             ],
         )
     };
@@ -185,19 +185,19 @@ pub fn images_json(images: &[ImageInfo]) -> Value {
 
 /// `status.nodeInfo`.
 pub fn node_info(boot_id: &str, machine_id: &str) -> Value {
-    json_template(
+    json_text(
         r#"{"architecture": "amd64", "bootID": "${bootID}",
             "containerRuntimeVersion": "${runtime}", "kernelVersion": "${kernel}",
             "kubeProxyVersion": "${kubelet}", "kubeletVersion": "${kubelet}",
             "machineID": "${machineID}", "operatingSystem": "linux", "osImage": "${os}",
             "systemUUID": "${machineID}"}"#,
         &[
-            ("bootID", boot_id.into()),
-            ("runtime", CONTAINER_RUNTIME_VERSION.into()),
-            ("kernel", KERNEL_VERSION.into()),
-            ("kubelet", KUBELET_VERSION.into()),
-            ("machineID", machine_id.into()),
-            ("os", OS_IMAGE.into()),
+            ("bootID", boot_id),
+            ("runtime", CONTAINER_RUNTIME_VERSION),
+            ("kernel", KERNEL_VERSION),
+            ("kubelet", KUBELET_VERSION),
+            ("machineID", machine_id),
+            ("os", OS_IMAGE),
         ],
     )
 }

@@ -31,7 +31,7 @@ pub fn pod_event(
     let unix_nanos =
         (DEFAULT_EPOCH_UNIX_SECONDS as u128) * 1_000_000_000 + (now as u128) * 1_000_000;
     let ts = timestamp(now);
-    let body = crate::sim::api::json_template(
+    let body = crate::sim::api::json_text(
         r#"{
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": "${event}", "namespace": "${namespace}"},
@@ -45,14 +45,14 @@ pub fn pod_event(
         "count": 1
     }"#,
         &[
-            ("event", format!("{}.{:x}", pod.name, unix_nanos).into()),
-            ("namespace", pod.namespace.as_str().into()),
-            ("name", pod.name.as_str().into()),
-            ("uid", pod.uid.as_str().into()),
-            ("reason", reason.into()),
-            ("message", message.into()),
-            ("type", event_type.into()),
-            ("ts", ts.into()),
+            ("event", &format!("{}.{:x}", pod.name, unix_nanos)),
+            ("namespace", &pod.namespace),
+            ("name", &pod.name),
+            ("uid", &pod.uid),
+            ("reason", reason),
+            ("message", message),
+            ("type", event_type),
+            ("ts", &ts),
         ],
     );
     ApiRequest::new(scheduler_credentials(), Verb::Create, "events")
@@ -123,10 +123,10 @@ pub fn requests_for(pod: &PodInfo, record: &CycleRecord, now: Ticks) -> Vec<ApiR
     }
     requests.push(status_patch(
         pod,
-        crate::sim::api::json_template(
+        crate::sim::api::json_text(
             r#"{"conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                 "message": "${message}", "lastProbeTime": null, "lastTransitionTime": "${now}"}]}"#,
-            &[("message", message.into()), ("now", timestamp(now).into())],
+            &[("message", message), ("now", &timestamp(now))],
         ),
     ));
     requests
