@@ -14,7 +14,7 @@
 //! out (the lab's containerd already has the CNI binaries and config in place, and the simulated
 //! flannel image has no `cp`); the KubeProxyConfiguration keeps the fields a student reads.
 
-use crate::sim::api::JsonPointer;
+use crate::sim::api::{json_template, JsonPointer};
 use serde_json::{json, Value};
 
 use super::apiserver::{ApiRequest, Verb};
@@ -99,41 +99,9 @@ pub fn install(cluster: &mut Cluster) {
     }
 }
 
-/// One add-on object, written as JSON text; each string `"${name}"` in it is replaced by the value
-/// `vars` gives that name. Why text and not `json!`: the macro expands every key and value into
-/// code, and these manifests were the largest literals of the wasm module; parsed once at boot,
-/// the same objects cost a fraction (measured, README "Size"). The text is ours, never user
-/// input, so a parse error is a bug.
+/// One add-on object, written as JSON text with `"${name}"` variables ([`json_template`]).
 fn manifest(text: &str, vars: &[(&str, Value)]) -> Value {
-    let mut object: Value =
-        crate::sim::api::json_from_str(text).expect("add-on manifest is valid JSON");
-    fill(&mut object, vars);
-    object
-}
-
-fn fill(value: &mut Value, vars: &[(&str, Value)]) {
-    let named = match value {
-        Value::String(s) => s.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')),
-        Value::Array(items) => {
-            items.iter_mut().for_each(|v| fill(v, vars));
-            None
-        }
-        Value::Object(map) => {
-            map.values_mut().for_each(|v| fill(v, vars));
-            None
-        }
-        _ => None,
-    };
-    if let Some(name) = named {
-        let found = vars
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone());
-        assert!(found.is_some(), "add-on manifest names no value {name}");
-        if let Some(v) = found {
-            *value = v;
-        }
-    }
+    json_template(text, vars)
 }
 
 fn priority_classes() -> Vec<(&'static str, Value)> {

@@ -17,7 +17,7 @@
 //!    component the seq of each decision it gave an id, and send its requests through the
 //!    apiserver as that component (each request caused by its decision).
 
-use crate::sim::api::JsonPointer;
+use crate::sim::api::{json_template, json_text, JsonPointer};
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -1292,9 +1292,10 @@ impl Cluster {
                 &kubeadm,
                 super_admin(),
                 "namespaces",
-                json!({
-                    "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}
-                }),
+                json_text(
+                    r#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "${ns}"}}"#,
+                    &[("ns", ns)],
+                ),
             );
         }
         for (resource, body) in boot_rbac() {
@@ -1305,7 +1306,8 @@ impl Cluster {
             &kubeadm,
             super_admin(),
             "services",
-            json!({
+            json_template(
+                r#"{
                 "apiVersion": "v1", "kind": "Service",
                 "metadata": {"name": "kubernetes", "namespace": "default",
                              "labels": {"component": "apiserver", "provider": "kubernetes"}},
@@ -1313,38 +1315,46 @@ impl Cluster {
                          "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
                          "internalTrafficPolicy": "Cluster",
                          "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}
-            }),
+            }"#,
+                &[],
+            ),
         );
         // The apiserver's endpoint reconciler: the `kubernetes` Service has no selector, so its
         // Endpoints and EndpointSlice name the apiserver's own address, not pods.
         let apiserver = Actor::apiserver();
-        let master_ip = LAB_VMS[0].ip;
+        let master_ip: &[(&str, &str)] = &[("master_ip", LAB_VMS[0].ip)];
         send(
             self,
             &apiserver,
             super_admin(),
             "endpoints",
-            json!({
+            json_text(
+                r#"{
                 "apiVersion": "v1", "kind": "Endpoints",
                 "metadata": {"name": "kubernetes", "namespace": "default",
                              "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-                "subsets": [{"addresses": [{"ip": master_ip}],
+                "subsets": [{"addresses": [{"ip": "${master_ip}"}],
                              "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]
-            }),
+            }"#,
+                master_ip,
+            ),
         );
         send(
             self,
             &apiserver,
             super_admin(),
             "endpointslices",
-            json!({
+            json_text(
+                r#"{
                 "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                 "metadata": {"name": "kubernetes", "namespace": "default",
                              "labels": {"kubernetes.io/service-name": "kubernetes"}},
                 "addressType": "IPv4",
-                "endpoints": [{"addresses": [master_ip], "conditions": {"ready": true}}],
+                "endpoints": [{"addresses": ["${master_ip}"], "conditions": {"ready": true}}],
                 "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]
-            }),
+            }"#,
+                master_ip,
+            ),
         );
         for vm in LAB_VMS {
             let (name, ip, cpus, cidr) = (vm.name, vm.ip, vm.vcpus, vm.pod_cidr);
@@ -1475,51 +1485,40 @@ impl ApiClient for Cluster {
 
 /// One Node as its kubelet registers it.
 pub fn node_object(name: &str, ip: &str, cpus: u32, pod_cidr: &str) -> Value {
-    let control_plane = name == "master";
-    let mut labels = json!({
-        "beta.kubernetes.io/arch": "amd64",
-        "beta.kubernetes.io/os": "linux",
-        "kubernetes.io/arch": "amd64",
-        "kubernetes.io/hostname": name,
-        "kubernetes.io/os": "linux",
-    });
-    let mut spec = json!({"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]});
-    if control_plane {
-        labels["node-role.kubernetes.io/control-plane"] = json!("");
-        labels["node.kubernetes.io/exclude-from-external-load-balancers"] = json!("");
-        spec["taints"] =
-            json!([{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]);
-    }
     // 1 GiB of RAM; the kubelet keeps the 100Mi hard-eviction threshold out of allocatable.
-    let resources = |memory: &str| {
-        json!({
-            "cpu": cpus.to_string(), "ephemeral-storage": "19475Mi", "hugepages-2Mi": "0",
-            "memory": memory, "pods": "110"
-        })
-    };
-    let condition = |kind: &str, status: &str, reason: &str, message: &str| {
-        json!({
-            "type": kind, "status": status, "reason": reason, "message": message,
-            "lastHeartbeatTime": crate::sim::clock::Clock::default().rfc3339(),
-            "lastTransitionTime": crate::sim::clock::Clock::default().rfc3339(),
-        })
-    };
-    json!({
+    let mut node = json_text(
+        r#"{
         "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "labels": labels, "annotations": {
+        "metadata": {"name": "${name}", "labels": {
+            "beta.kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            "kubernetes.io/hostname": "${name}",
+            "kubernetes.io/os": "linux"
+        }, "annotations": {
             "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
             "node.alpha.kubernetes.io/ttl": "0",
             "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
-        "spec": spec,
+        "spec": {"podCIDR": "${pod_cidr}", "podCIDRs": ["${pod_cidr}"]},
         "status": {
-            "capacity": resources("1048576Ki"),
-            "allocatable": resources("946176Ki"),
-            "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
+            "capacity": {"cpu": "${cpus}", "ephemeral-storage": "19475Mi", "hugepages-2Mi": "0",
+                         "memory": "1048576Ki", "pods": "110"},
+            "allocatable": {"cpu": "${cpus}", "ephemeral-storage": "19475Mi", "hugepages-2Mi": "0",
+                            "memory": "946176Ki", "pods": "110"},
+            "addresses": [{"type": "InternalIP", "address": "${ip}"}, {"type": "Hostname", "address": "${name}"}],
             "conditions": [
-                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+                {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory",
+                 "message": "kubelet has sufficient memory available",
+                 "lastHeartbeatTime": "${t0}", "lastTransitionTime": "${t0}"},
+                {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure",
+                 "message": "kubelet has no disk pressure",
+                 "lastHeartbeatTime": "${t0}", "lastTransitionTime": "${t0}"},
+                {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID",
+                 "message": "kubelet has sufficient PID available",
+                 "lastHeartbeatTime": "${t0}", "lastTransitionTime": "${t0}"},
+                {"type": "Ready", "status": "True", "reason": "KubeletReady",
+                 "message": "kubelet is posting ready status",
+                 "lastHeartbeatTime": "${t0}", "lastTransitionTime": "${t0}"}
             ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
@@ -1529,199 +1528,144 @@ pub fn node_object(name: &str, ip: &str, cpus: u32, pod_cidr: &str) -> Value {
                 "osImage": "Ubuntu 24.04.1 LTS", "systemUUID": ""
             }
         }
-    })
-}
-
-fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Value {
-    json!({"apiGroups": groups, "resources": resources, "verbs": verbs})
-}
-
-fn cluster_role(name: &str, rules: Vec<Value>) -> (&'static str, Value) {
-    (
-        "clusterroles",
-        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-               "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
-               "rules": rules}),
-    )
-}
-
-fn cluster_role_binding(
-    name: &str,
-    role: &str,
-    kind: &str,
-    subject: &str,
-) -> (&'static str, Value) {
-    (
-        "clusterrolebindings",
-        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-               "metadata": {"name": name},
-               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-               "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": subject}]}),
-    )
+    }"#,
+        &[
+            ("name", name),
+            ("ip", ip),
+            ("cpus", &cpus.to_string()),
+            ("pod_cidr", pod_cidr),
+            ("t0", &crate::sim::clock::Clock::default().rfc3339()),
+        ],
+    );
+    if name == "master" {
+        if let Some(Value::Object(labels)) = node.pointer_mut("/metadata/labels") {
+            for key in [
+                "node-role.kubernetes.io/control-plane",
+                "node.kubernetes.io/exclude-from-external-load-balancers",
+            ] {
+                labels.insert(key.into(), "".into());
+            }
+        }
+        node["spec"]["taints"] = json_template(
+            r#"[{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]"#,
+            &[],
+        );
+    }
+    node
 }
 
 /// The RBAC a kubeadm cluster starts with, trimmed to what the sandbox's users and components use.
 /// Simplified: the component roles are broader than upstream's bootstrap policy.
 pub fn boot_rbac() -> Vec<(&'static str, Value)> {
-    const READ: &[&str] = &["get", "list", "watch"];
-    const WRITE: &[&str] = crate::sim::apiserver::request::REST_VERBS;
-    let workloads: &[&str] = &[
-        "pods",
-        "pods/log",
-        "pods/status",
-        "services",
-        "endpoints",
-        "configmaps",
-        "secrets",
-        "serviceaccounts",
-        "events",
-        "replicationcontrollers",
-        "persistentvolumeclaims",
-    ];
-    let apps: &[&str] = &[
-        "deployments",
-        "deployments/scale",
-        "replicasets",
-        "replicasets/scale",
-        "daemonsets",
-        "statefulsets",
-    ];
-    vec![
-        cluster_role("cluster-admin", vec![rule(&["*"], &["*"], &["*"])]),
-        cluster_role(
-            "admin",
-            vec![
-                rule(&[""], workloads, WRITE),
-                rule(&["apps"], apps, WRITE),
-                rule(&["batch"], &["jobs", "cronjobs"], WRITE),
-                rule(
-                    &["rbac.authorization.k8s.io"],
-                    &["roles", "rolebindings"],
-                    WRITE,
+    let objects = json_template(
+        r#"[
+        {"kind": "ClusterRole", "metadata": {"name": "cluster-admin", "labels": "${defaults}"},
+         "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
+        {"kind": "ClusterRole", "metadata": {"name": "admin", "labels": "${defaults}"},
+         "rules": [
+            {"apiGroups": [""], "resources": "${workloads}", "verbs": "${WRITE}"},
+            {"apiGroups": ["apps"], "resources": "${apps}", "verbs": "${WRITE}"},
+            {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": "${WRITE}"},
+            {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
+             "verbs": "${WRITE}"}]},
+        {"kind": "ClusterRole", "metadata": {"name": "edit", "labels": "${defaults}"},
+         "rules": [
+            {"apiGroups": [""], "resources": "${workloads}", "verbs": "${WRITE}"},
+            {"apiGroups": ["apps"], "resources": "${apps}", "verbs": "${WRITE}"},
+            {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": "${WRITE}"}]},
+        {"kind": "ClusterRole", "metadata": {"name": "view", "labels": "${defaults}"},
+         "rules": [
+            {"apiGroups": [""], "resources": ["pods", "pods/log", "pods/status", "services",
+             "endpoints", "configmaps", "serviceaccounts", "events", "replicationcontrollers",
+             "namespaces"], "verbs": "${READ}"},
+            {"apiGroups": ["apps"], "resources": "${apps}", "verbs": "${READ}"},
+            {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": "${READ}"}]},
+        {"kind": "ClusterRole", "metadata": {"name": "system:kube-scheduler", "labels": "${defaults}"},
+         "rules": [
+            {"apiGroups": [""], "resources": ["pods", "nodes", "namespaces", "services",
+             "persistentvolumeclaims"], "verbs": "${READ}"},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},
+            {"apiGroups": [""], "resources": ["pods/binding", "bindings"], "verbs": ["create"]},
+            {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["patch", "update"]},
+            {"apiGroups": ["", "events.k8s.io"], "resources": ["events"],
+             "verbs": ["create", "patch", "update"]},
+            {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+             "verbs": ["create", "get", "update"]},
+            {"apiGroups": ["apps"], "resources": ["replicasets", "statefulsets"], "verbs": "${READ}"}]},
+        {"kind": "ClusterRole",
+         "metadata": {"name": "system:kube-controller-manager", "labels": "${defaults}"},
+         "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
+        {"kind": "ClusterRole", "metadata": {"name": "system:node", "labels": "${defaults}"},
+         "rules": [
+            {"apiGroups": [""], "resources": ["pods", "nodes", "services", "endpoints",
+             "configmaps", "secrets", "namespaces"], "verbs": "${READ}"},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete"]},
+            {"apiGroups": [""], "resources": ["pods/status", "nodes/status"],
+             "verbs": ["patch", "update"]},
+            {"apiGroups": [""], "resources": ["nodes"], "verbs": ["create", "delete", "patch", "update"]},
+            {"apiGroups": ["", "events.k8s.io"], "resources": ["events"],
+             "verbs": ["create", "patch", "update"]},
+            {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+             "verbs": ["create", "delete", "get", "patch", "update"]}]},
+        {"kind": "ClusterRoleBinding", "metadata": {"name": "cluster-admin"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:masters"}]},
+        {"kind": "ClusterRoleBinding", "metadata": {"name": "kubeadm:cluster-admins"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kubeadm:cluster-admins"}]},
+        {"kind": "ClusterRoleBinding", "metadata": {"name": "system:kube-scheduler"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:kube-scheduler"},
+         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "system:kube-scheduler"}]},
+        {"kind": "ClusterRoleBinding", "metadata": {"name": "system:kube-controller-manager"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                     "name": "system:kube-controller-manager"},
+         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+                       "name": "system:kube-controller-manager"}]},
+        {"kind": "ClusterRoleBinding", "metadata": {"name": "system:node"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:node"},
+         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:nodes"}]}
+    ]"#,
+        &[
+            (
+                "defaults",
+                json_template(r#"{"kubernetes.io/bootstrapping": "rbac-defaults"}"#, &[]),
+            ),
+            ("READ", json_template(r#"["get", "list", "watch"]"#, &[])),
+            ("WRITE", crate::sim::apiserver::request::REST_VERBS.into()),
+            (
+                "workloads",
+                json_template(
+                    r#"["pods", "pods/log", "pods/status", "services", "endpoints", "configmaps",
+                    "secrets", "serviceaccounts", "events", "replicationcontrollers",
+                    "persistentvolumeclaims"]"#,
+                    &[],
                 ),
-            ],
-        ),
-        cluster_role(
-            "edit",
-            vec![
-                rule(&[""], workloads, WRITE),
-                rule(&["apps"], apps, WRITE),
-                rule(&["batch"], &["jobs", "cronjobs"], WRITE),
-            ],
-        ),
-        cluster_role(
-            "view",
-            vec![
-                rule(
-                    &[""],
-                    &[
-                        "pods",
-                        "pods/log",
-                        "pods/status",
-                        "services",
-                        "endpoints",
-                        "configmaps",
-                        "serviceaccounts",
-                        "events",
-                        "replicationcontrollers",
-                        "namespaces",
-                    ],
-                    READ,
+            ),
+            (
+                "apps",
+                json_template(
+                    r#"["deployments", "deployments/scale", "replicasets", "replicasets/scale",
+                    "daemonsets", "statefulsets"]"#,
+                    &[],
                 ),
-                rule(&["apps"], apps, READ),
-                rule(&["batch"], &["jobs", "cronjobs"], READ),
-            ],
-        ),
-        cluster_role(
-            "system:kube-scheduler",
-            vec![
-                rule(
-                    &[""],
-                    &[
-                        "pods",
-                        "nodes",
-                        "namespaces",
-                        "services",
-                        "persistentvolumeclaims",
-                    ],
-                    READ,
-                ),
-                rule(&[""], &["pods"], &["delete"]),
-                rule(&[""], &["pods/binding", "bindings"], &["create"]),
-                rule(&[""], &["pods/status"], &["patch", "update"]),
-                rule(
-                    &["", "events.k8s.io"],
-                    &["events"],
-                    &["create", "patch", "update"],
-                ),
-                rule(
-                    &["coordination.k8s.io"],
-                    &["leases"],
-                    &["create", "get", "update"],
-                ),
-                rule(&["apps"], &["replicasets", "statefulsets"], READ),
-            ],
-        ),
-        cluster_role(
-            "system:kube-controller-manager",
-            vec![rule(&["*"], &["*"], &["*"])],
-        ),
-        cluster_role(
-            "system:node",
-            vec![
-                rule(
-                    &[""],
-                    &[
-                        "pods",
-                        "nodes",
-                        "services",
-                        "endpoints",
-                        "configmaps",
-                        "secrets",
-                        "namespaces",
-                    ],
-                    READ,
-                ),
-                rule(&[""], &["pods"], &["create", "delete"]),
-                rule(
-                    &[""],
-                    &["pods/status", "nodes/status"],
-                    &["patch", "update"],
-                ),
-                rule(&[""], &["nodes"], &["create", "delete", "patch", "update"]),
-                rule(
-                    &["", "events.k8s.io"],
-                    &["events"],
-                    &["create", "patch", "update"],
-                ),
-                rule(
-                    &["coordination.k8s.io"],
-                    &["leases"],
-                    &["create", "delete", "get", "patch", "update"],
-                ),
-            ],
-        ),
-        cluster_role_binding("cluster-admin", "cluster-admin", "Group", "system:masters"),
-        cluster_role_binding(
-            "kubeadm:cluster-admins",
-            "cluster-admin",
-            "Group",
-            "kubeadm:cluster-admins",
-        ),
-        cluster_role_binding(
-            "system:kube-scheduler",
-            "system:kube-scheduler",
-            "User",
-            "system:kube-scheduler",
-        ),
-        cluster_role_binding(
-            "system:kube-controller-manager",
-            "system:kube-controller-manager",
-            "User",
-            "system:kube-controller-manager",
-        ),
-        cluster_role_binding("system:node", "system:node", "Group", "system:nodes"),
-    ]
+            ),
+        ],
+    );
+    let Value::Array(objects) = objects else {
+        unreachable!("the boot RBAC is a list")
+    };
+    objects
+        .into_iter()
+        .map(|mut object| {
+            object["apiVersion"] = "rbac.authorization.k8s.io/v1".into();
+            let resource = if object["kind"] == "ClusterRole" {
+                "clusterroles"
+            } else {
+                "clusterrolebindings"
+            };
+            (resource, object)
+        })
+        .collect()
 }
 
 /// How much of a typed line the trace keeps: more than any line typed by hand, far less than a

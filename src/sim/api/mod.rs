@@ -46,6 +46,51 @@ pub fn json_from_str<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::
     serde_json::from_slice(text.as_bytes())
 }
 
+/// An object written as JSON text; each string `"${name}"` in it is replaced by the value `vars`
+/// gives that name. Why text and not `json!`: the macro expands every key and value into code,
+/// and gzip packs the same object as text several times better (the add-on manifests were the
+/// largest literals of the wasm module; the boot's objects followed, docs/build.md). Keys are
+/// sorted either way (no `preserve_order`), so the text gives the same `Value` as the macro; a
+/// number is an integer unless written with a point, as in `json!`. The text is ours, never user
+/// input, so a parse error or an unnamed variable is a bug.
+pub fn json_template(text: &str, vars: &[(&str, Value)]) -> Value {
+    let mut object: Value = json_from_str(text).expect("JSON template is valid JSON");
+    fill(&mut object, vars);
+    object
+}
+
+/// [`json_template`] whose variables are all strings: the caller passes `&str`s, and the
+/// `Value`s are made here once rather than at every call site (smaller in the wasm module).
+pub fn json_text(text: &str, vars: &[(&str, &str)]) -> Value {
+    let vars: Vec<(&str, Value)> = vars.iter().map(|(n, v)| (*n, Value::from(*v))).collect();
+    json_template(text, &vars)
+}
+
+fn fill(value: &mut Value, vars: &[(&str, Value)]) {
+    let named = match value {
+        Value::String(s) => s.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')),
+        Value::Array(items) => {
+            items.iter_mut().for_each(|v| fill(v, vars));
+            None
+        }
+        Value::Object(map) => {
+            map.values_mut().for_each(|v| fill(v, vars));
+            None
+        }
+        _ => None,
+    };
+    if let Some(name) = named {
+        let found = vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone());
+        assert!(found.is_some(), "JSON template names no value {name}");
+        if let Some(v) = found {
+            *value = v;
+        }
+    }
+}
+
 /// `Value::pointer` without its allocations: serde_json unescapes every token of the pointer into
 /// a new `String` before looking it up, two allocations per step of every `"/metadata/name"`
 /// read. The simulation reads fields this way hundreds of thousands of times a second at 1,000

@@ -62,6 +62,18 @@ fn default_field(map: &mut Map<String, Value>, field: &str, value: Value) {
     }
 }
 
+/// [`default_field`] for each `(field, value as JSON text)`: the defaults are data, not code that
+/// builds each value (smaller in the wasm module, docs/build.md), and a value is read only when
+/// the field is missing.
+fn default_fields(map: &mut Map<String, Value>, fields: &[(&str, &str)]) {
+    for (field, value) in fields {
+        if map.get(*field).is_none_or(Value::is_null) {
+            let value = crate::sim::api::json_from_str(value).expect("a default is valid JSON");
+            map.insert(field.to_string(), value);
+        }
+    }
+}
+
 /// The ServiceAccount plugin's mutation: pods run as `default` unless they name an account.
 /// Returns the account name to look up (None for mirror pods, which the plugin skips).
 pub fn service_account_default(pod: &mut Value) -> Option<String> {
@@ -147,10 +159,15 @@ fn default_container(container: &mut Value) {
         .unwrap_or("")
         .to_string();
     let Value::Object(c) = container else { return };
-    default_field(c, "imagePullPolicy", json!(pull_policy(&image)));
-    default_field(c, "terminationMessagePath", json!("/dev/termination-log"));
-    default_field(c, "terminationMessagePolicy", json!("File"));
-    default_field(c, "resources", json!({}));
+    default_field(c, "imagePullPolicy", pull_policy(&image).into());
+    default_fields(
+        c,
+        &[
+            ("terminationMessagePath", r#""/dev/termination-log""#),
+            ("terminationMessagePolicy", r#""File""#),
+            ("resources", "{}"),
+        ],
+    );
     // Limits without requests: requests default to the limits.
     if let Some(limits) = c.get("resources").and_then(|r| r.get("limits")).cloned() {
         if let Some(Value::Object(res)) = c.get_mut("resources") {
@@ -164,7 +181,7 @@ fn default_container(container: &mut Value) {
     }
     if let Some(Value::Array(ports)) = c.get_mut("ports") {
         for p in ports.iter_mut().filter_map(Value::as_object_mut) {
-            default_field(p, "protocol", json!("TCP"));
+            default_field(p, "protocol", "TCP".into());
         }
     }
 }
@@ -224,11 +241,16 @@ pub fn resolve_priority(
 
 /// `SetDefaults_PodSpec` and its containers.
 pub fn default_pod_spec(spec: &mut Map<String, Value>) {
-    default_field(spec, "restartPolicy", json!("Always"));
-    default_field(spec, "terminationGracePeriodSeconds", json!(30));
-    default_field(spec, "dnsPolicy", json!("ClusterFirst"));
-    default_field(spec, "securityContext", json!({}));
-    default_field(spec, "schedulerName", json!("default-scheduler"));
+    default_fields(
+        spec,
+        &[
+            ("restartPolicy", r#""Always""#),
+            ("terminationGracePeriodSeconds", "30"),
+            ("dnsPolicy", r#""ClusterFirst""#),
+            ("securityContext", "{}"),
+            ("schedulerName", r#""default-scheduler""#),
+        ],
+    );
     for field in ["containers", "initContainers"] {
         if let Some(Value::Array(containers)) = spec.get_mut(field) {
             containers.iter_mut().for_each(default_container);
@@ -273,45 +295,66 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
             default_pod_spec(spec);
             let spec_copy = object.get("spec").cloned().unwrap_or(Value::Null);
             let status = ensure_object(object, "status");
-            default_field(status, "phase", json!("Pending"));
-            default_field(status, "qosClass", json!(qos_class(&spec_copy)));
+            default_fields(status, &[("phase", r#""Pending""#)]);
+            default_field(status, "qosClass", qos_class(&spec_copy).into());
             if let Some(Value::Object(spec)) = object.get_mut("spec") {
-                default_field(spec, "enableServiceLinks", json!(true));
-                default_field(spec, "priority", json!(0));
-                default_field(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
+                default_fields(
+                    spec,
+                    &[
+                        ("enableServiceLinks", "true"),
+                        ("priority", "0"),
+                        ("preemptionPolicy", r#""PreemptLowerPriority""#),
+                    ],
+                );
             }
         }
         "Deployment" | "ReplicaSet" | "DaemonSet" | "Job" => {
             let spec = ensure_object(object, "spec");
             if kind == "Deployment" || kind == "ReplicaSet" {
-                default_field(spec, "replicas", json!(1));
+                default_fields(spec, &[("replicas", "1")]);
             }
             if kind == "Deployment" {
                 // SetDefaults_Deployment: an empty strategy (`strategy: {}` from
                 // `kubectl create deployment`) is a rolling update of 25% / 25%.
                 let strategy = object_in(spec, "strategy");
-                default_field(strategy, "type", json!("RollingUpdate"));
-                if strategy.get("type") == Some(&json!("RollingUpdate")) {
+                default_fields(strategy, &[("type", r#""RollingUpdate""#)]);
+                if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate") {
                     let rolling = object_in(strategy, "rollingUpdate");
-                    default_field(rolling, "maxUnavailable", json!("25%"));
-                    default_field(rolling, "maxSurge", json!("25%"));
+                    default_fields(
+                        rolling,
+                        &[("maxUnavailable", r#""25%""#), ("maxSurge", r#""25%""#)],
+                    );
                 }
-                default_field(spec, "revisionHistoryLimit", json!(10));
-                default_field(spec, "progressDeadlineSeconds", json!(600));
+                default_fields(
+                    spec,
+                    &[
+                        ("revisionHistoryLimit", "10"),
+                        ("progressDeadlineSeconds", "600"),
+                    ],
+                );
             }
             if kind == "DaemonSet" {
-                default_field(
+                default_fields(
                     spec,
-                    "updateStrategy",
-                    json!({"type": "RollingUpdate",
-                           "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}),
+                    &[
+                        (
+                            "updateStrategy",
+                            r#"{"type": "RollingUpdate",
+                                "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}"#,
+                        ),
+                        ("revisionHistoryLimit", "10"),
+                    ],
                 );
-                default_field(spec, "revisionHistoryLimit", json!(10));
             }
             if kind == "Job" {
-                default_field(spec, "backoffLimit", json!(6));
-                default_field(spec, "completions", json!(1));
-                default_field(spec, "parallelism", json!(1));
+                default_fields(
+                    spec,
+                    &[
+                        ("backoffLimit", "6"),
+                        ("completions", "1"),
+                        ("parallelism", "1"),
+                    ],
+                );
             }
             if let Some(template_spec) = spec
                 .get_mut("template")
@@ -321,23 +364,29 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
                 default_pod_spec(template_spec);
                 if kind == "Job" {
                     // A Job's pods must not restart forever; the API requires Never or OnFailure.
-                    if template_spec.get("restartPolicy") == Some(&json!("Always")) {
-                        template_spec.insert("restartPolicy".into(), json!("Never"));
+                    if template_spec.get("restartPolicy").and_then(Value::as_str) == Some("Always")
+                    {
+                        template_spec.insert("restartPolicy".into(), "Never".into());
                     }
                 }
             }
             if let Some(template_meta) = spec.get_mut("template").and_then(Value::as_object_mut) {
-                default_field(template_meta, "metadata", json!({}));
+                default_fields(template_meta, &[("metadata", "{}")]);
             }
         }
         "CronJob" => {
             // SetDefaults_CronJob; the job template gets only its pod template's defaults (the
             // Job's own, backoffLimit and the rest, come when a Job is made from it).
             let spec = ensure_object(object, "spec");
-            default_field(spec, "concurrencyPolicy", json!("Allow"));
-            default_field(spec, "suspend", json!(false));
-            default_field(spec, "successfulJobsHistoryLimit", json!(3));
-            default_field(spec, "failedJobsHistoryLimit", json!(1));
+            default_fields(
+                spec,
+                &[
+                    ("concurrencyPolicy", r#""Allow""#),
+                    ("suspend", "false"),
+                    ("successfulJobsHistoryLimit", "3"),
+                    ("failedJobsHistoryLimit", "1"),
+                ],
+            );
             if let Some(template) = spec
                 .get_mut("jobTemplate")
                 .and_then(|t| t.get_mut("spec"))
@@ -347,16 +396,18 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
                 if let Some(Value::Object(pod_spec)) = template.get_mut("spec") {
                     default_pod_spec(pod_spec);
                 }
-                default_field(template, "metadata", json!({}));
+                default_fields(template, &[("metadata", "{}")]);
             }
         }
         "Service" => {
             let spec = ensure_object(object, "spec");
-            default_field(spec, "type", json!("ClusterIP"));
-            default_field(spec, "sessionAffinity", json!("None"));
+            default_fields(
+                spec,
+                &[("type", r#""ClusterIP""#), ("sessionAffinity", r#""None""#)],
+            );
             if let Some(Value::Array(ports)) = spec.get_mut("ports") {
                 for p in ports.iter_mut().filter_map(Value::as_object_mut) {
-                    default_field(p, "protocol", json!("TCP"));
+                    default_field(p, "protocol", "TCP".into());
                     if let Some(port) = p.get("port").cloned() {
                         default_field(p, "targetPort", port);
                     }
@@ -391,9 +442,9 @@ pub fn apply_defaults(kind: &str, object: &mut Value) {
                 }
             }
             let spec = ensure_object(object, "spec");
-            default_field(spec, "finalizers", json!(["kubernetes"]));
+            default_fields(spec, &[("finalizers", r#"["kubernetes"]"#)]);
             let status = ensure_object(object, "status");
-            default_field(status, "phase", json!("Active"));
+            default_fields(status, &[("phase", r#""Active""#)]);
         }
         _ => {}
     }

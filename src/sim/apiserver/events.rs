@@ -76,29 +76,38 @@ pub fn build_event(
     let place = named.next(clock.now()).min(999);
     let nanos = millis * 1_000_000 + place * 1_000 + rng.below(1_000);
     let now = clock.rfc3339();
-    json!({
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": format!("{name}.{nanos:x}"), "namespace": namespace},
+    crate::sim::api::json_text(
+        r#"{
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "${event}", "namespace": "${namespace}"},
         "involvedObject": {
-            "apiVersion": text("/apiVersion"),
-            "kind": text("/kind"),
-            "name": name,
-            "namespace": text("/metadata/namespace"),
-            "uid": text("/metadata/uid"),
-            "resourceVersion": text("/metadata/resourceVersion"),
+            "apiVersion": "${apiVersion}", "kind": "${kind}", "name": "${name}",
+            "namespace": "${involvedNamespace}", "uid": "${uid}",
+            "resourceVersion": "${resourceVersion}"
         },
-        "reason": spec.reason,
-        "message": spec.message,
-        "source": {"component": spec.component, "host": spec.host},
-        "firstTimestamp": now,
-        "lastTimestamp": now,
-        "count": 1,
-        "type": spec.event_type.as_str(),
-        "eventTime": null,
-        "reportingComponent": spec.component,
-        "reportingInstance": spec.host,
-    })
+        "reason": "${reason}", "message": "${message}",
+        "source": {"component": "${component}", "host": "${host}"},
+        "firstTimestamp": "${now}", "lastTimestamp": "${now}",
+        "count": 1, "type": "${type}", "eventTime": null,
+        "reportingComponent": "${component}", "reportingInstance": "${host}"
+    }"#,
+        &[
+            ("event", &format!("{name}.{nanos:x}")),
+            ("namespace", &namespace),
+            ("apiVersion", &text("/apiVersion")),
+            ("kind", &text("/kind")),
+            ("name", &name),
+            ("involvedNamespace", &text("/metadata/namespace")),
+            ("uid", &text("/metadata/uid")),
+            ("resourceVersion", &text("/metadata/resourceVersion")),
+            ("reason", spec.reason),
+            ("message", spec.message),
+            ("component", spec.component),
+            ("host", spec.host),
+            ("now", &now),
+            ("type", spec.event_type.as_str()),
+        ],
+    )
 }
 
 /// The create request that records `event` (as built by [`build_event`]).

@@ -105,14 +105,17 @@ pub fn generate_name(prefix: &str, rng: &mut Rng) -> String {
 
 /// `metav1.NewControllerRef`: the owner reference a controller puts on what it creates.
 pub fn new_controller_ref(owner: &Value) -> Value {
-    json!({
-        "apiVersion": owner.get("apiVersion").and_then(Value::as_str).unwrap_or(""),
-        "kind": owner.get("kind").and_then(Value::as_str).unwrap_or(""),
-        "name": crate::sim::api::name(owner),
-        "uid": uid(owner),
-        "controller": true,
-        "blockOwnerDeletion": true,
-    })
+    let text = |field: &str| owner.get(field).and_then(Value::as_str).unwrap_or("");
+    crate::sim::api::json_text(
+        r#"{"apiVersion": "${apiVersion}", "kind": "${kind}", "name": "${name}", "uid": "${uid}",
+            "controller": true, "blockOwnerDeletion": true}"#,
+        &[
+            ("apiVersion", text("apiVersion")),
+            ("kind", text("kind")),
+            ("name", crate::sim::api::name(owner)),
+            ("uid", uid(owner)),
+        ],
+    )
 }
 
 pub fn uid(obj: &Value) -> &str {

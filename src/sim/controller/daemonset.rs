@@ -295,8 +295,11 @@ impl DaemonSetsController {
         let prefix = format!("{}-", crate::sim::api::name(ds));
         let mut pod = cu::pod_from_template(ds, template, &prefix);
         pod["metadata"]["name"] = json!(cu::generate_name(&prefix, ctx.rng));
-        pod["spec"]["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}}});
+        pod["spec"]["affinity"] = crate::sim::api::json_text(
+            r#"{"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms":
+                [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["${node}"]}]}]}}}"#,
+            &[("node", node)],
+        );
         pod
     }
 }

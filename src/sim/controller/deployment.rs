@@ -277,23 +277,30 @@ impl<'c, 'x> DeploymentSync<'c, 'x> {
         }
         selector["matchLabels"][DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY] = json!(hash);
         let desired = spec_replicas(&self.d);
-        let mut rs = json!({
-            "apiVersion": "apps/v1",
-            "kind": "ReplicaSet",
-            "metadata": {
-                "name": name,
-                "namespace": crate::sim::api::namespace(&self.d),
-                "labels": rs_template["metadata"]["labels"].clone(),
-                "annotations": {},
-                "ownerReferences": [cu::new_controller_ref(&self.d)],
-            },
-            "spec": {
-                "replicas": 0,
-                "minReadySeconds": self.d.ptr("/spec/minReadySeconds").cloned().unwrap_or(json!(0)),
-                "selector": selector,
-                "template": rs_template,
-            },
-        });
+        let mut rs = crate::sim::api::json_template(
+            r#"{
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "${name}", "namespace": "${namespace}", "labels": "${labels}",
+                         "annotations": {}, "ownerReferences": ["${owner}"]},
+            "spec": {"replicas": 0, "minReadySeconds": "${minReadySeconds}",
+                     "selector": "${selector}", "template": "${template}"}
+        }"#,
+            &[
+                ("name", name.as_str().into()),
+                ("namespace", crate::sim::api::namespace(&self.d).into()),
+                ("labels", rs_template["metadata"]["labels"].clone()),
+                ("owner", cu::new_controller_ref(&self.d)),
+                (
+                    "minReadySeconds",
+                    self.d
+                        .ptr("/spec/minReadySeconds")
+                        .cloned()
+                        .unwrap_or(0.into()),
+                ),
+                ("selector", selector),
+                ("template", rs_template),
+            ],
+        );
         let mut annotations = du::annotations_to_copy(&self.d, &Value::Null);
         for (key, value) in [
             (du::DESIRED_REPLICAS_ANNOTATION, desired.to_string()),

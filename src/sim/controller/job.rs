@@ -143,11 +143,12 @@ impl JobController {
         });
         let mut decision = Decision::new("SyncJob", String::new()).caused_by(cause);
         if failed > backoff_limit {
-            status["conditions"] = json!([{
-                "type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
-                "message": "Job has reached the specified backoff limit",
-                "lastProbeTime": now_rfc, "lastTransitionTime": now_rfc,
-            }]);
+            status["conditions"] = crate::sim::api::json_text(
+                r#"[{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                     "message": "Job has reached the specified backoff limit",
+                     "lastProbeTime": "${now}", "lastTransitionTime": "${now}"}]"#,
+                &[("now", &now_rfc)],
+            );
             status["active"] = json!(0);
             decision.reason = "BackoffLimitExceeded".into();
             decision.message = format!(
@@ -167,11 +168,12 @@ impl JobController {
             ));
             self.due.remove(key);
         } else if succeeded >= completions {
-            status["conditions"] = json!([{
-                "type": "Complete", "status": "True", "reason": "CompletionsReached",
-                "message": "Reached expected number of succeeded pods",
-                "lastProbeTime": now_rfc, "lastTransitionTime": now_rfc,
-            }]);
+            status["conditions"] = crate::sim::api::json_text(
+                r#"[{"type": "Complete", "status": "True", "reason": "CompletionsReached",
+                     "message": "Reached expected number of succeeded pods",
+                     "lastProbeTime": "${now}", "lastTransitionTime": "${now}"}]"#,
+                &[("now", &now_rfc)],
+            );
             status["completionTime"] = json!(now_rfc);
             decision.reason = "Completed".into();
             decision.message =

@@ -1265,25 +1265,32 @@ pub fn deployment_object(
             c
         })
         .collect();
-    let mut metadata = json!({"creationTimestamp": null, "labels": {"app": name}, "name": name});
-    if let Some(ns) = namespace {
-        metadata["namespace"] = json!(ns);
-    }
-    json!({
+    let mut deployment = crate::sim::api::json_template(
+        r#"{
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": metadata,
+        "metadata": {"creationTimestamp": null, "labels": {"app": "${name}"}, "name": "${name}"},
         "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
+            "replicas": "${replicas}",
+            "selector": {"matchLabels": {"app": "${name}"}},
             "strategy": {},
             "template": {
-                "metadata": {"creationTimestamp": null, "labels": {"app": name}},
-                "spec": {"containers": containers}
+                "metadata": {"creationTimestamp": null, "labels": {"app": "${name}"}},
+                "spec": {"containers": "${containers}"}
             }
         },
         "status": {}
-    })
+    }"#,
+        &[
+            ("name", name.into()),
+            ("replicas", replicas.into()),
+            ("containers", containers.into()),
+        ],
+    );
+    if let Some(ns) = namespace {
+        deployment["metadata"]["namespace"] = ns.into();
+    }
+    deployment
 }
 
 /// `registry.k8s.io/pause:3.9` → `pause`: the last path segment without tag or digest.

@@ -74,17 +74,25 @@ pub fn run_pod(
     if let Some(p) = port {
         container["ports"] = json!([{ "containerPort": p }]);
     }
-    json!({
+    crate::sim::api::json_template(
+        r#"{
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"creationTimestamp": null, "labels": labels, "name": name},
+        "metadata": {"creationTimestamp": null, "labels": "${labels}", "name": "${name}"},
         "spec": {
-            "containers": [container],
+            "containers": ["${container}"],
             "dnsPolicy": "ClusterFirst",
-            "restartPolicy": restart
+            "restartPolicy": "${restart}"
         },
         "status": {}
-    })
+    }"#,
+        &[
+            ("labels", Value::Object(labels)),
+            ("name", name.into()),
+            ("container", container),
+            ("restart", restart.into()),
+        ],
+    )
 }
 
 /// `kubectl run NAME --image=IMAGE ...`.

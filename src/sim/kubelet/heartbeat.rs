@@ -8,6 +8,7 @@
 //! Simplified: allocatable = capacity minus the kubelet's default hard-eviction threshold
 //! (`memory.available<100Mi`); kubeadm reserves nothing else (no kube-reserved/system-reserved).
 
+use crate::sim::api::{json_template, json_text};
 use serde_json::{json, Value};
 
 use crate::sim::clock::{seconds_to_ticks, Ticks, TICKS_PER_SECOND};
@@ -40,19 +41,26 @@ pub fn micro_time(epoch_unix_seconds: i64, ticks: Ticks) -> String {
 
 /// The node's Lease as the kubelet writes it.
 pub fn lease(node: &str, node_uid: &str, renew_time: &str) -> Value {
-    let mut lease = json!({
-        "apiVersion": "coordination.k8s.io/v1",
-        "kind": "Lease",
-        "metadata": {"name": node, "namespace": "kube-node-lease"},
-        "spec": {
-            "holderIdentity": node,
-            "leaseDurationSeconds": LEASE_DURATION_SECONDS,
-            "renewTime": renew_time,
-        },
-    });
-    if !node_uid.is_empty() {
-        lease["metadata"]["ownerReferences"] =
-            json!([{"apiVersion": "v1", "kind": "Node", "name": node, "uid": node_uid}]);
+    let mut lease = json_template(
+        r#"{
+        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "${node}", "namespace": "kube-node-lease",
+                     "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": "${node}",
+                                          "uid": "${uid}"}]},
+        "spec": {"holderIdentity": "${node}", "leaseDurationSeconds": "${duration}",
+                 "renewTime": "${renewTime}"}
+    }"#,
+        &[
+            ("node", node.into()),
+            ("uid", node_uid.into()),
+            ("duration", LEASE_DURATION_SECONDS.into()),
+            ("renewTime", renew_time.into()),
+        ],
+    );
+    if node_uid.is_empty() {
+        if let Some(Value::Object(metadata)) = lease.get_mut("metadata") {
+            metadata.remove("ownerReferences");
+        }
     }
     lease
 }
@@ -103,13 +111,14 @@ pub fn readiness(runtime_down_since: Option<Ticks>, synced: bool, now: Ticks) ->
 /// Capacity and allocatable of a VM.
 pub fn resources(cpus: u32, memory_bytes: u64) -> (Value, Value) {
     let block = |memory: u64| {
-        json!({
-            "cpu": cpus.to_string(),
-            "ephemeral-storage": "19475Mi",
-            "hugepages-2Mi": "0",
-            "memory": format!("{}Ki", memory / 1024),
-            "pods": "110",
-        })
+        json_text(
+            r#"{"cpu": "${cpu}", "ephemeral-storage": "19475Mi", "hugepages-2Mi": "0",
+                "memory": "${memory}", "pods": "110"}"#,
+            &[
+                ("cpu", &cpus.to_string()),
+                ("memory", &format!("{}Ki", memory / 1024)),
+            ],
+        )
     };
     (
         block(memory_bytes),
@@ -176,18 +185,21 @@ pub fn images_json(images: &[ImageInfo]) -> Value {
 
 /// `status.nodeInfo`.
 pub fn node_info(boot_id: &str, machine_id: &str) -> Value {
-    json!({
-        "architecture": "amd64",
-        "bootID": boot_id,
-        "containerRuntimeVersion": CONTAINER_RUNTIME_VERSION,
-        "kernelVersion": KERNEL_VERSION,
-        "kubeProxyVersion": KUBELET_VERSION,
-        "kubeletVersion": KUBELET_VERSION,
-        "machineID": machine_id,
-        "operatingSystem": "linux",
-        "osImage": OS_IMAGE,
-        "systemUUID": machine_id,
-    })
+    json_text(
+        r#"{"architecture": "amd64", "bootID": "${bootID}",
+            "containerRuntimeVersion": "${runtime}", "kernelVersion": "${kernel}",
+            "kubeProxyVersion": "${kubelet}", "kubeletVersion": "${kubelet}",
+            "machineID": "${machineID}", "operatingSystem": "linux", "osImage": "${os}",
+            "systemUUID": "${machineID}"}"#,
+        &[
+            ("bootID", boot_id),
+            ("runtime", CONTAINER_RUNTIME_VERSION),
+            ("kernel", KERNEL_VERSION),
+            ("kubelet", KUBELET_VERSION),
+            ("machineID", machine_id),
+            ("os", OS_IMAGE),
+        ],
+    )
 }
 
 #[cfg(test)]

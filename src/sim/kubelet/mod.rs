@@ -869,15 +869,29 @@ impl Kubelet {
                 })
             })
             .collect();
-        let body = json!({"status": {
-            "capacity": capacity,
-            "allocatable": allocatable,
-            "conditions": conditions,
-            "addresses": [{"type": "InternalIP", "address": self.config.ip}, {"type": "Hostname", "address": node}],
+        let body = crate::sim::api::json_template(
+            r#"{"status": {
+            "capacity": "${capacity}", "allocatable": "${allocatable}", "conditions": "${conditions}",
+            "addresses": [{"type": "InternalIP", "address": "${ip}"}, {"type": "Hostname", "address": "${node}"}],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-            "nodeInfo": heartbeat::node_info(&format!("{:032x}", self.boots), &format!("{:032x}", node.len())),
-            "images": images,
-        }});
+            "nodeInfo": "${nodeInfo}", "images": "${images}"
+        }}"#,
+            &[
+                ("capacity", capacity),
+                ("allocatable", allocatable),
+                ("conditions", conditions.into()),
+                ("ip", self.config.ip.as_str().into()),
+                ("node", node.as_str().into()),
+                (
+                    "nodeInfo",
+                    heartbeat::node_info(
+                        &format!("{:032x}", self.boots),
+                        &format!("{:032x}", node.len()),
+                    ),
+                ),
+                ("images", images),
+            ],
+        );
         let update = Decision::new(
             "NodeStatusUpdate",
             format!(

@@ -14,273 +14,255 @@
 //! not files a student can edit: `mv` moves one out of the directory and back (the kubelet then
 //! stops or restarts its pod, see `mod.rs`), `cat` prints it as kubeadm wrote it.
 
-use crate::sim::api::JsonPointer;
+use crate::sim::api::{json_template, JsonPointer};
 use serde_json::{json, Value};
 
 /// The path kubeadm writes and the kubelet's `staticPodPath` reads.
 pub const MANIFESTS_DIR: &str = "/etc/kubernetes/manifests";
 
-fn probe(host: &str, path: &str, port: u16, scheme: &str, initial: u64, failure: u64) -> Value {
-    json!({
-        "failureThreshold": failure,
-        "httpGet": {"host": host, "path": path, "port": port, "scheme": scheme},
-        "initialDelaySeconds": initial,
-        "periodSeconds": 10,
-        "timeoutSeconds": 15,
-    })
-}
-
-fn manifest(
-    component: &str,
-    image: &str,
-    command: Vec<String>,
-    cpu_request: &str,
-    memory_request: Option<&str>,
-    probes: [(&str, Value); 3],
-    annotations: Value,
-) -> Value {
-    let mut requests = json!({"cpu": cpu_request});
-    if let Some(m) = memory_request {
-        requests["memory"] = json!(m);
-    }
-    let mut container = json!({
-        "command": command,
-        "image": image,
-        "imagePullPolicy": "IfNotPresent",
-        "name": component,
-        "resources": {"requests": requests},
-    });
-    for (field, p) in probes {
-        container[field] = p;
-    }
-    let mut metadata = json!({
-        "labels": {"component": component, "tier": "control-plane"},
-        "name": component,
-        "namespace": "kube-system",
-    });
-    if annotations.as_object().is_some_and(|a| !a.is_empty()) {
-        metadata["annotations"] = annotations;
-    }
-    json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": metadata,
-        "spec": {
-            "containers": [container],
-            "hostNetwork": true,
-            "priority": 2000001000,
-            "priorityClassName": "system-node-critical",
-            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-        },
-        "status": {},
-    })
-}
-
-fn args(program: &str, flags: &[(&str, String)]) -> Vec<String> {
-    std::iter::once(program.to_string())
-        .chain(flags.iter().map(|(k, v)| format!("--{k}={v}")))
-        .collect()
-}
+/// The four manifests of `/etc/kubernetes/manifests` (kubeadm's, for a control plane at `${ip}`), in
+/// the order [`kubeadm_manifests`] names them. Text, not `json!`: data packs far smaller in the
+/// wasm module than the code that would build it (docs/build.md).
+const KUBEADM_MANIFESTS: &str = r#"[
+  {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {
+      "annotations": {"kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://${ip}:2379"},
+      "labels": {"component": "etcd", "tier": "control-plane"},
+      "name": "etcd",
+      "namespace": "kube-system"
+    },
+    "spec": {
+      "containers": [
+        {
+          "command": [
+            "etcd", "--advertise-client-urls=https://${ip}:2379",
+            "--cert-file=/etc/kubernetes/pki/etcd/server.crt", "--client-cert-auth=true",
+            "--data-dir=/var/lib/etcd", "--experimental-initial-corrupt-check=true",
+            "--experimental-watch-progress-notify-interval=5s",
+            "--initial-advertise-peer-urls=https://${ip}:2380",
+            "--initial-cluster=master=https://${ip}:2380",
+            "--key-file=/etc/kubernetes/pki/etcd/server.key",
+            "--listen-client-urls=https://127.0.0.1:2379,https://${ip}:2379",
+            "--listen-metrics-urls=http://127.0.0.1:2381", "--listen-peer-urls=https://${ip}:2380",
+            "--name=master", "--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt",
+            "--peer-client-cert-auth=true", "--peer-key-file=/etc/kubernetes/pki/etcd/peer.key",
+            "--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt", "--snapshot-count=10000",
+            "--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt"
+          ],
+          "image": "registry.k8s.io/etcd:3.5.16-0",
+          "imagePullPolicy": "IfNotPresent",
+          "livenessProbe": {
+            "failureThreshold": 8,
+            "httpGet": {"host": "127.0.0.1", "path": "/livez", "port": 2381, "scheme": "HTTP"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          },
+          "name": "etcd",
+          "readinessProbe": {
+            "failureThreshold": 3,
+            "httpGet": {"host": "127.0.0.1", "path": "/readyz", "port": 2381, "scheme": "HTTP"},
+            "initialDelaySeconds": 0,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          },
+          "resources": {"requests": {"cpu": "100m", "memory": "100Mi"}},
+          "startupProbe": {
+            "failureThreshold": 24,
+            "httpGet": {"host": "127.0.0.1", "path": "/readyz", "port": 2381, "scheme": "HTTP"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          }
+        }
+      ],
+      "hostNetwork": true,
+      "priority": 2000001000,
+      "priorityClassName": "system-node-critical",
+      "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}
+    },
+    "status": {}
+  },
+  {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {
+      "annotations": {"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": "${ip}:6443"},
+      "labels": {"component": "kube-apiserver", "tier": "control-plane"},
+      "name": "kube-apiserver",
+      "namespace": "kube-system"
+    },
+    "spec": {
+      "containers": [
+        {
+          "command": [
+            "kube-apiserver", "--advertise-address=${ip}", "--allow-privileged=true",
+            "--authorization-mode=Node,RBAC", "--client-ca-file=/etc/kubernetes/pki/ca.crt",
+            "--enable-admission-plugins=NodeRestriction", "--enable-bootstrap-token-auth=true",
+            "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt",
+            "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt",
+            "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key",
+            "--etcd-servers=https://127.0.0.1:2379",
+            "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+            "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key",
+            "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname", "--secure-port=6443",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-account-key-file=/etc/kubernetes/pki/sa.pub",
+            "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
+            "--service-cluster-ip-range=10.96.0.0/12",
+            "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+            "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key"
+          ],
+          "image": "registry.k8s.io/kube-apiserver:v1.32.0",
+          "imagePullPolicy": "IfNotPresent",
+          "livenessProbe": {
+            "failureThreshold": 8,
+            "httpGet": {"host": "${ip}", "path": "/livez", "port": 6443, "scheme": "HTTPS"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          },
+          "name": "kube-apiserver",
+          "readinessProbe": {
+            "failureThreshold": 3,
+            "httpGet": {"host": "${ip}", "path": "/readyz", "port": 6443, "scheme": "HTTPS"},
+            "initialDelaySeconds": 0,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          },
+          "resources": {"requests": {"cpu": "250m"}},
+          "startupProbe": {
+            "failureThreshold": 24,
+            "httpGet": {"host": "${ip}", "path": "/livez", "port": 6443, "scheme": "HTTPS"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          }
+        }
+      ],
+      "hostNetwork": true,
+      "priority": 2000001000,
+      "priorityClassName": "system-node-critical",
+      "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}
+    },
+    "status": {}
+  },
+  {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {
+      "labels": {"component": "kube-controller-manager", "tier": "control-plane"},
+      "name": "kube-controller-manager",
+      "namespace": "kube-system"
+    },
+    "spec": {
+      "containers": [
+        {
+          "command": [
+            "kube-controller-manager", "--allocate-node-cidrs=true",
+            "--authentication-kubeconfig=/etc/kubernetes/controller-manager.conf",
+            "--authorization-kubeconfig=/etc/kubernetes/controller-manager.conf",
+            "--bind-address=127.0.0.1", "--client-ca-file=/etc/kubernetes/pki/ca.crt",
+            "--cluster-cidr=10.244.0.0/16", "--cluster-name=kubernetes",
+            "--cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt",
+            "--cluster-signing-key-file=/etc/kubernetes/pki/ca.key",
+            "--controllers=*,bootstrapsigner,tokencleaner",
+            "--kubeconfig=/etc/kubernetes/controller-manager.conf", "--leader-elect=true",
+            "--requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt",
+            "--root-ca-file=/etc/kubernetes/pki/ca.crt",
+            "--service-account-private-key-file=/etc/kubernetes/pki/sa.key",
+            "--service-cluster-ip-range=10.96.0.0/12", "--use-service-account-credentials=true"
+          ],
+          "image": "registry.k8s.io/kube-controller-manager:v1.32.0",
+          "imagePullPolicy": "IfNotPresent",
+          "livenessProbe": {
+            "failureThreshold": 8,
+            "httpGet": {"host": "127.0.0.1", "path": "/healthz", "port": 10257, "scheme": "HTTPS"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          },
+          "name": "kube-controller-manager",
+          "resources": {"requests": {"cpu": "200m"}},
+          "startupProbe": {
+            "failureThreshold": 24,
+            "httpGet": {"host": "127.0.0.1", "path": "/healthz", "port": 10257, "scheme": "HTTPS"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          }
+        }
+      ],
+      "hostNetwork": true,
+      "priority": 2000001000,
+      "priorityClassName": "system-node-critical",
+      "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}
+    },
+    "status": {}
+  },
+  {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {
+      "labels": {"component": "kube-scheduler", "tier": "control-plane"},
+      "name": "kube-scheduler",
+      "namespace": "kube-system"
+    },
+    "spec": {
+      "containers": [
+        {
+          "command": [
+            "kube-scheduler", "--authentication-kubeconfig=/etc/kubernetes/scheduler.conf",
+            "--authorization-kubeconfig=/etc/kubernetes/scheduler.conf", "--bind-address=127.0.0.1",
+            "--kubeconfig=/etc/kubernetes/scheduler.conf", "--leader-elect=true"
+          ],
+          "image": "registry.k8s.io/kube-scheduler:v1.32.0",
+          "imagePullPolicy": "IfNotPresent",
+          "livenessProbe": {
+            "failureThreshold": 8,
+            "httpGet": {"host": "127.0.0.1", "path": "/healthz", "port": 10259, "scheme": "HTTPS"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          },
+          "name": "kube-scheduler",
+          "resources": {"requests": {"cpu": "100m"}},
+          "startupProbe": {
+            "failureThreshold": 24,
+            "httpGet": {"host": "127.0.0.1", "path": "/healthz", "port": 10259, "scheme": "HTTPS"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "timeoutSeconds": 15
+          }
+        }
+      ],
+      "hostNetwork": true,
+      "priority": 2000001000,
+      "priorityClassName": "system-node-critical",
+      "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}
+    },
+    "status": {}
+  }
+]"#;
 
 /// The four manifests of `/etc/kubernetes/manifests` for a control plane at `ip`, by file name.
 pub fn kubeadm_manifests(ip: &str) -> Vec<(&'static str, Value)> {
-    let pki = "/etc/kubernetes/pki";
-    let etcd = manifest(
-        "etcd",
-        "registry.k8s.io/etcd:3.5.16-0",
-        args(
-            "etcd",
-            &[
-                ("advertise-client-urls", format!("https://{ip}:2379")),
-                ("cert-file", format!("{pki}/etcd/server.crt")),
-                ("client-cert-auth", "true".into()),
-                ("data-dir", "/var/lib/etcd".into()),
-                ("experimental-initial-corrupt-check", "true".into()),
-                ("experimental-watch-progress-notify-interval", "5s".into()),
-                ("initial-advertise-peer-urls", format!("https://{ip}:2380")),
-                ("initial-cluster", format!("master=https://{ip}:2380")),
-                ("key-file", format!("{pki}/etcd/server.key")),
-                (
-                    "listen-client-urls",
-                    format!("https://127.0.0.1:2379,https://{ip}:2379"),
-                ),
-                ("listen-metrics-urls", "http://127.0.0.1:2381".into()),
-                ("listen-peer-urls", format!("https://{ip}:2380")),
-                ("name", "master".into()),
-                ("peer-cert-file", format!("{pki}/etcd/peer.crt")),
-                ("peer-client-cert-auth", "true".into()),
-                ("peer-key-file", format!("{pki}/etcd/peer.key")),
-                ("peer-trusted-ca-file", format!("{pki}/etcd/ca.crt")),
-                ("snapshot-count", "10000".into()),
-                ("trusted-ca-file", format!("{pki}/etcd/ca.crt")),
-            ],
-        ),
-        "100m",
-        Some("100Mi"),
-        [
-            (
-                "livenessProbe",
-                probe("127.0.0.1", "/livez", 2381, "HTTP", 10, 8),
-            ),
-            (
-                "readinessProbe",
-                probe("127.0.0.1", "/readyz", 2381, "HTTP", 0, 3),
-            ),
-            (
-                "startupProbe",
-                probe("127.0.0.1", "/readyz", 2381, "HTTP", 10, 24),
-            ),
-        ],
-        json!({"kubeadm.kubernetes.io/etcd.advertise-client-urls": format!("https://{ip}:2379")}),
-    );
-    let apiserver = manifest(
-        "kube-apiserver",
-        "registry.k8s.io/kube-apiserver:v1.32.0",
-        args(
-            "kube-apiserver",
-            &[
-                ("advertise-address", ip.to_string()),
-                ("allow-privileged", "true".into()),
-                ("authorization-mode", "Node,RBAC".into()),
-                ("client-ca-file", format!("{pki}/ca.crt")),
-                ("enable-admission-plugins", "NodeRestriction".into()),
-                ("enable-bootstrap-token-auth", "true".into()),
-                ("etcd-cafile", format!("{pki}/etcd/ca.crt")),
-                ("etcd-certfile", format!("{pki}/apiserver-etcd-client.crt")),
-                ("etcd-keyfile", format!("{pki}/apiserver-etcd-client.key")),
-                ("etcd-servers", "https://127.0.0.1:2379".into()),
-                (
-                    "kubelet-client-certificate",
-                    format!("{pki}/apiserver-kubelet-client.crt"),
-                ),
-                (
-                    "kubelet-client-key",
-                    format!("{pki}/apiserver-kubelet-client.key"),
-                ),
-                (
-                    "kubelet-preferred-address-types",
-                    "InternalIP,ExternalIP,Hostname".into(),
-                ),
-                ("secure-port", "6443".into()),
-                (
-                    "service-account-issuer",
-                    "https://kubernetes.default.svc.cluster.local".into(),
-                ),
-                ("service-account-key-file", format!("{pki}/sa.pub")),
-                ("service-account-signing-key-file", format!("{pki}/sa.key")),
-                ("service-cluster-ip-range", "10.96.0.0/12".into()),
-                ("tls-cert-file", format!("{pki}/apiserver.crt")),
-                ("tls-private-key-file", format!("{pki}/apiserver.key")),
-            ],
-        ),
-        "250m",
-        None,
-        [
-            ("livenessProbe", probe(ip, "/livez", 6443, "HTTPS", 10, 8)),
-            ("readinessProbe", probe(ip, "/readyz", 6443, "HTTPS", 0, 3)),
-            ("startupProbe", probe(ip, "/livez", 6443, "HTTPS", 10, 24)),
-        ],
-        json!({"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": format!("{ip}:6443")}),
-    );
-    let controller_manager = manifest(
-        "kube-controller-manager",
-        "registry.k8s.io/kube-controller-manager:v1.32.0",
-        args(
-            "kube-controller-manager",
-            &[
-                ("allocate-node-cidrs", "true".into()),
-                (
-                    "authentication-kubeconfig",
-                    "/etc/kubernetes/controller-manager.conf".into(),
-                ),
-                (
-                    "authorization-kubeconfig",
-                    "/etc/kubernetes/controller-manager.conf".into(),
-                ),
-                ("bind-address", "127.0.0.1".into()),
-                ("client-ca-file", format!("{pki}/ca.crt")),
-                ("cluster-cidr", "10.244.0.0/16".into()),
-                ("cluster-name", "kubernetes".into()),
-                ("cluster-signing-cert-file", format!("{pki}/ca.crt")),
-                ("cluster-signing-key-file", format!("{pki}/ca.key")),
-                ("controllers", "*,bootstrapsigner,tokencleaner".into()),
-                (
-                    "kubeconfig",
-                    "/etc/kubernetes/controller-manager.conf".into(),
-                ),
-                ("leader-elect", "true".into()),
-                (
-                    "requestheader-client-ca-file",
-                    format!("{pki}/front-proxy-ca.crt"),
-                ),
-                ("root-ca-file", format!("{pki}/ca.crt")),
-                ("service-account-private-key-file", format!("{pki}/sa.key")),
-                ("service-cluster-ip-range", "10.96.0.0/12".into()),
-                ("use-service-account-credentials", "true".into()),
-            ],
-        ),
-        "200m",
-        None,
-        [
-            (
-                "livenessProbe",
-                probe("127.0.0.1", "/healthz", 10257, "HTTPS", 10, 8),
-            ),
-            (
-                "startupProbe",
-                probe("127.0.0.1", "/healthz", 10257, "HTTPS", 10, 24),
-            ),
-            ("readinessProbe", Value::Null),
-        ],
-        json!({}),
-    );
-    let scheduler = manifest(
-        "kube-scheduler",
-        "registry.k8s.io/kube-scheduler:v1.32.0",
-        args(
-            "kube-scheduler",
-            &[
-                (
-                    "authentication-kubeconfig",
-                    "/etc/kubernetes/scheduler.conf".into(),
-                ),
-                (
-                    "authorization-kubeconfig",
-                    "/etc/kubernetes/scheduler.conf".into(),
-                ),
-                ("bind-address", "127.0.0.1".into()),
-                ("kubeconfig", "/etc/kubernetes/scheduler.conf".into()),
-                ("leader-elect", "true".into()),
-            ],
-        ),
-        "100m",
-        None,
-        [
-            (
-                "livenessProbe",
-                probe("127.0.0.1", "/healthz", 10259, "HTTPS", 10, 8),
-            ),
-            (
-                "startupProbe",
-                probe("127.0.0.1", "/healthz", 10259, "HTTPS", 10, 24),
-            ),
-            ("readinessProbe", Value::Null),
-        ],
-        json!({}),
-    );
-    let mut out = vec![
-        ("etcd.yaml", etcd),
-        ("kube-apiserver.yaml", apiserver),
-        ("kube-controller-manager.yaml", controller_manager),
-        ("kube-scheduler.yaml", scheduler),
-    ];
-    // A Null probe means "this component has none": drop the key.
-    for (_, m) in out.iter_mut() {
-        if let Some(Value::Object(c)) = m.pointer_mut("/spec/containers/0") {
-            c.retain(|_, v| !v.is_null());
-        }
-    }
-    out
+    // `${ip}` also stands inside longer strings (`https://${ip}:2379`), so it is set in the text.
+    let manifests = json_template(&KUBEADM_MANIFESTS.replace("${ip}", ip), &[]);
+    let Value::Array(manifests) = manifests else {
+        unreachable!("the kubeadm manifests are a list")
+    };
+    [
+        "etcd.yaml",
+        "kube-apiserver.yaml",
+        "kube-controller-manager.yaml",
+        "kube-scheduler.yaml",
+    ]
+    .into_iter()
+    .zip(manifests)
+    .collect()
 }
 
 /// `kubernetes.io/config.hash`: a stable hash of the manifest (32 hex digits, as md5 prints).

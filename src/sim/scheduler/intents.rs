@@ -31,21 +31,30 @@ pub fn pod_event(
     let unix_nanos =
         (DEFAULT_EPOCH_UNIX_SECONDS as u128) * 1_000_000_000 + (now as u128) * 1_000_000;
     let ts = timestamp(now);
-    let body = json!({
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": format!("{}.{:x}", pod.name, unix_nanos), "namespace": pod.namespace},
-        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": pod.name, "namespace": pod.namespace, "uid": pod.uid},
-        "reason": reason,
-        "message": message,
-        "type": event_type,
+    let body = crate::sim::api::json_text(
+        r#"{
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "${event}", "namespace": "${namespace}"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "${name}",
+                           "namespace": "${namespace}", "uid": "${uid}"},
+        "reason": "${reason}", "message": "${message}", "type": "${type}",
         "source": {"component": "default-scheduler"},
         "reportingComponent": "default-scheduler",
         "reportingInstance": "default-scheduler-master",
-        "firstTimestamp": ts,
-        "lastTimestamp": ts,
-        "count": 1,
-    });
+        "firstTimestamp": "${ts}", "lastTimestamp": "${ts}",
+        "count": 1
+    }"#,
+        &[
+            ("event", &format!("{}.{:x}", pod.name, unix_nanos)),
+            ("namespace", &pod.namespace),
+            ("name", &pod.name),
+            ("uid", &pod.uid),
+            ("reason", reason),
+            ("message", message),
+            ("type", event_type),
+            ("ts", &ts),
+        ],
+    );
     ApiRequest::new(scheduler_credentials(), Verb::Create, "events")
         .namespace(pod.namespace.clone())
         .body(body)
@@ -114,16 +123,11 @@ pub fn requests_for(pod: &PodInfo, record: &CycleRecord, now: Ticks) -> Vec<ApiR
     }
     requests.push(status_patch(
         pod,
-        json!({
-            "conditions": [{
-                "type": "PodScheduled",
-                "status": "False",
-                "reason": "Unschedulable",
-                "message": message,
-                "lastProbeTime": null,
-                "lastTransitionTime": timestamp(now),
-            }]
-        }),
+        crate::sim::api::json_text(
+            r#"{"conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "message": "${message}", "lastProbeTime": null, "lastTransitionTime": "${now}"}]}"#,
+            &[("message", message), ("now", &timestamp(now))],
+        ),
     ));
     requests
 }
