@@ -95,3 +95,13 @@ fn a_kind_describe_cannot_print_yet_says_so_and_an_unknown_one_is_unknown() {
         "error: the server doesn't have a resource type \"nope\"\n"
     );
 }
+
+#[test]
+fn describe_serviceaccount_reads_as_kubectl_prints_it() {
+    let mut sh = lab();
+    // The real kubectl 1.32's text for the lab's `default` service account, from `serve`.
+    assert_eq!(
+        ok(&mut sh, "kubectl describe sa default"),
+        "Name:                default\nNamespace:           default\nLabels:              <none>\nAnnotations:         <none>\nImage pull secrets:  <none>\nMountable secrets:   <none>\nTokens:              <none>\nEvents:              <none>\n"
+    );
+}

@@ -340,10 +340,8 @@ const CORPUS: &[(&str, Expect)] = &[
              root-ca-cert-publisher), and the built-in describe has no ConfigMaps",
         ),
     ),
-    (
-        "kubectl describe serviceaccount default",
-        Expect::Differs("the built-in describe has no ServiceAccounts"),
-    ),
+    ("kubectl describe serviceaccount default", Expect::Same),
+    ("kubectl describe sa -n kube-system coredns", Expect::Same),
     (
         "kubectl describe clusterrole view",
         Expect::Differs("the built-in describe has no ClusterRoles"),

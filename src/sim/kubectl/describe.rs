@@ -268,6 +268,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         "resourcequota" | "resourcequotas" | "quota" => ("resourcequotas", true),
         "namespace" | "namespaces" | "ns" => ("namespaces", false),
         "cronjob" | "cronjobs" | "cj" | "cronjob.batch" | "cronjobs.batch" => ("cronjobs", true),
+        "serviceaccount" | "serviceaccounts" | "sa" => ("serviceaccounts", true),
         // A kind the apiserver serves but this describe cannot print yet says so honestly.
         other => match crate::sim::api::resources::lookup(other) {
             Some(info) => {
@@ -331,6 +332,7 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             "resourcequotas" => quota_table(&obj, false),
             "namespaces" => namespace(ctx, &obj),
             "cronjobs" => cron_job(ctx, &obj),
+            "serviceaccounts" => service_account(ctx, &obj),
             _ => service(ctx, &obj),
         };
         blocks.push(tabwrite(&text));
@@ -1114,6 +1116,44 @@ fn namespace(ctx: &mut Ctx, n: &Value) -> String {
             s.push_str(&quota_table(q, true));
         }
     }
+    s
+}
+
+/// `describeServiceAccount`: its pull secrets, mountable secrets and legacy tokens (the lab's
+/// service accounts have none: tokens are projected, as since 1.24) and its events.
+fn service_account(ctx: &mut Ctx, sa: &Value) -> String {
+    let name = str_at(sa, "/metadata/name");
+    let ns = str_at(sa, "/metadata/namespace");
+    let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
+    s.push_str(&map_lines(sa.ptr("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(
+        sa.ptr("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    for (label, field) in [
+        ("Image pull secrets:", "/imagePullSecrets"),
+        ("Mountable secrets:", "/secrets"),
+    ] {
+        let names: Vec<&str> = sa
+            .ptr(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| str_at(r, "/name"))
+            .collect();
+        match names.split_first() {
+            None => s.push_str(&format!("{label}\t<none>\n")),
+            Some((first, rest)) => {
+                s.push_str(&format!("{label}\t{first}\n"));
+                for n in rest {
+                    s.push_str(&format!("\t{n}\n"));
+                }
+            }
+        }
+    }
+    s.push_str("Tokens:\t<none>\n");
+    s.push_str(&events(ctx, "ServiceAccount", Some(ns), name));
     s
 }
 
