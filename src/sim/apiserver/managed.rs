@@ -506,6 +506,16 @@ fn without_times(object: &Value) -> Value {
     copy
 }
 
+/// Whether a write from `old` to `new` touches field ownership: either carries managedFields.
+pub fn keeps_fields(old: &Value, new: &Value) -> bool {
+    let has = |o: &Value| {
+        o.get("metadata")
+            .and_then(|m| m.get("managedFields"))
+            .is_some()
+    };
+    has(old) || has(new)
+}
+
 /// After an update or patch by `manager` from `old` to `new`: when the object tracks ownership,
 /// the fields the write changed move to `manager`'s `Update` entry. `new` keeps `old`'s
 /// managedFields when its own are absent, as a PUT without them does.

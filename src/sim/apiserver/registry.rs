@@ -782,8 +782,10 @@ impl Ctx<'_, '_> {
             }
         }
         new = self.prepare_update(&old, new, subresource);
+        // Only an object that was applied once tracks its fields: the controllers' many writes
+        // to the others pay for no manager name, time or apiVersion.
         #[cfg(feature = "server-side-apply")]
-        if !apply {
+        if !apply && super::managed::keeps_fields(&old, &new) {
             let manager = request
                 .field_manager
                 .clone()
