@@ -1180,21 +1180,24 @@ fn body_of(req: &HttpRequest, patch: bool) -> Result<Option<Value>, ApiError> {
         proto::decode(&req.body)
             .map(Some)
             .map_err(|e| ApiError::bad_request(format!("failed to decode the protobuf body: {e}")))
-    } else if media == APPLY_PATCH && serde_json::from_slice::<Value>(&req.body).is_err() {
-        let text = String::from_utf8_lossy(&req.body);
-        match crate::sim::api::yaml::documents(&text) {
-            Ok(mut docs) if docs.len() == 1 => Ok(docs.pop()),
-            Ok(_) => Err(ApiError::bad_request(
-                "error decoding YAML: the apply patch must be one object",
-            )),
-            Err(e) => Err(ApiError::bad_request(format!("error decoding YAML: {e}"))),
-        }
     } else {
-        serde_json::from_slice(&req.body).map(Some).map_err(|e| {
-            ApiError::bad_request(format!(
+        // JSON first (kubectl sends it); an apply patch may also be YAML.
+        match serde_json::from_slice(&req.body) {
+            Ok(value) => Ok(Some(value)),
+            Err(_) if media == APPLY_PATCH => {
+                let text = String::from_utf8_lossy(&req.body);
+                match crate::sim::api::yaml::documents(&text) {
+                    Ok(mut docs) if docs.len() == 1 => Ok(docs.pop()),
+                    Ok(_) => Err(ApiError::bad_request(
+                        "error decoding YAML: the apply patch must be one object",
+                    )),
+                    Err(e) => Err(ApiError::bad_request(format!("error decoding YAML: {e}"))),
+                }
+            }
+            Err(e) => Err(ApiError::bad_request(format!(
                 "the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf: {e}"
-            ))
-        })
+            ))),
+        }
     }
 }
 
