@@ -18,6 +18,7 @@ use super::verb_util::{parse, Takes};
 use super::Output;
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
 use crate::sim::clock::unix_from_rfc3339;
+use crate::sim::controller::controller_utils::is_controlled_by;
 use crate::sim::sort::StableSort;
 
 /// Go's text/tabwriter (minwidth 0, padding 2), as describe's `tabbedString` uses it: a cell
@@ -586,6 +587,22 @@ fn container_resources_and_env(s: &mut String, c: &Value) {
     }
 }
 
+/// The `Conditions:` table of a Deployment or ReplicaSet (type, status, reason), when it has any.
+fn conditions_table(s: &mut String, obj: &Value) {
+    let conditions = obj.ptr("/status/conditions").and_then(Value::as_array);
+    if let Some(conditions) = conditions.filter(|c| !c.is_empty()) {
+        s.push_str("Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n");
+        for c in conditions {
+            s.push_str(&format!(
+                "  {} \t{}\t{}\n",
+                str_at(c, "/type"),
+                str_at(c, "/status"),
+                str_at(c, "/reason")
+            ));
+        }
+    }
+}
+
 /// `describeVolumes`: each volume's name and what backs it (the common kinds), or `<none>`.
 fn volumes(s: &mut String, list: Option<&Value>, indent: &str) {
     let Some(list) = list.and_then(Value::as_array).filter(|v| !v.is_empty()) else {
@@ -868,31 +885,12 @@ fn deployment(ctx: &mut Ctx, d: &Value) -> String {
         ));
     }
     pod_template(&mut s, d, "/spec");
-    let conditions = d.ptr("/status/conditions").and_then(Value::as_array);
-    if let Some(conditions) = conditions.filter(|c| !c.is_empty()) {
-        s.push_str("Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n");
-        for c in conditions {
-            s.push_str(&format!(
-                "  {} \t{}\t{}\n",
-                str_at(c, "/type"),
-                str_at(c, "/status"),
-                str_at(c, "/reason")
-            ));
-        }
-    }
+    conditions_table(&mut s, d);
     // The ReplicaSets it controls: the one whose template is the Deployment's, and the others.
-    let uid = str_at(d, "/metadata/uid");
     let template = d.ptr("/spec/template").unwrap_or(&Value::Null);
     let (mut old, mut new) = (Vec::new(), Vec::new());
     for rs in list(ctx, "replicasets", Some(ns)) {
-        let owned = rs
-            .ptr("/metadata/ownerReferences")
-            .and_then(Value::as_array)
-            .is_some_and(|refs| {
-                refs.iter()
-                    .any(|r| r["controller"] == true && r["uid"] == uid)
-            });
-        if !owned {
+        if !is_controlled_by(&rs, d) {
             continue;
         }
         let line = format!(
@@ -990,7 +988,6 @@ fn pod_template(s: &mut String, obj: &Value, spec: &str) {
 fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
     let name = str_at(rs, "/metadata/name");
     let ns = str_at(rs, "/metadata/namespace");
-    let uid = str_at(rs, "/metadata/uid");
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
     let selector = super::table::selector_string(rs.ptr("/spec/selector"));
     s.push_str(&format!("Selector:\t{selector}\n"));
@@ -1022,13 +1019,7 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
     ));
     let mut phases = [0; 4];
     for p in list(ctx, "pods", Some(ns)) {
-        let owned = p
-            .ptr("/metadata/ownerReferences")
-            .and_then(Value::as_array)
-            .is_some_and(|refs| {
-                refs.iter()
-                    .any(|r| r["controller"] == true && r["uid"] == uid)
-            });
+        let owned = is_controlled_by(&p, rs);
         let i = ["Running", "Pending", "Succeeded", "Failed"]
             .iter()
             .position(|ph| *ph == str_at(&p, "/status/phase"));
@@ -1041,18 +1032,7 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
         phases[0], phases[1], phases[2], phases[3]
     ));
     pod_template(&mut s, rs, "/spec");
-    let conditions = rs.ptr("/status/conditions").and_then(Value::as_array);
-    if let Some(conditions) = conditions.filter(|c| !c.is_empty()) {
-        s.push_str("Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n");
-        for c in conditions {
-            s.push_str(&format!(
-                "  {} \t{}\t{}\n",
-                str_at(c, "/type"),
-                str_at(c, "/status"),
-                str_at(c, "/reason")
-            ));
-        }
-    }
+    conditions_table(&mut s, rs);
     s.push_str(&events(ctx, "ReplicaSet", Some(ns), name));
     s
 }
