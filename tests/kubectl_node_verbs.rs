@@ -413,6 +413,26 @@ fn port_forward_stays_up_and_curl_on_localhost_reaches_the_pod() {
         .stdout
         .contains("Welcome to nginx!"));
     let pod = first_web_pod(&mut sh);
+    // Nothing listens on 81: kubectl takes curl's connection, prints the kubelet's error and
+    // ends the forward; curl gets an empty reply.
+    run_ok(&mut sh, &format!("kubectl port-forward {pod} 7001:81"));
+    let refused = sh.run_line("curl localhost:7001");
+    assert!(
+        refused.stdout.starts_with("Handling connection for 7001\nE0601 ")
+            && refused.stdout.contains(
+                " portforward.go:424] \"Unhandled Error\" err=\"an error occurred forwarding 7001 -> 81: error forwarding port 81 to pod "
+            )
+            && refused.stdout.contains("IPv4: dial tcp4 127.0.0.1:81: connect: connection refused")
+            && refused.stdout.ends_with("\nerror: lost connection to pod\n"),
+        "{}",
+        refused.stdout
+    );
+    assert_eq!(
+        (refused.stderr.as_str(), refused.exit_code),
+        ("curl: (52) Empty reply from server\n", 52)
+    );
+    // The forward ended: the port is free again and nothing answers on it.
+    assert_eq!(sh.run_line("curl -s localhost:7001").exit_code, 7);
     assert_eq!(
         run_ok(&mut sh, &format!("kubectl port-forward {pod} 7000:80")),
         "Forwarding from 127.0.0.1:7000 -> 80\nForwarding from [::1]:7000 -> 80\n"

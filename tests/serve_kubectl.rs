@@ -445,13 +445,10 @@ const CORPUS: &[(&str, Expect)] = &[
     // kubectl checks a named container against the pod before it asks for the log.
     ("kubectl logs done -c nope", Expect::Same),
     ("kubectl logs -f done -c nope", Expect::Same),
-    (
-        "kubectl port-forward pod/box 18080:80",
-        Expect::Differs(
-            "serve does not forward ports (kubectl tunnels SPDY/3.1 inside the WebSocket): the \
-             real kubectl prints serve's refusal, the built-in one forwards over the pod network",
-        ),
-    ),
+    // Forwards run until stopped: see `judge_port_forward`.
+    ("kubectl port-forward pod/box 18080:80", Expect::Same),
+    ("kubectl port-forward pod/box 18081:81", Expect::Same),
+    ("kubectl port-forward deploy/shop 18082:80", Expect::Same),
     ("kubectl delete pod box done", Expect::Same),
     ("kubectl delete deployment shop", Expect::Same),
     ("kubectl delete deployment pair", Expect::Same),
@@ -613,6 +610,122 @@ fn run_with_deadline(command: &mut Command, line: &str) -> std::process::Output 
     child.wait_with_output().expect("kubectl's output")
 }
 
+/// `kubectl port-forward` runs until it is stopped. The real one is started, one page is asked
+/// for through its local port as curl asks (`Connection: close`), and it is stopped; the
+/// built-in one keeps its forward in the shell, and its `curl` asks for the same page. Their
+/// printed lines and the HTTP bodies must be the same. A port nothing listens on: kubectl's
+/// error line (its klog prefix and time aside) and an empty reply, on both sides.
+fn judge_port_forward<B: kube_sandbox::sim::kubectl::Backend>(
+    kubectl: &PathBuf,
+    kubeconfig: &std::path::Path,
+    args: &[String],
+    line: &str,
+    shell: &mut Shell<B>,
+) -> bool {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let local: u16 = args
+        .last()
+        .and_then(|pair| pair.split(':').next())
+        .and_then(|p| p.parse().ok())
+        .expect("a LOCAL:REMOTE pair");
+    let mut child = Command::new(kubectl)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl starts");
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for text in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(text);
+        }
+    });
+    let mut stderr = child.stderr.take().expect("stderr");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut real_out = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while real_out.matches("Forwarding from").count() < 2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(text) = lines.recv_timeout(left) else {
+            let _ = child.kill();
+            panic!("the real `{line}` did not start forwarding within a minute");
+        };
+        real_out.push_str(&text);
+        real_out.push('\n');
+    }
+    let mut connection =
+        std::net::TcpStream::connect(("127.0.0.1", local)).expect("the forward listens");
+    connection
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    connection
+        .write_all(
+            format!(
+                "GET / HTTP/1.1\r\nHost: localhost:{local}\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let mut response = Vec::new();
+    let _ = connection.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let real_body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    // The error, if any, is printed as the connection ends; then the process is stopped.
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = child.kill();
+    let _ = child.wait();
+    while let Ok(text) = lines.recv_timeout(Duration::from_secs(1)) {
+        real_out.push_str(&text);
+        real_out.push('\n');
+    }
+    let real_all = strip_klog(&format!("{real_out}{}", errors.join().unwrap_or_default()));
+    let ours = shell.run_line(line);
+    let curl = shell.run_line(&format!("curl -s localhost:{local}"));
+    // The background kubectl's lines come before curl's page in the terminal.
+    let ours_all = format!(
+        "{}{}{}{}",
+        ours.stdout, ours.stderr, curl.stdout, curl.stderr
+    );
+    let ours_lines = strip_klog(
+        ours_all
+            .strip_suffix(real_body.as_str())
+            .unwrap_or(&ours_all),
+    );
+    let identical = real_all == ours_lines && ours_all.ends_with(&real_body);
+    if !identical {
+        eprintln!("--- {line}\nreal:\n{real_all}[body]\n{real_body}\nours:\n{ours_all}");
+    }
+    identical
+}
+
+/// Text without klog's `E1207 22:46:05.000894   24107 portforward.go:424] ` prefixes: their
+/// time and pid are the process's own.
+fn strip_klog(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let klog = l.len() > 5
+                && matches!(l.as_bytes()[0], b'E' | b'W' | b'I')
+                && l.as_bytes()[1..5].iter().all(u8::is_ascii_digit);
+            match l.split_once("] ") {
+                Some((_, rest)) if klog => rest,
+                _ => l,
+            }
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 fn real_kubectl() -> Option<PathBuf> {
     let out = Command::new("kubectl")
         .args(["version", "--client"])
@@ -674,6 +787,15 @@ fn real_kubectl_and_the_built_in_kubectl_print_the_same() {
             })
             .skip(1)
             .collect();
+        if args.first().map(String::as_str) == Some("port-forward") {
+            let identical =
+                judge_port_forward(&kubectl, &started.kubeconfig, &args, line, &mut shell);
+            same += usize::from(identical);
+            if !identical {
+                failures.push(line.clone());
+            }
+            continue;
+        }
         let real = run_with_deadline(
             Command::new(&kubectl)
                 .args(&args)

@@ -9,17 +9,19 @@
 //! admission, validation, storage and the trace.
 //! Simplified (docs/serve.md has the whole list): no aggregated discovery (kubectl falls back to
 //! the legacy documents), OpenAPI v3 schemas without enums or patch metadata and no
-//! `/openapi/v2` ([`openapi`]), no `portforward`; `exec` runs the command
-//! to completion without stdin.
+//! `/openapi/v2` ([`openapi`]); `portforward` carries HTTP only ([`forward`]); `exec` runs the
+//! command to completion without stdin.
 //!
 //! This module is the protocol without the network: [`ApiServer::handle`] takes a parsed HTTP
 //! request and answers it, so it is tested natively with no socket. [`net`] puts TLS, HTTP/1.1
 //! and the lab's thread in front of it (hyper and rustls); [`proto`] reads protobuf bodies;
 //! [`openapi`] builds the OpenAPI v3 documents.
 
+pub mod forward;
 pub mod net;
 pub mod openapi;
 pub mod proto;
+pub mod spdy;
 
 pub use openapi::{openapi_document, openapi_root};
 
@@ -109,6 +111,18 @@ pub struct HttpResponse {
     pub follow: Option<FollowHandle>,
     /// `kubectl exec`: status 101, and what the upgraded WebSocket connection carries.
     pub exec: Option<ExecStream>,
+    /// `kubectl port-forward`: status 101; the upgraded WebSocket carries a SPDY session whose
+    /// HTTP requests [`ApiServer::forward_http`] answers.
+    pub forward: Option<ForwardTarget>,
+}
+
+/// The pod a port-forward session reaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForwardTarget {
+    pub namespace: String,
+    pub pod: String,
+    /// A new pod with the same name is not the forwarded one.
+    pub uid: String,
 }
 
 /// A log stream an HTTP client follows (`pods/NAME/log?follow=true`).
@@ -118,9 +132,9 @@ pub type FollowHandle = u64;
 /// speak v4 do not know its CLOSE signal, so client-go falls back to SPDY instead).
 pub const EXEC_PROTOCOL: &str = "v5.channel.k8s.io";
 
-/// What `kubectl port-forward` prints after `error upgrading connection: ` (docs/serve.md says
-/// why it is not served).
-pub const PORT_FORWARD_REFUSAL: &str = "kube-sandbox serve does not forward ports: kubectl tunnels SPDY/3.1 inside the WebSocket, which serve does not speak; the terminal's kubectl port-forward works";
+/// What `kubectl port-forward` prints after `error upgrading connection: ` when it asks for
+/// something other than SPDY tunnelled in a WebSocket (client-go before 1.31 dials SPDY itself).
+pub const PORT_FORWARD_REFUSAL: &str = "kube-sandbox serve forwards ports over a WebSocket only (SPDY/3.1+portforward.k8s.io, what kubectl 1.31 and later offer first)";
 
 /// The remote-command channels: each binary message's first byte says which stream it is.
 pub const CHANNEL_STDOUT: u8 = 1;
@@ -950,7 +964,7 @@ impl ApiServer {
                 return self.exec(request, &query, req);
             }
             Some("portforward") if info.plural == "pods" => {
-                return Err(ApiError::bad_request(PORT_FORWARD_REFUSAL));
+                return self.port_forward(request, req);
             }
             Some("scale") if SCALED.contains(&info.plural) => return self.scale(request),
             _ => {}
@@ -1441,6 +1455,131 @@ impl ApiServer {
             }),
             ..HttpResponse::default()
         })
+    }
+
+    fn port_forward(
+        &mut self,
+        mut request: ApiRequest,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        // As for exec: `create` on `pods/portforward`, then the pod read as the apiserver.
+        self.authorize_pod_subresource(req, &request, "create", "portforward")?;
+        request.credentials = Credentials::admin();
+        request.impersonate = None;
+        request.subresource = None;
+        request.verb = Verb::Get;
+        request.body = None;
+        let pod = self.submit(request)?.body;
+        let websocket = req
+            .upgrade
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+            && req
+                .websocket_protocols
+                .iter()
+                .any(|p| p == forward::PORT_FORWARD_PROTOCOL);
+        if !websocket {
+            return Err(ApiError::bad_request(PORT_FORWARD_REFUSAL));
+        }
+        let text = |at: &str| pod.pointer(at).and_then(Value::as_str).unwrap_or("");
+        if text("/status/phase") != "Running" {
+            // kubectl checks this itself first; a client that does not is told as kubelet would.
+            return Err(ApiError::bad_request(format!(
+                "unable to upgrade connection: pod {} is not running",
+                text("/metadata/name")
+            )));
+        }
+        Ok(HttpResponse {
+            status: 101,
+            forward: Some(ForwardTarget {
+                namespace: text("/metadata/namespace").to_string(),
+                pod: text("/metadata/name").to_string(),
+                uid: text("/metadata/uid").to_string(),
+            }),
+            ..HttpResponse::default()
+        })
+    }
+
+    /// One HTTP request that came through a port-forward, delivered inside the pod's network
+    /// namespace (from `127.0.0.1`, as the kubelet's forward connects to `localhost:PORT`).
+    pub fn forward_http(
+        &mut self,
+        target: &ForwardTarget,
+        ask: &forward::HttpAsk,
+    ) -> forward::Answer {
+        use crate::sim::runtime::apps::HttpOutcome;
+        let lost = || forward::Answer::Failed(format!("pod {} is gone", target.pod));
+        let Some(pod) = crate::sim::component::Lister::new(self.lab.cluster.store()).get(
+            "pods",
+            Some(&target.namespace),
+            &target.pod,
+        ) else {
+            return lost();
+        };
+        let text = |at: &str| pod.pointer(at).and_then(Value::as_str).unwrap_or("");
+        if text("/metadata/uid") != target.uid || text("/status/phase") != "Running" {
+            return lost();
+        }
+        let Some(runtime) = self
+            .lab
+            .node(text("/spec/nodeName"))
+            .and_then(|h| h.runtime())
+        else {
+            return lost();
+        };
+        let now = self.lab.cluster.now();
+        let ids: Vec<String> = pod
+            .pointer("/status/containerStatuses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|s| s.pointer("/state/running").is_some())
+            .filter_map(|s| s.get("containerID").and_then(Value::as_str))
+            .filter_map(|id| id.split_once("://").map(|(_, id)| id.to_string()))
+            .collect();
+        let mut runtime = runtime.borrow_mut();
+        let mut outcome = HttpOutcome::Refused;
+        for id in &ids {
+            outcome = runtime.http_request(
+                id,
+                &ask.method,
+                ask.port,
+                &ask.path,
+                "127.0.0.1",
+                &ask.user_agent,
+                now,
+            );
+            if outcome != HttpOutcome::Refused {
+                break;
+            }
+        }
+        match outcome {
+            HttpOutcome::Response { status, body } => forward::Answer::Response {
+                status,
+                body,
+                date: crate::sim::runtime::shell::format_date(
+                    self.lab.cluster.unix_seconds(),
+                    Some("%a, %d %b %Y %H:%M:%S GMT"),
+                ),
+            },
+            HttpOutcome::NotHttp => forward::Answer::Closed,
+            HttpOutcome::Refused => {
+                // containerd's PortForward, wrapped by the kubelet's stream handler.
+                let sandbox = runtime
+                    .list_pod_sandbox()
+                    .ok()
+                    .and_then(|all| {
+                        all.into_iter()
+                            .filter(|s| s.config.uid == target.uid)
+                            .map(|s| s.id.clone())
+                            .next_back()
+                    })
+                    .unwrap_or_default();
+                forward::Answer::Failed(crate::sim::network::port_forward::refused_text(
+                    ask.port, &sandbox,
+                ))
+            }
+        }
     }
 
     /// Each followed log's lines since the last call, and whether it ended (the container no

@@ -35,8 +35,10 @@ use http_body_util::Either;
 use hyper::body::Frame;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
+use super::forward::{Answer, HttpAsk, PortForward, PORT_FORWARD_PROTOCOL};
 use super::{
-    ApiServer, ExecStream, FollowHandle, HttpRequest, HttpResponse, WatchHandle, STUDENT_USER,
+    ApiServer, ExecStream, FollowHandle, ForwardTarget, HttpRequest, HttpResponse, WatchHandle,
+    STUDENT_USER,
 };
 use crate::sim::clock::TICKS_PER_SECOND;
 
@@ -84,7 +86,13 @@ enum Open {
     Follow(FollowHandle),
 }
 
-type Job = (HttpRequest, oneshot::Sender<Reply>);
+/// What a connection asks of the lab thread.
+enum Job {
+    /// An API request.
+    Api(HttpRequest, oneshot::Sender<Reply>),
+    /// An HTTP request that came through a port-forward session.
+    Forward(ForwardTarget, HttpAsk, oneshot::Sender<Answer>),
+}
 
 /// A watch's body: the event lines the lab thread sends, until the client goes away.
 struct WatchBody(UnboundedReceiver<Bytes>);
@@ -219,7 +227,10 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
             let mut last = std::time::Instant::now();
             loop {
                 match inbox.recv_timeout(Duration::from_millis(100)) {
-                    Ok((request, reply)) => {
+                    Ok(Job::Forward(target, ask, reply)) => {
+                        let _ = reply.send(server.forward_http(&target, &ask));
+                    }
+                    Ok(Job::Api(request, reply)) => {
                         let response = server.handle(&request);
                         if let Some(handle) = response.watch {
                             let (tx, rx) = unbounded_channel();
@@ -390,9 +401,21 @@ async fn answer(
     };
     request.body = req.into_body().collect().await?.to_bytes().to_vec();
     let (reply, answer) = oneshot::channel();
-    let response = match jobs.send((request, reply)) {
+    let response = match jobs.send(Job::Api(request, reply)) {
         Ok(()) => answer.await.ok(),
         Err(_) => None,
+    };
+    let upgrade_response = |protocol: &str| {
+        let accept = websocket_key.as_deref().map(|key| {
+            tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes())
+        });
+        Response::builder()
+            .status(101)
+            .header("upgrade", "websocket")
+            .header("connection", "Upgrade")
+            .header("sec-websocket-accept", accept.unwrap_or_default())
+            .header("sec-websocket-protocol", protocol)
+            .body(Either::Left(Full::new(Bytes::new())))
     };
     let response = response.unwrap_or(Reply::Full(HttpResponse {
         status: 503,
@@ -403,25 +426,32 @@ async fn answer(
     Ok(match response {
         Reply::Full(HttpResponse {
             exec: Some(exec), ..
-        }) => match (on_upgrade, websocket_key) {
-            (Some(on_upgrade), Some(key)) => {
-                let accept =
-                    tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+        }) => match (on_upgrade, websocket_key.as_deref()) {
+            (Some(on_upgrade), Some(_)) => {
                 let protocol = exec.protocol;
                 tokio::spawn(send_exec(on_upgrade, exec));
-                Response::builder()
-                    .status(101)
-                    .header("upgrade", "websocket")
-                    .header("connection", "Upgrade")
-                    .header("sec-websocket-accept", accept)
-                    .header("sec-websocket-protocol", protocol)
-                    .body(Either::Left(Full::new(Bytes::new())))
+                upgrade_response(protocol)
             }
             _ => Response::builder()
                 .status(400)
                 .header("content-type", "text/plain")
                 .body(Either::Left(Full::new(Bytes::from_static(
                     b"exec needs a WebSocket upgrade",
+                )))),
+        },
+        Reply::Full(HttpResponse {
+            forward: Some(target),
+            ..
+        }) => match (on_upgrade, websocket_key.is_some()) {
+            (Some(on_upgrade), true) => {
+                tokio::spawn(run_forward(on_upgrade, target, jobs));
+                upgrade_response(PORT_FORWARD_PROTOCOL)
+            }
+            _ => Response::builder()
+                .status(400)
+                .header("content-type", "text/plain")
+                .body(Either::Left(Full::new(Bytes::from_static(
+                    b"port-forward needs a WebSocket upgrade",
                 )))),
         },
         Reply::Full(response) => Response::builder()
@@ -470,4 +500,51 @@ async fn send_exec(on_upgrade: hyper::upgrade::OnUpgrade, exec: ExecStream) {
         while let Some(Ok(_)) = ws.next().await {}
     })
     .await;
+}
+
+/// Runs one `kubectl port-forward` session on the upgraded connection: SPDY frames in binary
+/// messages both ways (client-go's `TunnelingConnection` reads them as one byte stream), each
+/// HTTP request answered by the lab thread in turn, until kubectl closes it or says GOAWAY.
+async fn run_forward(
+    on_upgrade: hyper::upgrade::OnUpgrade,
+    target: ForwardTarget,
+    jobs: mpsc::Sender<Job>,
+) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::protocol::Role;
+    use tokio_tungstenite::tungstenite::Message;
+    let Ok(upgraded) = on_upgrade.await else {
+        return;
+    };
+    let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+        TokioIo::new(upgraded),
+        Role::Server,
+        None,
+    )
+    .await;
+    let mut session = PortForward::new();
+    while let Some(Ok(message)) = ws.next().await {
+        let bytes = match message {
+            Message::Binary(bytes) => bytes,
+            Message::Close(_) => break,
+            _ => continue,
+        };
+        for ask in session.receive(&bytes) {
+            let (reply, answer) = oneshot::channel();
+            let answer = match jobs.send(Job::Forward(target.clone(), ask.clone(), reply)) {
+                Ok(()) => answer.await.ok(),
+                Err(_) => None,
+            };
+            let answer = answer.unwrap_or_else(|| Answer::Failed("the lab stopped".into()));
+            session.answer(&ask, answer);
+        }
+        let out = session.take_output();
+        if !out.is_empty() && ws.send(Message::Binary(out.into())).await.is_err() {
+            return;
+        }
+        if session.ended() {
+            break;
+        }
+    }
+    let _ = ws.close(None).await;
 }

@@ -24,7 +24,12 @@ use super::{net_cmds, Output};
 use crate::sim::apiserver::request::{ApiRequest, Credentials, Verb};
 use crate::sim::cluster::Cluster;
 use crate::sim::component::Lister;
-use crate::sim::network::port_forward::{forwarding_lines, handling_connection_line, parse_port};
+use crate::sim::kubelet::Kubelet;
+use crate::sim::network::port_forward::{
+    forwarding_lines, handling_connection_line, parse_port, refused_text, unhandled_error,
+    ForwardedPort,
+};
+use crate::sim::runtime::shell::format_date;
 use crate::sim::sort::StableSort;
 
 /// First local port handed out for `:REMOTE`.
@@ -424,5 +429,49 @@ pub fn curl(
     }
     terminal.push_str(&handling_connection_line(port));
     terminal.push('\n');
-    Some(net_cmds::run_on_vm(host, "curl", &rewritten, cluster))
+    let out = net_cmds::run_on_vm(host, "curl", &rewritten, cluster);
+    if out.exit_code != CURL_COULD_NOT_CONNECT {
+        return Some(out);
+    }
+    // Nothing listens in the pod: kubectl took curl's connection, then hears the kubelet's
+    // error on the error stream, prints it and ends the forward; curl gets no reply at all.
+    let unix = cluster.unix_seconds();
+    let sandbox = {
+        let node = str_at(pod, "/spec/nodeName").to_string();
+        let mut parts = cluster.network_parts();
+        parts
+            .components
+            .iter_mut()
+            .filter_map(|c| c.as_any_mut().and_then(|a| a.downcast_mut::<Kubelet>()))
+            .find(|k| k.node() == node)
+            .and_then(|k| k.sandbox_id(&forward.namespace, &forward.pod))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let stamp = format_date(unix, Some("%m%d %H:%M:%S"));
+    let pair = ForwardedPort {
+        local: port,
+        remote: forward.remote,
+    };
+    terminal.push_str(&format!(
+        "E{stamp}.000000 {KUBECTL_PID:>7} portforward.go:424] {}\nerror: lost connection to pod\n",
+        unhandled_error(pair, &refused_text(forward.remote, &sandbox))
+    ));
+    active.remove(at);
+    let silent = out.stderr.is_empty();
+    Some(Output {
+        stderr: if silent {
+            String::new()
+        } else {
+            "curl: (52) Empty reply from server\n".to_string()
+        },
+        exit_code: CURL_EMPTY_REPLY,
+        ..Output::default()
+    })
 }
+
+/// curl's exit codes: could not connect, and the server sent nothing.
+const CURL_COULD_NOT_CONNECT: i32 = 7;
+const CURL_EMPTY_REPLY: i32 = 52;
+/// The pid in the background kubectl's klog lines.
+const KUBECTL_PID: u32 = 2817;

@@ -315,6 +315,14 @@ impl Kubelet {
         Some(outcome)
     }
 
+    /// The sandbox a pod runs in on this node (port-forward's error names it).
+    pub fn sandbox_id(&self, namespace: &str, pod: &str) -> Option<&str> {
+        self.worker_by_name(namespace, pod)?
+            .sandbox
+            .as_ref()
+            .map(|s| s.id.as_str())
+    }
+
     fn credentials_for(node: &str) -> Credentials {
         Credentials::ClientCertificate {
             common_name: format!("system:node:{node}"),

@@ -59,6 +59,42 @@ pub fn handling_connection_line(local: u16) -> String {
     format!("Handling connection for {local}")
 }
 
+/// What the kubelet writes on a connection's error stream when nothing in the pod listens on
+/// `port`: containerd's `PortForward` error (it dials localhost inside the sandbox's network
+/// namespace, IPv4 then IPv6), wrapped by the kubelet's stream handler. The namespace's name is
+/// made from the sandbox id here; containerd's is a random `cni-` UUID.
+pub fn refused_text(port: u16, sandbox_id: &str) -> String {
+    let hex: String = sandbox_id
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(32)
+        .collect();
+    let netns = format!(
+        "/var/run/netns/cni-{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    );
+    format!(
+        "error forwarding port {port} to pod {sandbox_id}, uid : failed to execute portforward in network namespace \"{netns}\": failed to connect to localhost:{port} inside namespace \"{sandbox_id}\", IPv4: dial tcp4 127.0.0.1:{port}: connect: connection refused IPv6 dial tcp6 [::1]:{port}: connect: connection refused "
+    )
+}
+
+/// What kubectl prints (klog's error line, after its `E0601 00:00:05.000000 ... portforward.go:424] `
+/// prefix) when a connection's error stream carried `error`; kubectl then ends the forward with
+/// `error: lost connection to pod`.
+pub fn unhandled_error(port: ForwardedPort, error: &str) -> String {
+    let quoted = format!(
+        "an error occurred forwarding {} -> {}: {error}",
+        port.local, port.remote
+    )
+    .replace('\\', "\\\\")
+    .replace('"', "\\\"");
+    format!("\"Unhandled Error\" err=\"{quoted}\"")
+}
+
 /// For `port-forward svc/NAME L:P`: the container port behind the Service port `P`.
 pub fn service_port_to_container_port(service: &Service, port: u16) -> Result<u16, String> {
     let name = service.metadata.name.clone().unwrap_or_default();
