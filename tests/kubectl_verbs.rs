@@ -902,3 +902,25 @@ fn kubectl_help_lists_kubectls_groups_and_marks_what_the_sandbox_does_not_run() 
         );
     }
 }
+
+#[test]
+fn exec_with_stdin_hands_the_command_the_lines_pipe_or_heredoc() {
+    let mut sh = shell();
+    sh.run_line("kubectl run box --image=busybox -- sleep 3600");
+    sh.run_line("sleep 30");
+    let piped = sh.run_line("echo hello | kubectl exec -i box -- cat");
+    assert_eq!((piped.stdout.as_str(), piped.exit_code), ("hello\n", 0));
+    // Without -i, kubectl sends no stdin: cat reads nothing.
+    let ignored = sh.run_line("echo hello | kubectl exec box -- cat");
+    assert_eq!(ignored.stdout, "");
+    // A shell without -c reads stdin as its script.
+    let script = sh.run_line("kubectl exec -i box -- sh <<EOF\nhostname\nexit 4\nEOF");
+    assert_eq!(
+        (
+            script.stdout.as_str(),
+            script.stderr.as_str(),
+            script.exit_code
+        ),
+        ("box\n", "command terminated with exit code 4\n", 4)
+    );
+}

@@ -14,6 +14,7 @@ fn shell_env() -> ShellEnv {
         hostname: "pod".into(),
         epoch_unix_seconds: 0,
         shell_name: "sh".into(),
+        stdin: None,
     }
 }
 

@@ -594,7 +594,9 @@ enum Expect {
 /// instead of hanging the suite.
 fn run_with_deadline(command: &mut Command, line: &str) -> std::process::Output {
     use std::process::Stdio;
+    // No stdin: `exec -i` reads it to its end before the command runs.
     let mut child = command
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -633,6 +635,7 @@ fn judge_port_forward<B: kube_sandbox::sim::kubectl::Backend>(
     let mut child = Command::new(kubectl)
         .args(args)
         .env("KUBECONFIG", kubeconfig)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

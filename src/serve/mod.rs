@@ -149,6 +149,18 @@ pub struct ExecStream {
     pub protocol: &'static str,
     /// Binary messages, each led by its channel byte.
     pub messages: Vec<Vec<u8>>,
+    /// `exec -i`: nothing ran yet; read stdin until the client closes it, then run this.
+    pub after_stdin: Option<PendingExec>,
+}
+
+/// An `exec -i` waiting for its stdin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingExec {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub command: Vec<String>,
+    pub tty: bool,
 }
 
 /// A followed container log.
@@ -1064,6 +1076,21 @@ fn container_param(pod: &Value, container: Option<&str>) -> Result<String, ApiEr
 
 /// An exec refused before it ran, as the client reads it: the apiserver's Status, or the
 /// kubelet's plain text (kubectl prints it after `unable to upgrade connection: `).
+/// What an exec's outcome sends on the WebSocket, or the answer that refuses the upgrade.
+fn outcome_messages(outcome: exec::ExecOutcome, tty: bool) -> Result<Vec<Vec<u8>>, HttpResponse> {
+    match outcome {
+        exec::ExecOutcome::Ran(result) => Ok(exec_messages(&result, tty)),
+        exec::ExecOutcome::Failed(message) => {
+            let status = status_of(&internal_error(&message));
+            Ok(vec![channel(
+                CHANNEL_ERROR,
+                &serde_json::to_vec(&status).unwrap_or_default(),
+            )])
+        }
+        refused => Err(exec_refusal(refused)),
+    }
+}
+
 fn exec_refusal(outcome: exec::ExecOutcome) -> HttpResponse {
     let status = |error: ApiError| HttpResponse::json(error.code, &status_of(&error));
     match outcome {
@@ -1433,27 +1460,79 @@ impl ApiServer {
                 "kube-sandbox serve runs exec over a WebSocket ({EXEC_PROTOCOL}) only"
             )));
         }
-        let now = self.lab.cluster.now();
-        let outcome = exec::exec_in_pod(node, &pod, &container, &command, now);
         let tty = param(query, "tty") == Some("true");
-        let messages = match outcome {
-            exec::ExecOutcome::Ran(result) => exec_messages(&result, tty),
-            exec::ExecOutcome::Failed(message) => {
-                let status = status_of(&internal_error(&message));
-                vec![channel(
-                    CHANNEL_ERROR,
-                    &serde_json::to_vec(&status).unwrap_or_default(),
-                )]
+        if param(query, "stdin") == Some("true") {
+            // `-i`: the command runs once the client has sent all of stdin and closed it.
+            if let Err(refused) = exec::exec_target(node, &pod, &container) {
+                return Ok(exec_refusal(refused));
             }
-            refused => return Ok(exec_refusal(refused)),
+            let text = |at: &str| pod.pointer(at).and_then(Value::as_str).unwrap_or("");
+            return Ok(HttpResponse {
+                status: 101,
+                exec: Some(ExecStream {
+                    protocol: EXEC_PROTOCOL,
+                    messages: Vec::new(),
+                    after_stdin: Some(PendingExec {
+                        namespace: text("/metadata/namespace").to_string(),
+                        pod: text("/metadata/name").to_string(),
+                        container,
+                        command,
+                        tty,
+                    }),
+                }),
+                ..HttpResponse::default()
+            });
+        }
+        let now = self.lab.cluster.now();
+        let outcome = exec::exec_in_pod(node, &pod, &container, &command, None, now);
+        let messages = match outcome_messages(outcome, tty) {
+            Ok(messages) => messages,
+            Err(refused) => return Ok(refused),
         };
         Ok(HttpResponse {
             status: 101,
             exec: Some(ExecStream {
                 protocol: EXEC_PROTOCOL,
                 messages,
+                after_stdin: None,
             }),
             ..HttpResponse::default()
+        })
+    }
+
+    /// Runs an `exec -i` once its stdin is complete: the messages to send back.
+    pub fn exec_with_stdin(&mut self, pending: &PendingExec, stdin: &str) -> Vec<Vec<u8>> {
+        let pod = crate::sim::component::Lister::new(self.lab.cluster.store()).get(
+            "pods",
+            Some(&pending.namespace),
+            &pending.pod,
+        );
+        let outcome = match &pod {
+            Some(pod) => {
+                let node = self.lab.node(
+                    pod.pointer("/spec/nodeName")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
+                );
+                let now = self.lab.cluster.now();
+                exec::exec_in_pod(
+                    node,
+                    pod,
+                    &pending.container,
+                    &pending.command,
+                    Some(stdin),
+                    now,
+                )
+            }
+            None => exec::ExecOutcome::Failed(format!("pod {} is gone", pending.pod)),
+        };
+        outcome_messages(outcome, pending.tty).unwrap_or_else(|refused| {
+            let why = String::from_utf8_lossy(&refused.body).into_owned();
+            let status = status_of(&internal_error(&why));
+            vec![channel(
+                CHANNEL_ERROR,
+                &serde_json::to_vec(&status).unwrap_or_default(),
+            )]
         })
     }
 
@@ -1930,6 +2009,34 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("Internal error occurred: error executing command in container: "));
+    }
+
+    #[test]
+    fn an_exec_with_stdin_runs_once_stdin_is_closed_and_reads_it() {
+        let mut server = server();
+        create_pod(
+            &mut server,
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "box"},
+                "spec": {"containers": [{"name": "box", "image": "busybox",
+                    "command": ["sleep", "3600"]}]}}),
+        );
+        let upgraded = server.handle(&exec_request("box", "command=cat&stdin=true"));
+        let exec = upgraded.exec.expect("upgraded");
+        // Nothing ran yet: no messages until stdin is complete.
+        assert!(exec.messages.is_empty());
+        let pending = exec.after_stdin.expect("waits for stdin");
+        let messages = server.exec_with_stdin(&pending, "hello\nworld\n");
+        assert_eq!(messages[0], channel(CHANNEL_STDOUT, b"hello\nworld\n"));
+        // `sh` without -c takes stdin as its script, with its exit code.
+        let upgraded = server.handle(&exec_request("box", "command=sh&stdin=true"));
+        let pending = upgraded.exec.and_then(|e| e.after_stdin).expect("waits");
+        let messages = server.exec_with_stdin(&pending, "hostname\nexit 3\n");
+        assert_eq!(messages[0], channel(CHANNEL_STDOUT, b"box\n"));
+        let status: Value = serde_json::from_slice(&messages[1][1..]).unwrap();
+        assert_eq!(status["details"]["causes"][0]["message"], "3");
+        // Without -i, cat reads nothing.
+        let ran = exec_messages_of(&server.handle(&exec_request("box", "command=cat")));
+        assert_eq!(ran.len(), 1, "only the Status: {ran:?}");
     }
 
     #[test]

@@ -37,8 +37,8 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::forward::{Answer, HttpAsk, PortForward, PORT_FORWARD_PROTOCOL};
 use super::{
-    ApiServer, ExecStream, FollowHandle, ForwardTarget, HttpRequest, HttpResponse, WatchHandle,
-    STUDENT_USER,
+    ApiServer, ExecStream, FollowHandle, ForwardTarget, HttpRequest, HttpResponse, PendingExec,
+    WatchHandle, STUDENT_USER,
 };
 use crate::sim::clock::TICKS_PER_SECOND;
 
@@ -92,6 +92,8 @@ enum Job {
     Api(HttpRequest, oneshot::Sender<Reply>),
     /// An HTTP request that came through a port-forward session.
     Forward(ForwardTarget, HttpAsk, oneshot::Sender<Answer>),
+    /// An `exec -i` whose stdin is complete: the messages to send back.
+    Exec(PendingExec, String, oneshot::Sender<Vec<Vec<u8>>>),
 }
 
 /// A watch's body: the event lines the lab thread sends, until the client goes away.
@@ -227,6 +229,9 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
             let mut last = std::time::Instant::now();
             loop {
                 match inbox.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Job::Exec(pending, stdin, reply)) => {
+                        let _ = reply.send(server.exec_with_stdin(&pending, &stdin));
+                    }
                     Ok(Job::Forward(target, ask, reply)) => {
                         let _ = reply.send(server.forward_http(&target, &ask));
                     }
@@ -429,7 +434,7 @@ async fn answer(
         }) => match (on_upgrade, websocket_key.as_deref()) {
             (Some(on_upgrade), Some(_)) => {
                 let protocol = exec.protocol;
-                tokio::spawn(send_exec(on_upgrade, exec));
+                tokio::spawn(send_exec(on_upgrade, exec, jobs));
                 upgrade_response(protocol)
             }
             _ => Response::builder()
@@ -466,10 +471,17 @@ async fn answer(
     .unwrap_or_else(|_| Response::new(Either::Left(Full::new(Bytes::new())))))
 }
 
+/// The most stdin an `exec -i` takes (the simulated programs read it whole).
+const MAX_EXEC_STDIN: usize = 1 << 20;
+
 /// Writes an exec's messages on the upgraded connection, then closes it with a normal closure
 /// (client-go reads that as the end of every stream, then decodes the Status it got on the
 /// error channel) and waits a little for the client's close in answer.
-async fn send_exec(on_upgrade: hyper::upgrade::OnUpgrade, exec: ExecStream) {
+async fn send_exec(
+    on_upgrade: hyper::upgrade::OnUpgrade,
+    mut exec: ExecStream,
+    jobs: mpsc::Sender<Job>,
+) {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
     use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
@@ -483,6 +495,31 @@ async fn send_exec(on_upgrade: hyper::upgrade::OnUpgrade, exec: ExecStream) {
         None,
     )
     .await;
+    if let Some(pending) = exec.after_stdin.take() {
+        // `exec -i`: stdin arrives on channel 0 until the client's CLOSE signal for it
+        // (v5.channel.k8s.io: channel 255, then the stream's id), or until it hangs up.
+        let mut stdin = Vec::new();
+        while let Some(Ok(message)) = ws.next().await {
+            match message {
+                Message::Binary(bytes) => match bytes.first() {
+                    Some(0) => stdin.extend_from_slice(&bytes[1..]),
+                    Some(255) if bytes.get(1) == Some(&0) => break,
+                    _ => {}
+                },
+                Message::Close(_) => break,
+                _ => {}
+            }
+            if stdin.len() > MAX_EXEC_STDIN {
+                break;
+            }
+        }
+        let (reply, answer) = oneshot::channel();
+        let text = String::from_utf8_lossy(&stdin).into_owned();
+        exec.messages = match jobs.send(Job::Exec(pending, text, reply)) {
+            Ok(()) => answer.await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+    }
     for message in exec.messages {
         if ws.send(Message::Binary(message.into())).await.is_err() {
             return;

@@ -3,7 +3,8 @@
 //! Mirrors: kubectl v1.32 `exec` (the `--` rule, `Defaulted container`, `command terminated
 //! with exit code N`) over the CRI's ExecSync, run by the container's own interpreter
 //! (`crate::sim::runtime::apps`: `cat`, `echo`, `env`, `hostname`, `ls`, `ps`, ...).
-//! Simplified: no interactive session: `-it` is accepted and the command runs to completion.
+//! Simplified: no interactive session: `-it` is accepted and the command runs to completion;
+//! `-i` hands the command the line's whole stdin (a pipe or a heredoc) at once.
 
 use crate::sim::api::JsonPointer;
 use serde_json::Value;
@@ -78,7 +79,9 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
     };
     let node = ctx.backend.node(str_at(&pod, "/spec/nodeName"));
     let now = ctx.backend.now_ticks();
-    match exec_in_pod(node.as_ref(), &pod, &container, &command, now) {
+    // `-i`: the line's stdin (a pipe or a heredoc) goes to the command.
+    let stdin = ctx.stdin.filter(|_| a.has("stdin"));
+    match exec_in_pod(node.as_ref(), &pod, &container, &command, stdin, now) {
         ExecOutcome::Ran(r) => {
             let mut out = Output {
                 stdout: r.stdout,
@@ -158,19 +161,22 @@ pub fn exec_target(
 }
 
 /// Runs `command` in `container` of `pod` on its node's runtime (the CRI's ExecSync), once
-/// [`exec_target`] found the container running.
+/// [`exec_target`] found the container running; `stdin` is what `-i` sent, whole.
 pub fn exec_in_pod(
     node: Option<&NodeHandle>,
     pod: &Value,
     container: &str,
     command: &[String],
+    stdin: Option<&str>,
     now: Ticks,
 ) -> ExecOutcome {
     let (runtime, id) = match exec_target(node, pod, container) {
         Ok(target) => target,
         Err(refused) => return refused,
     };
-    let result = runtime.borrow_mut().exec_sync(&id, command, now);
+    let result = runtime
+        .borrow_mut()
+        .exec_with_stdin(&id, command, stdin, now);
     match result {
         Ok(r) => ExecOutcome::Ran(r),
         Err(e) => ExecOutcome::Failed(format!("error executing command in container: {e}")),

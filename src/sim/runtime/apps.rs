@@ -258,6 +258,7 @@ impl Process {
                 } else {
                     "/bin/sh".into()
                 },
+                stdin: None,
             },
             pod_ip: config.pod_ip.clone(),
             cpus: config.cpus.max(1),
@@ -1073,6 +1074,17 @@ impl Process {
     /// `kubectl exec` / an exec probe: runs `argv` next to the main process, sharing its files.
     /// Takes no simulated time (a `sleep` inside returns at once).
     pub fn exec(&mut self, argv: &[String], now: Ticks) -> Result<ExecResult, SpawnError> {
+        self.exec_with_stdin(argv, None, now)
+    }
+
+    /// `exec`, with what the client sent on stdin: a shell without `-c` reads it as its script,
+    /// `cat` copies it; other programs do not read it.
+    pub fn exec_with_stdin(
+        &mut self,
+        argv: &[String],
+        stdin: Option<&str>,
+        now: Ticks,
+    ) -> Result<ExecResult, SpawnError> {
         let Some(first) = argv.first() else {
             return Err(SpawnError::not_found(""));
         };
@@ -1101,10 +1113,26 @@ impl Process {
                     });
                 }
             },
-            (true, None) => Shell::from_argv(&["true".to_string()]),
+            (true, None) => {
+                match stdin.map(|script| Shell::parse(script, vec![name.to_string()])) {
+                    Some(Ok(shell)) => shell,
+                    Some(Err(e)) => {
+                        return Ok(ExecResult {
+                            exit_code: 2,
+                            stdout: String::new(),
+                            stderr: format!("sh: syntax error: {}\n", e.0),
+                        });
+                    }
+                    None => Shell::from_argv(&["true".to_string()]),
+                }
+            }
             _ => Shell::from_argv(argv),
         };
         let mut env = self.env.clone();
+        // A shell without `-c` took stdin as its script; anything else may read it.
+        let reads_script =
+            matches!(name, "sh" | "ash" | "bash" | "dash") && !argv.iter().any(|a| a == "-c");
+        env.stdin = stdin.filter(|_| !reads_script).map(str::to_string);
         let mut lines = Vec::new();
         let mut exit_code = 0;
         for _ in 0..16 {

@@ -943,6 +943,17 @@ impl Runtime {
         argv: &[String],
         now: Ticks,
     ) -> Result<ExecResult, CriError> {
+        self.exec_with_stdin(container_id, argv, None, now)
+    }
+
+    /// `Exec` with stdin (`kubectl exec -i`): the whole of it, as sent before it closed.
+    pub fn exec_with_stdin(
+        &mut self,
+        container_id: &str,
+        argv: &[String],
+        stdin: Option<&str>,
+        now: Ticks,
+    ) -> Result<ExecResult, CriError> {
         self.check_up()?;
         self.catch_up(now);
         let container = self
@@ -959,7 +970,7 @@ impl Runtime {
             }
         };
         process
-            .exec(argv, now)
+            .exec_with_stdin(argv, stdin, now)
             .map_err(|e| CriError::new(Code::Unknown, e.0))
     }
 

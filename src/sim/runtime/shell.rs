@@ -644,6 +644,8 @@ pub struct ShellEnv {
     pub epoch_unix_seconds: i64,
     /// Busybox says `sh: x: not found`; distros with bash-less dash say the same shape.
     pub shell_name: String,
+    /// What `kubectl exec -i` sent on stdin, for the first command that reads it (`cat`).
+    pub stdin: Option<String>,
 }
 
 /// The container's files (image files, mounted volumes and what the process wrote).
@@ -1120,7 +1122,20 @@ fn builtin(
         }
         "cat" => {
             let mut status = 0;
-            for path in args.iter().filter(|a| !a.starts_with('-')) {
+            let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+            if paths.is_empty() || args.iter().any(|a| a == "-") {
+                // No file: cat copies its stdin (what `kubectl exec -i` sent, once).
+                let text = env.stdin.take().unwrap_or_default();
+                if !text.is_empty() {
+                    push_text(
+                        out,
+                        Stream::Stdout,
+                        text.strip_suffix('\n').unwrap_or(&text),
+                        !text.ends_with('\n'),
+                    );
+                }
+            }
+            for path in paths {
                 match files.get(path) {
                     Some(text) if text.is_empty() => {}
                     Some(text) => push_text(
@@ -1372,6 +1387,7 @@ mod tests {
             hostname: "web-7d4b9c8f5-x2k4q".into(),
             epoch_unix_seconds: crate::sim::clock::DEFAULT_EPOCH_UNIX_SECONDS,
             shell_name: "sh".into(),
+            stdin: None,
         }
     }
 
