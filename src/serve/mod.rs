@@ -9,8 +9,9 @@
 //! admission, validation, storage and the trace.
 //! Simplified (docs/serve.md has the whole list): no aggregated discovery (kubectl falls back to
 //! the legacy documents), OpenAPI v3 schemas without enums or patch metadata and no
-//! `/openapi/v2` ([`openapi`]); `portforward` carries HTTP only ([`forward`]); `exec` runs the
-//! command to completion without stdin.
+//! `/openapi/v2` ([`openapi`]); `portforward` carries HTTP only ([`forward`]); `exec -i` runs
+//! the command once stdin is closed, and `exec -it` into a shell runs each line on its own
+//! ([`tty`]).
 //!
 //! This module is the protocol without the network: [`ApiServer::handle`] takes a parsed HTTP
 //! request and answers it, so it is tested natively with no socket. [`net`] puts TLS, HTTP/1.1
@@ -22,6 +23,7 @@ pub mod net;
 pub mod openapi;
 pub mod proto;
 pub mod spdy;
+pub mod tty;
 
 pub use openapi::{openapi_document, openapi_root};
 
@@ -113,7 +115,7 @@ pub struct HttpResponse {
     pub exec: Option<ExecStream>,
     /// `kubectl port-forward`: status 101; the upgraded WebSocket carries a SPDY session whose
     /// HTTP requests [`ApiServer::forward_http`] answers.
-    pub forward: Option<ForwardTarget>,
+    pub forward: Option<Box<ForwardTarget>>,
 }
 
 /// The pod a port-forward session reaches.
@@ -150,7 +152,7 @@ pub struct ExecStream {
     /// Binary messages, each led by its channel byte.
     pub messages: Vec<Vec<u8>>,
     /// `exec -i`: nothing ran yet; read stdin until the client closes it, then run this.
-    pub after_stdin: Option<PendingExec>,
+    pub after_stdin: Option<Box<PendingExec>>,
 }
 
 /// An `exec -i` waiting for its stdin.
@@ -161,6 +163,9 @@ pub struct PendingExec {
     pub container: String,
     pub command: Vec<String>,
     pub tty: bool,
+    /// `-it` into a shell: an interactive session ([`tty`]) with this prompt, each line run
+    /// on its own.
+    pub interactive: Option<String>,
 }
 
 /// A followed container log.
@@ -1076,8 +1081,12 @@ fn container_param(pod: &Value, container: Option<&str>) -> Result<String, ApiEr
 
 /// An exec refused before it ran, as the client reads it: the apiserver's Status, or the
 /// kubelet's plain text (kubectl prints it after `unable to upgrade connection: `).
-/// What an exec's outcome sends on the WebSocket, or the answer that refuses the upgrade.
-fn outcome_messages(outcome: exec::ExecOutcome, tty: bool) -> Result<Vec<Vec<u8>>, HttpResponse> {
+/// What an exec's outcome sends on the WebSocket, or the refusal that [`exec_refusal`] answers
+/// before the upgrade.
+fn outcome_messages(
+    outcome: exec::ExecOutcome,
+    tty: bool,
+) -> Result<Vec<Vec<u8>>, exec::ExecOutcome> {
     match outcome {
         exec::ExecOutcome::Ran(result) => Ok(exec_messages(&result, tty)),
         exec::ExecOutcome::Failed(message) => {
@@ -1087,7 +1096,7 @@ fn outcome_messages(outcome: exec::ExecOutcome, tty: bool) -> Result<Vec<Vec<u8>
                 &serde_json::to_vec(&status).unwrap_or_default(),
             )])
         }
-        refused => Err(exec_refusal(refused)),
+        refused => Err(refused),
     }
 }
 
@@ -1467,18 +1476,37 @@ impl ApiServer {
                 return Ok(exec_refusal(refused));
             }
             let text = |at: &str| pod.pointer(at).and_then(Value::as_str).unwrap_or("");
+            let shell = command
+                .first()
+                .map(|c| c.rsplit('/').next().unwrap_or(c).to_string())
+                .unwrap_or_default();
+            let image = pod
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .and_then(|cs| cs.iter().find(|c| c["name"] == container.as_str()))
+                .and_then(|c| c["image"].as_str())
+                .unwrap_or("");
+            let interactive = (tty
+                && matches!(shell.as_str(), "sh" | "ash" | "bash" | "dash")
+                && command.len() == 1)
+                .then(|| match shell.as_str() {
+                    "bash" => format!("root@{}:/# ", text("/metadata/name")),
+                    _ if image.contains("busybox") || image.contains("alpine") => "/ # ".into(),
+                    _ => "# ".into(),
+                });
             return Ok(HttpResponse {
                 status: 101,
                 exec: Some(ExecStream {
                     protocol: EXEC_PROTOCOL,
                     messages: Vec::new(),
-                    after_stdin: Some(PendingExec {
+                    after_stdin: Some(Box::new(PendingExec {
                         namespace: text("/metadata/namespace").to_string(),
                         pod: text("/metadata/name").to_string(),
                         container,
                         command,
                         tty,
-                    }),
+                        interactive,
+                    })),
                 }),
                 ..HttpResponse::default()
             });
@@ -1487,7 +1515,7 @@ impl ApiServer {
         let outcome = exec::exec_in_pod(node, &pod, &container, &command, None, now);
         let messages = match outcome_messages(outcome, tty) {
             Ok(messages) => messages,
-            Err(refused) => return Ok(refused),
+            Err(refused) => return Ok(exec_refusal(refused)),
         };
         Ok(HttpResponse {
             status: 101,
@@ -1500,14 +1528,18 @@ impl ApiServer {
         })
     }
 
-    /// Runs an `exec -i` once its stdin is complete: the messages to send back.
-    pub fn exec_with_stdin(&mut self, pending: &PendingExec, stdin: &str) -> Vec<Vec<u8>> {
+    fn run_pending(
+        &mut self,
+        pending: &PendingExec,
+        command: &[String],
+        stdin: Option<&str>,
+    ) -> exec::ExecOutcome {
         let pod = crate::sim::component::Lister::new(self.lab.cluster.store()).get(
             "pods",
             Some(&pending.namespace),
             &pending.pod,
         );
-        let outcome = match &pod {
+        match &pod {
             Some(pod) => {
                 let node = self.lab.node(
                     pod.pointer("/spec/nodeName")
@@ -1515,19 +1547,35 @@ impl ApiServer {
                         .unwrap_or(""),
                 );
                 let now = self.lab.cluster.now();
-                exec::exec_in_pod(
-                    node,
-                    pod,
-                    &pending.container,
-                    &pending.command,
-                    Some(stdin),
-                    now,
-                )
+                exec::exec_in_pod(node, pod, &pending.container, command, stdin, now)
             }
             None => exec::ExecOutcome::Failed(format!("pod {} is gone", pending.pod)),
-        };
+        }
+    }
+
+    /// One line typed into an interactive `exec -it` shell, run as `SHELL -c LINE`: what it
+    /// printed (stdout and stderr, as a TTY mixes them) and its exit code.
+    pub fn exec_tty_line(&mut self, pending: &PendingExec, line: &str) -> (String, i32) {
+        let shell = pending
+            .command
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "sh".into());
+        let command = [shell, "-c".to_string(), line.to_string()];
+        match self.run_pending(pending, &command, None) {
+            exec::ExecOutcome::Ran(r) => (r.stdout + &r.stderr, r.exit_code),
+            exec::ExecOutcome::Failed(why)
+            | exec::ExecOutcome::Invalid(why)
+            | exec::ExecOutcome::NotRunning(why) => (format!("{why}\n"), 126),
+        }
+    }
+
+    /// Runs an `exec -i` once its stdin is complete: the messages to send back.
+    pub fn exec_with_stdin(&mut self, pending: &PendingExec, stdin: &str) -> Vec<Vec<u8>> {
+        let command = pending.command.clone();
+        let outcome = self.run_pending(pending, &command, Some(stdin));
         outcome_messages(outcome, pending.tty).unwrap_or_else(|refused| {
-            let why = String::from_utf8_lossy(&refused.body).into_owned();
+            let why = String::from_utf8_lossy(&exec_refusal(refused).body).into_owned();
             let status = status_of(&internal_error(&why));
             vec![channel(
                 CHANNEL_ERROR,
@@ -1570,11 +1618,11 @@ impl ApiServer {
         }
         Ok(HttpResponse {
             status: 101,
-            forward: Some(ForwardTarget {
+            forward: Some(Box::new(ForwardTarget {
                 namespace: text("/metadata/namespace").to_string(),
                 pod: text("/metadata/name").to_string(),
                 uid: text("/metadata/uid").to_string(),
-            }),
+            })),
             ..HttpResponse::default()
         })
     }
@@ -2034,6 +2082,25 @@ mod tests {
         assert_eq!(messages[0], channel(CHANNEL_STDOUT, b"box\n"));
         let status: Value = serde_json::from_slice(&messages[1][1..]).unwrap();
         assert_eq!(status["details"]["causes"][0]["message"], "3");
+        // `-it` into a shell is an interactive session with busybox's prompt; each line runs
+        // on its own, with its output and exit code.
+        let upgraded = server.handle(&exec_request("box", "command=sh&stdin=true&tty=true"));
+        let pending = upgraded.exec.and_then(|e| e.after_stdin).expect("waits");
+        assert_eq!(pending.interactive.as_deref(), Some("/ # "));
+        assert_eq!(
+            server.exec_tty_line(&pending, "hostname; ls /nope"),
+            ("box\nls: /nope: No such file or directory\n".to_string(), 1)
+        );
+        // `-it` with a command that is not a shell, or `sh -c`, reads stdin to its end.
+        let upgraded = server.handle(&exec_request("box", "command=cat&stdin=true&tty=true"));
+        assert_eq!(
+            upgraded
+                .exec
+                .and_then(|e| e.after_stdin)
+                .expect("waits")
+                .interactive,
+            None
+        );
         // Without -i, cat reads nothing.
         let ran = exec_messages_of(&server.handle(&exec_request("box", "command=cat")));
         assert_eq!(ran.len(), 1, "only the Status: {ran:?}");

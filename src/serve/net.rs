@@ -94,6 +94,8 @@ enum Job {
     Forward(ForwardTarget, HttpAsk, oneshot::Sender<Answer>),
     /// An `exec -i` whose stdin is complete: the messages to send back.
     Exec(PendingExec, String, oneshot::Sender<Vec<Vec<u8>>>),
+    /// A line typed into an `exec -it` shell: what it printed, and its exit code.
+    TtyLine(PendingExec, String, oneshot::Sender<(String, i32)>),
 }
 
 /// A watch's body: the event lines the lab thread sends, until the client goes away.
@@ -229,6 +231,9 @@ pub fn serve(options: Options, started: impl FnOnce(&Started)) -> io::Result<()>
             let mut last = std::time::Instant::now();
             loop {
                 match inbox.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Job::TtyLine(pending, line, reply)) => {
+                        let _ = reply.send(server.exec_tty_line(&pending, &line));
+                    }
                     Ok(Job::Exec(pending, stdin, reply)) => {
                         let _ = reply.send(server.exec_with_stdin(&pending, &stdin));
                     }
@@ -449,7 +454,7 @@ async fn answer(
             ..
         }) => match (on_upgrade, websocket_key.is_some()) {
             (Some(on_upgrade), true) => {
-                tokio::spawn(run_forward(on_upgrade, target, jobs));
+                tokio::spawn(run_forward(on_upgrade, *target, jobs));
                 upgrade_response(PORT_FORWARD_PROTOCOL)
             }
             _ => Response::builder()
@@ -469,6 +474,72 @@ async fn answer(
             .body(Either::Right(WatchBody(lines))),
     }
     .unwrap_or_else(|_| Response::new(Either::Left(Full::new(Bytes::new())))))
+}
+
+/// `exec -it` into a shell: echoes the keys, runs each line as it is entered, until `exit` or
+/// Ctrl-D; the messages that end the session (its Status).
+async fn interactive_shell<S>(
+    ws: &mut tokio_tungstenite::WebSocketStream<S>,
+    pending: &PendingExec,
+    prompt: &str,
+    jobs: &mpsc::Sender<Job>,
+) -> Vec<Vec<u8>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use super::tty::{TtySession, TtyStep};
+    use super::{channel, exec_messages, CHANNEL_STDOUT};
+    use crate::sim::runtime::apps::ExecResult;
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut session = TtySession::new(prompt);
+    let end = |code: i32| {
+        let result = ExecResult {
+            exit_code: code,
+            stdout: String::new(),
+            stderr: String::new(),
+        };
+        exec_messages(&result, true)
+    };
+    let show = |bytes: &[u8]| Message::Binary(channel(CHANNEL_STDOUT, bytes).into());
+    if ws.send(show(&session.prompt())).await.is_err() {
+        return Vec::new();
+    }
+    let mut last = 0;
+    while let Some(Ok(message)) = ws.next().await {
+        let bytes = match message {
+            Message::Binary(bytes) => bytes,
+            Message::Close(_) => return Vec::new(),
+            _ => continue,
+        };
+        match bytes.first() {
+            Some(0) => {}
+            // stdin closed: the shell reads end of file.
+            Some(255) if bytes.get(1) == Some(&0) => return end(last),
+            // Terminal resizes (channel 4) and anything else.
+            _ => continue,
+        }
+        for step in session.input(&bytes[1..]) {
+            let shown = match step {
+                TtyStep::Show(shown) => shown,
+                TtyStep::End(code) => return end(code),
+                TtyStep::Run(line) => {
+                    let (reply, answer) = oneshot::channel();
+                    let (output, code) = match jobs.send(Job::TtyLine(pending.clone(), line, reply))
+                    {
+                        Ok(()) => answer.await.unwrap_or_default(),
+                        Err(_) => return Vec::new(),
+                    };
+                    last = code;
+                    session.ran(&output, code)
+                }
+            };
+            if ws.send(show(&shown)).await.is_err() {
+                return Vec::new();
+            }
+        }
+    }
+    Vec::new()
 }
 
 /// The most stdin an `exec -i` takes (the simulated programs read it whole).
@@ -495,13 +566,26 @@ async fn send_exec(
         None,
     )
     .await;
-    if let Some(pending) = exec.after_stdin.take() {
+    if let Some(prompt) = exec
+        .after_stdin
+        .as_ref()
+        .and_then(|p| p.interactive.clone())
+    {
+        let pending = exec.after_stdin.take().unwrap_or_else(|| unreachable!());
+        exec.messages = interactive_shell(&mut ws, &pending, &prompt, &jobs).await;
+    } else if let Some(pending) = exec.after_stdin.take() {
         // `exec -i`: stdin arrives on channel 0 until the client's CLOSE signal for it
         // (v5.channel.k8s.io: channel 255, then the stream's id), or until it hangs up.
         let mut stdin = Vec::new();
         while let Some(Ok(message)) = ws.next().await {
             match message {
                 Message::Binary(bytes) => match bytes.first() {
+                    // A TTY in raw mode sends Ctrl-D as a byte: the end of the input.
+                    Some(0) if pending.tty && bytes.contains(&4) => {
+                        let at = bytes.iter().skip(1).position(|b| *b == 4).unwrap_or(0);
+                        stdin.extend_from_slice(&bytes[1..1 + at]);
+                        break;
+                    }
                     Some(0) => stdin.extend_from_slice(&bytes[1..]),
                     Some(255) if bytes.get(1) == Some(&0) => break,
                     _ => {}
@@ -515,7 +599,7 @@ async fn send_exec(
         }
         let (reply, answer) = oneshot::channel();
         let text = String::from_utf8_lossy(&stdin).into_owned();
-        exec.messages = match jobs.send(Job::Exec(pending, text, reply)) {
+        exec.messages = match jobs.send(Job::Exec(*pending, text, reply)) {
             Ok(()) => answer.await.unwrap_or_default(),
             Err(_) => Vec::new(),
         };
