@@ -78,6 +78,7 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl scale deployment web --replicas=2", Expect::Same),
     ("kubectl get pods -o name", Expect::Same),
     ("kubectl expose deployment web --port=80", Expect::Same),
+    ("kubectl describe svc web", Expect::Same),
     ("kubectl get svc web", Expect::Same),
     ("kubectl get endpoints web", Expect::Same),
     ("kubectl get deploy web -o yaml", Expect::Same),
@@ -326,13 +327,8 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl get pods", Expect::Same),
     // describe of kinds without events (the real kubectl ages events by the wall clock).
     ("kubectl describe namespace default", Expect::Same),
-    (
-        "kubectl describe service kubernetes",
-        Expect::Differs(
-            "the built-in describe of a Service leaves out IP Family Policy, IP Families, IPs, \
-             Endpoints, Session Affinity, Internal Traffic Policy and Events",
-        ),
-    ),
+    ("kubectl describe service kubernetes", Expect::Same),
+    ("kubectl describe svc -n kube-system kube-dns", Expect::Same),
     (
         "kubectl describe configmap kube-root-ca.crt",
         Expect::Differs(

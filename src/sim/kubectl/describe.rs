@@ -1207,6 +1207,7 @@ fn cron_job(ctx: &mut Ctx, cj: &Value) -> String {
     s
 }
 
+/// kubectl 1.32's `describeService`, with the Service's Endpoints object for `Endpoints:`.
 fn service(ctx: &mut Ctx, svc: &Value) -> String {
     let name = str_at(svc, "/metadata/name");
     let ns = str_at(svc, "/metadata/namespace");
@@ -1217,13 +1218,70 @@ fn service(ctx: &mut Ctx, svc: &Value) -> String {
         "Annotations:",
         "",
     ));
-    s.push_str(&map_lines(svc.ptr("/spec/selector"), "Selector:", ""));
-    let t = match str_at(svc, "/spec/type") {
-        "" => "ClusterIP",
-        t => t,
+    // labels.FormatLabels: sorted `k=v` pairs joined by commas.
+    let selector: Vec<String> = svc
+        .ptr("/spec/selector")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    let or_none = |list: Vec<String>, sep: &str| {
+        if list.is_empty() {
+            "<none>".to_string()
+        } else {
+            list.join(sep)
+        }
     };
-    s.push_str(&format!("Type:\t{t}\n"));
+    s.push_str(&format!("Selector:\t{}\n", or_none(selector, ",")));
+    s.push_str(&format!("Type:\t{}\n", str_at(svc, "/spec/type")));
+    let strings = |at: &str| -> Vec<String> {
+        svc.ptr(at)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    if let Some(policy) = svc.ptr("/spec/ipFamilyPolicy").and_then(Value::as_str) {
+        s.push_str(&format!("IP Family Policy:\t{policy}\n"));
+    }
+    s.push_str(&format!(
+        "IP Families:\t{}\n",
+        or_none(strings("/spec/ipFamilies"), ",")
+    ));
     s.push_str(&format!("IP:\t{}\n", str_at(svc, "/spec/clusterIP")));
+    s.push_str(&format!(
+        "IPs:\t{}\n",
+        or_none(strings("/spec/clusterIPs"), ",")
+    ));
+    let external = strings("/spec/externalIPs");
+    if !external.is_empty() {
+        s.push_str(&format!("External IPs:\t{}\n", external.join(",")));
+    }
+    for (at, label) in [
+        ("/spec/loadBalancerIP", "Desired LoadBalancer IP"),
+        ("/spec/externalName", "External Name"),
+    ] {
+        if !str_at(svc, at).is_empty() {
+            s.push_str(&format!("{label}:\t{}\n", str_at(svc, at)));
+        }
+    }
+    let ingress: Vec<String> = svc
+        .ptr("/status/loadBalancer/ingress")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|i| match (str_at(i, "/ip"), str_at(i, "/ipMode")) {
+            ("", _) => str_at(i, "/hostname").to_string(),
+            (ip, "") => ip.to_string(),
+            (ip, mode) => format!("{ip} ({mode})"),
+        })
+        .collect();
+    if !ingress.is_empty() {
+        s.push_str(&format!("LoadBalancer Ingress:\t{}\n", ingress.join(", ")));
+    }
+    let endpoints = get(ctx, "endpoints", Some(ns), name).ok();
     for p in svc
         .ptr("/spec/ports")
         .and_then(Value::as_array)
@@ -1234,10 +1292,7 @@ fn service(ctx: &mut Ctx, svc: &Value) -> String {
             "" => "<unset>",
             n => n,
         };
-        let proto = match str_at(p, "/protocol") {
-            "" => "TCP",
-            x => x,
-        };
+        let proto = str_at(p, "/protocol");
         s.push_str(&format!(
             "Port:\t{pname}\t{}/{proto}\n",
             p.get("port").and_then(Value::as_i64).unwrap_or(0)
@@ -1251,9 +1306,103 @@ fn service(ctx: &mut Ctx, svc: &Value) -> String {
             })
             .unwrap_or_default();
         s.push_str(&format!("TargetPort:\t{target}/{proto}\n"));
+        if !str_at(p, "/appProtocol").is_empty() {
+            s.push_str(&format!("AppProtocol:\t{}\n", str_at(p, "/appProtocol")));
+        }
+        if let Some(node_port) = p
+            .get("nodePort")
+            .and_then(Value::as_i64)
+            .filter(|n| *n != 0)
+        {
+            s.push_str(&format!("NodePort:\t{pname}\t{node_port}/{proto}\n"));
+        }
+        s.push_str(&format!(
+            "Endpoints:\t{}\n",
+            endpoints_text(endpoints.as_ref(), str_at(p, "/name"))
+        ));
+    }
+    s.push_str(&format!(
+        "Session Affinity:\t{}\n",
+        str_at(svc, "/spec/sessionAffinity")
+    ));
+    for (at, label) in [
+        ("/spec/externalTrafficPolicy", "External Traffic Policy"),
+        ("/spec/internalTrafficPolicy", "Internal Traffic Policy"),
+    ] {
+        if !str_at(svc, at).is_empty() {
+            s.push_str(&format!("{label}:\t{}\n", str_at(svc, at)));
+        }
+    }
+    if let Some(port) = svc
+        .ptr("/spec/healthCheckNodePort")
+        .and_then(Value::as_i64)
+        .filter(|p| *p != 0)
+    {
+        s.push_str(&format!("HealthCheck NodePort:\t{port}\n"));
+    }
+    let ranges = strings("/spec/loadBalancerSourceRanges");
+    if !ranges.is_empty() {
+        s.push_str(&format!(
+            "LoadBalancer Source Ranges:\t{}\n",
+            ranges.join(",")
+        ));
     }
     s.push_str(&events(ctx, "Service", Some(ns), name));
     s
+}
+
+/// kubectl 1.32's `formatEndpoints`: the first three `IP:PORT` of the port named `port`, then
+/// `+ N more...`; `<none>` without subsets (or without an Endpoints object).
+fn endpoints_text(endpoints: Option<&Value>, port: &str) -> String {
+    let subsets = endpoints
+        .and_then(|e| e.ptr("/subsets"))
+        .and_then(Value::as_array)
+        .filter(|s| !s.is_empty());
+    let Some(subsets) = subsets else {
+        return "<none>".to_string();
+    };
+    let mut list = Vec::new();
+    let mut count = 0;
+    const MAX: usize = 3;
+    for subset in subsets {
+        let addresses: Vec<&str> = subset
+            .ptr("/addresses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|a| str_at(a, "/ip"))
+            .collect();
+        let ports: Vec<&Value> = subset
+            .ptr("/ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        if ports.is_empty() {
+            for ip in &addresses {
+                if list.len() < MAX {
+                    list.push(ip.to_string());
+                }
+                count += 1;
+            }
+        }
+        for p in ports.iter().filter(|p| str_at(p, "/name") == port) {
+            for ip in &addresses {
+                if list.len() < MAX {
+                    list.push(format!(
+                        "{ip}:{}",
+                        p.get("port").and_then(Value::as_i64).unwrap_or(0)
+                    ));
+                }
+                count += 1;
+            }
+        }
+    }
+    if count > MAX {
+        format!("{} + {} more...", list.join(","), count - MAX)
+    } else {
+        list.join(",")
+    }
 }
 
 #[cfg(test)]
