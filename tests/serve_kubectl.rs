@@ -329,19 +329,14 @@ const CORPUS: &[(&str, Expect)] = &[
     ("kubectl describe namespace default", Expect::Same),
     ("kubectl describe service kubernetes", Expect::Same),
     ("kubectl describe svc -n kube-system kube-dns", Expect::Same),
-    (
-        "kubectl describe configmap kube-root-ca.crt",
-        Expect::Differs(
-            "the lab has no root-CA ConfigMap in each namespace (kube-controller-manager's \
-             root-ca-cert-publisher), and the built-in describe has no ConfigMaps",
-        ),
-    ),
+    // Not found on both sides: the lab has no root-CA ConfigMap per namespace.
+    ("kubectl describe configmap kube-root-ca.crt", Expect::Same),
+    ("kubectl describe cm -n kube-system coredns kube-proxy", Expect::Same),
     ("kubectl describe serviceaccount default", Expect::Same),
     ("kubectl describe sa -n kube-system coredns", Expect::Same),
-    (
-        "kubectl describe clusterrole view",
-        Expect::Differs("the built-in describe has no ClusterRoles"),
-    ),
+    ("kubectl describe clusterrole view", Expect::Same),
+    ("kubectl describe clusterrole system:node-proxier", Expect::Same),
+    ("kubectl describe role reader", Expect::Same),
     // Server-side apply: the fields each manager owns, a conflict, and --force-conflicts.
     ("kubectl apply --server-side -f DIR/api.yaml", Expect::Same),
     ("kubectl apply --server-side -f DIR/api.yaml", Expect::Same),

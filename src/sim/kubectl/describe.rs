@@ -270,6 +270,11 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
         "namespace" | "namespaces" | "ns" => ("namespaces", false),
         "cronjob" | "cronjobs" | "cj" | "cronjob.batch" | "cronjobs.batch" => ("cronjobs", true),
         "serviceaccount" | "serviceaccounts" | "sa" => ("serviceaccounts", true),
+        "configmap" | "configmaps" | "cm" => ("configmaps", true),
+        "clusterrole" | "clusterroles" | "clusterrole.rbac.authorization.k8s.io" => {
+            ("clusterroles", false)
+        }
+        "role" | "roles" | "role.rbac.authorization.k8s.io" => ("roles", true),
         // A kind the apiserver serves but this describe cannot print yet says so honestly.
         other => match crate::sim::api::resources::lookup(other) {
             Some(info) => {
@@ -334,6 +339,8 @@ pub fn run(args: &[String], ctx: &mut Ctx) -> Output {
             "namespaces" => namespace(ctx, &obj),
             "cronjobs" => cron_job(ctx, &obj),
             "serviceaccounts" => service_account(ctx, &obj),
+            "configmaps" => config_map(ctx, &obj),
+            "clusterroles" | "roles" => role(&obj),
             _ => service(ctx, &obj),
         };
         blocks.push(tabwrite(&text));
@@ -1101,6 +1108,171 @@ fn namespace(ctx: &mut Ctx, n: &Value) -> String {
 
 /// `describeServiceAccount`: its pull secrets, mountable secrets and legacy tokens (the lab's
 /// service accounts have none: tokens are projected, as since 1.24) and its events.
+/// kubectl 1.32's `RoleDescriber` and `ClusterRoleDescriber`: the rules broken down to one verb,
+/// resource and name each, those of one group, resource and name merged again (their verbs in
+/// the order met), and sorted by the Go text of each rule (`&PolicyRule{Verbs:[get list],...}`),
+/// so by their verbs first.
+fn role(role: &Value) -> String {
+    #[derive(Default)]
+    struct Rule {
+        verbs: Vec<String>,
+        groups: Vec<String>,
+        resources: Vec<String>,
+        names: Vec<String>,
+        urls: Vec<String>,
+    }
+    let list = |v: &Value, key: &str| -> Vec<String> {
+        v.get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect()
+    };
+    let mut compact: Vec<Rule> = Vec::new();
+    let mut simple: std::collections::BTreeMap<(String, String, Option<String>), usize> =
+        std::collections::BTreeMap::new();
+    for rule in role
+        .ptr("/rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let verbs = list(rule, "verbs");
+        let names = list(rule, "resourceNames");
+        let name_choices: Vec<Option<String>> = if names.is_empty() {
+            vec![None]
+        } else {
+            names.into_iter().map(Some).collect()
+        };
+        for group in list(rule, "apiGroups") {
+            for resource in list(rule, "resources") {
+                for verb in &verbs {
+                    for name in &name_choices {
+                        let key = (group.clone(), resource.clone(), name.clone());
+                        match simple.get(&key) {
+                            Some(at) => {
+                                if !compact[*at].verbs.contains(verb) {
+                                    compact[*at].verbs.push(verb.clone());
+                                }
+                            }
+                            None => {
+                                simple.insert(key, compact.len());
+                                compact.push(Rule {
+                                    verbs: vec![verb.clone()],
+                                    groups: vec![group.clone()],
+                                    resources: vec![resource.clone()],
+                                    names: name.iter().cloned().collect(),
+                                    urls: Vec::new(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for url in list(rule, "nonResourceURLs") {
+            for verb in &verbs {
+                compact.push(Rule {
+                    verbs: vec![verb.clone()],
+                    urls: vec![url.clone()],
+                    ..Rule::default()
+                });
+            }
+        }
+    }
+    let go = |v: &[String]| format!("[{}]", v.join(" "));
+    let text = |r: &Rule| {
+        format!(
+            "&PolicyRule{{Verbs:{},APIGroups:{},Resources:{},ResourceNames:{},NonResourceURLs:{},}}",
+            go(&r.verbs),
+            go(&r.groups),
+            go(&r.resources),
+            go(&r.names),
+            go(&r.urls)
+        )
+    };
+    compact.sort_by_cached_key(text);
+    let name = str_at(role, "/metadata/name");
+    let mut s = format!("Name:\t{name}\n");
+    s.push_str(&map_lines(role.ptr("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(
+        role.ptr("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    s.push_str("PolicyRule:\n  Resources\tNon-Resource URLs\tResource Names\tVerbs\n  ---------\t-----------------\t--------------\t-----\n");
+    for r in &compact {
+        // CombineResourceGroup: `deployments.apps`, `pods/log`, `deployments.apps/scale`.
+        let resource = match r.resources.first() {
+            None => String::new(),
+            Some(first) => {
+                let (base, sub) = match first.split_once('/') {
+                    Some((b, sub)) => (b, Some(sub)),
+                    None => (first.as_str(), None),
+                };
+                let mut combined = base.to_string();
+                if let Some(group) = r.groups.first().filter(|g| !g.is_empty()) {
+                    combined = format!("{combined}.{group}");
+                }
+                if let Some(sub) = sub {
+                    combined = format!("{combined}/{sub}");
+                }
+                combined
+            }
+        };
+        s.push_str(&format!(
+            "  {resource}\t{}\t{}\t{}\n",
+            go(&r.urls),
+            go(&r.names),
+            go(&r.verbs)
+        ));
+    }
+    s
+}
+
+/// kubectl 1.32's `ConfigMapDescriber`: each data key, a `----` rule and its value; binary data
+/// by size.
+fn config_map(ctx: &mut Ctx, cm: &Value) -> String {
+    let name = str_at(cm, "/metadata/name");
+    let ns = str_at(cm, "/metadata/namespace");
+    let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
+    s.push_str(&map_lines(cm.ptr("/metadata/labels"), "Labels:", ""));
+    s.push_str(&map_lines(
+        cm.ptr("/metadata/annotations"),
+        "Annotations:",
+        "",
+    ));
+    s.push_str("\nData\n====\n");
+    for (key, value) in cm
+        .ptr("/data")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        s.push_str(&format!(
+            "{key}:\n----\n{}\n\n",
+            value.as_str().unwrap_or_default()
+        ));
+    }
+    s.push_str("\nBinaryData\n====\n");
+    for (key, value) in cm
+        .ptr("/binaryData")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().unwrap_or_default())
+            .map_or(0, |b| b.len());
+        s.push_str(&format!("{key}: {bytes} bytes\n"));
+    }
+    s.push('\n');
+    s.push_str(&events(ctx, "ConfigMap", Some(ns), name));
+    s
+}
+
 fn service_account(ctx: &mut Ctx, sa: &Value) -> String {
     let name = str_at(sa, "/metadata/name");
     let ns = str_at(sa, "/metadata/namespace");
@@ -1408,6 +1580,30 @@ fn endpoints_text(endpoints: Option<&Value>, port: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_roles_rules_are_broken_down_merged_and_sorted_as_kubectl_does() {
+        let role_json = serde_json::json!({"metadata": {"name": "r"}, "rules": [
+            {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["watch", "get"]},
+            {"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["update"],
+             "resourceNames": ["web", "api"]},
+            {"nonResourceURLs": ["/healthz"], "verbs": ["get"]}]});
+        let text = tabwrite(&role(&role_json));
+        let rows: Vec<&str> = text.lines().skip(6).map(str::trim_end).collect();
+        assert_eq!(
+            rows,
+            vec![
+                // Sorted by `&PolicyRule{Verbs:[...` first: `[get list watch]` < `[get list]`
+                // < `[get]` < `[update]`.
+                "  pods                    []                 []              [get list watch]",
+                "  pods/log                []                 []              [get list]",
+                "                          [/healthz]         []              [get]",
+                "  deployments.apps/scale  []                 [api]           [update]",
+                "  deployments.apps/scale  []                 [web]           [update]",
+            ]
+        );
+    }
 
     #[test]
     fn times_print_as_go_rfc1123z() {
