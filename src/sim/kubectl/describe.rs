@@ -1130,8 +1130,6 @@ fn role(role: &Value) -> String {
             .collect()
     };
     let mut compact: Vec<Rule> = Vec::new();
-    let mut simple: std::collections::BTreeMap<(String, String, Option<String>), usize> =
-        std::collections::BTreeMap::new();
     for rule in role
         .ptr("/rules")
         .and_then(Value::as_array)
@@ -1149,23 +1147,25 @@ fn role(role: &Value) -> String {
             for resource in list(rule, "resources") {
                 for verb in &verbs {
                     for name in &name_choices {
-                        let key = (group.clone(), resource.clone(), name.clone());
-                        match simple.get(&key) {
+                        // A rule of one group, resource and name: merged with its like.
+                        let same = compact.iter().position(|r| {
+                            r.groups.first() == Some(&group)
+                                && r.resources.first() == Some(&resource)
+                                && r.names.first() == name.as_ref()
+                        });
+                        match same {
                             Some(at) => {
-                                if !compact[*at].verbs.contains(verb) {
-                                    compact[*at].verbs.push(verb.clone());
+                                if !compact[at].verbs.contains(verb) {
+                                    compact[at].verbs.push(verb.clone());
                                 }
                             }
-                            None => {
-                                simple.insert(key, compact.len());
-                                compact.push(Rule {
-                                    verbs: vec![verb.clone()],
-                                    groups: vec![group.clone()],
-                                    resources: vec![resource.clone()],
-                                    names: name.iter().cloned().collect(),
-                                    urls: Vec::new(),
-                                });
-                            }
+                            None => compact.push(Rule {
+                                verbs: vec![verb.clone()],
+                                groups: vec![group.clone()],
+                                resources: vec![resource.clone()],
+                                names: name.iter().cloned().collect(),
+                                urls: Vec::new(),
+                            }),
                         }
                     }
                 }
@@ -1192,7 +1192,7 @@ fn role(role: &Value) -> String {
             go(&r.urls)
         )
     };
-    compact.sort_by_cached_key(text);
+    compact.stable_sort_by(|a, b| text(a).cmp(&text(b)));
     let name = str_at(role, "/metadata/name");
     let mut s = format!("Name:\t{name}\n");
     s.push_str(&map_lines(role.ptr("/metadata/labels"), "Labels:", ""));
