@@ -337,7 +337,7 @@ pub fn pod_from_template(owner: &Value, template: &Value, generate_name: &str) -
     metadata.insert("generateName".into(), json!(generate_name));
     metadata.insert("namespace".into(), json!(namespace));
     for field in ["labels", "annotations"] {
-        if let Some(v) = template.ptr(&format!("/metadata/{field}")) {
+        if let Some(v) = template.get("metadata").and_then(|m| m.get(field)) {
             if v.as_object().is_some_and(|m| !m.is_empty()) {
                 metadata.insert(field.into(), v.clone());
             }

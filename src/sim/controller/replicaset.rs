@@ -324,6 +324,7 @@ impl ReplicaSetController {
             let diff = (want - have).min(BURST_REPLICAS);
             self.expectations.expect_creations(key, diff);
             let template = rs.ptr("/spec/template").cloned().unwrap_or(json!({}));
+            let prefix = format!("{name}-");
             let batches = slow_start_batches(diff, SLOW_START_INITIAL_BATCH_SIZE);
             let count = batches.len();
             for (i, size) in batches.into_iter().enumerate() {
@@ -337,7 +338,6 @@ impl ReplicaSetController {
                 .caused_by(cause)
                 .id(DecisionId(0));
                 for _ in 0..size {
-                    let prefix = format!("{name}-");
                     let mut pod = cu::pod_from_template(rs, &template, &prefix);
                     let pod_name = cu::generate_name(&prefix, ctx.rng);
                     pod["metadata"]["name"] = json!(pod_name);
