@@ -87,8 +87,8 @@ fn a_template_volume_and_its_mount_read_as_kubectl_prints_them() {
 fn a_kind_describe_cannot_print_yet_says_so_and_an_unknown_one_is_unknown() {
     let mut sh = lab();
     assert_eq!(
-        lab_shell::fails(&mut sh, "kubectl describe cm kube-proxy -n kube-system"),
-        "error: \"kubectl describe configmaps\" is a real kubectl command that this sandbox does not run yet\n"
+        lab_shell::fails(&mut sh, "kubectl describe secret x"),
+        "error: \"kubectl describe secrets\" is a real kubectl command that this sandbox does not run yet\n"
     );
     assert_eq!(
         lab_shell::fails(&mut sh, "kubectl describe nope x"),
