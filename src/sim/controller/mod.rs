@@ -160,6 +160,9 @@ pub struct ControllerManager {
     senders: VecDeque<usize>,
     /// The loop the reconcile in progress goes on with (0: a new reconcile).
     next_loop: usize,
+    /// That loop stopped in the middle of its own reconcile (`Reconcile::unfinished`): it is
+    /// called again, whatever it wants.
+    resuming: bool,
 }
 
 impl ControllerManager {
@@ -171,6 +174,7 @@ impl ControllerManager {
             due_ticks: vec![None; n],
             senders: VecDeque::new(),
             next_loop: 0,
+            resuming: false,
         }
     }
 
@@ -222,13 +226,15 @@ impl Component for ControllerManager {
         while self.next_loop < self.controllers.len() {
             let i = self.next_loop;
             self.next_loop += 1;
-            if !self.wants(i, ctx.now) {
+            if !std::mem::take(&mut self.resuming) && !self.wants(i, ctx.now) {
                 continue;
             }
             self.dirty[i] = false;
             let c = &mut self.controllers[i];
             let result = c.reconcile(ctx);
-            self.due_ticks[i] = result.requeue_after.map(|after| ctx.now + after.max(1));
+            if !result.unfinished {
+                self.due_ticks[i] = result.requeue_after.map(|after| ctx.now + after.max(1));
+            }
             for decision in result.decisions {
                 let name = c.name();
                 let mut decision = decision;
@@ -243,6 +249,13 @@ impl Component for ControllerManager {
                 self.senders
                     .extend(std::iter::repeat_n(i, decision.actions.len()));
                 out.decisions.push(decision);
+            }
+            // A loop that stopped in its own reconcile goes on in the next call.
+            if result.unfinished {
+                self.next_loop = i;
+                self.resuming = true;
+                out.unfinished = true;
+                return out;
             }
             // One loop per call while another has work: at 1,000 pods one loop's sync takes
             // milliseconds, and the page runs each call as its own part.

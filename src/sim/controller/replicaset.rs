@@ -71,6 +71,40 @@ pub struct ReplicaSetController {
     deleting: std::collections::BTreeMap<String, String>,
     /// Refused pod creates, reported and retried on the work queue's back-off.
     failures: cu::CreateFailures,
+    /// A reconcile that stopped in the middle of a burst of creates: the next call goes on
+    /// where it stopped (`Reconcile::unfinished`).
+    resume: Option<Resume>,
+    /// The burst the sync in progress stopped in (its status goes after it).
+    pending: Option<Burst>,
+}
+
+/// At most this many pods are built in one call of the reconcile: a burst of 500 (upstream's
+/// `burstReplicas`) is built over several calls, which the page runs as parts of their own.
+/// Nothing is applied between the calls, so the decisions are those of one call.
+const PODS_PER_CALL: usize = 64;
+
+/// Where a reconcile stopped: the burst being built, then the keys still to sync.
+struct Resume {
+    burst: Burst,
+    keys: std::collections::VecDeque<(String, Seq)>,
+}
+
+/// A burst of creates for one ReplicaSet, in its slow-start batches (one decision each).
+struct Burst {
+    key: String,
+    rs: Value,
+    template: Value,
+    prefix: String,
+    cause: Seq,
+    /// The batches' sizes still to start, and how many there are in all.
+    batches: std::collections::VecDeque<usize>,
+    count: usize,
+    /// `desired N, have M: creating D`.
+    summary: String,
+    /// The batch being built, and how many pods it still lacks.
+    current: Option<(Decision, usize)>,
+    /// The sync's decisions after the creates (its status), sent once the burst is done.
+    tail: Vec<Decision>,
 }
 
 /// `DefaultControllerRateLimiter`'s per-item back-off: 5 ms doubling to 1000 s.
@@ -89,6 +123,8 @@ impl ReplicaSetController {
                 FAILURE_BACKOFF_BASE_TICKS,
                 FAILURE_BACKOFF_MAX_TICKS,
             ),
+            resume: None,
+            pending: None,
         }
     }
 
@@ -184,7 +220,14 @@ fn status_differs(rs: &Value, new: &Value) -> bool {
 
 impl ReplicaSetController {
     /// `syncReplicaSet` for one key.
-    fn sync_replica_set(&mut self, ctx: &mut Context, key: &str, cause: Seq, out: &mut Reconcile) {
+    fn sync_replica_set(
+        &mut self,
+        ctx: &mut Context,
+        key: &str,
+        cause: Seq,
+        out: &mut Reconcile,
+        budget: &mut usize,
+    ) {
         let (ns, name) = cu::split_key(key);
         let Some(rs) = ctx.lister.get(self.kind.resource(), ns, name) else {
             self.expectations.delete(key);
@@ -255,7 +298,7 @@ impl ReplicaSetController {
             .filter(|p| is_pod_active(p))
             .collect();
         if self.expectations.satisfied(key) && !is_being_deleted(&rs) {
-            self.manage_replicas(ctx, &rs, key, &active, &all_pods, cause, out);
+            self.manage_replicas(ctx, &rs, key, &active, &all_pods, cause, out, budget);
         }
 
         let mut status = calculate_status(&rs, self.kind, &active);
@@ -278,7 +321,11 @@ impl ReplicaSetController {
         let conditions_differ =
             old_failure.map(|c| &c["message"]) != failure.map(Value::from).as_ref();
         if status_differs(&rs, &status) || conditions_differ {
-            out.decisions.push(
+            let decisions = match &mut self.pending {
+                Some(burst) => &mut burst.tail,
+                None => &mut out.decisions,
+            };
+            decisions.push(
                 Decision::new(
                     "UpdateStatus",
                     format!(
@@ -295,6 +342,63 @@ impl ReplicaSetController {
         }
     }
 
+    /// Builds a burst's batches into `out` until it is done (its tail too: None) or `budget` pods
+    /// were built in this call (the burst, to go on with in the next call).
+    fn build_burst(
+        &mut self,
+        ctx: &mut Context,
+        mut burst: Burst,
+        out: &mut Reconcile,
+        budget: &mut usize,
+    ) -> Option<Burst> {
+        loop {
+            let (mut d, mut left) = match burst.current.take() {
+                Some(current) => current,
+                None => {
+                    let Some(size) = burst.batches.pop_front() else {
+                        out.decisions.append(&mut burst.tail);
+                        return None;
+                    };
+                    let number = burst.count - burst.batches.len();
+                    let d = Decision::new(
+                        "SuccessfulCreate",
+                        format!(
+                            "{} (slow-start batch {number} of {}: {size})",
+                            burst.summary, burst.count
+                        ),
+                    )
+                    .caused_by(burst.cause)
+                    .id(DecisionId(0));
+                    (d, size)
+                }
+            };
+            while left > 0 {
+                if *budget == 0 {
+                    burst.current = Some((d, left));
+                    return Some(burst);
+                }
+                let rs = &burst.rs;
+                let mut pod = cu::pod_from_template(rs, &burst.template, &burst.prefix);
+                let pod_name = cu::generate_name(&burst.prefix, ctx.rng);
+                pod["metadata"]["name"] = json!(pod_name);
+                d.actions.push(
+                    request(Verb::Create, "pods", Some(crate::sim::api::namespace(rs))).body(pod),
+                );
+                d.actions.push(event(
+                    ctx,
+                    rs,
+                    EventType::Normal,
+                    "SuccessfulCreate",
+                    &format!("Created pod: {pod_name}"),
+                    self.kind.component(),
+                ));
+                left -= 1;
+                *budget -= 1;
+            }
+            out.decisions.push(d);
+        }
+    }
+
     /// `manageReplicas`: create or delete pods until the active count is `spec.replicas`.
     #[allow(clippy::too_many_arguments)]
     fn manage_replicas(
@@ -306,6 +410,7 @@ impl ReplicaSetController {
         all_pods: &[&Value],
         cause: Seq,
         out: &mut Reconcile,
+        budget: &mut usize,
     ) {
         let name = crate::sim::api::name(rs);
         let want = rs
@@ -323,38 +428,22 @@ impl ReplicaSetController {
         if have < want && !backing_off {
             let diff = (want - have).min(BURST_REPLICAS);
             self.expectations.expect_creations(key, diff);
-            let template = rs.ptr("/spec/template").cloned().unwrap_or(json!({}));
-            let prefix = format!("{name}-");
-            let batches = slow_start_batches(diff, SLOW_START_INITIAL_BATCH_SIZE);
-            let count = batches.len();
-            for (i, size) in batches.into_iter().enumerate() {
-                let mut d = Decision::new(
-                    "SuccessfulCreate",
-                    format!(
-                        "{kind} {name}: desired {want}, have {have}: creating {diff} (slow-start batch {} of {count}: {size})",
-                        i + 1
-                    ),
-                )
-                .caused_by(cause)
-                .id(DecisionId(0));
-                for _ in 0..size {
-                    let mut pod = cu::pod_from_template(rs, &template, &prefix);
-                    let pod_name = cu::generate_name(&prefix, ctx.rng);
-                    pod["metadata"]["name"] = json!(pod_name);
-                    d.actions.push(
-                        request(Verb::Create, "pods", Some(crate::sim::api::namespace(rs)))
-                            .body(pod),
-                    );
-                    d.actions.push(event(
-                        ctx,
-                        rs,
-                        EventType::Normal,
-                        "SuccessfulCreate",
-                        &format!("Created pod: {pod_name}"),
-                        self.kind.component(),
-                    ));
-                }
-                out.decisions.push(d);
+            let batches: std::collections::VecDeque<usize> =
+                slow_start_batches(diff, SLOW_START_INITIAL_BATCH_SIZE).into();
+            let burst = Burst {
+                key: key.to_string(),
+                rs: rs.clone(),
+                template: rs.ptr("/spec/template").cloned().unwrap_or(json!({})),
+                prefix: format!("{name}-"),
+                cause,
+                count: batches.len(),
+                batches,
+                summary: format!("{kind} {name}: desired {want}, have {have}: creating {diff}"),
+                current: None,
+                tail: Vec::new(),
+            };
+            if let Some(unfinished) = self.build_burst(ctx, burst, out, budget) {
+                self.pending = Some(unfinished);
             }
         } else if have > want {
             let diff = (have - want).min(BURST_REPLICAS);
@@ -439,47 +528,26 @@ impl Component for ReplicaSetController {
 
     fn reconcile(&mut self, ctx: &mut Context) -> Reconcile {
         let mut out = Reconcile::default();
-        let mut work = self.queue.take();
-        // Refusals to report (`FailedCreate`, caused by the decision that sent the create),
-        // and back-offs that ended.
-        for f in self.failures.report(ctx.now) {
-            let (ns, name) = cu::split_key(&f.key);
-            if let Some(rs) = ctx.lister.get(self.kind.resource(), ns, name) {
-                let kind = self.kind.kind();
-                let message = &f.message;
-                out.decisions.push(
-                    Decision::new("FailedCreate", format!("{kind} {name}: {message}"))
-                        .caused_by(f.cause)
-                        .action(event(
-                            ctx,
-                            &rs,
-                            EventType::Warning,
-                            "FailedCreate",
-                            message,
-                            self.kind.component(),
-                        )),
-                );
+        let mut budget = PODS_PER_CALL;
+        let keys = match self.resume.take() {
+            Some(Resume { burst, keys }) => {
+                // Go on with the burst, then with the keys after it.
+                let key = burst.key.clone();
+                let unfinished = self.build_burst(ctx, burst, &mut out, &mut budget);
+                super::about_synced(&mut out, 0, &ctx.lister, self.kind.resource(), &key);
+                if let Some(burst) = unfinished {
+                    self.resume = Some(Resume { burst, keys });
+                    out.unfinished = true;
+                    return out;
+                }
+                keys
             }
-            work.entry(f.key).or_insert(f.cause);
-        }
-        for (key, cause) in self.failures.due(ctx.now) {
-            work.entry(key).or_insert(cause);
-        }
-        for (ns, seq) in std::mem::take(&mut self.orphan_namespaces) {
-            for rs in ctx.lister.list(self.kind.resource(), Some(&ns)) {
-                work.entry(key_of(&rs)).or_insert(seq);
-            }
-        }
-        let keys: BTreeSet<String> = work.keys().cloned().collect();
-        for key in keys {
-            let cause = work[&key];
-            let first = out.decisions.len();
-            self.sync_replica_set(ctx, &key, cause, &mut out);
-            super::about_synced(&mut out, first, &ctx.lister, self.kind.resource(), &key);
-        }
-        out.requeue_after = self.failures.requeue_after(ctx.now);
-        out
+            None => self.keys_to_sync(ctx, &mut out),
+        };
+        self.sync_keys(ctx, keys, out, budget)
     }
+
+    // Refusals to report
 
     fn on_recorded(&mut self, _id: DecisionId, seq: Seq) {
         self.failures.create_recorded(seq);
@@ -518,5 +586,77 @@ impl Component for ReplicaSetController {
             }
             _ => {}
         }
+    }
+}
+
+impl ReplicaSetController {
+    /// The keys a new reconcile syncs, in order, with their causes: the work queue's, the
+    /// refusals to report (their `FailedCreate` decisions go into `out` first) and the back-offs
+    /// that ended.
+    fn keys_to_sync(
+        &mut self,
+        ctx: &mut Context,
+        out: &mut Reconcile,
+    ) -> std::collections::VecDeque<(String, Seq)> {
+        let mut work = self.queue.take();
+        // Refusals to report (`FailedCreate`, caused by the decision that sent the create),
+        // and back-offs that ended.
+        for f in self.failures.report(ctx.now) {
+            let (ns, name) = cu::split_key(&f.key);
+            if let Some(rs) = ctx.lister.get(self.kind.resource(), ns, name) {
+                let kind = self.kind.kind();
+                let message = &f.message;
+                out.decisions.push(
+                    Decision::new("FailedCreate", format!("{kind} {name}: {message}"))
+                        .caused_by(f.cause)
+                        .action(event(
+                            ctx,
+                            &rs,
+                            EventType::Warning,
+                            "FailedCreate",
+                            message,
+                            self.kind.component(),
+                        )),
+                );
+            }
+            work.entry(f.key).or_insert(f.cause);
+        }
+        for (key, cause) in self.failures.due(ctx.now) {
+            work.entry(key).or_insert(cause);
+        }
+        for (ns, seq) in std::mem::take(&mut self.orphan_namespaces) {
+            for rs in ctx.lister.list(self.kind.resource(), Some(&ns)) {
+                work.entry(key_of(&rs)).or_insert(seq);
+            }
+        }
+        let keys: BTreeSet<String> = work.keys().cloned().collect();
+        keys.into_iter()
+            .map(|key| {
+                let cause = work[&key];
+                (key, cause)
+            })
+            .collect()
+    }
+
+    /// Syncs `keys` in order; stops in a burst when this call has built its pods.
+    fn sync_keys(
+        &mut self,
+        ctx: &mut Context,
+        mut keys: std::collections::VecDeque<(String, Seq)>,
+        mut out: Reconcile,
+        mut budget: usize,
+    ) -> Reconcile {
+        while let Some((key, cause)) = keys.pop_front() {
+            let first = out.decisions.len();
+            self.sync_replica_set(ctx, &key, cause, &mut out, &mut budget);
+            super::about_synced(&mut out, first, &ctx.lister, self.kind.resource(), &key);
+            if let Some(burst) = self.pending.take() {
+                self.resume = Some(Resume { burst, keys });
+                out.unfinished = true;
+                return out;
+            }
+        }
+        out.requeue_after = self.failures.requeue_after(ctx.now);
+        out
     }
 }
