@@ -86,6 +86,13 @@ pub fn rfc1123z(timestamp: &str) -> String {
 }
 
 /// `Labels:` / `Annotations:` values: one `k=v` a line, continuation lines indented by a tab.
+/// describe.go's `printLabelsMultiline` then `printAnnotationsMultiline`, which every describer
+/// prints after the name.
+fn labels_and_annotations(obj: &Value) -> String {
+    map_lines(obj.ptr("/metadata/labels"), "Labels:", "")
+        + &map_lines(obj.ptr("/metadata/annotations"), "Annotations:", "")
+}
+
 fn map_lines(v: Option<&Value>, key: &str, indent: &str) -> String {
     let entries: Vec<String> = v
         .and_then(Value::as_object)
@@ -417,12 +424,7 @@ fn pod(ctx: &mut Ctx, p: &Value) -> String {
     if let Some(start) = p.ptr("/status/startTime").and_then(Value::as_str) {
         s.push_str(&format!("Start Time:\t{}\n", rfc1123z(start)));
     }
-    s.push_str(&map_lines(p.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        p.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(p));
     let status = if p.ptr("/metadata/deletionTimestamp").is_some() {
         "Terminating".to_string()
     } else {
@@ -717,12 +719,7 @@ fn node(ctx: &mut Ctx, n: &Value) -> String {
             roles.join(",")
         }
     );
-    s.push_str(&map_lines(n.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        n.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(n));
     s.push_str(&format!(
         "CreationTimestamp:\t{}\n",
         rfc1123z(str_at(n, "/metadata/creationTimestamp"))
@@ -854,12 +851,7 @@ fn deployment(ctx: &mut Ctx, d: &Value) -> String {
         "CreationTimestamp:\t{}\n",
         rfc1123z(str_at(d, "/metadata/creationTimestamp"))
     ));
-    s.push_str(&map_lines(d.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        d.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(d));
     let selector = super::table::selector_string(d.ptr("/spec/selector"));
     s.push_str(&format!("Selector:\t{selector}\n"));
     s.push_str(&format!(
@@ -998,12 +990,7 @@ fn replica_set(ctx: &mut Ctx, rs: &Value) -> String {
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
     let selector = super::table::selector_string(rs.ptr("/spec/selector"));
     s.push_str(&format!("Selector:\t{selector}\n"));
-    s.push_str(&map_lines(rs.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        rs.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(rs));
     for r in rs
         .ptr("/metadata/ownerReferences")
         .and_then(Value::as_array)
@@ -1087,12 +1074,7 @@ fn quota_table(q: &Value, in_namespace: bool) -> String {
 fn namespace(ctx: &mut Ctx, n: &Value) -> String {
     let name = str_at(n, "/metadata/name");
     let mut s = format!("Name:\t{name}\n");
-    s.push_str(&map_lines(n.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        n.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(n));
     s.push_str(&format!("Status:\t{}\n\n", str_at(n, "/status/phase")));
     let quotas = list(ctx, "resourcequotas", Some(name));
     if quotas.is_empty() {
@@ -1195,12 +1177,7 @@ fn role(role: &Value) -> String {
     compact.stable_sort_by(|a, b| text(a).cmp(&text(b)));
     let name = str_at(role, "/metadata/name");
     let mut s = format!("Name:\t{name}\n");
-    s.push_str(&map_lines(role.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        role.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(role));
     s.push_str("PolicyRule:\n  Resources\tNon-Resource URLs\tResource Names\tVerbs\n  ---------\t-----------------\t--------------\t-----\n");
     for r in &compact {
         // CombineResourceGroup: `deployments.apps`, `pods/log`, `deployments.apps/scale`.
@@ -1237,12 +1214,7 @@ fn config_map(ctx: &mut Ctx, cm: &Value) -> String {
     let name = str_at(cm, "/metadata/name");
     let ns = str_at(cm, "/metadata/namespace");
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
-    s.push_str(&map_lines(cm.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        cm.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(cm));
     s.push_str("\nData\n====\n");
     for (key, value) in cm
         .ptr("/data")
@@ -1277,12 +1249,7 @@ fn service_account(ctx: &mut Ctx, sa: &Value) -> String {
     let name = str_at(sa, "/metadata/name");
     let ns = str_at(sa, "/metadata/namespace");
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
-    s.push_str(&map_lines(sa.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        sa.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(sa));
     for (label, field) in [
         ("Image pull secrets:", "/imagePullSecrets"),
         ("Mountable secrets:", "/secrets"),
@@ -1320,12 +1287,7 @@ fn cron_job(ctx: &mut Ctx, cj: &Value) -> String {
         _ => "<unset>".to_string(),
     };
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
-    s.push_str(&map_lines(cj.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        cj.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(cj));
     let spec = "/spec/jobTemplate/spec";
     for (label, pointer, unit) in [
         ("Schedule", "/spec/schedule", ""),
@@ -1384,12 +1346,7 @@ fn service(ctx: &mut Ctx, svc: &Value) -> String {
     let name = str_at(svc, "/metadata/name");
     let ns = str_at(svc, "/metadata/namespace");
     let mut s = format!("Name:\t{name}\nNamespace:\t{ns}\n");
-    s.push_str(&map_lines(svc.ptr("/metadata/labels"), "Labels:", ""));
-    s.push_str(&map_lines(
-        svc.ptr("/metadata/annotations"),
-        "Annotations:",
-        "",
-    ));
+    s.push_str(&labels_and_annotations(svc));
     // labels.FormatLabels: sorted `k=v` pairs joined by commas.
     let selector: Vec<String> = svc
         .ptr("/spec/selector")
