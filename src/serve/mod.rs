@@ -99,6 +99,16 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
+impl HttpRequest {
+    /// A WebSocket upgrade that offers `protocol` (kubectl's exec and port-forward).
+    pub fn offers_websocket(&self, protocol: &str) -> bool {
+        self.upgrade
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+            && self.websocket_protocols.iter().any(|p| p == protocol)
+    }
+}
+
 /// The answer: status code, content type and body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HttpResponse {
@@ -1081,6 +1091,15 @@ fn container_param(pod: &Value, container: Option<&str>) -> Result<String, ApiEr
 
 /// An exec refused before it ran, as the client reads it: the apiserver's Status, or the
 /// kubelet's plain text (kubectl prints it after `unable to upgrade connection: `).
+/// An InternalError Status on the error channel: the runtime could not run the command.
+fn internal_error_message(why: &str) -> Vec<u8> {
+    let status = status_of(&internal_error(why));
+    channel(
+        CHANNEL_ERROR,
+        &serde_json::to_vec(&status).unwrap_or_default(),
+    )
+}
+
 /// What an exec's outcome sends on the WebSocket, or the refusal that [`exec_refusal`] answers
 /// before the upgrade.
 fn outcome_messages(
@@ -1089,13 +1108,7 @@ fn outcome_messages(
 ) -> Result<Vec<Vec<u8>>, exec::ExecOutcome> {
     match outcome {
         exec::ExecOutcome::Ran(result) => Ok(exec_messages(&result, tty)),
-        exec::ExecOutcome::Failed(message) => {
-            let status = status_of(&internal_error(&message));
-            Ok(vec![channel(
-                CHANNEL_ERROR,
-                &serde_json::to_vec(&status).unwrap_or_default(),
-            )])
-        }
+        exec::ExecOutcome::Failed(message) => Ok(vec![internal_error_message(&message)]),
         refused => Err(refused),
     }
 }
@@ -1346,17 +1359,12 @@ impl ApiServer {
     /// `GET pods/NAME/log`: the container's log from its node's runtime, as plain text.
     fn log(
         &mut self,
-        mut request: ApiRequest,
+        request: ApiRequest,
         query: &[(String, String)],
         req: &HttpRequest,
     ) -> Result<HttpResponse, ApiError> {
         let param = |key: &str| param(query, key);
-        // kube-apiserver authorizes `get` on `pods/log`, then reads the pod itself.
-        self.authorize_pod_subresource(req, &request, "get", "log")?;
-        request.credentials = Credentials::admin();
-        request.impersonate = None;
-        request.subresource = None;
-        let pod = self.submit(request)?.body;
+        let pod = self.pod_for_subresource(req, request, "get", "log")?;
         let container = container_param(&pod, param("container"))?;
         let previous = param("previous") == Some("true");
         let id =
@@ -1395,13 +1403,9 @@ impl ApiServer {
         Ok(response)
     }
 
-    /// `pods/NAME/exec` (kubectl exec): the apiserver's and the kubelet's checks, then, on a
-    /// WebSocket upgrade offering [`EXEC_PROTOCOL`], the command through the same
-    /// [`exec::exec_in_pod`] as the terminal's kubectl, its output and final Status as the
-    /// messages of the upgraded connection. The command runs to completion here, on the lab's
-    /// thread; stdin is not read.
-    /// RBAC for a pod's subresource that serve answers itself (`pods/log`, `pods/exec`): the
-    /// request's user (after impersonation) may `verb` it, or the Forbidden kube-apiserver gives.
+    /// RBAC for a pod's subresource that serve answers itself (`pods/log`, `pods/exec`,
+    /// `pods/portforward`): the request's user (after impersonation) may `verb` it, or the
+    /// Forbidden kube-apiserver gives.
     fn authorize_pod_subresource(
         &mut self,
         req: &HttpRequest,
@@ -1426,20 +1430,36 @@ impl ApiServer {
             .map_err(|why| crate::sim::apiserver::admission::forbidden("pods", &name, &why))
     }
 
-    fn exec(
+    /// The pod behind a subresource serve answers itself: kube-apiserver authorizes `verb` on
+    /// `pods/SUBRESOURCE` for the user, then reads the pod as itself.
+    fn pod_for_subresource(
         &mut self,
-        mut request: ApiRequest,
-        query: &[(String, String)],
         req: &HttpRequest,
-    ) -> Result<HttpResponse, ApiError> {
-        // kube-apiserver authorizes `create` on `pods/exec`, then reads the pod itself.
-        self.authorize_pod_subresource(req, &request, "create", "exec")?;
+        mut request: ApiRequest,
+        verb: &str,
+        subresource: &str,
+    ) -> Result<Value, ApiError> {
+        self.authorize_pod_subresource(req, &request, verb, subresource)?;
         request.credentials = Credentials::admin();
         request.impersonate = None;
         request.subresource = None;
         request.verb = Verb::Get;
         request.body = None;
-        let pod = self.submit(request)?.body;
+        Ok(self.submit(request)?.body)
+    }
+
+    /// `pods/NAME/exec` (kubectl exec): the apiserver's and the kubelet's checks, then, on a
+    /// WebSocket upgrade offering [`EXEC_PROTOCOL`], the command through the same
+    /// [`exec::exec_in_pod`] as the terminal's kubectl, its output and final Status as the
+    /// messages of the upgraded connection. Without stdin the command runs to completion here, on
+    /// the lab's thread; with it, once the client has sent it all ([`ApiServer::exec_with_stdin`]).
+    fn exec(
+        &mut self,
+        request: ApiRequest,
+        query: &[(String, String)],
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        let pod = self.pod_for_subresource(req, request, "create", "exec")?;
         let container = container_param(&pod, param(query, "container"))?;
         let command: Vec<String> = query
             .iter()
@@ -1454,12 +1474,7 @@ impl ApiServer {
             .and_then(Value::as_str)
             .unwrap_or("");
         let node = self.lab.node(node_name);
-        let websocket = req
-            .upgrade
-            .as_deref()
-            .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
-            && req.websocket_protocols.iter().any(|p| p == EXEC_PROTOCOL);
-        if !websocket {
+        if !req.offers_websocket(EXEC_PROTOCOL) {
             // kubectl tries a WebSocket first and SPDY only when that upgrade failed: the same
             // refusal answers both, so it prints what the apiserver or the kubelet said.
             if let Err(refused) = exec::exec_target(node, &pod, &container) {
@@ -1576,36 +1591,17 @@ impl ApiServer {
         let outcome = self.run_pending(pending, &command, Some(stdin));
         outcome_messages(outcome, pending.tty).unwrap_or_else(|refused| {
             let why = String::from_utf8_lossy(&exec_refusal(refused).body).into_owned();
-            let status = status_of(&internal_error(&why));
-            vec![channel(
-                CHANNEL_ERROR,
-                &serde_json::to_vec(&status).unwrap_or_default(),
-            )]
+            vec![internal_error_message(&why)]
         })
     }
 
     fn port_forward(
         &mut self,
-        mut request: ApiRequest,
+        request: ApiRequest,
         req: &HttpRequest,
     ) -> Result<HttpResponse, ApiError> {
-        // As for exec: `create` on `pods/portforward`, then the pod read as the apiserver.
-        self.authorize_pod_subresource(req, &request, "create", "portforward")?;
-        request.credentials = Credentials::admin();
-        request.impersonate = None;
-        request.subresource = None;
-        request.verb = Verb::Get;
-        request.body = None;
-        let pod = self.submit(request)?.body;
-        let websocket = req
-            .upgrade
-            .as_deref()
-            .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
-            && req
-                .websocket_protocols
-                .iter()
-                .any(|p| p == forward::PORT_FORWARD_PROTOCOL);
-        if !websocket {
+        let pod = self.pod_for_subresource(req, request, "create", "portforward")?;
+        if !req.offers_websocket(forward::PORT_FORWARD_PROTOCOL) {
             return Err(ApiError::bad_request(PORT_FORWARD_REFUSAL));
         }
         let text = |at: &str| pod.pointer(at).and_then(Value::as_str).unwrap_or("");

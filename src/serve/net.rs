@@ -98,6 +98,28 @@ enum Job {
     TtyLine(PendingExec, String, oneshot::Sender<(String, i32)>),
 }
 
+/// Hands the lab thread a job and waits for its answer; None if the lab has stopped.
+async fn ask<T>(
+    jobs: &mpsc::Sender<Job>,
+    job: impl FnOnce(oneshot::Sender<T>) -> Job,
+) -> Option<T> {
+    let (reply, answer) = oneshot::channel();
+    jobs.send(job(reply)).ok()?;
+    answer.await.ok()
+}
+
+/// The server's side of a WebSocket on a connection hyper upgraded after our 101.
+async fn server_websocket(
+    on_upgrade: hyper::upgrade::OnUpgrade,
+) -> Option<tokio_tungstenite::WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>> {
+    let upgraded = on_upgrade.await.ok()?;
+    let role = tokio_tungstenite::tungstenite::protocol::Role::Server;
+    Some(
+        tokio_tungstenite::WebSocketStream::from_raw_socket(TokioIo::new(upgraded), role, None)
+            .await,
+    )
+}
+
 /// A watch's body: the event lines the lab thread sends, until the client goes away.
 struct WatchBody(UnboundedReceiver<Bytes>);
 
@@ -410,11 +432,7 @@ async fn answer(
         body: Vec::new(),
     };
     request.body = req.into_body().collect().await?.to_bytes().to_vec();
-    let (reply, answer) = oneshot::channel();
-    let response = match jobs.send(Job::Api(request, reply)) {
-        Ok(()) => answer.await.ok(),
-        Err(_) => None,
-    };
+    let response = ask(&jobs, |reply| Job::Api(request, reply)).await;
     let upgrade_response = |protocol: &str| {
         let accept = websocket_key.as_deref().map(|key| {
             tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes())
@@ -524,11 +542,9 @@ where
                 TtyStep::Show(shown) => shown,
                 TtyStep::End(code) => return end(code),
                 TtyStep::Run(line) => {
-                    let (reply, answer) = oneshot::channel();
-                    let (output, code) = match jobs.send(Job::TtyLine(pending.clone(), line, reply))
-                    {
-                        Ok(()) => answer.await.unwrap_or_default(),
-                        Err(_) => return Vec::new(),
+                    let job = |reply| Job::TtyLine(pending.clone(), line, reply);
+                    let Some((output, code)) = ask(jobs, job).await else {
+                        return Vec::new();
                     };
                     last = code;
                     session.ran(&output, code)
@@ -555,17 +571,11 @@ async fn send_exec(
 ) {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-    use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
     use tokio_tungstenite::tungstenite::Message;
-    let Ok(upgraded) = on_upgrade.await else {
+    let Some(mut ws) = server_websocket(on_upgrade).await else {
         return;
     };
-    let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
-        TokioIo::new(upgraded),
-        Role::Server,
-        None,
-    )
-    .await;
     if let Some(prompt) = exec
         .after_stdin
         .as_ref()
@@ -597,12 +607,10 @@ async fn send_exec(
                 break;
             }
         }
-        let (reply, answer) = oneshot::channel();
         let text = String::from_utf8_lossy(&stdin).into_owned();
-        exec.messages = match jobs.send(Job::Exec(*pending, text, reply)) {
-            Ok(()) => answer.await.unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
+        exec.messages = ask(&jobs, |reply| Job::Exec(*pending, text, reply))
+            .await
+            .unwrap_or_default();
     }
     for message in exec.messages {
         if ws.send(Message::Binary(message.into())).await.is_err() {
@@ -632,17 +640,10 @@ async fn run_forward(
     jobs: mpsc::Sender<Job>,
 ) {
     use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::protocol::Role;
     use tokio_tungstenite::tungstenite::Message;
-    let Ok(upgraded) = on_upgrade.await else {
+    let Some(mut ws) = server_websocket(on_upgrade).await else {
         return;
     };
-    let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
-        TokioIo::new(upgraded),
-        Role::Server,
-        None,
-    )
-    .await;
     let mut session = PortForward::new();
     while let Some(Ok(message)) = ws.next().await {
         let bytes = match message {
@@ -650,14 +651,12 @@ async fn run_forward(
             Message::Close(_) => break,
             _ => continue,
         };
-        for ask in session.receive(&bytes) {
-            let (reply, answer) = oneshot::channel();
-            let answer = match jobs.send(Job::Forward(target.clone(), ask.clone(), reply)) {
-                Ok(()) => answer.await.ok(),
-                Err(_) => None,
-            };
-            let answer = answer.unwrap_or_else(|| Answer::Failed("the lab stopped".into()));
-            session.answer(&ask, answer);
+        for request in session.receive(&bytes) {
+            let job = |reply| Job::Forward(target.clone(), request.clone(), reply);
+            let answer = ask(&jobs, job)
+                .await
+                .unwrap_or_else(|| Answer::Failed("the lab stopped".into()));
+            session.answer(&request, answer);
         }
         let out = session.take_output();
         if !out.is_empty() && ws.send(Message::Binary(out.into())).await.is_err() {
