@@ -1688,16 +1688,14 @@ impl ApiServer {
             HttpOutcome::NotHttp => forward::Answer::Closed,
             HttpOutcome::Refused => {
                 // containerd's PortForward, wrapped by the kubelet's stream handler.
-                let sandbox = runtime
-                    .list_pod_sandbox()
-                    .ok()
-                    .and_then(|all| {
-                        all.into_iter()
-                            .filter(|s| s.config.uid == target.uid)
-                            .map(|s| s.id.clone())
-                            .next_back()
-                    })
-                    .unwrap_or_default();
+                drop(runtime);
+                let node = text("/spec/nodeName").to_string();
+                let sandbox = crate::sim::kubectl::port_forward_cmd::pod_sandbox_id(
+                    &mut self.lab.cluster,
+                    &node,
+                    &target.namespace,
+                    &target.pod,
+                );
                 forward::Answer::Failed(crate::sim::network::port_forward::refused_text(
                     ask.port, &sandbox,
                 ))

@@ -436,18 +436,8 @@ pub fn curl(
     // Nothing listens in the pod: kubectl took curl's connection, then hears the kubelet's
     // error on the error stream, prints it and ends the forward; curl gets no reply at all.
     let unix = cluster.unix_seconds();
-    let sandbox = {
-        let node = str_at(pod, "/spec/nodeName").to_string();
-        let mut parts = cluster.network_parts();
-        parts
-            .components
-            .iter_mut()
-            .filter_map(|c| c.as_any_mut().and_then(|a| a.downcast_mut::<Kubelet>()))
-            .find(|k| k.node() == node)
-            .and_then(|k| k.sandbox_id(&forward.namespace, &forward.pod))
-            .map(str::to_string)
-            .unwrap_or_default()
-    };
+    let node = str_at(pod, "/spec/nodeName").to_string();
+    let sandbox = pod_sandbox_id(cluster, &node, &forward.namespace, &forward.pod);
     let stamp = format_date(unix, Some("%m%d %H:%M:%S"));
     let pair = ForwardedPort {
         local: port,
@@ -468,6 +458,20 @@ pub fn curl(
         exit_code: CURL_EMPTY_REPLY,
         ..Output::default()
     })
+}
+
+/// The id of the sandbox a pod runs in, as its node's kubelet knows it (port-forward's error
+/// names it); empty if the kubelet has none.
+pub fn pod_sandbox_id(cluster: &mut Cluster, node: &str, namespace: &str, pod: &str) -> String {
+    let mut parts = cluster.network_parts();
+    parts
+        .components
+        .iter_mut()
+        .filter_map(|c| c.as_any_mut().and_then(|a| a.downcast_mut::<Kubelet>()))
+        .find(|k| k.node() == node)
+        .and_then(|k| k.sandbox_id(namespace, pod))
+        .map(str::to_string)
+        .unwrap_or_default()
 }
 
 /// curl's exit codes: could not connect, and the server sent nothing.
