@@ -17,7 +17,7 @@
 //! want an answer; [`PortForward::answer`] takes the lab's; [`PortForward::take_output`] is what to
 //! send back. `net` moves the bytes, the lab thread answers.
 
-use super::spdy::{header, Codec, Frame, STATUS_CANCEL};
+use super::spdy::{header, Codec, Frame};
 
 /// The WebSocket subprotocol kubectl 1.32 offers for port-forward: SPDY/3.1 tunnelled in binary
 /// messages, speaking `portforward.k8s.io` inside.
@@ -301,23 +301,6 @@ impl PortForward {
                 data: Vec::new(),
             });
         }
-    }
-
-    /// Refuses every open stream (the session is being torn down).
-    pub fn cancel_all(&mut self) {
-        let streams: Vec<u32> = self
-            .pairs
-            .iter()
-            .flat_map(|p| [p.data, p.error])
-            .flatten()
-            .collect();
-        for stream in streams {
-            self.send(Frame::RstStream {
-                stream,
-                status: STATUS_CANCEL,
-            });
-        }
-        self.pairs.clear();
     }
 }
 

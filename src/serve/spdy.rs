@@ -26,8 +26,6 @@ const TYPE_PING: u16 = 6;
 const TYPE_GOAWAY: u16 = 7;
 /// FLAG_FIN, for data and control frames alike: the sender's half of the stream ends.
 const FLAG_FIN: u8 = 0x01;
-/// RST_STREAM's CANCEL status.
-pub const STATUS_CANCEL: u32 = 5;
 /// The longest frame read: spdystream writes data in pieces far below this.
 const MAX_FRAME: usize = 1 << 20;
 /// The most a header block may inflate to.
@@ -319,6 +317,9 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RST_STREAM's CANCEL status (kubectl resets its streams with it).
+    const STATUS_CANCEL: u32 = 5;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()

@@ -74,8 +74,6 @@ pub struct ReplicaSetController {
     /// A reconcile that stopped in the middle of a burst of creates: the next call goes on
     /// where it stopped (`Reconcile::unfinished`).
     resume: Option<Resume>,
-    /// The burst the sync in progress stopped in (its status goes after it).
-    pending: Option<Burst>,
 }
 
 /// At most this many pods are built in one call of the reconcile: a burst of 500 (upstream's
@@ -124,7 +122,6 @@ impl ReplicaSetController {
                 FAILURE_BACKOFF_MAX_TICKS,
             ),
             resume: None,
-            pending: None,
         }
     }
 
@@ -219,7 +216,8 @@ fn status_differs(rs: &Value, new: &Value) -> bool {
 }
 
 impl ReplicaSetController {
-    /// `syncReplicaSet` for one key.
+    /// `syncReplicaSet` for one key; the burst it stopped in, if it built its call's pods
+    /// (the sync's status is that burst's tail).
     fn sync_replica_set(
         &mut self,
         ctx: &mut Context,
@@ -227,11 +225,11 @@ impl ReplicaSetController {
         cause: Seq,
         out: &mut Reconcile,
         budget: &mut usize,
-    ) {
+    ) -> Option<Burst> {
         let (ns, name) = cu::split_key(key);
         let Some(rs) = ctx.lister.get(self.kind.resource(), ns, name) else {
             self.expectations.delete(key);
-            return;
+            return None;
         };
         let ns = ns.unwrap_or("default");
         let selector = selector_of(self.kind, &rs);
@@ -297,8 +295,10 @@ impl ReplicaSetController {
             .copied()
             .filter(|p| is_pod_active(p))
             .collect();
+        let mut unfinished = None;
         if self.expectations.satisfied(key) && !is_being_deleted(&rs) {
-            self.manage_replicas(ctx, &rs, key, &active, &all_pods, cause, out, budget);
+            unfinished =
+                self.manage_replicas(ctx, &rs, key, &active, &all_pods, cause, out, budget);
         }
 
         let mut status = calculate_status(&rs, self.kind, &active);
@@ -321,7 +321,7 @@ impl ReplicaSetController {
         let conditions_differ =
             old_failure.map(|c| &c["message"]) != failure.map(Value::from).as_ref();
         if status_differs(&rs, &status) || conditions_differ {
-            let decisions = match &mut self.pending {
+            let decisions = match &mut unfinished {
                 Some(burst) => &mut burst.tail,
                 None => &mut out.decisions,
             };
@@ -340,6 +340,7 @@ impl ReplicaSetController {
                 .action(status_patch(self.kind.resource(), &rs, status)),
             );
         }
+        unfinished
     }
 
     /// Builds a burst's batches into `out` until it is done (its tail too: None) or `budget` pods
@@ -399,7 +400,8 @@ impl ReplicaSetController {
         }
     }
 
-    /// `manageReplicas`: create or delete pods until the active count is `spec.replicas`.
+    /// `manageReplicas`: create or delete pods until the active count is `spec.replicas`; the
+    /// burst of creates it stopped in, if it built its call's pods.
     #[allow(clippy::too_many_arguments)]
     fn manage_replicas(
         &mut self,
@@ -411,7 +413,7 @@ impl ReplicaSetController {
         cause: Seq,
         out: &mut Reconcile,
         budget: &mut usize,
-    ) {
+    ) -> Option<Burst> {
         let name = crate::sim::api::name(rs);
         let want = rs
             .ptr("/spec/replicas")
@@ -442,9 +444,7 @@ impl ReplicaSetController {
                 current: None,
                 tail: Vec::new(),
             };
-            if let Some(unfinished) = self.build_burst(ctx, burst, out, budget) {
-                self.pending = Some(unfinished);
-            }
+            return self.build_burst(ctx, burst, out, budget);
         } else if have > want {
             let diff = (have - want).min(BURST_REPLICAS);
             let victims = get_pods_to_delete(active, all_pods, diff);
@@ -468,6 +468,7 @@ impl ReplicaSetController {
             }
             out.decisions.push(d);
         }
+        None
     }
 }
 
@@ -648,9 +649,9 @@ impl ReplicaSetController {
     ) -> Reconcile {
         while let Some((key, cause)) = keys.pop_front() {
             let first = out.decisions.len();
-            self.sync_replica_set(ctx, &key, cause, &mut out, &mut budget);
+            let unfinished = self.sync_replica_set(ctx, &key, cause, &mut out, &mut budget);
             super::about_synced(&mut out, first, &ctx.lister, self.kind.resource(), &key);
-            if let Some(burst) = self.pending.take() {
+            if let Some(burst) = unfinished {
                 self.resume = Some(Resume { burst, keys });
                 out.unfinished = true;
                 return out;
