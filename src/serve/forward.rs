@@ -312,7 +312,10 @@ fn next_request(buffer: &mut Vec<u8>) -> Result<Option<HttpAsk>, String> {
     let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
         let first_line_done = buffer.contains(&b'\n');
         if buffer.len() > MAX_REQUEST_HEAD
-            || (first_line_done && !request_line_ok(buffer.split(|b| *b == b'\n').next()))
+            || (first_line_done && {
+                let first = buffer.split(|b| *b == b'\n').next().unwrap_or_default();
+                request_line(String::from_utf8_lossy(first).trim_end()).is_none()
+            })
         {
             return Err(not_http());
         }
@@ -320,15 +323,9 @@ fn next_request(buffer: &mut Vec<u8>) -> Result<Option<HttpAsk>, String> {
     };
     let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
     let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(path), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let Some((method, path, version)) = request_line(lines.next().unwrap_or_default()) else {
         return Err(not_http());
     };
-    if !version.starts_with("HTTP/1.") || method.is_empty() {
-        return Err(not_http());
-    }
     let mut user_agent = String::new();
     let mut length = 0usize;
     let mut close = version == "HTTP/1.0";
@@ -360,10 +357,12 @@ fn next_request(buffer: &mut Vec<u8>) -> Result<Option<HttpAsk>, String> {
     Ok(Some(request))
 }
 
-fn request_line_ok(line: Option<&[u8]>) -> bool {
-    let line = String::from_utf8_lossy(line.unwrap_or_default());
-    let parts: Vec<&str> = line.trim_end().split(' ').collect();
-    parts.len() == 3 && parts[2].starts_with("HTTP/1.")
+/// `METHOD PATH HTTP/1.x`: its three parts, or None if the line is not an HTTP/1 request's.
+fn request_line(line: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = line.split(' ');
+    let (method, path, version) = (parts.next()?, parts.next()?, parts.next()?);
+    let http1 = !method.is_empty() && version.starts_with("HTTP/1.") && parts.next().is_none();
+    http1.then_some((method, path, version))
 }
 
 fn reason(status: u16) -> &'static str {
